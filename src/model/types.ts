@@ -1,0 +1,65 @@
+/**
+ * The cluster after allocation: every address, name and MAC a real cluster
+ * would have, decided deterministically from the topology.
+ */
+import type { Cidr } from '../net/cidr.js';
+import type { IPv4 } from '../net/ipv4.js';
+import type { Mac } from '../net/mac.js';
+import type { ContainerSpec, NodeSpec, PodSpec, SubnetSpec, Topology } from '../topology/types.js';
+
+export interface Subnet {
+  readonly spec: SubnetSpec;
+  readonly name: string;
+  readonly cidr: Cidr;
+  readonly gateway?: IPv4;
+  readonly mtu: number;
+}
+
+export interface Node {
+  readonly spec: NodeSpec;
+  readonly name: string;
+  /** Position in the topology's node list. */
+  readonly index: number;
+  readonly ip: IPv4;
+  readonly subnet: Subnet;
+  /** The node's pod range (spec.podCIDR / flannel's lease). */
+  readonly podCIDR: Cidr;
+  /** MAC of the underlay NIC eth0. */
+  readonly mac: Mac;
+  /** MAC of cni0 (pinned by the bridge plugin to its creation-time random MAC). */
+  readonly bridgeMAC: Mac;
+  /** MAC of the tunnel device (flannel.1's VtepMAC). */
+  readonly vtepMAC: Mac;
+  /** Pods scheduled here, in topology order (hostNetwork pods included). */
+  readonly pods: readonly Pod[];
+}
+
+export interface Pod {
+  readonly spec: PodSpec;
+  readonly name: string;
+  readonly namespace: string;
+  /** `namespace/name`. */
+  readonly key: string;
+  readonly node: Node;
+  readonly ip: IPv4;
+  readonly hostNetwork: boolean;
+  readonly containers: readonly ContainerSpec[];
+  readonly labels: Readonly<Record<string, string>>;
+  /** The pod's eth0 MAC (absent for hostNetwork pods). */
+  readonly mac?: Mac;
+  /** Host end of the veth (absent for hostNetwork pods). */
+  readonly hostVeth?: { readonly name: string; readonly mac: Mac };
+}
+
+export interface Cluster {
+  readonly topology: Topology;
+  readonly podCIDR: Cidr;
+  readonly serviceCIDR: Cidr;
+  readonly subnets: readonly Subnet[];
+  readonly nodes: readonly Node[];
+  readonly pods: readonly Pod[];
+  readonly nodeByName: ReadonlyMap<string, Node>;
+  readonly subnetByName: ReadonlyMap<string, Subnet>;
+  /** By `namespace/name`. */
+  readonly podByKey: ReadonlyMap<string, Pod>;
+}

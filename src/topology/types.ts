@@ -1,0 +1,168 @@
+/**
+ * The normalised topology: what the rest of netlab consumes after loading,
+ * schema validation and expansion of the compact forms (node pools,
+ * deployments, generated services). Keep in step with
+ * schemas/topology.schema.json, which is the contract for the file itself.
+ *
+ * Everything a real cluster allocates may be pinned here (pod IPs, node
+ * podCIDRs, MACs, veth names); what is absent is allocated by src/model,
+ * deterministically.
+ */
+import type { DocPath } from '../diagnostics/diagnostic.js';
+
+export type FlannelBackend = 'vxlan' | 'host-gw' | 'udp';
+export type CalicoMode = 'bgp' | 'ipip' | 'vxlan';
+export type KubeProxyMode = 'iptables' | 'ipvs' | 'nftables' | 'userspace';
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+
+export interface FlannelCni {
+  readonly plugin: 'flannel';
+  readonly backend: FlannelBackend;
+  /** vxlan only: host-gw style routes to peers on the same L2 subnet. */
+  readonly directRouting: boolean;
+  /** vxlan VNI (flannel default 1). */
+  readonly vni: number;
+  /** vxlan UDP port (kernel default 8472) or udp backend port (8285). */
+  readonly port: number;
+}
+
+export interface CalicoCni {
+  readonly plugin: 'calico';
+  readonly mode: CalicoMode;
+  /** ipip/vxlan: encapsulate only between nodes on different subnets. */
+  readonly crossSubnet: boolean;
+  readonly blockSize: number;
+  /** BGP topology: full node-to-node mesh, or these nodes as route reflectors. */
+  readonly routeReflectors: readonly string[];
+  readonly asNumber: number;
+}
+
+export type CniSpec = FlannelCni | CalicoCni;
+
+export interface KubeProxySpec {
+  readonly mode: KubeProxyMode;
+  /** ipvs scheduler (rr, lc, sh, ...). */
+  readonly scheduler: string;
+}
+
+export interface NetworkSpec {
+  readonly podCIDR: string;
+  readonly serviceCIDR: string;
+  readonly clusterDomain: string;
+  /** Size of each node's pod range carved from podCIDR (kube-controller-manager --node-cidr-mask-size). */
+  readonly nodeCIDRMaskSize: number;
+  readonly cni: CniSpec;
+  readonly kubeProxy: KubeProxySpec;
+}
+
+/** Every normalised entity remembers where it came from, for diagnostics. */
+export interface Sourced {
+  /** Path of the entity (or of the generator block that produced it) in the document. */
+  readonly source: DocPath;
+}
+
+export interface SubnetSpec extends Sourced {
+  readonly name: string;
+  readonly cidr: string;
+  /** The underlay router's address on this subnet; absent means no router (an isolated segment). */
+  readonly gateway?: string;
+  readonly mtu: number;
+}
+
+export type NodeRole = 'control-plane' | 'worker';
+export type ContainerRuntime = 'containerd' | 'docker';
+
+export interface NodeSpec extends Sourced {
+  readonly name: string;
+  readonly ip: string;
+  readonly subnet: string;
+  readonly role: NodeRole;
+  readonly runtime: ContainerRuntime;
+  readonly podCIDR?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Pinned MACs, to mirror a real node. */
+  readonly mac?: string;
+  readonly bridgeMAC?: string;
+  readonly vtepMAC?: string;
+}
+
+export interface ContainerPort {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol: Protocol;
+}
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image?: string;
+  readonly ports: readonly ContainerPort[];
+}
+
+export interface PodSpec extends Sourced {
+  readonly name: string;
+  readonly namespace: string;
+  readonly node: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly containers: readonly ContainerSpec[];
+  readonly hostNetwork: boolean;
+  readonly ready: boolean;
+  readonly terminating: boolean;
+  /** Pinned pod IP. */
+  readonly ip?: string;
+  /** Pinned MAC of the pod's eth0. */
+  readonly mac?: string;
+  /** Pinned host side of the veth. */
+  readonly hostVeth?: { readonly name?: string; readonly mac?: string };
+}
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+
+export interface ServicePort {
+  readonly name?: string;
+  readonly protocol: Protocol;
+  readonly port: number;
+  /** A number, or the name of a container port. Defaults to `port`. */
+  readonly targetPort: number | string;
+  readonly nodePort?: number;
+}
+
+export interface ServiceSpec extends Sourced {
+  readonly name: string;
+  readonly namespace: string;
+  readonly type: ServiceType;
+  readonly selector?: Readonly<Record<string, string>>;
+  readonly ports: readonly ServicePort[];
+  /** A pinned address, or 'None' for a headless service. */
+  readonly clusterIP?: string;
+  readonly externalIPs: readonly string[];
+  readonly loadBalancerIP?: string;
+  readonly sessionAffinity: 'None' | 'ClientIP';
+  readonly sessionAffinityTimeoutSeconds: number;
+  readonly externalTrafficPolicy: 'Cluster' | 'Local';
+  readonly internalTrafficPolicy: 'Cluster' | 'Local';
+}
+
+export interface NamespaceSpec extends Sourced {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Kept as written until the policy issue gives it a typed model. */
+export interface NetworkPolicySpec extends Sourced {
+  readonly name: string;
+  readonly namespace: string;
+  readonly spec: unknown;
+}
+
+export interface Topology {
+  readonly apiVersion: 'netlab/v1';
+  readonly kind: 'Cluster';
+  readonly metadata: { readonly name: string };
+  readonly network: NetworkSpec;
+  readonly subnets: readonly SubnetSpec[];
+  readonly nodes: readonly NodeSpec[];
+  readonly namespaces: readonly NamespaceSpec[];
+  readonly pods: readonly PodSpec[];
+  readonly services: readonly ServiceSpec[];
+  readonly networkPolicies: readonly NetworkPolicySpec[];
+}
