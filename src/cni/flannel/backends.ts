@@ -1,0 +1,160 @@
+/**
+ * flannel's backends: what each programs on a node at start-up, its MTU, and
+ * which routes it gives a node towards every other node.
+ */
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { NetnsBuilder } from '../../kernel/builder.js';
+import { ethernetMulticast } from '../../kernel/devices.js';
+import type { FdbEntry, Neighbour } from '../../kernel/neigh.js';
+import { RT_TABLE, RTPROT, type Route } from '../../kernel/route.js';
+import { contains } from '../../net/cidr.js';
+import type { Cluster, Node } from '../../model/types.js';
+import type { FlannelCni } from '../../topology/types.js';
+import { directRoute, vxlanPeer, type VxlanPeer } from './overlay.js';
+
+export const UNDERLAY_DEV = 'eth0';
+
+/** Bytes each backend's encapsulation adds (vxlan: 14 + 8 + 8 + 20; udp: IP 20 + UDP 8). */
+export const ENCAP_OVERHEAD = { vxlan: 50, 'host-gw': 0, udp: 28 } as const;
+
+export interface PeerEntries {
+  readonly routes: Route[];
+  readonly neighbours: Neighbour[];
+  readonly fdb: FdbEntry[];
+}
+
+export interface FlannelBackendImpl {
+  /** Creates the backend's device on a node (before any pod exists). */
+  setupDevice(node: NetnsBuilder, model: Node): void;
+  /** Routes (and ARP/FDB entries) a node gets for every other node. */
+  peerEntries(viewer: Node): PeerEntries;
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** flannel's ip.DirectRouting: the peer is on a subnet the node is directly connected to. */
+export function onLink(viewer: Node, remote: Node): boolean {
+  return contains(viewer.subnet.cidr, remote.ip);
+}
+
+export function vxlanDeviceName(cni: FlannelCni): string {
+  return `flannel.${cni.vni}`;
+}
+
+export function vxlanBackend(cluster: Cluster, cni: FlannelCni): FlannelBackendImpl {
+  const device = vxlanDeviceName(cni);
+  const peers: VxlanPeer[] = cluster.nodes.map((n) => vxlanPeer(n, device));
+  const direct: Route[] | undefined = cni.directRouting ? cluster.nodes.map((n) => directRoute(n, UNDERLAY_DEV)) : undefined;
+  return {
+    warnings: [],
+    setupDevice(node, model) {
+      node.addLink({
+        name: device,
+        info: { kind: 'vxlan', id: cni.vni, local: model.ip, dev: UNDERLAY_DEV, dstport: cni.port, learning: false, ageing: 300 },
+        mtu: model.subnet.mtu - ENCAP_OVERHEAD.vxlan,
+        mac: model.vtepMAC,
+        operstate: 'UNKNOWN',
+        multicast: ethernetMulticast(model.vtepMAC),
+      });
+      node.setSysctl(`net.ipv6.conf.${device}.accept_ra`, '0');
+      // The lease's network address as a /32: no broadcast or connected route,
+      // but a source address for node-to-pod traffic over the tunnel.
+      node.addAddress(device, model.podCIDR.addr, 32, { broadcast: false });
+    },
+    peerEntries(viewer) {
+      const entries: PeerEntries = { routes: [], neighbours: [], fdb: [] };
+      for (const remote of cluster.nodes) {
+        if (remote === viewer) continue;
+        if (direct && onLink(viewer, remote)) {
+          entries.routes.push(direct[remote.index]!);
+          continue;
+        }
+        const peer = peers[remote.index]!;
+        entries.neighbours.push(peer.neighbour);
+        entries.fdb.push(peer.fdb);
+        entries.routes.push(peer.route);
+      }
+      return entries;
+    },
+  };
+}
+
+export function hostGwBackend(cluster: Cluster): FlannelBackendImpl {
+  const routes = cluster.nodes.map((n) => directRoute(n, UNDERLAY_DEV));
+  return {
+    warnings: hostGwL2Warnings(cluster),
+    setupDevice() {
+      // host-gw has no device: the node's own NIC carries pod traffic unencapsulated.
+    },
+    peerEntries(viewer) {
+      // The kernel refuses a gateway that is not on-link ("Nexthop has invalid
+      // gateway"); flanneld logs the error and goes on without the route.
+      const list = cluster.nodes.filter((r) => r !== viewer && onLink(viewer, r)).map((r) => routes[r.index]!);
+      return { routes: list, neighbours: [], fdb: [] };
+    },
+  };
+}
+
+export function udpBackend(cluster: Cluster): FlannelBackendImpl {
+  return {
+    warnings: [],
+    setupDevice(node, model) {
+      // flanneld opens a TUN device and relays packets to peers on UDP 8285 itself.
+      node.addLink({
+        name: 'flannel0',
+        info: { kind: 'tun', type: 'tun', pi: false, vnetHdr: false, persist: false },
+        mtu: model.subnet.mtu - ENCAP_OVERHEAD.udp,
+        operstate: 'UNKNOWN',
+        qdisc: 'pfifo_fast',
+        txqueuelen: 500,
+        ipv6LinkLocal: false,
+        tsoMaxSize: 65536,
+      });
+      node.addAddress('flannel0', model.podCIDR.addr, 32, { broadcast: false });
+      node.addRoute({
+        table: RT_TABLE.main,
+        type: 'unicast',
+        dst: cluster.podCIDR,
+        dev: 'flannel0',
+        protocol: RTPROT.boot,
+        scope: 'universe',
+      });
+    },
+    peerEntries() {
+      return { routes: [], neighbours: [], fdb: [] };
+    },
+  };
+}
+
+/**
+ * host-gw needs every pair of nodes on one L2 segment. One warning per pair
+ * of subnets (not per node pair, which would be millions at scale), naming
+ * an example pair and the count.
+ */
+function hostGwL2Warnings(cluster: Cluster): Diagnostic[] {
+  const bySubnet = new Map<string, Node[]>();
+  for (const node of cluster.nodes) {
+    let list = bySubnet.get(node.subnet.name);
+    if (!list) bySubnet.set(node.subnet.name, (list = []));
+    list.push(node);
+  }
+  const groups = [...bySubnet.values()];
+  const warnings: Diagnostic[] = [];
+  for (let i = 0; i < groups.length; i++) {
+    for (let j = i + 1; j < groups.length; j++) {
+      const a = groups[i]!;
+      const b = groups[j]!;
+      const pairs = a.length * b.length;
+      warnings.push({
+        code: 'NL-HOSTGW-NOT-L2',
+        severity: 'warning',
+        message:
+          `flannel host-gw needs nodes on one L2 segment, but ${a[0]!.name} (${a[0]!.subnet.name}) and ${b[0]!.name} (${b[0]!.subnet.name}) are not` +
+          (pairs > 1 ? ` (nor the other ${pairs - 1} node pair${pairs > 2 ? 's' : ''} across these subnets)` : '') +
+          ': the kernel refuses their routes ("Error: Nexthop has invalid gateway."), so their pods cannot reach each other',
+        path: ['network', 'cni', 'backend'],
+        hint: 'use backend vxlan with directRouting: true to route directly inside a subnet and tunnel across subnets',
+      });
+    }
+  }
+  return warnings;
+}

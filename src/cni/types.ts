@@ -1,0 +1,20 @@
+/**
+ * One small interface per CNI plugin. A plugin first prepares what is
+ * cluster-wide (computed once: overlay routes, neighbour and FDB entries for
+ * every node, warnings), then programs each node when that node is needed,
+ * the way its daemon does at start-up, then sets up each pod (CNI ADD).
+ */
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { NetnsBuilder } from '../kernel/builder.js';
+import type { Node, Pod } from '../model/types.js';
+
+export interface CniPlugin {
+  /** What `validate` reports: misconfigurations the real components would log or suffer from. */
+  readonly warnings: readonly Diagnostic[];
+  /** The daemon's start-up on a node: devices, routes to other nodes, iptables, files. */
+  setupNode(node: NetnsBuilder, model: Node): void;
+  /** CNI ADD for one pod (not hostNetwork). */
+  setupPod(node: NetnsBuilder, pod: NetnsBuilder, model: Pod): void;
+  /** The MTU pods get on this node. */
+  podMtu(model: Node): number;
+}

@@ -1,0 +1,101 @@
+/**
+ * Cluster in, kernel state out. Nothing is built until asked for: a node's
+ * netns (and its pods') is built the first time a command needs it, from
+ * the cluster-wide parts the CNI prepared once. `show routes node-02` on a
+ * 5,000-node cluster builds one node, not 5,000.
+ */
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { NetnsBuilder } from '../kernel/builder.js';
+import { loopback, physicalNic } from '../kernel/devices.js';
+import type { NetNs } from '../kernel/netns.js';
+import { RT_TABLE, RTPROT } from '../kernel/route.js';
+import type { Cluster, Node, Pod } from '../model/types.js';
+import { flannelPlugin } from '../cni/flannel/plugin.js';
+import type { CniPlugin } from '../cni/types.js';
+import { setupDocker } from '../runtime/docker.js';
+
+export interface Dataplane {
+  readonly cluster: Cluster;
+  readonly cni: CniPlugin;
+  /** Problems the real components would run into (not input errors). */
+  readonly warnings: readonly Diagnostic[];
+  nodeNetns(node: Node): NetNs;
+  /** A pod's netns; a hostNetwork pod shares its node's. */
+  podNetns(pod: Pod): NetNs;
+}
+
+export interface DataplaneResult {
+  readonly dataplane?: Dataplane;
+  readonly diagnostics: Diagnostic[];
+}
+
+export function buildDataplane(cluster: Cluster): DataplaneResult {
+  const cni = cluster.topology.network.cni;
+  if (cni.plugin !== 'flannel') {
+    return {
+      diagnostics: [
+        {
+          code: 'NL-NOT-IMPLEMENTED',
+          severity: 'error',
+          message: `CNI plugin ${cni.plugin} is not modelled yet; netlab models flannel (vxlan, host-gw, udp, DirectRouting) today`,
+          path: ['network', 'cni', 'plugin'],
+          hint: 'use {plugin: flannel, backend: vxlan} for now',
+        },
+      ],
+    };
+  }
+  const plugin = flannelPlugin(cluster, cni);
+  const built = new Map<Node, { node: NetNs; pods: Map<Pod, NetNs> }>();
+  const buildOnce = (node: Node) => {
+    let entry = built.get(node);
+    if (!entry) built.set(node, (entry = buildNode(node, plugin)));
+    return entry;
+  };
+  return {
+    diagnostics: [...plugin.warnings],
+    dataplane: {
+      cluster,
+      cni: plugin,
+      warnings: plugin.warnings,
+      nodeNetns: (node) => buildOnce(node).node,
+      podNetns: (pod) => (pod.hostNetwork ? buildOnce(pod.node).node : buildOnce(pod.node).pods.get(pod)!),
+    },
+  };
+}
+
+/** A node boots, its runtime and CNI daemon start, then its pods are set up in order. */
+function buildNode(model: Node, cni: CniPlugin): { node: NetNs; pods: Map<Pod, NetNs> } {
+  const node = new NetnsBuilder(`node/${model.name}`, 'node', model.name, model.name);
+  node.addLink(loopback());
+  node.addAddress('lo', 0x7f000001, 8);
+  node.addLink(physicalNic('eth0', model.mac, model.subnet.mtu));
+  node.addAddress('eth0', model.ip, model.subnet.cidr.len);
+  if (model.subnet.gateway !== undefined) {
+    node.addRoute({
+      table: RT_TABLE.main,
+      type: 'unicast',
+      dst: { addr: 0, len: 0 },
+      gateway: model.subnet.gateway,
+      dev: 'eth0',
+      protocol: RTPROT.boot,
+      scope: 'universe',
+    });
+  }
+  node.setSysctl('net.ipv4.conf.all.rp_filter', '0');
+  node.setSysctl('net.ipv4.conf.default.rp_filter', '0');
+  if (model.spec.runtime === 'docker') setupDocker(node, model);
+  cni.setupNode(node, model);
+
+  const pods = new Map<Pod, NetNs>();
+  const podBuilders: [Pod, NetnsBuilder][] = [];
+  for (const pod of model.pods) {
+    if (pod.hostNetwork) continue;
+    const ns = new NetnsBuilder(`pod/${pod.key}`, 'pod', pod.key, pod.name);
+    ns.addLink(loopback());
+    ns.addAddress('lo', 0x7f000001, 8);
+    cni.setupPod(node, ns, pod);
+    podBuilders.push([pod, ns]);
+  }
+  for (const [pod, ns] of podBuilders) pods.set(pod, ns.finish());
+  return { node: node.finish(), pods };
+}

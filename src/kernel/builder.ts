@@ -1,0 +1,277 @@
+/**
+ * A mutable netns under construction, with the kernel's own reactions built
+ * in: adding an address installs the local/broadcast entries in table local
+ * and the connected route in main, exactly as the kernel's fib_add_ifaddr
+ * does; links get ifindexes in creation order. CNI and proxy builders drive
+ * it with the same steps the real components take, then `finish()` freezes it.
+ */
+import { broadcastOf, cidr, type Cidr } from '../net/cidr.js';
+import type { IPv4 } from '../net/ipv4.js';
+import type { Mac } from '../net/mac.js';
+import type { Ipv4Address, Link, LinkInfo } from './link.js';
+import { zeroCounters } from './link.js';
+import type { FdbEntry, Neighbour } from './neigh.js';
+import type { NetNs, NetnsKind } from './netns.js';
+import type { Chain, IptRule, Netfilter, NetfilterTable, TableName } from './netfilter/rule.js';
+import { BUILTIN_CHAINS } from './netfilter/rule.js';
+import { DEFAULT_POLICY_RULES, fibOrder, RT_TABLE, RTPROT, type Route } from './route.js';
+
+/** What a caller must say about a new link; the rest takes the kernel's defaults for its kind. */
+export interface NewLink {
+  readonly name: string;
+  readonly info: LinkInfo;
+  readonly mtu: number;
+  readonly mac?: Mac;
+  readonly up?: boolean;
+  readonly carrier?: boolean;
+  readonly operstate?: Link['state']['operstate'];
+  readonly qdisc?: string;
+  readonly txqueuelen?: number;
+  readonly multicast?: readonly Mac[];
+  readonly ipv6LinkLocal?: boolean;
+  readonly flags?: Partial<Link['flags']>;
+  readonly numTxQueues?: number;
+  readonly numRxQueues?: number;
+  readonly tsoMaxSize?: number;
+}
+
+const TABLE_ORDER: readonly TableName[] = ['raw', 'mangle', 'filter', 'nat', 'security'];
+
+export class NetnsBuilder {
+  private readonly links: Link[] = [];
+  private readonly tables = new Map<number, Route[]>();
+  private readonly sharedMain: (readonly Route[])[] = [];
+  private readonly neighbours: Neighbour[] = [];
+  private readonly sharedNeighbours: (readonly Neighbour[])[] = [];
+  private readonly fdb: FdbEntry[] = [];
+  private readonly sharedFdb: (readonly FdbEntry[])[] = [];
+  private readonly sysctls = new Map<string, string>();
+  private readonly files = new Map<string, string>();
+  private readonly iptables = new Map<TableName, Map<string, { policy?: 'ACCEPT' | 'DROP'; rules: IptRule[] }>>();
+  private nextIfindex = 1;
+
+  constructor(
+    readonly id: string,
+    readonly kind: NetnsKind,
+    readonly displayName: string,
+    readonly hostname: string,
+  ) {}
+
+  /** Creates a link with the next ifindex, as register_netdevice does in a fresh netns. */
+  addLink(spec: NewLink): Link {
+    if (this.links.some((l) => l.name === spec.name)) {
+      throw new Error(`bug: link ${spec.name} created twice in ${this.id}`);
+    }
+    const up = spec.up ?? true;
+    const loopback = spec.info.kind === 'loopback';
+    const pointopoint = spec.info.kind === 'tun' || spec.info.kind === 'ipip';
+    const link: Link = {
+      ifindex: this.nextIfindex++,
+      name: spec.name,
+      info: spec.info,
+      mtu: spec.mtu,
+      mac: spec.mac,
+      state: {
+        up,
+        carrier: spec.carrier ?? up,
+        operstate: spec.operstate ?? (up ? 'UP' : 'DOWN'),
+      },
+      qdisc: spec.qdisc ?? 'noqueue',
+      txqueuelen: spec.txqueuelen ?? 1000,
+      flags: {
+        broadcast: !loopback && !pointopoint,
+        multicast: !loopback,
+        noarp: pointopoint,
+        pointopoint,
+        loopback,
+        ...spec.flags,
+      },
+      promiscuity: 0,
+      allmulti: 0,
+      minmtu: spec.info.kind === 'ipip' ? 0 : 68,
+      maxmtu: spec.info.kind === 'ipip' ? 0 : 65535,
+      numTxQueues: spec.numTxQueues ?? 1,
+      numRxQueues: spec.numRxQueues ?? 1,
+      gsoMaxSize: 65536,
+      gsoMaxSegs: 65535,
+      tsoMaxSize: spec.tsoMaxSize ?? 524280,
+      tsoMaxSegs: 65535,
+      groMaxSize: 65536,
+      ipv4: [],
+      ipv6LinkLocal: spec.ipv6LinkLocal ?? (spec.mac !== undefined && !loopback),
+      multicast: spec.multicast ?? [],
+      counters: zeroCounters(),
+    };
+    this.links.push(link);
+    return link;
+  }
+
+  /** The ifindex the next link will get. */
+  peekIfindex(): number {
+    return this.nextIfindex;
+  }
+
+  /** The links created so far (read-only view while building). */
+  currentLinks(): readonly Link[] {
+    return this.links;
+  }
+
+  link(name: string): Link {
+    const found = this.links.find((l) => l.name === name);
+    if (!found) throw new Error(`bug: no link ${name} in ${this.id}`);
+    return found;
+  }
+
+  hasLink(name: string): boolean {
+    return this.links.some((l) => l.name === name);
+  }
+
+  /** Replaces a link's fields (links are immutable values once finished). */
+  updateLink(name: string, change: (link: Link) => Link): void {
+    const i = this.links.findIndex((l) => l.name === name);
+    if (i < 0) throw new Error(`bug: no link ${name} in ${this.id}`);
+    this.links[i] = change(this.links[i]!);
+  }
+
+  /**
+   * `ip addr add IP/LEN [brd +] dev DEV`: the address, plus what the kernel
+   * adds by itself (fib_add_ifaddr): a `local` entry, a `broadcast` entry
+   * for the broadcast address, and the connected prefix route. On loopback
+   * the prefix route is a `local` route in table local. Since Linux 5.14 no
+   * broadcast entry is made for the network address.
+   */
+  addAddress(dev: string, ip: IPv4, len: number, options: { broadcast?: boolean; scope?: Ipv4Address['scope'] } = {}): void {
+    const prefix = cidr(ip, len);
+    const wantsBroadcast = (options.broadcast ?? true) && len < 31;
+    const address: Ipv4Address = {
+      ip,
+      len,
+      scope: options.scope ?? 'global',
+      ...(wantsBroadcast ? { broadcast: broadcastOf(prefix) } : {}),
+    };
+    this.updateLink(dev, (l) => ({ ...l, ipv4: [...l.ipv4, address] }));
+    const loopback = this.link(dev).info.kind === 'loopback';
+    const kernel = { protocol: RTPROT.kernel, prefsrc: ip, dev };
+    this.addRoute({ ...kernel, table: RT_TABLE.local, type: 'local', dst: cidr(ip, 32), scope: 'host' });
+    if (len < 32) {
+      if (loopback) {
+        this.addRoute({ ...kernel, table: RT_TABLE.local, type: 'local', dst: prefix, scope: 'host' });
+      } else {
+        this.addRoute({ ...kernel, table: RT_TABLE.main, type: 'unicast', dst: prefix, scope: 'link' });
+      }
+    }
+    if (wantsBroadcast) {
+      this.addRoute({ ...kernel, table: RT_TABLE.local, type: 'broadcast', dst: cidr(broadcastOf(prefix), 32), scope: 'link' });
+    }
+  }
+
+  addRoute(route: Route): void {
+    let table = this.tables.get(route.table);
+    if (!table) this.tables.set(route.table, (table = []));
+    table.push(route);
+  }
+
+  /** Routes shared with other namespaces (cluster-wide overlay routes): referenced, not copied. */
+  addSharedRoutes(routes: readonly Route[]): void {
+    if (routes.length > 0) this.sharedMain.push(routes);
+  }
+
+  addNeighbour(entry: Neighbour): void {
+    this.neighbours.push(entry);
+  }
+
+  addSharedNeighbours(entries: readonly Neighbour[]): void {
+    if (entries.length > 0) this.sharedNeighbours.push(entries);
+  }
+
+  addFdb(entry: FdbEntry): void {
+    this.fdb.push(entry);
+  }
+
+  addSharedFdb(entries: readonly FdbEntry[]): void {
+    if (entries.length > 0) this.sharedFdb.push(entries);
+  }
+
+  setSysctl(name: string, value: string): void {
+    this.sysctls.set(name, value);
+  }
+
+  writeFile(path: string, content: string): void {
+    this.files.set(path, content);
+  }
+
+  /** Makes sure a table exists with its built-in chains (what any iptables call on it does). */
+  private table(name: TableName): Map<string, { policy?: 'ACCEPT' | 'DROP'; rules: IptRule[] }> {
+    let table = this.iptables.get(name);
+    if (!table) {
+      table = new Map();
+      for (const chain of BUILTIN_CHAINS[name]) table.set(chain, { policy: 'ACCEPT', rules: [] });
+      this.iptables.set(name, table);
+    }
+    return table;
+  }
+
+  /** `iptables -t T -N CHAIN` (no error when it exists, like `iptables-restore --noflush` of `:CHAIN`). */
+  ensureChain(table: TableName, chain: string): void {
+    const t = this.table(table);
+    if (!t.has(chain)) t.set(chain, { rules: [] });
+  }
+
+  setPolicy(table: TableName, chain: string, policy: 'ACCEPT' | 'DROP'): void {
+    const entry = this.table(table).get(chain);
+    if (!entry || entry.policy === undefined) throw new Error(`bug: ${chain} is not a built-in chain of ${table}`);
+    entry.policy = policy;
+  }
+
+  /** `iptables -t T -A CHAIN rule`. */
+  appendRule(table: TableName, chain: string, rule: IptRule): void {
+    this.ensureChain(table, chain);
+    this.table(table).get(chain)!.rules.push(rule);
+  }
+
+  /** `iptables -t T -I CHAIN 1 rule`. */
+  insertRule(table: TableName, chain: string, rule: IptRule): void {
+    this.ensureChain(table, chain);
+    this.table(table).get(chain)!.rules.unshift(rule);
+  }
+
+  finish(): NetNs {
+    const routes = new Map<number, readonly Route[]>();
+    for (const [id, own] of this.tables) {
+      const all = id === RT_TABLE.main ? own.concat(...this.sharedMain) : own.slice();
+      routes.set(id, all.sort(fibOrder));
+    }
+    if (!routes.has(RT_TABLE.main) && this.sharedMain.length > 0) {
+      routes.set(RT_TABLE.main, ([] as Route[]).concat(...this.sharedMain).sort(fibOrder));
+    }
+    const netfilter: Netfilter = {
+      tables: TABLE_ORDER.filter((name) => this.iptables.has(name)).map((name): NetfilterTable => ({
+        name,
+        chains: [...this.iptables.get(name)!].map(([chainName, c]): Chain => ({
+          name: chainName,
+          ...(c.policy ? { policy: c.policy } : {}),
+          rules: c.rules,
+        })),
+      })),
+    };
+    return {
+      id: this.id,
+      kind: this.kind,
+      displayName: this.displayName,
+      hostname: this.hostname,
+      links: this.links,
+      routes,
+      rules: DEFAULT_POLICY_RULES,
+      neighbours: this.neighbours.concat(...this.sharedNeighbours),
+      fdb: this.fdb.concat(...this.sharedFdb),
+      sysctls: this.sysctls,
+      netfilter,
+      files: this.files,
+    };
+  }
+}
+
+/** A Cidr for a single host, as routes to /32 destinations use. */
+export function hostCidr(ip: IPv4): Cidr {
+  return { addr: ip, len: 32 };
+}

@@ -1,0 +1,116 @@
+/** Topology in, allocated cluster out: pure and deterministic. */
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { parseCidr } from '../net/cidr.js';
+import { parseIPv4 } from '../net/ipv4.js';
+import { parseMac } from '../net/mac.js';
+import type { PodSpec, Topology } from '../topology/types.js';
+import { allocateNodePodCidrs, allocatePodIps } from './ipam.js';
+import { hostVethName, macs } from './names.js';
+import type { Cluster, Node, Pod, Subnet } from './types.js';
+
+export interface ClusterResult {
+  readonly cluster?: Cluster;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** Parses text the topology checks already validated; a failure here is a bug. */
+function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`bug: ${what} passed validation but does not parse`);
+  return value;
+}
+
+export function buildCluster(topology: Topology): ClusterResult {
+  const diagnostics: Diagnostic[] = [];
+  const podCIDR = must(parseCidr(topology.network.podCIDR), 'network.podCIDR');
+  const serviceCIDR = must(parseCidr(topology.network.serviceCIDR), 'network.serviceCIDR');
+
+  const subnets: Subnet[] = topology.subnets.map((spec) => ({
+    spec,
+    name: spec.name,
+    cidr: must(parseCidr(spec.cidr), `subnet ${spec.name} cidr`),
+    ...(spec.gateway !== undefined ? { gateway: must(parseIPv4(spec.gateway), `subnet ${spec.name} gateway`) } : {}),
+    mtu: spec.mtu,
+  }));
+  const subnetByName = new Map(subnets.map((s) => [s.name, s]));
+
+  const nodeRanges = allocateNodePodCidrs(podCIDR, topology.network.nodeCIDRMaskSize, topology.nodes, diagnostics);
+
+  const podsByNode = new Map<string, PodSpec[]>();
+  for (const pod of topology.pods) {
+    let list = podsByNode.get(pod.node);
+    if (!list) podsByNode.set(pod.node, (list = []));
+    list.push(pod);
+  }
+
+  const nodes: Node[] = [];
+  const pods: Pod[] = [];
+  topology.nodes.forEach((spec, index) => {
+    const range = nodeRanges[index];
+    const subnet = subnetByName.get(spec.subnet);
+    if (!range || !subnet) return; // reported already
+    const nodePods: Pod[] = [];
+    const node: Node = {
+      spec,
+      name: spec.name,
+      index,
+      ip: must(parseIPv4(spec.ip), `node ${spec.name} ip`),
+      subnet,
+      podCIDR: range,
+      mac: pinnedMac(spec.mac) ?? macs.nodeNic(spec.name),
+      bridgeMAC: pinnedMac(spec.bridgeMAC) ?? macs.nodeBridge(spec.name),
+      vtepMAC: pinnedMac(spec.vtepMAC) ?? macs.nodeVtep(spec.name),
+      pods: nodePods,
+    };
+    nodes.push(node);
+    const scheduled = podsByNode.get(spec.name) ?? [];
+    const networked = scheduled.filter((p) => !p.hostNetwork);
+    const ips = allocatePodIps(range, spec.name, networked, diagnostics);
+    const ipOf = new Map(networked.map((p, i) => [p, ips[i]]));
+    for (const podSpec of scheduled) {
+      const ip = podSpec.hostNetwork ? node.ip : ipOf.get(podSpec);
+      if (ip === undefined) continue;
+      const pod: Pod = {
+        spec: podSpec,
+        name: podSpec.name,
+        namespace: podSpec.namespace,
+        key: `${podSpec.namespace}/${podSpec.name}`,
+        node,
+        ip,
+        hostNetwork: podSpec.hostNetwork,
+        containers: podSpec.containers,
+        labels: podSpec.labels,
+        ...(podSpec.hostNetwork
+          ? {}
+          : {
+              mac: pinnedMac(podSpec.mac) ?? macs.podEth0(podSpec.namespace, podSpec.name),
+              hostVeth: {
+                name: podSpec.hostVeth?.name ?? hostVethName(podSpec.namespace, podSpec.name),
+                mac: pinnedMac(podSpec.hostVeth?.mac) ?? macs.podHostVeth(podSpec.namespace, podSpec.name),
+              },
+            }),
+      };
+      nodePods.push(pod);
+      pods.push(pod);
+    }
+  });
+
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  return {
+    diagnostics,
+    cluster: {
+      topology,
+      podCIDR,
+      serviceCIDR,
+      subnets,
+      nodes,
+      pods,
+      nodeByName: new Map(nodes.map((n) => [n.name, n])),
+      subnetByName,
+      podByKey: new Map(pods.map((p) => [p.key, p])),
+    },
+  };
+}
+
+function pinnedMac(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : parseMac(text);
+}

@@ -1,0 +1,69 @@
+/**
+ * A node whose container runtime is Docker (dockershim / cri-dockerd era):
+ * dockerd starts before the kubelet and flanneld, so docker0 and Docker's
+ * iptables chains exist first. Pods still use the CNI (cni0); docker0 stays
+ * empty. Layout of Docker 20-27 (kernel-facts §4), with no containers.
+ */
+import type { NetnsBuilder } from '../kernel/builder.js';
+import { bridgeMulticast } from '../kernel/devices.js';
+import { parseCidr } from '../net/cidr.js';
+import { parseIPv4 } from '../net/ipv4.js';
+import { stableMac } from '../net/mac.js';
+import type { Node } from '../model/types.js';
+
+const DOCKER_NET = parseCidr('172.17.0.0/16')!;
+const DOCKER_GW = parseIPv4('172.17.0.1')!;
+const LOOPBACK_NET = parseCidr('127.0.0.0/8')!;
+
+export function setupDocker(node: NetnsBuilder, model: Node): void {
+  // Docker <= 27 gives docker0 02:42 plus four random bytes.
+  const random = stableMac(`node/${model.name}/docker0`).split(':').slice(2);
+  const mac = ['02', '42', ...random].join(':');
+  node.addLink({
+    name: 'docker0',
+    info: { kind: 'bridge', stpState: 0, priority: 32768, vlanFiltering: false, forwardDelay: 1500, helloTime: 200, maxAge: 2000, ageingTime: 30000 },
+    mtu: 1500,
+    mac,
+    // An empty bridge on kernel 6.x reports carrier (state UNKNOWN), as measured here.
+    operstate: 'UNKNOWN',
+    multicast: bridgeMulticast(mac),
+  });
+  node.addAddress('docker0', DOCKER_GW, DOCKER_NET.len);
+
+  for (const chain of ['DOCKER', 'DOCKER-ISOLATION-STAGE-1', 'DOCKER-ISOLATION-STAGE-2', 'DOCKER-USER']) node.ensureChain('filter', chain);
+  node.setPolicy('filter', 'FORWARD', 'DROP');
+  const toDocker0 = { value: 'docker0' };
+  const fromDocker0 = { value: 'docker0' };
+  node.appendRule('filter', 'FORWARD', { matches: [], target: { kind: 'jump', chain: 'DOCKER-USER' } });
+  node.appendRule('filter', 'FORWARD', { matches: [], target: { kind: 'jump', chain: 'DOCKER-ISOLATION-STAGE-1' } });
+  node.appendRule('filter', 'FORWARD', {
+    outIface: toDocker0,
+    matches: [{ module: 'conntrack', ctstate: ['RELATED', 'ESTABLISHED'] }],
+    target: { kind: 'ACCEPT' },
+  });
+  node.appendRule('filter', 'FORWARD', { outIface: toDocker0, matches: [], target: { kind: 'jump', chain: 'DOCKER' } });
+  node.appendRule('filter', 'FORWARD', { inIface: fromDocker0, outIface: { value: 'docker0', negate: true }, matches: [], target: { kind: 'ACCEPT' } });
+  node.appendRule('filter', 'FORWARD', { inIface: fromDocker0, outIface: toDocker0, matches: [], target: { kind: 'ACCEPT' } });
+  node.appendRule('filter', 'DOCKER-ISOLATION-STAGE-1', {
+    inIface: fromDocker0,
+    outIface: { value: 'docker0', negate: true },
+    matches: [],
+    target: { kind: 'jump', chain: 'DOCKER-ISOLATION-STAGE-2' },
+  });
+  node.appendRule('filter', 'DOCKER-ISOLATION-STAGE-1', { matches: [], target: { kind: 'RETURN' } });
+  node.appendRule('filter', 'DOCKER-ISOLATION-STAGE-2', { outIface: toDocker0, matches: [], target: { kind: 'DROP' } });
+  node.appendRule('filter', 'DOCKER-ISOLATION-STAGE-2', { matches: [], target: { kind: 'RETURN' } });
+  node.appendRule('filter', 'DOCKER-USER', { matches: [], target: { kind: 'RETURN' } });
+
+  node.ensureChain('nat', 'DOCKER');
+  const localDst = { module: 'addrtype', dstType: { value: 'LOCAL' } } as const;
+  node.appendRule('nat', 'PREROUTING', { matches: [localDst], target: { kind: 'jump', chain: 'DOCKER' } });
+  node.appendRule('nat', 'OUTPUT', { dst: { value: LOOPBACK_NET, negate: true }, matches: [localDst], target: { kind: 'jump', chain: 'DOCKER' } });
+  node.appendRule('nat', 'POSTROUTING', {
+    src: { value: DOCKER_NET },
+    outIface: { value: 'docker0', negate: true },
+    matches: [],
+    target: { kind: 'MASQUERADE' },
+  });
+  node.appendRule('nat', 'DOCKER', { inIface: fromDocker0, matches: [], target: { kind: 'RETURN' } });
+}
