@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../diagnostics/diagnostic.js';
+import { runEmulated } from '../../exec/run.js';
+import type { CommandContext } from '../main.js';
+import { writeJson, writeLines } from '../output.js';
+import { ExitError, loadAndBuild } from '../pipeline.js';
+import { netnsOf } from './show.js';
+
+export function registerExec(program: Command, context: CommandContext): void {
+  program
+    .command('exec')
+    .description("run a real tool's command in a node's or pod's namespace, emulated: same syntax, same output")
+    .argument('<target>', 'a node (node-02) or pod (pod-a, default/pod-a, pod-a:nginx)')
+    .argument('<command...>', 'the command after --, e.g. -- ip route show table local')
+    .passThroughOptions()
+    .action(async (targetText: string, argv: string[]) => {
+      const { io, opts, chalk } = context();
+      if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
+      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
+      const ns = netnsOf(dataplane, targetText);
+      const result = runEmulated(ns, argv, { dataplane });
+      if (opts.output === 'json') {
+        writeJson(io.stdout, { target: ns.displayName, command: argv, exitCode: result.exitCode, stdout: [...result.stdout], stderr: result.stderr });
+      } else {
+        await writeLines(io.stdout, result.stdout);
+        for (const line of result.stderr) io.stderr.write(line + '\n');
+      }
+      if (result.exitCode !== 0) throw new ExitError(result.exitCode);
+    });
+}

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import type { ChalkInstance } from 'chalk';
+import { UsageError } from '../../diagnostics/diagnostic.js';
+import { didYouMean } from '../../diagnostics/suggest.js';
+import type { NetNs } from '../../kernel/netns.js';
+import { resolveNetnsTarget } from '../../model/resolve.js';
+import type { Dataplane } from '../../dataplane/build.js';
+import { tableToJson, type ViewTable } from '../../views/table.js';
+import { VIEW_ALIASES, VIEWS, type ViewName } from '../../views/netns-views.js';
+import type { CommandContext } from '../main.js';
+import { writeJson, writeLines } from '../output.js';
+import { loadAndBuild } from '../pipeline.js';
+import { iptablesView } from '../../views/iptables-view.js';
+
+const VIEW_NAMES: readonly ViewName[] = [...(Object.keys(VIEWS) as ViewName[]), 'iptables'];
+
+export function resolveView(what: string): ViewName {
+  if ((VIEW_NAMES as readonly string[]).includes(what)) return what as ViewName;
+  const alias = VIEW_ALIASES[what];
+  if (alias) return alias;
+  throw new UsageError(`netlab show has no view "${what}"`, didYouMean(what, [...VIEW_NAMES, ...Object.keys(VIEW_ALIASES)]) ?? `views: ${VIEW_NAMES.join(', ')}`);
+}
+
+export function netnsOf(dataplane: Dataplane, targetText: string): NetNs {
+  const target = resolveNetnsTarget(dataplane.cluster, targetText);
+  return target.kind === 'node' ? dataplane.nodeNetns(target.node) : dataplane.podNetns(target.pod);
+}
+
+export function registerShow(program: Command, context: CommandContext): void {
+  program
+    .command('show')
+    .description(`friendly views of a node's or pod's state: ${VIEW_NAMES.join(', ')}`)
+    .argument('<what>', 'the view: routes, links, addresses, neighbours, fdb, bridges, stats, sysctls, iptables')
+    .argument('<target>', 'a node (node-02) or pod (pod-a, default/pod-a)')
+    .option('-t, --table <table>', 'iptables: only this table (filter, nat, mangle, raw)')
+    .action(async (what: string, targetText: string, options: { table?: string }) => {
+      const { io, opts, chalk } = context();
+      const view = resolveView(what);
+      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
+      const ns = netnsOf(dataplane, targetText);
+      const tables: ViewTable[] = view === 'iptables' ? iptablesView(ns, options.table) : [VIEWS[view](ns)];
+      if (opts.output === 'json') {
+        writeJson(io.stdout, tables.length === 1 ? { view, target: ns.displayName, rows: tableToJson(tables[0]!) } : { view, target: ns.displayName, tables: tables.map((t) => ({ title: t.title, rows: tableToJson(t) })) });
+        return;
+      }
+      await writeLines(io.stdout, tables.flatMap((t, i) => [...(i > 0 ? [''] : []), ...drawTable(t, chalk)]));
+    });
+}
+
+export function drawTable(view: ViewTable, chalk: ChalkInstance): string[] {
+  const lines = [chalk.bold(view.title)];
+  if (view.rows.length === 0) {
+    lines.push('  (none)');
+  } else {
+    const table = new Table({
+      head: view.columns.map((c) => chalk.bold(c)),
+      style: { head: [], border: [], compact: true },
+      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    });
+    for (const row of view.rows) table.push([...row]);
+    lines.push(...table.toString().split('\n'));
+  }
+  for (const note of view.notes ?? []) lines.push(chalk.dim(note));
+  return lines;
+}
