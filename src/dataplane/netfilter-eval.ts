@@ -1,0 +1,224 @@
+/**
+ * iptables evaluation as the kernel does it: for a hook, each table in
+ * priority order; in a table, the built-in chain's rules in order, jumps and
+ * gotos pushing and replacing frames, RETURN popping, the policy at the end
+ * of a built-in chain. nat tables are consulted only for the first packet of
+ * a connection (conntrack remembers the translation for the rest).
+ */
+import type { NetNs } from '../kernel/netns.js';
+import type { BuiltinChain, Chain, IptRule, Match, NetfilterTable, TableName, Target } from '../kernel/netfilter/rule.js';
+import { contains } from '../net/cidr.js';
+import type { IPv4 } from '../net/ipv4.js';
+import { isLocalAddress } from './fib.js';
+import type { Packet } from './packet.js';
+
+/** Table order per hook, by priority (raw -300, mangle -150, nat DNAT -100, filter 0, security 50, nat SNAT 100). */
+export const HOOK_TABLES: Readonly<Record<BuiltinChain, readonly TableName[]>> = {
+  PREROUTING: ['raw', 'mangle', 'nat'],
+  INPUT: ['mangle', 'filter', 'security', 'nat'],
+  FORWARD: ['mangle', 'filter', 'security'],
+  OUTPUT: ['raw', 'mangle', 'nat', 'filter', 'security'],
+  POSTROUTING: ['mangle', 'nat'],
+};
+
+export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
+
+export interface HookContext {
+  readonly ns: NetNs;
+  readonly hook: BuiltinChain;
+  readonly inIface?: string;
+  readonly outIface?: string;
+  /** Bridge ports, when the packet is being bridged (br_netfilter). */
+  readonly physIn?: string;
+  readonly physOut?: string;
+  readonly ctState: CtState;
+  /** Picks for `-m statistic --mode random` (the walker makes it reproducible). */
+  readonly random: (probability: number) => boolean;
+  /** Source address MASQUERADE would pick on the egress device. */
+  readonly masqueradeSource?: (outIface: string) => IPv4 | undefined;
+}
+
+export interface RuleHit {
+  readonly table: TableName;
+  readonly chain: string;
+  /** 0-based position in the chain; undefined when the chain's policy decided. */
+  readonly index?: number;
+  readonly rule?: IptRule;
+  readonly verdict: string;
+  /** Rules whose matches were tested in this table on the way to the verdict. */
+  readonly rulesEvaluated: number;
+}
+
+export interface HookResult {
+  readonly packet: Packet;
+  readonly verdict: 'ACCEPT' | 'DROP' | 'REJECT';
+  readonly rejectWith?: string;
+  /** One entry per table that had rules to evaluate. */
+  readonly hits: readonly RuleHit[];
+  readonly nat?: { readonly kind: 'DNAT' | 'SNAT' | 'MASQUERADE'; readonly before: Packet; readonly after: Packet };
+}
+
+export function runHook(ctx: HookContext, packet: Packet): HookResult {
+  let current = packet;
+  const hits: RuleHit[] = [];
+  let nat: HookResult['nat'];
+  for (const tableName of HOOK_TABLES[ctx.hook]) {
+    if (tableName === 'nat' && ctx.ctState !== 'NEW') continue;
+    const table = ctx.ns.netfilter.tables.find((t) => t.name === tableName);
+    const chain = table?.chains.find((c) => c.name === ctx.hook);
+    if (!table || !chain) continue;
+    if (!hasRules(chain)) continue;
+    const result = runTable(ctx, table, chain, current);
+    hits.push(result.hit);
+    if (result.nat) nat = { kind: result.nat, before: current, after: result.packet };
+    current = result.packet;
+    if (result.terminal === 'DROP' || result.terminal === 'REJECT') {
+      return { packet: current, verdict: result.terminal, hits, ...(result.rejectWith ? { rejectWith: result.rejectWith } : {}), ...(nat ? { nat } : {}) };
+    }
+  }
+  return { packet: current, verdict: 'ACCEPT', hits, ...(nat ? { nat } : {}) };
+}
+
+/** An empty built-in chain with an ACCEPT policy decides nothing worth reporting. */
+function hasRules(chain: Chain): boolean {
+  return chain.rules.length > 0 || chain.policy === 'DROP';
+}
+
+interface TableResult {
+  readonly packet: Packet;
+  readonly terminal: 'ACCEPT' | 'DROP' | 'REJECT';
+  readonly rejectWith?: string;
+  readonly hit: RuleHit;
+  readonly nat?: 'DNAT' | 'SNAT' | 'MASQUERADE';
+}
+
+interface Frame {
+  readonly chain: Chain;
+  index: number;
+}
+
+/** Walks one table from a built-in chain to a terminal verdict. */
+function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start: Packet): TableResult {
+  let packet = start;
+  let evaluated = 0;
+  // The verdict when the base chain runs out, even after a goto replaced it.
+  const policy = builtin.policy ?? 'ACCEPT';
+  const stack: Frame[] = [{ chain: builtin, index: 0 }];
+  const chainByName = new Map(table.chains.map((c) => [c.name, c]));
+  const hit = (frame: Frame, index: number | undefined, verdict: string): RuleHit => ({
+    table: table.name,
+    chain: frame.chain.name,
+    ...(index !== undefined ? { index, rule: frame.chain.rules[index] } : {}),
+    verdict,
+    rulesEvaluated: evaluated,
+  });
+  // Guard against chain loops (iptables refuses them; a hand-made state could still have one).
+  for (let guard = 0; guard < 10_000_000; guard++) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.index >= frame.chain.rules.length) {
+      if (stack.length === 1) return { packet, terminal: policy, hit: hit(frame, undefined, `policy ${policy}`) };
+      stack.pop();
+      continue;
+    }
+    const index = frame.index++;
+    const rule = frame.chain.rules[index]!;
+    evaluated++;
+    if (!ruleMatches(ctx, rule, packet)) continue;
+    const target: Target | undefined = rule.target;
+    if (!target) continue;
+    switch (target.kind) {
+      case 'ACCEPT':
+        return { packet, terminal: 'ACCEPT', hit: hit(frame, index, 'ACCEPT') };
+      case 'DROP':
+        return { packet, terminal: 'DROP', hit: hit(frame, index, 'DROP') };
+      case 'REJECT':
+        return { packet, terminal: 'REJECT', rejectWith: target.rejectWith, hit: hit(frame, index, `REJECT --reject-with ${target.rejectWith}`) };
+      case 'RETURN':
+        if (stack.length === 1) return { packet, terminal: policy, hit: hit(frame, index, `RETURN (policy ${policy})`) };
+        stack.pop();
+        continue;
+      case 'jump':
+      case 'goto': {
+        const next = chainByName.get(target.chain);
+        if (!next) continue;
+        // A goto replaces the current frame, so a RETURN from `next` goes back past it.
+        if (target.kind === 'goto') stack.pop();
+        stack.push({ chain: next, index: 0 });
+        continue;
+      }
+      case 'MARK':
+        packet = { ...packet, mark: ((packet.mark & ~target.mask) ^ target.value) >>> 0 };
+        continue;
+      case 'DNAT':
+        packet = { ...packet, dst: target.to.ip, ...(target.to.port !== undefined ? { dport: target.to.port } : {}) };
+        return { packet, terminal: 'ACCEPT', nat: 'DNAT', hit: hit(frame, index, 'DNAT') };
+      case 'SNAT':
+        packet = { ...packet, src: target.to };
+        return { packet, terminal: 'ACCEPT', nat: 'SNAT', hit: hit(frame, index, 'SNAT') };
+      case 'MASQUERADE': {
+        const src = ctx.outIface !== undefined ? ctx.masqueradeSource?.(ctx.outIface) : undefined;
+        if (src !== undefined) packet = { ...packet, src };
+        return { packet, terminal: 'ACCEPT', nat: 'MASQUERADE', hit: hit(frame, index, 'MASQUERADE') };
+      }
+      case 'REDIRECT':
+        packet = { ...packet, dport: target.toPorts };
+        return { packet, terminal: 'ACCEPT', nat: 'DNAT', hit: hit(frame, index, 'REDIRECT') };
+      case 'NOTRACK':
+        continue;
+    }
+  }
+  throw new Error(`bug: netfilter loop in table ${table.name} of ${ctx.ns.id}`);
+}
+
+function ifaceMatches(pattern: string, name: string | undefined): boolean {
+  if (name === undefined) return false;
+  return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
+}
+
+function ruleMatches(ctx: HookContext, rule: IptRule, p: Packet): boolean {
+  if (rule.src && contains(rule.src.value, p.src) === !!rule.src.negate) return false;
+  if (rule.dst && contains(rule.dst.value, p.dst) === !!rule.dst.negate) return false;
+  if (rule.inIface && ifaceMatches(rule.inIface.value, ctx.inIface) === !!rule.inIface.negate) return false;
+  if (rule.outIface && ifaceMatches(rule.outIface.value, ctx.outIface) === !!rule.outIface.negate) return false;
+  if (rule.protocol && (rule.protocol.value === p.protocol) === !!rule.protocol.negate) return false;
+  return rule.matches.every((m) => matchOne(ctx, m, p));
+}
+
+function matchOne(ctx: HookContext, m: Match, p: Packet): boolean {
+  switch (m.module) {
+    case 'comment':
+      return true;
+    case 'mark':
+      return ((p.mark & m.mask) === m.value) !== !!m.negate;
+    case 'tcp':
+    case 'udp':
+    case 'sctp':
+      if (p.protocol !== m.module) return false;
+      if (m.dport && (p.dport === m.dport.value) === !!m.dport.negate) return false;
+      if (m.sport && (p.sport === m.sport.value) === !!m.sport.negate) return false;
+      return true;
+    case 'multiport':
+      return p.dport !== undefined && m.dports.includes(p.dport);
+    case 'conntrack':
+      return m.ctstate.includes(ctx.ctState) !== !!m.negate;
+    case 'addrtype': {
+      const typeOf = (ip: IPv4) => (isLocalAddress(ctx.ns, ip) ? 'LOCAL' : 'UNICAST');
+      if (m.srcType && (typeOf(p.src) === m.srcType.value) === !!m.srcType.negate) return false;
+      if (m.dstType && (typeOf(p.dst) === m.dstType.value) === !!m.dstType.negate) return false;
+      return true;
+    }
+    case 'statistic':
+      return ctx.random(m.probability);
+    case 'physdev':
+      if (m.isBridged !== undefined && (ctx.physIn !== undefined) !== m.isBridged) return false;
+      if (m.physdevIn !== undefined && !ifaceMatches(m.physdevIn, ctx.physIn)) return false;
+      if (m.physdevOut !== undefined && !ifaceMatches(m.physdevOut, ctx.physOut)) return false;
+      return true;
+    case 'icmp':
+      return p.protocol === 'icmp';
+    case 'recent':
+    case 'set':
+      // Session affinity and ipsets arrive with kube-proxy; until then nothing is in them.
+      return !!(m as { negate?: boolean }).negate;
+  }
+}

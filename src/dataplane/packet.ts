@@ -1,0 +1,65 @@
+/**
+ * Packets as the walker moves them: an IPv4 header, the L4 ports or ICMP
+ * type, the skb mark, the Ethernet addresses while on a link, and for
+ * tunnels the outer headers around the inner packet.
+ */
+import type { IPv4 } from '../net/ipv4.js';
+import type { Mac } from '../net/mac.js';
+
+export type L4Protocol = 'icmp' | 'tcp' | 'udp';
+
+export const IP_PROTOCOL_NUMBER: Readonly<Record<L4Protocol | 'ipip', number>> = { icmp: 1, tcp: 6, udp: 17, ipip: 4 };
+
+export interface Packet {
+  readonly src: IPv4;
+  readonly dst: IPv4;
+  readonly protocol: L4Protocol;
+  readonly ttl: number;
+  /** IP total length in bytes (header included), as ping's "84" for -s 56. */
+  readonly length: number;
+  /** Don't Fragment. */
+  readonly df: boolean;
+  readonly sport?: number;
+  readonly dport?: number;
+  /** ICMP type/code: 8 echo request, 0 echo reply, 11 time exceeded, 3 unreachable. */
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+  /** skb->mark, set by iptables MARK. */
+  readonly mark: number;
+  /** When this packet is the payload of a tunnel, the tunnel it is in. */
+  readonly encap?: Encapsulation;
+}
+
+/** The outer headers a tunnel put around a packet. */
+export interface Encapsulation {
+  readonly kind: 'vxlan' | 'flannel-udp' | 'ipip';
+  readonly vni?: number;
+  /** The outer packet (UDP to 8472/4789/8285, or IP protocol 4). */
+  readonly outer: Packet;
+}
+
+/** Ethernet framing while a packet is on a link. */
+export interface Frame {
+  readonly srcMac: Mac;
+  readonly dstMac: Mac;
+  readonly packet: Packet;
+}
+
+export const IPV4_HEADER = 20;
+export const ICMP_HEADER = 8;
+export const UDP_HEADER = 8;
+export const TCP_HEADER = 20;
+/** Inner Ethernet 14 + VXLAN 8 + UDP 8 + outer IPv4 20. */
+export const VXLAN_OVERHEAD = 50;
+/** flannel udp: outer IPv4 20 + UDP 8 around the bare inner IP packet. */
+export const FLANNEL_UDP_OVERHEAD = 28;
+
+export function l4HeaderLength(protocol: L4Protocol): number {
+  return protocol === 'icmp' ? ICMP_HEADER : protocol === 'udp' ? UDP_HEADER : TCP_HEADER;
+}
+
+/** A short description of a packet as it looks on the wire, outer headers first. */
+export function describePacket(p: Packet, format: (ip: IPv4) => string): string {
+  const ports = p.protocol === 'icmp' ? ` icmp type ${p.icmpType ?? 8}` : ` ${p.protocol} ${p.sport ?? 0} > ${p.dport ?? 0}`;
+  return `${format(p.src)} > ${format(p.dst)}${ports} ttl ${p.ttl} len ${p.length}${p.df ? ' DF' : ''}${p.mark ? ` mark 0x${p.mark.toString(16)}` : ''}`;
+}

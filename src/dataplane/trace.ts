@@ -1,0 +1,85 @@
+/**
+ * A trace is data: the flow asked for, the hops it took (each a list of typed
+ * steps, in the order the kernel takes them), and one disposition from a
+ * closed set. Text, JSON, traceroute/ping output and diagrams only format it.
+ */
+import type { Route } from '../kernel/route.js';
+import type { IPv4 } from '../net/ipv4.js';
+import type { Mac } from '../net/mac.js';
+import type { Packet } from './packet.js';
+
+export const DISPOSITIONS = [
+  'DELIVERED',
+  'DROPPED_BY_FILTER',
+  'NO_ROUTE',
+  'ROUTE_BLACKHOLE',
+  'ROUTE_UNREACHABLE',
+  'ROUTE_PROHIBIT',
+  'NEIGHBOR_UNREACHABLE',
+  'MTU_EXCEEDED',
+  'TTL_EXCEEDED',
+  'PORT_UNREACHABLE',
+  'FORWARDING_DISABLED',
+  'NO_ENDPOINTS',
+  'LOOP',
+] as const;
+
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+/** What the sender is told, when anything (an ICMP error, a local errno). */
+export type SenderNotice =
+  | { readonly kind: 'icmp'; readonly from: IPv4; readonly type: number; readonly code: number; readonly mtu?: number }
+  | { readonly kind: 'local-error'; readonly errno: 'EMSGSIZE' | 'ENETUNREACH' | 'EHOSTUNREACH' | 'EINVAL' | 'EPERM'; readonly mtu?: number }
+  | { readonly kind: 'tcp-rst'; readonly from: IPv4 }
+  | { readonly kind: 'none' };
+
+export type Step =
+  | { readonly kind: 'route'; readonly table: number; readonly route: Route; readonly routesExamined: number; readonly decision: 'local' | 'forward' | 'output' }
+  | { readonly kind: 'no-route'; readonly dst: IPv4 }
+  | { readonly kind: 'source'; readonly src: IPv4; readonly why: string }
+  | { readonly kind: 'netfilter'; readonly hook: string; readonly table: string; readonly chain: string; readonly rule?: string; readonly ruleIndex?: number; readonly verdict: string; readonly rulesEvaluated: number }
+  | { readonly kind: 'forward'; readonly ttlBefore: number; readonly ttlAfter: number }
+  | { readonly kind: 'neigh'; readonly ip: IPv4; readonly dev: string; readonly mac?: Mac; readonly state: string }
+  | { readonly kind: 'bridge'; readonly bridge: string; readonly dstMac: Mac; readonly result: 'local' | 'forward' | 'flood'; readonly port?: string }
+  | { readonly kind: 'xmit'; readonly dev: string; readonly to: string }
+  | { readonly kind: 'encap'; readonly tunnel: string; readonly dev: string; readonly outer: Packet; readonly vni?: number }
+  | { readonly kind: 'decap'; readonly tunnel: string; readonly dev: string; readonly vni?: number }
+  | { readonly kind: 'userspace'; readonly process: string; readonly action: string }
+  | { readonly kind: 'mtu'; readonly dev: string; readonly mtu: number; readonly length: number; readonly result: 'ok' | 'fragment' | 'too-big' }
+  | { readonly kind: 'switch'; readonly segment: string; readonly dstMac: Mac; readonly port: string }
+  | { readonly kind: 'deliver'; readonly socket: string }
+  | { readonly kind: 'drop'; readonly disposition: Disposition; readonly reason: string };
+
+/** One visit of the packet to a namespace or to a piece of the underlay. */
+export interface Hop {
+  /** `node/node-02`, `pod/default/pod-a`, `underlay/rack-1`, `router`. */
+  readonly where: string;
+  /** What a person calls it. */
+  readonly name: string;
+  readonly inDev?: string;
+  outDev?: string;
+  readonly steps: Step[];
+  /** The packet as it left this hop (or as it was when dropped/delivered). */
+  packet: Packet;
+}
+
+export interface Flow {
+  readonly from: string;
+  readonly to: string;
+  readonly src: IPv4;
+  readonly dst: IPv4;
+  readonly protocol: Packet['protocol'];
+  readonly dport?: number;
+  readonly sport?: number;
+}
+
+export interface Trace {
+  readonly flow: Flow;
+  readonly hops: Hop[];
+  readonly disposition: Disposition;
+  /** One sentence: where and why it ended. */
+  readonly summary: string;
+  readonly notice: SenderNotice;
+  /** The packet as the receiver got it (DELIVERED only). */
+  readonly delivered?: Packet;
+}
