@@ -26,16 +26,18 @@ export interface Packet {
   readonly icmpCode?: number;
   /** skb->mark, set by iptables MARK. */
   readonly mark: number;
-  /** When this packet is the payload of a tunnel, the tunnel it is in. */
-  readonly encap?: Encapsulation;
+  /** When this packet is a tunnel's outer packet, what it carries. */
+  readonly tunnel?: Tunnel;
 }
 
-/** The outer headers a tunnel put around a packet. */
-export interface Encapsulation {
+/** The payload of an outer (encapsulating) packet. */
+export interface Tunnel {
   readonly kind: 'vxlan' | 'flannel-udp' | 'ipip';
   readonly vni?: number;
-  /** The outer packet (UDP to 8472/4789/8285, or IP protocol 4). */
-  readonly outer: Packet;
+  /** Source and destination MACs of the inner Ethernet frame (vxlan only). */
+  readonly innerSrcMac?: string;
+  readonly innerDstMac?: string;
+  readonly inner: Packet;
 }
 
 /** Ethernet framing while a packet is on a link. */
@@ -61,5 +63,8 @@ export function l4HeaderLength(protocol: L4Protocol): number {
 /** A short description of a packet as it looks on the wire, outer headers first. */
 export function describePacket(p: Packet, format: (ip: IPv4) => string): string {
   const ports = p.protocol === 'icmp' ? ` icmp type ${p.icmpType ?? 8}` : ` ${p.protocol} ${p.sport ?? 0} > ${p.dport ?? 0}`;
-  return `${format(p.src)} > ${format(p.dst)}${ports} ttl ${p.ttl} len ${p.length}${p.df ? ' DF' : ''}${p.mark ? ` mark 0x${p.mark.toString(16)}` : ''}`;
+  const self = `${format(p.src)} > ${format(p.dst)}${ports} ttl ${p.ttl} len ${p.length}${p.df ? ' DF' : ''}${p.mark ? ` mark 0x${p.mark.toString(16)}` : ''}`;
+  if (!p.tunnel) return self;
+  const vni = p.tunnel.vni !== undefined ? ` vni ${p.tunnel.vni}` : '';
+  return `${self} [${p.tunnel.kind}${vni}: ${describePacket(p.tunnel.inner, format)}]`;
 }

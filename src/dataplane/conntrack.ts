@@ -1,0 +1,79 @@
+/**
+ * Connection tracking, per namespace, for one walk session: the first packet
+ * of a flow creates an entry in every netns it crosses; NAT done on that
+ * first packet is remembered so replies are translated back; replies find
+ * their entry and are ESTABLISHED.
+ */
+import type { IPv4 } from '../net/ipv4.js';
+import type { Packet } from './packet.js';
+
+export interface Tuple {
+  readonly src: IPv4;
+  readonly dst: IPv4;
+  readonly protocol: Packet['protocol'];
+  readonly sport?: number;
+  readonly dport?: number;
+}
+
+export interface ConntrackEntry {
+  /** The flow as first seen by this netns. */
+  readonly original: Tuple;
+  /** What a reply looks like on arrival here (after this netns' NAT). */
+  reply: Tuple;
+}
+
+export function tupleOf(p: Packet): Tuple {
+  // ICMP echo request and reply share the id; ports stand for it here.
+  return { src: p.src, dst: p.dst, protocol: p.protocol, sport: p.sport, dport: p.dport };
+}
+
+function key(t: Tuple): string {
+  return `${t.protocol} ${t.src}:${t.sport ?? ''} > ${t.dst}:${t.dport ?? ''}`;
+}
+
+function reverse(t: Tuple): Tuple {
+  return { src: t.dst, dst: t.src, protocol: t.protocol, sport: t.dport, dport: t.sport };
+}
+
+export class Conntrack {
+  private readonly byNs = new Map<string, Map<string, ConntrackEntry>>();
+
+  private table(ns: string): Map<string, ConntrackEntry> {
+    let t = this.byNs.get(ns);
+    if (!t) this.byNs.set(ns, (t = new Map()));
+    return t;
+  }
+
+  /** The entry a packet belongs to in this netns, and in which direction. */
+  find(ns: string, p: Packet): { entry: ConntrackEntry; direction: 'original' | 'reply' } | undefined {
+    const t = this.table(ns);
+    const tuple = tupleOf(p);
+    for (const entry of t.values()) {
+      if (key(entry.original) === key(tuple)) return { entry, direction: 'original' };
+      if (key(entry.reply) === key(tuple)) return { entry, direction: 'reply' };
+    }
+    return undefined;
+  }
+
+  /** A new flow seen here; `after` is the packet after this netns' NAT, if any. */
+  create(ns: string, original: Packet): ConntrackEntry {
+    const entry: ConntrackEntry = { original: tupleOf(original), reply: reverse(tupleOf(original)) };
+    this.table(ns).set(key(entry.original), entry);
+    return entry;
+  }
+
+  /** Records the NAT applied to the original direction: replies will come back to the translated addresses. */
+  natted(entry: ConntrackEntry, after: Packet): void {
+    entry.reply = reverse(tupleOf(after));
+  }
+
+  /** Translates a reply back to the original flow's addresses (de-SNAT and de-DNAT). */
+  static unNat(entry: ConntrackEntry, reply: Packet): Packet {
+    const { src, dst, sport, dport } = entry.original;
+    return { ...reply, src: dst, dst: src, ...(dport !== undefined ? { sport: dport } : {}), ...(sport !== undefined ? { dport: sport } : {}) };
+  }
+
+  entries(ns: string): ConntrackEntry[] {
+    return [...this.table(ns).values()];
+  }
+}

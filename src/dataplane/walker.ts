@@ -1,0 +1,575 @@
+/**
+ * The packet walk: a packet moves through the simulated namespaces the way
+ * Linux moves it. Locally generated packets take the output path (route,
+ * source selection, OUTPUT, POSTROUTING, neighbour, device); received ones
+ * the input path (PREROUTING, route, INPUT or FORWARD, POSTROUTING). Devices
+ * decide where a frame goes next: a veth to its peer, a bridge by its FDB, a
+ * vxlan device into a UDP packet of its own, a TUN device to flanneld, a NIC
+ * onto the underlay segment. Every decision is recorded as a step.
+ */
+import type { Link } from '../kernel/link.js';
+import type { NetNs } from '../kernel/netns.js';
+import type { BuiltinChain } from '../kernel/netfilter/rule.js';
+import type { Route } from '../kernel/route.js';
+import { contains } from '../net/cidr.js';
+import { formatIPv4, type IPv4 } from '../net/ipv4.js';
+import type { Mac } from '../net/mac.js';
+import type { Node, Pod } from '../model/types.js';
+import type { Dataplane } from './build.js';
+import { Conntrack } from './conntrack.js';
+import { fibLookup, selectSource } from './fib.js';
+import { runHook, type CtState, type HookResult } from './netfilter-eval.js';
+import { FLANNEL_UDP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from './packet.js';
+import { findListener, listenersOfNode, listenersOfPod } from './sockets.js';
+import type { Disposition, Hop, SenderNotice, Step } from './trace.js';
+import { ROUTER_ID, type RouterPort, type Underlay } from './underlay.js';
+import { resolveNeighbour } from './neighbour.js';
+
+/** Linux's default TTL (net.ipv4.ip_default_ttl) and the outer TTL of `ttl auto` tunnels. */
+export const DEFAULT_TTL = 64;
+const FLANNEL_UDP_PORT = 8285;
+/** Hops after which a walk is declared a loop. */
+const MAX_HOPS = 64;
+
+export interface WalkEnd {
+  readonly disposition: Disposition;
+  readonly summary: string;
+  readonly notice: SenderNotice;
+  readonly delivered?: Packet;
+  /** Where it ended. */
+  readonly where: string;
+  /** For ICMP errors: the netns (or router) that sent it, to walk it back. */
+  readonly icmpFrom?: { readonly ns?: NetNs; readonly routerPort?: RouterPort };
+}
+
+export interface WalkResult extends WalkEnd {
+  readonly hops: Hop[];
+}
+
+/** A walk session: shared conntrack so a reply walk sees what the request did. */
+export class WalkSession {
+  readonly conntrack = new Conntrack();
+  private readonly nsIndex = new Map<string, { node?: Node; pod?: Pod }>();
+
+  constructor(
+    readonly dataplane: Dataplane,
+    readonly underlay: Underlay,
+    readonly random: (probability: number) => boolean = () => false,
+  ) {
+    for (const node of dataplane.cluster.nodes) this.nsIndex.set(`node/${node.name}`, { node });
+    for (const pod of dataplane.cluster.pods) if (!pod.hostNetwork) this.nsIndex.set(`pod/${pod.key}`, { pod });
+  }
+
+  /** The netns a veth peer id names. */
+  netnsById(id: string): NetNs {
+    const owner = this.nsIndex.get(id);
+    if (owner?.node) return this.dataplane.nodeNetns(owner.node);
+    if (owner?.pod) return this.dataplane.podNetns(owner.pod);
+    throw new Error(`bug: no netns ${id}`);
+  }
+
+  ownerOf(ns: NetNs): { node?: Node; pod?: Pod } {
+    return this.nsIndex.get(ns.id) ?? {};
+  }
+
+  nodeOf(ns: NetNs): Node | undefined {
+    const owner = this.ownerOf(ns);
+    return owner.node ?? owner.pod?.node;
+  }
+
+  /** Sends a packet from a process in `ns` and follows it to its end. */
+  send(ns: NetNs, packet: Packet): WalkResult {
+    return new Walk(this).run({ kind: 'local-out', ns, packet });
+  }
+}
+
+type Event =
+  | { kind: 'local-out'; ns: NetNs; packet: Packet }
+  | { kind: 'rx'; ns: NetNs; dev: string; frame: Frame }
+  | { kind: 'ip-rcv'; ns: NetNs; dev: string; packet: Packet }
+  | { kind: 'segment'; port: { subnet: string }; frame: Frame; from: string }
+  | { kind: 'router'; port: RouterPort; frame: Frame };
+
+class Walk {
+  private readonly hops: Hop[] = [];
+  private end?: WalkEnd;
+
+  constructor(private readonly session: WalkSession) {}
+
+  run(first: Event): WalkResult {
+    let next: Event | undefined = first;
+    while (next && !this.end) {
+      if (this.hops.length > MAX_HOPS) {
+        this.finish('LOOP', `the packet was still moving after ${MAX_HOPS} hops`, { kind: 'none' }, 'loop');
+        break;
+      }
+      next = this.step(next);
+    }
+    if (!this.end) throw new Error('bug: walk ended without a disposition');
+    return { ...this.end, hops: this.hops };
+  }
+
+  private step(event: Event): Event | undefined {
+    switch (event.kind) {
+      case 'local-out':
+        return this.localOut(event.ns, event.packet);
+      case 'rx':
+        return this.receive(event.ns, event.dev, event.frame);
+      case 'ip-rcv':
+        return this.ipReceive(event.ns, event.dev, event.packet);
+      case 'segment':
+        return this.segment(event.port.subnet, event.frame);
+      case 'router':
+        return this.router(event.port, event.frame);
+    }
+  }
+
+  // ---------------------------------------------------------------- hops
+
+  private hop(where: string, name: string, inDev: string | undefined, packet: Packet): Hop {
+    const last = this.hops[this.hops.length - 1];
+    if (last && last.where === where && inDev === undefined) return last;
+    const hop: Hop = { where, name, ...(inDev !== undefined ? { inDev } : {}), steps: [], packet };
+    this.hops.push(hop);
+    return hop;
+  }
+
+  private current(): Hop {
+    return this.hops[this.hops.length - 1]!;
+  }
+
+  private record(step: Step): void {
+    this.current().steps.push(step);
+  }
+
+  private finish(disposition: Disposition, summary: string, notice: SenderNotice, where: string, extra: Partial<WalkEnd> = {}): undefined {
+    this.record({ kind: disposition === 'DELIVERED' ? 'deliver' : 'drop', ...(disposition === 'DELIVERED' ? { socket: summary } : { disposition, reason: summary }) } as Step);
+    this.end = { disposition, summary, notice, where, ...extra };
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- output path
+
+  private localOut(ns: NetNs, packet: Packet): Event | undefined {
+    this.hop(ns.id, ns.displayName, undefined, packet);
+    const lookup = this.route(ns, packet.dst, packet.src || undefined, 'output');
+    if (!lookup) {
+      return this.finish('NO_ROUTE', `no route to ${formatIPv4(packet.dst)} in ${ns.displayName}`, { kind: 'local-error', errno: 'ENETUNREACH' }, ns.id);
+    }
+    const special = this.specialRoute(ns, lookup, true);
+    if (special) return special;
+    let p = packet;
+    if (!p.src) {
+      const src = selectSource(ns, lookup, p.dst);
+      if (src === undefined) return this.finish('NO_ROUTE', `no source address for ${formatIPv4(p.dst)} in ${ns.displayName}`, { kind: 'local-error', errno: 'EINVAL' }, ns.id);
+      p = { ...p, src };
+      this.record({ kind: 'source', src, why: lookup.prefsrc !== undefined ? 'the route\'s src' : `the primary address of ${lookup.dev ?? 'the egress device'}` });
+    }
+    if (lookup.type === 'local') return this.loopback(ns, p);
+    const out = this.hook(ns, 'OUTPUT', p, { outIface: lookup.dev });
+    if (out.verdict !== 'ACCEPT') return this.filtered(ns, out, true);
+    p = out.packet;
+    let route = lookup;
+    if (p.dst !== packet.dst) {
+      const rerouted = this.route(ns, p.dst, p.src, 'output');
+      if (!rerouted) return this.finish('NO_ROUTE', `no route to ${formatIPv4(p.dst)} after DNAT`, { kind: 'local-error', errno: 'ENETUNREACH' }, ns.id);
+      route = rerouted;
+    }
+    return this.postroutingAndOutput(ns, route, p, true);
+  }
+
+  private postroutingAndOutput(ns: NetNs, route: Route, packet: Packet, local: boolean): Event | undefined {
+    const post = this.hook(ns, 'POSTROUTING', packet, { outIface: route.dev });
+    if (post.verdict !== 'ACCEPT') return this.filtered(ns, post, local);
+    return this.output(ns, route, post.packet, local);
+  }
+
+  /** Leaving by a route: MTU, next hop, neighbour, device. */
+  private output(ns: NetNs, route: Route, p: Packet, local: boolean): Event | undefined {
+    const dev = this.link(ns, route.dev!);
+    this.current().outDev = dev.name;
+    this.current().packet = p;
+    const mtu = route.mtu ?? dev.mtu;
+    if (p.length > mtu) {
+      if (p.df) {
+        this.record({ kind: 'mtu', dev: dev.name, mtu, length: p.length, result: 'too-big' });
+        if (local) {
+          return this.finish('MTU_EXCEEDED', `${p.length}-byte packet with DF set does not fit ${dev.name} (mtu ${mtu}): message too long`, { kind: 'local-error', errno: 'EMSGSIZE', mtu }, ns.id);
+        }
+        return this.icmpError(ns, p, 3, 4, 'MTU_EXCEEDED', `${p.length}-byte packet with DF set does not fit ${dev.name} (mtu ${mtu}): fragmentation needed`, mtu);
+      }
+      this.record({ kind: 'mtu', dev: dev.name, mtu, length: p.length, result: 'fragment' });
+    }
+    if (dev.info.kind === 'tun') return this.toFlanneld(ns, dev, p);
+    const nexthop = route.gateway ?? p.dst;
+    const neigh = resolveNeighbour(this.session, ns, dev, nexthop);
+    this.record({ kind: 'neigh', ip: nexthop, dev: dev.name, ...(neigh.mac ? { mac: neigh.mac } : {}), state: neigh.state });
+    if (!neigh.mac) {
+      const why = `no answer to ARP for ${formatIPv4(nexthop)} on ${dev.name} in ${ns.displayName}${neigh.why ? ` (${neigh.why})` : ''}`;
+      if (local) return this.finish('NEIGHBOR_UNREACHABLE', why, { kind: 'icmp', from: p.src, type: 3, code: 1 }, ns.id);
+      return this.icmpError(ns, p, 3, 1, 'NEIGHBOR_UNREACHABLE', why);
+    }
+    return this.transmit(ns, dev, { srcMac: dev.mac ?? '00:00:00:00:00:00', dstMac: neigh.mac, packet: p });
+  }
+
+  /** A frame handed to a device for transmission. */
+  private transmit(ns: NetNs, dev: Link, frame: Frame): Event | undefined {
+    count(dev, 'tx', frame.packet.length);
+    switch (dev.info.kind) {
+      case 'veth': {
+        const peerNs = this.session.netnsById(dev.info.peer.netns);
+        this.record({ kind: 'xmit', dev: dev.name, to: `${dev.info.peer.name} in ${peerNs.displayName}` });
+        return { kind: 'rx', ns: peerNs, dev: dev.info.peer.name, frame };
+      }
+      case 'bridge':
+        return this.bridgeForward(ns, dev, undefined, frame);
+      case 'vxlan':
+        return this.vxlanEncap(ns, dev, frame);
+      case 'ether': {
+        const node = this.session.nodeOf(ns)!;
+        this.record({ kind: 'xmit', dev: dev.name, to: `underlay segment ${node.subnet.name}` });
+        return { kind: 'segment', port: { subnet: node.subnet.name }, frame, from: ns.id };
+      }
+      case 'loopback':
+        return { kind: 'ip-rcv', ns, dev: 'lo', packet: frame.packet };
+      default:
+        return this.finish('NO_ROUTE', `netlab does not model transmission on ${dev.info.kind} device ${dev.name} yet`, { kind: 'none' }, ns.id);
+    }
+  }
+
+  // ---------------------------------------------------------------- tunnels
+
+  private vxlanEncap(ns: NetNs, dev: Link, frame: Frame): Event | undefined {
+    if (dev.info.kind !== 'vxlan') throw new Error('bug: not a vxlan device');
+    const info = dev.info;
+    const entry = ns.fdb.find((e) => e.dev === dev.name && e.mac === frame.dstMac && e.dst !== undefined);
+    if (!entry) {
+      return this.finish('NEIGHBOR_UNREACHABLE', `${dev.name} has no FDB entry for ${frame.dstMac}: no VTEP to send to (nolearning)`, { kind: 'none' }, ns.id);
+    }
+    const inner = frame.packet;
+    const outer: Packet = {
+      src: info.local,
+      dst: entry.dst!,
+      protocol: 'udp',
+      // The kernel picks the source port from a hash of the inner flow.
+      sport: flowPort(inner),
+      dport: info.dstport,
+      ttl: DEFAULT_TTL,
+      length: inner.length + VXLAN_OVERHEAD,
+      df: false,
+      mark: 0,
+      tunnel: { kind: 'vxlan', vni: info.id, innerSrcMac: frame.srcMac, innerDstMac: frame.dstMac, inner },
+    };
+    this.record({ kind: 'encap', tunnel: 'vxlan', dev: dev.name, outer, vni: info.id });
+    // The outer packet is the node's own UDP packet: it takes the output path again.
+    return { kind: 'local-out', ns, packet: outer };
+  }
+
+  private toFlanneld(ns: NetNs, dev: Link, inner: Packet): Event | undefined {
+    const cluster = this.session.dataplane.cluster;
+    const target = cluster.nodes.find((n) => contains(n.podCIDR, inner.dst));
+    const self = this.session.nodeOf(ns)!;
+    this.record({ kind: 'xmit', dev: dev.name, to: 'flanneld (user space, reads the TUN device)' });
+    if (!target || target === self) {
+      return this.finish('NO_ROUTE', `flanneld has no lease for ${formatIPv4(inner.dst)}`, { kind: 'none' }, ns.id);
+    }
+    const outer: Packet = {
+      src: 0,
+      dst: target.ip,
+      protocol: 'udp',
+      sport: FLANNEL_UDP_PORT,
+      dport: FLANNEL_UDP_PORT,
+      ttl: DEFAULT_TTL,
+      length: inner.length + FLANNEL_UDP_OVERHEAD,
+      df: false,
+      mark: 0,
+      tunnel: { kind: 'flannel-udp', inner },
+    };
+    this.record({ kind: 'userspace', process: 'flanneld', action: `lease ${formatIPv4(target.podCIDR.addr)}/${target.podCIDR.len} belongs to ${target.name}: send to ${formatIPv4(target.ip)}:${FLANNEL_UDP_PORT}` });
+    this.record({ kind: 'encap', tunnel: 'flannel-udp', dev: dev.name, outer: { ...outer, src: self.ip } });
+    return { kind: 'local-out', ns, packet: outer };
+  }
+
+  // ---------------------------------------------------------------- input path
+
+  private receive(ns: NetNs, devName: string, frame: Frame): Event | undefined {
+    const dev = this.link(ns, devName);
+    this.hop(ns.id, ns.displayName, devName, frame.packet);
+    count(dev, 'rx', frame.packet.length);
+    if (dev.bridgePort) return this.bridgeInput(ns, this.link(ns, dev.bridgePort.bridge), dev, frame);
+    return { kind: 'ip-rcv', ns, dev: devName, packet: frame.packet };
+  }
+
+  private bridgeInput(ns: NetNs, bridge: Link, inPort: Link, frame: Frame): Event | undefined {
+    if (frame.dstMac === bridge.mac || this.ports(ns, bridge).some((p) => p.mac === frame.dstMac)) {
+      this.record({ kind: 'bridge', bridge: bridge.name, dstMac: frame.dstMac, result: 'local' });
+      count(bridge, 'rx', frame.packet.length);
+      return { kind: 'ip-rcv', ns, dev: bridge.name, packet: frame.packet };
+    }
+    return this.bridgeForward(ns, bridge, inPort, frame);
+  }
+
+  /** Bridging a frame to the port behind which its destination MAC lives. */
+  private bridgeForward(ns: NetNs, bridge: Link, inPort: Link | undefined, frame: Frame): Event | undefined {
+    const outPort = this.ports(ns, bridge).find((port) => this.peerMac(port) === frame.dstMac);
+    if (!outPort) {
+      this.record({ kind: 'bridge', bridge: bridge.name, dstMac: frame.dstMac, result: 'flood' });
+      return this.finish('NEIGHBOR_UNREACHABLE', `no port of ${bridge.name} leads to ${frame.dstMac}`, { kind: 'none' }, ns.id);
+    }
+    if (inPort && outPort === inPort && !outPort.bridgePort!.hairpin) {
+      return this.finish('DROPPED_BY_FILTER', `${bridge.name} does not send a frame back out of ${inPort.name} (hairpin off)`, { kind: 'none' }, ns.id);
+    }
+    this.record({ kind: 'bridge', bridge: bridge.name, dstMac: frame.dstMac, result: 'forward', port: outPort.name });
+    if (inPort && ns.sysctls.get('net.bridge.bridge-nf-call-iptables') === '1') {
+      // br_netfilter: a bridged IPv4 frame crosses the iptables hooks too, with in=out=the bridge.
+      let p = frame.packet;
+      for (const hook of ['PREROUTING', 'FORWARD', 'POSTROUTING'] as const) {
+        const result = this.hook(ns, hook, p, { inIface: bridge.name, ...(hook !== 'PREROUTING' ? { outIface: bridge.name } : {}), physIn: inPort.name, physOut: outPort.name });
+        if (result.verdict !== 'ACCEPT') return this.filtered(ns, result, false);
+        p = result.packet;
+      }
+      frame = { ...frame, packet: p };
+    }
+    return this.transmit(ns, outPort, frame);
+  }
+
+  private ipReceive(ns: NetNs, devName: string, packet: Packet): Event | undefined {
+    let p = packet;
+    const pre = this.hook(ns, 'PREROUTING', p, { inIface: devName });
+    if (pre.verdict !== 'ACCEPT') return this.filtered(ns, pre, false);
+    p = pre.packet;
+    const route = this.route(ns, p.dst, p.src, 'input');
+    if (!route) return this.icmpError(ns, p, 3, 0, 'NO_ROUTE', `no route to ${formatIPv4(p.dst)} in ${ns.displayName}`);
+    const special = this.specialRoute(ns, route, false, p);
+    if (special !== undefined || this.end) return special;
+    if (route.type === 'local' || route.type === 'broadcast') {
+      const input = this.hook(ns, 'INPUT', p, { inIface: devName });
+      if (input.verdict !== 'ACCEPT') return this.filtered(ns, input, false);
+      return this.localDeliver(ns, devName, input.packet);
+    }
+    if (ns.sysctls.get('net.ipv4.ip_forward') !== '1') {
+      return this.finish('FORWARDING_DISABLED', `${ns.displayName} does not forward (net.ipv4.ip_forward=0): dropped silently`, { kind: 'none' }, ns.id);
+    }
+    if (p.ttl <= 1) return this.icmpError(ns, p, 11, 0, 'TTL_EXCEEDED', `TTL expired in transit at ${ns.displayName}`);
+    const fwd = this.hook(ns, 'FORWARD', p, { inIface: devName, outIface: route.dev });
+    if (fwd.verdict !== 'ACCEPT') return this.filtered(ns, fwd, false);
+    p = { ...fwd.packet, ttl: fwd.packet.ttl - 1 };
+    this.record({ kind: 'forward', ttlBefore: fwd.packet.ttl, ttlAfter: p.ttl });
+    return this.postroutingAndOutput(ns, route, p, false);
+  }
+
+  private localDeliver(ns: NetNs, devName: string, p: Packet): Event | undefined {
+    // Tunnel endpoints are sockets of the kernel (vxlan) or of flanneld (udp).
+    if (p.tunnel?.kind === 'vxlan') {
+      const vxlan = ns.links.find((l) => l.info.kind === 'vxlan' && l.info.dstport === p.dport && l.info.id === p.tunnel!.vni);
+      if (vxlan) {
+        this.record({ kind: 'decap', tunnel: 'vxlan', dev: vxlan.name, vni: p.tunnel.vni });
+        count(vxlan, 'rx', p.tunnel.inner.length);
+        return { kind: 'ip-rcv', ns, dev: vxlan.name, packet: p.tunnel.inner };
+      }
+    }
+    if (p.tunnel?.kind === 'flannel-udp' && p.dport === FLANNEL_UDP_PORT) {
+      const tun = ns.links.find((l) => l.info.kind === 'tun');
+      if (tun) {
+        this.record({ kind: 'userspace', process: 'flanneld', action: `received on UDP ${FLANNEL_UDP_PORT}, writes the inner packet to ${tun.name}` });
+        this.record({ kind: 'decap', tunnel: 'flannel-udp', dev: tun.name });
+        count(tun, 'rx', p.tunnel.inner.length);
+        return { kind: 'ip-rcv', ns, dev: tun.name, packet: p.tunnel.inner };
+      }
+    }
+    if (p.protocol === 'icmp') {
+      const what = p.icmpType === 8 || p.icmpType === undefined ? 'ICMP echo request: the kernel answers' : 'ICMP message for the sending socket';
+      return this.finish('DELIVERED', `${what} (${ns.displayName}, ${devName})`, { kind: 'none' }, ns.id, { delivered: p });
+    }
+    const owner = this.session.ownerOf(ns);
+    const listeners = owner.pod ? listenersOfPod(owner.pod) : owner.node ? listenersOfNode(owner.node) : [];
+    const listener = findListener(listeners, p);
+    if (listener) return this.finish('DELIVERED', `${p.protocol}/${p.dport} socket of ${listener.owner}`, { kind: 'none' }, ns.id, { delivered: p });
+    if (p.protocol === 'tcp') {
+      return this.finish('PORT_UNREACHABLE', `nothing listens on tcp/${p.dport} in ${ns.displayName}: the kernel answers with a TCP RST`, { kind: 'tcp-rst', from: p.dst }, ns.id);
+    }
+    return this.icmpError(ns, p, 3, 3, 'PORT_UNREACHABLE', `nothing listens on udp/${p.dport} in ${ns.displayName}: ICMP port unreachable`);
+  }
+
+  private loopback(ns: NetNs, p: Packet): Event | undefined {
+    this.record({ kind: 'xmit', dev: 'lo', to: `${ns.displayName} itself` });
+    const out = this.hook(ns, 'OUTPUT', p, { outIface: 'lo' });
+    if (out.verdict !== 'ACCEPT') return this.filtered(ns, out, true);
+    const input = this.hook(ns, 'INPUT', out.packet, { inIface: 'lo' });
+    if (input.verdict !== 'ACCEPT') return this.filtered(ns, input, true);
+    return this.localDeliver(ns, 'lo', input.packet);
+  }
+
+  // ---------------------------------------------------------------- underlay
+
+  private segment(subnetName: string, frame: Frame): Event | undefined {
+    const underlay = this.session.underlay;
+    const subnet = this.session.dataplane.cluster.subnetByName.get(subnetName)!;
+    this.hop(`underlay/${subnetName}`, `underlay ${subnetName}`, undefined, frame.packet);
+    const receiver = underlay.byMac(subnet, frame.dstMac);
+    if (!receiver) return this.finish('NEIGHBOR_UNREACHABLE', `nothing on segment ${subnetName} has MAC ${frame.dstMac}`, { kind: 'none' }, `underlay/${subnetName}`);
+    if (receiver.kind === 'router') {
+      this.record({ kind: 'switch', segment: subnetName, dstMac: frame.dstMac, port: `router ${receiver.port.dev}` });
+      return { kind: 'router', port: receiver.port, frame };
+    }
+    this.record({ kind: 'switch', segment: subnetName, dstMac: frame.dstMac, port: `${receiver.node.name} eth0` });
+    return { kind: 'rx', ns: this.session.dataplane.nodeNetns(receiver.node), dev: 'eth0', frame };
+  }
+
+  /** The underlay router: routes between the node subnets it is connected to, and nothing else. */
+  private router(inPort: RouterPort, frame: Frame): Event | undefined {
+    const p = frame.packet;
+    this.hop(ROUTER_ID, 'router', inPort.dev, p);
+    const outPort = this.session.underlay.routerPortFor(p.dst);
+    if (p.ttl <= 1) return this.routerError(inPort, 11, 0, 'TTL_EXCEEDED', 'TTL expired in transit at the router');
+    if (!outPort) {
+      return this.routerError(inPort, 3, 0, 'NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)} (it knows the node subnets, not the pod networks)`);
+    }
+    const out: Packet = { ...p, ttl: p.ttl - 1 };
+    this.record({ kind: 'forward', ttlBefore: p.ttl, ttlAfter: out.ttl });
+    this.current().outDev = outPort.dev;
+    this.current().packet = out;
+    const mtu = outPort.subnet.mtu;
+    if (out.length > mtu) {
+      if (out.df) return this.routerError(inPort, 3, 4, 'MTU_EXCEEDED', `${out.length}-byte packet with DF set does not fit subnet ${outPort.subnet.name} (mtu ${mtu})`, mtu);
+      this.record({ kind: 'mtu', dev: outPort.dev, mtu, length: out.length, result: 'fragment' });
+    }
+    const target = this.session.underlay.resolve(outPort.subnet, out.dst);
+    if (!target || target.kind !== 'node') {
+      return this.routerError(inPort, 3, 1, 'NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(out.dst)} on ${outPort.subnet.name}`);
+    }
+    this.record({ kind: 'neigh', ip: out.dst, dev: outPort.dev, mac: target.node.mac, state: 'REACHABLE' });
+    return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.node.mac, packet: out }, from: ROUTER_ID };
+  }
+
+  private routerError(inPort: RouterPort, type: number, code: number, disposition: Disposition, why: string, mtu?: number): undefined {
+    return this.finish(disposition, why, { kind: 'icmp', from: inPort.ip, type, code, ...(mtu !== undefined ? { mtu } : {}) }, ROUTER_ID, { icmpFrom: { routerPort: inPort } });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private route(ns: NetNs, dst: IPv4, src: IPv4 | undefined, decision: 'output' | 'input'): Route | undefined {
+    const result = fibLookup(ns, dst, src !== undefined ? { src } : {});
+    if (!result.ok) {
+      this.record({ kind: 'no-route', dst });
+      return undefined;
+    }
+    const kind = result.route.type === 'local' || result.route.type === 'broadcast' ? 'local' : decision === 'input' ? 'forward' : 'output';
+    this.record({ kind: 'route', table: result.table, route: result.route, routesExamined: result.examined, decision: kind });
+    return result.route;
+  }
+
+  /** blackhole / unreachable / prohibit routes end the walk as the kernel does. */
+  private specialRoute(ns: NetNs, route: Route, local: boolean, p?: Packet): Event | undefined {
+    switch (route.type) {
+      case 'blackhole':
+        return this.finish('ROUTE_BLACKHOLE', `blackhole route ${formatIPv4(route.dst.addr)}/${route.dst.len} in ${ns.displayName}: dropped silently`, local ? { kind: 'local-error', errno: 'EINVAL' } : { kind: 'none' }, ns.id);
+      case 'unreachable':
+        if (local) return this.finish('ROUTE_UNREACHABLE', `unreachable route in ${ns.displayName}`, { kind: 'local-error', errno: 'EHOSTUNREACH' }, ns.id);
+        return this.icmpError(ns, p!, 3, 1, 'ROUTE_UNREACHABLE', `unreachable route in ${ns.displayName}`);
+      case 'prohibit':
+        if (local) return this.finish('ROUTE_PROHIBIT', `prohibit route in ${ns.displayName}`, { kind: 'local-error', errno: 'EPERM' }, ns.id);
+        return this.icmpError(ns, p!, 3, 13, 'ROUTE_PROHIBIT', `prohibit route in ${ns.displayName}`);
+      default:
+        return undefined;
+    }
+  }
+
+  private hook(ns: NetNs, hook: BuiltinChain, p: Packet, ifaces: { inIface?: string; outIface?: string; physIn?: string; physOut?: string }): HookResult {
+    const ct = this.session.conntrack.find(ns.id, p);
+    let packet = p;
+    let ctState: CtState = 'NEW';
+    if (ct) {
+      ctState = 'ESTABLISHED';
+      // Replies are translated back by conntrack before routing (de-SNAT) and the rest of the way.
+      if (ct.direction === 'reply' && (hook === 'PREROUTING' || hook === 'OUTPUT')) packet = Conntrack.unNat(ct.entry, p);
+    }
+    const result = runHook(
+      {
+        ns,
+        hook,
+        ...ifaces,
+        ctState,
+        random: this.session.random,
+        masqueradeSource: (out) => {
+          const dev = ns.links.find((l) => l.name === out);
+          return dev?.ipv4.find((a) => a.scope === 'global')?.ip;
+        },
+      },
+      packet,
+    );
+    for (const hit of result.hits) {
+      this.record({
+        kind: 'netfilter',
+        hook,
+        table: hit.table,
+        chain: hit.chain,
+        ...(hit.index !== undefined ? { ruleIndex: hit.index } : {}),
+        verdict: hit.verdict,
+        rulesEvaluated: hit.rulesEvaluated,
+      });
+    }
+    if (!ct && (hook === 'PREROUTING' || hook === 'OUTPUT')) this.session.conntrack.create(ns.id, packet);
+    if (result.nat) {
+      const entry = this.session.conntrack.find(ns.id, result.nat.before);
+      if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, result.packet);
+    }
+    return { ...result, packet: result.packet };
+  }
+
+  private filtered(ns: NetNs, result: HookResult, local: boolean): undefined {
+    const hit = result.hits[result.hits.length - 1];
+    const where = hit ? `${hit.table} ${hit.chain}${hit.index !== undefined ? ` rule ${hit.index + 1}` : ''}` : 'netfilter';
+    const notice: SenderNotice = local ? { kind: 'local-error', errno: 'EPERM' } : result.verdict === 'REJECT' ? { kind: 'icmp', from: 0, type: 3, code: 3 } : { kind: 'none' };
+    return this.finish('DROPPED_BY_FILTER', `${result.verdict === 'REJECT' ? 'rejected' : 'dropped'} by iptables in ${ns.displayName} (${where})`, notice, ns.id);
+  }
+
+  /**
+   * The kernel answers an undeliverable packet with an ICMP error from this
+   * netns; its source address is the one the route back to the sender picks.
+   */
+  private icmpError(ns: NetNs, p: Packet, type: number, code: number, disposition: Disposition, why: string, mtu?: number): undefined {
+    const back = fibLookup(ns, p.src);
+    const from = back.ok ? selectSource(ns, back.route, p.src) : undefined;
+    const notice: SenderNotice = from !== undefined ? { kind: 'icmp', from, type, code, ...(mtu !== undefined ? { mtu } : {}) } : { kind: 'none' };
+    return this.finish(disposition, why, notice, ns.id, { icmpFrom: { ns } });
+  }
+
+  private link(ns: NetNs, name: string): Link {
+    const link = ns.links.find((l) => l.name === name);
+    if (!link) throw new Error(`bug: no device ${name} in ${ns.id}`);
+    return link;
+  }
+
+  private ports(ns: NetNs, bridge: Link): Link[] {
+    return ns.links.filter((l) => l.bridgePort?.bridge === bridge.name);
+  }
+
+  private peerMac(port: Link): Mac | undefined {
+    if (port.info.kind !== 'veth') return undefined;
+    const peerNs = this.session.netnsById(port.info.peer.netns);
+    return peerNs.links.find((l) => l.ifindex === (port.info as { peer: { ifindex: number } }).peer.ifindex)?.mac;
+  }
+}
+
+function count(dev: Link, direction: 'rx' | 'tx', bytes: number): void {
+  // Counters count Ethernet frames: the IP packet plus the 14-byte header where there is one.
+  const frameBytes = bytes + (dev.mac !== undefined && dev.info.kind !== 'loopback' ? 14 : 0);
+  if (direction === 'rx') {
+    dev.counters.rxPackets++;
+    dev.counters.rxBytes += frameBytes;
+  } else {
+    dev.counters.txPackets++;
+    dev.counters.txBytes += frameBytes;
+  }
+}
+
+/** A stable stand-in for the kernel's flow-hash source port (within the default 32768-60999 range). */
+function flowPort(p: Packet): number {
+  let h = 2166136261;
+  for (const v of [p.src, p.dst, p.sport ?? 0, p.dport ?? 0, p.protocol.length]) {
+    h = Math.imul(h ^ v, 16777619) >>> 0;
+  }
+  return 32768 + (h % (60999 - 32768 + 1));
+}
+
