@@ -81,6 +81,11 @@ export class WalkSession {
   send(ns: NetNs, packet: Packet): WalkResult {
     return new Walk(this).run({ kind: 'local-out', ns, packet });
   }
+
+  /** A packet the underlay router itself sends (its ICMP errors). */
+  sendFromRouter(packet: Packet): WalkResult {
+    return new Walk(this).run({ kind: 'router-out', packet });
+  }
 }
 
 type Event =
@@ -88,7 +93,8 @@ type Event =
   | { kind: 'rx'; ns: NetNs; dev: string; frame: Frame }
   | { kind: 'ip-rcv'; ns: NetNs; dev: string; packet: Packet }
   | { kind: 'segment'; port: { subnet: string }; frame: Frame; from: string }
-  | { kind: 'router'; port: RouterPort; frame: Frame };
+  | { kind: 'router'; port: RouterPort; frame: Frame }
+  | { kind: 'router-out'; packet: Packet };
 
 class Walk {
   private readonly hops: Hop[] = [];
@@ -121,6 +127,8 @@ class Walk {
         return this.segment(event.port.subnet, event.frame);
       case 'router':
         return this.router(event.port, event.frame);
+      case 'router-out':
+        return this.routerOut(event.packet);
     }
   }
 
@@ -440,6 +448,18 @@ class Walk {
     }
     this.record({ kind: 'neigh', ip: out.dst, dev: outPort.dev, mac: target.node.mac, state: 'REACHABLE' });
     return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.node.mac, packet: out }, from: ROUTER_ID };
+  }
+
+  /** The router originates a packet: connected subnets only. */
+  private routerOut(p: Packet): Event | undefined {
+    this.hop(ROUTER_ID, 'router', undefined, p);
+    const outPort = this.session.underlay.routerPortFor(p.dst);
+    if (!outPort) return this.finish('NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)}`, { kind: 'none' }, ROUTER_ID);
+    this.current().outDev = outPort.dev;
+    const target = this.session.underlay.resolve(outPort.subnet, p.dst);
+    if (!target || target.kind !== 'node') return this.finish('NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(p.dst)} on ${outPort.subnet.name}`, { kind: 'none' }, ROUTER_ID);
+    this.record({ kind: 'neigh', ip: p.dst, dev: outPort.dev, mac: target.node.mac, state: 'REACHABLE' });
+    return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.node.mac, packet: p }, from: ROUTER_ID };
   }
 
   private routerError(inPort: RouterPort, type: number, code: number, disposition: Disposition, why: string, mtu?: number): undefined {

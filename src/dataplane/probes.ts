@@ -1,0 +1,212 @@
+/**
+ * What the commands send: one traced packet (and optionally its answer),
+ * ping's echo requests and replies, traceroute's TTL-limited probes with the
+ * ICMP errors walked back to the sender. All data; renderers print it.
+ */
+import type { NetNs } from '../kernel/netns.js';
+import type { IPv4 } from '../net/ipv4.js';
+import type { Dataplane } from './build.js';
+import type { TraceEndpoint } from './endpoints.js';
+import { fibLookup } from './fib.js';
+import { IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet } from './packet.js';
+import type { Flow, SenderNotice, Trace } from './trace.js';
+import { buildUnderlay } from './underlay.js';
+import { DEFAULT_TTL, WalkSession, type WalkResult } from './walker.js';
+
+export interface ProbeOptions {
+  readonly protocol?: L4Protocol;
+  readonly dport?: number;
+  readonly sport?: number;
+  /** Payload bytes (ping -s); the IP length adds the headers. */
+  readonly size?: number;
+  readonly df?: boolean;
+  readonly ttl?: number;
+}
+
+/** ping's ICMP identifier and the source port netlab's TCP/UDP probes use: fixed, so output is stable. */
+export const ECHO_ID = 4242;
+const EPHEMERAL_SPORT = 45678;
+/** A Linux SYN carries 20 bytes of options (MSS, SACK, timestamps, window scale). */
+const SYN_OPTIONS = 20;
+
+export function newSession(dataplane: Dataplane): WalkSession {
+  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster));
+}
+
+export function buildProbe(dst: IPv4, options: ProbeOptions): Packet {
+  const protocol = options.protocol ?? (options.dport !== undefined ? 'tcp' : 'icmp');
+  const size = options.size ?? (protocol === 'icmp' ? 56 : protocol === 'tcp' ? SYN_OPTIONS : 32);
+  const base = {
+    src: 0,
+    dst,
+    protocol,
+    ttl: options.ttl ?? DEFAULT_TTL,
+    length: IPV4_HEADER + l4HeaderLength(protocol) + size,
+    df: options.df ?? true,
+    mark: 0,
+  };
+  if (protocol === 'icmp') return { ...base, icmpType: 8, icmpCode: 0, sport: ECHO_ID };
+  return { ...base, sport: options.sport ?? EPHEMERAL_SPORT, dport: options.dport ?? (protocol === 'udp' ? 33434 : 80) };
+}
+
+/** The answer the receiving kernel (or socket) sends back, when there is one. */
+export function answerTo(delivered: Packet): Packet | undefined {
+  const base = { src: delivered.dst, dst: delivered.src, protocol: delivered.protocol, ttl: DEFAULT_TTL, df: true, mark: 0 };
+  if (delivered.protocol === 'icmp' && (delivered.icmpType ?? 8) === 8) {
+    return { ...base, length: delivered.length, icmpType: 0, icmpCode: 0, ...(delivered.sport !== undefined ? { dport: delivered.sport } : {}) };
+  }
+  if (delivered.protocol === 'tcp') {
+    // The SYN-ACK.
+    return { ...base, length: IPV4_HEADER + l4HeaderLength('tcp') + SYN_OPTIONS, sport: delivered.dport, dport: delivered.sport };
+  }
+  return undefined;
+}
+
+export interface TraceRun {
+  readonly request: Trace;
+  readonly reply?: Trace;
+}
+
+function toTrace(flow: Flow, walk: WalkResult): Trace {
+  return {
+    flow,
+    hops: walk.hops,
+    disposition: walk.disposition,
+    summary: walk.summary,
+    notice: walk.notice,
+    ...(walk.delivered ? { delivered: walk.delivered } : {}),
+  };
+}
+
+/** `netlab trace FROM TO`: one packet, and with `reply` its answer walked back. */
+export function tracePacket(dataplane: Dataplane, from: TraceEndpoint, to: TraceEndpoint, options: ProbeOptions, reply: boolean, session = newSession(dataplane)): TraceRun {
+  if (!from.ns) throw new Error('bug: trace source outside the cluster');
+  const probe = buildProbe(to.ip, { ...options, ...(to.port !== undefined ? { dport: to.port } : {}) });
+  const walk = session.send(from.ns, probe);
+  const sent = walk.hops[0]?.packet ?? probe;
+  const flow: Flow = {
+    from: from.label,
+    to: to.label,
+    src: sent.src,
+    dst: probe.dst,
+    protocol: probe.protocol,
+    ...(probe.dport !== undefined && probe.protocol !== 'icmp' ? { dport: probe.dport } : {}),
+    ...(probe.sport !== undefined && probe.protocol !== 'icmp' ? { sport: probe.sport } : {}),
+  };
+  const request = toTrace(flow, walk);
+  if (!reply || walk.disposition !== 'DELIVERED' || !walk.delivered) return { request };
+  const answer = answerTo(walk.delivered);
+  const answerNs = nsOfWalkEnd(session, walk);
+  if (!answer || !answerNs) return { request };
+  const back = session.send(answerNs, answer);
+  const replyFlow: Flow = { from: to.label, to: from.label, src: answer.src, dst: answer.dst, protocol: answer.protocol };
+  return { request, reply: toTrace(replyFlow, back) };
+}
+
+function nsOfWalkEnd(session: WalkSession, walk: WalkResult): NetNs | undefined {
+  return walk.where.startsWith('node/') || walk.where.startsWith('pod/') ? session.netnsById(walk.where) : undefined;
+}
+
+// ---------------------------------------------------------------- ping
+
+export type PingProbe =
+  | { readonly kind: 'reply'; readonly seq: number; readonly from: IPv4; readonly ttl: number; readonly bytes: number; readonly hops: number }
+  | { readonly kind: 'error'; readonly seq: number; readonly notice: SenderNotice }
+  | { readonly kind: 'lost'; readonly seq: number };
+
+export interface PingRun {
+  readonly dst: IPv4;
+  readonly size: number;
+  /** A connect()-time failure: ping prints it and sends nothing. */
+  readonly connectError?: 'ENETUNREACH' | 'EHOSTUNREACH' | 'EINVAL' | 'EPERM';
+  readonly probes: readonly PingProbe[];
+}
+
+export interface PingOptions {
+  readonly count: number;
+  readonly size: number;
+  /** -M do: never fragment; want (default): DF set, but the sender fragments what does not fit its route. */
+  readonly pmtudisc: 'do' | 'want' | 'dont';
+  readonly ttl?: number;
+}
+
+export function ping(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: PingOptions, session = newSession(dataplane)): PingRun {
+  const first = fibLookup(fromNs, dst);
+  if (!first.ok) return { dst, size: options.size, connectError: 'ENETUNREACH', probes: [] };
+  const routeError = { blackhole: 'EINVAL', unreachable: 'EHOSTUNREACH', prohibit: 'EPERM' } as const;
+  const special = routeError[first.route.type as keyof typeof routeError];
+  if (special) return { dst, size: options.size, connectError: special, probes: [] };
+  const egress = fromNs.links.find((l) => l.name === first.route.dev);
+  const length = IPV4_HEADER + 8 + options.size;
+  const fits = length <= (first.route.mtu ?? egress?.mtu ?? 1500);
+  const df = options.pmtudisc === 'do' || (options.pmtudisc === 'want' && fits);
+  const probes: PingProbe[] = [];
+  for (let seq = 1; seq <= options.count; seq++) {
+    const request = session.send(fromNs, { ...buildProbe(dst, { protocol: 'icmp', size: options.size, df, ...(options.ttl !== undefined ? { ttl: options.ttl } : {}) }), sport: ECHO_ID });
+    if (request.disposition !== 'DELIVERED' || !request.delivered) {
+      probes.push(request.notice.kind === 'none' ? { kind: 'lost', seq } : { kind: 'error', seq, notice: request.notice });
+      continue;
+    }
+    const answer = answerTo(request.delivered)!;
+    const replyWalk = session.send(session.netnsById(request.where), answer);
+    if (replyWalk.disposition === 'DELIVERED' && replyWalk.delivered) {
+      probes.push({ kind: 'reply', seq, from: answer.src, ttl: replyWalk.delivered.ttl, bytes: options.size + 8, hops: request.hops.length + replyWalk.hops.length });
+    } else {
+      probes.push({ kind: 'lost', seq });
+    }
+  }
+  return { dst, size: options.size, probes };
+}
+
+// ---------------------------------------------------------------- traceroute
+
+export interface TracerouteHop {
+  readonly ttl: number;
+  /** Who answered (undefined: `* * *`). */
+  readonly from?: IPv4;
+  /** `!H`, `!N`, `!P`, `!X` for unreachables; none for time exceeded or the final port unreachable. */
+  readonly annotation?: string;
+  /** True when this answer came from the destination. */
+  readonly reached: boolean;
+  readonly hops: number;
+}
+
+export interface TracerouteRun {
+  readonly dst: IPv4;
+  readonly maxHops: number;
+  readonly packetLength: number;
+  readonly hops: readonly TracerouteHop[];
+  readonly connectError?: 'ENETUNREACH';
+}
+
+const UNREACH_ANNOTATION: Readonly<Record<number, string>> = { 0: '!N', 1: '!H', 2: '!P', 4: '!F', 9: '!X', 10: '!X', 13: '!X' };
+
+/** Linux traceroute (UDP probes to 33434 and up, 60-byte packets), walking each answer back. */
+export function traceroute(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: { maxHops?: number } = {}, session = newSession(dataplane)): TracerouteRun {
+  const maxHops = options.maxHops ?? 30;
+  const packetLength = 60;
+  if (!fibLookup(fromNs, dst).ok) return { dst, maxHops, packetLength, hops: [], connectError: 'ENETUNREACH' };
+  const hops: TracerouteHop[] = [];
+  for (let ttl = 1; ttl <= maxHops; ttl++) {
+    const probe = buildProbe(dst, { protocol: 'udp', dport: 33434 + (ttl - 1) * 3, size: packetLength - IPV4_HEADER - 8, ttl, df: false });
+    const walk = session.send(fromNs, probe);
+    const hop = answerOf(session, fromNs, walk, ttl);
+    hops.push(hop);
+    if (hop.reached || hop.annotation !== undefined) break;
+  }
+  return { dst, maxHops, packetLength, hops };
+}
+
+/** Whether the ICMP answer to a probe makes it back to the sender, and from whom. */
+function answerOf(session: WalkSession, fromNs: NetNs, walk: WalkResult, ttl: number): TracerouteHop {
+  const notice = walk.notice;
+  if (notice.kind !== 'icmp' || notice.from === 0) return { ttl, reached: false, hops: walk.hops.length };
+  const sender = walk.hops[0]!.packet.src;
+  const error: Packet = { src: notice.from, dst: sender, protocol: 'icmp', icmpType: notice.type, icmpCode: notice.code, ttl: DEFAULT_TTL, length: 56, df: false, mark: 0 };
+  const back = walk.icmpFrom?.routerPort ? session.sendFromRouter(error) : walk.icmpFrom?.ns ? session.send(walk.icmpFrom.ns, error) : undefined;
+  const arrived = back?.disposition === 'DELIVERED' && back.where === fromNs.id;
+  if (!arrived) return { ttl, reached: false, hops: walk.hops.length };
+  const reached = notice.type === 3 && notice.code === 3;
+  const annotation = notice.type === 3 && !reached ? UNREACH_ANNOTATION[notice.code] ?? `!<${notice.code}>` : undefined;
+  return { ttl, from: notice.from, reached, ...(annotation ? { annotation } : {}), hops: walk.hops.length + (back?.hops.length ?? 0) };
+}
