@@ -11,6 +11,7 @@ import { ExitError } from './pipeline.js';
 import { registerValidate } from './commands/validate.js';
 import { registerShow } from './commands/show.js';
 import { registerExec } from './commands/exec.js';
+import { registerTrace } from './commands/trace.js';
 
 export interface GlobalOptions {
   topology?: string;
@@ -38,6 +39,7 @@ export function buildProgram(io: Io): Command {
   registerValidate(program, context);
   registerShow(program, context);
   registerExec(program, context);
+  registerTrace(program, context);
   return program;
 }
 

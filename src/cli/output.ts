@@ -3,6 +3,7 @@
  * back-pressure, diagnostics to stderr.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
+import { jsonReplacer } from './json.js';
 
 export interface Io {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -36,5 +37,5 @@ export async function writeLines(stream: NodeJS.WritableStream, lines: Iterable<
 }
 
 export function writeJson(stream: NodeJS.WritableStream, value: unknown): void {
-  stream.write(JSON.stringify(value, null, 2) + '\n');
+  stream.write(JSON.stringify(value, jsonReplacer, 2) + '\n');
 }

@@ -1,0 +1,92 @@
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../diagnostics/diagnostic.js';
+import { resolveTraceEndpoint } from '../../dataplane/endpoints.js';
+import { newSession, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
+import type { Trace } from '../../dataplane/trace.js';
+import { dispositionLine, traceTable } from '../../render/trace-text.js';
+import { renderTraceroute } from '../../render/traceroute.js';
+import type { CommandContext } from '../main.js';
+import { writeJson, writeLines } from '../output.js';
+import { ExitError, loadAndBuild } from '../pipeline.js';
+import { drawTable } from './show.js';
+
+interface TraceOptions {
+  proto?: 'icmp' | 'tcp' | 'udp';
+  port?: string;
+  sport?: string;
+  size?: string;
+  df: boolean;
+  ttl?: string;
+  reply?: boolean;
+  format: 'table' | 'traceroute';
+}
+
+function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  return value;
+}
+
+export function registerTrace(program: Command, context: CommandContext): void {
+  program
+    .command('trace')
+    .description('walk a packet hop by hop: routes, iptables, bridges, tunnels, ARP, TTL, and where and why it ends')
+    .argument('<from>', 'source: a pod (pod-a, default/pod-a, pod-a:nginx) or a node')
+    .argument('<to>', 'destination: a pod, a node or an IP, optionally with :port')
+    .addOption(new Option('--proto <protocol>', 'icmp echo (default), or tcp when a port is given').choices(['icmp', 'tcp', 'udp']))
+    .option('--port <port>', 'destination port (implies tcp unless --proto says udp)')
+    .option('--sport <port>', 'source port')
+    .option('--size <bytes>', 'payload size (like ping -s; default 56 for icmp)')
+    .option('--df', 'set Don\'t Fragment (default for icmp, as ping does)', true)
+    .option('--no-df', 'clear Don\'t Fragment: oversize packets are fragmented instead of dropped')
+    .option('--ttl <n>', 'initial TTL (default 64)')
+    .option('--reply', 'walk the answer back too (echo reply, SYN-ACK)')
+    .addOption(new Option('--format <format>', 'table (default), or traceroute: what `traceroute -n` prints from the source').choices(['table', 'traceroute']).default('table'))
+    .action(async (fromText: string, toText: string, options: TraceOptions) => {
+      const { io, opts, chalk } = context();
+      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
+      const from = resolveTraceEndpoint(dataplane, fromText);
+      const to = resolveTraceEndpoint(dataplane, toText);
+      if (!from.ns) throw new UsageError(`cannot send from ${fromText}: it is not a pod or node of this cluster`);
+      const dport = intOption(options.port, 'port', 1, 65535) ?? to.port;
+      const probe: ProbeOptions = {
+        ...(options.proto ? { protocol: options.proto } : {}),
+        ...(dport !== undefined ? { dport } : {}),
+        ...(options.sport !== undefined ? { sport: intOption(options.sport, 'sport', 1, 65535)! } : {}),
+        ...(options.size !== undefined ? { size: intOption(options.size, 'size', 0, 65507)! } : {}),
+        ...(options.ttl !== undefined ? { ttl: intOption(options.ttl, 'ttl', 1, 255)! } : {}),
+        df: options.df,
+      };
+      if (probe.protocol === 'icmp' && dport !== undefined) throw new UsageError('icmp has no ports', 'drop --port, or use --proto tcp or udp');
+
+      if (options.format === 'traceroute') {
+        const run = traceroute(dataplane, from.ns, to.ip);
+        const out = renderTraceroute(run);
+        if (opts.output === 'json') writeJson(io.stdout, run);
+        else await writeLines(io.stdout, out.stdout);
+        for (const line of out.stderr) io.stderr.write(line + '\n');
+        const last = run.hops[run.hops.length - 1];
+        if (!last?.reached) throw new ExitError(1);
+        return;
+      }
+
+      const session = newSession(dataplane);
+      const run = tracePacket(dataplane, from, to, probe, options.reply ?? false, session);
+      const delivered = run.request.disposition === 'DELIVERED' && (!options.reply || !run.reply || run.reply.disposition === 'DELIVERED');
+      if (opts.output === 'json') {
+        writeJson(io.stdout, run);
+      } else {
+        const ctx = { netns: (id: string) => (id.startsWith('node/') || id.startsWith('pod/') ? session.netnsById(id) : undefined) };
+        const show = (trace: Trace, label?: string): string[] => {
+          const table = traceTable(trace, ctx);
+          const color = trace.disposition === 'DELIVERED' ? chalk.green : chalk.red;
+          return [...(label ? [chalk.bold(label)] : []), ...drawTable(table, chalk), color(dispositionLine(trace))];
+        };
+        const lines = show(run.request);
+        if (run.reply) lines.push('', ...show(run.reply, 'reply'));
+        await writeLines(io.stdout, lines);
+      }
+      if (!delivered) throw new ExitError(1);
+    });
+}
