@@ -1,0 +1,112 @@
+/**
+ * net-tools 2.10 `ifconfig [-a] [DEV]` (lib/interface.c ife_print_long).
+ * Without -a only interfaces that are up are listed; the list is sorted by
+ * name with net-tools' number-aware compare. Only the primary IPv4 address
+ * shows (ifconfig asks with SIOCGIFADDR).
+ */
+import type { Link } from '../kernel/link.js';
+import type { NetNs } from '../kernel/netns.js';
+import { formatIPv4, formatNetmask } from '../net/ipv4.js';
+import { autoIpv6, IFF, kernelFlags } from './link-common.js';
+import type { Lines } from './types.js';
+
+const FLAG_NAMES: [number, string][] = [
+  [IFF.UP, 'UP'],
+  [IFF.BROADCAST, 'BROADCAST'],
+  [IFF.LOOPBACK, 'LOOPBACK'],
+  [IFF.POINTOPOINT, 'POINTOPOINT'],
+  [IFF.RUNNING, 'RUNNING'],
+  [IFF.NOARP, 'NOARP'],
+  [IFF.MULTICAST, 'MULTICAST'],
+];
+
+/** `flags=4163<UP,BROADCAST,RUNNING,MULTICAST>`: the 16-bit SIOCGIFFLAGS value (no LOWER_UP). */
+export function ifconfigFlags(link: Link): string {
+  const flags = kernelFlags(link) & 0xffff;
+  const names = FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name);
+  return `flags=${flags}<${names.join(',')}>`;
+}
+
+/**
+ * net-tools' byte counter suffix: tenths of KiB/MiB/GiB/TiB/PiB, truncated,
+ * and only once the count is strictly greater than the unit.
+ */
+export function humanBytes(bytes: number): string {
+  const units: [bigint, string][] = [
+    [1125899906842624n, 'PiB'],
+    [1099511627776n, 'TiB'],
+    [1073741824n, 'GiB'],
+    [1048576n, 'MiB'],
+    [1024n, 'KiB'],
+  ];
+  const value = BigInt(bytes);
+  let tenths = value * 10n;
+  let unit = 'B';
+  for (const [size, name] of units) {
+    if (value > size) {
+      tenths /= size;
+      unit = name;
+      break;
+    }
+  }
+  return `${tenths / 10n}.${tenths % 10n} ${unit}`;
+}
+
+/** net-tools nstrcmp: names compare as text, except a shared prefix compares its trailing numbers numerically (eth2 < eth10). */
+export function nstrcmp(a: string, b: string): number {
+  const ma = /^(.*?)(\d*)$/.exec(a)!;
+  const mb = /^(.*?)(\d*)$/.exec(b)!;
+  if (ma[1] === mb[1] && ma[2] !== '' && mb[2] !== '') return Number(ma[2]) - Number(mb[2]);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The hardware line: type name, address (if the type has one), queue length, title. */
+function hardwareLine(link: Link): string {
+  switch (link.info.kind) {
+    case 'loopback':
+      return `        loop  txqueuelen ${link.txqueuelen}  (Local Loopback)`;
+    case 'tun':
+      if (link.info.type === 'tun') {
+        return `        unspec ${Array(16).fill('00').join('-')}  txqueuelen ${link.txqueuelen}  (UNSPEC)`;
+      }
+      break;
+    case 'ipip':
+      // UNVERIFIED: no ipip module on the capture machine.
+      return `        tunnel   txqueuelen ${link.txqueuelen}  (IPIP Tunnel)`;
+    default:
+      break;
+  }
+  return `        ether ${link.mac ?? '00:00:00:00:00:00'}  txqueuelen ${link.txqueuelen}  (Ethernet)`;
+}
+
+const SCOPE_ID: Record<'host' | 'link', string> = { host: '0x10<host>', link: '0x20<link>' };
+
+export function* ifconfigBlock(link: Link): Lines {
+  yield `${link.name}: ${ifconfigFlags(link)}  mtu ${link.mtu}`;
+  const primary = link.ipv4[0];
+  if (primary) {
+    let line = `        inet ${formatIPv4(primary.ip)}  netmask ${formatNetmask(primary.len)}`;
+    if (link.flags.pointopoint) line += `  destination ${formatIPv4(primary.peer ?? primary.ip)}`;
+    if (link.flags.broadcast) line += `  broadcast ${formatIPv4(primary.broadcast ?? 0)}`;
+    yield line;
+  }
+  for (const v6 of autoIpv6(link)) yield `        inet6 ${v6.address}  prefixlen ${v6.len}  scopeid ${SCOPE_ID[v6.scope]}`;
+  yield hardwareLine(link);
+  const c = link.counters;
+  yield `        RX packets ${c.rxPackets}  bytes ${c.rxBytes} (${humanBytes(c.rxBytes)})`;
+  yield `        RX errors 0  dropped ${c.rxDropped}  overruns 0  frame 0`;
+  yield `        TX packets ${c.txPackets}  bytes ${c.txBytes} (${humanBytes(c.txBytes)})`;
+  // net-tools really prints a single space before "overruns" on the TX line.
+  yield `        TX errors 0  dropped ${c.txDropped} overruns 0  carrier 0  collisions 0`;
+  yield '';
+}
+
+export interface IfconfigOptions {
+  /** `-a`: include interfaces that are down. */
+  readonly all?: boolean;
+}
+
+export function* renderIfconfig(ns: NetNs, options: IfconfigOptions = {}): Lines {
+  const links = ns.links.filter((l) => options.all || l.state.up).sort((a, b) => nstrcmp(a.name, b.name));
+  for (const link of links) yield* ifconfigBlock(link);
+}

@@ -1,0 +1,67 @@
+/**
+ * `ip addr [show [dev] X]` with `-4`/`-6`, `-d` and `-s`, as iproute2 6.1
+ * prints it (ip/ipaddress.c print_addrinfo).
+ */
+import type { Ipv4Address, Link } from '../kernel/link.js';
+import type { NetNs } from '../kernel/netns.js';
+import { formatIPv4 } from '../net/ipv4.js';
+import { detailLines, linkHeader, linkLayerLine, statsLines } from './ip-link-block.js';
+import { autoIpv6, linkNetnsSuffix } from './link-common.js';
+import type { Lines } from './types.js';
+
+export type AddressFamily = 'inet' | 'inet6';
+
+export interface IpAddrOptions {
+  /** `-4` / `-6`: only that family, and only links that have such an address. */
+  readonly family?: AddressFamily;
+  readonly details?: boolean;
+  readonly stats?: boolean;
+}
+
+const LIFETIME = '       valid_lft forever preferred_lft forever';
+
+/** `    inet 10.244.1.1/24 brd 10.244.1.255 scope global cni0` (no trailing space: the label ends it). */
+export function inetLine(link: Link, address: Ipv4Address): string {
+  let line = `    inet ${formatIPv4(address.ip)}`;
+  line += address.peer !== undefined ? ` peer ${formatIPv4(address.peer)}/${address.len} ` : `/${address.len} `;
+  if (address.broadcast !== undefined) line += `brd ${formatIPv4(address.broadcast)} `;
+  return `${line}scope ${address.scope} ${link.name}`;
+}
+
+/** The inet/inet6 lines of one link, each followed by its lifetime line. */
+export function* addressLines(link: Link, family?: AddressFamily): Lines {
+  if (family !== 'inet6') {
+    for (const address of link.ipv4) {
+      yield inetLine(link, address);
+      yield LIFETIME;
+    }
+  }
+  if (family !== 'inet') {
+    for (const v6 of autoIpv6(link)) {
+      // IPv6 addresses carry no label, so the line ends with the space after the scope.
+      yield `    inet6 ${v6.address}/${v6.len} scope ${v6.scope} `;
+      yield LIFETIME;
+    }
+  }
+}
+
+export function hasFamily(link: Link, family: AddressFamily): boolean {
+  return family === 'inet' ? link.ipv4.length > 0 : autoIpv6(link).length > 0;
+}
+
+export function* renderIpAddr(ns: NetNs, options: IpAddrOptions = {}, links = ns.links): Lines {
+  for (const link of links) {
+    if (options.family !== undefined) {
+      if (!hasFamily(link, options.family)) continue;
+      // With a family filter iproute2 skips the link/ether line, but the
+      // link-netns note still prints, so it lands on the header line.
+      yield linkHeader(ns, link, { showMode: false }) + linkNetnsSuffix(ns, link);
+    } else {
+      yield linkHeader(ns, link, { showMode: false });
+      if (options.details) yield* detailLines(ns, link, { addrgenmode: false });
+      else yield linkLayerLine(ns, link);
+    }
+    yield* addressLines(link, options.family);
+    if (options.stats) yield* statsLines(link);
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * One iptables rule in the two spellings iptables 1.8.9 (nf_tables) uses:
+ * the save form (`iptables-save`, `iptables -S`), normalised as
+ * `-s -d -i -o -p`, then the `-m` matches in the order given, then the
+ * target; and the list form (`iptables -L -n`), where each match and
+ * target prints its own summary (`/* comment *\/`, `tcp dpt:80`,
+ * `MARK or 0x4000`).
+ */
+import type { IptRule, Match, Negatable, Target } from '../kernel/netfilter/rule.js';
+import { formatIPv4 } from '../net/ipv4.js';
+import type { Cidr } from '../net/cidr.js';
+
+const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
+  all: 0, icmp: 1, igmp: 2, ipencap: 4, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, icmpv6: 58, sctp: 132, udplite: 136,
+};
+
+/** `-L -n` prints the protocol number (1.8.9 prints `0` for any protocol). */
+export function protocolNumber(name: string | undefined): number {
+  if (name === undefined) return 0;
+  return PROTOCOL_NUMBERS[name] ?? (Number.isInteger(Number(name)) ? Number(name) : 0);
+}
+
+/** ICMP type names iptables accepts, saved and listed as numbers (`echo-request` is `8`). */
+const ICMP_TYPES: Readonly<Record<string, string>> = {
+  'echo-reply': '0', pong: '0', 'destination-unreachable': '3', 'network-unreachable': '3/0', 'host-unreachable': '3/1',
+  'protocol-unreachable': '3/2', 'port-unreachable': '3/3', 'fragmentation-needed': '3/4', 'source-quench': '4',
+  redirect: '5', 'echo-request': '8', ping: '8', 'time-exceeded': '11', 'ttl-exceeded': '11/0', 'parameter-problem': '12',
+};
+
+function icmpNumeric(type: string): string {
+  return ICMP_TYPES[type] ?? type;
+}
+
+function neg(value: { negate?: boolean } | undefined): string {
+  return value?.negate ? '! ' : '';
+}
+
+/** Save form of an address: always with its length, `/32` included. */
+function saveCidr(c: Cidr): string {
+  return `${formatIPv4(c.addr)}/${c.len}`;
+}
+
+function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16)}`;
+}
+
+/** Each match's save arguments, with the leading `-m module`. */
+export function matchSaveArgs(m: Match): string {
+  switch (m.module) {
+    case 'comment':
+      return `-m comment --comment ${quote(m.comment)}`;
+    case 'mark':
+      return `-m mark ${neg(m)}--mark ${m.mask === 0xffffffff ? hex(m.value) : `${hex(m.value)}/${hex(m.mask)}`}`;
+    case 'tcp':
+    case 'udp':
+    case 'sctp': {
+      let text = `-m ${m.module}`;
+      if (m.sport) text += ` ${m.sport.negate ? '! ' : ''}--sport ${m.sport.value}`;
+      if (m.dport) text += ` ${m.dport.negate ? '! ' : ''}--dport ${m.dport.value}`;
+      return text;
+    }
+    case 'multiport':
+      return `-m multiport --dports ${m.dports.join(',')}`;
+    case 'conntrack':
+      return `-m conntrack ${neg(m)}--ctstate ${m.ctstate.join(',')}`;
+    case 'addrtype': {
+      let text = '-m addrtype';
+      if (m.srcType) text += ` ${neg(m.srcType)}--src-type ${m.srcType.value}`;
+      if (m.dstType) text += ` ${neg(m.dstType)}--dst-type ${m.dstType.value}`;
+      if (m.limitIfaceIn) text += ' --limit-iface-in';
+      if (m.limitIfaceOut) text += ' --limit-iface-out';
+      return text;
+    }
+    case 'statistic':
+      return `-m statistic --mode random --probability ${m.probability.toFixed(11)}`;
+    case 'recent': {
+      let text = `-m recent --${m.action}`;
+      if (m.seconds !== undefined) text += ` --seconds ${m.seconds}`;
+      if (m.reap) text += ' --reap';
+      return `${text} --name ${m.name} --mask ${m.mask} --${m.side === 'source' ? 'rsource' : 'rdest'}`;
+    }
+    case 'set':
+      return `-m set ${neg(m)}--match-set ${m.name} ${m.flags.join(',')}`;
+    case 'physdev': {
+      let text = '-m physdev';
+      if (m.physdevIn !== undefined) text += ` --physdev-in ${m.physdevIn}`;
+      if (m.physdevOut !== undefined) text += ` --physdev-out ${m.physdevOut}`;
+      if (m.isBridged) text += ' --physdev-is-bridged';
+      return text;
+    }
+    case 'icmp':
+      return `-m icmp --icmp-type ${icmpNumeric(m.icmpType)}`;
+  }
+}
+
+/** xtables_save_string: always double-quoted, with `"` and `\` escaped. */
+function quote(text: string): string {
+  return `"${text.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+export function targetSaveArgs(t: Target): string {
+  switch (t.kind) {
+    case 'ACCEPT':
+    case 'DROP':
+    case 'RETURN':
+    case 'NOTRACK':
+      return `-j ${t.kind}`;
+    case 'jump':
+      return `-j ${t.chain}`;
+    case 'goto':
+      return `-g ${t.chain}`;
+    case 'MASQUERADE':
+      return `-j MASQUERADE${t.toPorts !== undefined ? ` --to-ports ${t.toPorts}` : ''}${t.randomFully ? ' --random-fully' : ''}`;
+    case 'DNAT':
+      return `-j DNAT --to-destination ${formatIPv4(t.to.ip)}${t.to.port !== undefined ? `:${t.to.port}` : ''}`;
+    case 'SNAT':
+      return `-j SNAT --to-source ${formatIPv4(t.to)}${t.randomFully ? ' --random-fully' : ''}`;
+    case 'MARK':
+      return `-j MARK --set-xmark ${hex(t.value)}/${hex(t.mask)}`;
+    case 'REJECT':
+      return `-j REJECT --reject-with ${t.rejectWith}`;
+    case 'REDIRECT':
+      return `-j REDIRECT --to-ports ${t.toPorts}`;
+  }
+}
+
+/** The rule's arguments after `-A CHAIN`, in iptables-save's order. */
+export function ruleSaveArgs(rule: IptRule): string {
+  const parts: string[] = [];
+  if (rule.src) parts.push(`${neg(rule.src)}-s ${saveCidr(rule.src.value)}`);
+  if (rule.dst && !(rule.dst.value.len === 0 && !rule.dst.negate)) parts.push(`${neg(rule.dst)}-d ${saveCidr(rule.dst.value)}`);
+  if (rule.inIface) parts.push(`${neg(rule.inIface)}-i ${rule.inIface.value}`);
+  if (rule.outIface) parts.push(`${neg(rule.outIface)}-o ${rule.outIface.value}`);
+  if (rule.protocol) parts.push(`${neg(rule.protocol)}-p ${rule.protocol.value}`);
+  for (const m of rule.matches) parts.push(matchSaveArgs(m));
+  if (rule.target) parts.push(targetSaveArgs(rule.target));
+  return parts.join(' ');
+}
+
+/** The chain a rule jumps or goes to, if any (for `(N references)`). */
+export function ruleTargetChain(rule: IptRule): string | undefined {
+  const t = rule.target;
+  return t && (t.kind === 'jump' || t.kind === 'goto') ? t.chain : undefined;
+}
+
+/** The TARGET column of `iptables -L` (NOTRACK is an alias of the CT target). */
+export function targetName(t: Target | undefined): string {
+  if (!t) return '';
+  if (t.kind === 'jump' || t.kind === 'goto') return t.chain;
+  return t.kind === 'NOTRACK' ? 'CT' : t.kind;
+}
+
+function listPort(name: string, p: Negatable<number> | undefined): string {
+  if (!p) return '';
+  return ` ${name}:${p.negate ? '!' : ''}${p.value}`;
+}
+
+/** Each match's `-L -n` summary, with its leading space (libxt_*.c print functions). */
+export function matchListText(m: Match): string {
+  switch (m.module) {
+    case 'comment':
+      return ` /* ${m.comment} */`;
+    case 'mark':
+      return ` mark match ${m.negate ? '! ' : ''}${m.mask === 0xffffffff ? hex(m.value) : `${hex(m.value)}/${hex(m.mask)}`}`;
+    case 'tcp':
+    case 'udp':
+    case 'sctp':
+      return ` ${m.module}${listPort('spt', m.sport)}${listPort('dpt', m.dport)}`;
+    case 'multiport':
+      return ` multiport dports ${m.dports.join(',')}`;
+    case 'conntrack':
+      return ` ${m.negate ? '! ' : ''}ctstate ${m.ctstate.join(',')}`;
+    case 'addrtype': {
+      let text = ' ADDRTYPE match';
+      if (m.srcType) text += ` src-type ${m.srcType.negate ? '!' : ''}${m.srcType.value}`;
+      if (m.dstType) text += ` dst-type ${m.dstType.negate ? '!' : ''}${m.dstType.value}`;
+      if (m.limitIfaceIn) text += ' limit-in';
+      if (m.limitIfaceOut) text += ' limit-out';
+      return text;
+    }
+    case 'statistic':
+      return ` statistic mode random probability ${m.probability.toFixed(11)}`;
+    case 'recent': {
+      let text = ` recent: ${m.action === 'set' ? 'SET' : 'CHECK'}`;
+      if (m.seconds !== undefined) text += ` seconds: ${m.seconds}`;
+      if (m.reap) text += ' reap';
+      return `${text} name: ${m.name} side: ${m.side} mask: ${m.mask}`;
+    }
+    case 'set':
+      return ` ${m.negate ? '! ' : ''}match-set ${m.name} ${m.flags.join(',')}`;
+    case 'physdev': {
+      let text = ' PHYSDEV match';
+      if (m.physdevIn !== undefined) text += ` --physdev-in ${m.physdevIn}`;
+      if (m.physdevOut !== undefined) text += ` --physdev-out ${m.physdevOut}`;
+      if (m.isBridged) text += ' --physdev-is-bridged';
+      return text;
+    }
+    case 'icmp': {
+      const [type, code] = icmpNumeric(m.icmpType).split('/');
+      return ` icmptype ${type}${code !== undefined ? ` code ${code}` : ''}`;
+    }
+  }
+}
+
+/** The target's `-L -n` summary (libxt_MARK, libipt_DNAT, ...), with its leading space. */
+export function targetListText(t: Target | undefined): string {
+  if (!t) return '';
+  switch (t.kind) {
+    case 'MASQUERADE':
+      return `${t.toPorts !== undefined ? ` masq ports: ${t.toPorts}` : ''}${t.randomFully ? ' random-fully' : ''}`;
+    case 'DNAT':
+      return ` to:${formatIPv4(t.to.ip)}${t.to.port !== undefined ? `:${t.to.port}` : ''}`;
+    case 'SNAT':
+      return ` to:${formatIPv4(t.to)}${t.randomFully ? ' random-fully' : ''}`;
+    case 'MARK': {
+      const { value, mask } = t;
+      if (value === 0) return ` MARK and ${hex(~mask >>> 0)}`;
+      if (value === mask) return ` MARK or ${hex(value)}`;
+      if (mask === 0) return ` MARK xor ${hex(value)}`;
+      if (mask >>> 0 === 0xffffffff) return ` MARK set ${hex(value)}`;
+      return ` MARK xset ${hex(value)}/${hex(mask)}`;
+    }
+    case 'REJECT':
+      return ` reject-with ${t.rejectWith}`;
+    case 'REDIRECT':
+      return ` redir ports ${t.toPorts}`;
+    case 'NOTRACK':
+      return ' NOTRACK';
+    default:
+      return '';
+  }
+}
+
+/** `10.244.1.2` for a host, `10.244.0.0/16` otherwise, `0.0.0.0/0` for any (the -L -n address columns). */
+export function listAddress(c: Negatable<Cidr> | undefined): string {
+  if (!c) return '0.0.0.0/0';
+  return c.value.len === 32 ? formatIPv4(c.value.addr) : `${formatIPv4(c.value.addr)}/${c.value.len}`;
+}
