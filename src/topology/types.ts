@@ -22,7 +22,7 @@ export interface FlannelCni {
   readonly directRouting: boolean;
   /** vxlan VNI (flannel default 1). */
   readonly vni: number;
-  /** vxlan UDP port (kernel default 8472) or udp backend port (8285). */
+  /** vxlan UDP port (kernel default 8472) or udp backend port (8285); 0 for host-gw, which has none. */
   readonly port: number;
 }
 
@@ -79,11 +79,18 @@ export interface NodeSpec extends Sourced {
   readonly role: NodeRole;
   readonly runtime: ContainerRuntime;
   readonly podCIDR?: string;
+  /**
+   * As written, plus what kubeadm and the kubelet add: kubernetes.io/hostname,
+   * kubernetes.io/os=linux and, on control-plane nodes,
+   * node-role.kubernetes.io/control-plane="" (written labels win).
+   */
   readonly labels: Readonly<Record<string, string>>;
   /** Pinned MACs, to mirror a real node. */
   readonly mac?: string;
   readonly bridgeMAC?: string;
   readonly vtepMAC?: string;
+  /** The node pool the node was generated from, if any. */
+  readonly pool?: string;
 }
 
 export interface ContainerPort {
@@ -113,6 +120,13 @@ export interface PodSpec extends Sourced {
   readonly mac?: string;
   /** Pinned host side of the veth. */
   readonly hostVeth?: { readonly name?: string; readonly mac?: string };
+  /** For pods generated from a deployment: the deployment and its ReplicaSet (`<deployment>-<pod-template-hash>`). */
+  readonly owner?: PodOwner;
+}
+
+export interface PodOwner {
+  readonly deployment: string;
+  readonly replicaSet: string;
 }
 
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
@@ -144,6 +158,7 @@ export interface ServiceSpec extends Sourced {
 
 export interface NamespaceSpec extends Sourced {
   readonly name: string;
+  /** As written, plus kubernetes.io/metadata.name=<name>, as the API server adds it. */
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -157,7 +172,7 @@ export interface NetworkPolicySpec extends Sourced {
 export interface Topology {
   readonly apiVersion: 'netlab/v1';
   readonly kind: 'Cluster';
-  readonly metadata: { readonly name: string };
+  readonly metadata: { readonly name: string; readonly description?: string };
   readonly network: NetworkSpec;
   readonly subnets: readonly SubnetSpec[];
   readonly nodes: readonly NodeSpec[];

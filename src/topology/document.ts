@@ -1,0 +1,169 @@
+/**
+ * The topology file as written, after schema validation: the shape of
+ * schemas/topology.schema.json in TypeScript (optional where the schema has a
+ * default). Normalisation turns it into the Topology of types.ts. Keep the
+ * three in step.
+ */
+import type { ContainerRuntime, NodeRole, Protocol, ServiceType } from './types.js';
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface DocumentFlannelCni {
+  readonly plugin?: 'flannel';
+  readonly backend?: 'vxlan' | 'host-gw' | 'udp';
+  readonly directRouting?: boolean;
+  readonly vni?: number;
+  readonly port?: number;
+}
+
+export interface DocumentCalicoCni {
+  readonly plugin: 'calico';
+  readonly mode?: 'bgp' | 'ipip' | 'vxlan';
+  readonly crossSubnet?: boolean;
+  readonly blockSize?: number;
+  readonly routeReflectors?: readonly string[];
+  readonly asNumber?: number;
+}
+
+export interface DocumentNetwork {
+  readonly podCIDR?: string;
+  readonly serviceCIDR?: string;
+  readonly clusterDomain?: string;
+  readonly nodeCIDRMaskSize?: number;
+  readonly cni?: DocumentFlannelCni | DocumentCalicoCni;
+  readonly kubeProxy?: { readonly mode?: 'iptables' | 'ipvs' | 'nftables' | 'userspace'; readonly scheduler?: string };
+}
+
+export interface DocumentSubnet {
+  readonly name: string;
+  readonly cidr: string;
+  readonly gateway?: string;
+  readonly mtu?: number;
+}
+
+export interface DocumentNode {
+  readonly name: string;
+  readonly ip: string;
+  readonly subnet: string;
+  readonly role?: NodeRole;
+  readonly runtime?: ContainerRuntime;
+  readonly podCIDR?: string;
+  readonly labels?: Labels;
+  readonly mac?: string;
+  readonly bridgeMAC?: string;
+  readonly vtepMAC?: string;
+}
+
+export interface DocumentNodePool {
+  readonly name: string;
+  readonly count: number;
+  readonly namePattern?: string;
+  readonly startIndex?: number;
+  readonly subnet: string;
+  readonly firstIP?: string;
+  readonly role?: NodeRole;
+  readonly runtime?: ContainerRuntime;
+  readonly labels?: Labels;
+}
+
+export interface DocumentNamespace {
+  readonly name: string;
+  readonly labels?: Labels;
+}
+
+export interface DocumentContainer {
+  readonly name: string;
+  readonly image?: string;
+  readonly ports?: readonly { readonly name?: string; readonly containerPort: number; readonly protocol?: Protocol }[];
+}
+
+export interface DocumentPod {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly node: string;
+  readonly labels?: Labels;
+  readonly containers?: readonly DocumentContainer[];
+  readonly hostNetwork?: boolean;
+  readonly ready?: boolean;
+  readonly terminating?: boolean;
+  readonly ip?: string;
+  readonly mac?: string;
+  readonly hostVeth?: { readonly name?: string; readonly mac?: string };
+}
+
+/** What deployments and deployment sets share: the pod template and placement. */
+export interface DocumentPodTemplate {
+  readonly namespace?: string;
+  readonly replicas?: number;
+  readonly labels?: Labels;
+  readonly containers?: readonly DocumentContainer[];
+  readonly hostNetwork?: boolean;
+  readonly nodeSelector?: Labels;
+  readonly tolerateControlPlane?: boolean;
+}
+
+export interface DocumentDeployment extends DocumentPodTemplate {
+  readonly name: string;
+}
+
+export interface DocumentDeploymentSet extends DocumentPodTemplate {
+  readonly namePattern: string;
+  readonly count: number;
+  readonly startIndex?: number;
+}
+
+export interface DocumentServicePort {
+  readonly name?: string;
+  readonly protocol?: Protocol;
+  readonly port: number;
+  readonly targetPort?: number | string;
+  readonly nodePort?: number;
+}
+
+/** What services and service sets share. */
+export interface DocumentServiceCommon {
+  readonly namespace?: string;
+  readonly type?: ServiceType;
+  readonly selector?: Labels;
+  readonly ports?: readonly DocumentServicePort[];
+  readonly sessionAffinity?: 'None' | 'ClientIP';
+  readonly sessionAffinityConfig?: { readonly clientIP?: { readonly timeoutSeconds?: number } };
+  readonly externalTrafficPolicy?: 'Cluster' | 'Local';
+  readonly internalTrafficPolicy?: 'Cluster' | 'Local';
+}
+
+export interface DocumentService extends DocumentServiceCommon {
+  readonly name: string;
+  readonly clusterIP?: string;
+  readonly externalIPs?: readonly string[];
+  readonly loadBalancerIP?: string;
+}
+
+export interface DocumentServiceSet extends DocumentServiceCommon {
+  readonly namePattern: string;
+  readonly count: number;
+  readonly startIndex?: number;
+}
+
+export interface DocumentNetworkPolicy {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly spec: unknown;
+}
+
+export interface TopologyDocument {
+  readonly apiVersion: 'netlab/v1';
+  readonly kind: 'Cluster';
+  readonly metadata: { readonly name: string; readonly description?: string };
+  readonly network?: DocumentNetwork;
+  readonly subnets?: readonly DocumentSubnet[];
+  readonly nodes?: readonly DocumentNode[];
+  readonly nodePools?: readonly DocumentNodePool[];
+  readonly namespaces?: readonly DocumentNamespace[];
+  readonly pods?: readonly DocumentPod[];
+  readonly deployments?: readonly DocumentDeployment[];
+  readonly deploymentSets?: readonly DocumentDeploymentSet[];
+  readonly services?: readonly DocumentService[];
+  readonly serviceSets?: readonly DocumentServiceSet[];
+  readonly networkPolicies?: readonly DocumentNetworkPolicy[];
+}

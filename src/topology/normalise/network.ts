@@ -1,0 +1,50 @@
+/**
+ * network: defaults of the cluster-wide settings, the CNI plugin and
+ * kube-proxy. The defaults are the upstream ones (flannel's Network and
+ * ports, kubeadm's service range, calico's manifest settings) and are also
+ * written as `default` in the schema, for editors.
+ */
+import type { DocumentCalicoCni, DocumentFlannelCni, DocumentNetwork } from '../document.js';
+import type { CniSpec, FlannelBackend, KubeProxyMode, NetworkSpec } from '../types.js';
+
+export const DEFAULT_POD_CIDR = '10.244.0.0/16';
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
+
+/** flannel's vxlan port is the Linux kernel's VXLAN default, not IANA's 4789; udp uses flanneld's 8285. */
+const FLANNEL_PORTS: Readonly<Record<FlannelBackend, number>> = { vxlan: 8472, udp: 8285, 'host-gw': 0 };
+
+export function normaliseNetwork(network: DocumentNetwork | undefined): NetworkSpec {
+  return {
+    podCIDR: network?.podCIDR ?? DEFAULT_POD_CIDR,
+    serviceCIDR: network?.serviceCIDR ?? DEFAULT_SERVICE_CIDR,
+    clusterDomain: network?.clusterDomain ?? 'cluster.local',
+    nodeCIDRMaskSize: network?.nodeCIDRMaskSize ?? 24,
+    cni: normaliseCni(network?.cni),
+    kubeProxy: {
+      mode: (network?.kubeProxy?.mode ?? 'iptables') as KubeProxyMode,
+      scheduler: network?.kubeProxy?.scheduler ?? 'rr',
+    },
+  };
+}
+
+function normaliseCni(cni: DocumentFlannelCni | DocumentCalicoCni | undefined): CniSpec {
+  if (cni?.plugin === 'calico') {
+    return {
+      plugin: 'calico',
+      mode: cni.mode ?? 'ipip',
+      crossSubnet: cni.crossSubnet ?? false,
+      blockSize: cni.blockSize ?? 26,
+      routeReflectors: cni.routeReflectors ?? [],
+      asNumber: cni.asNumber ?? 64512,
+    };
+  }
+  const flannel = cni as DocumentFlannelCni | undefined;
+  const backend = flannel?.backend ?? 'vxlan';
+  return {
+    plugin: 'flannel',
+    backend,
+    directRouting: flannel?.directRouting ?? false,
+    vni: flannel?.vni ?? 1,
+    port: flannel?.port ?? FLANNEL_PORTS[backend],
+  };
+}

@@ -1,0 +1,242 @@
+/**
+ * Text to a plain JavaScript value, with every way that can fail turned into
+ * findings: size and nesting limits, YAML syntax, duplicate keys, several
+ * documents, alias bombs, a top level that is not a mapping.
+ *
+ * JSON is a fast path (JSON.parse is ~50x faster than the yaml package):
+ * taken for *.json files and text starting with `{`. When JSON.parse refuses
+ * the text, it is read as YAML instead (YAML 1.2 flow style is a superset of
+ * JSON, and `{apiVersion: netlab/v1, ...}` is valid YAML but not JSON).
+ */
+import { parseDocument, isMap, isSeq, isScalar, visit, type Document, type YAMLError } from 'yaml';
+import { Code } from '../codes.js';
+import { error, warning, type Finding } from '../finding.js';
+import { MAX_ALIAS_COUNT, MAX_DEPTH, MAX_JSON_CHARS, MAX_YAML_CHARS } from '../limits.js';
+import { SourceText } from '../source-text.js';
+import { findDepthProblem } from './depth.js';
+import { findExcessiveFlowNesting } from './flow-depth.js';
+import { findJsonStructureProblems, JsonPathLocator } from './json-text.js';
+import { YamlPathLocator } from './locate-yaml.js';
+
+export type InputFormat = 'yaml' | 'json';
+
+export interface ParsedText {
+  /** The document as plain data: present only when it parsed cleanly and is a mapping. */
+  readonly document?: Record<string, unknown>;
+  readonly findings: Finding[];
+  readonly source: SourceText;
+  readonly format: InputFormat;
+}
+
+export function looksLikeJson(text: string, file: string): boolean {
+  if (/\.json$/i.test(file)) return true;
+  const first = /[^\s\ufeff]/.exec(text);
+  return first?.[0] === '{';
+}
+
+export function parseText(text: string, file: string): ParsedText {
+  if (looksLikeJson(text, file)) {
+    if (text.length > MAX_JSON_CHARS) return tooLarge(text, file, 'json');
+    const parsed = parseJson(text, file);
+    if (parsed !== undefined) return parsed;
+    // Not JSON after all: YAML gives positioned errors, or accepts it.
+    if (text.length > MAX_YAML_CHARS) return jsonSyntaxOnly(text, file);
+    return parseYaml(text, file, 'json');
+  }
+  if (text.length > MAX_YAML_CHARS) return tooLarge(text, file, 'yaml');
+  return parseYaml(text, file, 'yaml');
+}
+
+/** undefined when JSON.parse refuses the text. */
+function parseJson(text: string, file: string): ParsedText | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    return undefined;
+  }
+  const source = new SourceText(file, text, () => new JsonPathLocator(text));
+  const findings: Finding[] = [];
+  for (const problem of findJsonStructureProblems(text, MAX_DEPTH)) {
+    if (problem.kind === 'too-deep') {
+      findings.push(tooDeep({ offset: problem.offset }));
+    } else {
+      const first = source.position(problem.firstOffset);
+      findings.push(
+        error(Code.YamlDuplicateKey, `duplicate key '${problem.key}'`, undefined, {
+          offset: problem.offset,
+          hint: `'${problem.key}' is already set at line ${first.line}; a mapping holds each key once`,
+        }),
+      );
+    }
+  }
+  if (findings.length > 0) return { findings, source, format: 'json' };
+  return withRoot(value, findings, source, 'json');
+}
+
+/** JSON too big to re-read as YAML for a better message: report what JSON.parse said. */
+function jsonSyntaxOnly(text: string, file: string): ParsedText {
+  let message = 'invalid JSON';
+  let offset: number | undefined;
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const raw = e instanceof Error ? e.message : String(e);
+    const position = / at position (\d+)/.exec(raw);
+    offset = position ? Number(position[1]) : undefined;
+    message = lowerFirst(raw.replace(/ in JSON at position \d+.*$/s, '').replace(/ at position \d+.*$/s, ''));
+  }
+  const source = new SourceText(file, text, () => new JsonPathLocator(text));
+  return { findings: [error(Code.JsonSyntax, message, undefined, offset === undefined ? {} : { offset })], source, format: 'json' };
+}
+
+function parseYaml(text: string, file: string, format: InputFormat): ParsedText {
+  const deepAt = findExcessiveFlowNesting(text, MAX_DEPTH);
+  const emptySource = (): SourceText => new SourceText(file, text, () => ({ locate: () => undefined }));
+  if (deepAt !== undefined) return { findings: [tooDeep({ offset: deepAt })], source: emptySource(), format };
+
+  const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: true, keepSourceTokens: false });
+  const source = new SourceText(file, text, () => new YamlPathLocator(doc));
+  const findings: Finding[] = [
+    ...doc.errors.map((e) => yamlProblem(e, text, format, 'error')),
+    ...doc.warnings.map((e) => yamlProblem(e, text, format, 'warning')),
+  ];
+  if (doc.errors.length > 0) return { findings, source, format };
+
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) {
+    findings.push(error(Code.DocumentRoot, 'the file is empty', undefined, { offset: 0, hint: startHint }));
+    return { findings, source, format };
+  }
+  if (!isMap(root)) {
+    const found = isSeq(root) ? 'a list' : 'a single value';
+    findings.push(rootError(found, root.range?.[0] ?? 0));
+    return { findings, source, format };
+  }
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (e instanceof ReferenceError) {
+      findings.push(
+        error(Code.YamlAliasLimit, `aliases expand the document too much (more than ${MAX_ALIAS_COUNT}-fold)`, undefined, {
+          offset: firstAliasOffset(doc),
+          hint: 'this looks like an alias bomb ("billion laughs"); write the data out or use the compact forms',
+        }),
+      );
+      return { findings, source, format };
+    }
+    if (e instanceof RangeError) {
+      findings.push(tooDeep({ offset: 0 }));
+      return { findings, source, format };
+    }
+    throw e;
+  }
+  const problem = findDepthProblem(value, MAX_DEPTH);
+  if (problem?.kind === 'cycle') {
+    findings.push(
+      error(Code.InputTooDeep, 'an alias refers to a collection that contains it, so the document would be infinitely deep', problem.path, {
+        hint: 'an alias (*name) cannot be used inside the node its anchor (&name) marks',
+      }),
+    );
+    return { findings, source, format };
+  }
+  if (problem) {
+    findings.push(tooDeep({ path: problem.path }));
+    return { findings, source, format };
+  }
+  return withRoot(value, findings, source, format);
+}
+
+const startHint = 'a topology starts with apiVersion: netlab/v1 and kind: Cluster (see docs/topology.md)';
+
+function withRoot(value: unknown, findings: Finding[], source: SourceText, format: InputFormat): ParsedText {
+  if (value === null || value === undefined) {
+    findings.push(error(Code.DocumentRoot, 'the file is empty', undefined, { offset: 0, hint: startHint }));
+    return { findings, source, format };
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    findings.push(rootError(Array.isArray(value) ? 'a list' : 'a single value', 0));
+    return { findings, source, format };
+  }
+  return { document: value as Record<string, unknown>, findings, source, format };
+}
+
+function rootError(found: string, offset: number): Finding {
+  return error(Code.DocumentRoot, `expected a mapping at the top level, found ${found}`, undefined, { offset, hint: startHint });
+}
+
+function tooLarge(text: string, file: string, format: InputFormat): ParsedText {
+  const limit = format === 'json' ? MAX_JSON_CHARS : MAX_YAML_CHARS;
+  const hint =
+    format === 'json'
+      ? 'generate the cluster with nodePools, deploymentSets and serviceSets instead of listing it'
+      : `write large clusters with nodePools, deploymentSets and serviceSets, or as JSON (up to ${mib(MAX_JSON_CHARS)})`;
+  return {
+    findings: [error(Code.InputTooLarge, `the file is ${mib(text.length)}; ${format.toUpperCase()} input is limited to ${mib(limit)}`, undefined, { hint })],
+    source: new SourceText(file, text, () => ({ locate: () => undefined })),
+    format,
+  };
+}
+
+function tooDeep(at: { offset?: number; path?: (string | number)[] | readonly (string | number)[] }): Finding {
+  return error(Code.InputTooDeep, `the document nests more than ${MAX_DEPTH} levels deep`, at.path, {
+    ...(at.offset !== undefined ? { offset: at.offset } : {}),
+    hint: 'a topology nests about 10 levels; this looks like a generated or hostile file',
+  });
+}
+
+/** Hints for the yaml package's error codes people meet most. */
+const YAML_HINTS: Partial<Record<string, string>> = {
+  TAB_AS_INDENT: 'YAML indents with spaces only',
+  BAD_INDENT: 'check the indentation: items of one list or mapping line up',
+  MISSING_CHAR: 'a flow collection ([...] or {...}) is not closed',
+  BLOCK_AS_IMPLICIT_KEY: 'is a ": " missing, or a value wrapped onto the next line?',
+  MULTILINE_IMPLICIT_KEY: 'is a ": " missing, or a value wrapped onto the next line?',
+  BAD_ALIAS: 'an alias (*name) needs an anchor (&name) defined before it',
+  TAG_RESOLVE_FAILED: 'netlab uses plain YAML: drop the tag',
+};
+
+function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 'error' | 'warning'): Finding {
+  const offset = e.pos[0];
+  const make = severity === 'error' ? error : warning;
+  switch (e.code) {
+    case 'DUPLICATE_KEY': {
+      const key = text.slice(e.pos[0], e.pos[1]).replace(/^["']|["']$/g, '');
+      return make(Code.YamlDuplicateKey, `duplicate key '${key}'`, undefined, { offset, hint: 'a mapping holds each key once: remove or rename one of them' });
+    }
+    case 'MULTIPLE_DOCS':
+      return make(Code.YamlMultipleDocuments, 'the file holds more than one YAML document', undefined, {
+        offset,
+        hint: "netlab reads one cluster per file: remove the '---' line, or split the file",
+      });
+    case 'RESOURCE_EXHAUSTION':
+      return tooDeep({ offset });
+    default:
+      return make(format === 'json' ? Code.JsonSyntax : Code.YamlSyntax, lowerFirst(e.message.replace(/ at line \d+, column \d+.*$/s, '')), undefined, {
+        offset,
+        hint: YAML_HINTS[e.code],
+      });
+  }
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+function lowerFirst(message: string): string {
+  return message.length > 1 && /^[A-Z][a-z]/.test(message) ? message[0]!.toLowerCase() + message.slice(1) : message;
+}
+
+function mib(chars: number): string {
+  const value = chars / (1024 * 1024);
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} MiB`;
+}

@@ -1,0 +1,153 @@
+/**
+ * Names, addresses and MACs that must be unique: subnets, nodes and
+ * namespaces by name; pods, services and policies by name within their
+ * namespace; containers and container port names within a pod; node
+ * addresses, pinned pod IPs, pinned cluster IPs; every pinned MAC.
+ *
+ * The later of two duplicates is reported, pointing back at the first.
+ * Generated entities share their generator's path, so a generator that
+ * collides is reported once, not once per generated name.
+ */
+import type { DocPath } from '../../diagnostics/diagnostic.js';
+import { parseIPv4 } from '../../net/ipv4.js';
+import { Code } from '../codes.js';
+import { error, type Finding } from '../finding.js';
+import type { Sourced } from '../types.js';
+import { at, type CheckContext } from './context.js';
+
+interface Keyed {
+  readonly key: string;
+  readonly path: DocPath;
+  /** Reports are limited to one per source entry. */
+  readonly source: DocPath;
+}
+
+function reportDuplicates(items: Iterable<Keyed>, findings: Finding[], describe: (key: string) => { code: Finding['code']; message: string; hint: string }): void {
+  const first = new Map<string, Keyed>();
+  const reported = new Set<string>();
+  for (const item of items) {
+    const earlier = first.get(item.key);
+    if (earlier === undefined) {
+      first.set(item.key, item);
+      continue;
+    }
+    const sourceKey = item.source.join('\u0000');
+    if (reported.has(sourceKey)) continue;
+    reported.add(sourceKey);
+    const { code, message, hint } = describe(item.key);
+    findings.push(error(code, message, item.path, { hint, related: earlier.path }));
+  }
+}
+
+/** Top-level keys whose entries generate entities: their names come from the entry, not a `name` field of each. */
+const GENERATORS = new Set(['nodePools', 'deployments', 'deploymentSets', 'serviceSets']);
+
+function* named<T extends Sourced & { readonly name: string }>(items: readonly T[], scope?: (t: T) => string): Iterable<Keyed> {
+  for (const item of items) {
+    const generated = GENERATORS.has(String(item.source[0]));
+    yield {
+      key: scope ? `${scope(item)}/${item.name}` : item.name,
+      path: generated ? item.source : at(item.source, 'name'),
+      source: item.source,
+    };
+  }
+}
+
+const unscoped = (key: string): string => key.slice(key.indexOf('/') + 1);
+const scopeOf = (key: string): string => key.slice(0, key.indexOf('/'));
+
+export function checkDuplicates({ topology, findings }: CheckContext): void {
+  const nameHint = (what: string): string => `${what} names must be unique; the first is at {related}`;
+  reportDuplicates(named(topology.subnets), findings, (k) => ({ code: Code.DuplicateName, message: `subnet '${k}' is defined twice`, hint: nameHint('subnet') }));
+  reportDuplicates(named(topology.nodes), findings, (k) => ({ code: Code.DuplicateName, message: `node '${k}' is defined twice`, hint: nameHint('node') }));
+  reportDuplicates(
+    named(topology.namespaces.filter((n) => n.source.length > 0)),
+    findings,
+    (k) => ({ code: Code.DuplicateName, message: `namespace '${k}' is defined twice`, hint: nameHint('namespace') }),
+  );
+  reportDuplicates(named(topology.pods, (p) => p.namespace), findings, (k) => ({
+    code: Code.DuplicateName,
+    message: `pod '${unscoped(k)}' is defined twice in namespace ${scopeOf(k)}`,
+    hint: nameHint('pod'),
+  }));
+  reportDuplicates(named(topology.services, (s) => s.namespace), findings, (k) => ({
+    code: Code.DuplicateName,
+    message: `service '${unscoped(k)}' is defined twice in namespace ${scopeOf(k)}`,
+    hint: nameHint('service'),
+  }));
+  reportDuplicates(named(topology.networkPolicies, (p) => p.namespace), findings, (k) => ({
+    code: Code.DuplicateName,
+    message: `network policy '${unscoped(k)}' is defined twice in namespace ${scopeOf(k)}`,
+    hint: nameHint('network policy'),
+  }));
+  checkContainers(topology, findings);
+  checkAddressesUnique(topology, findings);
+  checkMacsUnique(topology, findings);
+}
+
+/** Container names and container port names are unique within a pod (written pods only: templates are checked once each). */
+function checkContainers(topology: CheckContext['topology'], findings: Finding[]): void {
+  const seenTemplates = new Set<unknown>();
+  for (const pod of topology.pods) {
+    if (seenTemplates.has(pod.containers)) continue;
+    seenTemplates.add(pod.containers);
+    const base = at(pod.source, 'containers');
+    const containers: Keyed[] = [];
+    const ports: Keyed[] = [];
+    pod.containers.forEach((container, c) => {
+      containers.push({ key: container.name, path: at(base, c, 'name'), source: at(base, c) });
+      container.ports.forEach((port, p) => {
+        if (port.name !== undefined) ports.push({ key: port.name, path: at(base, c, 'ports', p, 'name'), source: at(base, c, 'ports', p) });
+      });
+    });
+    reportDuplicates(containers, findings, (k) => ({ code: Code.DuplicateName, message: `container '${k}' is defined twice in the pod`, hint: 'container names must be unique in a pod; the first is at {related}' }));
+    reportDuplicates(ports, findings, (k) => ({ code: Code.DuplicateName, message: `container port name '${k}' is used twice in the pod`, hint: 'port names must be unique in a pod; the first is at {related}' }));
+  }
+}
+
+function checkAddressesUnique(topology: CheckContext['topology'], findings: Finding[]): void {
+  function* addresses(): Iterable<Keyed> {
+    for (const node of topology.nodes) {
+      const ip = parseIPv4(node.ip);
+      if (ip !== undefined) yield { key: String(ip), path: node.pool ? node.source : at(node.source, 'ip'), source: node.source };
+    }
+    for (const pod of topology.pods) {
+      if (pod.ip === undefined || pod.hostNetwork) continue;
+      const ip = parseIPv4(pod.ip);
+      if (ip !== undefined) yield { key: String(ip), path: at(pod.source, 'ip'), source: pod.source };
+    }
+  }
+  reportDuplicates(addresses(), findings, (k) => ({
+    code: Code.DuplicateIp,
+    message: `address ${formatKeyIp(k)} is used twice`,
+    hint: 'every node and pod needs its own address; the first is at {related}',
+  }));
+  function* clusterIPs(): Iterable<Keyed> {
+    for (const service of topology.services) {
+      if (service.clusterIP === undefined || service.clusterIP === 'None') continue;
+      yield { key: service.clusterIP, path: at(service.source, 'clusterIP'), source: service.source };
+    }
+  }
+  reportDuplicates(clusterIPs(), findings, (k) => ({ code: Code.DuplicateIp, message: `cluster IP ${k} is used by two services`, hint: 'every service needs its own cluster IP; the first is at {related}' }));
+}
+
+function formatKeyIp(key: string): string {
+  const ip = Number(key);
+  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+}
+
+function checkMacsUnique(topology: CheckContext['topology'], findings: Finding[]): void {
+  function* macs(): Iterable<Keyed> {
+    for (const node of topology.nodes) {
+      for (const field of ['mac', 'bridgeMAC', 'vtepMAC'] as const) {
+        const mac = node[field];
+        if (mac !== undefined) yield { key: mac.toLowerCase(), path: at(node.source, field), source: at(node.source, field) };
+      }
+    }
+    for (const pod of topology.pods) {
+      if (pod.mac !== undefined) yield { key: pod.mac.toLowerCase(), path: at(pod.source, 'mac'), source: at(pod.source, 'mac') };
+      if (pod.hostVeth?.mac !== undefined) yield { key: pod.hostVeth.mac.toLowerCase(), path: at(pod.source, 'hostVeth', 'mac'), source: at(pod.source, 'hostVeth', 'mac') };
+    }
+  }
+  reportDuplicates(macs(), findings, (k) => ({ code: Code.DuplicateMac, message: `MAC address ${k} is used twice`, hint: 'every interface needs its own MAC; the first is at {related}' }));
+}

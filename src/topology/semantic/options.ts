@@ -1,0 +1,47 @@
+/**
+ * Settings that do nothing where they are written: warnings, so a lab still
+ * runs, but the reader learns why flipping them changes nothing.
+ */
+import { Code } from '../codes.js';
+import { warning } from '../finding.js';
+import type { CheckContext } from './context.js';
+
+export function checkIgnoredOptions({ document, findings }: CheckContext): void {
+  const cni = document.network?.cni;
+  if (cni !== undefined && cni.plugin !== 'calico') {
+    const backend = cni.backend ?? 'vxlan';
+    const cniPath = ['network', 'cni'];
+    if (cni.directRouting !== undefined && backend !== 'vxlan') {
+      findings.push(warning(Code.OptionIgnored, `directRouting is ignored by the ${backend} backend`, [...cniPath, 'directRouting'], { hint: 'directRouting is a vxlan backend option' }));
+    }
+    if (cni.vni !== undefined && backend !== 'vxlan') {
+      findings.push(warning(Code.OptionIgnored, `vni is ignored by the ${backend} backend`, [...cniPath, 'vni'], { hint: 'vni is a vxlan backend option' }));
+    }
+    if (cni.port !== undefined && backend === 'host-gw') {
+      findings.push(warning(Code.OptionIgnored, 'port is ignored by the host-gw backend, which does not encapsulate', [...cniPath, 'port']));
+    }
+  }
+  if (cni?.plugin === 'calico' && cni.crossSubnet !== undefined && (cni.mode ?? 'ipip') === 'bgp') {
+    findings.push(
+      warning(Code.OptionIgnored, 'crossSubnet is ignored in bgp mode, which never encapsulates', ['network', 'cni', 'crossSubnet'], {
+        hint: 'crossSubnet applies to mode: ipip and mode: vxlan',
+      }),
+    );
+  }
+  const kubeProxy = document.network?.kubeProxy;
+  if (kubeProxy?.scheduler !== undefined && (kubeProxy.mode ?? 'iptables') !== 'ipvs') {
+    findings.push(warning(Code.OptionIgnored, `scheduler is ignored in ${kubeProxy.mode ?? 'iptables'} mode`, ['network', 'kubeProxy', 'scheduler'], { hint: 'scheduler is an ipvs mode option' }));
+  }
+  (document.pods ?? []).forEach((pod, i) => {
+    if (pod.hostNetwork !== true) return;
+    for (const field of ['ip', 'mac', 'hostVeth'] as const) {
+      if (pod[field] !== undefined) {
+        findings.push(
+          warning(Code.OptionIgnored, `${field} is ignored for a hostNetwork pod`, ['pods', i, field], {
+            hint: "a hostNetwork pod uses its node's network namespace: the node's address and interfaces",
+          }),
+        );
+      }
+    }
+  });
+}
