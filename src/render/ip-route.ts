@@ -29,6 +29,8 @@ export interface IpRouteOptions {
   /** `-4` / `-6`. Unset means IPv4, except under `table all` where iproute2 dumps both families. */
   readonly family?: 'inet' | 'inet6';
   readonly prefix?: PrefixSelector;
+  /** `proto P`: only routes of that protocol, printed without `proto` (iproute2 masks the field it filtered on). */
+  readonly protocol?: number;
 }
 
 /** /etc/iproute2/rt_protos on the profile machine; other numbers print as digits. */
@@ -68,6 +70,7 @@ function isLinkdown(route: Route, dev: Link | undefined): boolean {
 
 export interface RouteLineOptions {
   readonly showDev: boolean;
+  readonly showProto?: boolean;
   readonly showTable: boolean;
   readonly details: boolean;
 }
@@ -80,7 +83,7 @@ export function routeLine(route: Route, dev: Link | undefined, options: RouteLin
   if (route.gateway !== undefined) line += `via ${formatIPv4(route.gateway)} `;
   if (route.dev !== undefined && options.showDev) line += `dev ${route.dev} `;
   if (route.table !== RT_TABLE.main && options.showTable) line += `table ${tableName(route.table)} `;
-  if (route.protocol !== 3 || options.details) line += `proto ${protocolName(route.protocol)} `;
+  if ((route.protocol !== 3 || options.details) && options.showProto !== false) line += `proto ${protocolName(route.protocol)} `;
   if (route.scope !== 'universe' || options.details) line += `scope ${route.scope === 'universe' ? 'global' : route.scope} `;
   if (route.prefsrc !== undefined) line += `src ${formatIPv4(route.prefsrc)} `;
   // The kernel sends RTA_PRIORITY only when it is non-zero.
@@ -103,7 +106,12 @@ export function* renderIpRoute(ns: NetNs, options: IpRouteOptions = {}): Lines {
   const selector = options.table ?? 'main';
   const all = selector === 'all';
   const family = options.family ?? (all ? undefined : 'inet');
-  const lineOptions: RouteLineOptions = { showDev: options.dev === undefined, showTable: all, details: options.details ?? false };
+  const lineOptions: RouteLineOptions = {
+    showDev: options.dev === undefined,
+    showProto: options.protocol === undefined,
+    showTable: all,
+    details: options.details ?? false,
+  };
   const linkByName = new Map(ns.links.map((l) => [l.name, l]));
   const tables = all ? dumpOrder(ns) : [tableId(selector)];
   if (family !== 'inet6') {
@@ -111,12 +119,13 @@ export function* renderIpRoute(ns: NetNs, options: IpRouteOptions = {}): Lines {
       for (const route of ns.routes.get(table) ?? []) {
         if (options.dev !== undefined && route.dev !== options.dev) continue;
         if (!selects(route, options.prefix)) continue;
+        if (options.protocol !== undefined && route.protocol !== options.protocol) continue;
         yield routeLine(route, route.dev !== undefined ? linkByName.get(route.dev) : undefined, lineOptions);
       }
     }
   }
   // Prefix selectors are IPv4 here; IPv6 routes are only the kernel's automatic ones.
-  if (family !== 'inet' && options.prefix === undefined) {
+  if (family !== 'inet' && options.prefix === undefined && options.protocol === undefined) {
     const v6 = { showTable: all, ...(options.dev !== undefined ? { dev: options.dev } : {}) };
     if (all || selector === 'main') yield* ipv6MainRoutes(ns, v6);
     if (all || selector === 'local') yield* ipv6LocalRoutes(ns, v6);

@@ -1,0 +1,41 @@
+/**
+ * The emulated command forms, as data: `netlab exec --help`, the docs and
+ * the "not emulated" message all print this table, so it cannot drift from
+ * what the dispatcher accepts.
+ */
+export interface CommandForm {
+  /** The tool (argv[0]). */
+  readonly tool: string;
+  /** The accepted syntax, iproute2-style brackets. */
+  readonly usage: string;
+  readonly description: string;
+}
+
+export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
+  { tool: 'ip', usage: 'ip [-4|-6] [-d] [-s] [-br] addr [show [dev] IF] [up] [master BR] [type KIND]', description: 'addresses (iproute2 6.1)' },
+  { tool: 'ip', usage: 'ip [-d] [-s] [-br] link [show [dev] IF] [up] [master BR] [type KIND]', description: 'links, -d kind details, -s counters' },
+  { tool: 'ip', usage: 'ip [-4|-6] [-d] route [show|list] [table local|main|default|all|N] [dev IF] [proto P] [scope S] [[exact|root|match] PREFIX]', description: 'routing tables (FIB order)' },
+  { tool: 'ip', usage: 'ip route get ADDR [from ADDR iif IF] [mark N]', description: 'route lookup (needs the dataplane)' },
+  { tool: 'ip', usage: 'ip [-4] neigh [show [dev IF]]', description: 'ARP table' },
+  { tool: 'ip', usage: 'ip rule [show]', description: 'policy routing rules' },
+  { tool: 'ip', usage: 'ip maddr [show [dev IF]]', description: 'multicast addresses' },
+  { tool: 'bridge', usage: 'bridge fdb [show] [dev IF] [br BR]', description: 'forwarding databases (bridge and vxlan)' },
+  { tool: 'bridge', usage: 'bridge link [show] [dev IF]', description: 'bridge ports' },
+  { tool: 'brctl', usage: 'brctl show [BR] | brctl showmacs BR | brctl showstp BR', description: 'bridges (bridge-utils 1.7.1)' },
+  { tool: 'ethtool', usage: 'ethtool [-S|-i] IF', description: 'link settings, NIC statistics, driver info' },
+  { tool: 'ifconfig', usage: 'ifconfig [-a] [IF]', description: 'interfaces (net-tools 2.10)' },
+  { tool: 'route', usage: 'route -n', description: 'main routing table (net-tools)' },
+  { tool: 'netstat', usage: 'netstat -rn', description: 'main routing table (net-tools)' },
+  { tool: 'arp', usage: 'arp -n | arp -an', description: 'ARP table (net-tools)' },
+  { tool: 'iptables', usage: 'iptables [-t TABLE] -L [CHAIN] [-n] [-v] [-x] [--line-numbers]', description: 'rules as a table (1.8.9 nf_tables)' },
+  { tool: 'iptables', usage: 'iptables [-t TABLE] -S [CHAIN]', description: 'rules as commands' },
+  { tool: 'iptables-save', usage: 'iptables-save [-t TABLE] [-c]', description: 'all rules (fixed date unless the caller sets one)' },
+  { tool: 'cat', usage: 'cat FILE...', description: 'files components wrote (/run/flannel/subnet.env, /proc/sys/...)' },
+  { tool: 'hostname', usage: 'hostname', description: 'the namespace hostname' },
+  { tool: 'sysctl', usage: 'sysctl [-n] NAME... | sysctl -a', description: 'kernel parameters netlab models' },
+];
+
+/** One line per supported form, for help and the "not emulated" message. */
+export function supportedCommandLines(): string[] {
+  return SUPPORTED_COMMANDS.map((c) => `  ${c.usage}`);
+}

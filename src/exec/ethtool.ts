@@ -1,0 +1,32 @@
+/** ethtool 6.1: `ethtool DEV`, `ethtool -S DEV`, `ethtool -i DEV`, with its exit codes. */
+import type { NetNs } from '../kernel/netns.js';
+import { ETHTOOL_NO_DEVICE, ethtoolDriverInfo, ethtoolStats, isEthtoolError, renderEthtoolSettings } from '../render/ethtool.js';
+import { notEmulated } from './not-emulated.js';
+import { fail, ok, type ExecResult } from './types.js';
+
+export function runEthtool(ns: NetNs, argv: readonly string[]): ExecResult {
+  const [, first, second, ...extra] = argv;
+  if (first === undefined) return fail(1, 'ethtool: bad command line argument(s)', "For more information run ethtool -h");
+  if (extra.length > 0) return notEmulated(argv);
+  if (!first.startsWith('-')) {
+    if (second !== undefined) return notEmulated(argv);
+    const link = ns.links.find((l) => l.name === first);
+    if (!link) {
+      // ethtool 6.1 asks netlink for five setting groups, each failing twice.
+      const once = ['netlink error: no device matches name (offset 24)', 'netlink error: No such device'];
+      return { stdout: ['No data available'], stderr: [...once, ...once, ...once, ...once, ...once], exitCode: 75 };
+    }
+    return ok(renderEthtoolSettings(link));
+  }
+  const stats = first === '-S' || first === '--statistics';
+  const driver = first === '-i' || first === '--driver';
+  if (!stats && !driver) return notEmulated(argv, `ethtool ${first}`);
+  if (second === undefined) return fail(1, 'ethtool: bad command line argument(s)', 'For more information run ethtool -h');
+  const link = ns.links.find((l) => l.name === second);
+  if (!link) {
+    const error = stats ? ETHTOOL_NO_DEVICE.stats : ETHTOOL_NO_DEVICE.driver;
+    return fail(error.exitCode, error.stderr);
+  }
+  const out = stats ? ethtoolStats(link) : ethtoolDriverInfo(link);
+  return isEthtoolError(out) ? fail(out.exitCode, out.stderr) : ok(out);
+}

@@ -1,0 +1,51 @@
+/**
+ * The emulated command line: `runEmulated(ns, ['ip', 'route', 'show', 'table', 'local'])`
+ * parses argv like the real tool and answers with the real tool's output,
+ * error text and exit code. Anything else exits 2 with the list of what is
+ * emulated (src/exec/commands.ts).
+ */
+import type { NetNs } from '../kernel/netns.js';
+import { runBridge } from './bridge.js';
+import { runBrctl } from './brctl.js';
+import { runEthtool } from './ethtool.js';
+import { runIp } from './ip.js';
+import { runIptables, runIptablesSave } from './iptables.js';
+import { runCat, runHostname, runSysctl } from './misc.js';
+import { runArp, runIfconfig, runNetstat, runRoute } from './net-tools.js';
+import { notEmulated } from './not-emulated.js';
+import type { ExecContext, ExecResult } from './types.js';
+
+export type { ExecContext, ExecResult, RouteGetQuery, RouteGetFn } from './types.js';
+export { SUPPORTED_COMMANDS, supportedCommandLines, type CommandForm } from './commands.js';
+
+type Runner = (ns: NetNs, argv: readonly string[], ctx: ExecContext) => ExecResult;
+
+const TOOLS: Readonly<Record<string, Runner>> = {
+  ip: runIp,
+  bridge: runBridge,
+  brctl: runBrctl,
+  ethtool: runEthtool,
+  ifconfig: runIfconfig,
+  route: runRoute,
+  netstat: runNetstat,
+  arp: runArp,
+  iptables: runIptables,
+  // On the profile machine these are the same nf_tables binaries.
+  'iptables-nft': runIptables,
+  'iptables-save': runIptablesSave,
+  'iptables-nft-save': runIptablesSave,
+  cat: runCat,
+  hostname: runHostname,
+  sysctl: runSysctl,
+};
+
+export function runEmulated(ns: NetNs, argv: readonly string[], ctx: ExecContext = {}): ExecResult {
+  let words = argv;
+  // `sudo ip ...` and `/usr/sbin/ip ...` are the same command here.
+  if (words[0] === 'sudo') words = words.slice(1);
+  if (words.length === 0) return notEmulated(argv, 'no command given');
+  const tool = words[0]!.slice(words[0]!.lastIndexOf('/') + 1);
+  const runner = TOOLS[tool];
+  if (!runner) return notEmulated(argv);
+  return runner(ns, [tool, ...words.slice(1)], ctx);
+}

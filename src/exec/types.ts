@@ -1,0 +1,56 @@
+/** What an emulated command returns, and what the caller may inject. */
+import type { Dataplane } from '../dataplane/build.js';
+import type { NetNs } from '../kernel/netns.js';
+import type { IPv4 } from '../net/ipv4.js';
+import type { RouteGetError, RouteGetResult } from '../render/ip-route-get.js';
+import type { Lines } from '../render/types.js';
+
+export interface ExecResult {
+  /** Lines as the tool prints them, produced lazily (iterate once). */
+  readonly stdout: Lines;
+  readonly stderr: string[];
+  readonly exitCode: number;
+}
+
+/** What `ip route get` asks the FIB. */
+export interface RouteGetQuery {
+  readonly dst: IPv4;
+  readonly from?: IPv4;
+  readonly iif?: string;
+  readonly mark?: number;
+}
+
+export type RouteGetFn = (ns: NetNs, query: RouteGetQuery) => RouteGetResult | RouteGetError;
+
+export interface ExecContext {
+  /** The whole build, for commands that need more than one netns. */
+  readonly dataplane?: Dataplane;
+  /** The time iptables-save prints; defaults to DEFAULT_IPTABLES_SAVE_DATE so output is deterministic. */
+  readonly now?: Date;
+  /** The route lookup behind `ip route get` (src/dataplane/route-get.ts); without it `ip route get` is reported as not emulated. */
+  readonly routeGet?: RouteGetFn;
+}
+
+/** Exit code for "netlab does not emulate this" (usage error, per DESIGN.md). */
+export const NOT_EMULATED_EXIT = 2;
+
+export function ok(stdout: Lines): ExecResult {
+  return { stdout, stderr: [], exitCode: 0 };
+}
+
+export function fail(exitCode: number, ...stderr: string[]): ExecResult {
+  return { stdout: [], stderr, exitCode };
+}
+
+/** Output and errors together (e.g. `cat a b` where b is missing). */
+export function result(stdout: Lines, stderr: string[], exitCode: number): ExecResult {
+  return { stdout, stderr, exitCode };
+}
+
+/**
+ * iproute2's matches(): true when `prefix` is a non-empty prefix of `word`,
+ * which is how `ip r`, `ip a s` and `ip ro sh` resolve.
+ */
+export function matches(prefix: string, word: string): boolean {
+  return prefix.length > 0 && word.startsWith(prefix);
+}
