@@ -98,7 +98,7 @@ interface Window {
 }
 
 function lineWindow(length: number, col: number, width: number): Window {
-  if (length <= width) return { start: 0, end: length };
+  if (length <= width) return { start: 0, end: width };
   const start = Math.max(0, Math.min(col - 1 - Math.floor(width / 2), length - width));
   return { start, end: start + width };
 }

@@ -47,6 +47,10 @@ function resolve(finding: Finding, source: SourceText): Diagnostic {
     const related = finding.related === undefined ? undefined : source.locate(finding.related, 'value');
     hint = hint.replace('{related}', related ? `line ${related.line}` : finding.related ? formatPath(finding.related) : 'another place');
   }
+  if (hint?.includes('{written|')) {
+    const written = position ? writtenAt(source, position.line, position.col) : undefined;
+    hint = hint.replace(/\{written\|([^}]*)\}/, (_, fallback: string) => written ?? fallback);
+  }
   return {
     code: finding.code,
     severity: finding.severity,
@@ -56,6 +60,13 @@ function resolve(finding: Finding, source: SourceText): Diagnostic {
     ...(position ? { line: position.line, col: position.col } : {}),
     ...(hint !== undefined ? { hint } : {}),
   };
+}
+
+/** The plain scalar written at a position (`1.10` in `version: 1.10}`). */
+function writtenAt(source: SourceText, line: number, col: number): string | undefined {
+  const text = source.line(line)?.slice(col - 1);
+  const token = text === undefined ? undefined : /^[^,}\]#\r\n]*/.exec(text)?.[0].trim();
+  return token === undefined || token === '' ? undefined : token;
 }
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {

@@ -16,11 +16,8 @@ import { error, type Finding } from '../finding.js';
 import type { NodeSpec, PodSpec } from '../types.js';
 import { invalidGeneratedName } from './generated-names.js';
 import { compileLabelsTemplate, compileTemplate } from './name-pattern.js';
-import { canonicalJson, podTemplateHash, replicaNames } from './pod-names.js';
+import { canonicalJson, podTemplateHash, replicaNames, type PodNameRegistry } from './pod-names.js';
 import { DEFAULT_NAMESPACE, normaliseContainers } from './workloads.js';
-
-/** Pod names taken so far, per namespace (explicit pods first). */
-export type TakenPodNames = Map<string, Set<string>>;
 
 class RoundRobinPlacement {
   private readonly eligible = new Map<string, readonly NodeSpec[]>();
@@ -65,7 +62,7 @@ export function deploymentPods(
   deployments: readonly DocumentDeployment[],
   sets: readonly DocumentDeploymentSet[],
   nodes: readonly NodeSpec[],
-  taken: TakenPodNames,
+  taken: PodNameRegistry,
 ): Expansion {
   const placement = new RoundRobinPlacement(nodes);
   const pods: PodSpec[] = [];
@@ -117,7 +114,7 @@ function expand(
   template: DocumentPodTemplate,
   path: (string | number)[],
   placement: RoundRobinPlacement,
-  taken: TakenPodNames,
+  taken: PodNameRegistry,
   pods: PodSpec[],
 ): Finding | undefined {
   const replicas = template.replicas ?? 1;
@@ -130,9 +127,7 @@ function expand(
   const nodes = placement.place(template, replicas);
   if (nodes === undefined) return unschedulable(name, replicas, template, path, placement);
   const replicaSet = `${name}-${hash}`;
-  let names = taken.get(namespace);
-  if (names === undefined) taken.set(namespace, (names = new Set()));
-  const podNames = replicaNames(namespace, replicaSet, replicas, names);
+  const podNames = replicaNames(namespace, replicaSet, replicas, taken);
   // One labels object and one owner per deployment, shared by its replicas:
   // 150,000 pods must not mean 150,000 copies.
   const podLabels: Labels = Object.freeze({ ...labels, 'pod-template-hash': hash });

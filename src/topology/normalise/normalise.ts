@@ -13,8 +13,9 @@ import type { TopologyDocument } from '../document.js';
 import { error, type Finding } from '../finding.js';
 import { MAX_NODES, MAX_PODS, MAX_SERVICES } from '../limits.js';
 import type { SubnetSpec, Topology } from '../types.js';
-import { deploymentPods, type TakenPodNames } from './deployments.js';
+import { deploymentPods } from './deployments.js';
 import { normaliseNetwork } from './network.js';
+import { PodNameRegistry } from './pod-names.js';
 import { explicitNodes, poolNodes } from './nodes.js';
 import { serviceSetServices } from './service-sets.js';
 import { explicitPods, explicitServices, normaliseNamespaces, normalisePolicies } from './workloads.js';
@@ -42,12 +43,9 @@ export function normaliseDocument(doc: TopologyDocument): Normalised {
   const nodes = [...written, ...poolNodes(doc.nodePools ?? [], doc.subnets ?? [], written, findings)];
 
   const pods = explicitPods(doc.pods ?? []);
-  const taken: TakenPodNames = new Map();
-  for (const pod of pods) {
-    let names = taken.get(pod.namespace);
-    if (names === undefined) taken.set(pod.namespace, (names = new Set()));
-    names.add(pod.name);
-  }
+  // Generated pod names avoid the written ones.
+  const taken = new PodNameRegistry();
+  for (const pod of pods) taken.add(pod.namespace, pod.name);
   const generatedPods = deploymentPods(doc.deployments ?? [], doc.deploymentSets ?? [], nodes, taken);
   findings.push(...generatedPods.findings);
   // push(...array) would overflow the stack with 150,000 pods.

@@ -13,7 +13,7 @@ import { formatPath } from '../doc-path.js';
 import { error, type Finding } from '../finding.js';
 import { validateTopologySchema } from '../generated/validate-topology.js';
 import { explainFormat } from './explain.js';
-import { knownKeys, propertyDescription, schemaAt } from './schema-index.js';
+import { knownKeys, propertyDescription, propertyNamesSchema, schemaAt, schemaForPath, type Resolved } from './schema-index.js';
 
 /** The part of ajv's ErrorObject the mapper reads. */
 export interface SchemaError {
@@ -46,7 +46,7 @@ export function validateDocument(document: unknown): Finding[] {
 export function describeSchemaError(e: SchemaError, document: unknown): Finding | undefined {
   const path = pointerToPath(e.instancePath, document);
   const value = valueAt(document, path);
-  const parentPointer = e.schemaPath.slice(0, e.schemaPath.lastIndexOf('/'));
+  const schema = (): Resolved | undefined => schemaForPath(path, document);
   switch (e.keyword) {
     // `if` says "must match then" and `propertyNames` repeats its inner error.
     case 'if':
@@ -55,16 +55,16 @@ export function describeSchemaError(e: SchemaError, document: unknown): Finding 
     case 'required': {
       const missing = String(e.params['missingProperty']);
       return error(Code.SchemaRequired, `missing required field '${missing}'${where(path)}`, path, {
-        hint: withSubject(missing, propertyDescription(schemaAt(parentPointer), missing)),
+        hint: withSubject(missing, propertyDescription(schema()?.node, missing)),
       });
     }
     case 'additionalProperties':
     case 'unevaluatedProperties': {
       const key = String(e.params['additionalProperty'] ?? e.params['unevaluatedProperty']);
-      const known = knownKeys(schemaAt(parentPointer));
+      const objectSchema = schema();
       return error(Code.SchemaUnknownKey, `unknown field '${key}'${where(path)}`, [...path, key], {
         target: 'key',
-        hint: unknownKeyHint(key, known, parentPointer),
+        hint: unknownKeyHint(key, knownKeys(objectSchema?.node), objectSchema?.definition),
       });
     }
     case 'type':
@@ -84,20 +84,21 @@ export function describeSchemaError(e: SchemaError, document: unknown): Finding 
       });
     }
     case 'pattern': {
-      const rule = /#\/\$defs\/([^/]+)\/pattern$/.exec(e.schemaPath)?.[1] ?? '';
       // A label key (propertyNames) is checked as a value but sits at its key.
       if (e.propertyName !== undefined) {
+        const objectSchema = schema();
+        const rule = (objectSchema && propertyNamesSchema(objectSchema)?.definition) ?? definitionIn(e.schemaPath);
         const explained = explainFormat(rule, e.propertyName);
         return error(explained.code, explained.message, [...path, e.propertyName], { target: 'key', hint: explained.hint });
       }
-      const explained = explainFormat(rule, String(value));
+      const explained = explainFormat(schema()?.definition ?? definitionIn(e.schemaPath), String(value));
       return error(explained.code, explained.message, path, { hint: explained.hint });
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const bounds = schemaAt(parentPointer);
+      const bounds = schema()?.node;
       return error(Code.SchemaRange, `expected ${rangeWords(bounds?.minimum, bounds?.maximum)}, got ${describeValue(value)}`, path);
     }
     case 'minItems': {
@@ -156,18 +157,23 @@ const PLUGIN_OF_KEY: Readonly<Record<string, string>> = Object.fromEntries([
   ...knownKeys(schemaAt('#/$defs/flannelCni')).map((k) => [k, 'flannel']),
 ]);
 
-function unknownKeyHint(key: string, known: readonly string[], objectPointer: string): string | undefined {
+/** The definition named in an inlined schemaPath (`#/$defs/dnsLabel/pattern`), a fallback only. */
+function definitionIn(schemaPath: string): string {
+  return /#\/\$defs\/([^/]+)\/[^/]+$/.exec(schemaPath)?.[1] ?? '';
+}
+
+function unknownKeyHint(key: string, known: readonly string[], definition: string | undefined): string | undefined {
   const suggestion = didYouMean(key, known);
   if (suggestion) return suggestion;
-  if (objectPointer.endsWith('/flannelCni') || objectPointer.endsWith('/calicoCni')) {
+  if (definition === 'flannelCni' || definition === 'calicoCni') {
     const plugin = PLUGIN_OF_KEY[key];
     if (plugin) return `${key} is a ${plugin} setting (plugin: ${plugin}); this plugin's settings are ${known.join(', ')}`;
   }
-  if (objectPointer.endsWith('/serviceSetPort') && key === 'nodePort') return 'generated services get their node ports allocated';
-  if (objectPointer.endsWith('/serviceSet') && ['clusterIP', 'externalIPs', 'loadBalancerIP', 'name'].includes(key)) {
+  if (definition === 'serviceSetPort' && key === 'nodePort') return 'generated services get their node ports allocated';
+  if (definition === 'serviceSet' && ['clusterIP', 'externalIPs', 'loadBalancerIP', 'name'].includes(key)) {
     return key === 'name' ? 'generated services are named by namePattern' : `generated services cannot pin ${key}; write that service under services`;
   }
-  if (objectPointer.endsWith('/deploymentSet') && key === 'name') return 'generated deployments are named by namePattern';
+  if (definition === 'deploymentSet' && key === 'name') return 'generated deployments are named by namePattern';
   return known.length > 0 ? `known fields: ${known.join(', ')}` : undefined;
 }
 
@@ -197,7 +203,8 @@ export function describeValue(value: unknown): string {
 
 function typeHint(expected: string, value: unknown): string | undefined {
   if (expected.includes('string') && (typeof value === 'number' || typeof value === 'boolean')) {
-    return `quote it ("${String(value)}") so YAML reads it as text`;
+    // {written|...}: the text as written (1.10, not the number 1.1), filled in with positions.
+    return `quote it ("{written|${String(value)}}") so YAML reads it as text`;
   }
   if (expected === 'array' && value !== null && typeof value === 'object') return "a list's items start with '- ' (or write [a, b])";
   if (expected === 'object' && Array.isArray(value)) return "drop the '- ': this field is a mapping, not a list";

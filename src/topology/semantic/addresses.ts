@@ -21,7 +21,7 @@ function checkedCidr(text: string, what: string, path: DocPath, findings: Findin
   if (hasHostBits(written)) {
     findings.push(
       error(Code.CidrHostBits, `${what} ${text} has host bits set`, path, {
-        hint: `did you mean ${formatCidr(cleared)}? (the address of a /${written.len} ends in zero bits)`,
+        hint: `did you mean ${formatCidr(cleared)}? (the last ${32 - written.len} bits of a /${written.len} prefix are zero)`,
       }),
     );
   }
@@ -120,7 +120,11 @@ function checkNodeAddresses(nodes: readonly NodeSpec[], subnetCidrs: ReadonlyMap
     const reserved =
       cidr.len <= 30 && ip === cidr.addr ? 'the network address' : cidr.len <= 30 && ip === broadcastOf(cidr) ? 'the broadcast address' : ip === gateway ? 'the gateway' : undefined;
     if (reserved) {
-      findings.push(error(Code.IpReserved, `node ${node.name}'s address ${node.ip} is ${reserved} of subnet ${subnet.name} (${formatCidr(cidr)})`, path, { hint: hostRangeHint(cidr) }));
+      findings.push(
+        error(Code.IpReserved, `node ${node.name}'s address ${node.ip} is ${reserved} of subnet ${subnet.name} (${formatCidr(cidr)})`, path, {
+          hint: reserved === 'the gateway' ? 'the gateway is the underlay router: give the node another address' : hostRangeHint(cidr),
+        }),
+      );
     }
   }
 }

@@ -8,7 +8,8 @@ import { parseIPv4 } from '../../net/ipv4.js';
 import { Code } from '../codes.js';
 import { didYouMean } from '../did-you-mean.js';
 import { error, warning, type Finding } from '../finding.js';
-import type { PodSpec, ServiceSpec, Topology } from '../types.js';
+import type { Labels } from '../document.js';
+import type { ServiceSpec, Topology } from '../types.js';
 import { at, type CheckContext } from './context.js';
 
 /** kube-apiserver's default --service-node-port-range. */
@@ -162,19 +163,29 @@ function checkNodePorts(service: ServiceSpec, taken: Map<number, { service: Serv
 
 /** A warning for each selector that matches no pod: usually a typo in a label. */
 function checkSelectors(topology: Topology, findings: Finding[], once: (service: ServiceSpec) => boolean): void {
-  // Index pods by namespace and one label, so 10,000 selectors do not scan 150,000 pods each.
-  const byLabel = new Map<string, PodSpec[]>();
-  const valuesOfKey = new Map<string, Set<string>>();
+  // Replicas of a deployment share one labels object, so 150,000 pods have
+  // about as many distinct label sets as there are deployments: index those,
+  // by namespace and one label, so 10,000 selectors need not scan every pod.
+  const labelSets = new Map<string, Set<Labels>>();
   for (const pod of topology.pods) {
-    for (const [key, value] of Object.entries(pod.labels)) {
-      const indexKey = `${pod.namespace}\u0000${key}\u0000${value}`;
-      let pods = byLabel.get(indexKey);
-      if (pods === undefined) byLabel.set(indexKey, (pods = []));
-      pods.push(pod);
-      const valuesKey = `${pod.namespace}\u0000${key}`;
-      let values = valuesOfKey.get(valuesKey);
-      if (values === undefined) valuesOfKey.set(valuesKey, (values = new Set()));
-      values.add(value);
+    let sets = labelSets.get(pod.namespace);
+    if (sets === undefined) labelSets.set(pod.namespace, (sets = new Set()));
+    sets.add(pod.labels);
+  }
+  const byLabel = new Map<string, Labels[]>();
+  const valuesOfKey = new Map<string, Set<string>>();
+  for (const [namespace, sets] of labelSets) {
+    for (const labels of sets) {
+      for (const [key, value] of Object.entries(labels)) {
+        const indexKey = `${namespace}\u0000${key}\u0000${value}`;
+        let matching = byLabel.get(indexKey);
+        if (matching === undefined) byLabel.set(indexKey, (matching = []));
+        matching.push(labels);
+        const valuesKey = `${namespace}\u0000${key}`;
+        let values = valuesOfKey.get(valuesKey);
+        if (values === undefined) valuesOfKey.set(valuesKey, (values = new Set()));
+        values.add(value);
+      }
     }
   }
   for (const service of topology.services) {
@@ -182,7 +193,7 @@ function checkSelectors(topology: Topology, findings: Finding[], once: (service:
     if (selector.length === 0) continue;
     const candidateLists = selector.map(([key, value]) => byLabel.get(`${service.namespace}\u0000${key}\u0000${value}`) ?? []);
     const smallest = candidateLists.reduce((a, b) => (b.length < a.length ? b : a));
-    const matched = smallest.some((pod) => selector.every(([key, value]) => pod.labels[key] === value));
+    const matched = smallest.some((labels) => selector.every(([key, value]) => labels[key] === value));
     if (matched || !once(service)) continue;
     const text = selector.map(([k, v]) => `${k}=${v}`).join(',');
     const missing = selector.find((_, i) => candidateLists[i]!.length === 0);
