@@ -8,7 +8,7 @@ export const Code = {
   InputTooLarge: 'NL-INPUT-TOO-LARGE',
   InputTooDeep: 'NL-INPUT-TOO-DEEP',
   YamlSyntax: 'NL-YAML-SYNTAX',
-  YamlDuplicateKey: 'NL-YAML-DUPLICATE-KEY',
+  DuplicateKey: 'NL-DUPLICATE-KEY',
   YamlMultipleDocuments: 'NL-YAML-MULTIPLE-DOCUMENTS',
   YamlAliasLimit: 'NL-YAML-ALIAS-LIMIT',
   JsonSyntax: 'NL-JSON-SYNTAX',

@@ -52,7 +52,7 @@ export class SourceText implements CodeFrameSource {
   /** 1-based line and column (in UTF-16 code units, as editors count) of a text offset. */
   position(offset: number): SourcePosition {
     const starts = this.starts();
-    const clamped = Math.max(0, Math.min(offset, this.text.length));
+    const clamped = Math.max(starts[0]!, Math.min(offset, this.text.length));
     let low = 0;
     let high = starts.length - 1;
     while (low < high) {
@@ -72,7 +72,8 @@ export class SourceText implements CodeFrameSource {
 
   private starts(): number[] {
     if (this.lineStarts === undefined) {
-      const starts = [0];
+      // A byte-order mark is not part of the first line: columns start after it.
+      const starts = [this.text.charCodeAt(0) === 0xfeff ? 1 : 0];
       let at = this.text.indexOf('\n');
       while (at >= 0) {
         starts.push(at + 1);

@@ -63,9 +63,9 @@ function parseJson(text: string, file: string): ParsedText | undefined {
     } else {
       const first = source.position(problem.firstOffset);
       findings.push(
-        error(Code.YamlDuplicateKey, `duplicate key '${problem.key}'`, undefined, {
+        error(Code.DuplicateKey, `duplicate key '${problem.key}'`, undefined, {
           offset: problem.offset,
-          hint: `'${problem.key}' is already set at line ${first.line}; a mapping holds each key once`,
+          hint: `'${problem.key}' is already set at line ${first.line}, column ${first.col}; a mapping holds each key once`,
         }),
       );
     }
@@ -204,7 +204,7 @@ function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 
   switch (e.code) {
     case 'DUPLICATE_KEY': {
       const key = text.slice(e.pos[0], e.pos[1]).replace(/^["']|["']$/g, '');
-      return make(Code.YamlDuplicateKey, `duplicate key '${key}'`, undefined, { offset, hint: 'a mapping holds each key once: remove or rename one of them' });
+      return make(Code.DuplicateKey, `duplicate key '${key}'`, undefined, { offset, hint: 'a mapping holds each key once: remove or rename one of them' });
     }
     case 'MULTIPLE_DOCS':
       return make(Code.YamlMultipleDocuments, 'the file holds more than one YAML document', undefined, {
