@@ -12,7 +12,6 @@ export function registerExec(program: Command, context: CommandContext): void {
     .description("run a real tool's command in a node's or pod's namespace, emulated: same syntax, same output")
     .argument('<target>', 'a node (node-02) or pod (pod-a, default/pod-a, pod-a:nginx)')
     .argument('<command...>', 'the command after --, e.g. -- ip route show table local')
-    .passThroughOptions()
     .action(async (targetText: string, argv: string[]) => {
       const { io, opts, chalk } = context();
       if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
