@@ -16,7 +16,7 @@ export function runEthtool(ns: NetNs, argv: readonly string[]): ExecResult {
       const once = ['netlink error: no device matches name (offset 24)', 'netlink error: No such device'];
       return { stdout: ['No data available'], stderr: [...once, ...once, ...once, ...once, ...once], exitCode: 75 };
     }
-    return ok(renderEthtoolSettings(link));
+    return ok(renderEthtoolSettings(ns, link));
   }
   const stats = first === '-S' || first === '--statistics';
   const driver = first === '-i' || first === '--driver';

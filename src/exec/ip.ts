@@ -313,7 +313,7 @@ function ipRouteGet(ns: NetNs, argv: readonly string[], args: readonly string[],
       dst = prefix.addr;
     }
   }
-  if (dst === undefined) return fail(255, 'need at least a destination address');
+  if (dst === undefined) return fail(1, 'need at least a destination address');
   if (iif !== undefined && !ns.links.some((l) => l.name === iif)) return fail(1, `Cannot find device "${iif}"`);
   if (!ctx.routeGet) return notEmulated(argv, 'the route lookup needs the dataplane; run it through netlab exec');
   const answer = ctx.routeGet(ns, {

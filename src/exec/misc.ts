@@ -58,5 +58,5 @@ export function runSysctl(ns: NetNs, argv: readonly string[]): ExecResult {
     if (value === undefined) errors.push(`sysctl: cannot stat /proc/sys/${key.replaceAll('.', '/')}: No such file or directory`);
     else lines.push(sysctlLine(key, value, valueOnly));
   }
-  return errors.length > 0 ? result(lines, errors, 255) : ok(lines);
+  return errors.length > 0 ? result(lines, errors, 1) : ok(lines);
 }

@@ -4,22 +4,14 @@
  * host veth whose pod-side peer is ifindex 2 prints `@eth0` on a node
  * where eth0 is ifindex 2, and `@ifN` when no local device has that index.
  */
-import type { Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
-import { iprouteFlagNames } from './link-common.js';
+import { iprouteFlagNames, localPeerLabel } from './link-common.js';
 import type { Lines } from './types.js';
-
-function peerLabel(ns: NetNs, link: Link): string {
-  if (link.info.kind !== 'veth') return '';
-  const index = link.info.peer.ifindex;
-  const local = ns.links.find((l) => l.ifindex === index);
-  return `@${local ? local.name : `if${index}`}`;
-}
 
 export function* renderBridgeLink(ns: NetNs, links = ns.links): Lines {
   for (const link of links) {
     const port = link.bridgePort;
     if (!port) continue;
-    yield `${link.ifindex}: ${link.name}${peerLabel(ns, link)}: <${iprouteFlagNames(ns, link).join(',')}> mtu ${link.mtu} master ${port.bridge} state ${port.state} priority ${port.priority} cost ${port.cost} `;
+    yield `${link.ifindex}: ${localPeerLabel(ns, link)}: <${iprouteFlagNames(ns, link).join(',')}> mtu ${link.mtu} master ${port.bridge} state ${port.state} priority ${port.priority} cost ${port.cost} `;
   }
 }

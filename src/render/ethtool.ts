@@ -86,10 +86,11 @@ export function ethtoolLink(ns: NetNs, name: string): Link | undefined {
 /**
  * `ethtool DEV` (link settings). Software devices report what their
  * get_link_ksettings says: veth, vxlan and tun claim 10000Mb/s full duplex
- * on twisted pair; a bridge reports its ports' speed with unknown duplex;
- * virtio_net reports nothing; loopback has no ksettings at all.
+ * on twisted pair; a bridge reports the fastest of its running ports (all
+ * veths here) with unknown duplex, and no speed without one; virtio_net
+ * reports nothing; loopback has no ksettings at all.
  */
-export function* renderEthtoolSettings(link: Link): Lines {
+export function* renderEthtoolSettings(ns: NetNs, link: Link): Lines {
   yield `Settings for ${link.name}:`;
   if (link.info.kind !== 'loopback') {
     yield '\tSupported ports: [  ]';
@@ -102,7 +103,10 @@ export function* renderEthtoolSettings(link: Link): Lines {
     yield '\tAdvertised auto-negotiation: No';
     yield '\tAdvertised FEC modes: Not reported';
     const twistedPair = link.info.kind === 'veth' || link.info.kind === 'vxlan' || link.info.kind === 'tun';
-    yield link.info.kind === 'ether' ? '\tSpeed: Unknown!' : '\tSpeed: 10000Mb/s';
+    const bridgeName = link.name;
+    const speedKnown =
+      link.info.kind === 'ether' ? false : link.info.kind === 'bridge' ? ns.links.some((p) => p.bridgePort?.bridge === bridgeName && p.state.up && p.state.carrier) : true;
+    yield speedKnown ? '\tSpeed: 10000Mb/s' : '\tSpeed: Unknown!';
     yield twistedPair ? '\tDuplex: Full' : '\tDuplex: Unknown! (255)';
     yield '\tAuto-negotiation: off';
     yield twistedPair ? '\tPort: Twisted Pair' : '\tPort: Other';

@@ -6,7 +6,7 @@ import type { Ipv4Address, Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { detailLines, linkHeader, linkLayerLine, statsLines } from './ip-link-block.js';
-import { autoIpv6, linkNetnsSuffix } from './link-common.js';
+import { autoIpv6, iprouteFlagNames, linkNetnsSuffix, localPeerLabel } from './link-common.js';
 import type { Lines } from './types.js';
 
 export type AddressFamily = 'inet' | 'inet6';
@@ -49,9 +49,23 @@ export function hasFamily(link: Link, family: AddressFamily): boolean {
   return family === 'inet' ? link.ipv4.length > 0 : autoIpv6(link).length > 0;
 }
 
+/**
+ * With `-6` the kernel's IPv6 link dump answers (inet6_fill_ifinfo): no
+ * qdisc, master or group, and IFLA_LINK without a netns id, so the veth
+ * peer's index is resolved in this netns (`eth0@flannel.1` on a node).
+ */
+function inet6Header(ns: NetNs, link: Link): string {
+  let line = `${link.ifindex}: ${localPeerLabel(ns, link)}: <${iprouteFlagNames(ns, link).join(',')}> mtu ${link.mtu} state ${link.state.operstate} `;
+  if (link.txqueuelen !== 0) line += `qlen ${link.txqueuelen}`;
+  return line;
+}
+
 export function* renderIpAddr(ns: NetNs, options: IpAddrOptions = {}, links = ns.links): Lines {
   for (const link of links) {
-    if (options.family !== undefined) {
+    if (options.family === 'inet6') {
+      if (!hasFamily(link, 'inet6')) continue;
+      yield inet6Header(ns, link);
+    } else if (options.family !== undefined) {
       if (!hasFamily(link, options.family)) continue;
       // With a family filter iproute2 skips the link/ether line, but the
       // link-netns note still prints, so it lands on the header line.

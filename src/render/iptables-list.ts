@@ -21,7 +21,11 @@ export interface IptablesListOptions {
   readonly lineNumbers?: boolean;
 }
 
-/** xtables_print_num: `%5llu` with K/M/G/T rounding under -v, `%8llu`/`%10llu` under -x. */
+/**
+ * xtables_print_num: `%5llu` with K/M/G/T rounding under -v; `%8llu` for
+ * both columns under -x, although the header gives bytes 10 columns (the
+ * real tool's columns do not line up there either).
+ */
 export function printNum(value: number, width: number, exact: boolean): string {
   if (exact || value <= 99999) return `${padLeft(String(value), width)} `;
   let n = value;
@@ -56,7 +60,7 @@ function header(options: IptablesListOptions): string {
 function ruleLine(rule: IptRule, num: number, options: IptablesListOptions): string {
   let line = options.lineNumbers ? `${padRight(String(num), 4)} ` : '';
   if (options.verbose) {
-    line += options.exact ? printNum(0, 8, true) + printNum(0, 10, true) : printNum(0, 5, false) + printNum(0, 5, false);
+    line += options.exact ? printNum(0, 8, true) + printNum(0, 8, true) : printNum(0, 5, false) + printNum(0, 5, false);
   }
   line += `${padRight(targetName(rule.target), 9)} `;
   line += `${rule.protocol?.negate ? '!' : ' '}${padRight(String(protocolNumber(rule.protocol?.value)), 4)} `;

@@ -79,6 +79,18 @@ export function ipLabel(ns: NetNs, link: Link): string {
   return peer.netns === ns.id ? `${link.name}@${peer.name}` : `${link.name}@if${peer.ifindex}`;
 }
 
+/**
+ * The label when iproute2 resolves the peer's ifindex in *this* netns
+ * (answers that carry IFLA_LINK but no IFLA_LINK_NETNSID: `bridge link`,
+ * the IPv6 link dump): the local device with that index, else `ifN`.
+ */
+export function localPeerLabel(ns: NetNs, link: Link): string {
+  if (link.info.kind !== 'veth') return link.name;
+  const index = link.info.peer.ifindex;
+  const local = ns.links.find((l) => l.ifindex === index);
+  return `${link.name}@${local ? local.name : `if${index}`}`;
+}
+
 /** ` link-netns NAME` / ` link-netnsid N` for a veth whose peer lives elsewhere. */
 export function linkNetnsSuffix(ns: NetNs, link: Link): string {
   if (link.info.kind !== 'veth' || link.info.peer.netns === ns.id) return '';
