@@ -12,9 +12,9 @@ export interface CommandForm {
 }
 
 export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
-  { tool: 'ip', usage: 'ip [-4|-6] [-d] [-s] [-br] addr [show [dev] IF] [up] [master BR] [type KIND]', description: 'addresses (iproute2 6.1)' },
-  { tool: 'ip', usage: 'ip [-d] [-s] [-br] link [show [dev] IF] [up] [master BR] [type KIND]', description: 'links, -d kind details, -s counters' },
-  { tool: 'ip', usage: 'ip [-4|-6] [-d] route [show|list] [table local|main|default|all|N] [dev IF] [proto P] [scope S] [[exact|root|match] PREFIX]', description: 'routing tables (FIB order)' },
+  { tool: 'ip', usage: 'ip [-4|-6] [-d] [-s] [-br|-o] addr [show [dev] IF] [up] [master BR] [type KIND]', description: 'addresses (iproute2 6.1)' },
+  { tool: 'ip', usage: 'ip [-d] [-s] [-br|-o] link [show [dev] IF] [up] [master BR] [type KIND]', description: 'links, -d kind details, -s counters' },
+  { tool: 'ip', usage: 'ip [-4|-6] [-d] route [show|list] [table local|main|default|all|N] [dev IF] [proto P] [[exact|root|match] PREFIX]', description: 'routing tables (FIB order)' },
   { tool: 'ip', usage: 'ip route get ADDR [from ADDR iif IF] [mark N]', description: 'route lookup (needs the dataplane)' },
   { tool: 'ip', usage: 'ip [-4] neigh [show [dev IF]]', description: 'ARP table' },
   { tool: 'ip', usage: 'ip rule [show]', description: 'policy routing rules' },
@@ -33,6 +33,8 @@ export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
   { tool: 'cat', usage: 'cat FILE...', description: 'files components wrote (/run/flannel/subnet.env, /proc/sys/...)' },
   { tool: 'hostname', usage: 'hostname', description: 'the namespace hostname' },
   { tool: 'sysctl', usage: 'sysctl [-n] NAME... | sysctl -a', description: 'kernel parameters netlab models' },
+  { tool: 'ping', usage: 'ping [-c N] [-s SIZE] [-t TTL] [-M do|want|dont] ADDR', description: 'ICMP echo walked through the dataplane (4 packets without -c; fixed times)' },
+  { tool: 'traceroute', usage: 'traceroute [-n] [-m MAX] ADDR', description: 'UDP probes walked hop by hop (fixed times)' },
 ];
 
 /** One line per supported form, for help and the "not emulated" message. */

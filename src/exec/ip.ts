@@ -10,7 +10,7 @@ import type { Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { parseCidrText, cidr, type Cidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
-import { renderIpAddr, type AddressFamily } from '../render/ip-addr.js';
+import { renderIpAddr, renderIpAddrOneline, type AddressFamily } from '../render/ip-addr.js';
 import { renderIpBriefAddr, renderIpBriefLink } from '../render/ip-brief.js';
 import { renderIpLink } from '../render/ip-link.js';
 import { renderIpMaddr } from '../render/ip-maddr.js';
@@ -26,6 +26,7 @@ interface IpOptions {
   details: boolean;
   stats: boolean;
   brief: boolean;
+  oneline: boolean;
 }
 
 /** ip.c's objects, in the order prefix matching tries them. */
@@ -41,7 +42,7 @@ function invarg(message: string, arg: string): ExecResult {
 }
 
 export function runIp(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
-  const options: IpOptions = { details: false, stats: false, brief: false };
+  const options: IpOptions = { details: false, stats: false, brief: false, oneline: false };
   let i = 1;
   for (; i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '-'; i++) {
     let opt = argv[i]!;
@@ -62,7 +63,7 @@ export function runIp(ns: NetNs, argv: readonly string[], ctx: ExecContext): Exe
     } else if (matches(opt, '-stats') || matches(opt, '-statistics')) options.stats = true;
     else if (matches(opt, '-details')) options.details = true;
     else if (matches(opt, '-resolve')) continue;
-    else if (matches(opt, '-oneline')) return notEmulated(argv, '-oneline output');
+    else if (matches(opt, '-oneline')) options.oneline = true;
     else if (matches(opt, '-Version')) return ok(['ip utility, iproute2-6.1.0, libbpf 1.1.2']);
     else if (matches(opt, '-color') || matches(opt, '-colour')) return notEmulated(argv, 'colour output');
     else if (matches(opt, '-netns')) return notEmulated(argv, 'pick the namespace with the netlab exec target instead');
@@ -193,6 +194,7 @@ function ipAddress(ns: NetNs, argv: readonly string[], args: readonly string[], 
   const links = filteredLinks(ns, filter);
   const family = options.family !== undefined ? { family: options.family } : {};
   if (options.brief) return ok(renderIpBriefAddr(ns, family, links));
+  if (options.oneline) return ok(renderIpAddrOneline(ns, family, links));
   return ok(renderIpAddr(ns, { ...family, details: options.details, stats: options.stats }, links));
 }
 
@@ -204,7 +206,7 @@ function ipLink(ns: NetNs, argv: readonly string[], args: readonly string[], opt
   if (isResult(filter)) return filter;
   const links = filteredLinks(ns, filter);
   if (options.brief) return ok(renderIpBriefLink(ns, links));
-  return ok(renderIpLink(ns, { details: options.details, stats: options.stats }, links));
+  return ok(renderIpLink(ns, { details: options.details, stats: options.stats, oneline: options.oneline }, links));
 }
 
 const ROUTE_SUBCOMMANDS = ['add', 'change', 'replace', 'prepend', 'append', 'test', 'delete', 'list', 'show', 'lst', 'get', 'flush', 'save', 'restore', 'showdump', 'help'];

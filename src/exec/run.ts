@@ -13,6 +13,7 @@ import { runIptables, runIptablesSave } from './iptables.js';
 import { runCat, runHostname, runSysctl } from './misc.js';
 import { runArp, runIfconfig, runNetstat, runRoute } from './net-tools.js';
 import { notEmulated } from './not-emulated.js';
+import { runPing, runTraceroute } from './probes.js';
 import type { ExecContext, ExecResult } from './types.js';
 
 export type { ExecContext, ExecResult, RouteGetQuery, RouteGetFn } from './types.js';
@@ -37,6 +38,8 @@ const TOOLS: Readonly<Record<string, Runner>> = {
   cat: runCat,
   hostname: runHostname,
   sysctl: runSysctl,
+  ping: runPing,
+  traceroute: runTraceroute,
 };
 
 export function runEmulated(ns: NetNs, argv: readonly string[], ctx: ExecContext = {}): ExecResult {

@@ -28,20 +28,28 @@ export function inetLine(link: Link, address: Ipv4Address): string {
   return `${line}scope ${address.scope} ${link.name}`;
 }
 
-/** The inet/inet6 lines of one link, each followed by its lifetime line. */
-export function* addressLines(link: Link, family?: AddressFamily): Lines {
+/** Each address of one link as its pair of lines: the inet/inet6 line and its lifetime line. */
+export function* addressPairs(link: Link, family?: AddressFamily): Iterable<[string, string]> {
   if (family !== 'inet6') {
-    for (const address of link.ipv4) {
-      yield inetLine(link, address);
-      yield LIFETIME;
-    }
+    for (const address of link.ipv4) yield [inetLine(link, address), LIFETIME];
   }
   if (family !== 'inet') {
-    for (const v6 of autoIpv6(link)) {
-      // IPv6 addresses carry no label, so the line ends with the space after the scope.
-      yield `    inet6 ${v6.address}/${v6.len} scope ${v6.scope} `;
-      yield LIFETIME;
-    }
+    // IPv6 addresses carry no label, so the line ends with the space after the scope.
+    for (const v6 of autoIpv6(link)) yield [`    inet6 ${v6.address}/${v6.len} scope ${v6.scope} `, LIFETIME];
+  }
+}
+
+export function* addressLines(link: Link, family?: AddressFamily): Lines {
+  for (const pair of addressPairs(link, family)) yield* pair;
+}
+
+/**
+ * `ip -o addr`: one line per address, `IDX: NAME` (no @peer) then the
+ * address line, with the lifetime line joined by a backslash.
+ */
+export function* renderIpAddrOneline(ns: NetNs, options: { family?: AddressFamily } = {}, links = ns.links): Lines {
+  for (const link of links) {
+    for (const [line, lifetime] of addressPairs(link, options.family)) yield `${link.ifindex}: ${link.name}${line}\\${lifetime}`;
   }
 }
 

@@ -11,14 +11,18 @@ export interface IpLinkOptions {
   readonly details?: boolean;
   /** `-s`: RX/TX counters. */
   readonly stats?: boolean;
+  /** `-o`: each link's lines joined into one with `\` (iproute2's _SL_). */
+  readonly oneline?: boolean;
 }
 
 /** Renders the given links (all of ns.links unless the caller filtered them). */
 export function* renderIpLink(ns: NetNs, options: IpLinkOptions = {}, links = ns.links): Lines {
   for (const link of links) {
-    yield linkHeader(ns, link, { showMode: true });
-    if (options.details) yield* detailLines(ns, link, { addrgenmode: true });
-    else yield linkLayerLine(ns, link);
-    if (options.stats) yield* statsLines(link);
+    const block = [linkHeader(ns, link, { showMode: true })];
+    if (options.details) block.push(...detailLines(ns, link, { addrgenmode: true }));
+    else block.push(linkLayerLine(ns, link));
+    if (options.stats) block.push(...statsLines(link));
+    if (options.oneline) yield block.join('\\');
+    else yield* block;
   }
 }

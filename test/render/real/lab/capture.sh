@@ -7,5 +7,5 @@ for c in "ip addr" "ip -d link" "ip route" "ip route show table local" "ip route
 for c in "ip addr" "ip link" "ip -d link" "ip route" "ip -d route" "ip route show table local" "route -n" "netstat -rn" "ifconfig" "ifconfig -a" "ip -br link" "ip -br addr" "brctl show" "ip -d link show br9" "ethtool -i flannel0" "ip maddr" "bridge fdb show"; do cap x $c; done
 ip netns exec rnd-n1 iptables-save > n1/iptables-save.txt; ip netns exec rnd-n1 iptables-save -c -t nat > n1/iptables-save_-c_-t_nat.txt
 # second batch
-for c in "bridge fdb show br cni0" "bridge link" "ethtool veth1a2b3c4d" "ethtool cni0" "ethtool flannel.1" "ethtool lo" "arp -n" "arp -an" "ip -6 route" "ip -6 route show table local" "ip -6 addr" "iptables -nvL FORWARD" "ip -br link show master cni0" "ip route show proto kernel" "ip -d addr show eth0" "ip -s addr show lo" "ip maddr show dev cni0"; do cap n1 $c; done
-for c in "ethtool flannel0" "ethtool vethd1" "ethtool br9" "ip -br link show up" "ip -4 addr"; do cap x $c; done
+for c in "bridge fdb show br cni0" "bridge link" "ethtool veth1a2b3c4d" "ethtool cni0" "ethtool flannel.1" "ethtool lo" "arp -n" "arp -an" "ip -6 route" "ip -6 route show table local" "ip -6 addr" "iptables -nvL FORWARD" "ip -br link show master cni0" "ip route show proto kernel" "ip -d addr show eth0" "ip -s addr show lo" "ip maddr show dev cni0" "ip -o addr" "ip -o link" "ip -o -d link show cni0" "ip -o -4 addr show dev cni0"; do cap n1 $c; done
+for c in "ethtool flannel0" "ethtool vethd1" "ethtool br9" "ip -br link show up" "ip -4 addr" "ip -o addr"; do cap x $c; done

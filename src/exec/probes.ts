@@ -1,0 +1,73 @@
+/**
+ * `ping` and `traceroute` in a pod or node: argv parsed like iputils ping and
+ * traceroute 2.1.2, the packets walked through the dataplane, the output
+ * printed as the tools print it. Names are not resolved (no DNS yet): like a
+ * pod without a resolver entry, they give the tools' own error.
+ */
+import type { NetNs } from '../kernel/netns.js';
+import { parseIPv4, type IPv4 } from '../net/ipv4.js';
+import { ping, traceroute } from '../dataplane/probes.js';
+import { renderPing } from '../render/ping.js';
+import { renderTraceroute } from '../render/traceroute.js';
+import { notEmulated } from './not-emulated.js';
+import { fail, result, type ExecContext, type ExecResult } from './types.js';
+
+/** Without -c, ping would run until interrupted; netlab sends this many. */
+export const DEFAULT_PING_COUNT = 4;
+
+function resolveHost(tool: string, host: string): IPv4 | ExecResult {
+  const ip = parseIPv4(host);
+  if (ip !== undefined) return ip;
+  return tool === 'ping' ? fail(2, `ping: ${host}: Name or service not known`) : fail(2, `${host}: Name or service not known`, 'Cannot handle "host" cmdline arg `' + host + "' on position 1 (argc 1)");
+}
+
+export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
+  if (!ctx.dataplane) return notEmulated(argv, 'ping needs the dataplane; run it through netlab exec');
+  let count = DEFAULT_PING_COUNT;
+  let size = 56;
+  let pmtudisc: 'do' | 'want' | 'dont' = 'want';
+  let ttl: number | undefined;
+  let host: string | undefined;
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => argv[++i];
+    if (arg === '-c') count = Number(value());
+    else if (arg === '-s') size = Number(value());
+    else if (arg === '-t') ttl = Number(value());
+    else if (arg === '-M') {
+      const mode = value();
+      if (mode !== 'do' && mode !== 'want' && mode !== 'dont') return fail(2, `ping: invalid -M argument: ${mode ?? ''}`);
+      pmtudisc = mode;
+    } else if (arg === '-W' || arg === '-i' || arg === '-w') value();
+    else if (arg === '-n' || arg === '-q' || arg === '-4') continue;
+    else if (arg.startsWith('-')) return notEmulated(argv, `ping option ${arg} is not emulated (-c, -s, -t, -M, -W, -i, -n)`);
+    else host = arg;
+  }
+  if (host === undefined) return fail(2, 'ping: usage error: Destination address required');
+  if (!Number.isInteger(count) || count < 1) return fail(2, `ping: invalid argument: '${count}'`);
+  if (!Number.isInteger(size) || size < 0 || size > 65507) return fail(2, `ping: invalid argument: '${size}': out of range: 0 <= value <= 65507`);
+  const dst = resolveHost('ping', host);
+  if (typeof dst !== 'number') return dst;
+  const out = renderPing(ping(ctx.dataplane, ns, dst, { count, size, pmtudisc, ...(ttl !== undefined ? { ttl } : {}) }));
+  return result(out.stdout, out.stderr, out.exitCode);
+}
+
+export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
+  if (!ctx.dataplane) return notEmulated(argv, 'traceroute needs the dataplane; run it through netlab exec');
+  let maxHops = 30;
+  let numeric = false;
+  let host: string | undefined;
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-n') numeric = true;
+    else if (arg === '-m') maxHops = Number(argv[++i]);
+    else if (arg === '-w' || arg === '-q') i++;
+    else if (arg.startsWith('-')) return notEmulated(argv, `traceroute option ${arg} is not emulated (UDP probes only: -n, -m, -w, -q)`);
+    else host = arg;
+  }
+  if (host === undefined) return fail(2, 'Specify "host" missing argument.');
+  const dst = resolveHost('traceroute', host);
+  if (typeof dst !== 'number') return dst;
+  const out = renderTraceroute(traceroute(ctx.dataplane, ns, dst, { maxHops }), { numeric });
+  return result(out.stdout, out.stderr, out.exitCode);
+}
