@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { runEmulated } from '../../exec/run.js';
+import { routeGet } from '../../dataplane/route-get.js';
 import type { CommandContext } from '../main.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError, loadAndBuild } from '../pipeline.js';
@@ -17,7 +18,7 @@ export function registerExec(program: Command, context: CommandContext): void {
       if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
       const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
       const ns = netnsOf(dataplane, targetText);
-      const result = runEmulated(ns, argv, { dataplane });
+      const result = runEmulated(ns, argv, { dataplane, routeGet });
       if (opts.output === 'json') {
         writeJson(io.stdout, { target: ns.displayName, command: argv, exitCode: result.exitCode, stdout: [...result.stdout], stderr: result.stderr });
       } else {
