@@ -83,11 +83,12 @@ export function tracePacket(dataplane: Dataplane, from: TraceEndpoint, to: Trace
   if (!from.ns) throw new Error('bug: trace source outside the cluster');
   const probe = buildProbe(to.ip, { ...options, ...(to.port !== undefined ? { dport: to.port } : {}) });
   const walk = session.send(from.ns, probe);
-  const sent = walk.hops[0]?.packet ?? probe;
+  // The source the sender's kernel picked (the first hop's packet may since have been wrapped in a tunnel).
+  const chosen = walk.hops[0]?.steps.find((s) => s.kind === 'source');
   const flow: Flow = {
     from: from.label,
     to: to.label,
-    src: sent.src,
+    src: chosen?.kind === 'source' ? chosen.src : probe.src,
     dst: probe.dst,
     protocol: probe.protocol,
     ...(probe.dport !== undefined && probe.protocol !== 'icmp' ? { dport: probe.dport } : {}),

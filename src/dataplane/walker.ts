@@ -195,7 +195,9 @@ class Walk {
   /** Leaving by a route: MTU, next hop, neighbour, device. */
   private output(ns: NetNs, route: Route, p: Packet, local: boolean): Event | undefined {
     const dev = this.link(ns, route.dev!);
-    this.current().outDev = dev.name;
+    // A tunnel's outer packet leaves by a second device: show both (flannel.1 → eth0).
+    const hop = this.current();
+    hop.outDev = hop.outDev !== undefined && hop.outDev !== dev.name && hop.steps.some((s) => s.kind === 'encap') ? `${hop.outDev} → ${dev.name}` : dev.name;
     this.current().packet = p;
     const mtu = route.mtu ?? dev.mtu;
     if (p.length > mtu) {

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
+import { ping, traceroute, tracePacket } from '../../src/dataplane/probes.js';
+import { formatIPv4, parseIPv4 } from '../../src/net/ipv4.js';
+import { buildFromText, buildLab, flannelYaml, type Built } from '../helpers.js';
+
+const ip = (s: string) => parseIPv4(s)!;
+
+function trace(built: Built, from: string, to: string, options = {}, reply = false) {
+  const dp = built.dataplane;
+  return tracePacket(dp, resolveTraceEndpoint(dp, from), resolveTraceEndpoint(dp, to), options, reply);
+}
+
+function hopsOf(built: Built, from: string, to: string): string[] {
+  const source = resolveTraceEndpoint(built.dataplane, from);
+  const run = traceroute(built.dataplane, source.ns!, resolveTraceEndpoint(built.dataplane, to).ip);
+  return run.hops.map((h) => (h.from === undefined ? '*' : formatIPv4(h.from)));
+}
+
+function pingTtl(built: Built, from: string, to: string): number | undefined {
+  const source = resolveTraceEndpoint(built.dataplane, from);
+  const run = ping(built.dataplane, source.ns!, resolveTraceEndpoint(built.dataplane, to).ip, { count: 1, size: 56, pmtudisc: 'want' });
+  const probe = run.probes[0];
+  return probe?.kind === 'reply' ? probe.ttl : undefined;
+}
+
+const TWO_SUBNETS = `  - {name: rack-1, cidr: 10.234.2.0/24, gateway: 10.234.2.254, mtu: 1500}
+  - {name: rack-2, cidr: 10.234.3.0/24, gateway: 10.234.3.254, mtu: 1500}`;
+const NODES_TWO_SUBNETS = `  - {name: node-01, ip: 10.234.2.11, subnet: rack-1}
+  - {name: node-02, ip: 10.234.2.12, subnet: rack-1}
+  - {name: node-03, ip: 10.234.3.13, subnet: rack-2}`;
+const PODS_THREE = `  - {name: pod-a, node: node-01, containers: [{name: app}]}
+  - {name: pod-b, node: node-02, containers: [{name: app}]}
+  - {name: pod-c, node: node-03, containers: [{name: app}]}`;
+
+describe('flannel vxlan (default lab): what the real kernel does', () => {
+  const lab = buildLab('labs/default.yaml');
+
+  it('delivers pod to pod across nodes with TTL 62 (both nodes forward; the tunnel is invisible)', () => {
+    const run = trace(lab, 'pod-a', 'pod-b');
+    expect(run.request.disposition).toBe('DELIVERED');
+    expect(run.request.delivered!.ttl).toBe(62);
+    expect(pingTtl(lab, 'pod-a', 'pod-b')).toBe(62);
+  });
+
+  it('encapsulates in UDP 8472 with VNI 1, outer TTL 64 and 50 bytes more', () => {
+    const run = trace(lab, 'pod-a', 'pod-b');
+    const encap = run.request.hops.flatMap((h) => h.steps).find((s) => s.kind === 'encap');
+    expect(encap).toMatchObject({ kind: 'encap', tunnel: 'vxlan', dev: 'flannel.1', vni: 1 });
+    if (encap?.kind !== 'encap') return;
+    expect(encap.outer).toMatchObject({ protocol: 'udp', dport: 8472, ttl: 64, length: 134, df: false });
+    expect(formatIPv4(encap.outer.src)).toBe('10.234.2.12');
+    expect(formatIPv4(encap.outer.dst)).toBe('10.234.2.13');
+  });
+
+  it('bridges pod to pod on one node: TTL 64', () => {
+    expect(pingTtl(lab, 'pod-a', 'pod-c')).toBe(64);
+    const steps = trace(lab, 'pod-a', 'pod-c').request.hops.flatMap((h) => h.steps);
+    expect(steps.some((s) => s.kind === 'forward')).toBe(false);
+    expect(steps).toContainEqual(expect.objectContaining({ kind: 'bridge', result: 'forward' }));
+  });
+
+  it('node to a remote pod: TTL 63, source the flannel.1 /32', () => {
+    expect(pingTtl(lab, 'node-02', 'pod-b')).toBe(63);
+    expect(formatIPv4(trace(lab, 'node-02', 'pod-b').request.flow.src)).toBe('10.244.1.0');
+  });
+
+  it('traceroute shows the local cni0, then the remote flannel.1, then the pod', () => {
+    expect(hopsOf(lab, 'pod-a', 'pod-b')).toEqual(['10.244.1.1', '10.244.2.0', '10.244.2.2']);
+  });
+
+  it('MTU: 1422 bytes of ping payload pass, 1423 fail locally with mtu 1450', () => {
+    expect(trace(lab, 'pod-a', 'pod-b', { size: 1422 }).request.disposition).toBe('DELIVERED');
+    const big = trace(lab, 'pod-a', 'pod-b', { size: 1423 }).request;
+    expect(big.disposition).toBe('MTU_EXCEEDED');
+    expect(big.notice).toEqual({ kind: 'local-error', errno: 'EMSGSIZE', mtu: 1450 });
+    // Without DF (ping's default when the packet does not fit) it is fragmented and arrives.
+    expect(trace(lab, 'pod-a', 'pod-b', { size: 2000, df: false }).request.disposition).toBe('DELIVERED');
+  });
+
+  it('TCP reaches a declared container port; a closed port gets a RST', () => {
+    expect(trace(lab, 'pod-a', 'pod-b:80').request.disposition).toBe('DELIVERED');
+    const closed = trace(lab, 'pod-a', 'pod-b:81').request;
+    expect(closed.disposition).toBe('PORT_UNREACHABLE');
+    expect(closed.notice).toEqual({ kind: 'tcp-rst', from: ip('10.244.2.2') });
+  });
+
+  it('walks the echo reply back with TTL 62 too', () => {
+    const run = trace(lab, 'pod-a', 'pod-b', {}, true);
+    expect(run.reply?.disposition).toBe('DELIVERED');
+    expect(run.reply?.delivered?.ttl).toBe(62);
+  });
+
+  it('stops at the underlay router for addresses outside the node subnets', () => {
+    const run = trace(lab, 'pod-a', '8.8.8.8').request;
+    expect(run.disposition).toBe('NO_ROUTE');
+    expect(run.hops[run.hops.length - 1]!.where).toBe('router');
+  });
+
+  it('counts the traffic on the devices it crossed', () => {
+    const fresh = buildLab('labs/default.yaml');
+    trace(fresh, 'pod-a', 'pod-b');
+    const node02 = fresh.dataplane.nodeNetns(fresh.cluster.nodeByName.get('node-02')!);
+    const flannel = node02.links.find((l) => l.name === 'flannel.1')!;
+    const eth0 = node02.links.find((l) => l.name === 'eth0')!;
+    expect(flannel.counters.txPackets).toBe(1);
+    expect(eth0.counters.txPackets).toBe(1);
+    expect(eth0.counters.txBytes).toBe(134 + 14);
+  });
+});
+
+describe('flannel host-gw', () => {
+  it('routes via the remote node IP: TTL 62, traceroute hop 2 is the node IP', () => {
+    const lab = buildFromText(flannelYaml({ backend: 'host-gw' }));
+    expect(pingTtl(lab, 'pod-a', 'pod-b')).toBe(62);
+    expect(hopsOf(lab, 'pod-a', 'pod-b')).toEqual(['10.244.0.1', '10.234.2.12', '10.244.1.2']);
+  });
+
+  it('across subnets: the missing route sends pod traffic to the router, which drops it', () => {
+    const lab = buildFromText(flannelYaml({ backend: 'host-gw', subnets: TWO_SUBNETS, nodes: NODES_TWO_SUBNETS, pods: PODS_THREE }));
+    const run = trace(lab, 'pod-a', 'pod-c').request;
+    expect(run.disposition).toBe('NO_ROUTE');
+    expect(run.hops[run.hops.length - 1]!.where).toBe('router');
+    expect(run.summary).toContain('not the pod networks');
+    // Inside one subnet host-gw still works.
+    expect(trace(lab, 'pod-a', 'pod-b').request.disposition).toBe('DELIVERED');
+  });
+});
+
+describe('flannel vxlan with DirectRouting', () => {
+  const lab = buildFromText(flannelYaml({ directRouting: true, subnets: TWO_SUBNETS, nodes: NODES_TWO_SUBNETS, pods: PODS_THREE }));
+
+  it('routes directly to a node on the same subnet (no encapsulation)', () => {
+    const run = trace(lab, 'pod-a', 'pod-b').request;
+    expect(run.disposition).toBe('DELIVERED');
+    expect(run.hops.flatMap((h) => h.steps).some((s) => s.kind === 'encap')).toBe(false);
+    expect(hopsOf(lab, 'pod-a', 'pod-b')).toEqual(['10.244.0.1', '10.234.2.12', '10.244.1.2']);
+  });
+
+  it('falls back to vxlan for the node behind the router; the router decrements only the outer TTL', () => {
+    const run = trace(lab, 'pod-a', 'pod-c').request;
+    expect(run.disposition).toBe('DELIVERED');
+    expect(run.delivered!.ttl).toBe(62);
+    const routerHop = run.hops.find((h) => h.where === 'router')!;
+    expect(routerHop.packet.ttl).toBe(63);
+    expect(routerHop.packet.tunnel?.inner.ttl).toBe(63);
+    expect(hopsOf(lab, 'pod-a', 'pod-c')).toEqual(['10.244.0.1', '10.244.2.0', '10.244.2.2']);
+  });
+});
+
+describe('flannel udp', () => {
+  it('goes through flanneld on both nodes over UDP 8285, TTL 62', () => {
+    const lab = buildFromText(flannelYaml({ backend: 'udp' }));
+    const run = trace(lab, 'pod-a', 'pod-b').request;
+    expect(run.disposition).toBe('DELIVERED');
+    expect(run.delivered!.ttl).toBe(62);
+    const encap = run.hops.flatMap((h) => h.steps).find((s) => s.kind === 'encap');
+    expect(encap).toMatchObject({ tunnel: 'flannel-udp', outer: { dport: 8285, length: 84 + 28 } });
+    expect(run.hops.flatMap((h) => h.steps).filter((s) => s.kind === 'userspace')).toHaveLength(2);
+  });
+});
