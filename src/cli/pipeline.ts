@@ -72,14 +72,20 @@ export function loadAndBuild(io: Io, chalk: ChalkInstance, file: string | undefi
     report(all);
     throw new ExitError(2);
   }
+  // Allocation and dataplane findings carry document paths; give them file:line:col like the loader's.
+  const place = (d: Diagnostic): Diagnostic => {
+    if (d.line !== undefined) return d;
+    const at = d.path !== undefined ? loaded.source.locate(d.path) : undefined;
+    return { ...d, file: d.file ?? source.file, ...(at ? { line: at.line, col: at.col } : {}) };
+  };
   const clustered = buildCluster(loaded.topology);
-  all.push(...clustered.diagnostics);
+  all.push(...clustered.diagnostics.map(place));
   if (!clustered.cluster) {
     report(all);
     throw new ExitError(2);
   }
   const built = buildDataplane(clustered.cluster);
-  all.push(...built.diagnostics);
+  all.push(...built.diagnostics.map(place));
   if (!built.dataplane) {
     report(all);
     throw new ExitError(2);

@@ -53,8 +53,9 @@ export function drawTable(view: ViewTable, chalk: ChalkInstance): string[] {
   if (view.rows.length === 0) {
     lines.push('  (none)');
   } else {
+    const keyValue = view.columns.every((c) => c === '');
     const table = new Table({
-      head: view.columns.map((c) => chalk.bold(c)),
+      head: keyValue ? [] : view.columns.map((c) => chalk.bold(c)),
       style: { head: [], border: [], compact: true },
       chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     });
