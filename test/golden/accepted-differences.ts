@@ -1,0 +1,123 @@
+/**
+ * The differences between a golden capture (real tools in a lab built by
+ * test/golden/capture.sh) and netlab that are accepted on purpose. Each
+ * is a named rewrite applied to the capture and to netlab's output alike
+ * (or to the capture only, when it turns a lab artefact into what a real
+ * node prints), with the reason. Anything not listed here fails.
+ */
+import { maskIfconfigCounters, maskIpStats, maskIptablesCounters, maskIptablesDate, maskNeighbours, sortLines } from '../render/masks.js';
+
+export interface Context {
+  /** `node`, `pod`, `underlay` or `router` (netns.tsv). */
+  readonly kind: string;
+  /** The command as captured, e.g. `ip -d link`. */
+  readonly command: string;
+}
+
+export interface Difference {
+  readonly name: string;
+  readonly why: string;
+  /** Applied to both texts. */
+  readonly both?: (text: string, ctx: Context) => string;
+  /** Applied to the capture only: turns a lab artefact into what a real node would print. */
+  readonly capture?: (text: string, ctx: Context) => string;
+}
+
+/** Commands the capture runs that netlab does not emulate (they exit 2 in netlab); not compared. */
+export const NOT_COMPARED: Readonly<Record<string, string>> = {
+  'ip netns list-id': 'netlab keeps no nsid table; peers are named per link (link-netns / link-netnsid)',
+  'nft list ruleset': 'the nft view of iptables-nft rules is not emulated; iptables-save is',
+};
+
+/** Namespaces the golden labs capture that netlab does not expose as a netns (yet). */
+export const NOT_COMPARED_KINDS: Readonly<Record<string, string>> = {
+  underlay: "the lab's underlay bridge namespace is netlab's underlay model, not a netns it prints",
+  router: "the lab's router namespace is netlab's underlay model, not a netns it prints",
+};
+
+/** A bridge or ageing timer, or capture.sh's `####.##` mask of one, as one token. */
+function maskAnyTimer(text: string): string {
+  return text
+    .replace(/(_timer )( *(?:\d+\.\d\d|#+\.##))/g, (_m, head: string, value: string) => head + 'T'.padStart(value.length))
+    .replace(/(timer\t+)( *(?:\d+\.\d\d|#+\.##))/g, (_m, head: string, value: string) => head + 'T'.padStart(value.length))
+    .replace(/(\t(?:yes|no)\t\t)( *(?:\d+\.\d\d|#+\.##))$/gm, (_m, head: string, value: string) => head + 'T'.padStart(value.length));
+}
+
+/**
+ * The lab's node eth0 is one end of a veth whose other end is a port of the
+ * underlay bridge (namespace nlg-ul-*); netlab models a node's NIC as the
+ * physical virtio_net device it is on a real machine (test/golden/physical-nic).
+ * This rewrites the capture's eth0 as the physical NIC prints: no @ifN peer,
+ * no link-netns, qdisc pfifo_fast, no veth kind line, one queue,
+ * tso_max_size 65536 and the virtio parent bus.
+ */
+function physicalEth0(text: string): string {
+  return (
+    text
+      .replace(/^(\d+): eth0@if\d+: (.*) qdisc noqueue /gm, '$1: eth0: $2 qdisc pfifo_fast ')
+      .replace(/^eth0@if\d+ {0,12}/gm, (m) => 'eth0'.padEnd(m.length))
+      // Only eth0's peer lives in the underlay namespace.
+      .replace(/ link-netns nlg-ul-[\w-]+/g, '')
+      // A veth that is not a bridge port prints its kind line as `veth addrgenmode ...`: on a node that is eth0.
+      .replace(
+        /( promiscuity .* maxmtu \d+ )\n {4}veth addrgenmode eui64 numtxqueues 2 numrxqueues 2 (gso_max_size \d+ gso_max_segs \d+) tso_max_size 524280 (.*gro_max_size \d+ )$/gm,
+        (_m, head: string, gso: string, tail: string) =>
+          `${head}addrgenmode eui64 numtxqueues 1 numrxqueues 1 ${gso} tso_max_size 65536 ${tail}parentbus virtio parentdev virtio0 `,
+      )
+  );
+}
+
+export const ACCEPTED: readonly Difference[] = [
+  {
+    name: 'counters',
+    why: 'traffic counters depend on what the lab sent while it settled; netlab starts from zero and counts only walked packets',
+    both: (t) => maskIptablesCounters(maskIfconfigCounters(maskIpStats(t))),
+  },
+  {
+    name: 'timers',
+    why: 'bridge gc/hold/forward-delay timers and fdb ageing run on a live bridge; netlab is a snapshot',
+    both: (t) => maskAnyTimer(t),
+  },
+  {
+    name: 'iptables-save date',
+    why: 'the date is the capture time (capture.sh writes DATE); netlab prints a fixed or injected date',
+    both: (t) => maskIptablesDate(t.replace(/ on DATE$/gm, ' on X')),
+  },
+  {
+    name: 'neighbour order and NUD state',
+    why: 'the kernel dumps its neighbour hash (random seed per boot) and states age (REACHABLE, STALE, DELAY)',
+    both: (t, c) => (/^(ip( -\d)? neigh|arp)\b/.test(c.command) ? maskNeighbours(t) : t),
+  },
+  {
+    name: 'ip route show table all order',
+    why: "per-device IPv6 routes are appended in addrconf order, which depends on carrier timing; capture.sh --compare treats it as unordered too",
+    both: (t, c) => (c.command === 'ip route show table all' ? sortLines(t) : t),
+  },
+  {
+    name: "node eth0 is the lab's veth, netlab's physical NIC",
+    why: 'capture.sh wires each node to the underlay bridge with a veth; a real node has a NIC (virtio_net here)',
+    capture: (t, c) => (c.kind === 'node' ? physicalEth0(t) : t),
+  },
+  {
+    name: "pod's peer netns is named in the lab",
+    why: 'the lab node is a named netns (nlg-<node>), so pods print `link-netns nlg-<node>`; a real node is the root netns, printed `link-netnsid 0`',
+    capture: (t, c) => (c.kind === 'pod' ? t.replace(/ link-netns nlg-[\w-]+/g, ' link-netnsid 0') : t),
+  },
+];
+
+/** Which per-device captures to skip: the node's eth0 driver views (compared to test/golden/physical-nic instead). */
+export function skipDeviceCommand(kind: string, command: string): string | undefined {
+  if (kind === 'node' && /^ethtool -[Si] eth0$/.test(command)) {
+    return "the lab's eth0 is a veth; netlab's virtio NIC is compared with test/golden/physical-nic";
+  }
+  return undefined;
+}
+
+export function normalise(text: string, ctx: Context, side: 'capture' | 'netlab'): string {
+  let out = text;
+  for (const d of ACCEPTED) {
+    if (side === 'capture' && d.capture) out = d.capture(out, ctx);
+    if (d.both) out = d.both(out, ctx);
+  }
+  return out;
+}
