@@ -203,7 +203,7 @@ function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 
   const make = severity === 'error' ? error : warning;
   switch (e.code) {
     case 'DUPLICATE_KEY': {
-      const key = text.slice(e.pos[0], e.pos[1]).replace(/^["']|["']$/g, '');
+      const key = keyTextAt(text, offset);
       return make(Code.DuplicateKey, `duplicate key '${key}'`, undefined, { offset, hint: 'a mapping holds each key once: remove or rename one of them' });
     }
     case 'MULTIPLE_DOCS':
@@ -219,6 +219,16 @@ function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 
         hint: YAML_HINTS[e.code],
       });
   }
+}
+
+/** The key written at `offset` (yaml reports only where a duplicate key starts). */
+function keyTextAt(text: string, offset: number): string {
+  const quote = text[offset];
+  if (quote === '"' || quote === "'") {
+    const end = text.indexOf(quote, offset + 1);
+    return text.slice(offset + 1, end < 0 ? undefined : end);
+  }
+  return /^[^\n]*?(?=:(?:\s|$)|[,}\]\n]|$)/.exec(text.slice(offset, offset + 1024))?.[0].trim() ?? '';
 }
 
 function firstAliasOffset(doc: Document): number | undefined {

@@ -16,8 +16,10 @@ import { checkPolicies } from './policies.js';
 import { checkReferences } from './references.js';
 import { checkServices } from './services.js';
 
-const checkHasNodes: Check = ({ topology, findings }) => {
-  if (topology.nodes.length === 0) {
+const checkHasNodes: Check = ({ topology, document, findings }) => {
+  // A node pool that could not be expanded has already said why.
+  const poolsFailed = (document.nodePools ?? []).some((pool) => pool.count > 0);
+  if (topology.nodes.length === 0 && !poolsFailed) {
     findings.push(error(Code.NoNodes, 'the cluster has no nodes', ['nodes'], { hint: 'add nodes, or a nodePools entry with a count' }));
   }
 };
