@@ -15,7 +15,7 @@ import { renderIpBriefAddr, renderIpBriefLink } from '../render/ip-brief.js';
 import { renderIpLink } from '../render/ip-link.js';
 import { renderIpMaddr } from '../render/ip-maddr.js';
 import { renderIpNeigh } from '../render/ip-neigh.js';
-import { renderIpRoute, type PrefixSelector, type RouteTableSelector } from '../render/ip-route.js';
+import { renderIpRoute, tableId, type PrefixSelector, type RouteTableSelector } from '../render/ip-route.js';
 import { renderRouteGet, routeGetErrorText } from '../render/ip-route-get.js';
 import { renderIpRule } from '../render/ip-rule.js';
 import { CHANGES_STATE, notEmulated } from './not-emulated.js';
@@ -86,12 +86,12 @@ export function runIp(ns: NetNs, argv: readonly string[], ctx: ExecContext): Exe
     case 'route':
       return ipRoute(ns, argv, args, options, ctx);
     case 'rule':
-      return ipRule(ns, argv, args);
+      return ipRule(ns, argv, args, options);
     case 'neighbor':
     case 'neighbour':
-      return ipNeigh(ns, argv, args);
+      return ipNeigh(ns, argv, args, options);
     case 'maddress':
-      return ipMaddr(ns, argv, args);
+      return ipMaddr(ns, argv, args, options);
     case undefined:
       return fail(1, `Object "${rest[0]}" is unknown, try "ip help".`);
     default:
@@ -328,14 +328,25 @@ function ipRouteGet(ns: NetNs, argv: readonly string[], args: readonly string[],
   return ok(renderRouteGet(answer));
 }
 
-function ipRule(ns: NetNs, argv: readonly string[], args: readonly string[]): ExecResult {
+function ipRule(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions): ExecResult {
   const sub = subcommand(args[0], ['list', 'show', 'lst', 'add', 'delete', 'flush', 'save', 'restore', 'help']);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip rule help".`);
-  if (sub !== 'show' || args.length > 1) return notEmulated(argv, sub === 'show' ? 'rule selectors' : CHANGES_STATE);
-  return ok(renderIpRule(ns));
+  if (sub !== 'show') return notEmulated(argv, CHANGES_STATE);
+  let table: number | undefined;
+  const rest = args.slice(1);
+  for (let i = 0; i < rest.length; i++) {
+    if (matches(rest[i]!, 'table') || rest[i] === 'lookup') {
+      const value = rest[++i] ?? '';
+      const named = TABLE_NAMES[value];
+      if (named !== undefined && named !== 'all') table = tableId(named);
+      else if (/^\d+$/.test(value)) table = Number(value);
+      else return invarg('invalid table ID', value);
+    } else return notEmulated(argv, `the ${rest[i]} selector`);
+  }
+  return ok(renderIpRule(ns, { ...(options.family ? { family: options.family } : {}), ...(table !== undefined ? { table } : {}) }));
 }
 
-function ipNeigh(ns: NetNs, argv: readonly string[], args: readonly string[]): ExecResult {
+function ipNeigh(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions): ExecResult {
   const sub = subcommand(args[0], ['add', 'change', 'replace', 'delete', 'get', 'show', 'lst', 'list', 'flush', 'help']);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip neigh help".`);
   if (sub !== 'show') return notEmulated(argv, sub === 'get' ? 'ip neigh get' : CHANGES_STATE);
@@ -346,10 +357,12 @@ function ipNeigh(ns: NetNs, argv: readonly string[], args: readonly string[]): E
     else return notEmulated(argv, `the ${rest[i]} selector`);
   }
   if (dev !== undefined && !ns.links.some((l) => l.name === dev)) return fail(1, `Cannot find device "${dev}"`);
+  // netlab keeps no IPv6 neighbours.
+  if (options.family === 'inet6') return ok([]);
   return ok(renderIpNeigh(ns, dev !== undefined ? { dev } : {}));
 }
 
-function ipMaddr(ns: NetNs, argv: readonly string[], args: readonly string[]): ExecResult {
+function ipMaddr(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions): ExecResult {
   const sub = subcommand(args[0], ['add', 'delete', 'list', 'show', 'lst', 'help']);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip maddr help".`);
   if (sub !== 'show') return notEmulated(argv, CHANGES_STATE);
@@ -357,5 +370,5 @@ function ipMaddr(ns: NetNs, argv: readonly string[], args: readonly string[]): E
   const rest = args.slice(1);
   for (let i = 0; i < rest.length; i++) dev = rest[i] === 'dev' ? rest[++i] : rest[i];
   // iproute2 filters maddr by name while printing: an unknown device just prints nothing.
-  return ok(renderIpMaddr(ns, dev === undefined ? ns.links : ns.links.filter((l) => l.name === dev)));
+  return ok(renderIpMaddr(ns, dev === undefined ? ns.links : ns.links.filter((l) => l.name === dev), options.family));
 }

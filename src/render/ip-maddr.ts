@@ -17,19 +17,27 @@ function solicitedNode(link: Link): string {
   return `ff02::1:ff${b[3]!.toString(16).padStart(2, '0')}:${((b[4]! << 8) | b[5]!).toString(16)}`;
 }
 
-export function* renderIpMaddr(ns: NetNs, links = ns.links): Lines {
+/**
+ * `-4` keeps the inet lines, `-6` the inet6 lines; a device with nothing
+ * left to show is left out (header included), as iproute2 does.
+ */
+export function* renderIpMaddr(ns: NetNs, links = ns.links, family?: 'inet' | 'inet6'): Lines {
   for (const link of links) {
-    yield `${link.ifindex}:\t${link.name}`;
-    for (const mac of link.multicast) yield `\tlink  ${mac}`;
+    const lines: string[] = [];
+    if (family === undefined) for (const mac of link.multicast) lines.push(`\tlink  ${mac}`);
     const bridge = link.info.kind === 'bridge';
-    if (link.state.up) {
-      yield '\tinet  224.0.0.1';
-      if (bridge) yield '\tinet  224.0.0.106';
+    if (family !== 'inet6' && link.state.up) {
+      lines.push('\tinet  224.0.0.1');
+      if (bridge) lines.push('\tinet  224.0.0.106');
     }
-    const linkLocal = link.info.kind !== 'loopback' && autoIpv6(link).length > 0;
-    if (linkLocal) yield `\tinet6 ${solicitedNode(link)}`;
-    if (bridge) yield '\tinet6 ff02::6a';
-    yield '\tinet6 ff02::1';
-    yield '\tinet6 ff01::1';
+    if (family !== 'inet') {
+      const linkLocal = link.info.kind !== 'loopback' && autoIpv6(link).length > 0;
+      if (linkLocal) lines.push(`\tinet6 ${solicitedNode(link)}`);
+      if (bridge) lines.push('\tinet6 ff02::6a');
+      lines.push('\tinet6 ff02::1', '\tinet6 ff01::1');
+    }
+    if (lines.length === 0) continue;
+    yield `${link.ifindex}:\t${link.name}`;
+    yield* lines;
   }
 }
