@@ -174,6 +174,7 @@ function unknownKeyHint(key: string, known: readonly string[], definition: strin
     return key === 'name' ? 'generated services are named by namePattern' : `generated services cannot pin ${key}; write that service under services`;
   }
   if (definition === 'deploymentSet' && key === 'name') return 'generated deployments are named by namePattern';
+  if (definition === undefined && known.includes('apiVersion')) return `known fields: ${known.join(', ')}; keys starting with x- are free for YAML anchors`;
   return known.length > 0 ? `known fields: ${known.join(', ')}` : undefined;
 }
 
@@ -206,6 +207,8 @@ function typeHint(expected: string, value: unknown): string | undefined {
     // {written|...}: the text as written (1.10, not the number 1.1), filled in with positions.
     return `quote it ("{written|${String(value)}}") so YAML reads it as text`;
   }
+  if (expected === 'array' && value === null) return 'write [] for an empty list, or remove the line';
+  if (expected === 'object' && value === null) return 'write {} for an empty mapping, or remove the line';
   if (expected === 'array' && value !== null && typeof value === 'object') return "a list's items start with '- ' (or write [a, b])";
   if (expected === 'object' && Array.isArray(value)) return "drop the '- ': this field is a mapping, not a list";
   if (expected === 'integer' && typeof value === 'string' && /^\d+$/.test(value)) return `remove the quotes: ${value}`;

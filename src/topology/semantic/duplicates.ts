@@ -56,15 +56,13 @@ function* named<T extends Sourced & { readonly name: string }>(items: readonly T
 const unscoped = (key: string): string => key.slice(key.indexOf('/') + 1);
 const scopeOf = (key: string): string => key.slice(0, key.indexOf('/'));
 
-export function checkDuplicates({ topology, findings }: CheckContext): void {
+export function checkDuplicates({ topology, document, findings }: CheckContext): void {
   const nameHint = (what: string): string => `${what} names must be unique; the first is at {related}`;
   reportDuplicates(named(topology.subnets), findings, (k) => ({ code: Code.DuplicateName, message: `subnet '${k}' is defined twice`, hint: nameHint('subnet') }));
   reportDuplicates(named(topology.nodes), findings, (k) => ({ code: Code.DuplicateName, message: `node '${k}' is defined twice`, hint: nameHint('node') }));
-  reportDuplicates(
-    named(topology.namespaces.filter((n) => n.source.length > 0)),
-    findings,
-    (k) => ({ code: Code.DuplicateName, message: `namespace '${k}' is defined twice`, hint: nameHint('namespace') }),
-  );
+  // Written namespaces, from the document: normalisation keeps one entry per implicit namespace.
+  const namespaces = (document.namespaces ?? []).map((n, i) => ({ key: n.name, path: ['namespaces', i, 'name'], source: ['namespaces', i] }));
+  reportDuplicates(namespaces, findings, (k) => ({ code: Code.DuplicateName, message: `namespace '${k}' is defined twice`, hint: nameHint('namespace') }));
   // Pods generated from deployments get names no other pod has (pod-names.ts
   // draws again on a collision), so only written pods can collide: checking
   // 150,000 generated names would find nothing.
