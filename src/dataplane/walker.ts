@@ -49,27 +49,37 @@ export interface WalkResult extends WalkEnd {
 /** A walk session: shared conntrack so a reply walk sees what the request did. */
 export class WalkSession {
   readonly conntrack = new Conntrack();
-  private readonly nsIndex = new Map<string, { node?: Node; pod?: Pod }>();
 
   constructor(
     readonly dataplane: Dataplane,
     readonly underlay: Underlay,
     readonly random: (probability: number) => boolean = () => false,
-  ) {
-    for (const node of dataplane.cluster.nodes) this.nsIndex.set(`node/${node.name}`, { node });
-    for (const pod of dataplane.cluster.pods) if (!pod.hostNetwork) this.nsIndex.set(`pod/${pod.key}`, { pod });
-  }
+  ) {}
 
   /** The netns a veth peer id names. */
   netnsById(id: string): NetNs {
-    const owner = this.nsIndex.get(id);
-    if (owner?.node) return this.dataplane.nodeNetns(owner.node);
-    if (owner?.pod) return this.dataplane.podNetns(owner.pod);
+    const owner = this.ownerOfId(id);
+    if (owner.node) return this.dataplane.nodeNetns(owner.node);
+    if (owner.pod) return this.dataplane.podNetns(owner.pod);
     throw new Error(`bug: no netns ${id}`);
   }
 
   ownerOf(ns: NetNs): { node?: Node; pod?: Pod } {
-    return this.nsIndex.get(ns.id) ?? {};
+    return this.ownerOfId(ns.id);
+  }
+
+  /** Netns ids are `node/<name>` and `pod/<namespace>/<name>` (see src/dataplane/build.ts). */
+  private ownerOfId(id: string): { node?: Node; pod?: Pod } {
+    const cluster = this.dataplane.cluster;
+    if (id.startsWith('node/')) {
+      const node = cluster.nodeByName.get(id.slice(5));
+      return node ? { node } : {};
+    }
+    if (id.startsWith('pod/')) {
+      const pod = cluster.podByKey.get(id.slice(4));
+      return pod && !pod.hostNetwork ? { pod } : {};
+    }
+    return {};
   }
 
   nodeOf(ns: NetNs): Node | undefined {

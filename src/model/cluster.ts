@@ -69,26 +69,7 @@ export function buildCluster(topology: Topology): ClusterResult {
     for (const podSpec of scheduled) {
       const ip = podSpec.hostNetwork ? node.ip : ipOf.get(podSpec);
       if (ip === undefined) continue;
-      const pod: Pod = {
-        spec: podSpec,
-        name: podSpec.name,
-        namespace: podSpec.namespace,
-        key: `${podSpec.namespace}/${podSpec.name}`,
-        node,
-        ip,
-        hostNetwork: podSpec.hostNetwork,
-        containers: podSpec.containers,
-        labels: podSpec.labels,
-        ...(podSpec.hostNetwork
-          ? {}
-          : {
-              mac: pinnedMac(podSpec.mac) ?? macs.podEth0(podSpec.namespace, podSpec.name),
-              hostVeth: {
-                name: podSpec.hostVeth?.name ?? hostVethName(podSpec.namespace, podSpec.name),
-                mac: pinnedMac(podSpec.hostVeth?.mac) ?? macs.podHostVeth(podSpec.namespace, podSpec.name),
-              },
-            }),
-      };
+      const pod: Pod = new PodModel(podSpec, node, ip);
       nodePods.push(pod);
       pods.push(pod);
     }
@@ -109,6 +90,52 @@ export function buildCluster(topology: Topology): ClusterResult {
       podByKey: new Map(pods.map((p) => [p.key, p])),
     },
   };
+}
+
+/**
+ * A pod whose MAC and host veth are derived on first use: hashing them for
+ * 150,000 pods up front costs seconds, while a command usually builds the
+ * namespaces of one or two nodes. A class, so the getters live on the prototype.
+ */
+class PodModel implements Pod {
+  readonly name: string;
+  readonly namespace: string;
+  readonly key: string;
+  readonly hostNetwork: boolean;
+  private macCache?: string;
+  private hostVethCache?: Pod['hostVeth'];
+
+  constructor(
+    readonly spec: PodSpec,
+    readonly node: Node,
+    readonly ip: number,
+  ) {
+    this.name = spec.name;
+    this.namespace = spec.namespace;
+    this.key = `${spec.namespace}/${spec.name}`;
+    this.hostNetwork = spec.hostNetwork;
+  }
+
+  get containers(): Pod['containers'] {
+    return this.spec.containers;
+  }
+
+  get labels(): Pod['labels'] {
+    return this.spec.labels;
+  }
+
+  get mac(): string | undefined {
+    if (this.hostNetwork) return undefined;
+    return (this.macCache ??= pinnedMac(this.spec.mac) ?? macs.podEth0(this.namespace, this.name));
+  }
+
+  get hostVeth(): Pod['hostVeth'] {
+    if (this.hostNetwork) return undefined;
+    return (this.hostVethCache ??= {
+      name: this.spec.hostVeth?.name ?? hostVethName(this.namespace, this.name),
+      mac: pinnedMac(this.spec.hostVeth?.mac) ?? macs.podHostVeth(this.namespace, this.name),
+    });
+  }
 }
 
 function pinnedMac(text: string | undefined): string | undefined {

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// netlab's benchmarks. Every figure is reported as a ratio to a baseline
+// measured in the same run (a bare `node -e ''` start, parsing the same file
+// alone, the build before a trace), so results compare across machines.
+// Targets from the issues are printed next to the figures; nothing here is a
+// unit test.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compactCluster } from './generate.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const work = mkdtempSync(join(tmpdir(), 'netlab-bench-'));
+const bin = join(root, 'bin', 'netlab.js');
+const REPEAT = Number(process.env.NETLAB_BENCH_REPEAT ?? 3);
+
+/** Best of REPEAT runs of a node command: wall time (ms) and peak RSS (MiB). */
+function measure(args) {
+  let best = { ms: Infinity, rssMiB: 0 };
+  for (let i = 0; i < REPEAT; i++) {
+    const rssFile = join(work, `rss-${i}`);
+    const start = process.hrtime.bigint();
+    const run = spawnSync(process.execPath, ['--import', join(root, 'bench', 'rss-hook.mjs'), ...args], {
+      env: { ...process.env, NETLAB_BENCH_RSS: rssFile, NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 1 << 26,
+    });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (run.status !== 0) throw new Error(`${args.join(' ')} failed (${run.status}): ${run.stderr}`);
+    const rssMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
+    if (ms < best.ms) best = { ms, rssMiB };
+  }
+  return best;
+}
+
+function fixture(nodes) {
+  const file = join(work, `cluster-${nodes}.yaml`);
+  writeFileSync(file, compactCluster(nodes));
+  return file;
+}
+
+const parseOnly = (file) => ['-e', `import('yaml').then((y) => y.parse(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8')))`];
+const fmt = (x) => x.toFixed(1);
+const verdict = (ok) => (ok ? 'ok' : 'OVER TARGET');
+
+console.log(`netlab benchmarks (best of ${REPEAT}), node ${process.version}\n`);
+const baseline = measure(['-e', '']);
+console.log(`baseline: node -e ''  ${fmt(baseline.ms)} ms, ${fmt(baseline.rssMiB)} MiB\n`);
+
+// Issue 2: validate and show routes on 5,000 nodes / 150,000 pods / 10,000 services.
+const big = fixture(5000);
+const parse = measure(parseOnly(big));
+console.log('5,000 nodes, 150,000 pods, 10,000 services (compact file)');
+console.log(`  parse the file alone     ${fmt(parse.ms)} ms  (${fmt(parse.ms / baseline.ms)}x node start)`);
+for (const [label, args] of [
+  ['validate', ['-f', big, 'validate']],
+  ['show routes node-02', ['-f', big, 'show', 'routes', 'node-02']],
+]) {
+  const m = measure([bin, ...args]);
+  console.log(
+    `  ${label.padEnd(24)} ${fmt(m.ms)} ms, ${fmt(m.rssMiB)} MiB  (${fmt(m.ms / baseline.ms)}x node start, ${fmt(m.ms / parse.ms)}x parse)  target <= 3000 ms, 600 MiB: ${verdict(m.ms <= 3000 && m.rssMiB <= 600)}`,
+  );
+}
+
+// Growth per doubling of the cluster.
+console.log('\ngrowth (validate + show routes), 1,000 -> 2,000 -> 4,000 nodes');
+let previous;
+for (const nodes of [1000, 2000, 4000]) {
+  const file = fixture(nodes);
+  const v = measure([bin, '-f', file, 'validate']);
+  const s = measure([bin, '-f', file, 'show', 'routes', 'node-02']);
+  const total = v.ms + s.ms;
+  const ratio = previous ? total / previous : undefined;
+  console.log(`  ${String(nodes).padStart(5)} nodes  ${fmt(total)} ms${ratio ? `  (${ratio.toFixed(2)}x the previous; target <= 2.3x: ${verdict(ratio <= 2.3)})` : ''}`);
+  previous = total;
+}
+
+// Issue 3: a trace after the build, in-process, against the same build.
+const { loadTopology } = await import(join(root, 'dist/topology/load.js'));
+const { buildCluster } = await import(join(root, 'dist/model/cluster.js'));
+const { buildDataplane } = await import(join(root, 'dist/dataplane/build.js'));
+const { resolveTraceEndpoint } = await import(join(root, 'dist/dataplane/endpoints.js'));
+const { tracePacket, newSession } = await import(join(root, 'dist/dataplane/probes.js'));
+const t0 = performance.now();
+const loaded = loadTopology(readFileSync(big, 'utf8'), big);
+const cluster = buildCluster(loaded.topology).cluster;
+const dataplane = buildDataplane(cluster).dataplane;
+const buildMs = performance.now() - t0;
+const pods = cluster.pods;
+const from = resolveTraceEndpoint(dataplane, pods[0].key);
+const to = resolveTraceEndpoint(dataplane, pods[pods.length - 1].key);
+const f0 = performance.now();
+tracePacket(dataplane, from, to, {}, false, newSession(dataplane));
+const firstMs = performance.now() - f0;
+const N = 200;
+const w0 = performance.now();
+for (let i = 0; i < N; i++) tracePacket(dataplane, from, to, {}, false, newSession(dataplane));
+const warmMs = (performance.now() - w0) / N;
+console.log('\ntrace pod to pod across nodes on the 5,000-node cluster (in process)');
+console.log(`  build (load, allocate, dataplane)  ${fmt(buildMs)} ms`);
+console.log(`  first trace (builds both nodes' netns)  ${firstMs.toFixed(2)} ms  (${(firstMs / buildMs).toFixed(4)}x the build)`);
+console.log(`  trace, nodes already built          ${warmMs.toFixed(3)} ms  (${(warmMs / buildMs).toFixed(5)}x the build)  target <= 5 ms: ${verdict(warmMs <= 5)}`);
