@@ -110,8 +110,8 @@ export function runIptables(ns: NetNs, argv: readonly string[]): ExecResult {
     return fail(1, `${PROG}: chain \`${p.chain}' in table \`${table}' is incompatible, use 'nft' tool.`);
   }
   if (p.command === 'S') return ok(renderIptablesS(ns.netfilter, table, p.chain));
-  // Without -n iptables resolves addresses, protocols and ports to names; netlab prints numbers only.
-  if (!p.numeric) return notEmulated(argv, 'iptables -L resolves names without -n; add -n');
+  // Without -n iptables prints protocol, port and ICMP names and tries reverse DNS
+  // for every address; netlab answers as a node without PTR records (numbers, at once).
   return ok(
     renderIptablesList(ns.netfilter, {
       table,
@@ -119,6 +119,7 @@ export function runIptables(ns: NetNs, argv: readonly string[]): ExecResult {
       verbose: p.verbose,
       exact: p.exact,
       lineNumbers: p.lineNumbers,
+      numeric: p.numeric,
     }),
   );
 }

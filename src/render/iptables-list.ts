@@ -19,6 +19,8 @@ export interface IptablesListOptions {
   /** `-x`: exact counters instead of K/M/G units. */
   readonly exact?: boolean;
   readonly lineNumbers?: boolean;
+  /** `-n`: numbers for protocols, ports and addresses (default). Without it: names, `anywhere`. */
+  readonly numeric?: boolean;
 }
 
 /**
@@ -63,16 +65,18 @@ function ruleLine(rule: IptRule, num: number, options: IptablesListOptions): str
     line += options.exact ? printNum(0, 8, true) + printNum(0, 8, true) : printNum(0, 5, false) + printNum(0, 5, false);
   }
   line += `${padRight(targetName(rule.target), 9)} `;
-  line += `${rule.protocol?.negate ? '!' : ' '}${padRight(String(protocolNumber(rule.protocol?.value)), 4)} `;
+  const style = { numeric: options.numeric ?? true };
+  const proto = style.numeric ? String(protocolNumber(rule.protocol?.value)) : (rule.protocol?.value ?? 'all');
+  line += `${rule.protocol?.negate ? '!' : ' '}${padRight(proto, 4)} `;
   line += '-- ';
   if (options.verbose) {
     const iface = (value: { value: string; negate?: boolean } | undefined) => (value ? `${value.negate ? '!' : ''}${value.value}` : '*');
     line += ` ${padRight(iface(rule.inIface), 6)} ${padRight(iface(rule.outIface), 6)} `;
   }
-  line += `${rule.src?.negate ? '!' : ' '}${padRight(listAddress(rule.src), 19)} `;
-  line += `${rule.dst?.negate ? '!' : ' '}${padRight(listAddress(rule.dst), 19)} `;
+  line += `${rule.src?.negate ? '!' : ' '}${padRight(listAddress(rule.src, style), 19)} `;
+  line += `${rule.dst?.negate ? '!' : ' '}${padRight(listAddress(rule.dst, style), 19)} `;
   if (rule.target?.kind === 'goto') line += '[goto] ';
-  for (const m of rule.matches) line += matchListText(m);
+  for (const m of rule.matches) line += matchListText(m, style);
   return line + targetListText(rule.target);
 }
 

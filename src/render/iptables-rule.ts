@@ -9,6 +9,7 @@
 import type { IptRule, Match, Negatable, Target } from '../kernel/netfilter/rule.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Cidr } from '../net/cidr.js';
+import { serviceName } from './services.js';
 
 const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
   all: 0, icmp: 1, igmp: 2, ipencap: 4, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, icmpv6: 58, sctp: 132, udplite: 136,
@@ -29,6 +30,11 @@ const ICMP_TYPES: Readonly<Record<string, string>> = {
 
 function icmpNumeric(type: string): string {
   return ICMP_TYPES[type] ?? type;
+}
+
+/** The name `iptables -L` (without -n) prints for a numeric type: the first in libxt_icmp's table. */
+function icmpName(numeric: string): string | undefined {
+  return Object.entries(ICMP_TYPES).find(([, value]) => value === numeric)?.[0];
 }
 
 function neg(value: { negate?: boolean } | undefined): string {
@@ -150,13 +156,21 @@ export function targetName(t: Target | undefined): string {
   return t.kind === 'NOTRACK' ? 'CT' : t.kind;
 }
 
-function listPort(name: string, p: Negatable<number> | undefined): string {
-  if (!p) return '';
-  return ` ${name}:${p.negate ? '!' : ''}${p.value}`;
+/** How `-L` spells values: with -n numbers; without it, port and ICMP names. */
+export interface ListStyle {
+  readonly numeric: boolean;
 }
 
-/** Each match's `-L -n` summary, with its leading space (libxt_*.c print functions). */
-export function matchListText(m: Match): string {
+const NUMERIC: ListStyle = { numeric: true };
+
+function listPort(name: string, p: Negatable<number> | undefined, proto: string, style: ListStyle): string {
+  if (!p) return '';
+  const value = style.numeric ? String(p.value) : serviceName(p.value, proto);
+  return ` ${name}:${p.negate ? '!' : ''}${value}`;
+}
+
+/** Each match's `-L` summary, with its leading space (libxt_*.c print functions). */
+export function matchListText(m: Match, style: ListStyle = NUMERIC): string {
   switch (m.module) {
     case 'comment':
       return ` /* ${m.comment} */`;
@@ -165,9 +179,10 @@ export function matchListText(m: Match): string {
     case 'tcp':
     case 'udp':
     case 'sctp':
-      return ` ${m.module}${listPort('spt', m.sport)}${listPort('dpt', m.dport)}`;
+      return ` ${m.module}${listPort('spt', m.sport, m.module, style)}${listPort('dpt', m.dport, m.module, style)}`;
     case 'multiport':
-      return ` multiport dports ${m.dports.join(',')}`;
+      // The protocol is the rule's; multiport is only valid with -p tcp/udp/sctp, and the names are the same for kube's ports.
+      return ` multiport dports ${m.dports.map((p) => (style.numeric ? String(p) : serviceName(p, 'tcp'))).join(',')}`;
     case 'conntrack':
       return ` ${m.negate ? '! ' : ''}ctstate ${m.ctstate.join(',')}`;
     case 'addrtype': {
@@ -196,7 +211,10 @@ export function matchListText(m: Match): string {
       return text;
     }
     case 'icmp': {
-      const [type, code] = icmpNumeric(m.icmpType).split('/');
+      const numeric = icmpNumeric(m.icmpType);
+      const name = style.numeric ? undefined : icmpName(numeric);
+      if (name !== undefined) return ` icmp ${name}`;
+      const [type, code] = numeric.split('/');
       return ` icmptype ${type}${code !== undefined ? ` code ${code}` : ''}`;
     }
   }
@@ -231,8 +249,12 @@ export function targetListText(t: Target | undefined): string {
   }
 }
 
-/** `10.244.1.2` for a host, `10.244.0.0/16` otherwise, `0.0.0.0/0` for any (the -L -n address columns). */
-export function listAddress(c: Negatable<Cidr> | undefined): string {
-  if (!c) return '0.0.0.0/0';
+/**
+ * `10.244.1.2` for a host, `10.244.0.0/16` otherwise, `0.0.0.0/0` for any
+ * (`anywhere` without -n). Without -n iptables also tries reverse DNS for
+ * each address; netlab answers as a node without PTR records does: numbers.
+ */
+export function listAddress(c: Negatable<Cidr> | undefined, style: ListStyle = NUMERIC): string {
+  if (!c || (c.value.len === 0 && !style.numeric)) return style.numeric ? '0.0.0.0/0' : 'anywhere';
   return c.value.len === 32 ? formatIPv4(c.value.addr) : `${formatIPv4(c.value.addr)}/${c.value.len}`;
 }

@@ -9,3 +9,4 @@ ip netns exec rnd-n1 iptables-save > n1/iptables-save.txt; ip netns exec rnd-n1 
 # second batch
 for c in "bridge fdb show br cni0" "bridge link" "ethtool veth1a2b3c4d" "ethtool cni0" "ethtool flannel.1" "ethtool lo" "arp -n" "arp -an" "ip -6 route" "ip -6 route show table local" "ip -6 addr" "iptables -nvL FORWARD" "ip -br link show master cni0" "ip route show proto kernel" "ip -d addr show eth0" "ip -s addr show lo" "ip maddr show dev cni0" "ip -o addr" "ip -o link" "ip -o -d link show cni0" "ip -o -4 addr show dev cni0" "ip -6 rule" "ip -4 maddr" "ip -6 maddr show dev cni0" "ip rule show table main" "ip -6 neigh"; do cap n1 $c; done
 for c in "ethtool flannel0" "ethtool vethd1" "ethtool br9" "ip -br link show up" "ip -4 addr" "ip -o addr" "ip -4 maddr"; do cap x $c; done
+# slow (reverse DNS timeouts): ip netns exec rnd-n1 iptables -L > n1/iptables_-L.txt
