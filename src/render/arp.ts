@@ -15,7 +15,8 @@ function complete(n: Neighbour): boolean {
 
 /** `arp -n`: "%-23.23s  " address, "%-8.8s%-20.20s" type and MAC, "%-6.6s%-15.15s %s" flags, mask, device. */
 export function* renderArpN(ns: NetNs): Lines {
-  yield 'Address                  HWtype  HWaddress           Flags Mask            Iface';
+  // No entries, no header: arp -n prints nothing for an empty table.
+  if (ns.neighbours.length > 0) yield 'Address                  HWtype  HWaddress           Flags Mask            Iface';
   for (const n of ns.neighbours) {
     const ok = complete(n);
     const hw = ok ? `${padRight('ether', 8)}${padRight(n.lladdr!, 20)}` : `${padRight('', 8)}${padRight('(incomplete)', 20)}`;

@@ -30,10 +30,15 @@ export function portsOf(ns: NetNs, bridge: string): Link[] {
 
 export const BRCTL_SHOW_HEADER = 'bridge name\tbridge id\t\tSTP enabled\tinterfaces';
 
-/** `brctl show`: pass one bridge to show only it (the caller checks it exists and is a bridge). */
+/**
+ * `brctl show`: pass one bridge to show only it (the caller checks it
+ * exists and is a bridge). The header comes with the first bridge, so a
+ * namespace without bridges prints nothing at all.
+ */
 export function* renderBrctlShow(ns: NetNs, only?: Link): Lines {
-  yield BRCTL_SHOW_HEADER;
-  for (const bridge of only ? [only] : bridges(ns)) {
+  const list = only ? [only] : bridges(ns);
+  if (list.length > 0) yield BRCTL_SHOW_HEADER;
+  for (const bridge of list) {
     const stp = bridge.info.kind === 'bridge' && bridge.info.stpState !== 0 ? 'yes' : 'no';
     const row = `${bridge.name}\t\t${brctlBridgeId(bridge)}\t${stp}\t\t`;
     const ports = portsOf(ns, bridge.name);
