@@ -74,5 +74,10 @@ function exitCodeFor(error: unknown, io: Io): number {
 }
 
 function processIo(): Io {
+  // `netlab exec node-02 -- iptables-save | head`: a closed pipe ends the output quietly, as the real tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }

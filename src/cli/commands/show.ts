@@ -48,10 +48,15 @@ export function registerShow(program: Command, context: CommandContext): void {
     });
 }
 
+/** cli-table3's layout is quadratic in rows: big tables (a node's 5,000 routes) are drawn as plain columns. */
+const BOXED_TABLE_MAX_ROWS = 300;
+
 export function drawTable(view: ViewTable, chalk: ChalkInstance): string[] {
   const lines = [chalk.bold(view.title)];
   if (view.rows.length === 0) {
     lines.push('  (none)');
+  } else if (view.rows.length > BOXED_TABLE_MAX_ROWS) {
+    lines.push(...plainColumns(view, chalk));
   } else {
     const keyValue = view.columns.every((c) => c === '');
     const table = new Table({
@@ -64,4 +69,21 @@ export function drawTable(view: ViewTable, chalk: ChalkInstance): string[] {
   }
   for (const note of view.notes ?? []) lines.push(chalk.dim(note));
   return lines;
+}
+
+/** Columns padded to their widest cell, two spaces apart; multi-line cells continue on following lines. */
+function plainColumns(view: ViewTable, chalk: ChalkInstance): string[] {
+  const keyValue = view.columns.every((c) => c === '');
+  const rows = keyValue ? view.rows : [view.columns, ...view.rows];
+  const widths = view.columns.map((_, i) => Math.max(...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map((l) => l.length)))));
+  const out: string[] = [];
+  rows.forEach((row, r) => {
+    const cells = row.map((c) => c.split('\n'));
+    const height = Math.max(...cells.map((c) => c.length));
+    for (let k = 0; k < height; k++) {
+      const line = cells.map((c, i) => (c[k] ?? '').padEnd(widths[i]!)).join('  ').trimEnd();
+      out.push(r === 0 && !keyValue ? chalk.bold(line) : line);
+    }
+  });
+  return out;
 }
