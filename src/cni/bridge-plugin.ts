@@ -54,8 +54,11 @@ export function addPodToBridge(node: NetnsBuilder, podNs: NetnsBuilder, pod: Pod
     numTxQueues: VETH_QUEUES,
     numRxQueues: VETH_QUEUES,
   });
+  // A bridge port is put in promiscuous and allmulti mode by the bridge.
   node.updateLink(hostVeth.name, (l) => ({
     ...l,
+    promiscuity: 1,
+    allmulti: 1,
     bridgePort: { bridge: BRIDGE_NAME, portNo, hairpin: true, learning: true, flood: true, priority: 32, cost: 2, state: 'forwarding' },
   }));
   node.setSysctl(`net.ipv6.conf.${hostVeth.name}.accept_ra`, '0');
@@ -69,6 +72,9 @@ export function addPodToBridge(node: NetnsBuilder, podNs: NetnsBuilder, pod: Pod
     numRxQueues: VETH_QUEUES,
   });
   if (firstPod) node.addAddress(BRIDGE_NAME, gateway, conf.range.len);
+  // The pod's first frames (IPv6 neighbour and multicast listener messages as
+  // its eth0 comes up) teach the bridge its MAC: a learned, ageing entry.
+  node.addFdb({ mac: pod.mac!, dev: hostVeth.name, master: BRIDGE_NAME, self: false, permanent: false });
 
   podNs.addAddress('eth0', pod.ip, conf.range.len);
   const viaGateway = { table: RT_TABLE.main, type: 'unicast' as const, gateway, dev: 'eth0', protocol: RTPROT.boot, scope: 'universe' as const };

@@ -63,11 +63,24 @@ export function buildDataplane(cluster: Cluster): DataplaneResult {
   };
 }
 
+/**
+ * What every new netns starts with: lo up with 127.0.0.1/8 (scope host, no
+ * brd), and the per-netns sysctls at their defaults (br_netfilter, loaded on
+ * the node, gives every netns bridge-nf-call-iptables=1).
+ */
+function newNetns(ns: NetnsBuilder): void {
+  ns.addLink(loopback());
+  ns.addAddress('lo', 0x7f000001, 8, { broadcast: false, scope: 'host' });
+  ns.setSysctl('net.ipv4.ip_forward', '0');
+  ns.setSysctl('net.ipv4.conf.all.rp_filter', '0');
+  ns.setSysctl('net.ipv4.conf.default.rp_filter', '0');
+  ns.setSysctl('net.bridge.bridge-nf-call-iptables', '1');
+}
+
 /** A node boots, its runtime and CNI daemon start, then its pods are set up in order. */
 function buildNode(model: Node, cni: CniPlugin): { node: NetNs; pods: Map<Pod, NetNs> } {
   const node = new NetnsBuilder(`node/${model.name}`, 'node', model.name, model.name);
-  node.addLink(loopback());
-  node.addAddress('lo', 0x7f000001, 8);
+  newNetns(node);
   node.addLink(physicalNic('eth0', model.mac, model.subnet.mtu));
   node.addAddress('eth0', model.ip, model.subnet.cidr.len);
   if (model.subnet.gateway !== undefined) {
@@ -81,8 +94,6 @@ function buildNode(model: Node, cni: CniPlugin): { node: NetNs; pods: Map<Pod, N
       scope: 'universe',
     });
   }
-  node.setSysctl('net.ipv4.conf.all.rp_filter', '0');
-  node.setSysctl('net.ipv4.conf.default.rp_filter', '0');
   if (model.spec.runtime === 'docker') setupDocker(node, model);
   cni.setupNode(node, model);
 
@@ -91,8 +102,7 @@ function buildNode(model: Node, cni: CniPlugin): { node: NetNs; pods: Map<Pod, N
   for (const pod of model.pods) {
     if (pod.hostNetwork) continue;
     const ns = new NetnsBuilder(`pod/${pod.key}`, 'pod', pod.key, pod.name);
-    ns.addLink(loopback());
-    ns.addAddress('lo', 0x7f000001, 8);
+    newNetns(ns);
     cni.setupPod(node, ns, pod);
     podBuilders.push([pod, ns]);
   }

@@ -88,8 +88,9 @@ export class NetnsBuilder {
       },
       promiscuity: 0,
       allmulti: 0,
-      minmtu: spec.info.kind === 'ipip' ? 0 : 68,
-      maxmtu: spec.info.kind === 'ipip' ? 0 : 65535,
+      // Loopback and ipip devices report no MTU bounds.
+      minmtu: spec.info.kind === 'ipip' || loopback ? 0 : 68,
+      maxmtu: spec.info.kind === 'ipip' || loopback ? 0 : 65535,
       numTxQueues: spec.numTxQueues ?? 1,
       numRxQueues: spec.numRxQueues ?? 1,
       gsoMaxSize: 65536,
@@ -142,12 +143,13 @@ export class NetnsBuilder {
    */
   addAddress(dev: string, ip: IPv4, len: number, options: { broadcast?: boolean; scope?: Ipv4Address['scope'] } = {}): void {
     const prefix = cidr(ip, len);
-    const wantsBroadcast = (options.broadcast ?? true) && len < 31;
+    // `brd +` (what netlink users like the CNI plugins send) is a property of the address...
+    const withBrd = (options.broadcast ?? true) && len < 31;
     const address: Ipv4Address = {
       ip,
       len,
       scope: options.scope ?? 'global',
-      ...(wantsBroadcast ? { broadcast: broadcastOf(prefix) } : {}),
+      ...(withBrd ? { broadcast: broadcastOf(prefix) } : {}),
     };
     this.updateLink(dev, (l) => ({ ...l, ipv4: [...l.ipv4, address] }));
     const loopback = this.link(dev).info.kind === 'loopback';
@@ -160,7 +162,8 @@ export class NetnsBuilder {
         this.addRoute({ ...kernel, table: RT_TABLE.main, type: 'unicast', dst: prefix, scope: 'link' });
       }
     }
-    if (wantsBroadcast) {
+    // ...while the subnet's broadcast route is added for any prefix shorter than /31 (fib_add_ifaddr).
+    if (len < 31) {
       this.addRoute({ ...kernel, table: RT_TABLE.local, type: 'broadcast', dst: cidr(broadcastOf(prefix), 32), scope: 'link' });
     }
   }
