@@ -116,3 +116,23 @@ describe('netlab with a topology file', () => {
     expect(run.stderr).toContain('NL-HOSTGW-NOT-L2');
   });
 });
+
+describe('--traffic moves the counters before a view is printed', () => {
+  it('ip -s link on node-02 counts three echo requests and replies over flannel.1', async () => {
+    const run = await runCli(['exec', 'node-02', '--traffic', 'pod-a pod-b 3', '--', 'ip', '-s', 'link', 'show', 'flannel.1']);
+    expect(run.code).toBe(0);
+    // 84-byte IP packets in 98-byte frames, three each way.
+    expect(run.stdout).toContain('    RX:  bytes packets errors dropped  missed   mcast           \n           294       3      0       0       0       0 \n');
+  });
+
+  it('show stats without traffic is all zeros', async () => {
+    const json = JSON.parse((await runCli(['show', 'stats', 'node-02', '-o', 'json'])).stdout);
+    expect(json.rows.every((r: Record<string, string>) => r['rx packets'] === '0')).toBe(true);
+  });
+
+  it('rejects a malformed flow', async () => {
+    const run = await runCli(['show', 'stats', 'node-02', '--traffic', 'pod-a']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--traffic takes "FROM TO [COUNT]"');
+  });
+});

@@ -6,6 +6,7 @@ import type { CommandContext } from '../main.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError, loadAndBuild } from '../pipeline.js';
 import { netnsOf } from './show.js';
+import { collectTraffic, sendTraffic, TRAFFIC_HELP, type TrafficSpec } from '../traffic.js';
 
 export function registerExec(program: Command, context: CommandContext): void {
   program
@@ -13,11 +14,13 @@ export function registerExec(program: Command, context: CommandContext): void {
     .description("run a real tool's command in a node's or pod's namespace, emulated: same syntax, same output")
     .argument('<target>', 'a node (node-02) or pod (pod-a, default/pod-a, pod-a:nginx)')
     .argument('<command...>', 'the command after --, e.g. -- ip route show table local')
-    .action(async (targetText: string, argv: string[]) => {
+    .option('--traffic <flow>', TRAFFIC_HELP, collectTraffic, [])
+    .action(async (targetText: string, argv: string[], options: { traffic: TrafficSpec[] }) => {
       const { io, opts, chalk } = context();
       if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
       const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
       const ns = netnsOf(dataplane, targetText);
+      sendTraffic(dataplane, options.traffic);
       const result = runEmulated(ns, argv, { dataplane, routeGet });
       if (opts.output === 'json') {
         writeJson(io.stdout, { target: ns.displayName, command: argv, exitCode: result.exitCode, stdout: [...result.stdout], stderr: result.stderr });

@@ -12,6 +12,7 @@ import type { CommandContext } from '../main.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
 import { iptablesView } from '../../views/iptables-view.js';
+import { collectTraffic, sendTraffic, TRAFFIC_HELP, type TrafficSpec } from '../traffic.js';
 
 const VIEW_NAMES: readonly ViewName[] = [...(Object.keys(VIEWS) as ViewName[]), 'iptables'];
 
@@ -34,11 +35,13 @@ export function registerShow(program: Command, context: CommandContext): void {
     .argument('<what>', 'the view: routes, links, addresses, neighbours, fdb, bridges, stats, sysctls, iptables')
     .argument('<target>', 'a node (node-02) or pod (pod-a, default/pod-a)')
     .option('-t, --table <table>', 'iptables: only this table (filter, nat, mangle, raw)')
-    .action(async (what: string, targetText: string, options: { table?: string }) => {
+    .option('--traffic <flow>', TRAFFIC_HELP, collectTraffic, [])
+    .action(async (what: string, targetText: string, options: { table?: string; traffic: TrafficSpec[] }) => {
       const { io, opts, chalk } = context();
       const view = resolveView(what);
       const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
       const ns = netnsOf(dataplane, targetText);
+      sendTraffic(dataplane, options.traffic);
       const tables: ViewTable[] = view === 'iptables' ? iptablesView(ns, options.table) : [VIEWS[view](ns)];
       if (opts.output === 'json') {
         writeJson(io.stdout, tables.length === 1 ? { view, target: ns.displayName, rows: tableToJson(tables[0]!) } : { view, target: ns.displayName, tables: tables.map((t) => ({ title: t.title, rows: tableToJson(t) })) });

@@ -1,0 +1,35 @@
+/**
+ * `--traffic "FROM TO [COUNT]"`: walk packets (each with its answer) before a
+ * view is printed, so the counters in `ip -s link`, `ifconfig` and
+ * `netlab show stats` move as they would after that traffic on a real node.
+ */
+import { UsageError } from '../diagnostics/diagnostic.js';
+import type { Dataplane } from '../dataplane/build.js';
+import { resolveTraceEndpoint } from '../dataplane/endpoints.js';
+import { newSession, tracePacket } from '../dataplane/probes.js';
+
+export interface TrafficSpec {
+  readonly from: string;
+  readonly to: string;
+  readonly count: number;
+}
+
+export const TRAFFIC_HELP = 'before printing, send COUNT packets FROM TO and their answers (e.g. "pod-a pod-b 3", "pod-a pod-b:80"); repeatable';
+
+export function collectTraffic(value: string, previous: TrafficSpec[] = []): TrafficSpec[] {
+  const words = value.trim().split(/\s+/);
+  if (words.length < 2 || words.length > 3) throw new UsageError(`--traffic takes "FROM TO [COUNT]", not "${value}"`, 'e.g. --traffic "pod-a pod-b 3"');
+  const count = words[2] === undefined ? 1 : Number(words[2]);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new UsageError(`--traffic count must be 1 to 10000, not "${words[2]}"`);
+  return [...previous, { from: words[0]!, to: words[1]!, count }];
+}
+
+/** Walks the traffic through the dataplane; counters are kept on its links. */
+export function sendTraffic(dataplane: Dataplane, specs: readonly TrafficSpec[]): void {
+  for (const spec of specs) {
+    const from = resolveTraceEndpoint(dataplane, spec.from);
+    const to = resolveTraceEndpoint(dataplane, spec.to);
+    if (!from.ns) throw new UsageError(`--traffic cannot send from ${spec.from}: not a pod or node of this cluster`);
+    for (let i = 0; i < spec.count; i++) tracePacket(dataplane, from, to, {}, true, newSession(dataplane));
+  }
+}
