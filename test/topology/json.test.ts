@@ -85,3 +85,13 @@ describe('JSON text helpers', () => {
     expect(locator.locate(['a', 5], 'value')).toBe(text.indexOf('[10'));
   });
 });
+
+describe('duplicate keys in large objects', () => {
+  it('are found past the small-object look-back', () => {
+    const entries = Array.from({ length: 100 }, (_, i) => `"k${i}": ${i}`);
+    entries.push('"k7": 1');
+    const text = `{"labels": {${entries.join(', ')}}}`;
+    const problems = findJsonStructureProblems(text, 64);
+    expect(problems).toEqual([{ kind: 'duplicate-key', key: 'k7', offset: text.lastIndexOf('"k7"'), firstOffset: text.indexOf('"k7"') }]);
+  });
+});

@@ -21,47 +21,66 @@ const STRUCTURAL = /[{}[\],"]/g;
 /** Duplicate keys (at most `maxProblems`) and the first container nested deeper than `maxDepth`. */
 export function findJsonStructureProblems(text: string, maxDepth: number, maxProblems = 100): JsonStructureProblem[] {
   const problems: JsonStructureProblem[] = [];
-  // One frame per open container: the keys seen so far (objects) or null (arrays).
-  const frames: (Map<string, number> | null)[] = [];
+  // The keys of every open object on one stack, with where each open
+  // container's keys start (-1 for arrays). Most objects have a handful of
+  // keys, for which a look-back beats a Map per object; an object that grows
+  // past SMALL_OBJECT keys gets a Set, so a hostile one stays linear.
+  const keys: string[] = [];
+  const keyOffsets: number[] = [];
+  const frames: number[] = [];
+  const bigFrames = new Map<number, Map<string, number>>(); // by depth
   let expectKey = false;
-  STRUCTURAL.lastIndex = 0;
-  for (let match = STRUCTURAL.exec(text); match !== null; match = STRUCTURAL.exec(text)) {
-    const at = match.index;
-    switch (text[at]) {
-      case '{':
-      case '[':
-        frames.push(text[at] === '{' ? new Map() : null);
-        expectKey = text[at] === '{';
-        if (frames.length > maxDepth) {
-          problems.push({ kind: 'too-deep', offset: at });
-          return problems;
+  const n = text.length;
+  for (let at = 0; at < n; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 34 /* " */) {
+      const end = stringEnd(text, at);
+      if (expectKey) {
+        const key = decodeString(text, at, end);
+        const depth = frames.length;
+        const start = frames[depth - 1]!;
+        let first: number | undefined;
+        const big = bigFrames.get(depth);
+        if (big !== undefined) {
+          first = big.get(key);
+          if (first === undefined) big.set(key, at);
+        } else {
+          const index = keys.indexOf(key, start);
+          first = index >= 0 ? keyOffsets[index] : undefined;
+          keys.push(key);
+          keyOffsets.push(at);
+          if (keys.length - start > SMALL_OBJECT) {
+            bigFrames.set(depth, new Map(keys.slice(start).map((k, i) => [k, keyOffsets[start + i]!] as const).reverse()));
+          }
         }
-        break;
-      case '}':
-      case ']':
-        frames.pop();
+        if (first !== undefined && problems.push({ kind: 'duplicate-key', key, offset: at, firstOffset: first }) >= maxProblems) return problems;
         expectKey = false;
-        break;
-      case ',':
-        expectKey = frames[frames.length - 1] != null;
-        break;
-      case '"': {
-        const end = stringEnd(text, at);
-        const keys = frames[frames.length - 1];
-        if (expectKey && keys != null) {
-          const key = decodeString(text, at, end);
-          const first = keys.get(key);
-          if (first === undefined) keys.set(key, at);
-          else if (problems.push({ kind: 'duplicate-key', key, offset: at, firstOffset: first }) >= maxProblems) return problems;
-          expectKey = false;
-        }
-        STRUCTURAL.lastIndex = end;
-        break;
       }
+      at = end - 1;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      frames.push(c === 123 ? keys.length : -1);
+      expectKey = c === 123;
+      if (frames.length > maxDepth) {
+        problems.push({ kind: 'too-deep', offset: at });
+        return problems;
+      }
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      bigFrames.delete(frames.length);
+      const start = frames.pop()!;
+      if (start >= 0) {
+        keys.length = start;
+        keyOffsets.length = start;
+      }
+      expectKey = false;
+    } else if (c === 44 /* , */) {
+      expectKey = frames.length > 0 && frames[frames.length - 1]! >= 0;
     }
   }
   return problems;
 }
+
+/** Objects with more keys than this are checked with a Map rather than a look-back. */
+const SMALL_OBJECT = 32;
 
 /**
  * Locates document paths in JSON text (see PathLocator). The children of each
