@@ -4,7 +4,7 @@
  * did-you-mean. Services, IPs and `external` join with the packet walk.
  */
 import { UsageError } from '../diagnostics/diagnostic.js';
-import { didYouMean } from '../diagnostics/suggest.js';
+import { didYouMean } from '../diagnostics/did-you-mean.js';
 import type { Cluster, Node, Pod } from './types.js';
 
 export type NetnsTarget =

@@ -4,6 +4,6 @@ export { parseText, looksLikeJson, type ParsedText, type InputFormat } from './p
 export { SourceText, type PathLocator } from './source-text.js';
 export { Code } from './codes.js';
 export { formatPath } from './doc-path.js';
-export { closestMatch, didYouMean, editDistance } from './did-you-mean.js';
+export { closestMatch, didYouMean, editDistance } from '../diagnostics/did-you-mean.js';
 export * as limits from './limits.js';
 export type * from './types.js';

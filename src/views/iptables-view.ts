@@ -1,6 +1,6 @@
 /** `netlab show iptables`: each table's chains and rules, with who owns each chain. */
 import { UsageError } from '../diagnostics/diagnostic.js';
-import { didYouMean } from '../diagnostics/suggest.js';
+import { didYouMean } from '../diagnostics/did-you-mean.js';
 import type { NetNs } from '../kernel/netns.js';
 import { ruleSaveArgs } from '../render/iptables-rule.js';
 import type { ViewTable } from './table.js';

@@ -28,7 +28,7 @@ describe('netlab with the built-in default lab', () => {
     const run = await runCli(['trace', 'pod-a', 'pod-bb']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no node or pod named "pod-bb"');
-    expect(run.stderr).toContain('did you mean "pod-b"');
+    expect(run.stderr).toContain("did you mean 'pod-b'");
     expect(run.stderr).not.toContain('    at ');
   });
 
@@ -66,7 +66,7 @@ describe('netlab with the built-in default lab', () => {
   it('show: an unknown view gets a did-you-mean', async () => {
     const run = await runCli(['show', 'rutes', 'node-02']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('did you mean "routes"');
+    expect(run.stderr).toContain("did you mean 'routes'");
   });
 
   it('validate: a summary; -o json', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestMatch, didYouMean, editDistance } from '../../src/topology/did-you-mean.js';
+import { closestMatch, didYouMean, editDistance } from '../../src/diagnostics/did-you-mean.js';
 
 describe('editDistance (Damerau-Levenshtein, optimal string alignment)', () => {
   it.each([

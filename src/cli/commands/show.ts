@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../../diagnostics/diagnostic.js';
-import { didYouMean } from '../../diagnostics/suggest.js';
+import { didYouMean } from '../../diagnostics/did-you-mean.js';
 import type { NetNs } from '../../kernel/netns.js';
 import { resolveNetnsTarget } from '../../model/resolve.js';
 import type { Dataplane } from '../../dataplane/build.js';

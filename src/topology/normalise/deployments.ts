@@ -10,7 +10,7 @@
  * scheduler's spreading would) rather than piling onto the first 15 nodes.
  */
 import { Code } from '../codes.js';
-import { didYouMean } from '../did-you-mean.js';
+import { didYouMean } from '../../diagnostics/did-you-mean.js';
 import type { DocumentDeployment, DocumentDeploymentSet, DocumentPodTemplate, Labels } from '../document.js';
 import { error, type Finding } from '../finding.js';
 import type { NodeSpec, PodSpec } from '../types.js';

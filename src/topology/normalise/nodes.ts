@@ -9,7 +9,7 @@
 import { broadcastOf, contains, formatCidr, parseCidr, type Cidr } from '../../net/cidr.js';
 import { formatIPv4, parseIPv4, type IPv4 } from '../../net/ipv4.js';
 import { Code } from '../codes.js';
-import { didYouMean, knownList } from '../did-you-mean.js';
+import { didYouMean, knownList } from '../../diagnostics/did-you-mean.js';
 import type { DocumentNode, DocumentNodePool, DocumentSubnet, Labels } from '../document.js';
 import { error, type Finding } from '../finding.js';
 import type { NodeRole, NodeSpec } from '../types.js';

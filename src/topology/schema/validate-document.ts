@@ -8,7 +8,7 @@
  */
 import type { DocPath } from '../../diagnostics/diagnostic.js';
 import { Code } from '../codes.js';
-import { didYouMean } from '../did-you-mean.js';
+import { didYouMean } from '../../diagnostics/did-you-mean.js';
 import { formatPath } from '../doc-path.js';
 import { error, type Finding } from '../finding.js';
 import { validateTopologySchema } from '../generated/validate-topology.js';

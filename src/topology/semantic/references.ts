@@ -5,7 +5,7 @@
  * names the normalised topology defines (generated nodes included).
  */
 import { Code } from '../codes.js';
-import { didYouMean, knownList } from '../did-you-mean.js';
+import { didYouMean, knownList } from '../../diagnostics/did-you-mean.js';
 import { error } from '../finding.js';
 import type { CheckContext } from './context.js';
 

@@ -6,7 +6,7 @@
 import { broadcastOf, contains, formatCidr, parseCidr } from '../../net/cidr.js';
 import { parseIPv4 } from '../../net/ipv4.js';
 import { Code } from '../codes.js';
-import { didYouMean } from '../did-you-mean.js';
+import { didYouMean } from '../../diagnostics/did-you-mean.js';
 import { error, warning, type Finding } from '../finding.js';
 import type { Labels } from '../document.js';
 import type { ServiceSpec, Topology } from '../types.js';
