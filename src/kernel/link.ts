@@ -141,6 +141,14 @@ export interface Link {
   readonly ipv4: readonly Ipv4Address[];
   /** True when the device has an EUI-64 IPv6 link-local address (fe80::/64 from its MAC). */
   readonly ipv6LinkLocal: boolean;
+  /**
+   * The link-local address when it is not derived from a MAC: a device
+   * without one (a TUN, ARPHRD_NONE) is switched to addrgenmode random
+   * once it has carrier and gets a random fe80:: address flagged
+   * `stable-privacy`. Set it (with ipv6LinkLocal) to a stable stand-in for
+   * the kernel's random choice, e.g. `fe80::` + 64 bits of a hash.
+   */
+  readonly ipv6LinkLocalAddress?: string;
   /** The device's link-layer multicast list (`ip maddr`), in the order the kernel keeps it. */
   readonly multicast: readonly Mac[];
   /** Traffic counters, moved by packet walks. */

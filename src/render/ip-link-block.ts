@@ -7,7 +7,7 @@ import type { BridgeInfo, BridgePort, Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { macBytes, type Mac } from '../net/mac.js';
 import { formatIPv4 } from '../net/ipv4.js';
-import { iprouteFlagNames, ipLabel, linkNetnsSuffix } from './link-common.js';
+import { addrGenMode, iprouteFlagNames, ipLabel, linkNetnsSuffix } from './link-common.js';
 import { timer } from './format.js';
 import { PHYSICAL_NIC } from './profile.js';
 
@@ -79,7 +79,7 @@ export function detailLines(ns: NetNs, link: Link, options: { addrgenmode: boole
     lines.push(current);
     current = `    bridge_slave ${bridgeSlaveData(ns, link.bridgePort)}`;
   }
-  if (options.addrgenmode) current += 'addrgenmode eui64 ';
+  if (options.addrgenmode) current += `addrgenmode ${addrGenMode(link)} `;
   current +=
     `numtxqueues ${link.numTxQueues} numrxqueues ${link.numRxQueues} ` +
     `gso_max_size ${link.gsoMaxSize} gso_max_segs ${link.gsoMaxSegs} ` +

@@ -8,13 +8,13 @@
  */
 import type { Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
-import { macBytes } from '../net/mac.js';
-import { autoIpv6 } from './link-common.js';
+import { autoIpv6, interfaceId } from './link-common.js';
 import type { Lines } from './types.js';
 
+/** ff02::1:ffXX:XXXX from the low 24 bits of the link-local address. */
 function solicitedNode(link: Link): string {
-  const b = macBytes(link.mac!);
-  return `ff02::1:ff${b[3]!.toString(16).padStart(2, '0')}:${((b[4]! << 8) | b[5]!).toString(16)}`;
+  const low = Number(interfaceId(autoIpv6(link)[0]!.address) & 0xffffffn);
+  return `ff02::1:ff${(low >>> 16).toString(16).padStart(2, '0')}:${(low & 0xffff).toString(16)}`;
 }
 
 /**
@@ -31,7 +31,8 @@ export function* renderIpMaddr(ns: NetNs, links = ns.links, family?: 'inet' | 'i
       if (bridge) lines.push('\tinet  224.0.0.106');
     }
     if (family !== 'inet') {
-      const linkLocal = link.info.kind !== 'loopback' && autoIpv6(link).length > 0;
+      // NOARP devices (a TUN) do not join the solicited-node group (addrconf_join_solict).
+      const linkLocal = link.info.kind !== 'loopback' && !link.flags.noarp && autoIpv6(link).length > 0;
       if (linkLocal) lines.push(`\tinet6 ${solicitedNode(link)}`);
       if (bridge) lines.push('\tinet6 ff02::6a');
       lines.push('\tinet6 ff02::1', '\tinet6 ff01::1');

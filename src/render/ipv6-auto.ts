@@ -6,8 +6,7 @@
  */
 import type { Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
-import { macBytes } from '../net/mac.js';
-import { autoIpv6 } from './link-common.js';
+import { autoIpv6, interfaceId } from './link-common.js';
 
 /**
  * Devices in the order addrconf configured them, which is the order their
@@ -27,11 +26,9 @@ export function ipv6ConfigOrder(ns: NetNs): Link[] {
   return withLinkLocal.sort((a, b) => key(a) - key(b));
 }
 
-/** Interface identifier of the EUI-64 address as a sortable value (the /64 prefix is fe80:: for all). */
+/** The link-local's interface identifier as a sortable value (the /64 prefix is fe80:: for all). */
 function eui64Key(link: Link): bigint {
-  const b = macBytes(link.mac ?? '00:00:00:00:00:00');
-  const bytes = [b[0]! ^ 0x02, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
-  return bytes.reduce((acc, byte) => (acc << 8n) | BigInt(byte), 0n);
+  return interfaceId(autoIpv6(link)[0]!.address);
 }
 
 export interface Ipv6RouteOptions {

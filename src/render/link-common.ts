@@ -103,17 +103,44 @@ export interface AutoIpv6 {
   readonly address: string;
   readonly len: number;
   readonly scope: 'host' | 'link';
+  /** Address flags iproute2 prints after the scope (`stable-privacy` for addrgenmode random). */
+  readonly flags?: string;
+}
+
+/**
+ * The kernel's addrgenmode for the device: eui64 unless a device without a
+ * hardware address (ARPHRD_NONE) went through addrconf, which switches it
+ * to random.
+ */
+export function addrGenMode(link: Link): 'eui64' | 'random' {
+  return link.mac === undefined && link.info.kind !== 'loopback' && link.ipv6LinkLocal ? 'random' : 'eui64';
 }
 
 /**
  * The IPv6 addresses a device has without anyone asking: `::1/128` on
- * loopback, the EUI-64 link-local (addrgenmode eui64) on the others when
- * the builder says the device got one (it needs the device up with carrier).
+ * loopback, the link-local on the others when the builder says the device
+ * got one (it needs the device up with carrier): EUI-64 from the MAC, or
+ * the state's stand-in for the kernel's random choice (addrgenmode random).
  */
 export function autoIpv6(link: Link): AutoIpv6[] {
   if (link.info.kind === 'loopback') return link.state.up ? [{ address: '::1', len: 128, scope: 'host' }] : [];
-  if (link.ipv6LinkLocal && link.mac !== undefined) return [{ address: linkLocalFromMac(link.mac), len: 64, scope: 'link' }];
+  if (!link.ipv6LinkLocal) return [];
+  if (link.ipv6LinkLocalAddress !== undefined) {
+    const random = addrGenMode(link) === 'random';
+    return [{ address: link.ipv6LinkLocalAddress, len: 64, scope: 'link', ...(random ? { flags: 'stable-privacy' } : {}) }];
+  }
+  if (link.mac !== undefined) return [{ address: linkLocalFromMac(link.mac), len: 64, scope: 'link' }];
   return [];
+}
+
+/** The 64-bit interface identifier of an fe80::/64 address, for ordering and the solicited-node group. */
+export function interfaceId(address: string): bigint {
+  const [head, tail = ''] = address.split('::') as [string, string?];
+  const words = (part: string) => (part === '' ? [] : part.split(':').map((w) => parseInt(w, 16)));
+  const left = words(head);
+  const right = words(tail);
+  const all = [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return all.slice(4).reduce((acc, w) => (acc << 16n) | BigInt(w), 0n);
 }
 
 /** The links a name filter selects (`dev X`); undefined when the device does not exist. */

@@ -12,6 +12,8 @@ export interface Context {
   readonly kind: string;
   /** The command as captured, e.g. `ip -d link`. */
   readonly command: string;
+  /** netlab's stand-ins for link-locals the kernel picks at random (addrgenmode random: a TUN). */
+  readonly randomLinkLocals?: readonly string[];
 }
 
 export interface Difference {
@@ -21,6 +23,8 @@ export interface Difference {
   readonly both?: (text: string, ctx: Context) => string;
   /** Applied to the capture only: turns a lab artefact into what a real node would print. */
   readonly capture?: (text: string, ctx: Context) => string;
+  /** Applied to netlab's output only. */
+  readonly netlab?: (text: string, ctx: Context) => string;
 }
 
 /** Commands the capture runs that netlab does not emulate (they exit 2 in netlab); not compared. */
@@ -67,7 +71,15 @@ function physicalEth0(text: string): string {
   );
 }
 
+/** capture.sh's token for a TUN's random link-local. */
+const TUN_LL_MASK = 'fe80::xxxx:xxxx:xxxx:xxxx';
+
 export const ACCEPTED: readonly Difference[] = [
+  {
+    name: "a TUN's random link-local",
+    why: 'the kernel picks it at random (capture.sh writes fe80::xxxx:xxxx:xxxx:xxxx); netlab holds a stable stand-in',
+    netlab: (t, c) => (c.randomLinkLocals ?? []).reduce((out, address) => out.split(address).join(TUN_LL_MASK), t),
+  },
   {
     name: 'counters',
     why: 'traffic counters depend on what the lab sent while it settled; netlab starts from zero and counts only walked packets',
@@ -117,6 +129,7 @@ export function normalise(text: string, ctx: Context, side: 'capture' | 'netlab'
   let out = text;
   for (const d of ACCEPTED) {
     if (side === 'capture' && d.capture) out = d.capture(out, ctx);
+    if (side === 'netlab' && d.netlab) out = d.netlab(out, ctx);
     if (d.both) out = d.both(out, ctx);
   }
   return out;

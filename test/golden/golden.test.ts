@@ -16,6 +16,7 @@ import { runEmulated } from '../../src/exec/run.js';
 import type { NetNs } from '../../src/kernel/netns.js';
 import { buildCluster } from '../../src/model/cluster.js';
 import type { Cluster } from '../../src/model/types.js';
+import { addrGenMode, autoIpv6 } from '../../src/render/link-common.js';
 import { toText } from '../../src/render/types.js';
 import { loadTopology } from '../../src/topology/load.js';
 import { NOT_COMPARED, NOT_COMPARED_KINDS, normalise, skipDeviceCommand } from './accepted-differences.js';
@@ -77,11 +78,12 @@ for (const lab of labs) {
         const ns = netnsFor(cluster, dataplane, label, kind);
         it('exists in netlab', () => expect(ns, `${lab}: netlab has no ${kind} ${label}`).toBeDefined());
         if (!ns) return;
+        const randomLinkLocals = ns.links.filter((l) => addrGenMode(l) === 'random').flatMap((l) => autoIpv6(l).map((a) => a.address));
         const rows: Row[] = tsv(join(ROOT, lab, label, 'commands.tsv')).map(([file, exit, command]) => ({ file: file!, exit: Number(exit), command: command! }));
         for (const row of rows) {
           const skip = NOT_COMPARED[row.command] ?? skipDeviceCommand(kind, row.command);
           it.skipIf(skip !== undefined)(row.command, () => {
-            const ctx = { kind, command: row.command };
+            const ctx = { kind, command: row.command, randomLinkLocals };
             const expectedOut = readFileSync(join(ROOT, lab, label, row.file), 'utf8');
             const stderrFile = join(ROOT, lab, label, row.file.replace(/\.txt$/, '.stderr'));
             const expectedErr = existsSync(stderrFile) ? readFileSync(stderrFile, 'utf8') : '';
