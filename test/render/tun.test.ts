@@ -60,3 +60,31 @@ describe('flanneld TUN (addrgenmode random)', () => {
     expect(run('ip maddr show dev flannel0')).toBe('3:\tflannel0\n\tinet  224.0.0.1\n\tinet6 ff02::1\n\tinet6 ff01::1\n');
   });
 });
+
+describe('ipip fallback tunnel (formats from published outputs; no ipip module on the capture machine)', () => {
+  const tunl = netns('calico-node', 'node', [
+    lo(),
+    link(4, 'tunl0', { kind: 'ipip' }, {
+      mtu: 1480,
+      state: { up: true, carrier: true, operstate: 'UNKNOWN' },
+      minmtu: 0,
+      maxmtu: 0,
+      // The fallback tunnel is neither point-to-point nor multicast: only NOARP.
+      flags: { broadcast: false, multicast: false, noarp: true, pointopoint: false, loopback: false },
+      ipv4: [addr('10.244.159.128/32')],
+      ipv6LinkLocal: false,
+    }),
+  ]);
+  it('ip addr show tunl0', () => {
+    expect(toText(runEmulated(tunl, ['ip', 'addr', 'show', 'tunl0']).stdout)).toBe(
+      [
+        '4: tunl0@NONE: <NOARP,UP,LOWER_UP> mtu 1480 qdisc noqueue state UNKNOWN group default qlen 1000',
+        '    link/ipip 0.0.0.0 brd 0.0.0.0',
+        '    inet 10.244.159.128/32 scope global tunl0',
+        '       valid_lft forever preferred_lft forever',
+        '',
+      ].join('\n'),
+    );
+    expect(toText(runEmulated(tunl, ['ip', '-d', 'link', 'show', 'tunl0']).stdout).split('\n')[2]).toMatch(/^ {4}ipip any remote any local any ttl inherit nopmtudisc addrgenmode eui64 /);
+  });
+});
