@@ -1,0 +1,770 @@
+#!/usr/bin/env bash
+# capture.sh: build one netlab golden lab for real in Linux network
+# namespaces, run the real tools in every node and pod namespace, store their
+# outputs as golden files, and tear everything down again.
+#
+#   bash test/golden/capture.sh <lab> [OUTDIR]   build, capture, tear down
+#   bash test/golden/capture.sh --teardown <lab> delete leftovers of <lab>
+#   bash test/golden/capture.sh --list           list the labs
+#   bash test/golden/capture.sh --compare D1 D2  determinism check of two captures
+#   bash test/golden/capture.sh --probes         small experiments -> probes/
+#
+# <lab> is one of the directories next to this script (flannel-vxlan,
+# flannel-hostgw-2subnets, flannel-udp, flannel-directrouting). OUTDIR
+# defaults to test/golden/<lab>; topology.yaml there is never touched.
+# The per-lab parameters below are copied by hand from <lab>/topology.yaml;
+# this script does not use any netlab code. Needs root. It only creates
+# namespaces named nlg-* and cni-<uuid> (and refuses to run if one of them
+# already exists); nothing is added to the root namespace.
+set -euo pipefail
+export LC_ALL=C
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# --------------------------------------------------------------------------
+# Lab tables
+#   SUBNETS: name cidr gateway mtu
+#   NODES:   name ip subnet mac vtepMAC bridgeMAC     ("-" = none)
+#   PODS:    name namespace node mac hostVethName hostVethMAC
+# Nodes get the pod lease 10.244.<position>.0/24 in the order listed; pods
+# get 10.244.X.2, .3, ... in the order listed on their node.
+# --------------------------------------------------------------------------
+CLUSTER_CIDR=10.244.0.0/16
+
+lab_flannel_vxlan() {
+  BACKEND=vxlan DIRECT_ROUTING=0
+  SUBNETS=("rack-1 10.234.2.0/24 10.234.2.254 1500")
+  NODES=(
+    "master  10.234.2.11 rack-1 52:54:00:12:34:0b 6a:1f:3c:00:00:0b 7e:2c:91:00:00:0b"
+    "node-02 10.234.2.12 rack-1 52:54:00:12:34:0c 6a:1f:3c:00:00:0c 7e:2c:91:00:00:0c"
+    "node-03 10.234.2.13 rack-1 52:54:00:12:34:0d 6a:1f:3c:00:00:0d 7e:2c:91:00:00:0d"
+  )
+  PODS=(
+    "pod-a default node-02 0e:11:22:01:01:02 veth1a2b3c4d 2a:33:44:01:01:02"
+    "pod-c default node-02 0e:11:22:01:01:03 veth5e6f7a8b 2a:33:44:01:01:03"
+    "pod-b default node-03 0e:11:22:01:02:02 veth9c0d1e2f 2a:33:44:01:02:02"
+  )
+}
+
+lab_flannel_hostgw_2subnets() {
+  BACKEND=host-gw DIRECT_ROUTING=0
+  SUBNETS=(
+    "rack-1 10.234.2.0/24 10.234.2.254 1500"
+    "rack-2 10.234.3.0/24 10.234.3.254 1500"
+  )
+  NODES=(
+    "master  10.234.2.11 rack-1 52:54:00:12:34:0b - 7e:2c:91:00:00:0b"
+    "node-02 10.234.2.12 rack-1 52:54:00:12:34:0c - 7e:2c:91:00:00:0c"
+    "node-03 10.234.3.13 rack-2 52:54:00:12:34:0d - 7e:2c:91:00:00:0d"
+  )
+  PODS=(
+    "pod-a default node-02 0e:11:22:01:01:02 veth1a2b3c4d 2a:33:44:01:01:02"
+    "pod-b default node-03 0e:11:22:01:02:02 veth9c0d1e2f 2a:33:44:01:02:02"
+  )
+}
+
+lab_flannel_udp() {
+  BACKEND=udp DIRECT_ROUTING=0
+  SUBNETS=("rack-1 10.234.2.0/24 10.234.2.254 1500")
+  NODES=(
+    "node-01 10.234.2.11 rack-1 52:54:00:12:34:0b - 7e:2c:91:00:00:0b"
+    "node-02 10.234.2.12 rack-1 52:54:00:12:34:0c - 7e:2c:91:00:00:0c"
+  )
+  PODS=(
+    "pod-a default node-01 0e:11:22:01:00:02 veth1a2b3c4d 2a:33:44:01:00:02"
+    "pod-b default node-02 0e:11:22:01:01:02 veth9c0d1e2f 2a:33:44:01:01:02"
+  )
+}
+
+lab_flannel_directrouting() {
+  BACKEND=vxlan DIRECT_ROUTING=1
+  SUBNETS=(
+    "rack-1 10.234.2.0/24 10.234.2.254 1500"
+    "rack-2 10.234.3.0/24 10.234.3.254 1500"
+  )
+  NODES=(
+    "node-01 10.234.2.11 rack-1 52:54:00:12:34:0b 6a:1f:3c:00:00:0b 7e:2c:91:00:00:0b"
+    "node-02 10.234.2.12 rack-1 52:54:00:12:34:0c 6a:1f:3c:00:00:0c 7e:2c:91:00:00:0c"
+    "node-03 10.234.3.13 rack-2 52:54:00:12:34:0d 6a:1f:3c:00:00:0d 7e:2c:91:00:00:0d"
+  )
+  PODS=(
+    "pod-a default node-01 0e:11:22:01:00:02 veth1a2b3c4d 2a:33:44:01:00:02"
+    "pod-b default node-02 0e:11:22:01:01:02 veth5e6f7a8b 2a:33:44:01:01:02"
+    "pod-c default node-03 0e:11:22:01:02:02 veth9c0d1e2f 2a:33:44:01:02:02"
+  )
+}
+
+LABS="flannel-vxlan flannel-hostgw-2subnets flannel-udp flannel-directrouting"
+
+# Underlay plumbing that the topology does not pin (it is not visible from the
+# nodes except as the @ifN peer index): MACs are fixed here so that the
+# underlay/router captures are deterministic too.
+#   br0 of subnet k (1-based)               02:6e:6c:67:0k:00
+#   underlay end of node n's eth0 (1-based) 02:6e:6c:67:0k:<n in hex, 2 digits>
+#   underlay end of the router leg          02:6e:6c:67:0k:fd
+#   router leg eth<k-1>                     02:6e:6c:67:0k:fe
+ul_mac() { printf '02:6e:6c:67:%02x:%02x' "$1" "$2"; }
+
+SETTLE=${SETTLE:-1.5}     # seconds; see README ("counters")
+FDT_WAIT=${FDT_WAIT:-16}  # seconds; > bridge forward_delay (15 s)
+UDP_TUN=${UDP_TUN:-flanneld}  # flannel-udp only: flanneld | tuntap (variant)
+TUN_LL_MASK='fe80::xxxx:xxxx:xxxx:xxxx'  # stands for flannel0's random link-local
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+die() { echo "capture.sh: $*" >&2; exit 2; }
+
+pod_netns() { # namespace pod -> cni-<uuid> (first 32 hex of sha256, 8-4-4-4-12)
+  local h
+  h=$(printf '%s' "netns/$1/$2" | sha256sum | cut -c1-32)
+  printf 'cni-%s-%s-%s-%s-%s' "${h:0:8}" "${h:8:4}" "${h:12:4}" "${h:16:4}" "${h:20:12}"
+}
+
+field() { # field N "space separated record": the Nth word (1-based)
+  local words
+  read -ra words <<<"$2"
+  printf '%s' "${words[$(($1 - 1))]}"
+}
+
+load_lab() {
+  LAB=$1
+  case "$LAB" in
+    flannel-vxlan) lab_flannel_vxlan ;;
+    flannel-hostgw-2subnets) lab_flannel_hostgw_2subnets ;;
+    flannel-udp) lab_flannel_udp ;;
+    flannel-directrouting) lab_flannel_directrouting ;;
+    *) die "unknown lab '$LAB' (labs: $LABS)" ;;
+  esac
+  case "$BACKEND" in
+    vxlan) FLANNEL_MTU=1450 ;;
+    host-gw) FLANNEL_MTU=1500 ;;
+    udp) FLANNEL_MTU=1472 ;;
+  esac
+  # Derived per-node / per-pod data.
+  declare -gA NODE_IP NODE_SUBNET NODE_MAC NODE_VTEP NODE_BRMAC NODE_X NODE_NPODS
+  declare -gA SUBNET_K SUBNET_CIDR SUBNET_GW SUBNET_MTU
+  declare -gA POD_NS POD_NODE POD_MAC POD_VETH POD_VETHMAC POD_IP POD_NETNS
+  NODE_NAMES=() SUBNET_NAMES=() POD_NAMES=()
+  local r k=0 x=0 n
+  for r in "${SUBNETS[@]}"; do
+    n=$(field 1 "$r"); k=$((k + 1))
+    SUBNET_NAMES+=("$n"); SUBNET_K[$n]=$k
+    SUBNET_CIDR[$n]=$(field 2 "$r"); SUBNET_GW[$n]=$(field 3 "$r"); SUBNET_MTU[$n]=$(field 4 "$r")
+  done
+  for r in "${NODES[@]}"; do
+    n=$(field 1 "$r")
+    NODE_NAMES+=("$n")
+    NODE_IP[$n]=$(field 2 "$r"); NODE_SUBNET[$n]=$(field 3 "$r"); NODE_MAC[$n]=$(field 4 "$r")
+    NODE_VTEP[$n]=$(field 5 "$r"); NODE_BRMAC[$n]=$(field 6 "$r")
+    NODE_X[$n]=$x; NODE_NPODS[$n]=0; x=$((x + 1))
+  done
+  for r in "${PODS[@]}"; do
+    n=$(field 1 "$r")
+    POD_NAMES+=("$n")
+    POD_NS[$n]=$(field 2 "$r"); POD_NODE[$n]=$(field 3 "$r"); POD_MAC[$n]=$(field 4 "$r")
+    POD_VETH[$n]=$(field 5 "$r"); POD_VETHMAC[$n]=$(field 6 "$r")
+    local node=${POD_NODE[$n]}
+    NODE_NPODS[$node]=$((NODE_NPODS[$node] + 1))
+    POD_IP[$n]=10.244.${NODE_X[$node]}.$((NODE_NPODS[$node] + 1))
+    POD_NETNS[$n]=$(pod_netns "${POD_NS[$n]}" "$n")
+  done
+  HAS_ROUTER=0
+  for n in "${SUBNET_NAMES[@]}"; do [ "${SUBNET_GW[$n]}" != - ] && HAS_ROUTER=1; done
+  # Every namespace this lab creates, in creation order.
+  LAB_NETNS=()
+  for n in "${SUBNET_NAMES[@]}"; do LAB_NETNS+=("nlg-ul-$n"); done
+  [ "$HAS_ROUTER" = 1 ] && LAB_NETNS+=(nlg-router)
+  for n in "${NODE_NAMES[@]}"; do LAB_NETNS+=("nlg-$n"); done
+  for n in "${POD_NAMES[@]}"; do LAB_NETNS+=("${POD_NETNS[$n]}"); done
+  return 0
+}
+
+netns_exists() { [ -e "/run/netns/$1" ]; }
+
+# --------------------------------------------------------------------------
+# Teardown (EXIT trap): only what this run created.
+# --------------------------------------------------------------------------
+CREATED_NETNS=()
+HOLDER_PIDS=()
+teardown() {
+  local rc=$? pid ns i
+  set +e
+  for pid in "${HOLDER_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  for ((i = ${#CREATED_NETNS[@]} - 1; i >= 0; i--)); do
+    ns=${CREATED_NETNS[$i]}
+    netns_exists "$ns" && ip netns del "$ns"
+  done
+  [ -n "${TMP_OUT:-}" ] && [ -d "$TMP_OUT" ] && rm -rf "$TMP_OUT"
+  return $rc
+}
+
+# --------------------------------------------------------------------------
+# Build. Every command is logged to build-commands.txt as "<netns>: <cmd>".
+# --------------------------------------------------------------------------
+log() { printf '%s\n' "$*" >>"$BUILD_LOG"; }
+
+nsx() { # nsx NETNS cmd... : run in NETNS, log it
+  local ns=$1; shift
+  log "$ns: $*"
+  ip netns exec "$ns" "$@"
+}
+
+sysctl_w() { # sysctl_w NETNS key value  (key with '/' separators, as under /proc/sys)
+  log "$1: sysctl -w $(echo "$2" | tr / .)=$3"
+  ip netns exec "$1" sh -c "echo $3 > /proc/sys/$2"
+}
+
+mk_netns() {
+  local ns=$1
+  log "root: ip netns add $ns"
+  ip netns add "$ns"
+  CREATED_NETNS+=("$ns")
+  # Before any link exists: no DAD (no 'tentative'), no router solicitations
+  # (they would repeat for ever and move the counters).
+  sysctl_w "$ns" net/ipv6/conf/all/accept_dad 0
+  sysctl_w "$ns" net/ipv6/conf/default/accept_dad 0
+  sysctl_w "$ns" net/ipv6/conf/all/router_solicitations 0
+  sysctl_w "$ns" net/ipv6/conf/default/router_solicitations 0
+  nsx "$ns" ip link set lo up
+}
+
+settle() { log "# settle ${SETTLE}s"; sleep "$SETTLE"; }
+
+build_underlay() {
+  local s k gw pfx
+  for s in "${SUBNET_NAMES[@]}"; do
+    k=${SUBNET_K[$s]}
+    mk_netns "nlg-ul-$s"
+    nsx "nlg-ul-$s" ip link add br0 address "$(ul_mac "$k" 0)" mtu "${SUBNET_MTU[$s]}" type bridge
+    nsx "nlg-ul-$s" ip link set br0 up
+  done
+  settle
+  [ "$HAS_ROUTER" = 1 ] || return 0
+  mk_netns nlg-router
+  sysctl_w nlg-router net/ipv4/ip_forward 1
+  for s in "${SUBNET_NAMES[@]}"; do
+    gw=${SUBNET_GW[$s]}; [ "$gw" = - ] && continue
+    k=${SUBNET_K[$s]}; pfx=${SUBNET_CIDR[$s]#*/}
+    nsx nlg-router ip link add "eth$((k - 1))" address "$(ul_mac "$k" 254)" mtu "${SUBNET_MTU[$s]}" \
+      type veth peer name to-router address "$(ul_mac "$k" 253)" mtu "${SUBNET_MTU[$s]}" netns "nlg-ul-$s"
+    nsx "nlg-ul-$s" ip link set to-router master br0
+    nsx "nlg-ul-$s" ip link set to-router up
+    nsx nlg-router ip addr add "$gw/$pfx" brd + dev "eth$((k - 1))"
+    nsx nlg-router ip link set "eth$((k - 1))" up
+  done
+  settle
+}
+
+build_node_base() { # lo, eth0, flannel device
+  local n=$1 ns=nlg-$1 s k idx pfx x
+  s=${NODE_SUBNET[$n]}; k=${SUBNET_K[$s]}; pfx=${SUBNET_CIDR[$s]#*/}; x=${NODE_X[$n]}
+  mk_netns "$ns"
+  idx=0; local m; for m in "${NODE_NAMES[@]}"; do idx=$((idx + 1)); [ "$m" = "$n" ] && break; done
+  nsx "$ns" ip link add eth0 address "${NODE_MAC[$n]}" mtu "${SUBNET_MTU[$s]}" \
+    type veth peer name "to-$n" address "$(ul_mac "$k" "$idx")" mtu "${SUBNET_MTU[$s]}" netns "nlg-ul-$s"
+  nsx "nlg-ul-$s" ip link set "to-$n" master br0
+  nsx "nlg-ul-$s" ip link set "to-$n" up
+  nsx "$ns" ip addr add "${NODE_IP[$n]}/$pfx" brd + dev eth0
+  nsx "$ns" ip link set eth0 up
+  if [ "${SUBNET_GW[$s]}" != - ]; then
+    nsx "$ns" ip route add default via "${SUBNET_GW[$s]}" dev eth0
+  fi
+  settle
+  case "$BACKEND" in
+    vxlan)
+      # No dstport: flanneld sends no IFLA_VXLAN_PORT, the kernel uses 8472.
+      # iproute2 warns about that on stderr (kept in the build log).
+      log "$ns: ip link add flannel.1 address ${NODE_VTEP[$n]} mtu 1450 type vxlan id 1 local ${NODE_IP[$n]} dev eth0 nolearning"
+      ip netns exec "$ns" ip link add flannel.1 address "${NODE_VTEP[$n]}" mtu 1450 \
+        type vxlan id 1 local "${NODE_IP[$n]}" dev eth0 nolearning 2>"$TMP_OUT/vxlan.stderr"
+      sed 's/^/  stderr: /' "$TMP_OUT/vxlan.stderr" >>"$BUILD_LOG"
+      sysctl_w "$ns" net/ipv6/conf/flannel.1/accept_ra 0
+      nsx "$ns" ip addr add "10.244.$x.0/32" dev flannel.1
+      nsx "$ns" ip link set flannel.1 up
+      ;;
+    udp)
+      if [ "$UDP_TUN" = tuntap ]; then
+        # Variant: a persistent tun made by iproute2, with no process
+        # attached (no carrier).
+        nsx "$ns" ip tuntap add flannel0 mode tun
+        nsx "$ns" ip link set flannel0 mtu 1472
+        nsx "$ns" ip addr add "10.244.$x.0/32" dev flannel0
+        nsx "$ns" ip link set flannel0 up
+        nsx "$ns" ip route add "$CLUSTER_CIDR" dev flannel0 scope global
+        settle
+        return 0
+      fi
+      # flanneld opens /dev/net/tun with TUNSETIFF(IFF_TUN|IFF_NO_PI, "flannel%d")
+      # and keeps the fd: a non-persistent tun with carrier. A perl process
+      # in the node netns plays flanneld and holds the fd until teardown.
+      log "$ns: (flanneld stand-in) open /dev/net/tun; ioctl TUNSETIFF name=flannel0 flags=IFF_TUN|IFF_NO_PI; hold the fd"
+      ip netns exec "$ns" perl -e '
+        open(my $fh, "+<", "/dev/net/tun") or die "open /dev/net/tun: $!";
+        my $ifr = pack("Z16 s x22", "flannel0", 0x0001 | 0x1000);
+        ioctl($fh, 0x400454ca, $ifr) or die "TUNSETIFF: $!";
+        $SIG{TERM} = sub { exit 0 };
+        sleep 1 while 1;' &
+      HOLDER_PIDS+=($!)
+      local tries=0
+      until ip netns exec "$ns" ip link show flannel0 >/dev/null 2>&1; do
+        tries=$((tries + 1)); [ $tries -gt 100 ] && die "flannel0 did not appear in $ns"
+        sleep 0.05
+      done
+      nsx "$ns" ip link set flannel0 mtu 1472
+      nsx "$ns" ip addr add "10.244.$x.0/32" dev flannel0
+      nsx "$ns" ip link set flannel0 up
+      nsx "$ns" ip route add "$CLUSTER_CIDR" dev flannel0 scope global
+      ;;
+    host-gw) ;;
+  esac
+  settle
+}
+
+same_subnet() { [ "${NODE_SUBNET[$1]}" = "${NODE_SUBNET[$2]}" ]; }
+
+build_node_peers() { # the per-remote-node state flanneld programs
+  local n=$1 ns=nlg-$1 r y err
+  for r in "${NODE_NAMES[@]}"; do
+    [ "$r" = "$n" ] && continue
+    y=${NODE_X[$r]}
+    if [ "$BACKEND" = host-gw ] || { [ "$BACKEND" = vxlan ] && [ "$DIRECT_ROUTING" = 1 ] && same_subnet "$n" "$r"; }; then
+      log "$ns: ip route add 10.244.$y.0/24 via ${NODE_IP[$r]} dev eth0"
+      if ! ip netns exec "$ns" ip route add "10.244.$y.0/24" via "${NODE_IP[$r]}" dev eth0 2>"$TMP_OUT/route.stderr"; then
+        err=$(cat "$TMP_OUT/route.stderr")
+        sed 's/^/  stderr: /' "$TMP_OUT/route.stderr" >>"$BUILD_LOG"
+        mkdir -p "$TMP_OUT/$n"
+        {
+          printf '# ip route add 10.244.%s.0/24 via %s dev eth0   (flannel host-gw route to %s)\n' "$y" "${NODE_IP[$r]}" "$r"
+          printf '%s\n' "$err"
+        } >>"$TMP_OUT/$n/flannel-route-errors.txt"
+      fi
+    elif [ "$BACKEND" = vxlan ]; then
+      nsx "$ns" ip neigh replace "10.244.$y.0" lladdr "${NODE_VTEP[$r]}" dev flannel.1 nud permanent
+      nsx "$ns" bridge fdb append "${NODE_VTEP[$r]}" dev flannel.1 dst "${NODE_IP[$r]}" self permanent
+      nsx "$ns" ip route add "10.244.$y.0/24" via "10.244.$y.0" dev flannel.1 onlink
+    fi
+  done
+}
+
+build_pods() {
+  local n=$1 ns=nlg-$1 x first=1 p pns v
+  x=${NODE_X[$n]}
+  [ "${NODE_NPODS[$n]}" -gt 0 ] || return 0
+  nsx "$ns" ip link add cni0 address "${NODE_BRMAC[$n]}" mtu "$FLANNEL_MTU" type bridge
+  sysctl_w "$ns" net/ipv6/conf/cni0/accept_ra 0
+  nsx "$ns" ip link set cni0 up
+  settle
+  for p in "${POD_NAMES[@]}"; do
+    [ "${POD_NODE[$p]}" = "$n" ] || continue
+    pns=${POD_NETNS[$p]} v=${POD_VETH[$p]}
+    mk_netns "$pns"
+    nsx "$ns" ip link add "$v" address "${POD_VETHMAC[$p]}" mtu "$FLANNEL_MTU" \
+      type veth peer name eth0 address "${POD_MAC[$p]}" mtu "$FLANNEL_MTU" netns "$pns"
+    sysctl_w "$ns" "net/ipv6/conf/$v/accept_ra" 0
+    nsx "$ns" ip link set "$v" master cni0
+    nsx "$ns" ip link set "$v" type bridge_slave hairpin on
+    nsx "$ns" ip link set "$v" up
+    if [ $first = 1 ]; then
+      nsx "$ns" ip addr add "10.244.$x.1/24" brd + dev cni0
+      first=0
+    fi
+    sysctl_w "$pns" net/ipv6/conf/eth0/accept_dad 0
+    sysctl_w "$pns" net/ipv4/conf/eth0/arp_notify 1
+    # Up before the address, as the bridge plugin does (SetupVeth brings the
+    # link up, IPAM configures it later): with arp_notify=1 an address present
+    # at NETDEV_UP time would make the kernel send a gratuitous ARP.
+    nsx "$pns" ip link set eth0 up
+    nsx "$pns" ip addr add "${POD_IP[$p]}/24" brd + dev eth0
+    nsx "$pns" ip route add "$CLUSTER_CIDR" via "10.244.$x.1" dev eth0
+    nsx "$pns" ip route add default via "10.244.$x.1" dev eth0
+    settle
+  done
+}
+
+build_node_final() {
+  local n=$1 ns=nlg-$1 x
+  x=${NODE_X[$n]}
+  sysctl_w "$ns" net/ipv4/ip_forward 1
+  if ip netns exec "$ns" test -e /proc/sys/net/bridge/bridge-nf-call-iptables; then
+    sysctl_w "$ns" net/bridge/bridge-nf-call-iptables 1
+  else
+    log "# $ns: /proc/sys/net/bridge/bridge-nf-call-iptables missing (br_netfilter not available)"
+  fi
+  local lease=10.244.$x.0/24 c=$CLUSTER_CIDR
+  local masq='-m comment --comment "flanneld masq"' fwd='-m comment --comment "flanneld forward"'
+  # flanneld: masq rules (nat) first, then forward rules (filter), each with
+  # iptables-restore --noflush.
+  cat >"$TMP_OUT/nat.rules" <<EOF
+*nat
+:FLANNEL-POSTRTG - [0:0]
+-A POSTROUTING $masq -j FLANNEL-POSTRTG
+-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 $masq -j RETURN
+-A FLANNEL-POSTRTG -s $lease -d $c $masq -j RETURN
+-A FLANNEL-POSTRTG -s $c -d $lease $masq -j RETURN
+-A FLANNEL-POSTRTG ! -s $c -d $lease $masq -j RETURN
+-A FLANNEL-POSTRTG -s $c ! -d 224.0.0.0/4 $masq -j MASQUERADE --random-fully
+-A FLANNEL-POSTRTG ! -s $c -d $c $masq -j MASQUERADE --random-fully
+COMMIT
+EOF
+  cat >"$TMP_OUT/filter.rules" <<EOF
+*filter
+:FLANNEL-FWD - [0:0]
+-A FORWARD $fwd -j FLANNEL-FWD
+-A FLANNEL-FWD -s $c $fwd -j ACCEPT
+-A FLANNEL-FWD -d $c $fwd -j ACCEPT
+COMMIT
+EOF
+  local t
+  for t in nat filter; do
+    log "$ns: iptables-restore --noflush <<EOF"
+    cat "$TMP_OUT/$t.rules" >>"$BUILD_LOG"
+    log "EOF"
+    ip netns exec "$ns" iptables-restore --noflush <"$TMP_OUT/$t.rules"
+  done
+}
+
+build_lab() {
+  local n
+  build_underlay
+  for n in "${NODE_NAMES[@]}"; do
+    build_node_base "$n"
+    build_node_peers "$n"
+    build_pods "$n"
+    build_node_final "$n"
+  done
+  # A bridge port's forward_delay_timer is armed for forward_delay (15 s)
+  # when the port joins, even with STP off (the port is forwarding at once).
+  # Wait until every timer has run out so that ip -d link prints 0.00.
+  log "# wait ${FDT_WAIT}s (bridge port forward_delay_timer)"
+  sleep "$FDT_WAIT"
+}
+
+# --------------------------------------------------------------------------
+# Capture
+# --------------------------------------------------------------------------
+cmd_file() { # command -> file stem: spaces -> '_', slashes removed
+  printf '%s' "$1" | tr ' ' '_' | tr -d '/'
+}
+
+# Masks for values the kernel does not reproduce (see README).
+mask_file() {
+  local stem=$1 f=$2
+  case "$stem" in
+    iptables-save*)
+      sed -i -E -e 's/^(# Generated by .* on ).*$/\1DATE/' -e 's/^(# Completed on ).*$/\1DATE/' "$f" ;;
+    brctl_showmacs_*)
+      # learned entries (is local? = no): the ageing timer runs
+      sed -i -E 's/^(.*[[:space:]]no[[:space:]]+)[ 0-9]{3}[0-9]\.[0-9]{2}$/\1####.##/' "$f" ;;
+    ip_-d_link*)
+      sed -i -E 's/gc_timer [ 0-9]{3}[0-9]\.[0-9]{2}/gc_timer ####.##/' "$f" ;;
+  esac
+  return 0
+}
+
+run_capture() { # run_capture NETNS DIR "command"
+  local ns=$1 dir=$2 cmd=$3 stem rc=0
+  stem=$(cmd_file "$cmd")
+  ip netns exec "$ns" bash -c "$cmd" >"$dir/$stem.txt" 2>"$dir/$stem.stderr" || rc=$?
+  [ -s "$dir/$stem.stderr" ] || rm -f "$dir/$stem.stderr"
+  mask_file "$stem" "$dir/$stem.txt"
+  printf '%s\t%s\t%s\n' "$stem.txt" "$rc" "$cmd" >>"$dir/commands.tsv"
+}
+
+route_targets() {
+  local n p s
+  for p in "${POD_NAMES[@]}"; do echo "${POD_IP[$p]}"; done
+  for n in "${NODE_NAMES[@]}"; do echo "${NODE_IP[$n]}"; done
+  for n in "${NODE_NAMES[@]}"; do echo "10.244.${NODE_X[$n]}.0"; echo "10.244.${NODE_X[$n]}.1"; done
+  for s in "${SUBNET_NAMES[@]}"; do [ "${SUBNET_GW[$s]}" != - ] && echo "${SUBNET_GW[$s]}"; done
+  echo 8.8.8.8
+}
+
+capture_ns() { # capture_ns NETNS LABEL KIND(node|pod|underlay|router)
+  local ns=$1 label=$2 kind=$3 dir dev t
+  dir=$TMP_OUT/$label
+  mkdir -p "$dir"
+  printf 'file\texit\tcommand\n' >"$dir/commands.tsv"
+  # Counters first, before anything else runs.
+  run_capture "$ns" "$dir" "ip -s link"
+  local cmds=(
+    "ip route" "ip route show table local" "ip route show table all" "ip rule"
+    "ip addr" "ip link" "ip -d link" "ip neigh" "route -n" "netstat -rn"
+    "ifconfig" "ifconfig -a" "ip -br addr" "ip -br link"
+    "ip -6 route" "ip -o addr" "ip -d route" "arp -n" "ip netns list-id"
+  )
+  for t in "${cmds[@]}"; do run_capture "$ns" "$dir" "$t"; done
+  for dev in $(ip netns exec "$ns" ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//'); do
+    [ "$dev" = lo ] && continue
+    run_capture "$ns" "$dir" "ethtool -S $dev"
+    run_capture "$ns" "$dir" "ethtool -i $dev"
+  done
+  if [ "$kind" = node ] || [ "$kind" = pod ]; then
+    for t in "iptables-save" "iptables-save -t nat" "iptables -t nat -L -n -v" "iptables -L -n -v"; do
+      run_capture "$ns" "$dir" "$t"
+    done
+    for t in $(route_targets); do run_capture "$ns" "$dir" "ip route get $t"; done
+    for t in net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.bridge.bridge-nf-call-iptables; do
+      run_capture "$ns" "$dir" "sysctl $t"
+    done
+  fi
+  local br=cni0
+  [ "$kind" = underlay ] && br=br0
+  if [ "$kind" != pod ]; then
+    for t in "bridge fdb show" "bridge fdb show dev flannel.1" "brctl show" "brctl showmacs $br" \
+      "bridge link" "ip neigh show dev flannel.1" "ip maddr"; do
+      run_capture "$ns" "$dir" "$t"
+    done
+  fi
+  # Last, so that it also shows whether any iptables command above created
+  # a table (they do not).
+  if [ "$kind" = node ] || [ "$kind" = pod ]; then
+    run_capture "$ns" "$dir" "nft list ruleset"
+  fi
+  # A tun (ARPHRD_NONE) gets a random IPv6 link-local (addrgenmode random):
+  # replace it everywhere with a fixed token.
+  local ll
+  for ll in $(ip netns exec "$ns" ip -6 -o addr show dev flannel0 scope link 2>/dev/null | awk '{print $4}' | cut -d/ -f1); do
+    sed -i "s/\b$ll\b/$TUN_LL_MASK/g" "$dir"/*.txt
+  done
+  return 0
+}
+
+capture_lab() {
+  local n p s
+  for n in "${NODE_NAMES[@]}"; do capture_ns "nlg-$n" "$n" node; done
+  for p in "${POD_NAMES[@]}"; do capture_ns "${POD_NETNS[$p]}" "$p" pod; done
+  for s in "${SUBNET_NAMES[@]}"; do capture_ns "nlg-ul-$s" "underlay-$s" underlay; done
+  [ "$HAS_ROUTER" = 1 ] && capture_ns nlg-router router router
+  {
+    printf 'label\tnetns\tkind\n'
+    for n in "${NODE_NAMES[@]}"; do printf '%s\tnlg-%s\tnode\n' "$n" "$n"; done
+    for p in "${POD_NAMES[@]}"; do printf '%s\t%s\tpod\n' "$p" "${POD_NETNS[$p]}"; done
+    for s in "${SUBNET_NAMES[@]}"; do printf 'underlay-%s\tnlg-ul-%s\tunderlay\n' "$s" "$s"; done
+    [ "$HAS_ROUTER" = 1 ] && printf 'router\tnlg-router\trouter\n'
+  } >"$TMP_OUT/netns.tsv"
+  return 0
+}
+
+write_versions() {
+  {
+    echo '$ uname -r'; uname -r
+    echo '$ ip -V'; ip -V
+    echo '$ iptables -V'; iptables -V
+    echo '$ ethtool --version'; ethtool --version
+    echo '$ brctl --version'; brctl --version
+    echo '$ route --version | head -1'; route --version 2>&1 | head -1
+    echo '$ bridge -V'; bridge -V
+  } >"$SCRIPT_DIR/VERSIONS.txt" 2>&1
+}
+
+# --------------------------------------------------------------------------
+# Probes (--probes): small experiments behind some README observations,
+# written to test/golden/probes/. Namespaces nlg-probe-*.
+# --------------------------------------------------------------------------
+probe_ns() { # probe_ns NAME: a fresh namespace prepared like the lab ones
+  mk_netns "$1"
+}
+
+pcap() { # pcap NETNS "command": print "$ command", then its stdout+stderr and a non-zero exit
+  local rc=0 out
+  printf '$ %s\n' "$2"
+  out=$(ip netns exec "$1" bash -c "$2" 2>&1) || rc=$?
+  [ -n "$out" ] && printf '%s\n' "$out"
+  [ $rc = 0 ] || printf '[exit %s]\n' "$rc"
+  return 0
+}
+
+probe_empty_bridge() {
+  local b=nlg-probe-br p=nlg-probe-brpod
+  probe_ns $b
+  show() {
+    pcap $b "ip link show cni0"
+    pcap $b "ip addr show cni0"
+    pcap $b "ip route"
+    pcap $b "brctl show"
+    pcap $b "bridge fdb show"
+    pcap $b "ip maddr show dev cni0"
+    pcap $b "ifconfig cni0"
+    pcap $b "ip -d link show cni0 | sed -E 's/gc_timer [ 0-9]{3}[0-9]\.[0-9]{2}/gc_timer ####.##/'"
+  }
+  echo "# 0. a bridge created WITHOUT an explicit MAC (what the bridge plugin does), up, no port;"
+  echo "#    its MAC is random, so only the link line's flags/state and the count of link-local addresses are shown"
+  nsx $b ip link add cni0 mtu 1450 type bridge
+  nsx $b ip link set cni0 up
+  sleep "$SETTLE"
+  pcap $b "ip link show cni0 | head -1"
+  pcap $b "ip -6 addr show dev cni0 scope link | grep -c inet6"
+  nsx $b ip link del cni0
+  echo
+  echo "# 1. cni0 created (MAC pinned, mtu 1450), up, gateway address added; no port yet"
+  nsx $b ip link add cni0 address 7e:2c:91:00:00:ee mtu 1450 type bridge
+  nsx $b ip link set cni0 up
+  nsx $b ip addr add 10.244.9.1/24 brd + dev cni0
+  sleep "$SETTLE"; show
+  echo
+  echo "# 2. one pod attached (veth mtu 1450, hairpin on, both ends up)"
+  probe_ns $p
+  nsx $b ip link add vethee000001 address 2a:33:44:09:00:02 mtu 1450 type veth peer name eth0 address 0e:11:22:09:00:02 mtu 1450 netns $p
+  nsx $b ip link set vethee000001 master cni0
+  nsx $b ip link set vethee000001 type bridge_slave hairpin on
+  nsx $b ip link set vethee000001 up
+  nsx $p ip link set eth0 up
+  sleep "$SETTLE"; show
+  echo
+  echo "# 3. the pod's netns deleted (the veth goes with it): cni0 without ports"
+  log "root: ip netns del $p"
+  ip netns del $p
+  sleep "$SETTLE"; show
+}
+
+probe_fdb_order() {
+  local ns=nlg-probe-fdb verb m
+  for verb in add append replace; do
+    probe_ns $ns
+    nsx $ns ip link add eth0 type veth peer name peer0
+    nsx $ns ip addr add 10.1.1.1/24 dev eth0
+    nsx $ns ip link add flannel.1 address 6a:1f:3c:00:00:0a type vxlan id 1 local 10.1.1.1 dev eth0 nolearning dstport 0
+    nsx $ns ip link set flannel.1 up
+    echo "# bridge fdb $verb of five MACs, in this order: 6a:..:0b 6a:..:0c 6a:..:0d 02:..:01 fe:..:ff"
+    for m in 6a:1f:3c:00:00:0b 6a:1f:3c:00:00:0c 6a:1f:3c:00:00:0d 02:00:00:00:00:01 fe:00:00:00:00:ff; do
+      nsx $ns bridge fdb $verb $m dev flannel.1 dst 10.1.1.9 self permanent
+    done
+    pcap $ns "bridge fdb show dev flannel.1"
+    pcap $ns "bridge fdb show | grep -c 'dev flannel.1'"
+    echo
+    ip netns del $ns
+  done
+}
+
+probe_neigh_order() {
+  local ns=nlg-probe-neigh i
+  echo "# three PERMANENT neighbours added in the order 10.244.1.0, 10.244.2.0, 10.244.3.0,"
+  echo "# each time in a fresh netns; one line per netns (order of 'ip neigh show dev flannel.1')."
+  echo "# This file is NOT deterministic: it documents that the dump order changes between builds."
+  for i in 1 2 3 4 5 6 7 8; do
+    probe_ns $ns
+    nsx $ns ip link add eth0 type veth peer name peer0
+    nsx $ns ip addr add 10.1.1.1/24 dev eth0
+    nsx $ns ip link add flannel.1 type vxlan id 1 local 10.1.1.1 dev eth0 nolearning dstport 0
+    nsx $ns ip link set flannel.1 up
+    nsx $ns ip neigh replace 10.244.1.0 lladdr 6a:1f:3c:00:00:0c dev flannel.1 nud permanent
+    nsx $ns ip neigh replace 10.244.2.0 lladdr 6a:1f:3c:00:00:0d dev flannel.1 nud permanent
+    nsx $ns ip neigh replace 10.244.3.0 lladdr 6a:1f:3c:00:00:0e dev flannel.1 nud permanent
+    printf 'build %s: %s\n' "$i" "$(ip netns exec $ns ip neigh show dev flannel.1 | awk '{printf "%s ", $1}')"
+    ip netns del $ns
+  done
+}
+
+probe_hostgw_verbs() {
+  local ns=nlg-probe-hgw
+  probe_ns $ns
+  nsx $ns ip link add eth0 type veth peer name peer0
+  nsx $ns ip addr add 10.234.2.12/24 brd + dev eth0
+  nsx $ns ip link set eth0 up
+  nsx $ns ip link set peer0 up
+  echo "# host-gw route to a node on another subnet, with each verb (flanneld uses RouteReplace)"
+  pcap $ns "ip route add 10.244.2.0/24 via 10.234.3.13 dev eth0"
+  pcap $ns "ip route replace 10.244.2.0/24 via 10.234.3.13 dev eth0"
+  pcap $ns "ip route append 10.244.2.0/24 via 10.234.3.13 dev eth0"
+  pcap $ns "ip route add 10.244.2.0/24 via 10.234.3.13"
+  echo "# the same gateway with onlink is accepted"
+  pcap $ns "ip route add 10.244.2.0/24 via 10.234.3.13 dev eth0 onlink"
+  pcap $ns "ip route"
+  echo "# a vxlan device without dstport (as flanneld creates it): iproute2's warning on stderr"
+  pcap $ns "ip link add flannel.1 type vxlan id 1 local 10.234.2.12 dev eth0 nolearning"
+  pcap $ns "ip -d link show flannel.1 | grep -o 'dstport [0-9]*'"
+}
+
+run_probes() {
+  local dir=$SCRIPT_DIR/probes
+  mkdir -p "$dir"
+  TMP_OUT=$(mktemp -d "$dir/.capture.XXXXXX")
+  BUILD_LOG=$TMP_OUT/probe-commands.txt
+  : >"$BUILD_LOG"
+  probe_empty_bridge >"$TMP_OUT/empty-bridge.txt"
+  probe_fdb_order >"$TMP_OUT/vxlan-fdb-order.txt"
+  probe_neigh_order >"$TMP_OUT/neigh-order.txt"
+  probe_hostgw_verbs >"$TMP_OUT/hostgw-route-verbs.txt"
+  mv "$TMP_OUT"/*.txt "$dir/"
+  echo "probes written to $dir"
+}
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+[ $# -ge 1 ] || die "usage: $0 <lab> [OUTDIR] | --teardown <lab> | --list"
+if [ "$1" = --list ]; then echo "$LABS" | tr ' ' '\n'; exit 0; fi
+if [ "$1" = --compare ]; then
+  # --compare DIR1 DIR2: the determinism check. Files whose line order the
+  # kernel does not keep stable between two builds (see README) are
+  # compared as sorted multisets; everything else byte for byte.
+  [ $# -eq 3 ] || die "usage: $0 --compare DIR1 DIR2"
+  bad=0
+  while IFS= read -r f; do
+    if [ ! -e "$3/$f" ]; then echo "only in $2: $f"; bad=1; continue; fi
+    case "$(basename "$f")" in
+      ip_neigh.txt | ip_neigh_show_dev_flannel.1.txt | arp_-n.txt | ip_route_show_table_all.txt)
+        if ! cmp -s <(sort "$2/$f") <(sort "$3/$f"); then echo "differs (as a set): $f"; bad=1; fi ;;
+      *)
+        if ! cmp -s "$2/$f" "$3/$f"; then echo "differs: $f"; diff "$2/$f" "$3/$f" | head -20; bad=1; fi ;;
+    esac
+  done < <(cd "$2" && find . -type f | sort)
+  while IFS= read -r f; do [ -e "$2/$f" ] || { echo "only in $3: $f"; bad=1; }; done < <(cd "$3" && find . -type f | sort)
+  [ $bad = 0 ] && echo "identical (modulo the documented unordered files)"
+  exit $bad
+fi
+[ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"
+
+if [ "$1" = --probes ]; then
+  for ns in nlg-probe-br nlg-probe-brpod nlg-probe-fdb nlg-probe-neigh nlg-probe-hgw; do
+    netns_exists "$ns" && die "netns $ns already exists"
+  done
+  trap teardown EXIT
+  trap 'exit 130' INT TERM
+  run_probes
+  exit 0
+fi
+
+if [ "$1" = --teardown ]; then
+  [ $# -eq 2 ] || die "usage: $0 --teardown <lab>"
+  load_lab "$2"
+  for ns in "${LAB_NETNS[@]}"; do
+    if netns_exists "$ns"; then
+      # a flanneld stand-in may still hold the namespace
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+      ip netns del "$ns" && echo "deleted $ns"
+    fi
+  done
+  exit 0
+fi
+
+load_lab "$1"
+OUT=${2:-$SCRIPT_DIR/$LAB}
+for ns in "${LAB_NETNS[@]}"; do
+  netns_exists "$ns" && die "netns $ns already exists (leftover? run: $0 --teardown $LAB)"
+done
+for tool in ip bridge brctl ethtool iptables iptables-save iptables-restore route netstat ifconfig arp perl sha256sum; do
+  command -v "$tool" >/dev/null || die "missing tool: $tool"
+done
+
+mkdir -p "$OUT"
+TMP_OUT=$(mktemp -d "$OUT/.capture.XXXXXX")
+trap teardown EXIT
+trap 'exit 130' INT TERM
+BUILD_LOG=$TMP_OUT/build-commands.txt
+: >"$BUILD_LOG"
+
+build_lab
+capture_lab
+rm -f "$TMP_OUT"/*.rules "$TMP_OUT"/*.stderr
+
+# Replace what a previous capture wrote (only our own outputs).
+for d in "$TMP_OUT"/*/; do
+  d=$(basename "$d"); rm -rf "${OUT:?}/$d"; mv "$TMP_OUT/$d" "$OUT/$d"
+done
+for f in build-commands.txt netns.tsv; do mv "$TMP_OUT/$f" "$OUT/$f"; done
+[ "$OUT" = "$SCRIPT_DIR/$LAB" ] && write_versions
+echo "captured $LAB into $OUT"
