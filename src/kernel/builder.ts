@@ -29,6 +29,8 @@ export interface NewLink {
   readonly txqueuelen?: number;
   readonly multicast?: readonly Mac[];
   readonly ipv6LinkLocal?: boolean;
+  /** For devices without a MAC (TUN): the random (stable-privacy) link-local they get. */
+  readonly ipv6LinkLocalAddress?: string;
   readonly flags?: Partial<Link['flags']>;
   readonly numTxQueues?: number;
   readonly numRxQueues?: number;
@@ -64,7 +66,9 @@ export class NetnsBuilder {
     }
     const up = spec.up ?? true;
     const loopback = spec.info.kind === 'loopback';
-    const pointopoint = spec.info.kind === 'tun' || spec.info.kind === 'ipip';
+    // TUN is point-to-point with multicast; the ipip fallback device tunl0 shows only NOARP.
+    const pointopoint = spec.info.kind === 'tun';
+    const noarp = spec.info.kind === 'tun' || spec.info.kind === 'ipip';
     const link: Link = {
       ifindex: this.nextIfindex++,
       name: spec.name,
@@ -79,9 +83,9 @@ export class NetnsBuilder {
       qdisc: spec.qdisc ?? 'noqueue',
       txqueuelen: spec.txqueuelen ?? 1000,
       flags: {
-        broadcast: !loopback && !pointopoint,
-        multicast: !loopback,
-        noarp: pointopoint,
+        broadcast: !loopback && !noarp,
+        multicast: !loopback && spec.info.kind !== 'ipip',
+        noarp,
         pointopoint,
         loopback,
         ...spec.flags,
@@ -100,6 +104,7 @@ export class NetnsBuilder {
       groMaxSize: 65536,
       ipv4: [],
       ipv6LinkLocal: spec.ipv6LinkLocal ?? (spec.mac !== undefined && !loopback),
+      ...(spec.ipv6LinkLocalAddress !== undefined ? { ipv6LinkLocalAddress: spec.ipv6LinkLocalAddress } : {}),
       multicast: spec.multicast ?? [],
       counters: zeroCounters(),
     };

@@ -8,6 +8,7 @@ import { ethernetMulticast } from '../../kernel/devices.js';
 import type { FdbEntry, Neighbour } from '../../kernel/neigh.js';
 import { RT_TABLE, RTPROT, type Route } from '../../kernel/route.js';
 import { contains } from '../../net/cidr.js';
+import { stableHex } from '../../net/hash.js';
 import type { Cluster, Node } from '../../model/types.js';
 import type { FlannelCni } from '../../topology/types.js';
 import { directRoute, vxlanPeer, type VxlanPeer } from './overlay.js';
@@ -106,7 +107,10 @@ export function udpBackend(cluster: Cluster): FlannelBackendImpl {
         operstate: 'UNKNOWN',
         qdisc: 'pfifo_fast',
         txqueuelen: 500,
-        ipv6LinkLocal: false,
+        // With no MAC to derive it from, the kernel gives a TUN a random
+        // (stable-privacy) link-local once it has carrier; netlab's is a stable stand-in.
+        ipv6LinkLocal: true,
+        ipv6LinkLocalAddress: stableLinkLocal(`${model.name}/flannel0`),
         tsoMaxSize: 65536,
       });
       node.addAddress('flannel0', model.podCIDR.addr, 32, { broadcast: false });
@@ -157,4 +161,11 @@ function hostGwL2Warnings(cluster: Cluster): Diagnostic[] {
     }
   }
   return warnings;
+}
+
+/** fe80:: plus a 64-bit interface id from a stable hash, formatted as inet_ntop would. */
+function stableLinkLocal(seed: string): string {
+  const hex = stableHex(`ipv6-ll/${seed}`, 16);
+  const words = [0, 4, 8, 12].map((i) => parseInt(hex.slice(i, i + 4), 16).toString(16));
+  return `fe80::${words.join(':')}`;
 }
