@@ -440,11 +440,12 @@ class Walk {
   private router(inPort: RouterPort, frame: Frame): Event | undefined {
     const p = frame.packet;
     this.hop(ROUTER_ID, 'router', inPort.dev, p);
+    // As in Linux: the route lookup (ip_route_input) comes before the TTL check (ip_forward).
     const outPort = this.session.underlay.routerPortFor(p.dst);
-    if (p.ttl <= 1) return this.routerError(inPort, 11, 0, 'TTL_EXCEEDED', 'TTL expired in transit at the router');
     if (!outPort) {
       return this.routerError(inPort, 3, 0, 'NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)} (it knows the node subnets, not the pod networks)`);
     }
+    if (p.ttl <= 1) return this.routerError(inPort, 11, 0, 'TTL_EXCEEDED', 'TTL expired in transit at the router');
     const out: Packet = { ...p, ttl: p.ttl - 1 };
     this.record({ kind: 'forward', ttlBefore: p.ttl, ttlAfter: out.ttl });
     this.current().outDev = outPort.dev;

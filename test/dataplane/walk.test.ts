@@ -159,3 +159,13 @@ describe('flannel udp', () => {
     expect(run.hops.flatMap((h) => h.steps).filter((s) => s.kind === 'userspace')).toHaveLength(2);
   });
 });
+
+describe('the underlay router', () => {
+  it('answers an unroutable destination with net unreachable even at TTL 1 (route lookup before the TTL check)', () => {
+    const lab = buildLab('labs/default.yaml');
+    expect(hopsOf(lab, 'node-02', '8.8.8.8')).toEqual(['10.234.2.254']);
+    const source = resolveTraceEndpoint(lab.dataplane, 'node-02');
+    const run = traceroute(lab.dataplane, source.ns!, ip('8.8.8.8'));
+    expect(run.hops[0]).toMatchObject({ ttl: 1, annotation: '!N' });
+  });
+});
