@@ -1,13 +1,14 @@
 /**
  * Trace endpoints as people name them: a pod (`pod-a`, `default/pod-a`,
- * `pod-a:nginx`), a node, a bare IP (whatever owns it), with an optional
- * `:port`. Services and `external` join with kube-proxy.
+ * `pod-a:nginx`), a node, `external` (a client outside the cluster), a bare
+ * IP (whatever owns it), with an optional `:port`.
  */
 import { UsageError } from '../diagnostics/diagnostic.js';
 import type { NetNs } from '../kernel/netns.js';
 import { formatIPv4, parseIPv4, type IPv4 } from '../net/ipv4.js';
 import { resolveNetnsTarget } from '../model/resolve.js';
 import type { Dataplane } from './build.js';
+import { EXTERNAL_CLIENT } from './external.js';
 
 export interface TraceEndpoint {
   /** What to print: `pod-a`, `node-02`, `10.244.2.2`. */
@@ -30,6 +31,7 @@ function splitPort(text: string): [string, number | undefined] {
 export function resolveTraceEndpoint(dataplane: Dataplane, text: string): TraceEndpoint {
   const [name, port] = splitPort(text);
   const withPort = port !== undefined ? { port } : {};
+  if (name === 'external') return { label: 'external', ip: EXTERNAL_CLIENT.ip, ns: dataplane.externalNetns(), ...withPort };
   const ip = parseIPv4(name);
   if (ip !== undefined) return { label: formatIPv4(ip), ip, ...ownerOf(dataplane, ip), ...withPort };
   const target = resolveNetnsTarget(dataplane.cluster, name);
@@ -46,5 +48,6 @@ function ownerOf(dataplane: Dataplane, ip: IPv4): { ns?: NetNs } {
   if (pod) return { ns: dataplane.podNetns(pod) };
   const node = cluster.nodes.find((n) => n.ip === ip || n.podCIDR.addr === ip || n.podCIDR.addr + 1 === ip);
   if (node) return { ns: dataplane.nodeNetns(node) };
+  if (ip === EXTERNAL_CLIENT.ip) return { ns: dataplane.externalNetns() };
   return {};
 }

@@ -29,16 +29,17 @@ export function resolveNeighbour(session: WalkSession, ns: NetNs, dev: Link, ip:
     case 'veth': {
       const peerNs = session.netnsById(dev.info.peer.netns);
       const peer = peerNs.links.find((l) => l.ifindex === (dev.info as { peer: { ifindex: number } }).peer.ifindex)!;
+      if (!peer.state.up) return { state: 'FAILED', why: `the other end of ${dev.name} is down` };
       if (peer.bridgePort) return onBridge(session, peerNs, peerNs.links.find((l) => l.name === peer.bridgePort!.bridge)!, ip, peer);
       return isLocalAddress(peerNs, ip) ? { mac: peer.mac!, state: 'REACHABLE' } : { state: 'FAILED', why: `${peerNs.displayName} does not have ${fmt(ip)}` };
     }
     case 'bridge':
       return onBridge(session, ns, dev, ip, undefined);
     case 'ether': {
-      const node = session.nodeOf(ns);
-      const owner = node && session.underlay.resolve(node.subnet, ip);
-      if (!owner) return { state: 'FAILED', why: `nothing on segment ${node?.subnet.name ?? '?'} has ${fmt(ip)}` };
-      return { mac: owner.kind === 'node' ? owner.node.mac : owner.port.mac, state: 'REACHABLE' };
+      const segment = session.underlay.segmentOf(ns.id);
+      const owner = segment && session.underlay.resolve(segment, ip);
+      if (!owner) return { state: 'FAILED', why: `nothing on segment ${segment?.name ?? '?'} has ${fmt(ip)}` };
+      return { mac: owner.kind === 'host' ? owner.host.mac : owner.port.mac, state: 'REACHABLE' };
     }
     default:
       return { state: 'FAILED', why: `ARP on ${dev.info.kind} devices is not modelled` };
@@ -49,7 +50,7 @@ export function resolveNeighbour(session: WalkSession, ns: NetNs, dev: Link, ip:
 function onBridge(session: WalkSession, ns: NetNs, bridge: Link, ip: IPv4, except: Link | undefined): NeighbourResult {
   if (isLocalAddress(ns, ip)) return { mac: bridge.mac!, state: 'REACHABLE' };
   for (const port of ns.links) {
-    if (port.bridgePort?.bridge !== bridge.name || port === except || port.info.kind !== 'veth') continue;
+    if (port.bridgePort?.bridge !== bridge.name || port === except || port.info.kind !== 'veth' || port.bridgePort.state === 'disabled') continue;
     const peerNs = session.netnsById(port.info.peer.netns);
     if (isLocalAddress(peerNs, ip)) {
       const peer = peerNs.links.find((l) => l.ifindex === (port.info as { peer: { ifindex: number } }).peer.ifindex)!;

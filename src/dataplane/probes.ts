@@ -11,6 +11,7 @@ import { fibLookup } from './fib.js';
 import { IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet } from './packet.js';
 import type { Flow, SenderNotice, Trace } from './trace.js';
 import { buildUnderlay } from './underlay.js';
+import { EXTERNAL_NETNS_ID } from './external.js';
 import { DEFAULT_TTL, WalkSession, type WalkResult } from './walker.js';
 
 export interface ProbeOptions {
@@ -30,7 +31,7 @@ const EPHEMERAL_SPORT = 45678;
 const SYN_OPTIONS = 20;
 
 export function newSession(dataplane: Dataplane): WalkSession {
-  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster));
+  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes));
 }
 
 export function buildProbe(dst: IPv4, options: ProbeOptions): Packet {
@@ -105,7 +106,7 @@ export function tracePacket(dataplane: Dataplane, from: TraceEndpoint, to: Trace
 }
 
 function nsOfWalkEnd(session: WalkSession, walk: WalkResult): NetNs | undefined {
-  return walk.where.startsWith('node/') || walk.where.startsWith('pod/') ? session.netnsById(walk.where) : undefined;
+  return walk.where.startsWith('node/') || walk.where.startsWith('pod/') || walk.where === EXTERNAL_NETNS_ID ? session.netnsById(walk.where) : undefined;
 }
 
 // ---------------------------------------------------------------- ping

@@ -1,13 +1,15 @@
 /**
  * The network between the nodes: one L2 segment per subnet (a switch the
  * node NICs plug into) and one router holding every subnet's gateway
- * address. The router knows the node subnets only, never the pod networks:
- * that is why host-gw cannot cross it and why overlays exist.
+ * address, plus the external client's segment. The router knows the node
+ * subnets only, never the pod networks: that is why host-gw cannot cross it
+ * and why overlays exist.
  */
 import { contains } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
 import { stableMac, type Mac } from '../net/mac.js';
-import type { Cluster, Node, Subnet } from '../model/types.js';
+import type { Cluster, Subnet } from '../model/types.js';
+import { EXTERNAL_CLIENT, EXTERNAL_NETNS_ID, EXTERNAL_SEGMENT } from './external.js';
 
 export const ROUTER_ID = 'router';
 
@@ -19,49 +21,75 @@ export interface RouterPort {
   readonly dev: string;
 }
 
-export interface Underlay {
-  readonly routerPorts: readonly RouterPort[];
-  /** Nodes per subnet name. */
-  readonly nodesBySubnet: ReadonlyMap<string, readonly Node[]>;
-  /** Who on a segment has this IP: a node NIC or the router. */
-  resolve(subnet: Subnet, ip: IPv4): { kind: 'node'; node: Node } | { kind: 'router'; port: RouterPort } | undefined;
-  /** Who on a segment has this MAC. */
-  byMac(subnet: Subnet, mac: Mac): { kind: 'node'; node: Node } | { kind: 'router'; port: RouterPort } | undefined;
-  /** The router's port on the subnet containing `ip`, if any (a connected route). */
-  routerPortFor(ip: IPv4): RouterPort | undefined;
+/** A host NIC plugged into a segment: a node's eth0 or the external client's. */
+export interface SegmentHost {
+  readonly name: string;
+  readonly ip: IPv4;
+  readonly mac: Mac;
+  readonly segment: Subnet;
+  /** The netns the NIC is in (its device is eth0). */
+  readonly netnsId: string;
 }
 
-export function buildUnderlay(cluster: Cluster): Underlay {
-  const routerPorts: RouterPort[] = cluster.subnets
+export type SegmentMember = { readonly kind: 'host'; readonly host: SegmentHost } | { readonly kind: 'router'; readonly port: RouterPort };
+
+export interface Underlay {
+  readonly routerPorts: readonly RouterPort[];
+  /** Who on a segment has this IP. */
+  resolve(segment: Subnet, ip: IPv4): SegmentMember | undefined;
+  /** Who on a segment has this MAC. */
+  byMac(segment: Subnet, mac: Mac): SegmentMember | undefined;
+  /** The router's port on the subnet containing `ip`, if any (a connected route). */
+  routerPortFor(ip: IPv4): RouterPort | undefined;
+  /** The segment a netns's eth0 is plugged into. */
+  segmentOf(netnsId: string): Subnet | undefined;
+  segmentByName(name: string): Subnet | undefined;
+}
+
+/** `detachedNodes`: nodes whose NIC is off the underlay (a failed node): nothing answers for them there. */
+export function buildUnderlay(cluster: Cluster, detachedNodes: ReadonlySet<string> = new Set()): Underlay {
+  const segments = [...cluster.subnets, EXTERNAL_SEGMENT];
+  const routerPorts: RouterPort[] = segments
     .filter((s) => s.gateway !== undefined)
     .map((s, i) => ({ subnet: s, ip: s.gateway!, mac: stableMac(`router/${s.name}`), dev: `eth${i}` }));
-  const nodesBySubnet = new Map<string, Node[]>();
-  const nodeByIp = new Map<IPv4, Node>();
-  const nodeByMac = new Map<Mac, Node>();
-  for (const node of cluster.nodes) {
-    let list = nodesBySubnet.get(node.subnet.name);
-    if (!list) nodesBySubnet.set(node.subnet.name, (list = []));
-    list.push(node);
-    nodeByIp.set(node.ip, node);
-    nodeByMac.set(node.mac, node);
-  }
+  const external: SegmentHost = { name: 'external', ip: EXTERNAL_CLIENT.ip, mac: EXTERNAL_CLIENT.mac, segment: EXTERNAL_SEGMENT, netnsId: EXTERNAL_NETNS_ID };
+  // Node NICs are looked up through the cluster's maps on demand: nothing per node is built here.
+  const nodeHost = (name: string): SegmentHost | undefined => {
+    if (detachedNodes.has(name)) return undefined;
+    const node = cluster.nodeByName.get(name);
+    return node && { name: node.name, ip: node.ip, mac: node.mac, segment: node.subnet, netnsId: `node/${node.name}` };
+  };
+  const nodeByIp = new Map(cluster.nodes.map((n) => [n.ip, n.name]));
+  const nodeByMac = new Map(cluster.nodes.map((n) => [n.mac, n.name]));
+  const onSegment = (host: SegmentHost | undefined, segment: Subnet): SegmentMember | undefined =>
+    host && host.segment.name === segment.name ? { kind: 'host', host } : undefined;
   return {
     routerPorts,
-    nodesBySubnet,
-    resolve(subnet, ip) {
-      const node = nodeByIp.get(ip);
-      if (node && node.subnet === subnet) return { kind: 'node', node };
-      const port = routerPorts.find((p) => p.subnet === subnet && p.ip === ip);
+    resolve(segment, ip) {
+      if (ip === external.ip) return onSegment(external, segment);
+      const name = nodeByIp.get(ip);
+      const member = name !== undefined ? onSegment(nodeHost(name), segment) : undefined;
+      if (member) return member;
+      const port = routerPorts.find((p) => p.subnet.name === segment.name && p.ip === ip);
       return port && { kind: 'router', port };
     },
-    byMac(subnet, mac) {
-      const node = nodeByMac.get(mac);
-      if (node && node.subnet === subnet) return { kind: 'node', node };
-      const port = routerPorts.find((p) => p.subnet === subnet && p.mac === mac);
+    byMac(segment, mac) {
+      if (mac === external.mac) return onSegment(external, segment);
+      const name = nodeByMac.get(mac);
+      const member = name !== undefined ? onSegment(nodeHost(name), segment) : undefined;
+      if (member) return member;
+      const port = routerPorts.find((p) => p.subnet.name === segment.name && p.mac === mac);
       return port && { kind: 'router', port };
     },
     routerPortFor(ip) {
       return routerPorts.find((p) => contains(p.subnet.cidr, ip));
+    },
+    segmentOf(netnsId) {
+      if (netnsId === EXTERNAL_NETNS_ID) return EXTERNAL_SEGMENT;
+      return netnsId.startsWith('node/') ? cluster.nodeByName.get(netnsId.slice(5))?.subnet : undefined;
+    },
+    segmentByName(name) {
+      return name === EXTERNAL_SEGMENT.name ? EXTERNAL_SEGMENT : cluster.subnetByName.get(name);
     },
   };
 }

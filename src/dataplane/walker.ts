@@ -16,7 +16,7 @@ import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import type { Node, Pod } from '../model/types.js';
 import type { Dataplane } from './build.js';
-import { Conntrack } from './conntrack.js';
+import { Conntrack, type ConntrackEntry } from './conntrack.js';
 import { fibLookup, selectSource } from './fib.js';
 import { runHook, type CtState, type HookResult } from './netfilter-eval.js';
 import { FLANNEL_UDP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from './packet.js';
@@ -24,6 +24,7 @@ import { findListener, listenersOfNode, listenersOfPod } from './sockets.js';
 import type { Disposition, Hop, SenderNotice, Step } from './trace.js';
 import { ROUTER_ID, type RouterPort, type Underlay } from './underlay.js';
 import { resolveNeighbour } from './neighbour.js';
+import { EXTERNAL_NETNS_ID } from './external.js';
 
 /** Linux's default TTL (net.ipv4.ip_default_ttl) and the outer TTL of `ttl auto` tunnels. */
 export const DEFAULT_TTL = 64;
@@ -58,6 +59,7 @@ export class WalkSession {
 
   /** The netns a veth peer id names. */
   netnsById(id: string): NetNs {
+    if (id === EXTERNAL_NETNS_ID) return this.dataplane.externalNetns();
     const owner = this.ownerOfId(id);
     if (owner.node) return this.dataplane.nodeNetns(owner.node);
     if (owner.pod) return this.dataplane.podNetns(owner.pod);
@@ -108,6 +110,8 @@ type Event =
 
 class Walk {
   private readonly hops: Hop[] = [];
+  /** Conntrack entries created by this walk's packet (unconfirmed: the packet is still NEW in them). */
+  private readonly createdHere = new Set<ConntrackEntry>();
   private end?: WalkEnd;
 
   constructor(private readonly session: WalkSession) {}
@@ -220,8 +224,15 @@ class Walk {
       }
       this.record({ kind: 'mtu', dev: dev.name, mtu, length: p.length, result: 'fragment' });
     }
-    if (dev.info.kind === 'tun') return this.toFlanneld(ns, dev, p);
     const nexthop = route.gateway ?? p.dst;
+    if (!dev.state.up || !dev.state.carrier) {
+      // A `linkdown` route is still used (ignore_routes_with_linkdown=0): the packet goes nowhere and ARP is never answered.
+      const why = `${dev.name} in ${ns.displayName} has no carrier (link down): nothing answers ARP for ${formatIPv4(nexthop)}`;
+      this.record({ kind: 'neigh', ip: nexthop, dev: dev.name, state: 'FAILED' });
+      if (local) return this.finish('NEIGHBOR_UNREACHABLE', why, { kind: 'icmp', from: p.src, type: 3, code: 1 }, ns.id);
+      return this.icmpError(ns, p, 3, 1, 'NEIGHBOR_UNREACHABLE', why);
+    }
+    if (dev.info.kind === 'tun') return this.toFlanneld(ns, dev, p);
     const neigh = resolveNeighbour(this.session, ns, dev, nexthop);
     this.record({ kind: 'neigh', ip: nexthop, dev: dev.name, ...(neigh.mac ? { mac: neigh.mac } : {}), state: neigh.state });
     if (!neigh.mac) {
@@ -246,9 +257,10 @@ class Walk {
       case 'vxlan':
         return this.vxlanEncap(ns, dev, frame);
       case 'ether': {
-        const node = this.session.nodeOf(ns)!;
-        this.record({ kind: 'xmit', dev: dev.name, to: `underlay segment ${node.subnet.name}` });
-        return { kind: 'segment', port: { subnet: node.subnet.name }, frame, from: ns.id };
+        const segment = this.session.underlay.segmentOf(ns.id);
+        if (!segment) throw new Error(`bug: ${ns.id} has a NIC but no underlay segment`);
+        this.record({ kind: 'xmit', dev: dev.name, to: `underlay segment ${segment.name}` });
+        return { kind: 'segment', port: { subnet: segment.name }, frame, from: ns.id };
       }
       case 'loopback':
         return { kind: 'ip-rcv', ns, dev: 'lo', packet: frame.packet };
@@ -331,7 +343,8 @@ class Walk {
 
   /** Bridging a frame to the port behind which its destination MAC lives. */
   private bridgeForward(ns: NetNs, bridge: Link, inPort: Link | undefined, frame: Frame): Event | undefined {
-    const outPort = this.ports(ns, bridge).find((port) => this.peerMac(port) === frame.dstMac);
+    // A disabled port (its link is down) forwards nothing, and the bridge forgot what it learned there.
+    const outPort = this.ports(ns, bridge).find((port) => port.bridgePort!.state !== 'disabled' && this.peerMac(port) === frame.dstMac);
     if (!outPort) {
       this.record({ kind: 'bridge', bridge: bridge.name, dstMac: frame.dstMac, result: 'flood' });
       return this.finish('NEIGHBOR_UNREACHABLE', `no port of ${bridge.name} leads to ${frame.dstMac}`, { kind: 'none' }, ns.id);
@@ -422,18 +435,18 @@ class Walk {
 
   // ---------------------------------------------------------------- underlay
 
-  private segment(subnetName: string, frame: Frame): Event | undefined {
+  private segment(segmentName: string, frame: Frame): Event | undefined {
     const underlay = this.session.underlay;
-    const subnet = this.session.dataplane.cluster.subnetByName.get(subnetName)!;
-    this.hop(`underlay/${subnetName}`, `underlay ${subnetName}`, undefined, frame.packet);
-    const receiver = underlay.byMac(subnet, frame.dstMac);
-    if (!receiver) return this.finish('NEIGHBOR_UNREACHABLE', `nothing on segment ${subnetName} has MAC ${frame.dstMac}`, { kind: 'none' }, `underlay/${subnetName}`);
+    const segment = underlay.segmentByName(segmentName)!;
+    this.hop(`underlay/${segmentName}`, `underlay ${segmentName}`, undefined, frame.packet);
+    const receiver = underlay.byMac(segment, frame.dstMac);
+    if (!receiver) return this.finish('NEIGHBOR_UNREACHABLE', `nothing on segment ${segmentName} has MAC ${frame.dstMac}`, { kind: 'none' }, `underlay/${segmentName}`);
     if (receiver.kind === 'router') {
-      this.record({ kind: 'switch', segment: subnetName, dstMac: frame.dstMac, port: `router ${receiver.port.dev}` });
+      this.record({ kind: 'switch', segment: segmentName, dstMac: frame.dstMac, port: `router ${receiver.port.dev}` });
       return { kind: 'router', port: receiver.port, frame };
     }
-    this.record({ kind: 'switch', segment: subnetName, dstMac: frame.dstMac, port: `${receiver.node.name} eth0` });
-    return { kind: 'rx', ns: this.session.dataplane.nodeNetns(receiver.node), dev: 'eth0', frame };
+    this.record({ kind: 'switch', segment: segmentName, dstMac: frame.dstMac, port: `${receiver.host.name} eth0` });
+    return { kind: 'rx', ns: this.session.netnsById(receiver.host.netnsId), dev: 'eth0', frame };
   }
 
   /** The underlay router: routes between the node subnets it is connected to, and nothing else. */
@@ -456,11 +469,11 @@ class Walk {
       this.record({ kind: 'mtu', dev: outPort.dev, mtu, length: out.length, result: 'fragment' });
     }
     const target = this.session.underlay.resolve(outPort.subnet, out.dst);
-    if (!target || target.kind !== 'node') {
+    if (!target || target.kind !== 'host') {
       return this.routerError(inPort, 3, 1, 'NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(out.dst)} on ${outPort.subnet.name}`);
     }
-    this.record({ kind: 'neigh', ip: out.dst, dev: outPort.dev, mac: target.node.mac, state: 'REACHABLE' });
-    return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.node.mac, packet: out }, from: ROUTER_ID };
+    this.record({ kind: 'neigh', ip: out.dst, dev: outPort.dev, mac: target.host.mac, state: 'REACHABLE' });
+    return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.host.mac, packet: out }, from: ROUTER_ID };
   }
 
   /** The router originates a packet: connected subnets only. */
@@ -470,9 +483,9 @@ class Walk {
     if (!outPort) return this.finish('NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)}`, { kind: 'none' }, ROUTER_ID);
     this.current().outDev = outPort.dev;
     const target = this.session.underlay.resolve(outPort.subnet, p.dst);
-    if (!target || target.kind !== 'node') return this.finish('NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(p.dst)} on ${outPort.subnet.name}`, { kind: 'none' }, ROUTER_ID);
-    this.record({ kind: 'neigh', ip: p.dst, dev: outPort.dev, mac: target.node.mac, state: 'REACHABLE' });
-    return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.node.mac, packet: p }, from: ROUTER_ID };
+    if (!target || target.kind !== 'host') return this.finish('NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(p.dst)} on ${outPort.subnet.name}`, { kind: 'none' }, ROUTER_ID);
+    this.record({ kind: 'neigh', ip: p.dst, dev: outPort.dev, mac: target.host.mac, state: 'REACHABLE' });
+    return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.host.mac, packet: p }, from: ROUTER_ID };
   }
 
   private routerError(inPort: RouterPort, type: number, code: number, disposition: Disposition, why: string, mtu?: number): undefined {
@@ -512,7 +525,8 @@ class Walk {
     const ct = this.session.conntrack.find(ns.id, p);
     let packet = p;
     let ctState: CtState = 'NEW';
-    if (ct) {
+    // An entry this very packet created is unconfirmed until it leaves the netns: still NEW.
+    if (ct && !this.createdHere.has(ct.entry)) {
       ctState = 'ESTABLISHED';
       // Replies are translated back by conntrack before routing (de-SNAT) and the rest of the way.
       if (ct.direction === 'reply' && (hook === 'PREROUTING' || hook === 'OUTPUT')) packet = Conntrack.unNat(ct.entry, p);
@@ -542,7 +556,7 @@ class Walk {
         rulesEvaluated: hit.rulesEvaluated,
       });
     }
-    if (!ct && (hook === 'PREROUTING' || hook === 'OUTPUT')) this.session.conntrack.create(ns.id, packet);
+    if (!ct && (hook === 'PREROUTING' || hook === 'OUTPUT')) this.createdHere.add(this.session.conntrack.create(ns.id, packet));
     if (result.nat) {
       const entry = this.session.conntrack.find(ns.id, result.nat.before);
       if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, result.packet);

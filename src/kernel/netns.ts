@@ -9,7 +9,7 @@ import type { FdbEntry, Neighbour } from './neigh.js';
 import type { Netfilter } from './netfilter/rule.js';
 import type { PolicyRule, Route } from './route.js';
 
-export type NetnsKind = 'node' | 'pod' | 'underlay';
+export type NetnsKind = 'node' | 'pod' | 'underlay' | 'external';
 
 export interface NetNs {
   /** Stable id: `node/<name>`, `pod/<namespace>/<name>`, `underlay/<subnet>`. */

@@ -169,3 +169,26 @@ describe('the underlay router', () => {
     expect(run.hops[0]).toMatchObject({ ttl: 1, annotation: '!N' });
   });
 });
+
+describe('external, the client outside the cluster', () => {
+  const lab = buildLab('labs/default.yaml');
+
+  it('reaches a node port through the router', () => {
+    const run = trace(lab, 'external', 'node-02:22').request;
+    expect(run.disposition).toBe('DELIVERED');
+    expect(run.hops.map((h) => h.where)).toEqual(['external/client', 'underlay/external', 'router', 'underlay/rack-1', 'node/node-02']);
+  });
+
+  it('cannot reach a pod IP: the router knows no pod network', () => {
+    expect(trace(lab, 'external', 'pod-a').request.disposition).toBe('NO_ROUTE');
+  });
+
+  it("sees a pod's traffic masqueraded to the node IP by flanneld's rule, and the reply is un-NATed back to the pod", () => {
+    const run = trace(lab, 'pod-a', 'external', {}, true);
+    expect(formatIPv4(run.request.delivered!.src)).toBe('10.234.2.12');
+    const masq = run.request.hops.flatMap((h) => h.steps).find((s) => s.kind === 'netfilter' && s.chain === 'FLANNEL-POSTRTG');
+    expect(masq).toMatchObject({ hook: 'POSTROUTING', table: 'nat', verdict: 'MASQUERADE', ruleIndex: 4 });
+    expect(run.reply?.disposition).toBe('DELIVERED');
+    expect(formatIPv4(run.reply!.delivered!.dst)).toBe('10.244.1.2');
+  });
+});
