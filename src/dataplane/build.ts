@@ -13,15 +13,20 @@ import type { Cluster, Node, Pod } from '../model/types.js';
 import { flannelPlugin } from '../cni/flannel/plugin.js';
 import type { CniPlugin } from '../cni/types.js';
 import { setupDocker } from '../runtime/docker.js';
+import { buildExternalNetns } from './external.js';
 
 export interface Dataplane {
   readonly cluster: Cluster;
   readonly cni: CniPlugin;
+  /** Nodes whose NIC is off the underlay (powered off, eth0 down): nothing answers for them there. */
+  readonly detachedNodes: ReadonlySet<string>;
   /** Problems the real components would run into (not input errors). */
   readonly warnings: readonly Diagnostic[];
   nodeNetns(node: Node): NetNs;
   /** A pod's netns; a hostNetwork pod shares its node's. */
   podNetns(pod: Pod): NetNs;
+  /** The client outside the cluster (`external`), behind the underlay router. */
+  externalNetns(): NetNs;
 }
 
 export interface DataplaneResult {
@@ -29,7 +34,30 @@ export interface DataplaneResult {
   readonly diagnostics: Diagnostic[];
 }
 
-export function buildDataplane(cluster: Cluster): DataplaneResult {
+/** A node's netns and its pods', as built together. */
+export interface BuiltNode {
+  readonly node: NetNs;
+  readonly pods: ReadonlyMap<Pod, NetNs>;
+}
+
+/**
+ * The post-build seam: what-if faults (src/whatif/faults.ts) rewrite a
+ * node's namespaces after the CNI built them, the way `ip link set down`,
+ * `ip route del` or `iptables -D` would on the running node.
+ */
+export interface BuildTransform {
+  /** Nodes built up front, so a fault naming a device or route that does not exist is reported before any command runs. */
+  readonly eager: readonly Node[];
+  /** Filled in as the transform takes nodes' NICs off the underlay. */
+  readonly detachedNodes: ReadonlySet<string>;
+  apply(node: Node, built: BuiltNode): { readonly built: BuiltNode; readonly diagnostics: readonly Diagnostic[] };
+}
+
+export interface BuildOptions {
+  readonly transform?: BuildTransform;
+}
+
+export function buildDataplane(cluster: Cluster, options: BuildOptions = {}): DataplaneResult {
   const cni = cluster.topology.network.cni;
   if (cni.plugin !== 'flannel') {
     return {
@@ -45,20 +73,35 @@ export function buildDataplane(cluster: Cluster): DataplaneResult {
     };
   }
   const plugin = flannelPlugin(cluster, cni);
-  const built = new Map<Node, { node: NetNs; pods: Map<Pod, NetNs> }>();
-  const buildOnce = (node: Node) => {
+  const built = new Map<Node, BuiltNode>();
+  let external: NetNs | undefined;
+  const transform = options.transform;
+  const transformProblems: Diagnostic[] = [];
+  const buildOnce = (node: Node): BuiltNode => {
     let entry = built.get(node);
-    if (!entry) built.set(node, (entry = buildNode(node, plugin)));
+    if (!entry) {
+      entry = buildNode(node, plugin);
+      if (transform) {
+        const changed = transform.apply(node, entry);
+        transformProblems.push(...changed.diagnostics);
+        entry = changed.built;
+      }
+      built.set(node, entry);
+    }
     return entry;
   };
+  for (const node of transform?.eager ?? []) buildOnce(node);
+  if (transformProblems.some((d) => d.severity === 'error')) return { diagnostics: [...plugin.warnings, ...transformProblems] };
   return {
-    diagnostics: [...plugin.warnings],
+    diagnostics: [...plugin.warnings, ...transformProblems],
     dataplane: {
       cluster,
       cni: plugin,
+      detachedNodes: transform?.detachedNodes ?? new Set(),
       warnings: plugin.warnings,
       nodeNetns: (node) => buildOnce(node).node,
       podNetns: (pod) => (pod.hostNetwork ? buildOnce(pod.node).node : buildOnce(pod.node).pods.get(pod)!),
+      externalNetns: () => (external ??= buildExternalNetns()),
     },
   };
 }
@@ -78,7 +121,7 @@ function newNetns(ns: NetnsBuilder): void {
 }
 
 /** A node boots, its runtime and CNI daemon start, then its pods are set up in order. */
-function buildNode(model: Node, cni: CniPlugin): { node: NetNs; pods: Map<Pod, NetNs> } {
+function buildNode(model: Node, cni: CniPlugin): BuiltNode {
   const node = new NetnsBuilder(`node/${model.name}`, 'node', model.name, model.name);
   newNetns(node);
   node.addLink(physicalNic('eth0', model.mac, model.subnet.mtu));
