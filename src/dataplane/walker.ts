@@ -103,7 +103,7 @@ export class WalkSession {
 type Event =
   | { kind: 'local-out'; ns: NetNs; packet: Packet }
   | { kind: 'rx'; ns: NetNs; dev: string; frame: Frame }
-  | { kind: 'ip-rcv'; ns: NetNs; dev: string; packet: Packet }
+  | { kind: 'ip-rcv'; ns: NetNs; dev: string; packet: Packet; prerouted?: boolean }
   | { kind: 'segment'; port: { subnet: string }; frame: Frame; from: string }
   | { kind: 'router'; port: RouterPort; frame: Frame }
   | { kind: 'router-out'; packet: Packet };
@@ -136,7 +136,7 @@ class Walk {
       case 'rx':
         return this.receive(event.ns, event.dev, event.frame);
       case 'ip-rcv':
-        return this.ipReceive(event.ns, event.dev, event.packet);
+        return this.ipReceive(event.ns, event.dev, event.packet, event.prerouted ?? false);
       case 'segment':
         return this.segment(event.port.subnet, event.frame);
       case 'router':
@@ -332,17 +332,45 @@ class Walk {
     return { kind: 'ip-rcv', ns, dev: devName, packet: frame.packet };
   }
 
+  /**
+   * A frame entering a bridge port. With br_netfilter (bridge-nf-call-iptables=1)
+   * the IPv4 PREROUTING hook runs here, before the bridge decides, and the IP
+   * layer does not run it again (ip_sabotage_in). When that DNATs a packet
+   * addressed to the bridge to an address behind the same bridge, br_netfilter
+   * re-routes it and bridges it straight back out: no IP forwarding, no TTL
+   * decrement (a pod reaching a service endpoint on its own node).
+   */
   private bridgeInput(ns: NetNs, bridge: Link, inPort: Link, frame: Frame): Event | undefined {
-    if (frame.dstMac === bridge.mac || this.ports(ns, bridge).some((p) => p.mac === frame.dstMac)) {
-      this.record({ kind: 'bridge', bridge: bridge.name, dstMac: frame.dstMac, result: 'local' });
-      count(bridge, 'rx', frame.packet.length);
-      return { kind: 'ip-rcv', ns, dev: bridge.name, packet: frame.packet };
+    const toBridge = frame.dstMac === bridge.mac || this.ports(ns, bridge).some((p) => p.mac === frame.dstMac);
+    const brNetfilter = ns.sysctls.get('net.bridge.bridge-nf-call-iptables') === '1';
+    let p = frame.packet;
+    if (brNetfilter) {
+      const pre = this.hook(ns, 'PREROUTING', p, { inIface: bridge.name, physIn: inPort.name });
+      if (pre.verdict !== 'ACCEPT') return this.filtered(ns, pre, false);
+      const dnatted = pre.packet.dst !== p.dst;
+      p = pre.packet;
+      if (toBridge && dnatted) {
+        const rerouted = fibLookup(ns, p.dst);
+        if (rerouted.ok && rerouted.route.type === 'unicast' && rerouted.route.dev === bridge.name) {
+          this.record({ kind: 'route', table: rerouted.table, route: rerouted.route, routesExamined: rerouted.examined, decision: 'output' });
+          const neigh = resolveNeighbour(this.session, ns, bridge, rerouted.route.gateway ?? p.dst);
+          this.record({ kind: 'neigh', ip: rerouted.route.gateway ?? p.dst, dev: bridge.name, ...(neigh.mac ? { mac: neigh.mac } : {}), state: neigh.state });
+          if (!neigh.mac) return this.finish('NEIGHBOR_UNREACHABLE', `no answer to ARP for ${formatIPv4(p.dst)} on ${bridge.name} in ${ns.displayName}`, { kind: 'none' }, ns.id);
+          // br_nf_pre_routing_finish_bridge: the frame gets the new destination's MAC and stays on the bridge.
+          return this.bridgeForward(ns, bridge, inPort, { srcMac: frame.srcMac, dstMac: neigh.mac, packet: p }, true);
+        }
+      }
     }
-    return this.bridgeForward(ns, bridge, inPort, frame);
+    if (toBridge) {
+      this.record({ kind: 'bridge', bridge: bridge.name, dstMac: frame.dstMac, result: 'local' });
+      count(bridge, 'rx', p.length);
+      return { kind: 'ip-rcv', ns, dev: bridge.name, packet: p, prerouted: brNetfilter };
+    }
+    return this.bridgeForward(ns, bridge, inPort, { ...frame, packet: p }, brNetfilter);
   }
 
   /** Bridging a frame to the port behind which its destination MAC lives. */
-  private bridgeForward(ns: NetNs, bridge: Link, inPort: Link | undefined, frame: Frame): Event | undefined {
+  private bridgeForward(ns: NetNs, bridge: Link, inPort: Link | undefined, frame: Frame, prerouted = false): Event | undefined {
     // A disabled port (its link is down) forwards nothing, and the bridge forgot what it learned there.
     const outPort = this.ports(ns, bridge).find((port) => port.bridgePort!.state !== 'disabled' && this.peerMac(port) === frame.dstMac);
     if (!outPort) {
@@ -354,9 +382,11 @@ class Walk {
     }
     this.record({ kind: 'bridge', bridge: bridge.name, dstMac: frame.dstMac, result: 'forward', port: outPort.name });
     if (inPort && ns.sysctls.get('net.bridge.bridge-nf-call-iptables') === '1') {
-      // br_netfilter: a bridged IPv4 frame crosses the iptables hooks too, with in=out=the bridge.
+      // br_netfilter: a bridged IPv4 frame crosses the iptables hooks too, with in=out=the bridge
+      // (PREROUTING already ran at bridge ingress).
       let p = frame.packet;
-      for (const hook of ['PREROUTING', 'FORWARD', 'POSTROUTING'] as const) {
+      const hooks = prerouted ? (['FORWARD', 'POSTROUTING'] as const) : (['PREROUTING', 'FORWARD', 'POSTROUTING'] as const);
+      for (const hook of hooks) {
         const result = this.hook(ns, hook, p, { inIface: bridge.name, ...(hook !== 'PREROUTING' ? { outIface: bridge.name } : {}), physIn: inPort.name, physOut: outPort.name });
         if (result.verdict !== 'ACCEPT') return this.filtered(ns, result, false);
         p = result.packet;
@@ -366,11 +396,13 @@ class Walk {
     return this.transmit(ns, outPort, frame);
   }
 
-  private ipReceive(ns: NetNs, devName: string, packet: Packet): Event | undefined {
+  private ipReceive(ns: NetNs, devName: string, packet: Packet, prerouted: boolean): Event | undefined {
     let p = packet;
-    const pre = this.hook(ns, 'PREROUTING', p, { inIface: devName });
-    if (pre.verdict !== 'ACCEPT') return this.filtered(ns, pre, false);
-    p = pre.packet;
+    if (!prerouted) {
+      const pre = this.hook(ns, 'PREROUTING', p, { inIface: devName });
+      if (pre.verdict !== 'ACCEPT') return this.filtered(ns, pre, false);
+      p = pre.packet;
+    }
     const route = this.route(ns, p.dst, p.src, 'input');
     if (!route) return this.icmpError(ns, p, 3, 0, 'NO_ROUTE', `no route to ${formatIPv4(p.dst)} in ${ns.displayName}`);
     const special = this.specialRoute(ns, route, false, p);
