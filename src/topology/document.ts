@@ -151,6 +151,15 @@ export interface DocumentNetworkPolicy {
   readonly spec: unknown;
 }
 
+/** One what-if fault, in the syntax of its command-line option (docs/whatif.md). */
+export interface DocumentFault {
+  readonly fail?: string;
+  readonly linkDown?: string;
+  readonly routeDel?: string;
+  readonly ruleDel?: string;
+  readonly notReady?: string;
+}
+
 export interface TopologyDocument {
   readonly apiVersion: 'netlab/v1';
   readonly kind: 'Cluster';
@@ -166,4 +175,5 @@ export interface TopologyDocument {
   readonly services?: readonly DocumentService[];
   readonly serviceSets?: readonly DocumentServiceSet[];
   readonly networkPolicies?: readonly DocumentNetworkPolicy[];
+  readonly faults?: readonly DocumentFault[];
 }

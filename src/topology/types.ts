@@ -169,6 +169,15 @@ export interface NetworkPolicySpec extends Sourced {
   readonly spec: unknown;
 }
 
+/** The kinds of what-if fault (src/whatif/faults.ts gives them meaning). */
+export type FaultKind = 'fail' | 'linkDown' | 'routeDel' | 'ruleDel' | 'notReady';
+
+/** A fault as written in the file: its kind and its text (`node-02:eth0`), parsed by src/whatif. */
+export interface FaultSpec extends Sourced {
+  readonly kind: FaultKind;
+  readonly value: string;
+}
+
 export interface Topology {
   readonly apiVersion: 'netlab/v1';
   readonly kind: 'Cluster';
@@ -180,4 +189,6 @@ export interface Topology {
   readonly pods: readonly PodSpec[];
   readonly services: readonly ServiceSpec[];
   readonly networkPolicies: readonly NetworkPolicySpec[];
+  /** What-if faults written in the file (source points at the fault's key). */
+  readonly faults: readonly FaultSpec[];
 }

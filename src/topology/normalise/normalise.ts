@@ -12,7 +12,7 @@ import { Code } from '../codes.js';
 import type { TopologyDocument } from '../document.js';
 import { error, type Finding } from '../finding.js';
 import { MAX_NODES, MAX_PODS, MAX_SERVICES } from '../limits.js';
-import type { SubnetSpec, Topology } from '../types.js';
+import type { FaultKind, FaultSpec, SubnetSpec, Topology } from '../types.js';
 import { deploymentPods } from './deployments.js';
 import { normaliseNetwork } from './network.js';
 import { PodNameRegistry } from './pod-names.js';
@@ -67,8 +67,16 @@ export function normaliseDocument(doc: TopologyDocument): Normalised {
     pods,
     services,
     networkPolicies: normalisePolicies(doc.networkPolicies ?? []),
+    faults: normaliseFaults(doc.faults ?? []),
   };
   return { topology, findings };
+}
+
+/** Faults keep their text: src/whatif parses them against the built cluster. */
+function normaliseFaults(faults: NonNullable<TopologyDocument['faults']>): FaultSpec[] {
+  return faults.flatMap((fault, i) =>
+    (Object.entries(fault) as [FaultKind, string][]).map(([kind, value]) => ({ source: ['faults', i, kind], kind, value })),
+  );
 }
 
 /** Totals after expansion, computed before expanding anything. */

@@ -1,0 +1,146 @@
+/**
+ * One build of a topology with its what-ifs: the text (or an already parsed
+ * document), `--set` edits applied to the document before validation, the
+ * file's and the command line's faults applied to the model and the kernel
+ * state. The CLI's commands, `netlab diff` (twice) and the lab runner all
+ * build through here. Pure: no file system, no console.
+ */
+import { hasErrors, type Diagnostic, type DocPath } from '../diagnostics/diagnostic.js';
+import { buildDataplane, type Dataplane } from '../dataplane/build.js';
+import { buildCluster } from '../model/cluster.js';
+import type { Cluster } from '../model/types.js';
+import type { Finding } from '../topology/finding.js';
+import { topologyFromDocument } from '../topology/load.js';
+import { parseText } from '../topology/parse/parse-text.js';
+import type { SourceText } from '../topology/source-text.js';
+import type { Topology } from '../topology/types.js';
+import { applyNotReady, faultTransform, parseFault, type FaultRequest, type ParsedFault } from './faults.js';
+import { applyAssignment, parseAssignment, type Assignment } from './set-path.js';
+import { topologyFields } from './topology-fields.js';
+
+export interface WhatIf {
+  /** `PATH=VALUE` texts, applied in order. */
+  readonly sets: readonly string[];
+  /** Faults from the command line (the file's own `faults:` always apply). */
+  readonly faults: readonly FaultRequest[];
+}
+
+export const NO_WHAT_IF: WhatIf = { sets: [], faults: [] };
+
+export const SetCode = {
+  Path: 'NL-SET-PATH',
+  Value: 'NL-SET-VALUE',
+} as const;
+
+export interface Variant {
+  readonly source: SourceText;
+  readonly topology?: Topology;
+  readonly cluster?: Cluster;
+  /** Present when nothing was an error. */
+  readonly dataplane?: Dataplane;
+  /** Errors and warnings, with file:line:col where the file is to blame and `--set ...` where an option is. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** From text: parse, then as buildVariantFromDocument. */
+export function buildVariant(text: string, file: string, whatIf: WhatIf = NO_WHAT_IF): Variant {
+  const parsed = parseText(text, file);
+  if (parsed.document === undefined || parsed.findings.some((f) => f.severity === 'error')) {
+    const loaded = topologyFromDocument(undefined, parsed.source, parsed.findings);
+    return { source: parsed.source, diagnostics: loaded.diagnostics };
+  }
+  return buildVariantFromDocument(parsed.document, parsed.source, whatIf, parsed.findings);
+}
+
+export function buildVariantFromDocument(document: Record<string, unknown>, source: SourceText, whatIf: WhatIf, earlier: readonly Finding[] = []): Variant {
+  // --set: each edit in order; a path that does not exist stops here, naming the option.
+  const applied: { assignment: Assignment; path: DocPath }[] = [];
+  let doc = document;
+  const setProblems: Diagnostic[] = [];
+  for (const text of whatIf.sets) {
+    const assignment = parseAssignment(text);
+    if ('message' in assignment) {
+      setProblems.push(setDiagnostic(text, SetCode.Path, assignment.message, assignment.hint));
+      continue;
+    }
+    const result = applyAssignment(doc, assignment, topologyFields);
+    if ('message' in result) {
+      setProblems.push(setDiagnostic(text, SetCode.Path, result.message, result.hint));
+      continue;
+    }
+    doc = result.document;
+    applied.push({ assignment, path: result.path });
+  }
+  if (setProblems.length > 0) return { source, diagnostics: setProblems };
+
+  const loaded = topologyFromDocument(doc, source, earlier);
+  const attribute = (d: Diagnostic): Diagnostic => attributeToSet(d, applied);
+  if (!loaded.topology) return { source, diagnostics: loaded.diagnostics.map(attribute) };
+  const diagnostics: Diagnostic[] = loaded.diagnostics.map(attribute);
+
+  // Faults: the file's, then the command line's.
+  const requests: FaultRequest[] = [
+    ...loaded.topology.faults.map((f): FaultRequest => ({ kind: f.kind, value: f.value, origin: { path: f.source } })),
+    ...whatIf.faults,
+  ];
+  const parsedFaults: ParsedFault[] = [];
+  for (const request of requests) {
+    const fault = parseFault(request);
+    if ('code' in fault) diagnostics.push(fault);
+    else parsedFaults.push({ request, fault });
+  }
+  const place = (d: Diagnostic): Diagnostic => placeDiagnostic(attribute(d), source);
+  if (hasErrors(diagnostics)) return { source, topology: loaded.topology, diagnostics: diagnostics.map(place) };
+
+  const notReady = applyNotReady(loaded.topology, parsedFaults);
+  diagnostics.push(...notReady.diagnostics);
+  if (hasErrors(diagnostics)) return { source, topology: loaded.topology, diagnostics: diagnostics.map(place) };
+  const topology = notReady.topology;
+
+  const clustered = buildCluster(topology);
+  diagnostics.push(...clustered.diagnostics);
+  if (!clustered.cluster) return { source, topology, diagnostics: diagnostics.map(place) };
+  const cluster = clustered.cluster;
+
+  const faults = faultTransform(cluster, parsedFaults);
+  diagnostics.push(...faults.diagnostics);
+  if (hasErrors(diagnostics)) return { source, topology, cluster, diagnostics: diagnostics.map(place) };
+
+  const built = buildDataplane(cluster, faults.transform ? { transform: faults.transform } : {});
+  diagnostics.push(...built.diagnostics);
+  const placed = diagnostics.map(place);
+  if (!built.dataplane || hasErrors(placed)) return { source, topology, cluster, diagnostics: placed };
+  return { source, topology, cluster, dataplane: built.dataplane, diagnostics: placed };
+}
+
+function setDiagnostic(text: string, code: string, message: string, hint: string | undefined): Diagnostic {
+  return { code, severity: 'error', message, file: `--set ${text}`, ...(hint !== undefined ? { hint } : {}) };
+}
+
+/**
+ * A problem at (or inside, or just above) a path an option wrote is the
+ * option's: it is reported as `--set PATH=VALUE` rather than at a line of
+ * the file, which does not hold that value. The last edit of a path wins.
+ */
+function attributeToSet(d: Diagnostic, applied: readonly { assignment: Assignment; path: DocPath }[]): Diagnostic {
+  if (d.path === undefined || d.file?.startsWith('--')) return d;
+  for (let i = applied.length - 1; i >= 0; i--) {
+    const { assignment, path } = applied[i]!;
+    if (isPrefix(path, d.path) || (d.code === 'NL-SCHEMA-REQUIRED' && isPrefix(d.path, path))) {
+      const { line: _line, col: _col, ...rest } = d;
+      return { ...rest, file: `--set ${assignment.text}` };
+    }
+  }
+  return d;
+}
+
+function isPrefix(prefix: DocPath, path: DocPath): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
+}
+
+/** Allocation, fault and dataplane findings carry document paths; give them file:line:col like the loader's. */
+function placeDiagnostic(d: Diagnostic, source: SourceText): Diagnostic {
+  if (d.line !== undefined || d.file !== undefined) return d.file === undefined ? { ...d, file: source.file } : d;
+  const at = d.path !== undefined ? source.locate(d.path) : undefined;
+  return { ...d, file: source.file, ...(at ? { line: at.line, col: at.col } : {}) };
+}
