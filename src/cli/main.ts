@@ -12,8 +12,9 @@ import { registerValidate } from './commands/validate.js';
 import { registerShow } from './commands/show.js';
 import { registerExec } from './commands/exec.js';
 import { registerTrace } from './commands/trace.js';
+import { addWhatIfOptions, type WhatIfOptions } from './what-if-options.js';
 
-export interface GlobalOptions {
+export interface GlobalOptions extends WhatIfOptions {
   topology?: string;
   output: 'text' | 'json';
   color: boolean;
@@ -24,7 +25,9 @@ export function buildProgram(io: Io): Command {
     .description('A what-if lab for Kubernetes networking: the kernel state CNIs and kube-proxy program, as the real tools print it.')
     .option('-f, --topology <file>', 'topology file (default: ./netlab.yaml, else the built-in default lab)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--no-color', 'never colour the output (NO_COLOR and FORCE_COLOR are honoured too)')
+    .option('--no-color', 'never colour the output (NO_COLOR and FORCE_COLOR are honoured too)');
+  addWhatIfOptions(program);
+  program
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .exitOverride()

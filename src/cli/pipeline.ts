@@ -9,10 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { ChalkInstance } from 'chalk';
 import { hasErrors, UsageError, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnostic } from '../diagnostics/format.js';
-import { buildCluster } from '../model/cluster.js';
 import type { Cluster } from '../model/types.js';
-import { buildDataplane, type Dataplane } from '../dataplane/build.js';
-import { loadTopology } from '../topology/load.js';
+import type { Dataplane } from '../dataplane/build.js';
+import { buildVariant, NO_WHAT_IF, type Variant, type WhatIf } from '../whatif/variant.js';
 import type { Io } from './output.js';
 
 export const DEFAULT_LAB_PATH = fileURLToPath(new URL('../../labs/default.yaml', import.meta.url));
@@ -51,47 +50,35 @@ export interface Loaded {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+export interface LoadOptions {
+  readonly quietWarnings?: boolean;
+  /** --set edits and faults (src/whatif); none by default. */
+  readonly whatIf?: WhatIf;
+}
+
 /**
- * Loads and builds. Prints diagnostics to stderr (warnings too, unless
- * `quietWarnings`), and throws ExitError(2) when any is an error.
+ * Loads and builds, with the what-ifs applied. Prints diagnostics to stderr
+ * (warnings too, unless `quietWarnings`), and throws ExitError(2) when any
+ * is an error.
  */
-export function loadAndBuild(io: Io, chalk: ChalkInstance, file: string | undefined, options: { quietWarnings?: boolean } = {}): Loaded {
+export function loadAndBuild(io: Io, chalk: ChalkInstance, file: string | undefined, options: LoadOptions = {}): Loaded {
   const source = readTopologySource(io, file);
-  const loaded = loadTopology(source.text, source.file);
-  const report = (diagnostics: readonly Diagnostic[]): void => {
-    const shown = options.quietWarnings && !hasErrors(diagnostics) ? [] : diagnostics;
-    for (const d of shown) io.stderr.write(formatDiagnostic(d, loaded.source, diagnosticStyle(chalk)) + '\n');
-    if (hasErrors(diagnostics)) {
-      const count = diagnostics.filter((d) => d.severity === 'error').length;
-      io.stderr.write(`${source.file}: ${count} error${count === 1 ? '' : 's'}: nothing was built\n`);
-      throw new ExitError(2);
-    }
-  };
-  const all: Diagnostic[] = [...loaded.diagnostics];
-  if (!loaded.topology || hasErrors(all)) {
-    report(all);
+  const variant = buildVariant(source.text, source.file, options.whatIf ?? NO_WHAT_IF);
+  reportDiagnostics(io, chalk, variant, source.file, options);
+  return { source, cluster: variant.cluster!, dataplane: variant.dataplane!, diagnostics: variant.diagnostics };
+}
+
+/** Prints a variant's diagnostics; throws ExitError(2) when it was not built. */
+export function reportDiagnostics(io: Io, chalk: ChalkInstance, variant: Variant, file: string, options: { quietWarnings?: boolean } = {}): void {
+  const diagnostics = variant.diagnostics;
+  const failed = hasErrors(diagnostics) || !variant.dataplane;
+  const shown = options.quietWarnings && !failed ? [] : diagnostics;
+  for (const d of shown) io.stderr.write(formatDiagnostic(d, variant.source, diagnosticStyle(chalk)) + '\n');
+  if (failed) {
+    const count = diagnostics.filter((d) => d.severity === 'error').length;
+    io.stderr.write(`${file}: ${count} error${count === 1 ? '' : 's'}: nothing was built\n`);
     throw new ExitError(2);
   }
-  // Allocation and dataplane findings carry document paths; give them file:line:col like the loader's.
-  const place = (d: Diagnostic): Diagnostic => {
-    if (d.line !== undefined) return d;
-    const at = d.path !== undefined ? loaded.source.locate(d.path) : undefined;
-    return { ...d, file: d.file ?? source.file, ...(at ? { line: at.line, col: at.col } : {}) };
-  };
-  const clustered = buildCluster(loaded.topology);
-  all.push(...clustered.diagnostics.map(place));
-  if (!clustered.cluster) {
-    report(all);
-    throw new ExitError(2);
-  }
-  const built = buildDataplane(clustered.cluster);
-  all.push(...built.diagnostics.map(place));
-  if (!built.dataplane) {
-    report(all);
-    throw new ExitError(2);
-  }
-  report(all);
-  return { source, cluster: clustered.cluster, dataplane: built.dataplane, diagnostics: all };
 }
 
 export function diagnosticStyle(chalk: ChalkInstance) {

@@ -3,6 +3,7 @@ import { UsageError } from '../../diagnostics/diagnostic.js';
 import { runEmulated } from '../../exec/run.js';
 import { routeGet } from '../../dataplane/route-get.js';
 import type { CommandContext } from '../main.js';
+import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError, loadAndBuild } from '../pipeline.js';
 import { netnsOf } from './show.js';
@@ -18,7 +19,7 @@ export function registerExec(program: Command, context: CommandContext): void {
     .action(async (targetText: string, argv: string[], options: { traffic: TrafficSpec[] }) => {
       const { io, opts, chalk } = context();
       if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
-      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
+      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
       const ns = netnsOf(dataplane, targetText);
       sendTraffic(dataplane, options.traffic);
       const result = runEmulated(ns, argv, { dataplane, routeGet });

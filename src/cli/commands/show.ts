@@ -9,6 +9,7 @@ import type { Dataplane } from '../../dataplane/build.js';
 import { tableToJson, type ViewTable } from '../../views/table.js';
 import { VIEW_ALIASES, VIEWS, type ViewName } from '../../views/netns-views.js';
 import type { CommandContext } from '../main.js';
+import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
 import { iptablesView } from '../../views/iptables-view.js';
@@ -39,7 +40,7 @@ export function registerShow(program: Command, context: CommandContext): void {
     .action(async (what: string, targetText: string, options: { table?: string; traffic: TrafficSpec[] }) => {
       const { io, opts, chalk } = context();
       const view = resolveView(what);
-      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
+      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
       const ns = netnsOf(dataplane, targetText);
       sendTraffic(dataplane, options.traffic);
       const tables: ViewTable[] = view === 'iptables' ? iptablesView(ns, options.table) : [VIEWS[view](ns)];

@@ -6,6 +6,7 @@ import type { Trace } from '../../dataplane/trace.js';
 import { dispositionLine, traceTable } from '../../render/trace-text.js';
 import { renderTraceroute } from '../../render/traceroute.js';
 import type { CommandContext } from '../main.js';
+import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError, loadAndBuild } from '../pipeline.js';
 import { drawTable } from './show.js';
@@ -45,7 +46,7 @@ export function registerTrace(program: Command, context: CommandContext): void {
     .addOption(new Option('--format <format>', 'table (default), or traceroute: what `traceroute -n` prints from the source').choices(['table', 'traceroute']).default('table'))
     .action(async (fromText: string, toText: string, options: TraceOptions) => {
       const { io, opts, chalk } = context();
-      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
+      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
       const from = resolveTraceEndpoint(dataplane, fromText);
       const to = resolveTraceEndpoint(dataplane, toText);
       if (!from.ns) throw new UsageError(`cannot send from ${fromText}: it is not a pod or node of this cluster`);

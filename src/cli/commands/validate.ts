@@ -3,6 +3,7 @@ import { formatCidr } from '../../net/cidr.js';
 import { formatIPv4 } from '../../net/ipv4.js';
 import { nodesTable, podsTable, summarize, summaryTable } from '../../views/summary.js';
 import type { CommandContext } from '../main.js';
+import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
 import { drawTable } from './show.js';
@@ -13,7 +14,7 @@ export function registerValidate(program: Command, context: CommandContext): voi
     .description('check a topology file and print a summary of the cluster it describes')
     .action(async () => {
       const { io, opts, chalk } = context();
-      const { cluster, dataplane } = loadAndBuild(io, chalk, opts.topology);
+      const { cluster, dataplane } = loadAndBuild(io, chalk, opts.topology, { whatIf: whatIfOf(opts) });
       const summary = summarize(cluster, dataplane.warnings);
       if (opts.output === 'json') {
         writeJson(io.stdout, {
