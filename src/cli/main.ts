@@ -12,6 +12,7 @@ import { registerValidate } from './commands/validate.js';
 import { registerShow } from './commands/show.js';
 import { registerExec } from './commands/exec.js';
 import { registerTrace } from './commands/trace.js';
+import { registerDiff } from './commands/diff.js';
 import { addWhatIfOptions, type WhatIfOptions } from './what-if-options.js';
 
 export interface GlobalOptions extends WhatIfOptions {
@@ -43,6 +44,7 @@ export function buildProgram(io: Io): Command {
   registerShow(program, context);
   registerExec(program, context);
   registerTrace(program, context);
+  registerDiff(program, context);
   return program;
 }
 

@@ -1,0 +1,78 @@
+/**
+ * The reachability matrix of one build: a probe from every row endpoint to
+ * every column endpoint, walked through the dataplane, each cell keeping
+ * the disposition and what the path looked like (for telling "the same
+ * answer by another way" from "the same answer").
+ */
+import { UsageError } from '../../diagnostics/diagnostic.js';
+import type { Dataplane } from '../../dataplane/build.js';
+import { resolveTraceEndpoint, type TraceEndpoint } from '../../dataplane/endpoints.js';
+import { tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
+import type { Disposition, Trace } from '../../dataplane/trace.js';
+import { buildUnderlay } from '../../dataplane/underlay.js';
+import { WalkSession } from '../../dataplane/walker.js';
+import type { MatrixAxes, MatrixEndpoint } from './endpoints.js';
+
+export interface Cell {
+  readonly disposition: Disposition;
+  readonly summary: string;
+  readonly hops: number;
+  /** The TTL the receiver saw (delivered only). */
+  readonly ttl?: number;
+  /** Tunnels crossed, in order (`vxlan`, `flannel-udp`). */
+  readonly encap: readonly string[];
+  /** Where the packet went and by which devices: equal paths have equal signatures. */
+  readonly path: string;
+}
+
+/** A cell, or `absent` when an endpoint does not exist in this build. */
+export type CellOrAbsent = Cell | 'absent';
+
+export interface Matrix {
+  /** `rowRef -> columnRef -> cell`; a pod's cell to itself is absent from the map. */
+  readonly cells: ReadonlyMap<string, ReadonlyMap<string, CellOrAbsent>>;
+}
+
+export function cellOf(trace: Trace): Cell {
+  const encap = trace.hops.flatMap((h) => h.steps.flatMap((s) => (s.kind === 'encap' ? [s.tunnel] : [])));
+  return {
+    disposition: trace.disposition,
+    summary: trace.summary,
+    hops: trace.hops.length,
+    ...(trace.delivered ? { ttl: trace.delivered.ttl } : {}),
+    encap,
+    path: trace.hops.map((h) => `${h.where}[${h.inDev ?? ''}>${h.outDev ?? ''}]`).join(' ') + (encap.length ? ` via ${encap.join(',')}` : ''),
+  };
+}
+
+/** Resolves an endpoint in this build; undefined when it does not exist here. */
+function resolve(dataplane: Dataplane, endpoint: MatrixEndpoint): TraceEndpoint | undefined {
+  try {
+    return resolveTraceEndpoint(dataplane, endpoint.ref);
+  } catch (e) {
+    if (e instanceof UsageError) return undefined;
+    throw e;
+  }
+}
+
+export function computeMatrix(dataplane: Dataplane, axes: MatrixAxes, probe: ProbeOptions = {}): Matrix {
+  // One underlay for every walk; each walk gets its own session (no conntrack carried between cells).
+  const underlay = buildUnderlay(dataplane.cluster, dataplane.detachedNodes);
+  const columns = axes.columns.map((c) => [c, resolve(dataplane, c)] as const);
+  const cells = new Map<string, Map<string, CellOrAbsent>>();
+  for (const row of axes.rows) {
+    const from = resolve(dataplane, row);
+    const line = new Map<string, CellOrAbsent>();
+    cells.set(row.ref, line);
+    for (const [column, to] of columns) {
+      if (column.ref === row.ref) continue;
+      if (!from?.ns || !to) {
+        line.set(column.ref, 'absent');
+        continue;
+      }
+      const run = tracePacket(dataplane, from, to, probe, false, new WalkSession(dataplane, underlay));
+      line.set(column.ref, cellOf(run.request));
+    }
+  }
+  return { cells };
+}
