@@ -13,6 +13,7 @@ import { registerShow } from './commands/show.js';
 import { registerExec } from './commands/exec.js';
 import { registerTrace } from './commands/trace.js';
 import { registerDiff } from './commands/diff.js';
+import { registerLab } from './commands/lab.js';
 import { addWhatIfOptions, type WhatIfOptions } from './what-if-options.js';
 
 export interface GlobalOptions extends WhatIfOptions {
@@ -45,6 +46,7 @@ export function buildProgram(io: Io): Command {
   registerExec(program, context);
   registerTrace(program, context);
   registerDiff(program, context);
+  registerLab(program, context);
   return program;
 }
 

@@ -29,8 +29,15 @@ import type { Cluster, Node, Pod } from '../model/types.js';
 import type { FaultKind, PodSpec, Topology } from '../topology/types.js';
 import { deleteRoute, deleteRule, loseCarrier, setLinkDown } from './netns-edit.js';
 
-/** Where a fault came from: a command-line option, or an entry of the file's `faults:` list. */
-export type FaultOrigin = { readonly flag: string } | { readonly path: DocPath };
+/** A place in a file, resolved already (a lab's own `faults:` and `set:` entries). */
+export interface SourceAt {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** Where a fault came from: a command-line option, an entry of the topology's `faults:` list, or a place in another file (a lab). */
+export type FaultOrigin = { readonly flag: string } | { readonly path: DocPath } | { readonly at: SourceAt };
 
 export interface FaultRequest {
   readonly kind: FaultKind;
@@ -78,7 +85,8 @@ export function faultLabel(request: FaultRequest): string {
 }
 
 export function faultDiagnostic(request: FaultRequest, code: string, message: string, hint?: string): Diagnostic {
-  const where = 'flag' in request.origin ? { file: `${request.origin.flag} ${request.value}` } : { path: request.origin.path };
+  const origin = request.origin;
+  const where = 'flag' in origin ? { file: `${origin.flag} ${request.value}` } : 'at' in origin ? { ...origin.at } : { path: origin.path };
   return { code, severity: 'error', message, ...where, ...(hint !== undefined ? { hint } : {}) };
 }
 

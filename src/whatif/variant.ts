@@ -14,13 +14,16 @@ import { topologyFromDocument } from '../topology/load.js';
 import { parseText } from '../topology/parse/parse-text.js';
 import type { SourceText } from '../topology/source-text.js';
 import type { Topology } from '../topology/types.js';
-import { applyNotReady, faultTransform, parseFault, type FaultRequest, type ParsedFault } from './faults.js';
+import { applyNotReady, faultTransform, parseFault, type FaultRequest, type ParsedFault, type SourceAt } from './faults.js';
 import { applyAssignment, parseAssignment, type Assignment } from './set-path.js';
 import { topologyFields } from './topology-fields.js';
 
+/** A `PATH=VALUE` edit; `at` when it was written in a file (a lab) rather than given as an option. */
+export type SetRequest = string | { readonly text: string; readonly at: SourceAt };
+
 export interface WhatIf {
-  /** `PATH=VALUE` texts, applied in order. */
-  readonly sets: readonly string[];
+  /** `PATH=VALUE` edits, applied in order. */
+  readonly sets: readonly SetRequest[];
   /** Faults from the command line (the file's own `faults:` always apply). */
   readonly faults: readonly FaultRequest[];
 }
@@ -54,22 +57,24 @@ export function buildVariant(text: string, file: string, whatIf: WhatIf = NO_WHA
 
 export function buildVariantFromDocument(document: Record<string, unknown>, source: SourceText, whatIf: WhatIf, earlier: readonly Finding[] = []): Variant {
   // --set: each edit in order; a path that does not exist stops here, naming the option.
-  const applied: { assignment: Assignment; path: DocPath }[] = [];
+  const applied: { assignment: Assignment; path: DocPath; where: SetWhere }[] = [];
   let doc = document;
   const setProblems: Diagnostic[] = [];
-  for (const text of whatIf.sets) {
+  for (const request of whatIf.sets) {
+    const text = typeof request === 'string' ? request : request.text;
+    const where = setWhere(request);
     const assignment = parseAssignment(text);
     if ('message' in assignment) {
-      setProblems.push(setDiagnostic(text, SetCode.Path, assignment.message, assignment.hint));
+      setProblems.push(setDiagnostic(where, SetCode.Path, assignment.message, assignment.hint));
       continue;
     }
     const result = applyAssignment(doc, assignment, topologyFields);
     if ('message' in result) {
-      setProblems.push(setDiagnostic(text, SetCode.Path, result.message, result.hint));
+      setProblems.push(setDiagnostic(where, SetCode.Path, result.message, result.hint));
       continue;
     }
     doc = result.document;
-    applied.push({ assignment, path: result.path });
+    applied.push({ assignment, path: result.path, where });
   }
   if (setProblems.length > 0) return { source, diagnostics: setProblems };
 
@@ -113,8 +118,15 @@ export function buildVariantFromDocument(document: Record<string, unknown>, sour
   return { source, topology, cluster, dataplane: built.dataplane, diagnostics: placed };
 }
 
-function setDiagnostic(text: string, code: string, message: string, hint: string | undefined): Diagnostic {
-  return { code, severity: 'error', message, file: `--set ${text}`, ...(hint !== undefined ? { hint } : {}) };
+/** Where a --set problem is reported: the option, or the place in a lab file that wrote it. */
+type SetWhere = { readonly file: string; readonly line?: number; readonly col?: number };
+
+function setWhere(request: SetRequest): SetWhere {
+  return typeof request === 'string' ? { file: `--set ${request}` } : { ...request.at };
+}
+
+function setDiagnostic(where: SetWhere, code: string, message: string, hint: string | undefined): Diagnostic {
+  return { code, severity: 'error', message, ...where, ...(hint !== undefined ? { hint } : {}) };
 }
 
 /**
@@ -122,13 +134,13 @@ function setDiagnostic(text: string, code: string, message: string, hint: string
  * option's: it is reported as `--set PATH=VALUE` rather than at a line of
  * the file, which does not hold that value. The last edit of a path wins.
  */
-function attributeToSet(d: Diagnostic, applied: readonly { assignment: Assignment; path: DocPath }[]): Diagnostic {
+function attributeToSet(d: Diagnostic, applied: readonly { assignment: Assignment; path: DocPath; where: SetWhere }[]): Diagnostic {
   if (d.path === undefined || d.file?.startsWith('--')) return d;
   for (let i = applied.length - 1; i >= 0; i--) {
-    const { assignment, path } = applied[i]!;
+    const { path, where } = applied[i]!;
     if (isPrefix(path, d.path) || (d.code === 'NL-SCHEMA-REQUIRED' && isPrefix(d.path, path))) {
       const { line: _line, col: _col, ...rest } = d;
-      return { ...rest, file: `--set ${assignment.text}` };
+      return { ...rest, ...where };
     }
   }
   return d;

@@ -1,0 +1,186 @@
+import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Command } from 'commander';
+import type { ChalkInstance } from 'chalk';
+import { UsageError, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import { formatDiagnostic, type CodeFrameSource } from '../../diagnostics/format.js';
+import { junitXml, type UnloadableLab } from '../../labs/junit.js';
+import { loadLab } from '../../labs/load.js';
+import { runLab, type LabResult, type Status, type TopologyText } from '../../labs/run.js';
+import type { Lab } from '../../labs/types.js';
+import { parseText } from '../../topology/parse/parse-text.js';
+import type { CommandContext } from '../main.js';
+import { type Io, writeJson, writeLines } from '../output.js';
+import { diagnosticStyle, ExitError } from '../pipeline.js';
+import { displayPath, findLabFiles, type LabFile } from '../lab-files.js';
+import { drawTable } from './show.js';
+
+interface Loaded {
+  readonly file: LabFile;
+  readonly lab?: Lab;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly source: CodeFrameSource;
+}
+
+function loadAll(io: Io, paths: readonly string[]): Loaded[] {
+  return findLabFiles(io.cwd, paths.length > 0 ? paths : ['labs']).map((file) => {
+    const loaded = loadLab(readFileSync(file.path, 'utf8'), file.display);
+    return { file, ...(loaded.lab ? { lab: loaded.lab } : {}), diagnostics: loaded.diagnostics, source: loaded.source };
+  });
+}
+
+/** The text of a lab's topology file, relative to the lab; undefined when it is not there. */
+function topologyOf(io: Io, file: LabFile, lab: Lab): TopologyText | undefined {
+  if (lab.topology.kind !== 'path') return undefined;
+  const path = resolve(dirname(file.path), lab.topology.path);
+  if (!existsSync(path) || statSync(path).isDirectory()) return undefined;
+  return { text: readFileSync(path, 'utf8'), file: displayPath(io.cwd, path) };
+}
+
+function printDiagnostics(io: Io, chalk: ChalkInstance, diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, CodeFrameSource>): void {
+  for (const d of diagnostics) io.stderr.write(formatDiagnostic(d, d.file !== undefined ? sources.get(d.file) : undefined, diagnosticStyle(chalk)) + '\n');
+}
+
+const MARK: Readonly<Record<Status, string>> = { pass: 'PASS ', fail: 'FAIL ', error: 'ERROR' };
+
+function paint(chalk: ChalkInstance, status: Status): (s: string) => string {
+  return status === 'pass' ? chalk.green : status === 'fail' ? chalk.red : chalk.magenta;
+}
+
+export function registerLab(program: Command, context: CommandContext): void {
+  const lab = program.command('lab').description('scripted exercises: a topology, steps and expected outcomes (docs/labs.md)');
+
+  lab
+    .command('run')
+    .description('run labs (files or directories; default labs/) and check their expectations; exit 1 when one fails')
+    .argument('[paths...]', 'lab files, or directories searched for lab.yaml and *.lab.yaml')
+    .option('--junit <file>', 'also write a JUnit XML report (one testcase per step)')
+    .action(async (paths: string[], options: { junit?: string }) => {
+      const { io, opts, chalk } = context();
+      const junitPath = options.junit !== undefined ? resolve(io.cwd, options.junit) : undefined;
+      if (junitPath !== undefined && (!existsSync(dirname(junitPath)) || !statSync(dirname(junitPath)).isDirectory())) {
+        throw new UsageError(`cannot write ${options.junit}: ${dirname(options.junit!)} is not a directory`);
+      }
+      const labs = loadAll(io, paths);
+      const results: LabResult[] = [];
+      const unloadable: UnloadableLab[] = [];
+      const json = opts.output === 'json';
+      for (const entry of labs) {
+        const sources = new Map<string, CodeFrameSource>([[entry.file.display, entry.source]]);
+        if (!entry.lab) {
+          unloadable.push({ file: entry.file.display, diagnostics: entry.diagnostics });
+          printDiagnostics(io, chalk, entry.diagnostics, sources);
+          if (!json) io.stdout.write(`${paint(chalk, 'error')(MARK.error)}  ${entry.file.display}  (not a valid lab file: ${entry.diagnostics.length} problem${entry.diagnostics.length === 1 ? '' : 's'}, above)\n`);
+          continue;
+        }
+        const topology = topologyOf(io, entry.file, entry.lab);
+        const result = runLab(entry.lab, topology, { now: () => performance.now() / 1000 });
+        results.push(result);
+        if (topology) sources.set(topology.file, parseText(topology.text, topology.file).source);
+        printDiagnostics(io, chalk, [...result.diagnostics, ...result.steps.flatMap((s) => s.diagnostics)], sources);
+        if (!json) {
+          const passed = result.steps.filter((s) => s.status === 'pass').length;
+          const counts = result.steps.length === 0 ? 'not run: the topology does not build' : `${passed}/${result.steps.length} steps`;
+          io.stdout.write(`${paint(chalk, result.status)(MARK[result.status])}  ${entry.file.display}  ${result.lab.title} (${counts})\n`);
+        }
+      }
+      if (junitPath !== undefined) writeWhole(junitPath, junitXml(results, unloadable));
+      const exitCode = unloadable.length > 0 || results.some((r) => r.status === 'error') ? 2 : results.some((r) => r.status === 'fail') ? 1 : 0;
+      if (json) {
+        writeJson(io.stdout, { labs: [...results.map(resultJson), ...unloadable.map((u) => ({ file: u.file, status: 'error', diagnostics: u.diagnostics }))], summary: summary(results, unloadable), exitCode });
+      } else {
+        await writeLines(io.stdout, ['', ...summaryTable(results, unloadable, chalk), ...failureLines(results, chalk), '', finalLine(results, unloadable, chalk)]);
+      }
+      if (exitCode !== 0) throw new ExitError(exitCode);
+    });
+
+  lab
+    .command('list')
+    .description('list labs with their titles (default: labs/)')
+    .argument('[paths...]', 'lab files, or directories searched for lab.yaml and *.lab.yaml')
+    .action(async (paths: string[]) => {
+      const { io, opts, chalk } = context();
+      const labs = loadAll(io, paths);
+      for (const entry of labs) printDiagnostics(io, chalk, entry.diagnostics, new Map([[entry.file.display, entry.source]]));
+      if (opts.output === 'json') {
+        writeJson(io.stdout, labs.map((e) => (e.lab ? { name: e.lab.name, title: e.lab.title, teaches: e.lab.teaches, steps: e.lab.steps.length, file: e.file.display } : { file: e.file.display, invalid: true })));
+      } else {
+        const rows = labs.map((e) => (e.lab ? [e.lab.name, e.lab.title, String(e.lab.steps.length), e.file.display] : ['?', chalk.red('(not a valid lab file: see above)'), '', e.file.display]));
+        await writeLines(io.stdout, drawTable({ title: `${labs.length} lab${labs.length === 1 ? '' : 's'}`, columns: ['name', 'title', 'steps', 'file'], rows }, chalk));
+      }
+      if (labs.some((e) => !e.lab)) throw new ExitError(2);
+    });
+}
+
+/** Written whole or not at all: a temporary file next to the target, renamed over it. */
+function writeWhole(path: string, content: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, content);
+    renameSync(temp, path);
+  } catch (e) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // nothing was written
+    }
+    throw new UsageError(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function summary(results: readonly LabResult[], unloadable: readonly UnloadableLab[]) {
+  const steps = results.flatMap((r) => r.steps);
+  return {
+    labs: results.length + unloadable.length,
+    passed: results.filter((r) => r.status === 'pass').length,
+    failed: results.filter((r) => r.status === 'fail').length,
+    errors: results.filter((r) => r.status === 'error').length + unloadable.length,
+    steps: steps.length,
+    stepsPassed: steps.filter((s) => s.status === 'pass').length,
+    stepsFailed: steps.filter((s) => s.status === 'fail').length,
+    stepsErrors: steps.filter((s) => s.status === 'error').length,
+  };
+}
+
+function resultJson(r: LabResult) {
+  return {
+    file: r.lab.file,
+    name: r.lab.name,
+    title: r.lab.title,
+    status: r.status,
+    ...(r.diagnostics.length ? { diagnostics: r.diagnostics } : {}),
+    steps: r.steps.map((s) => ({ number: s.step.number, name: s.step.name, status: s.status, ...(s.failures.length ? { failures: s.failures } : {}), ...(s.diagnostics.length ? { diagnostics: s.diagnostics } : {}) })),
+  };
+}
+
+function summaryTable(results: readonly LabResult[], unloadable: readonly UnloadableLab[], chalk: ChalkInstance): string[] {
+  const rows = [
+    ...results.map((r) => [r.lab.name, String(r.steps.length), String(r.steps.filter((s) => s.status === 'pass').length), String(r.steps.filter((s) => s.status !== 'pass').length), paint(chalk, r.status)(r.status)]),
+    ...unloadable.map((u) => [u.file, '', '', '', paint(chalk, 'error')('error')]),
+  ];
+  return drawTable({ title: 'summary', columns: ['lab', 'steps', 'passed', 'failed', 'result'], rows }, chalk);
+}
+
+function failureLines(results: readonly LabResult[], chalk: ChalkInstance): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    for (const s of r.steps) {
+      if (s.status !== 'fail') continue;
+      out.push('', chalk.red.bold(`FAIL ${r.lab.file}, step ${s.step.number}: ${s.step.name}`));
+      for (const f of s.failures) {
+        const indent = (text: string): string => text.split('\n').join('\n              ');
+        out.push(`  ${f.what}`, `    expected: ${indent(f.expected)}`, `    actual:   ${indent(f.actual)}`);
+      }
+    }
+  }
+  return out;
+}
+
+function finalLine(results: readonly LabResult[], unloadable: readonly UnloadableLab[], chalk: ChalkInstance): string {
+  const s = summary(results, unloadable);
+  const text = `${s.labs} lab${s.labs === 1 ? '' : 's'}, ${s.steps} step${s.steps === 1 ? '' : 's'}: `;
+  if (s.failed === 0 && s.errors === 0) return chalk.green(`${text}all passed`);
+  const parts = [...(s.stepsFailed ? [`${s.stepsFailed} step${s.stepsFailed === 1 ? '' : 's'} failed`] : []), ...(s.errors ? [`${s.errors} lab${s.errors === 1 ? '' : 's'} with errors`] : [])];
+  return chalk.red(`${text}${parts.join(', ')}`);
+}
