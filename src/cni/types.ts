@@ -5,6 +5,8 @@
  * the way its daemon does at start-up, then sets up each pod (CNI ADD).
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Step } from '../dataplane/trace.js';
+import type { NetNs } from '../kernel/netns.js';
 import type { NetnsBuilder } from '../kernel/builder.js';
 import type { Node, Pod } from '../model/types.js';
 
@@ -17,4 +19,9 @@ export interface CniPlugin {
   setupPod(node: NetnsBuilder, pod: NetnsBuilder, model: Pod): void;
   /** The MTU pods get on this node. */
   podMtu(model: Node): number;
+  /**
+   * What NetworkPolicy decides (or, unenforced, would decide) for a packet at
+   * an iptables hook of a node: trace steps naming the policy and rule.
+   */
+  policySteps?(ns: NetNs, hook: { readonly hook: string; readonly inIface?: string; readonly outIface?: string }, packet: { readonly src: number; readonly dst: number; readonly protocol: string; readonly dport?: number }): Step[];
 }

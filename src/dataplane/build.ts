@@ -10,7 +10,7 @@ import { loopback, physicalNic } from '../kernel/devices.js';
 import type { NetNs } from '../kernel/netns.js';
 import { RT_TABLE, RTPROT } from '../kernel/route.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
-import { flannelPlugin } from '../cni/flannel/plugin.js';
+import { cniPlugin } from '../cni/select.js';
 import type { CniPlugin } from '../cni/types.js';
 import { setupDocker } from '../runtime/docker.js';
 import { buildExternalNetns } from './external.js';
@@ -59,20 +59,7 @@ export interface BuildOptions {
 
 export function buildDataplane(cluster: Cluster, options: BuildOptions = {}): DataplaneResult {
   const cni = cluster.topology.network.cni;
-  if (cni.plugin !== 'flannel') {
-    return {
-      diagnostics: [
-        {
-          code: 'NL-NOT-IMPLEMENTED',
-          severity: 'error',
-          message: `CNI plugin ${cni.plugin} is not modelled yet; netlab models flannel (vxlan, host-gw, udp, DirectRouting) today`,
-          path: ['network', 'cni', 'plugin'],
-          hint: 'use {plugin: flannel, backend: vxlan} for now',
-        },
-      ],
-    };
-  }
-  const plugin = flannelPlugin(cluster, cni);
+  const plugin = cniPlugin(cluster, cni);
   const built = new Map<Node, BuiltNode>();
   let external: NetNs | undefined;
   const transform = options.transform;

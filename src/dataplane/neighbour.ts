@@ -9,7 +9,7 @@ import type { Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { formatIPv4 as fmt, type IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
-import { isLocalAddress } from './fib.js';
+import { fibLookup, isLocalAddress } from './fib.js';
 import type { WalkSession } from './walker.js';
 
 export interface NeighbourResult {
@@ -17,6 +17,8 @@ export interface NeighbourResult {
   /** As `ip neigh` would show it afterwards. */
   readonly state: 'PERMANENT' | 'REACHABLE' | 'NOARP' | 'FAILED';
   readonly why?: string;
+  /** Who answered when it was not the address's owner (proxy ARP). */
+  readonly answeredBy?: string;
 }
 
 export function resolveNeighbour(session: WalkSession, ns: NetNs, dev: Link, ip: IPv4): NeighbourResult {
@@ -31,7 +33,9 @@ export function resolveNeighbour(session: WalkSession, ns: NetNs, dev: Link, ip:
       const peer = peerNs.links.find((l) => l.ifindex === (dev.info as { peer: { ifindex: number } }).peer.ifindex)!;
       if (!peer.state.up) return { state: 'FAILED', why: `the other end of ${dev.name} is down` };
       if (peer.bridgePort) return onBridge(session, peerNs, peerNs.links.find((l) => l.name === peer.bridgePort!.bridge)!, ip, peer);
-      return isLocalAddress(peerNs, ip) ? { mac: peer.mac!, state: 'REACHABLE' } : { state: 'FAILED', why: `${peerNs.displayName} does not have ${fmt(ip)}` };
+      if (isLocalAddress(peerNs, ip)) return { mac: peer.mac!, state: 'REACHABLE' };
+      if (proxyArp(peerNs, peer, ip)) return { mac: peer.mac!, state: 'REACHABLE', answeredBy: `proxy ARP by ${peer.name} in ${peerNs.displayName}` };
+      return { state: 'FAILED', why: `${peerNs.displayName} does not have ${fmt(ip)}${proxyArpWhy(peerNs, peer)}` };
     }
     case 'bridge':
       return onBridge(session, ns, dev, ip, undefined);
@@ -44,6 +48,25 @@ export function resolveNeighbour(session: WalkSession, ns: NetNs, dev: Link, ip:
     default:
       return { state: 'FAILED', why: `ARP on ${dev.info.kind} devices is not modelled` };
   }
+}
+
+/**
+ * arp_process's proxy ARP (net/ipv4/arp.c arp_fwd_proxy): a device with
+ * proxy_arp and forwarding on answers with its own MAC for an address it
+ * would route out of another device. This is how a calico node answers its
+ * pods' ARP for 169.254.1.1, which nothing owns (the node's default route
+ * leads out of eth0). Without such a route nobody answers.
+ */
+function proxyArp(ns: NetNs, dev: Link, ip: IPv4): boolean {
+  const conf = (key: string) => ns.sysctls.get(`net.ipv4.conf.${dev.name}.${key}`) === '1' || ns.sysctls.get(`net.ipv4.conf.all.${key}`) === '1';
+  if (!conf('proxy_arp') || !(conf('forwarding') || ns.sysctls.get('net.ipv4.ip_forward') === '1')) return false;
+  const route = fibLookup(ns, ip);
+  return route.ok && route.route.type === 'unicast' && route.route.dev !== dev.name;
+}
+
+function proxyArpWhy(ns: NetNs, dev: Link): string {
+  if (ns.sysctls.get(`net.ipv4.conf.${dev.name}.proxy_arp`) !== '1') return '';
+  return ` (${dev.name} has proxy_arp=1, but ${ns.displayName} has no route for it out of another device)`;
 }
 
 /** ARP on a bridge's segment: the bridge itself (the node) or a pod behind one of its ports. */

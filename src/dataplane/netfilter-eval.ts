@@ -5,12 +5,13 @@
  * of a built-in chain. nat tables are consulted only for the first packet of
  * a connection (conntrack remembers the translation for the rest).
  */
+import { ipsetMatches } from '../kernel/ipset.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { BuiltinChain, Chain, IptRule, Match, NetfilterTable, TableName, Target } from '../kernel/netfilter/rule.js';
 import { contains } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
 import { isLocalAddress } from './fib.js';
-import type { Packet } from './packet.js';
+import { IP_PROTOCOL_NUMBER, type Packet } from './packet.js';
 
 /** Table order per hook, by priority (raw -300, mangle -150, nat DNAT -100, filter 0, security 50, nat SNAT 100). */
 export const HOOK_TABLES: Readonly<Record<BuiltinChain, readonly TableName[]>> = {
@@ -170,9 +171,22 @@ function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start
   throw new Error(`bug: netfilter loop in table ${table.name} of ${ctx.ns.id}`);
 }
 
+/** A multiport range `LO:HI`. */
+function inRange(range: string, port: number): boolean {
+  const [lo, hi] = range.split(':').map(Number);
+  return port >= lo! && port <= hi!;
+}
+
 function ifaceMatches(pattern: string, name: string | undefined): boolean {
   if (name === undefined) return false;
   return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
+}
+
+/** `-p NAME|NUMBER` against the packet: iptables-save spells IP-in-IP `ipencap` (protocol 4). */
+function protocolMatches(rule: string, protocol: Packet['protocol']): boolean {
+  if (rule === 'all' || rule === '0') return true;
+  const number = IP_PROTOCOL_NUMBER[protocol];
+  return rule === protocol || rule === String(number) || (rule === 'ipencap' && protocol === 'ipip');
 }
 
 function ruleMatches(ctx: HookContext, rule: IptRule, p: Packet): boolean {
@@ -180,7 +194,7 @@ function ruleMatches(ctx: HookContext, rule: IptRule, p: Packet): boolean {
   if (rule.dst && contains(rule.dst.value, p.dst) === !!rule.dst.negate) return false;
   if (rule.inIface && ifaceMatches(rule.inIface.value, ctx.inIface) === !!rule.inIface.negate) return false;
   if (rule.outIface && ifaceMatches(rule.outIface.value, ctx.outIface) === !!rule.outIface.negate) return false;
-  if (rule.protocol && (rule.protocol.value === p.protocol) === !!rule.protocol.negate) return false;
+  if (rule.protocol && protocolMatches(rule.protocol.value, p.protocol) === !!rule.protocol.negate) return false;
   return rule.matches.every((m) => matchOne(ctx, m, p));
 }
 
@@ -198,7 +212,7 @@ function matchOne(ctx: HookContext, m: Match, p: Packet): boolean {
       if (m.sport && (p.sport === m.sport.value) === !!m.sport.negate) return false;
       return true;
     case 'multiport':
-      return p.dport !== undefined && m.dports.includes(p.dport);
+      return p.dport !== undefined && m.dports.some((d) => (typeof d === 'number' ? d === p.dport : inRange(d, p.dport!)));
     case 'conntrack':
       return m.ctstate.includes(ctx.ctState) !== !!m.negate;
     case 'addrtype': {
@@ -216,9 +230,13 @@ function matchOne(ctx: HookContext, m: Match, p: Packet): boolean {
       return true;
     case 'icmp':
       return p.protocol === 'icmp';
+    case 'set': {
+      // A set the netns does not have matches nothing (iptables would refuse the rule; netlab stays lenient).
+      const set = ctx.ns.ipsets?.get(m.name);
+      return (set !== undefined && ipsetMatches(set, m.flags, p)) !== !!m.negate;
+    }
     case 'recent':
-    case 'set':
-      // Session affinity and ipsets arrive with kube-proxy; until then nothing is in them.
+      // Session affinity arrives with kube-proxy; until then nothing is in the list.
       return !!(m as { negate?: boolean }).negate;
   }
 }

@@ -8,12 +8,15 @@ import type { Mac } from '../net/mac.js';
 
 export type L4Protocol = 'icmp' | 'tcp' | 'udp';
 
-export const IP_PROTOCOL_NUMBER: Readonly<Record<L4Protocol | 'ipip', number>> = { icmp: 1, tcp: 6, udp: 17, ipip: 4 };
+/** What an IP header carries: an L4 protocol, or (outer header of IP-in-IP, protocol 4) another IP packet. */
+export type IpProtocol = L4Protocol | 'ipip';
+
+export const IP_PROTOCOL_NUMBER: Readonly<Record<IpProtocol, number>> = { icmp: 1, tcp: 6, udp: 17, ipip: 4 };
 
 export interface Packet {
   readonly src: IPv4;
   readonly dst: IPv4;
-  readonly protocol: L4Protocol;
+  readonly protocol: IpProtocol;
   readonly ttl: number;
   /** IP total length in bytes (header included), as ping's "84" for -s 56. */
   readonly length: number;
@@ -53,6 +56,8 @@ export const UDP_HEADER = 8;
 export const TCP_HEADER = 20;
 /** Inner Ethernet 14 + VXLAN 8 + UDP 8 + outer IPv4 20. */
 export const VXLAN_OVERHEAD = 50;
+/** IP-in-IP: one more IPv4 header. */
+export const IPIP_OVERHEAD = 20;
 /** flannel udp: outer IPv4 20 + UDP 8 around the bare inner IP packet. */
 export const FLANNEL_UDP_OVERHEAD = 28;
 
@@ -62,7 +67,7 @@ export function l4HeaderLength(protocol: L4Protocol): number {
 
 /** A short description of a packet as it looks on the wire, outer headers first. */
 export function describePacket(p: Packet, format: (ip: IPv4) => string): string {
-  const ports = p.protocol === 'icmp' ? ` icmp type ${p.icmpType ?? 8}` : ` ${p.protocol} ${p.sport ?? 0} > ${p.dport ?? 0}`;
+  const ports = p.protocol === 'icmp' ? ` icmp type ${p.icmpType ?? 8}` : p.protocol === 'ipip' ? ' ipip' : ` ${p.protocol} ${p.sport ?? 0} > ${p.dport ?? 0}`;
   const self = `${format(p.src)} > ${format(p.dst)}${ports} ttl ${p.ttl} len ${p.length}${p.df ? ' DF' : ''}${p.mark ? ` mark 0x${p.mark.toString(16)}` : ''}`;
   if (!p.tunnel) return self;
   const vni = p.tunnel.vni !== undefined ? ` vni ${p.tunnel.vni}` : '';

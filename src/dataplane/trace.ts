@@ -39,7 +39,7 @@ export type Step =
   | { readonly kind: 'source'; readonly src: IPv4; readonly why: string }
   | { readonly kind: 'netfilter'; readonly hook: string; readonly table: string; readonly chain: string; readonly rule?: string; readonly ruleIndex?: number; readonly verdict: string; readonly rulesEvaluated: number }
   | { readonly kind: 'forward'; readonly ttlBefore: number; readonly ttlAfter: number }
-  | { readonly kind: 'neigh'; readonly ip: IPv4; readonly dev: string; readonly mac?: Mac; readonly state: string }
+  | { readonly kind: 'neigh'; readonly ip: IPv4; readonly dev: string; readonly mac?: Mac; readonly state: string; readonly answeredBy?: string }
   | { readonly kind: 'bridge'; readonly bridge: string; readonly dstMac: Mac; readonly result: 'local' | 'forward' | 'flood'; readonly port?: string }
   | { readonly kind: 'xmit'; readonly dev: string; readonly to: string }
   | { readonly kind: 'encap'; readonly tunnel: string; readonly dev: string; readonly outer: Packet; readonly vni?: number }
@@ -47,6 +47,20 @@ export type Step =
   | { readonly kind: 'userspace'; readonly process: string; readonly action: string }
   | { readonly kind: 'mtu'; readonly dev: string; readonly mtu: number; readonly length: number; readonly result: 'ok' | 'fragment' | 'too-big' }
   | { readonly kind: 'switch'; readonly segment: string; readonly dstMac: Mac; readonly port: string }
+  /**
+   * A NetworkPolicy decision for one pod and direction: the policy and 1-based rule that allowed it, or the
+   * policies that isolate the pod (denied). `not-enforced`: flannel alone, what calico would have decided.
+   */
+  | {
+      readonly kind: 'policy';
+      readonly direction: 'ingress' | 'egress';
+      readonly pod: string;
+      readonly verdict: 'allowed' | 'denied' | 'not-enforced';
+      readonly policy?: string;
+      readonly rule?: number;
+      readonly enforcedBy: 'calico' | 'none';
+      readonly reason: string;
+    }
   | { readonly kind: 'deliver'; readonly socket: string }
   | { readonly kind: 'drop'; readonly disposition: Disposition; readonly reason: string };
 

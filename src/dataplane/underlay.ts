@@ -9,6 +9,7 @@ import { contains } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
 import { stableMac, type Mac } from '../net/mac.js';
 import type { Cluster, Subnet } from '../model/types.js';
+import { routerBgpLookup } from './router-bgp.js';
 import { EXTERNAL_CLIENT, EXTERNAL_NETNS_ID, EXTERNAL_SEGMENT } from './external.js';
 
 export const ROUTER_ID = 'router';
@@ -41,6 +42,8 @@ export interface Underlay {
   byMac(segment: Subnet, mac: Mac): SegmentMember | undefined;
   /** The router's port on the subnet containing `ip`, if any (a connected route). */
   routerPortFor(ip: IPv4): RouterPort | undefined;
+  /** A route the router learned over BGP (calico routerPeering): the port and next hop (a node) for a pod address. */
+  bgpRoute(ip: IPv4): { readonly port: RouterPort; readonly nexthop: IPv4; readonly node: string } | undefined;
   /** The segment a netns's eth0 is plugged into. */
   segmentOf(netnsId: string): Subnet | undefined;
   segmentByName(name: string): Subnet | undefined;
@@ -63,6 +66,7 @@ export function buildUnderlay(cluster: Cluster, detachedNodes: ReadonlySet<strin
   const nodeByMac = new Map(cluster.nodes.map((n) => [n.mac, n.name]));
   const onSegment = (host: SegmentHost | undefined, segment: Subnet): SegmentMember | undefined =>
     host && host.segment.name === segment.name ? { kind: 'host', host } : undefined;
+  const learned = routerBgpLookup(cluster);
   return {
     routerPorts,
     resolve(segment, ip) {
@@ -83,6 +87,11 @@ export function buildUnderlay(cluster: Cluster, detachedNodes: ReadonlySet<strin
     },
     routerPortFor(ip) {
       return routerPorts.find((p) => contains(p.subnet.cidr, ip));
+    },
+    bgpRoute(ip) {
+      const node = learned?.(ip);
+      const port = node && routerPorts.find((p) => p.subnet.name === node.subnet.name);
+      return node && port ? { port, nexthop: node.ip, node: node.name } : undefined;
     },
     segmentOf(netnsId) {
       if (netnsId === EXTERNAL_NETNS_ID) return EXTERNAL_SEGMENT;

@@ -19,7 +19,7 @@ import type { Dataplane } from './build.js';
 import { Conntrack, type ConntrackEntry } from './conntrack.js';
 import { fibLookup, selectSource } from './fib.js';
 import { runHook, type CtState, type HookResult } from './netfilter-eval.js';
-import { FLANNEL_UDP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from './packet.js';
+import { FLANNEL_UDP_OVERHEAD, IPIP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from './packet.js';
 import { findListener, listenersOfNode, listenersOfPod } from './sockets.js';
 import type { Disposition, Hop, SenderNotice, Step } from './trace.js';
 import { ROUTER_ID, type RouterPort, type Underlay } from './underlay.js';
@@ -233,8 +233,9 @@ class Walk {
       return this.icmpError(ns, p, 3, 1, 'NEIGHBOR_UNREACHABLE', why);
     }
     if (dev.info.kind === 'tun') return this.toFlanneld(ns, dev, p);
+    if (dev.info.kind === 'ipip') return this.ipipEncap(ns, dev, p, nexthop);
     const neigh = resolveNeighbour(this.session, ns, dev, nexthop);
-    this.record({ kind: 'neigh', ip: nexthop, dev: dev.name, ...(neigh.mac ? { mac: neigh.mac } : {}), state: neigh.state });
+    this.record({ kind: 'neigh', ip: nexthop, dev: dev.name, ...(neigh.mac ? { mac: neigh.mac } : {}), state: neigh.state, ...(neigh.answeredBy ? { answeredBy: neigh.answeredBy } : {}) });
     if (!neigh.mac) {
       const why = `no answer to ARP for ${formatIPv4(nexthop)} on ${dev.name} in ${ns.displayName}${neigh.why ? ` (${neigh.why})` : ''}`;
       if (local) return this.finish('NEIGHBOR_UNREACHABLE', why, { kind: 'icmp', from: p.src, type: 3, code: 1 }, ns.id);
@@ -250,7 +251,8 @@ class Walk {
       case 'veth': {
         const peerNs = this.session.netnsById(dev.info.peer.netns);
         this.record({ kind: 'xmit', dev: dev.name, to: `${dev.info.peer.name} in ${peerNs.displayName}` });
-        return { kind: 'rx', ns: peerNs, dev: dev.info.peer.name, frame };
+        // Crossing into another netns scrubs the skb: its mark stays behind (veth_xmit, skb_scrub_packet).
+        return { kind: 'rx', ns: peerNs, dev: dev.info.peer.name, frame: { ...frame, packet: { ...frame.packet, mark: 0 } } };
       }
       case 'bridge':
         return this.bridgeForward(ns, dev, undefined, frame);
@@ -260,7 +262,8 @@ class Walk {
         const segment = this.session.underlay.segmentOf(ns.id);
         if (!segment) throw new Error(`bug: ${ns.id} has a NIC but no underlay segment`);
         this.record({ kind: 'xmit', dev: dev.name, to: `underlay segment ${segment.name}` });
-        return { kind: 'segment', port: { subnet: segment.name }, frame, from: ns.id };
+        // The mark is skb metadata: it does not go on the wire.
+        return { kind: 'segment', port: { subnet: segment.name }, frame: { ...frame, packet: { ...frame.packet, mark: 0 } }, from: ns.id };
       }
       case 'loopback':
         return { kind: 'ip-rcv', ns, dev: 'lo', packet: frame.packet };
@@ -294,6 +297,29 @@ class Walk {
     };
     this.record({ kind: 'encap', tunnel: 'vxlan', dev: dev.name, outer, vni: info.id });
     // The outer packet is the node's own UDP packet: it takes the output path again.
+    return { kind: 'local-out', ns, packet: outer };
+  }
+
+  /**
+   * IP-in-IP on calico's tunl0 (`remote any local any ttl inherit`): the
+   * outer destination is the route's next hop (the remote node), the outer
+   * header is protocol 4 and 20 bytes, TTL and DF are copied from the inner
+   * header; the node's own routing then sends the outer packet.
+   */
+  private ipipEncap(ns: NetNs, dev: Link, inner: Packet, nexthop: IPv4): Event | undefined {
+    if (dev.info.kind !== 'ipip') throw new Error('bug: not an ipip device');
+    count(dev, 'tx', inner.length);
+    const outer: Packet = {
+      src: dev.info.local ?? 0,
+      dst: dev.info.remote ?? nexthop,
+      protocol: 'ipip',
+      ttl: inner.ttl,
+      length: inner.length + IPIP_OVERHEAD,
+      df: inner.df,
+      mark: 0,
+      tunnel: { kind: 'ipip', inner },
+    };
+    this.record({ kind: 'encap', tunnel: 'ipip', dev: dev.name, outer });
     return { kind: 'local-out', ns, packet: outer };
   }
 
@@ -430,8 +456,17 @@ class Walk {
       if (vxlan) {
         this.record({ kind: 'decap', tunnel: 'vxlan', dev: vxlan.name, vni: p.tunnel.vni });
         count(vxlan, 'rx', p.tunnel.inner.length);
-        return { kind: 'ip-rcv', ns, dev: vxlan.name, packet: p.tunnel.inner };
+        // The inner packet arrived off the wire: no skb mark from the sending node.
+        return { kind: 'ip-rcv', ns, dev: vxlan.name, packet: { ...p.tunnel.inner, mark: 0 } };
       }
+    }
+    if (p.tunnel?.kind === 'ipip') {
+      // The ipip module's receive handler: the fallback tunl0 takes IP-in-IP from any address.
+      const tunl = ns.links.find((l) => l.info.kind === 'ipip' && l.state.up);
+      if (!tunl) return this.icmpError(ns, p, 3, 2, 'PORT_UNREACHABLE', `${ns.displayName} has no ipip tunnel device: protocol 4 unreachable`);
+      this.record({ kind: 'decap', tunnel: 'ipip', dev: tunl.name });
+      count(tunl, 'rx', p.tunnel.inner.length);
+      return { kind: 'ip-rcv', ns, dev: tunl.name, packet: { ...p.tunnel.inner, mark: 0 } };
     }
     if (p.tunnel?.kind === 'flannel-udp' && p.dport === FLANNEL_UDP_PORT) {
       const tun = ns.links.find((l) => l.info.kind === 'tun');
@@ -486,10 +521,14 @@ class Walk {
     const p = frame.packet;
     this.hop(ROUTER_ID, 'router', inPort.dev, p);
     // As in Linux: the route lookup (ip_route_input) comes before the TTL check (ip_forward).
-    const outPort = this.session.underlay.routerPortFor(p.dst);
+    const connected = this.session.underlay.routerPortFor(p.dst);
+    // A pod block the router learned by peering with calico's nodes (routerPeering): via the node that owns it.
+    const learned = connected ? undefined : this.session.underlay.bgpRoute(p.dst);
+    const outPort = connected ?? learned?.port;
     if (!outPort) {
       return this.routerError(inPort, 3, 0, 'NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)} (it knows the node subnets, not the pod networks)`);
     }
+    if (learned) this.record({ kind: 'userspace', process: 'router (BGP)', action: `${formatIPv4(p.dst)} is in a block node ${learned.node} announced: next hop ${formatIPv4(learned.nexthop)}` });
     if (p.ttl <= 1) return this.routerError(inPort, 11, 0, 'TTL_EXCEEDED', 'TTL expired in transit at the router');
     const out: Packet = { ...p, ttl: p.ttl - 1 };
     this.record({ kind: 'forward', ttlBefore: p.ttl, ttlAfter: out.ttl });
@@ -500,23 +539,27 @@ class Walk {
       if (out.df) return this.routerError(inPort, 3, 4, 'MTU_EXCEEDED', `${out.length}-byte packet with DF set does not fit subnet ${outPort.subnet.name} (mtu ${mtu})`, mtu);
       this.record({ kind: 'mtu', dev: outPort.dev, mtu, length: out.length, result: 'fragment' });
     }
-    const target = this.session.underlay.resolve(outPort.subnet, out.dst);
+    const nexthop = learned?.nexthop ?? out.dst;
+    const target = this.session.underlay.resolve(outPort.subnet, nexthop);
     if (!target || target.kind !== 'host') {
-      return this.routerError(inPort, 3, 1, 'NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(out.dst)} on ${outPort.subnet.name}`);
+      return this.routerError(inPort, 3, 1, 'NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(nexthop)} on ${outPort.subnet.name}`);
     }
-    this.record({ kind: 'neigh', ip: out.dst, dev: outPort.dev, mac: target.host.mac, state: 'REACHABLE' });
+    this.record({ kind: 'neigh', ip: nexthop, dev: outPort.dev, mac: target.host.mac, state: 'REACHABLE' });
     return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.host.mac, packet: out }, from: ROUTER_ID };
   }
 
   /** The router originates a packet: connected subnets only. */
   private routerOut(p: Packet): Event | undefined {
     this.hop(ROUTER_ID, 'router', undefined, p);
-    const outPort = this.session.underlay.routerPortFor(p.dst);
+    const connected = this.session.underlay.routerPortFor(p.dst);
+    const learned = connected ? undefined : this.session.underlay.bgpRoute(p.dst);
+    const outPort = connected ?? learned?.port;
     if (!outPort) return this.finish('NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)}`, { kind: 'none' }, ROUTER_ID);
     this.current().outDev = outPort.dev;
-    const target = this.session.underlay.resolve(outPort.subnet, p.dst);
-    if (!target || target.kind !== 'host') return this.finish('NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(p.dst)} on ${outPort.subnet.name}`, { kind: 'none' }, ROUTER_ID);
-    this.record({ kind: 'neigh', ip: p.dst, dev: outPort.dev, mac: target.host.mac, state: 'REACHABLE' });
+    const nexthop = learned?.nexthop ?? p.dst;
+    const target = this.session.underlay.resolve(outPort.subnet, nexthop);
+    if (!target || target.kind !== 'host') return this.finish('NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(nexthop)} on ${outPort.subnet.name}`, { kind: 'none' }, ROUTER_ID);
+    this.record({ kind: 'neigh', ip: nexthop, dev: outPort.dev, mac: target.host.mac, state: 'REACHABLE' });
     return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.host.mac, packet: p }, from: ROUTER_ID };
   }
 
@@ -587,6 +630,10 @@ class Walk {
         verdict: hit.verdict,
         rulesEvaluated: hit.rulesEvaluated,
       });
+    }
+    // Where calico's Felix decides NetworkPolicy (or, under flannel alone, would have): name the policy and rule.
+    if (hook === 'FORWARD' || hook === 'INPUT') {
+      for (const step of this.session.dataplane.cni.policySteps?.(ns, { hook, ...ifaces }, packet) ?? []) this.record(step);
     }
     if (!ct && (hook === 'PREROUTING' || hook === 'OUTPUT')) this.createdHere.add(this.session.conntrack.create(ns.id, packet));
     if (result.nat) {

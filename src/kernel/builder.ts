@@ -10,6 +10,7 @@ import type { IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import type { Ipv4Address, Link, LinkInfo } from './link.js';
 import { zeroCounters } from './link.js';
+import type { IpSet } from './ipset.js';
 import type { FdbEntry, Neighbour } from './neigh.js';
 import type { NetNs, NetnsKind } from './netns.js';
 import type { Chain, IptRule, Netfilter, NetfilterTable, TableName } from './netfilter/rule.js';
@@ -49,6 +50,7 @@ export class NetnsBuilder {
   private readonly sharedFdb: (readonly FdbEntry[])[] = [];
   private readonly sysctls = new Map<string, string>();
   private readonly files = new Map<string, string>();
+  private readonly ipsets = new Map<string, IpSet>();
   private readonly iptables = new Map<TableName, Map<string, { policy?: 'ACCEPT' | 'DROP'; rules: IptRule[] }>>();
   private nextIfindex = 1;
 
@@ -115,6 +117,11 @@ export class NetnsBuilder {
   /** The ifindex the next link will get. */
   peekIfindex(): number {
     return this.nextIfindex;
+  }
+
+  /** An index used by a device that left this netns (a veth end moved elsewhere): the kernel does not reuse it. */
+  reserveIfindex(): number {
+    return this.nextIfindex++;
   }
 
   /** The links created so far (read-only view while building). */
@@ -208,6 +215,11 @@ export class NetnsBuilder {
     this.files.set(path, content);
   }
 
+  /** `ipset create` + `ipset add`: the set object itself is referenced (cluster-wide sets are shared). */
+  addIpset(set: IpSet): void {
+    this.ipsets.set(set.name, set);
+  }
+
   /** Makes sure a table exists with its built-in chains (what any iptables call on it does). */
   private table(name: TableName): Map<string, { policy?: 'ACCEPT' | 'DROP'; rules: IptRule[] }> {
     let table = this.iptables.get(name);
@@ -275,6 +287,7 @@ export class NetnsBuilder {
       sysctls: this.sysctls,
       netfilter,
       files: this.files,
+      ...(this.ipsets.size > 0 ? { ipsets: this.ipsets } : {}),
     };
   }
 }

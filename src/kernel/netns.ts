@@ -4,6 +4,7 @@
  * cluster-wide parts (overlay routes, neighbour and FDB entries for every
  * other node) are shared objects, referenced rather than copied.
  */
+import type { IpSet } from './ipset.js';
 import type { Link } from './link.js';
 import type { FdbEntry, Neighbour } from './neigh.js';
 import type { Netfilter } from './netfilter/rule.js';
@@ -32,6 +33,8 @@ export interface NetNs {
   readonly netfilter: Netfilter;
   /** Files components write (`/run/flannel/subnet.env`, `/etc/resolv.conf`). */
   readonly files: ReadonlyMap<string, string>;
+  /** ipsets by name (absent: none); cluster-wide sets are shared between nodes, not copied. */
+  readonly ipsets?: ReadonlyMap<string, IpSet>;
 }
 
 export function linkByName(ns: NetNs, name: string): Link | undefined {

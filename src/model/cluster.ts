@@ -1,11 +1,12 @@
 /** Topology in, allocated cluster out: pure and deterministic. */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { parseCidr } from '../net/cidr.js';
+import { parseCidr, type Cidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
 import type { PodSpec, Topology } from '../topology/types.js';
+import { allocateCalicoIpam } from './calico-ipam.js';
 import { allocateNodePodCidrs, allocatePodIps } from './ipam.js';
-import { hostVethName, macs } from './names.js';
+import { CALICO_HOST_VETH_MAC, calicoVethName, calicoVtepMac, hostVethName, macs } from './names.js';
 import type { Cluster, Node, Pod, Subnet } from './types.js';
 
 export interface ClusterResult {
@@ -33,7 +34,11 @@ export function buildCluster(topology: Topology): ClusterResult {
   }));
   const subnetByName = new Map(subnets.map((s) => [s.name, s]));
 
-  const nodeRanges = allocateNodePodCidrs(podCIDR, topology.network.nodeCIDRMaskSize, topology.nodes, diagnostics);
+  const cni = topology.network.cni;
+  const calico = cni.plugin === 'calico' ? cni : undefined;
+  // calico's CNI plugin sets up the pods under calico and under canal (flannel + calico for policy).
+  const calicoWorkloads = calico !== undefined || (cni.plugin === 'flannel' && cni.networkPolicy === 'calico');
+  const nodeRanges = calico ? kubeControllerManagerRanges(podCIDR, topology, diagnostics) : allocateNodePodCidrs(podCIDR, topology.network.nodeCIDRMaskSize, topology.nodes, diagnostics);
 
   const podsByNode = new Map<string, PodSpec[]>();
   for (const pod of topology.pods) {
@@ -41,6 +46,10 @@ export function buildCluster(topology: Topology): ClusterResult {
     if (!list) podsByNode.set(pod.node, (list = []));
     list.push(pod);
   }
+
+  const calicoIpam = calico
+    ? allocateCalicoIpam(podCIDR, calico.blockSize, topology.nodes, podsByNode, calico.mode !== 'bgp', diagnostics)
+    : undefined;
 
   const nodes: Node[] = [];
   const pods: Pod[] = [];
@@ -58,18 +67,19 @@ export function buildCluster(topology: Topology): ClusterResult {
       podCIDR: range,
       mac: pinnedMac(spec.mac) ?? macs.nodeNic(spec.name),
       bridgeMAC: pinnedMac(spec.bridgeMAC) ?? macs.nodeBridge(spec.name),
-      vtepMAC: pinnedMac(spec.vtepMAC) ?? macs.nodeVtep(spec.name),
+      vtepMAC: pinnedMac(spec.vtepMAC) ?? (calico ? calicoVtepMac(spec.name) : macs.nodeVtep(spec.name)),
       pods: nodePods,
+      ...(calicoIpam ? { calico: calicoIpam.nodes[index]! } : {}),
     };
     nodes.push(node);
     const scheduled = podsByNode.get(spec.name) ?? [];
     const networked = scheduled.filter((p) => !p.hostNetwork);
-    const ips = allocatePodIps(range, spec.name, networked, diagnostics);
+    const ips = calicoIpam ? networked.map((p) => calicoIpam.podIps.get(p)) : allocatePodIps(range, spec.name, networked, diagnostics);
     const ipOf = new Map(networked.map((p, i) => [p, ips[i]]));
     for (const podSpec of scheduled) {
       const ip = podSpec.hostNetwork ? node.ip : ipOf.get(podSpec);
       if (ip === undefined) continue;
-      const pod: Pod = new PodModel(podSpec, node, ip);
+      const pod: Pod = new PodModel(podSpec, node, ip, calicoWorkloads);
       nodePods.push(pod);
       pods.push(pod);
     }
@@ -109,6 +119,8 @@ class PodModel implements Pod {
     readonly spec: PodSpec,
     readonly node: Node,
     readonly ip: number,
+    /** calico's CNI plugin names and addresses the host veth (cali<hash>, ee:ee:ee:ee:ee:ee). */
+    private readonly calicoVeth: boolean,
   ) {
     this.name = spec.name;
     this.namespace = spec.namespace;
@@ -132,12 +144,32 @@ class PodModel implements Pod {
   get hostVeth(): Pod['hostVeth'] {
     if (this.hostNetwork) return undefined;
     return (this.hostVethCache ??= {
-      name: this.spec.hostVeth?.name ?? hostVethName(this.namespace, this.name),
-      mac: pinnedMac(this.spec.hostVeth?.mac) ?? macs.podHostVeth(this.namespace, this.name),
+      name: this.spec.hostVeth?.name ?? (this.calicoVeth ? calicoVethName(this.namespace, this.name) : hostVethName(this.namespace, this.name)),
+      mac: pinnedMac(this.spec.hostVeth?.mac) ?? (this.calicoVeth ? CALICO_HOST_VETH_MAC : macs.podHostVeth(this.namespace, this.name)),
     });
   }
 }
 
 function pinnedMac(text: string | undefined): string | undefined {
   return text === undefined ? undefined : parseMac(text);
+}
+
+/**
+ * kube-controller-manager still gives calico nodes a spec.podCIDR (kubeadm
+ * turns --allocate-node-cidrs on), but calico IPAM ignores it: running out
+ * of node ranges is a warning here, and such nodes hold 0.0.0.0/32.
+ */
+function kubeControllerManagerRanges(podCIDR: Cidr, topology: Topology, diagnostics: Diagnostic[]): Cidr[] {
+  const own: Diagnostic[] = [];
+  const ranges = allocateNodePodCidrs(podCIDR, topology.network.nodeCIDRMaskSize, topology.nodes, own);
+  const errors = own.filter((d) => d.severity === 'error');
+  diagnostics.push(...own.filter((d) => d.severity !== 'error'));
+  if (errors.length > 0) {
+    diagnostics.push({
+      ...errors[0]!,
+      severity: 'warning',
+      message: `${errors[0]!.message}${errors.length > 1 ? ` (and ${errors.length - 1} more nodes)` : ''}: kube-controller-manager logs CIDRNotAvailable, and calico IPAM does not need these ranges`,
+    });
+  }
+  return ranges.map((r) => r ?? { addr: 0, len: 32 });
 }

@@ -4,7 +4,7 @@
  * the real ones: `veth` + 8 hex (containernetworking/plugins), `cni-<uuid>`
  * netns names (containerd), locally administered unicast MACs.
  */
-import { stableHex } from '../net/hash.js';
+import { sha1Hex, stableHex } from '../net/hash.js';
 import { stableMac, type Mac } from '../net/mac.js';
 
 export function hostVethName(namespace: string, pod: string): string {
@@ -24,3 +24,25 @@ export const macs = {
   podEth0: (namespace: string, pod: string): Mac => stableMac(`pod/${namespace}/${pod}/eth0`),
   podHostVeth: (namespace: string, pod: string): Mac => stableMac(`pod/${namespace}/${pod}/veth`),
 };
+
+/**
+ * Calico's host-side veth name (libcalico-go VethNameForWorkload): `cali` +
+ * the first 11 hex digits of sha1("<namespace>.<pod>"), 15 characters
+ * (IFNAMSIZ - 1). default.pod-a gives cali5e1c4d6c68c.
+ */
+export function calicoVethName(namespace: string, pod: string): string {
+  return `cali${sha1Hex(`${namespace}.${pod}`).slice(0, 11)}`;
+}
+
+/** The MAC calico's CNI plugin gives every host-side veth (dataplane_linux.go hostSideMAC). */
+export const CALICO_HOST_VETH_MAC: Mac = 'ee:ee:ee:ee:ee:ee';
+
+/**
+ * Felix's VXLAN tunnel MAC when the node has no projectcalico.org/VXLANTunnelMACAddr
+ * annotation (vtepMACForHost): 0x66 ('f') then the first 5 bytes of sha1(nodename).
+ * node-1 gives 66:b3:68:28:39:8e.
+ */
+export function calicoVtepMac(node: string): Mac {
+  const h = sha1Hex(node);
+  return ['66', h.slice(0, 2), h.slice(2, 4), h.slice(4, 6), h.slice(6, 8), h.slice(8, 10)].join(':');
+}

@@ -22,7 +22,12 @@ export interface Node {
   readonly index: number;
   readonly ip: IPv4;
   readonly subnet: Subnet;
-  /** The node's pod range (spec.podCIDR / flannel's lease). */
+  /**
+   * The node's pod range (spec.podCIDR, flannel's lease), as
+   * kube-controller-manager allocates it. calico IPAM does not use it (see
+   * `calico`); a calico node kube-controller-manager had no range left for
+   * holds 0.0.0.0/32.
+   */
   readonly podCIDR: Cidr;
   /** MAC of the underlay NIC eth0. */
   readonly mac: Mac;
@@ -32,6 +37,16 @@ export interface Node {
   readonly vtepMAC: Mac;
   /** Pods scheduled here, in topology order (hostNetwork pods included). */
   readonly pods: readonly Pod[];
+  /** calico only: what calico IPAM gave the node (its pods' addresses come from these blocks). */
+  readonly calico?: CalicoNodeIpam;
+}
+
+/** A node's share of calico IPAM (src/model/calico-ipam.ts). */
+export interface CalicoNodeIpam {
+  /** Blocks affine to the node, in the order it claimed them. */
+  readonly blocks: readonly Cidr[];
+  /** The tunl0 / vxlan.calico address (IPIP or VXLAN), usually ordinal 0 of the first block. */
+  readonly tunnelAddress?: IPv4;
 }
 
 export interface Pod {

@@ -182,7 +182,7 @@ export function matchListText(m: Match, style: ListStyle = NUMERIC): string {
       return ` ${m.module}${listPort('spt', m.sport, m.module, style)}${listPort('dpt', m.dport, m.module, style)}`;
     case 'multiport':
       // The protocol is the rule's; multiport is only valid with -p tcp/udp/sctp, and the names are the same for kube's ports.
-      return ` multiport dports ${m.dports.map((p) => (style.numeric ? String(p) : serviceName(p, 'tcp'))).join(',')}`;
+      return ` multiport dports ${m.dports.map((p) => (style.numeric || typeof p === 'string' ? String(p) : serviceName(p, 'tcp'))).join(',')}`;
     case 'conntrack':
       return ` ${m.negate ? '! ' : ''}ctstate ${m.ctstate.join(',')}`;
     case 'addrtype': {

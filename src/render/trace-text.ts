@@ -51,7 +51,9 @@ export function stepText(step: Step, hop: Hop, ctx: TraceRenderContext): string 
     case 'forward':
       return `ip_forward: ttl ${step.ttlBefore} → ${step.ttlAfter}`;
     case 'neigh':
-      return step.mac ? `neigh: ${formatIPv4(step.ip)} dev ${step.dev} lladdr ${step.mac} ${step.state}` : `neigh: ${formatIPv4(step.ip)} dev ${step.dev} ${step.state}`;
+      return step.mac
+        ? `neigh: ${formatIPv4(step.ip)} dev ${step.dev} lladdr ${step.mac} ${step.state}${step.answeredBy ? ` (${step.answeredBy})` : ''}`
+        : `neigh: ${formatIPv4(step.ip)} dev ${step.dev} ${step.state}`;
     case 'bridge':
       if (step.result === 'local') return `bridge ${step.bridge}: ${step.dstMac} is the bridge's own → up to the node's IP stack`;
       if (step.result === 'forward') return `bridge ${step.bridge}: fdb ${step.dstMac} → port ${step.port} (bridged, no TTL change)`;
@@ -68,6 +70,10 @@ export function stepText(step: Step, hop: Hop, ctx: TraceRenderContext): string 
       return step.result === 'ok' ? undefined : `mtu: ${step.length} bytes on ${step.dev} (mtu ${step.mtu}) → ${step.result === 'fragment' ? 'fragmented' : 'too big'}`;
     case 'switch':
       return `switch ${step.segment}: ${step.dstMac} → ${step.port}`;
+    case 'policy': {
+      const who = step.enforcedBy === 'none' ? 'NetworkPolicy (not enforced)' : 'NetworkPolicy (calico)';
+      return `${who}: ${step.direction} of ${step.pod}: ${step.verdict} (${step.reason})`;
+    }
     case 'deliver':
       return `delivered: ${step.socket}`;
     case 'drop':
@@ -76,6 +82,7 @@ export function stepText(step: Step, hop: Hop, ctx: TraceRenderContext): string 
 }
 
 function outerText(p: Packet): string {
+  if (p.protocol === 'ipip') return `${formatIPv4(p.src)} → ${formatIPv4(p.dst)} ipip (protocol 4) ttl ${p.ttl} len ${p.length}`;
   return `${formatIPv4(p.src)}:${p.sport ?? 0} → ${formatIPv4(p.dst)}:${p.dport ?? 0} ${p.protocol} ttl ${p.ttl} len ${p.length}`;
 }
 

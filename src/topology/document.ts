@@ -14,6 +14,7 @@ export interface DocumentFlannelCni {
   readonly directRouting?: boolean;
   readonly vni?: number;
   readonly port?: number;
+  readonly networkPolicy?: 'none' | 'calico';
 }
 
 export interface DocumentCalicoCni {
@@ -23,6 +24,7 @@ export interface DocumentCalicoCni {
   readonly blockSize?: number;
   readonly routeReflectors?: readonly string[];
   readonly asNumber?: number;
+  readonly routerPeering?: boolean;
 }
 
 export interface DocumentNetwork {

@@ -24,6 +24,8 @@ export interface FlannelCni {
   readonly vni: number;
   /** vxlan UDP port (kernel default 8472) or udp backend port (8285); 0 for host-gw, which has none. */
   readonly port: number;
+  /** `calico`: canal, calico's CNI plugin and Felix on top of flannel, enforcing NetworkPolicy. */
+  readonly networkPolicy: 'none' | 'calico';
 }
 
 export interface CalicoCni {
@@ -35,6 +37,8 @@ export interface CalicoCni {
   /** BGP topology: full node-to-node mesh, or these nodes as route reflectors. */
   readonly routeReflectors: readonly string[];
   readonly asNumber: number;
+  /** The underlay router peers with the nodes over BGP and so learns every IPAM block (default: it does not). */
+  readonly routerPeering: boolean;
 }
 
 export type CniSpec = FlannelCni | CalicoCni;

@@ -15,7 +15,7 @@ describe('the repository topologies load cleanly', () => {
       serviceCIDR: '10.96.0.0/12',
       clusterDomain: 'cluster.local',
       nodeCIDRMaskSize: 24,
-      cni: { plugin: 'flannel', backend: 'vxlan', directRouting: false, vni: 1, port: 8472 },
+      cni: { plugin: 'flannel', backend: 'vxlan', directRouting: false, vni: 1, port: 8472, networkPolicy: 'none' },
       kubeProxy: { mode: 'iptables', scheduler: 'rr' },
     });
     expect(topology!.nodes.map((n) => [n.name, n.role, n.runtime, n.source])).toEqual([

@@ -46,7 +46,7 @@ const CASES: Record<string, Expected> = {
     line: 7,
     col: 5,
     message: "unknown field 'mode' in network.cni",
-    hint: "mode is a calico setting (plugin: calico); this plugin's settings are plugin, backend, directRouting, vni, port",
+    hint: "mode is a calico setting (plugin: calico); this plugin's settings are plugin, backend, directRouting, vni, port, networkPolicy",
   },
   enum: { code: 'NL-SCHEMA-ENUM', line: 5, col: 35, message: "expected one of vxlan, host-gw, udp, got 'vxlam'", hint: "did you mean 'vxlan'?" },
   const: { code: 'NL-SCHEMA-ENUM', line: 1, col: 13, message: "expected netlab/v1, got 'netlab/v2'", hint: "did you mean 'netlab/v1'?" },
@@ -322,7 +322,7 @@ const CASES: Record<string, Expected> = {
     line: 10,
     col: 5,
     message: "flannel does not enforce NetworkPolicy: 'deny-all' has no effect",
-    hint: 'use plugin: calico to see it enforced',
+    hint: 'use plugin: calico, or add networkPolicy: calico to the flannel cni (canal), to see it enforced',
   },
   'policy-invalid': {
     code: 'NL-POLICY-INVALID',

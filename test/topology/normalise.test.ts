@@ -40,7 +40,7 @@ describe('normalisation', () => {
     ['host-gw', 0],
   ])('gives flannel %s its port (%i)', (backend, port) => {
     const { topology } = load('', MINIMAL.replace('metadata: {name: t}\n', `metadata: {name: t}\nnetwork: {cni: {backend: ${backend}}}\n`));
-    expect(topology!.network.cni).toEqual({ plugin: 'flannel', backend, directRouting: false, vni: 1, port });
+    expect(topology!.network.cni).toEqual({ plugin: 'flannel', backend, directRouting: false, vni: 1, port, networkPolicy: 'none' });
   });
 
   it('keeps pinned identifiers and the service fields as written', () => {

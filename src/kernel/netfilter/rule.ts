@@ -18,7 +18,8 @@ export type Match =
   | { readonly module: 'comment'; readonly comment: string }
   | { readonly module: 'mark'; readonly value: number; readonly mask: number; readonly negate?: boolean }
   | { readonly module: 'tcp' | 'udp' | 'sctp'; readonly dport?: Negatable<number>; readonly sport?: Negatable<number> }
-  | { readonly module: 'multiport'; readonly dports: readonly number[] }
+  /** Ports, or ranges written `LO:HI` (Felix's policy port ranges). */
+  | { readonly module: 'multiport'; readonly dports: readonly (number | string)[] }
   | { readonly module: 'conntrack'; readonly ctstate: readonly string[]; readonly negate?: boolean }
   | { readonly module: 'addrtype'; readonly srcType?: Negatable<string>; readonly dstType?: Negatable<string>; readonly limitIfaceIn?: boolean; readonly limitIfaceOut?: boolean }
   | { readonly module: 'statistic'; readonly mode: 'random'; readonly probability: number }

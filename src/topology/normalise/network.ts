@@ -36,6 +36,7 @@ function normaliseCni(cni: DocumentFlannelCni | DocumentCalicoCni | undefined): 
       blockSize: cni.blockSize ?? 26,
       routeReflectors: cni.routeReflectors ?? [],
       asNumber: cni.asNumber ?? 64512,
+      routerPeering: cni.routerPeering ?? false,
     };
   }
   const flannel = cni as DocumentFlannelCni | undefined;
@@ -46,5 +47,6 @@ function normaliseCni(cni: DocumentFlannelCni | DocumentCalicoCni | undefined): 
     directRouting: flannel?.directRouting ?? false,
     vni: flannel?.vni ?? 1,
     port: flannel?.port ?? FLANNEL_PORTS[backend],
+    networkPolicy: flannel?.networkPolicy ?? 'none',
   };
 }

@@ -21,6 +21,13 @@ export function checkIgnoredOptions({ document, findings }: CheckContext): void 
       findings.push(warning(Code.OptionIgnored, 'port is ignored by the host-gw backend, which does not encapsulate', [...cniPath, 'port']));
     }
   }
+  if (cni?.plugin === 'calico' && cni.routerPeering !== undefined && (cni.mode ?? 'ipip') !== 'bgp') {
+    findings.push(
+      warning(Code.OptionIgnored, `routerPeering changes nothing in ${cni.mode ?? 'ipip'} mode: traffic between subnets is encapsulated, so the router never sees pod addresses`, ['network', 'cni', 'routerPeering'], {
+        hint: 'routerPeering matters in mode: bgp, where pod packets cross the router unencapsulated',
+      }),
+    );
+  }
   if (cni?.plugin === 'calico' && cni.crossSubnet !== undefined && (cni.mode ?? 'ipip') === 'bgp') {
     findings.push(
       warning(Code.OptionIgnored, 'crossSubnet is ignored in bgp mode, which never encapsulates', ['network', 'cni', 'crossSubnet'], {

@@ -37,14 +37,16 @@ interface PolicySpec {
 }
 
 export function checkPolicies({ topology, findings }: CheckContext): void {
-  const enforced = topology.network.cni.plugin === 'calico';
+  const cni = topology.network.cni;
+  // calico enforces policies, and so does canal (flannel with calico's Felix for policy).
+  const enforced = cni.plugin === 'calico' || cni.networkPolicy === 'calico';
   for (const policy of topology.networkPolicies) {
     const spec = policy.spec as PolicySpec;
     const path = [...policy.source, 'spec'];
     if (!enforced) {
       findings.push(
         warning(Code.PolicyNotEnforced, `flannel does not enforce NetworkPolicy: '${policy.name}' has no effect`, policy.source, {
-          hint: 'use plugin: calico to see it enforced',
+          hint: 'use plugin: calico, or add networkPolicy: calico to the flannel cni (canal), to see it enforced',
         }),
       );
     }
