@@ -14,6 +14,7 @@ import { registerExec } from './commands/exec.js';
 import { registerTrace } from './commands/trace.js';
 import { registerDiff } from './commands/diff.js';
 import { registerLab } from './commands/lab.js';
+import { registerGraph } from './commands/graph.js';
 import { addWhatIfOptions, type WhatIfOptions } from './what-if-options.js';
 
 export interface GlobalOptions extends WhatIfOptions {
@@ -47,6 +48,7 @@ export function buildProgram(io: Io): Command {
   registerTrace(program, context);
   registerDiff(program, context);
   registerLab(program, context);
+  registerGraph(program, context);
   return program;
 }
 

@@ -10,6 +10,9 @@ import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError, loadAndBuild } from '../pipeline.js';
 import { drawTable } from './show.js';
+import { renderDot } from '../../render/graph-dot.js';
+import { renderMermaid } from '../../render/graph-mermaid.js';
+import { traceGraph } from '../../views/graph.js';
 
 interface TraceOptions {
   proto?: 'icmp' | 'tcp' | 'udp';
@@ -19,7 +22,7 @@ interface TraceOptions {
   df: boolean;
   ttl?: string;
   reply?: boolean;
-  format: 'table' | 'traceroute';
+  format: 'table' | 'traceroute' | 'mermaid' | 'dot';
 }
 
 function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -43,7 +46,7 @@ export function registerTrace(program: Command, context: CommandContext): void {
     .option('--no-df', 'clear Don\'t Fragment: oversize packets are fragmented instead of dropped')
     .option('--ttl <n>', 'initial TTL (default 64)')
     .option('--reply', 'walk the answer back too (echo reply, SYN-ACK)')
-    .addOption(new Option('--format <format>', 'table (default), or traceroute: what `traceroute -n` prints from the source').choices(['table', 'traceroute']).default('table'))
+    .addOption(new Option('--format <format>', 'table (default); traceroute: what `traceroute -n` prints from the source; mermaid or dot: the walk as a diagram').choices(['table', 'traceroute', 'mermaid', 'dot']).default('table'))
     .action(async (fromText: string, toText: string, options: TraceOptions) => {
       const { io, opts, chalk } = context();
       const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
@@ -77,6 +80,11 @@ export function registerTrace(program: Command, context: CommandContext): void {
       const delivered = run.request.disposition === 'DELIVERED' && (!options.reply || !run.reply || run.reply.disposition === 'DELIVERED');
       if (opts.output === 'json') {
         writeJson(io.stdout, run);
+      } else if (options.format === 'mermaid' || options.format === 'dot') {
+        const render = options.format === 'dot' ? renderDot : renderMermaid;
+        const lines = render(traceGraph(run.request));
+        if (run.reply) lines.push('', ...render(traceGraph(run.reply)));
+        await writeLines(io.stdout, lines);
       } else {
         const ctx = { netns: (id: string) => (id.startsWith('node/') || id.startsWith('pod/') ? session.netnsById(id) : undefined) };
         const show = (trace: Trace, label?: string): string[] => {
