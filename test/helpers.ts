@@ -53,6 +53,7 @@ network:
   serviceCIDR: 10.96.0.0/12
   cni: {plugin: flannel, backend: ${options.backend ?? 'vxlan'}${options.directRouting ? ', directRouting: true' : ''}}
   kubeProxy: {mode: iptables}
+  dns: {coreDNS: false}   # these labs are about IPAM and the CNI: no CoreDNS pods among theirs
 subnets:
 ${options.subnets ?? '  - {name: rack-1, cidr: 10.234.2.0/24, gateway: 10.234.2.254, mtu: 1500}'}
 nodes:

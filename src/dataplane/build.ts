@@ -13,6 +13,8 @@ import type { Cluster, Node, Pod } from '../model/types.js';
 import { cniPlugin } from '../cni/select.js';
 import type { CniPlugin } from '../cni/types.js';
 import { setupDocker } from '../runtime/docker.js';
+import { podResolvConf, renderResolvConf, usesClusterDns } from '../model/dns.js';
+import { programKubelet, programKubeProxy } from '../proxy/index.js';
 import { buildExternalNetns } from './external.js';
 
 export interface Dataplane {
@@ -67,7 +69,7 @@ export function buildDataplane(cluster: Cluster, options: BuildOptions = {}): Da
   const buildOnce = (node: Node): BuiltNode => {
     let entry = built.get(node);
     if (!entry) {
-      entry = buildNode(node, plugin);
+      entry = buildNode(cluster, node, plugin);
       if (transform) {
         const changed = transform.apply(node, entry);
         transformProblems.push(...changed.diagnostics);
@@ -107,8 +109,12 @@ function newNetns(ns: NetnsBuilder): void {
   ns.setSysctl('net.bridge.bridge-nf-call-iptables', '1');
 }
 
-/** A node boots, its runtime and CNI daemon start, then its pods are set up in order. */
-function buildNode(model: Node, cni: CniPlugin): BuiltNode {
+/**
+ * A node boots, its runtime and the kubelet start, then the CNI daemon and
+ * kube-proxy (DaemonSet pods, on the host network), then its pods are set up
+ * in order.
+ */
+function buildNode(cluster: Cluster, model: Node, cni: CniPlugin): BuiltNode {
   const node = new NetnsBuilder(`node/${model.name}`, 'node', model.name, model.name);
   newNetns(node);
   node.addLink(physicalNic('eth0', model.mac, model.subnet.mtu));
@@ -125,7 +131,9 @@ function buildNode(model: Node, cni: CniPlugin): BuiltNode {
     });
   }
   if (model.spec.runtime === 'docker') setupDocker(node, model);
+  programKubelet(node, cluster);
   cni.setupNode(node, model);
+  programKubeProxy(node, cluster, model);
 
   const pods = new Map<Pod, NetNs>();
   const podBuilders: [Pod, NetnsBuilder][] = [];
@@ -134,6 +142,8 @@ function buildNode(model: Node, cni: CniPlugin): BuiltNode {
     const ns = new NetnsBuilder(`pod/${pod.key}`, 'pod', pod.key, pod.name);
     newNetns(ns);
     cni.setupPod(node, ns, pod);
+    // The kubelet's DNS config, written into the sandbox by the runtime.
+    if (usesClusterDns(pod)) ns.writeFile('/etc/resolv.conf', renderResolvConf(podResolvConf(cluster, pod.namespace)));
     podBuilders.push([pod, ns]);
   }
   for (const [pod, ns] of podBuilders) pods.set(pod, ns.finish());

@@ -230,13 +230,16 @@ function matchOne(ctx: HookContext, m: Match, p: Packet): boolean {
       return true;
     case 'icmp':
       return p.protocol === 'icmp';
+    case 'nfacct':
+      return true; // it only counts
     case 'set': {
       // A set the netns does not have matches nothing (iptables would refuse the rule; netlab stays lenient).
       const set = ctx.ns.ipsets?.get(m.name);
       return (set !== undefined && ipsetMatches(set, m.flags, p)) !== !!m.negate;
     }
     case 'recent':
-      // Session affinity arrives with kube-proxy; until then nothing is in the list.
-      return !!(m as { negate?: boolean }).negate;
+      // --set always matches (it records the source, kube-proxy's affinity on a KUBE-SEP DNAT rule);
+      // --rcheck finds what an earlier connection recorded, and a walk starts with empty lists.
+      return m.action === 'set';
   }
 }

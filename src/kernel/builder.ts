@@ -40,6 +40,13 @@ export interface NewLink {
 
 const TABLE_ORDER: readonly TableName[] = ['raw', 'mangle', 'filter', 'nat', 'security'];
 
+interface ChainEntry {
+  policy?: 'ACCEPT' | 'DROP';
+  rules: IptRule[];
+  /** `rules` is another namespace's list too (setSharedChain): copy before changing it. */
+  shared?: boolean;
+}
+
 export class NetnsBuilder {
   private readonly links: Link[] = [];
   private readonly tables = new Map<number, Route[]>();
@@ -51,7 +58,7 @@ export class NetnsBuilder {
   private readonly sysctls = new Map<string, string>();
   private readonly files = new Map<string, string>();
   private readonly ipsets = new Map<string, IpSet>();
-  private readonly iptables = new Map<TableName, Map<string, { policy?: 'ACCEPT' | 'DROP'; rules: IptRule[] }>>();
+  private readonly iptables = new Map<TableName, Map<string, ChainEntry>>();
   private nextIfindex = 1;
 
   constructor(
@@ -221,7 +228,7 @@ export class NetnsBuilder {
   }
 
   /** Makes sure a table exists with its built-in chains (what any iptables call on it does). */
-  private table(name: TableName): Map<string, { policy?: 'ACCEPT' | 'DROP'; rules: IptRule[] }> {
+  private table(name: TableName): Map<string, ChainEntry> {
     let table = this.iptables.get(name);
     if (!table) {
       table = new Map();
@@ -231,10 +238,38 @@ export class NetnsBuilder {
     return table;
   }
 
+  /** A chain's rules, ready to change (a shared list is copied first). */
+  private ownRules(table: TableName, chain: string): IptRule[] {
+    this.ensureChain(table, chain);
+    const entry = this.table(table).get(chain)!;
+    if (entry.shared) {
+      entry.rules = entry.rules.slice();
+      entry.shared = false;
+    }
+    return entry.rules;
+  }
+
   /** `iptables -t T -N CHAIN` (no error when it exists, like `iptables-restore --noflush` of `:CHAIN`). */
   ensureChain(table: TableName, chain: string): void {
     const t = this.table(table);
     if (!t.has(chain)) t.set(chain, { rules: [] });
+  }
+
+  /** The rules a chain has so far (what `iptables -C` looks through); undefined when it does not exist. */
+  chainRules(table: TableName, chain: string): readonly IptRule[] | undefined {
+    return this.iptables.get(table)?.get(chain)?.rules;
+  }
+
+  /**
+   * A chain whose whole content is shared with other namespaces (kube-proxy's
+   * per-service chains are the same on every node): referenced, not copied,
+   * until something changes it here.
+   */
+  setSharedChain(table: TableName, chain: string, rules: readonly IptRule[]): void {
+    this.ensureChain(table, chain);
+    const entry = this.table(table).get(chain)!;
+    entry.rules = rules as IptRule[];
+    entry.shared = true;
   }
 
   setPolicy(table: TableName, chain: string, policy: 'ACCEPT' | 'DROP'): void {
@@ -245,14 +280,12 @@ export class NetnsBuilder {
 
   /** `iptables -t T -A CHAIN rule`. */
   appendRule(table: TableName, chain: string, rule: IptRule): void {
-    this.ensureChain(table, chain);
-    this.table(table).get(chain)!.rules.push(rule);
+    this.ownRules(table, chain).push(rule);
   }
 
   /** `iptables -t T -I CHAIN 1 rule`. */
   insertRule(table: TableName, chain: string, rule: IptRule): void {
-    this.ensureChain(table, chain);
-    this.table(table).get(chain)!.rules.unshift(rule);
+    this.ownRules(table, chain).unshift(rule);
   }
 
   finish(): NetNs {

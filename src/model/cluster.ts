@@ -1,12 +1,14 @@
 /** Topology in, allocated cluster out: pure and deterministic. */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { parseCidr, type Cidr } from '../net/cidr.js';
+import { nth, parseCidr, type Cidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
 import type { PodSpec, Topology } from '../topology/types.js';
 import { allocateCalicoIpam } from './calico-ipam.js';
 import { allocateNodePodCidrs, allocatePodIps } from './ipam.js';
 import { CALICO_HOST_VETH_MAC, calicoVethName, calicoVtepMac, hostVethName, macs } from './names.js';
+import { buildServices } from './services/build.js';
+import { coreDnsPods } from './services/defaults.js';
 import type { Cluster, Node, Pod, Subnet } from './types.js';
 
 export interface ClusterResult {
@@ -41,11 +43,14 @@ export function buildCluster(topology: Topology): ClusterResult {
   const nodeRanges = calico ? kubeControllerManagerRanges(podCIDR, topology, diagnostics) : allocateNodePodCidrs(podCIDR, topology.network.nodeCIDRMaskSize, topology.nodes, diagnostics);
 
   const podsByNode = new Map<string, PodSpec[]>();
-  for (const pod of topology.pods) {
+  const addPod = (pod: PodSpec): void => {
     let list = podsByNode.get(pod.node);
     if (!list) podsByNode.set(pod.node, (list = []));
     list.push(pod);
-  }
+  };
+  for (const pod of topology.pods) addPod(pod);
+  // The cluster's own pods (CoreDNS) come after the written ones on their node.
+  for (const pod of coreDnsPods(topology)) addPod(pod);
 
   const calicoIpam = calico
     ? allocateCalicoIpam(podCIDR, calico.blockSize, topology.nodes, podsByNode, calico.mode !== 'bgp', diagnostics)
@@ -86,6 +91,8 @@ export function buildCluster(topology: Topology): ClusterResult {
   });
 
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const services = buildServices({ topology, serviceCIDR, nodes, pods }, diagnostics);
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   return {
     diagnostics,
     cluster: {
@@ -98,6 +105,10 @@ export function buildCluster(topology: Topology): ClusterResult {
       nodeByName: new Map(nodes.map((n) => [n.name, n])),
       subnetByName,
       podByKey: new Map(pods.map((p) => [p.key, p])),
+      services,
+      serviceByKey: new Map(services.map((s) => [s.key, s])),
+      // kubeadm's kubelet clusterDNS: the 10th address of the service network, with or without CoreDNS.
+      clusterDNS: nth(serviceCIDR, 10),
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Cidr } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import type { ContainerSpec, NodeSpec, PodSpec, SubnetSpec, Topology } from '../topology/types.js';
+import type { Service } from './services/types.js';
 
 export interface Subnet {
   readonly spec: SubnetSpec;
@@ -77,4 +78,14 @@ export interface Cluster {
   readonly subnetByName: ReadonlyMap<string, Subnet>;
   /** By `namespace/name`. */
   readonly podByKey: ReadonlyMap<string, Pod>;
+  /**
+   * Every service: the written ones in topology order, then the cluster's
+   * own that were not written (`default/kubernetes`, `kube-system/kube-dns`).
+   * See src/model/services/.
+   */
+  readonly services: readonly Service[];
+  /** By `namespace/name`. */
+  readonly serviceByKey: ReadonlyMap<string, Service>;
+  /** The nameserver in pods' resolv.conf (the kubelet's clusterDNS, kube-dns's address). */
+  readonly clusterDNS: IPv4;
 }

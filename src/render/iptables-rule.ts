@@ -78,7 +78,7 @@ export function matchSaveArgs(m: Match): string {
       return text;
     }
     case 'statistic':
-      return `-m statistic --mode random --probability ${m.probability.toFixed(11)}`;
+      return `-m statistic --mode random --probability ${formatProbability(m.probability)}`;
     case 'recent': {
       let text = `-m recent --${m.action}`;
       if (m.seconds !== undefined) text += ` --seconds ${m.seconds}`;
@@ -96,12 +96,36 @@ export function matchSaveArgs(m: Match): string {
     }
     case 'icmp':
       return `-m icmp --icmp-type ${icmpNumeric(m.icmpType)}`;
+    case 'nfacct':
+      // libxt_nfacct prints " --nfacct-name " and then the saved string, with its own leading space.
+      return `-m nfacct --nfacct-name  ${quote(m.name)}`;
   }
 }
 
-/** xtables_save_string: always double-quoted, with `"` and `\` escaped. */
+/**
+ * `%.11f` of the probability the kernel holds (lround(p * 2^31) / 2^31), as
+ * libxt_statistic prints it: exactly, rounding half to even as glibc's printf
+ * does, which Number.prototype.toFixed does not (0.00048828125 is a tie).
+ */
+export function formatProbability(probability: number): string {
+  const k = BigInt(Math.round(probability * 2 ** 31));
+  const scaled = k * 10n ** 11n;
+  const quotient = scaled >> 31n;
+  const remainder = scaled & ((1n << 31n) - 1n);
+  const half = 1n << 30n;
+  const digits = remainder > half || (remainder === half && (quotient & 1n) === 1n) ? quotient + 1n : quotient;
+  const text = digits.toString().padStart(12, '0');
+  return `${text.slice(0, -11)}.${text.slice(-11)}`;
+}
+
+/**
+ * xtables_save_string (iptables 1.8.9): a leading space, then the string bare
+ * when it is only letters, digits, `_` and `-`, otherwise double-quoted with
+ * `"`, `\` and `'` backslash-escaped. Callers write the space before it.
+ */
 function quote(text: string): string {
-  return `"${text.replace(/(["\\])/g, '\\$1')}"`;
+  if (/^[A-Za-z0-9_-]+$/.test(text)) return text;
+  return `"${text.replace(/(["\\'])/g, '\\$1')}"`;
 }
 
 export function targetSaveArgs(t: Target): string {
@@ -194,7 +218,7 @@ export function matchListText(m: Match, style: ListStyle = NUMERIC): string {
       return text;
     }
     case 'statistic':
-      return ` statistic mode random probability ${m.probability.toFixed(11)}`;
+      return ` statistic mode random probability ${formatProbability(m.probability)}`;
     case 'recent': {
       let text = ` recent: ${m.action === 'set' ? 'SET' : 'CHECK'}`;
       if (m.seconds !== undefined) text += ` seconds: ${m.seconds}`;
@@ -217,6 +241,8 @@ export function matchListText(m: Match, style: ListStyle = NUMERIC): string {
       const [type, code] = numeric.split('/');
       return ` icmptype ${type}${code !== undefined ? ` code ${code}` : ''}`;
     }
+    case 'nfacct':
+      return ` nfacct-name  ${quote(m.name)}`;
   }
 }
 

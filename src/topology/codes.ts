@@ -64,6 +64,13 @@ export const Code = {
   ServiceHeadless: 'NL-SERVICE-HEADLESS',
   ServiceTrafficPolicy: 'NL-SERVICE-TRAFFIC-POLICY',
   SelectorNoPods: 'NL-SELECTOR-NO-PODS',
+  NodePortRangeInvalid: 'NL-NODEPORT-RANGE-INVALID',
+  HealthCheckNodePort: 'NL-HEALTHCHECK-NODEPORT',
+  ClusterIpTaken: 'NL-CLUSTERIP-TAKEN',
+  TargetPortUnknown: 'NL-TARGET-PORT-UNKNOWN',
+  ClusterIpExhausted: 'NL-CLUSTERIP-EXHAUSTED',
+  NodePortExhausted: 'NL-NODEPORT-EXHAUSTED',
+  LoadBalancerPoolExhausted: 'NL-LOADBALANCER-POOL-EXHAUSTED',
 
   // Network policies.
   PolicyInvalid: 'NL-POLICY-INVALID',

@@ -33,7 +33,16 @@ export interface DocumentNetwork {
   readonly clusterDomain?: string;
   readonly nodeCIDRMaskSize?: number;
   readonly cni?: DocumentFlannelCni | DocumentCalicoCni;
-  readonly kubeProxy?: { readonly mode?: 'iptables' | 'ipvs' | 'nftables' | 'userspace'; readonly scheduler?: string };
+  readonly serviceNodePortRange?: string;
+  readonly loadBalancerPool?: string;
+  readonly kubeProxy?: {
+    readonly mode?: 'iptables' | 'ipvs' | 'nftables' | 'userspace' | 'none';
+    readonly scheduler?: string;
+    readonly clusterCIDR?: string;
+    readonly masqueradeAll?: boolean;
+  };
+  readonly dns?: { readonly coreDNS?: boolean };
+  readonly kubelet?: { readonly makeIPTablesUtilChains?: boolean };
 }
 
 export interface DocumentSubnet {
@@ -139,6 +148,8 @@ export interface DocumentService extends DocumentServiceCommon {
   readonly clusterIP?: string;
   readonly externalIPs?: readonly string[];
   readonly loadBalancerIP?: string;
+  readonly loadBalancerSourceRanges?: readonly string[];
+  readonly healthCheckNodePort?: number;
 }
 
 export interface DocumentServiceSet extends DocumentServiceCommon {

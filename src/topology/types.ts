@@ -12,7 +12,7 @@ import type { DocPath } from '../diagnostics/diagnostic.js';
 
 export type FlannelBackend = 'vxlan' | 'host-gw' | 'udp';
 export type CalicoMode = 'bgp' | 'ipip' | 'vxlan';
-export type KubeProxyMode = 'iptables' | 'ipvs' | 'nftables' | 'userspace';
+export type KubeProxyMode = 'iptables' | 'ipvs' | 'nftables' | 'userspace' | 'none';
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
 export interface FlannelCni {
@@ -44,9 +44,24 @@ export interface CalicoCni {
 export type CniSpec = FlannelCni | CalicoCni;
 
 export interface KubeProxySpec {
+  /** `none`: no kube-proxy on the nodes (a replacement, or a bare lab). */
   readonly mode: KubeProxyMode;
   /** ipvs scheduler (rr, lc, sh, ...). */
   readonly scheduler: string;
+  /** kube-proxy --cluster-cidr (its "local traffic" detector); network.podCIDR unless written. */
+  readonly clusterCIDR: string;
+  /** kube-proxy --masquerade-all. */
+  readonly masqueradeAll: boolean;
+}
+
+export interface DnsSpec {
+  /** The coredns deployment and the kube-dns service exist (kubeadm's default). */
+  readonly coreDNS: boolean;
+}
+
+export interface KubeletSpec {
+  /** kubelet --make-iptables-util-chains. */
+  readonly makeIPTablesUtilChains: boolean;
 }
 
 export interface NetworkSpec {
@@ -55,8 +70,14 @@ export interface NetworkSpec {
   readonly clusterDomain: string;
   /** Size of each node's pod range carved from podCIDR (kube-controller-manager --node-cidr-mask-size). */
   readonly nodeCIDRMaskSize: number;
+  /** kube-apiserver --service-node-port-range, `MIN-MAX` as written (parsePortRange reads it). */
+  readonly serviceNodePortRange: string;
+  /** Where LoadBalancer addresses come from when not pinned. */
+  readonly loadBalancerPool: string;
   readonly cni: CniSpec;
   readonly kubeProxy: KubeProxySpec;
+  readonly dns: DnsSpec;
+  readonly kubelet: KubeletSpec;
 }
 
 /** Every normalised entity remembers where it came from, for diagnostics. */
@@ -154,6 +175,10 @@ export interface ServiceSpec extends Sourced {
   readonly clusterIP?: string;
   readonly externalIPs: readonly string[];
   readonly loadBalancerIP?: string;
+  /** LoadBalancer only: allowed client ranges (kube-proxy's KUBE-FW chain). */
+  readonly loadBalancerSourceRanges: readonly string[];
+  /** A pinned health check node port (LoadBalancer, externalTrafficPolicy Local). */
+  readonly healthCheckNodePort?: number;
   readonly sessionAffinity: 'None' | 'ClientIP';
   readonly sessionAffinityTimeoutSeconds: number;
   readonly externalTrafficPolicy: 'Cluster' | 'Local';

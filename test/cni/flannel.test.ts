@@ -3,7 +3,7 @@ import type { NetNs } from '../../src/kernel/netns.js';
 import { RT_TABLE, type Route } from '../../src/kernel/route.js';
 import { formatCidr } from '../../src/net/cidr.js';
 import { formatIPv4 } from '../../src/net/ipv4.js';
-import { buildFromText, buildLab, flannelYaml } from '../helpers.js';
+import { buildFromText, buildLab, flannelYaml, readRepoFile } from '../helpers.js';
 
 /** A compact, ip-route-like description used only to keep these assertions readable. */
 function describeRoute(r: Route): string {
@@ -54,8 +54,15 @@ describe('flannel vxlan (the default lab)', () => {
   });
 
   it('gives a node without pods no cni0 (the bridge plugin creates it on the first pod)', () => {
-    const master = dataplane.nodeNetns(cluster.nodeByName.get('master')!);
+    // The default lab's master runs the CoreDNS pods: without them it has no pod.
+    const bare = buildFromText(readRepoFile('labs/default.yaml').replace('network:\n', 'network:\n  dns: {coreDNS: false}\n'));
+    const master = bare.dataplane.nodeNetns(bare.cluster.nodeByName.get('master')!);
     expect(master.links.map((l) => l.name)).toEqual(['lo', 'eth0', 'flannel.1']);
+  });
+
+  it('gives the master cni0 for its CoreDNS pods', () => {
+    const master = dataplane.nodeNetns(cluster.nodeByName.get('master')!);
+    expect(master.links.map((l) => l.name).slice(0, 4)).toEqual(['lo', 'eth0', 'flannel.1', 'cni0']);
   });
 
   it("links each pod's eth0 and the host veth by the peer's ifindex", () => {

@@ -16,7 +16,11 @@ describe('the repository topologies load cleanly', () => {
       clusterDomain: 'cluster.local',
       nodeCIDRMaskSize: 24,
       cni: { plugin: 'flannel', backend: 'vxlan', directRouting: false, vni: 1, port: 8472, networkPolicy: 'none' },
-      kubeProxy: { mode: 'iptables', scheduler: 'rr' },
+      serviceNodePortRange: '30000-32767',
+      loadBalancerPool: '203.0.113.0/24',
+      kubeProxy: { mode: 'iptables', scheduler: 'rr', clusterCIDR: '10.244.0.0/16', masqueradeAll: false },
+      dns: { coreDNS: true },
+      kubelet: { makeIPTablesUtilChains: true },
     });
     expect(topology!.nodes.map((n) => [n.name, n.role, n.runtime, n.source])).toEqual([
       ['master', 'control-plane', 'containerd', ['nodes', 0]],
@@ -36,6 +40,7 @@ describe('the repository topologies load cleanly', () => {
       selector: { app: 'web' },
       ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'http', nodePort: 30080 }],
       externalIPs: [],
+      loadBalancerSourceRanges: [],
     });
   });
 });

@@ -50,7 +50,7 @@ describe('normalisation', () => {
 services:
   - name: s
     type: LoadBalancer
-    clusterIP: 10.96.0.10
+    clusterIP: 10.96.0.20
     externalIPs: [192.0.2.10]
     loadBalancerIP: 192.0.2.20
     sessionAffinity: ClientIP
@@ -72,9 +72,10 @@ services:
       externalTrafficPolicy: 'Local',
       internalTrafficPolicy: 'Local',
       ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 'dns', nodePort: 30053 }],
-      clusterIP: '10.96.0.10',
+      clusterIP: '10.96.0.20',
       externalIPs: ['192.0.2.10'],
       loadBalancerIP: '192.0.2.20',
+      loadBalancerSourceRanges: [],
     });
   });
 

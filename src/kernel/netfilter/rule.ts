@@ -22,11 +22,14 @@ export type Match =
   | { readonly module: 'multiport'; readonly dports: readonly (number | string)[] }
   | { readonly module: 'conntrack'; readonly ctstate: readonly string[]; readonly negate?: boolean }
   | { readonly module: 'addrtype'; readonly srcType?: Negatable<string>; readonly dstType?: Negatable<string>; readonly limitIfaceIn?: boolean; readonly limitIfaceOut?: boolean }
+  /** `probability` as the kernel keeps it: a multiple of 2^-31 (iptables stores lround(p * 2^31)). */
   | { readonly module: 'statistic'; readonly mode: 'random'; readonly probability: number }
   | { readonly module: 'recent'; readonly action: 'set' | 'rcheck'; readonly name: string; readonly side: 'source' | 'dest'; readonly seconds?: number; readonly reap?: boolean; readonly mask: string }
   | { readonly module: 'set'; readonly name: string; readonly flags: readonly ('src' | 'dst')[]; readonly negate?: boolean }
   | { readonly module: 'physdev'; readonly isBridged?: boolean; readonly physdevIn?: string; readonly physdevOut?: string }
-  | { readonly module: 'icmp'; readonly icmpType: string };
+  | { readonly module: 'icmp'; readonly icmpType: string }
+  /** xt_nfacct: counts into a named nfacct object (kube-proxy's metrics counters); always matches. */
+  | { readonly module: 'nfacct'; readonly name: string };
 
 export type Target =
   | { readonly kind: 'ACCEPT' | 'DROP' | 'RETURN' }

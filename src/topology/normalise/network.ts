@@ -20,11 +20,32 @@ export function normaliseNetwork(network: DocumentNetwork | undefined): NetworkS
     clusterDomain: network?.clusterDomain ?? 'cluster.local',
     nodeCIDRMaskSize: network?.nodeCIDRMaskSize ?? 24,
     cni: normaliseCni(network?.cni),
+    serviceNodePortRange: network?.serviceNodePortRange ?? DEFAULT_NODE_PORT_RANGE,
+    loadBalancerPool: network?.loadBalancerPool ?? DEFAULT_LOAD_BALANCER_POOL,
     kubeProxy: {
       mode: (network?.kubeProxy?.mode ?? 'iptables') as KubeProxyMode,
       scheduler: network?.kubeProxy?.scheduler ?? 'rr',
+      // kubeadm copies the pod subnet into kube-proxy's clusterCIDR.
+      clusterCIDR: network?.kubeProxy?.clusterCIDR ?? network?.podCIDR ?? DEFAULT_POD_CIDR,
+      masqueradeAll: network?.kubeProxy?.masqueradeAll ?? false,
     },
+    dns: { coreDNS: network?.dns?.coreDNS ?? true },
+    kubelet: { makeIPTablesUtilChains: network?.kubelet?.makeIPTablesUtilChains ?? true },
   };
+}
+
+/** kube-apiserver's default --service-node-port-range. */
+export const DEFAULT_NODE_PORT_RANGE = '30000-32767';
+/**
+ * TEST-NET-3 (RFC 5737): addresses no real network uses, for the stand-in
+ * load balancer (TEST-NET-2 is the external client's network).
+ */
+export const DEFAULT_LOAD_BALANCER_POOL = '203.0.113.0/24';
+
+/** `MIN-MAX` as numbers (the schema guarantees the shape; the semantic checks the order). */
+export function parsePortRange(text: string): { readonly min: number; readonly max: number } {
+  const [min, max] = text.split('-').map(Number);
+  return { min: min!, max: max! };
 }
 
 function normaliseCni(cni: DocumentFlannelCni | DocumentCalicoCni | undefined): CniSpec {

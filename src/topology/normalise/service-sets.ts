@@ -37,6 +37,7 @@ export function serviceSetServices(sets: readonly DocumentServiceSet[]): { servi
     const common = serviceCommon(set);
     const ports = normaliseServicePorts(set.ports);
     const externalIPs: readonly string[] = Object.freeze([]);
+    const loadBalancerSourceRanges: readonly string[] = externalIPs;
     for (let k = 0; k < set.count; k++) {
       services.push({
         source: path,
@@ -45,6 +46,7 @@ export function serviceSetServices(sets: readonly DocumentServiceSet[]): { servi
         ...(selector !== undefined ? { selector: selector(start + k) } : {}),
         ports,
         externalIPs,
+        loadBalancerSourceRanges,
       });
     }
   });

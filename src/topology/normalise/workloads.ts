@@ -21,6 +21,7 @@ export const DEFAULT_NAMESPACE = 'default';
 export const IMPLICIT_NAMESPACES = ['default', 'kube-system'] as const;
 
 const EMPTY_LABELS: Labels = Object.freeze({});
+const NO_RANGES: readonly string[] = Object.freeze([]);
 
 /**
  * default and kube-system first (with the written labels if they are listed
@@ -92,7 +93,7 @@ export function normaliseServicePorts(ports: readonly DocumentServicePort[] | un
 }
 
 /** The fields services and service sets share, with their defaults. */
-export function serviceCommon(service: DocumentServiceCommon): Omit<ServiceSpec, 'source' | 'name' | 'selector' | 'ports' | 'externalIPs'> {
+export function serviceCommon(service: DocumentServiceCommon): Omit<ServiceSpec, 'source' | 'name' | 'selector' | 'ports' | 'externalIPs' | 'loadBalancerSourceRanges'> {
   return {
     namespace: service.namespace ?? DEFAULT_NAMESPACE,
     type: service.type ?? 'ClusterIP',
@@ -113,6 +114,8 @@ export function explicitServices(services: readonly DocumentService[]): ServiceS
     ...(service.clusterIP !== undefined ? { clusterIP: service.clusterIP } : {}),
     externalIPs: service.externalIPs ?? [],
     ...(service.loadBalancerIP !== undefined ? { loadBalancerIP: service.loadBalancerIP } : {}),
+    loadBalancerSourceRanges: service.loadBalancerSourceRanges ?? NO_RANGES,
+    ...(service.healthCheckNodePort !== undefined ? { healthCheckNodePort: service.healthCheckNodePort } : {}),
   }));
 }
 

@@ -46,6 +46,17 @@ export function checkAddresses({ topology, findings }: CheckContext): void {
     );
   }
 
+  // Written only: the defaults are valid prefixes.
+  if (network.kubeProxy.clusterCIDR !== network.podCIDR) {
+    checkedCidr(network.kubeProxy.clusterCIDR, 'kubeProxy.clusterCIDR', ['network', 'kubeProxy', 'clusterCIDR'], findings);
+  }
+  checkedCidr(network.loadBalancerPool, 'loadBalancerPool', ['network', 'loadBalancerPool'], findings);
+  for (const service of topology.services) {
+    service.loadBalancerSourceRanges.forEach((range, i) =>
+      checkedCidr(range, 'loadBalancerSourceRanges entry', at(service.source, 'loadBalancerSourceRanges', i), findings),
+    );
+  }
+
   // Overlaps among the cluster-wide ranges and the subnets.
   const ranges: Range<Labelled>[] = [];
   const add = (cidr: Cidr | undefined, item: Labelled): void => {

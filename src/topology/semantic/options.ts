@@ -39,6 +39,22 @@ export function checkIgnoredOptions({ document, findings }: CheckContext): void 
   if (kubeProxy?.scheduler !== undefined && (kubeProxy.mode ?? 'iptables') !== 'ipvs') {
     findings.push(warning(Code.OptionIgnored, `scheduler is ignored in ${kubeProxy.mode ?? 'iptables'} mode`, ['network', 'kubeProxy', 'scheduler'], { hint: 'scheduler is an ipvs mode option' }));
   }
+  if (kubeProxy?.mode === 'none') {
+    for (const field of ['clusterCIDR', 'masqueradeAll'] as const) {
+      if (kubeProxy[field] !== undefined) {
+        findings.push(warning(Code.OptionIgnored, `${field} is ignored: kubeProxy mode is none (no kube-proxy runs)`, ['network', 'kubeProxy', field]));
+      }
+    }
+  }
+  (document.services ?? []).forEach((service, i) => {
+    if ((service.loadBalancerSourceRanges?.length ?? 0) > 0 && (service.type ?? 'ClusterIP') !== 'LoadBalancer') {
+      findings.push(
+        warning(Code.OptionIgnored, `loadBalancerSourceRanges is ignored: the service is of type ${service.type ?? 'ClusterIP'}`, ['services', i, 'loadBalancerSourceRanges'], {
+          hint: 'kube-proxy filters by source range only at a LoadBalancer address (use type: LoadBalancer)',
+        }),
+      );
+    }
+  });
   (document.pods ?? []).forEach((pod, i) => {
     if (pod.hostNetwork !== true) return;
     for (const field of ['ip', 'mac', 'hostVeth'] as const) {

@@ -3,21 +3,47 @@
  * services, traffic policies), pinned cluster IPs inside the service
  * network, and a warning for selectors no pod matches.
  */
-import { broadcastOf, contains, formatCidr, parseCidr } from '../../net/cidr.js';
-import { parseIPv4 } from '../../net/ipv4.js';
+import { broadcastOf, contains, formatCidr, nth, parseCidr, type Cidr } from '../../net/cidr.js';
+import { formatIPv4, parseIPv4 } from '../../net/ipv4.js';
 import { Code } from '../codes.js';
 import { didYouMean } from '../../diagnostics/did-you-mean.js';
 import { error, warning, type Finding } from '../finding.js';
 import type { Labels } from '../document.js';
-import type { ServiceSpec, Topology } from '../types.js';
+import { parsePortRange } from '../normalise/network.js';
+import type { PodSpec, ServiceSpec, Topology } from '../types.js';
 import { at, type CheckContext } from './context.js';
 
 /** kube-apiserver's default --service-node-port-range. */
 export const NODE_PORT_MIN = 30000;
 export const NODE_PORT_MAX = 32767;
 
+interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The service network addresses the cluster's own services take: kubernetes (the first) and kube-dns (the 10th). */
+function reservedClusterIPs(topology: Topology, serviceCIDR: Cidr): Map<number, string> {
+  const written = new Set(topology.services.map((s) => `${s.namespace}/${s.name}`));
+  const reserved = new Map<number, string>();
+  if (!written.has('default/kubernetes')) reserved.set(nth(serviceCIDR, 1), 'the kubernetes service (kube-apiserver gives it the first address of the service network)');
+  if (topology.network.dns.coreDNS && !written.has('kube-system/kube-dns')) {
+    reserved.set(nth(serviceCIDR, 10), 'the kube-dns service (kubeadm gives it the 10th address of the service network)');
+  }
+  return reserved;
+}
+
 export function checkServices({ topology, document, findings }: CheckContext): void {
   const serviceCIDR = parseCidr(topology.network.serviceCIDR);
+  const range = checkNodePortRange(topology, findings);
+  const reserved = serviceCIDR ? reservedClusterIPs(topology, serviceCIDR) : new Map<number, string>();
+  if (serviceCIDR && topology.network.dns.coreDNS && broadcastOf(serviceCIDR) - serviceCIDR.addr <= 10) {
+    findings.push(
+      error(Code.ClusterIpExhausted, `the service network ${topology.network.serviceCIDR} has no 10th address for the kube-dns service`, ['network', 'serviceCIDR'], {
+        hint: 'kubeadm puts kube-dns at the 10th address: widen serviceCIDR, or set network.dns.coreDNS: false',
+      }),
+    );
+  }
   const nodePorts = new Map<number, { service: ServiceSpec; path: (string | number)[] }>();
   const reportedSources = new Set<string>();
   const once = (service: ServiceSpec): boolean => {
@@ -46,7 +72,8 @@ export function checkServices({ topology, document, findings }: CheckContext): v
       );
     }
     checkPorts(service, findings);
-    checkNodePorts(service, nodePorts, findings);
+    checkNodePorts(service, nodePorts, range, findings);
+    checkHealthCheckNodePort(service, nodePorts, range, findings);
     if (serviceCIDR && service.clusterIP !== undefined && !headless) {
       const ip = parseIPv4(service.clusterIP);
       if (ip !== undefined && (!contains(serviceCIDR, ip) || ip === serviceCIDR.addr || ip === broadcastOf(serviceCIDR))) {
@@ -54,6 +81,12 @@ export function checkServices({ topology, document, findings }: CheckContext): v
         findings.push(
           error(Code.ClusterIpOutside, `cluster IP ${service.clusterIP} ${why} the service network ${topology.network.serviceCIDR}`, at(service.source, 'clusterIP'), {
             hint: `pick an address inside ${formatCidr(serviceCIDR)}, or leave clusterIP out to have one allocated`,
+          }),
+        );
+      } else if (ip !== undefined && reserved.has(ip) && !(service.namespace === 'kube-system' && service.name === 'kube-dns')) {
+        findings.push(
+          error(Code.ClusterIpTaken, `cluster IP ${service.clusterIP} is already allocated to ${reserved.get(ip)}`, at(service.source, 'clusterIP'), {
+            hint: `pick another address, e.g. ${formatIPv4(nth(serviceCIDR, 100))}, or leave clusterIP out to have one allocated`,
           }),
         );
       }
@@ -122,7 +155,71 @@ function checkPorts(service: ServiceSpec, findings: Finding[]): void {
   });
 }
 
-function checkNodePorts(service: ServiceSpec, taken: Map<number, { service: ServiceSpec; path: (string | number)[] }>, findings: Finding[]): void {
+/** network.serviceNodePortRange: MIN-MAX with 1 <= MIN <= MAX <= 65535. A broken range falls back to the default. */
+function checkNodePortRange(topology: Topology, findings: Finding[]): PortRange {
+  const range = parsePortRange(topology.network.serviceNodePortRange);
+  if (range.min < 1 || range.max > 65535 || range.min > range.max) {
+    findings.push(
+      error(Code.NodePortRangeInvalid, `serviceNodePortRange ${topology.network.serviceNodePortRange} is not a port range`, ['network', 'serviceNodePortRange'], {
+        hint: 'write MIN-MAX with 1 <= MIN <= MAX <= 65535, e.g. 30000-32767 (the default)',
+      }),
+    );
+    return { min: NODE_PORT_MIN, max: NODE_PORT_MAX };
+  }
+  return range;
+}
+
+/**
+ * healthCheckNodePort: only where kube-proxy serves a health check (a
+ * LoadBalancer service with externalTrafficPolicy Local, as the API server
+ * requires), inside the node port range, and not a port another service uses.
+ */
+function checkHealthCheckNodePort(
+  service: ServiceSpec,
+  taken: Map<number, { service: ServiceSpec; path: (string | number)[] }>,
+  range: PortRange,
+  findings: Finding[],
+): void {
+  const port = service.healthCheckNodePort;
+  if (port === undefined) return;
+  const path = at(service.source, 'healthCheckNodePort');
+  if (service.type !== 'LoadBalancer' || service.externalTrafficPolicy !== 'Local') {
+    findings.push(
+      error(Code.HealthCheckNodePort, 'healthCheckNodePort may only be set on a LoadBalancer service with externalTrafficPolicy: Local', path, {
+        hint: 'remove healthCheckNodePort, or use type: LoadBalancer with externalTrafficPolicy: Local',
+      }),
+    );
+    return;
+  }
+  if (port < range.min || port > range.max) {
+    findings.push(error(Code.NodePortRange, `healthCheckNodePort ${port} is outside the node port range ${range.min}-${range.max}`, path, { hint: rangeHint(range) }));
+    return;
+  }
+  const earlier = taken.get(port);
+  if (earlier !== undefined) {
+    findings.push(
+      error(Code.NodePortDuplicate, `healthCheckNodePort ${port} is already used by service ${earlier.service.namespace}/${earlier.service.name}`, path, {
+        hint: 'the health check takes a node port of its own; leave healthCheckNodePort out to have a free one allocated ({related})',
+        related: earlier.path,
+      }),
+    );
+    return;
+  }
+  taken.set(port, { service, path });
+}
+
+function rangeHint(range: PortRange): string {
+  return range.min === NODE_PORT_MIN && range.max === NODE_PORT_MAX
+    ? "kube-apiserver's --service-node-port-range defaults to 30000-32767"
+    : `network.serviceNodePortRange is ${range.min}-${range.max}`;
+}
+
+function checkNodePorts(
+  service: ServiceSpec,
+  taken: Map<number, { service: ServiceSpec; path: (string | number)[] }>,
+  range: PortRange,
+  findings: Finding[],
+): void {
   const own = new Map<string, number>();
   service.ports.forEach((port, p) => {
     if (port.nodePort === undefined) return;
@@ -135,12 +232,8 @@ function checkNodePorts(service: ServiceSpec, taken: Map<number, { service: Serv
       );
       return;
     }
-    if (port.nodePort < NODE_PORT_MIN || port.nodePort > NODE_PORT_MAX) {
-      findings.push(
-        error(Code.NodePortRange, `nodePort ${port.nodePort} is outside the node port range ${NODE_PORT_MIN}-${NODE_PORT_MAX}`, path, {
-          hint: "kube-apiserver's --service-node-port-range defaults to 30000-32767",
-        }),
-      );
+    if (port.nodePort < range.min || port.nodePort > range.max) {
+      findings.push(error(Code.NodePortRange, `nodePort ${port.nodePort} is outside the node port range ${range.min}-${range.max}`, path, { hint: rangeHint(range) }));
       return;
     }
     // Within one service the same node port may serve TCP and UDP; across services never.
@@ -188,12 +281,29 @@ function checkSelectors(topology: Topology, findings: Finding[], once: (service:
       }
     }
   }
+  // Pods by their labels object, for named target ports only (rare: built on demand).
+  let podsByLabels: Map<Labels, PodSpec[]> | undefined;
+  const podsWith = (labels: Labels): readonly PodSpec[] => {
+    if (podsByLabels === undefined) {
+      podsByLabels = new Map();
+      for (const pod of topology.pods) {
+        let list = podsByLabels.get(pod.labels);
+        if (list === undefined) podsByLabels.set(pod.labels, (list = []));
+        list.push(pod);
+      }
+    }
+    return podsByLabels.get(labels) ?? [];
+  };
   for (const service of topology.services) {
     const selector = Object.entries(service.selector ?? {});
     if (selector.length === 0) continue;
     const candidateLists = selector.map(([key, value]) => byLabel.get(`${service.namespace}\u0000${key}\u0000${value}`) ?? []);
     const smallest = candidateLists.reduce((a, b) => (b.length < a.length ? b : a));
-    const matched = smallest.some((labels) => selector.every(([key, value]) => labels[key] === value));
+    const matching = smallest.filter((labels) => selector.every(([key, value]) => labels[key] === value));
+    const matched = matching.length > 0;
+    if (matched && service.ports.some((p) => typeof p.targetPort === 'string')) {
+      checkNamedTargetPorts(service, matching.flatMap((labels) => podsWith(labels).filter((pod) => pod.namespace === service.namespace)), findings, once);
+    }
     if (matched || !once(service)) continue;
     const text = selector.map(([k, v]) => `${k}=${v}`).join(',');
     const missing = selector.find((_, i) => candidateLists[i]!.length === 0);
@@ -205,4 +315,36 @@ function checkSelectors(topology: Topology, findings: Finding[], once: (service:
     }
     findings.push(warning(Code.SelectorNoPods, `service '${service.name}' selects no pods (${text})`, at(service.source, 'selector'), { hint }));
   }
+}
+
+/**
+ * A named targetPort is looked up in each selected pod, by name and protocol
+ * (as the EndpointSlice controller's FindPort does); a pod without it is no
+ * endpoint for that service port. Usually a typo, so a warning.
+ */
+function checkNamedTargetPorts(service: ServiceSpec, pods: readonly PodSpec[], findings: Finding[], once: (service: ServiceSpec) => boolean): void {
+  service.ports.forEach((port, i) => {
+    if (typeof port.targetPort !== 'string') return;
+    const name = port.targetPort;
+    const has = (pod: PodSpec): boolean => pod.containers.some((c) => c.ports.some((cp) => cp.name === name && cp.protocol === port.protocol));
+    const missing = pods.filter((pod) => !has(pod));
+    if (missing.length === 0 || !once(service)) return;
+    const portLabel = port.name !== undefined ? `port '${port.name}'` : `port ${port.port}`;
+    const message =
+      missing.length === pods.length
+        ? `no pod the service selects has a container port named '${name}' (${port.protocol}): ${portLabel} has no endpoints`
+        : `${missing.length} of the ${pods.length} pods the service selects have no container port named '${name}' (${port.protocol}): they are no endpoints of ${portLabel}`;
+    const names = new Set<string>();
+    for (const pod of missing) for (const c of pod.containers) for (const cp of c.ports) if (cp.name !== undefined && cp.protocol === port.protocol) names.add(cp.name);
+    const suggestion = didYouMean(name, names);
+    findings.push(
+      warning(Code.TargetPortUnknown, message, at(service.source, 'ports', i, 'targetPort'), {
+        hint:
+          suggestion ??
+          (names.size > 0
+            ? `their ${port.protocol} port names: ${[...names].sort().join(', ')}`
+            : `name the container port (ports: [{name: ${name}, containerPort: ...}]) or use a port number`),
+      }),
+    );
+  });
 }

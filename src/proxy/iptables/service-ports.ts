@@ -1,0 +1,128 @@
+/**
+ * kube-proxy's view of the services (its svcPortMap and endpointsMap): one
+ * entry per port of every service that has a cluster IP (headless services
+ * are skipped, as ServiceChangeTracker skips them), with the facts its sync
+ * loop asks about (BaseServicePortInfo), chain names computed once, and the
+ * endpoints in kube-proxy's order. Built once per cluster and shared by
+ * every node.
+ */
+import { formatIPv4, type IPv4 } from '../../net/ipv4.js';
+import type { Cidr } from '../../net/cidr.js';
+import type { Service, ServiceEndpoint, ServicePortModel } from '../../model/services/types.js';
+import type { Cluster } from '../../model/types.js';
+import { endpointChain, servicePortChains, type ServicePortChains } from './chain-names.js';
+
+export type IptProtocol = 'tcp' | 'udp' | 'sctp';
+
+export interface EndpointInfo {
+  readonly endpoint: ServiceEndpoint;
+  /** KUBE-SEP-*. */
+  readonly chain: string;
+  readonly ipText: string;
+}
+
+export interface ServicePortInfo {
+  readonly service: Service;
+  readonly port: ServicePortModel;
+  /** ServicePortName.String(): `namespace/name:port`, or `namespace/name` for an unnamed port. */
+  readonly name: string;
+  readonly protocol: IptProtocol;
+  readonly chains: ServicePortChains;
+  readonly clusterIP: IPv4;
+  /** 0 when the service has none (as in the API). */
+  readonly nodePort: number;
+  readonly healthCheckNodePort: number;
+  readonly externalIPs: readonly IPv4[];
+  readonly loadBalancerVIPs: readonly IPv4[];
+  readonly loadBalancerSourceRanges: readonly Cidr[];
+  readonly internalPolicyLocal: boolean;
+  readonly externalPolicyLocal: boolean;
+  /** A node port, an external IP or a load balancer address. */
+  readonly externallyAccessible: boolean;
+  readonly usesClusterEndpoints: boolean;
+  readonly usesLocalEndpoints: boolean;
+  readonly clientIPAffinity: boolean;
+  readonly stickyMaxAgeSeconds: number;
+  /** Every endpoint (ready or not), sorted by `ip:port`. */
+  endpoints(): readonly EndpointInfo[];
+}
+
+class PortInfo implements ServicePortInfo {
+  readonly name: string;
+  readonly protocol: IptProtocol;
+  readonly chains: ServicePortChains;
+  readonly clusterIP: IPv4;
+  readonly nodePort: number;
+  readonly healthCheckNodePort: number;
+  readonly externalIPs: readonly IPv4[];
+  readonly loadBalancerVIPs: readonly IPv4[];
+  readonly loadBalancerSourceRanges: readonly Cidr[];
+  readonly internalPolicyLocal: boolean;
+  readonly externalPolicyLocal: boolean;
+  readonly externallyAccessible: boolean;
+  readonly usesClusterEndpoints: boolean;
+  readonly usesLocalEndpoints: boolean;
+  readonly clientIPAffinity: boolean;
+  readonly stickyMaxAgeSeconds: number;
+  private cached?: readonly EndpointInfo[];
+
+  constructor(
+    readonly service: Service,
+    readonly port: ServicePortModel,
+  ) {
+    this.name = port.name === '' ? service.key : `${service.key}:${port.name}`;
+    this.protocol = port.protocol.toLowerCase() as IptProtocol;
+    this.chains = servicePortChains(this.name, this.protocol);
+    this.clusterIP = service.clusterIP!;
+    this.nodePort = port.nodePort ?? 0;
+    this.healthCheckNodePort = service.healthCheckNodePort ?? 0;
+    this.externalIPs = service.externalIPs;
+    this.loadBalancerVIPs = service.loadBalancerIPs;
+    this.loadBalancerSourceRanges = service.loadBalancerSourceRanges;
+    this.internalPolicyLocal = service.internalTrafficPolicy === 'Local';
+    // apiservice.ExternalPolicyLocal: only where the type makes the service externally reachable.
+    const typeExternal = service.type === 'NodePort' || service.type === 'LoadBalancer' || service.externalIPs.length > 0;
+    this.externalPolicyLocal = typeExternal && service.externalTrafficPolicy === 'Local';
+    this.externallyAccessible = this.nodePort !== 0 || this.loadBalancerVIPs.length > 0 || this.externalIPs.length > 0;
+    this.usesClusterEndpoints = !this.internalPolicyLocal || (this.externallyAccessible && !this.externalPolicyLocal);
+    this.usesLocalEndpoints = this.internalPolicyLocal || (this.externallyAccessible && this.externalPolicyLocal);
+    this.clientIPAffinity = service.sessionAffinity === 'ClientIP';
+    this.stickyMaxAgeSeconds = service.sessionAffinityTimeoutSeconds;
+  }
+
+  endpoints(): readonly EndpointInfo[] {
+    return (this.cached ??= this.service.endpoints(this.port).map((endpoint) => ({
+      endpoint,
+      chain: endpointChain(this.name, this.protocol, endpoint.key),
+      ipText: formatIPv4(endpoint.ip),
+    })));
+  }
+}
+
+export interface ServicePortMap {
+  /** In a stable order: by `namespace/name` (byte order), then the service's port order. */
+  readonly ports: readonly ServicePortInfo[];
+  /** Endpoints of every service port, ready or not: above 1,000 kube-proxy drops per-endpoint comments. */
+  totalEndpoints(): number;
+}
+
+const cache = new WeakMap<Cluster, ServicePortMap>();
+
+export function servicePortMap(cluster: Cluster): ServicePortMap {
+  let map = cache.get(cluster);
+  if (map === undefined) {
+    const services = cluster.services.filter((s) => !s.headless && s.clusterIP !== undefined);
+    const sorted = [...services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const ports = sorted.flatMap((s) => s.ports.map((p) => new PortInfo(s, p)));
+    let total: number | undefined;
+    map = {
+      ports,
+      totalEndpoints: () => (total ??= ports.reduce((sum, p) => sum + p.service.endpoints(p.port).length, 0)),
+    };
+    cache.set(cluster, map);
+  }
+  return map;
+}
+
+/** largeClusterEndpointsThreshold: above it kube-proxy leaves out the per-endpoint comments. */
+export const LARGE_CLUSTER_ENDPOINTS = 1000;

@@ -1,0 +1,286 @@
+/**
+ * The rules kube-proxy writes for one service port on one node: the body
+ * of syncProxyRules' per-service loop (pkg/proxy/iptables/proxier.go,
+ * v1.33), argument for argument, as structured rules. What iptables-save
+ * prints is the renderer's business (src/render/iptables-rule.ts).
+ *
+ * A service port whose rules cannot differ between nodes (it uses no Local
+ * traffic policy and no KUBE-FW chain, whose content depends on the node's
+ * address) is generated once per cluster and its rule objects and chain
+ * lists are shared by every node (see program.ts).
+ */
+import { cidr, contains, type Cidr } from '../../net/cidr.js';
+import type { IPv4 } from '../../net/ipv4.js';
+import type { IptRule, Match, Negatable, Target } from '../../kernel/netfilter/rule.js';
+import { categorizeEndpoints } from './categorize.js';
+import { NFACCT_LOCALHOST_NODEPORTS, type KubeProxyIptablesConfig } from './config.js';
+import { kernelProbability } from './probability.js';
+import type { EndpointInfo, IptProtocol, ServicePortInfo } from './service-ports.js';
+
+export const KUBE_SERVICES = 'KUBE-SERVICES';
+export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
+export const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
+export const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
+export const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
+export const KUBE_FORWARD = 'KUBE-FORWARD';
+export const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
+export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
+export const KUBE_FIREWALL = 'KUBE-FIREWALL';
+
+/** What one service port contributes to the shared chains, and the chains it owns. */
+export interface ServicePortRules {
+  readonly natServices: readonly IptRule[];
+  readonly natNodePorts: readonly IptRule[];
+  readonly filterServices: readonly IptRule[];
+  readonly filterExternalServices: readonly IptRule[];
+  readonly filterNodePorts: readonly IptRule[];
+  readonly filterFirewall: readonly IptRule[];
+  /** KUBE-SVC, KUBE-SVL, KUBE-EXT, KUBE-FW and KUBE-SEP chains, in the order kube-proxy writes them. */
+  readonly natChains: readonly (readonly [string, readonly IptRule[]])[];
+}
+
+export interface NodeView {
+  readonly name: string;
+  readonly ip: IPv4;
+}
+
+export const LOOPBACK_NET: Cidr = cidr(0x7f000000, 8);
+
+export function comment(text: string): Match {
+  return { module: 'comment', comment: text };
+}
+
+export function host(ip: IPv4, negate = false): Negatable<Cidr> {
+  return negate ? { value: cidr(ip, 32), negate } : { value: cidr(ip, 32) };
+}
+
+export const jump = (chain: string): Target => ({ kind: 'jump', chain });
+const ACCEPT: Target = { kind: 'ACCEPT' };
+const DROP: Target = { kind: 'DROP' };
+/** `-j REJECT` as iptables reads it back: with its default reject-with. */
+const REJECT: Target = { kind: 'REJECT', rejectWith: 'icmp-port-unreachable' };
+
+/** `-m PROTO -p PROTO [--dport N]`: a protocol and its match (one match, whatever the argument order). */
+function protoMatch(protocol: IptProtocol, dport?: number): Match {
+  return dport === undefined ? { module: protocol } : { module: protocol, dport: { value: dport } };
+}
+
+/** Does the rule set of this service port depend on which node writes it? */
+export function isNodeSpecific(info: ServicePortInfo): boolean {
+  return info.usesLocalEndpoints || (info.loadBalancerVIPs.length > 0 && info.loadBalancerSourceRanges.length > 0);
+}
+
+export function servicePortRules(info: ServicePortInfo, node: NodeView, config: KubeProxyIptablesConfig, largeClusterMode: boolean): ServicePortRules {
+  const { protocol, chains, name } = info;
+  const masqJump = jump(KUBE_MARK_MASQ);
+  const { cluster, local, allReachable, hasAny } = categorizeEndpoints(info, node.name);
+
+  const usesClusterPolicyChain = cluster.length > 0 && info.usesClusterEndpoints;
+  const usesLocalPolicyChain = local.length > 0 && info.usesLocalEndpoints;
+
+  let internalPolicyChain = chains.cluster;
+  let hasInternalEndpoints = hasAny;
+  if (info.internalPolicyLocal) {
+    internalPolicyChain = chains.local;
+    if (local.length === 0) hasInternalEndpoints = false;
+  }
+  const internalTrafficChain = internalPolicyChain;
+
+  let externalPolicyChain = chains.cluster;
+  let hasExternalEndpoints = hasAny;
+  if (info.externalPolicyLocal) {
+    externalPolicyChain = chains.local;
+    if (local.length === 0) hasExternalEndpoints = false;
+  }
+  const externalTrafficChain = chains.external;
+  // Even without externally usable endpoints, the short-circuit rules for local traffic are needed.
+  const usesExternalTrafficChain = hasAny && info.externallyAccessible;
+
+  const usesFWChain = hasAny && info.loadBalancerVIPs.length > 0 && info.loadBalancerSourceRanges.length > 0;
+  const loadBalancerTrafficChain = usesFWChain ? chains.firewall : externalTrafficChain;
+
+  let internalFilter: { target: Target; comment: string } | undefined;
+  let externalFilter: { target: Target; comment: string } | undefined;
+  if (!hasAny) {
+    internalFilter = { target: REJECT, comment: `${name} has no endpoints` };
+    externalFilter = internalFilter;
+  } else {
+    if (!hasInternalEndpoints) internalFilter = { target: DROP, comment: `${name} has no local endpoints` };
+    if (!hasExternalEndpoints) externalFilter = { target: DROP, comment: `${name} has no local endpoints` };
+  }
+
+  const natServices: IptRule[] = [];
+  const natNodePorts: IptRule[] = [];
+  const filterServices: IptRule[] = [];
+  const filterExternalServices: IptRule[] = [];
+  const filterNodePorts: IptRule[] = [];
+  const filterFirewall: IptRule[] = [];
+  const natChains = new Map<string, IptRule[]>();
+  const chain = (chainName: string): IptRule[] => {
+    let rules = natChains.get(chainName);
+    if (rules === undefined) natChains.set(chainName, (rules = []));
+    return rules;
+  };
+  const proto = { value: protocol };
+
+  // Capture the cluster IP.
+  if (hasInternalEndpoints) {
+    natServices.push({ dst: host(info.clusterIP), protocol: proto, matches: [comment(`${name} cluster IP`), protoMatch(protocol, info.port.port)], target: jump(internalTrafficChain) });
+  } else {
+    filterServices.push({ dst: host(info.clusterIP), protocol: proto, matches: [comment(internalFilter!.comment), protoMatch(protocol, info.port.port)], target: internalFilter!.target });
+  }
+
+  // Capture external IPs.
+  for (const externalIP of info.externalIPs) {
+    if (hasAny) {
+      natServices.push({ dst: host(externalIP), protocol: proto, matches: [comment(`${name} external IP`), protoMatch(protocol, info.port.port)], target: jump(externalTrafficChain) });
+    }
+    if (!hasExternalEndpoints) {
+      filterExternalServices.push({ dst: host(externalIP), protocol: proto, matches: [comment(externalFilter!.comment), protoMatch(protocol, info.port.port)], target: externalFilter!.target });
+    }
+  }
+
+  // Capture load balancer ingress.
+  for (const lbip of info.loadBalancerVIPs) {
+    if (hasAny) {
+      natServices.push({ dst: host(lbip), protocol: proto, matches: [comment(`${name} loadbalancer IP`), protoMatch(protocol, info.port.port)], target: jump(loadBalancerTrafficChain) });
+    }
+    if (usesFWChain) {
+      filterFirewall.push({
+        dst: host(lbip),
+        protocol: proto,
+        matches: [comment(`${name} traffic not accepted by ${chains.firewall}`), protoMatch(protocol, info.port.port)],
+        target: DROP,
+      });
+    }
+  }
+  if (!hasExternalEndpoints) {
+    for (const lbip of info.loadBalancerVIPs) {
+      filterExternalServices.push({ dst: host(lbip), protocol: proto, matches: [comment(externalFilter!.comment), protoMatch(protocol, info.port.port)], target: externalFilter!.target });
+    }
+  }
+
+  // Capture node ports.
+  if (info.nodePort !== 0) {
+    if (hasAny) {
+      if (config.localhostNodePorts && config.nfacct) {
+        natNodePorts.push({
+          dst: { value: LOOPBACK_NET },
+          protocol: proto,
+          matches: [comment(name), protoMatch(protocol, info.nodePort), { module: 'nfacct', name: NFACCT_LOCALHOST_NODEPORTS }],
+          target: jump(externalTrafficChain),
+        });
+      }
+      natNodePorts.push({ protocol: proto, matches: [comment(name), protoMatch(protocol, info.nodePort)], target: jump(externalTrafficChain) });
+    }
+    if (!hasExternalEndpoints) {
+      filterExternalServices.push({
+        protocol: proto,
+        matches: [comment(externalFilter!.comment), { module: 'addrtype', dstType: { value: 'LOCAL' } }, protoMatch(protocol, info.nodePort)],
+        target: externalFilter!.target,
+      });
+    }
+  }
+
+  // Health check node ports: accepted whether or not this node has endpoints.
+  if (info.healthCheckNodePort !== 0) {
+    filterNodePorts.push({ protocol: { value: 'tcp' }, matches: [comment(`${name} health check node port`), protoMatch('tcp', info.healthCheckNodePort)], target: ACCEPT });
+  }
+
+  // Internal traffic: masquerade what does not come from a pod (or everything with --masquerade-all).
+  if (hasInternalEndpoints) {
+    const base = { dst: host(info.clusterIP), protocol: proto };
+    const matches = [comment(`${name} cluster IP`), protoMatch(protocol, info.port.port)];
+    if (config.masqueradeAll) chain(internalTrafficChain).push({ ...base, matches, target: masqJump });
+    else if (config.clusterCIDR !== undefined) chain(internalTrafficChain).push({ ...base, src: { value: config.clusterCIDR, negate: true }, matches, target: masqJump });
+  }
+
+  // External traffic: node ports, external IPs and load balancer addresses.
+  if (usesExternalTrafficChain) {
+    const ext = chain(externalTrafficChain);
+    if (!info.externalPolicyLocal) {
+      // Endpoints may be on other nodes: masquerade, so replies come back through this node.
+      ext.push({ matches: [comment(`masquerade traffic for ${name} external destinations`)], target: masqJump });
+    } else {
+      if (config.clusterCIDR !== undefined) {
+        // Pods reaching an external address behave as if they went out and back in: Cluster policy.
+        ext.push({ src: { value: config.clusterCIDR }, matches: [comment(`pod traffic for ${name} external destinations`)], target: jump(chains.cluster) });
+      }
+      // The node itself picks a local source address: masquerade it, and use every endpoint.
+      ext.push({ matches: [comment(`masquerade LOCAL traffic for ${name} external destinations`), { module: 'addrtype', srcType: { value: 'LOCAL' } }], target: masqJump });
+      ext.push({ matches: [comment(`route LOCAL traffic for ${name} external destinations`), { module: 'addrtype', srcType: { value: 'LOCAL' } }], target: jump(chains.cluster) });
+    }
+    if (hasExternalEndpoints) ext.push({ matches: [], target: jump(externalPolicyChain) });
+  }
+
+  // loadBalancerSourceRanges.
+  if (usesFWChain) {
+    const fw = chain(chains.firewall);
+    const lbComment = comment(`${name} loadbalancer IP`);
+    let allowFromNode = false;
+    for (const range of info.loadBalancerSourceRanges) {
+      fw.push({ src: { value: range }, matches: [lbComment], target: jump(externalTrafficChain) });
+      if (contains(range, node.ip)) allowFromNode = true;
+    }
+    // A VIP-like load balancer loops a node's own request back with the VIP as source.
+    if (allowFromNode) {
+      for (const lbip of info.loadBalancerVIPs) fw.push({ src: host(lbip), matches: [lbComment], target: jump(externalTrafficChain) });
+    }
+    fw.push({ matches: [comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)] });
+  }
+
+  if (usesClusterPolicyChain) writeServiceToEndpointRules(chain(chains.cluster), info, cluster, largeClusterMode);
+  if (usesLocalPolicyChain) writeServiceToEndpointRules(chain(chains.local), info, local, largeClusterMode);
+
+  // One chain per endpoint this node can reach.
+  for (const ep of allReachable) natChains.set(ep.chain, endpointRules(info, ep, largeClusterMode) as IptRule[]);
+
+  return { natServices, natNodePorts, filterServices, filterExternalServices, filterNodePorts, filterFirewall, natChains: [...natChains] };
+}
+
+/** Affinity checks first, then one probabilistic jump per endpoint (the last one always matches). */
+function writeServiceToEndpointRules(rules: IptRule[], info: ServicePortInfo, endpoints: readonly EndpointInfo[], large: boolean): void {
+  if (info.clientIPAffinity) {
+    for (const ep of endpoints) {
+      rules.push({
+        matches: [
+          ...(large ? [] : [comment(`${info.name} -> ${ep.endpoint.key}`)]),
+          { module: 'recent', action: 'rcheck', name: ep.chain, side: 'source', seconds: info.stickyMaxAgeSeconds, reap: true, mask: '255.255.255.255' },
+        ],
+        target: jump(ep.chain),
+      });
+    }
+  }
+  const n = endpoints.length;
+  endpoints.forEach((ep, i) => {
+    const matches: Match[] = large ? [] : [comment(`${info.name} -> ${ep.endpoint.key}`)];
+    if (i < n - 1) matches.push({ module: 'statistic', mode: 'random', probability: kernelProbability(n - i) });
+    rules.push({ matches, target: jump(ep.chain) });
+  });
+}
+
+/**
+ * KUBE-SEP: masquerade hairpin traffic (an endpoint reaching itself through
+ * the service), then DNAT. Node-independent: cached per endpoint.
+ */
+const sepCache = new WeakMap<EndpointInfo, { large: boolean; rules: readonly IptRule[] }>();
+
+function endpointRules(info: ServicePortInfo, ep: EndpointInfo, large: boolean): readonly IptRule[] {
+  const cached = sepCache.get(ep);
+  if (cached !== undefined && cached.large === large) return cached.rules;
+  const nameComment = large ? [] : [comment(info.name)];
+  const rules: IptRule[] = [
+    { src: host(ep.endpoint.ip), matches: [...nameComment], target: jump(KUBE_MARK_MASQ) },
+    {
+      protocol: { value: info.protocol },
+      matches: [
+        ...nameComment,
+        ...(info.clientIPAffinity ? [{ module: 'recent', action: 'set', name: ep.chain, side: 'source', mask: '255.255.255.255' } as const] : []),
+        protoMatch(info.protocol),
+      ],
+      target: { kind: 'DNAT', to: { ip: ep.endpoint.ip, port: ep.endpoint.port } },
+    },
+  ];
+  sepCache.set(ep, { large, rules });
+  return rules;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { formatIPv4 } from '../../src/net/ipv4.js';
+import { lookupA, podResolvConf, renderResolvConf, resolveName, reverseLookup, searchCandidates } from '../../src/model/dns.js';
+import { buildFromText, buildLab, readRepoFile } from '../helpers.js';
+
+describe('resolv.conf', () => {
+  const { cluster, dataplane } = buildLab('labs/default.yaml');
+
+  it("is the kubelet's: the namespace's search path, kube-dns, ndots:5", () => {
+    const podA = cluster.podByKey.get('default/pod-a')!;
+    expect(dataplane.podNetns(podA).files.get('/etc/resolv.conf')).toBe(
+      'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n',
+    );
+    expect(renderResolvConf(podResolvConf(cluster, 'shop'))).toMatch(/^search shop\.svc\.cluster\.local /);
+  });
+
+  it('is not written for CoreDNS itself (dnsPolicy: Default) nor hostNetwork pods', () => {
+    const coredns = cluster.pods.find((p) => p.namespace === 'kube-system')!;
+    expect(dataplane.podNetns(coredns).files.has('/etc/resolv.conf')).toBe(false);
+  });
+
+  it('walks the search path first for names with fewer than 5 dots', () => {
+    const conf = podResolvConf(cluster, 'default');
+    expect(searchCandidates('web', conf)).toEqual(['web.default.svc.cluster.local', 'web.svc.cluster.local', 'web.cluster.local', 'web']);
+    expect(searchCandidates('a.b.c.d.e.f', conf)[0]).toBe('a.b.c.d.e.f');
+    expect(searchCandidates('web.default.svc.cluster.local.', conf)).toEqual(['web.default.svc.cluster.local']);
+  });
+});
+
+describe('names CoreDNS answers', () => {
+  const { cluster } = buildFromText(readRepoFile('test/proxy/fixtures/all-features.yaml'), 'all-features.yaml');
+  const conf = podResolvConf(cluster, 'shop');
+  const a = (name: string): string[] => {
+    const r = resolveName(cluster, name, conf).answer;
+    return r.kind === 'A' ? r.addresses.map(formatIPv4) : [r.kind];
+  };
+
+  it('gives a service its cluster IP, by short name, name.namespace or the full name', () => {
+    const ip = formatIPv4(cluster.serviceByKey.get('shop/web')!.clusterIP!);
+    expect(a('web')).toEqual([ip]);
+    expect(a('web.shop')).toEqual([ip]);
+    expect(a('web.shop.svc.cluster.local')).toEqual([ip]);
+    expect(a('kubernetes.default')).toEqual(['10.96.0.1']);
+    expect(a('kube-dns.kube-system.svc.cluster.local')).toEqual(['10.96.0.10']);
+  });
+
+  it("gives a headless service its ready pods' addresses, and each of them a name", () => {
+    expect(a('web-headless')).toEqual(['10.244.1.2', '10.244.2.2', '10.244.2.3']);
+    expect(a('10-244-2-2.web-headless.shop.svc.cluster.local')).toEqual(['10.244.2.2']);
+    expect(lookupA(cluster, '10-244-1-3.web-headless.shop.svc.cluster.local').kind).toBe('NXDOMAIN'); // not ready
+  });
+
+  it('answers pod names (pods insecure), says NXDOMAIN inside the domain and forwards the rest', () => {
+    expect(a('10-244-1-2.shop.pod.cluster.local')).toEqual(['10.244.1.2']);
+    expect(a('nothing.shop.svc.cluster.local')).toEqual(['NXDOMAIN']);
+    const external = resolveName(cluster, 'example.com', conf);
+    expect(external.tried.map((t) => `${t.name} ${t.kind}`)).toEqual([
+      'example.com.shop.svc.cluster.local NXDOMAIN',
+      'example.com.svc.cluster.local NXDOMAIN',
+      'example.com.cluster.local NXDOMAIN',
+      'example.com FORWARDED',
+    ]);
+  });
+
+  it('has PTR records for cluster IPs', () => {
+    expect(reverseLookup(cluster, cluster.clusterDNS)).toBe('kube-dns.kube-system.svc.cluster.local');
+  });
+});
