@@ -111,7 +111,10 @@ export function topologyGraph(dataplane: Dataplane): Graph {
     for (const pod of pods.slice(0, GRAPH_MAX_PODS_PER_NODE)) {
       const podId = graphId('pod', pod.namespace, pod.name);
       nodes.push({ id: podId, label: [pod.namespace === 'default' ? pod.name : pod.key, formatIPv4(pod.ip)], kind: 'pod', group });
-      if (bridge) edges.push({ from: podId, to: id(bridge.name), label: pod.hostVeth?.name });
+      // The host end of the pod's veth, as the CNI named it (vethXXXXXXXX on cni0, caliXXXXXXXXXXX routed).
+      const veth = ns.links.find((l) => l.info.kind === 'veth' && l.info.peer.netns === `pod/${pod.key}`);
+      if (bridge) edges.push({ from: podId, to: id(bridge.name), ...(veth ? { label: veth.name } : {}) });
+      else if (nic) edges.push({ from: podId, to: id(nic.name), label: `${veth ? `${veth.name}, ` : ''}routed` });
     }
   }
   if (hiddenPods > 0) notes.push(`${hiddenPods} pods not shown (at most ${GRAPH_MAX_PODS_PER_NODE} per node)`);

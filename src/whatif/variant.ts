@@ -143,7 +143,16 @@ function attributeToSet(d: Diagnostic, applied: readonly { assignment: Assignmen
       return { ...rest, ...where };
     }
   }
+  // A written value next to an edited one (`backend` once --set made the plugin calico): the file's line, and the edit named.
+  for (let i = applied.length - 1; i >= 0; i--) {
+    const { assignment, path } = applied[i]!;
+    if (path.length > 1 && isPrefix(path.slice(0, -1), d.path)) return { ...d, message: `${d.message} (after ${where(applied[i]!.where, assignment.text)})` };
+  }
   return d;
+}
+
+function where(at: SetWhere, text: string): string {
+  return at.file.startsWith('--set') ? at.file : `set: ${text}`;
 }
 
 function isPrefix(prefix: DocPath, path: DocPath): boolean {

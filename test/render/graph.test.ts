@@ -148,3 +148,11 @@ describe('trace --format mermaid|dot', () => {
     expect(dropped.stdout).toContain('result [label="MTU_EXCEEDED');
   });
 });
+
+describe('netlab graph with a routed CNI', () => {
+  it('calico pods hang off the node by their cali veth, routed', () => {
+    const { dataplane: calico } = buildFromText(flannelYaml().replace('cni: {plugin: flannel, backend: vxlan}', 'cni: {plugin: calico, mode: bgp}'));
+    const lines = renderMermaid(topologyGraph(calico));
+    expect(lines.filter((l) => l.includes('pod__default__pod_a ---'))).toEqual([expect.stringMatching(/^ {2}pod__default__pod_a ---\|"cali[0-9a-f]{11}, routed"\| node_01__eth0$/)]);
+  });
+});

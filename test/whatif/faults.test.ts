@@ -156,3 +156,15 @@ describe('--set through the whole load', () => {
     expect(t.hops.some((h) => h.steps.some((s) => s.kind === 'encap'))).toBe(false);
   });
 });
+
+describe('--set next to written values', () => {
+  it('a written key the edit made wrong keeps its line and names the edit', () => {
+    const v = buildVariant(DEFAULT, 'labs/default.yaml', { sets: ['network.cni.plugin=calico'], faults: [] });
+    expect(v.diagnostics[0]).toMatchObject({
+      code: 'NL-SCHEMA-UNKNOWN-KEY',
+      file: 'labs/default.yaml',
+      line: 11,
+      message: "unknown field 'backend' in network.cni (after --set network.cni.plugin=calico)",
+    });
+  });
+});
