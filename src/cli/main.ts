@@ -15,6 +15,7 @@ import { registerTrace } from './commands/trace.js';
 import { registerDiff } from './commands/diff.js';
 import { registerLab } from './commands/lab.js';
 import { registerGraph } from './commands/graph.js';
+import { registerPolicy } from './commands/policy.js';
 import { addWhatIfOptions, type WhatIfOptions } from './what-if-options.js';
 
 export interface GlobalOptions extends WhatIfOptions {
@@ -49,6 +50,7 @@ export function buildProgram(io: Io): Command {
   registerDiff(program, context);
   registerLab(program, context);
   registerGraph(program, context);
+  registerPolicy(program, context);
   return program;
 }
 

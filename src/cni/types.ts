@@ -15,6 +15,8 @@ export interface CniPlugin {
   readonly warnings: readonly Diagnostic[];
   /** The daemon's start-up on a node: devices, routes to other nodes, iptables, files. */
   setupNode(node: NetnsBuilder, model: Node): void;
+  /** After the node's other daemons (kube-proxy) programmed theirs: what must come last (Felix's jumps on top). */
+  finishNode?(node: NetnsBuilder, model: Node): void;
   /** CNI ADD for one pod (not hostNetwork). */
   setupPod(node: NetnsBuilder, pod: NetnsBuilder, model: Pod): void;
   /** The MTU pods get on this node. */

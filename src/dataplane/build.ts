@@ -134,6 +134,7 @@ function buildNode(cluster: Cluster, model: Node, cni: CniPlugin): BuiltNode {
   programKubelet(node, cluster);
   cni.setupNode(node, model);
   programKubeProxy(node, cluster, model);
+  cni.finishNode?.(node, model);
 
   const pods = new Map<Pod, NetNs>();
   const podBuilders: [Pod, NetnsBuilder][] = [];

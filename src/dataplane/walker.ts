@@ -647,7 +647,10 @@ class Walk {
     const hit = result.hits[result.hits.length - 1];
     const where = hit ? `${hit.table} ${hit.chain}${hit.index !== undefined ? ` rule ${hit.index + 1}` : ''}` : 'netfilter';
     const notice: SenderNotice = local ? { kind: 'local-error', errno: 'EPERM' } : result.verdict === 'REJECT' ? { kind: 'icmp', from: 0, type: 3, code: 3 } : { kind: 'none' };
-    return this.finish('DROPPED_BY_FILTER', `${result.verdict === 'REJECT' ? 'rejected' : 'dropped'} by iptables in ${ns.displayName} (${where})`, notice, ns.id);
+    // When the chains are Felix's NetworkPolicy chains, say which policy decided.
+    const policy = this.current().steps.find((st) => st.kind === 'policy' && st.verdict === 'denied');
+    const because = policy?.kind === 'policy' ? `; NetworkPolicy: ${policy.reason}` : '';
+    return this.finish('DROPPED_BY_FILTER', `${result.verdict === 'REJECT' ? 'rejected' : 'dropped'} by iptables in ${ns.displayName} (${where})${because}`, notice, ns.id);
   }
 
   /**

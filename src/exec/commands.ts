@@ -35,6 +35,8 @@ export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
   { tool: 'sysctl', usage: 'sysctl [-n] NAME... | sysctl -a', description: 'kernel parameters netlab models' },
   { tool: 'ping', usage: 'ping [-c N] [-s SIZE] [-t TTL] [-M do|want|dont] ADDR', description: 'ICMP echo walked through the dataplane (4 packets without -c; fixed times)' },
   { tool: 'traceroute', usage: 'traceroute [-n] [-m MAX] ADDR', description: 'UDP probes walked hop by hop (fixed times)' },
+  { tool: 'calicoctl', usage: 'calicoctl node status', description: "calico-node's BGP peers (calico bgp and ipip modes)" },
+  { tool: 'birdcl', usage: 'birdcl [-s SOCKET] show protocols', description: "BIRD's protocols on a calico node" },
 ];
 
 /** One line per supported form, for help and the "not emulated" message. */

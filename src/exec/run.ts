@@ -7,6 +7,7 @@
 import type { NetNs } from '../kernel/netns.js';
 import { runBridge } from './bridge.js';
 import { runBrctl } from './brctl.js';
+import { runBirdcl, runCalicoctl } from './calico.js';
 import { runEthtool } from './ethtool.js';
 import { runIp } from './ip.js';
 import { runIptables, runIptablesSave } from './iptables.js';
@@ -40,6 +41,8 @@ const TOOLS: Readonly<Record<string, Runner>> = {
   sysctl: runSysctl,
   ping: runPing,
   traceroute: runTraceroute,
+  calicoctl: runCalicoctl,
+  birdcl: runBirdcl,
 };
 
 export function runEmulated(ns: NetNs, argv: readonly string[], ctx: ExecContext = {}): ExecResult {

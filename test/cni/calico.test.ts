@@ -223,3 +223,58 @@ describe('validate: a large full mesh', () => {
     expect(codes('{plugin: calico, mode: vxlan}')).not.toContain('NL-CALICO-FULL-MESH');
   });
 });
+
+describe("calico-node's tools", () => {
+  const built = buildFromText(calicoYaml('{plugin: calico, mode: bgp}', { subnets: TWO_SUBNETS, nodes: THREE_NODES, pods: THREE_PODS }));
+  const node01 = built.dataplane.nodeNetns(built.cluster.nodeByName.get('node-01')!);
+  const exec = (ns: Parameters<typeof runEmulated>[0], cmd: string) => runEmulated(ns, cmd.split(' '), { dataplane: built.dataplane });
+  it('calicoctl node status: the mesh peers in a tablewriter table (calicoctl status.go)', () => {
+    expect(toText(exec(node01, 'calicoctl node status').stdout)).toBe(
+      [
+        'Calico process is running.',
+        '',
+        'IPv4 BGP status',
+        '+--------------+-------------------+-------+----------+-------------+',
+        '| PEER ADDRESS |     PEER TYPE     | STATE |  SINCE   |    INFO     |',
+        '+--------------+-------------------+-------+----------+-------------+',
+        '| 10.234.2.12  | node-to-node mesh | up    | 07:47:50 | Established |',
+        '| 10.234.3.13  | node-to-node mesh | up    | 07:47:50 | Established |',
+        '+--------------+-------------------+-------+----------+-------------+',
+        '',
+        'IPv6 BGP status',
+        'No IPv6 peers found.',
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+  it('birdcl show protocols: BIRD 1.6 rows, Mesh_<ip> per peer', () => {
+    expect(toText(exec(node01, 'birdcl -s /var/run/calico/bird.ctl show protocols').stdout)).toBe(
+      [
+        'BIRD v0.3.3+birdv1.6.8 ready.',
+        'name     proto    table    state  since       info',
+        'static1  Static   master   up     07:47:50    ',
+        'kernel1  Kernel   master   up     07:47:50    ',
+        'device1  Device   master   up     07:47:50    ',
+        'direct1  Direct   master   up     07:47:50    ',
+        'Mesh_10_234_2_12 BGP      master   up     07:47:50    Established   ',
+        'Mesh_10_234_3_13 BGP      master   up     07:47:50    Established   ',
+        '',
+      ].join('\n'),
+    );
+  });
+  it('route reflectors: clients peer only with the reflectors (Node_<ip>, node specific)', () => {
+    const rr = buildFromText(calicoYaml('{plugin: calico, mode: ipip, routeReflectors: [node-01]}', { subnets: TWO_SUBNETS, nodes: THREE_NODES, pods: THREE_PODS }));
+    const out = (n: string) => toText(runEmulated(rr.dataplane.nodeNetns(rr.cluster.nodeByName.get(n)!), ['calicoctl', 'node', 'status'], { dataplane: rr.dataplane }).stdout);
+    expect(out('node-03')).toContain('| 10.234.2.11  | node specific | up    | 07:47:50 | Established |');
+    expect(out('node-03')).not.toContain('10.234.2.12');
+    expect(out('node-01').match(/node specific/g)).toHaveLength(2);
+  });
+  it('vxlan: BIRD does not run', () => {
+    const vx = buildFromText(calicoYaml('{plugin: calico, mode: vxlan}'));
+    const ns = vx.dataplane.nodeNetns(vx.cluster.nodeByName.get('node-01')!);
+    expect(toText(runEmulated(ns, ['calicoctl', 'node', 'status'], { dataplane: vx.dataplane }).stdout)).toBe('Calico process is running.\n\nNone of the BGP backend processes (BIRD or GoBGP) are running.\n\n');
+    const bird = runEmulated(ns, ['birdcl', 'show', 'protocols'], { dataplane: vx.dataplane });
+    expect(bird.exitCode).toBe(1);
+  });
+});

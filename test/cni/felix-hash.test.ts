@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { lengthLimitedId, ruleHashes } from '../../src/cni/calico/felix-hash.js';
 import { felixRuleText, type FelixRule } from '../../src/cni/calico/felix-rules.js';
-import { programFelix } from '../../src/cni/calico/felix-iptables.js';
+import { hookFelix, programFelix } from '../../src/cni/calico/felix-iptables.js';
 import { ruleSaveArgs } from '../../src/render/iptables-rule.js';
 
 const C = (t: string) => `-m comment --comment "${t}"`;
@@ -154,6 +154,7 @@ describe('what iptables-save prints for a Felix rule', () => {
       addIpset: () => undefined,
     };
     programFelix(node as never, { ipip: false, vxlan: true, tunnelDevice: 'vxlan.calico', natOutgoing: true }, [], { ctx: undefined as never, chainsFor: () => [], ipsets: [] });
+    hookFelix(node as never);
     expect(chains.get('FORWARD')).toEqual([
       '-m comment --comment "cali:wUHhoiAYhphO9Mso" -j cali-FORWARD',
       '-m comment --comment "cali:S93hcgKJrXEqnTfs" -m comment --comment "Policy explicitly accepted packet." -m mark --mark 0x10000/0x10000 -j ACCEPT',

@@ -236,7 +236,7 @@ const FORWARD_APPENDS: readonly { hash: string; rule: FelixRule }[] = [
   { hash: 'mp77cMpurHhyjLrM', rule: { action: setMark(MARK_ACCEPT) } },
 ];
 
-/** Programs Felix's chains on a node, for the workloads `pods` (its own, not hostNetwork). */
+/** Programs Felix's chains on a node, for the workloads `pods` (its own, not hostNetwork); hookFelix links them in. */
 export function programFelix(node: NetnsBuilder, config: FelixConfig, pods: readonly Pod[], policies: FelixPolicies): void {
   const ifaces = pods.map((p) => p.hostVeth!.name);
   const filter: FelixChain[] = [filterInput(config), FILTER_FORWARD, filterOutput(config), WL_TO_HOST];
@@ -261,8 +261,6 @@ export function programFelix(node: NetnsBuilder, config: FelixConfig, pods: read
     node.ensureChain('filter', name);
     for (const rule of rendered.get(name)!) node.appendRule('filter', name, rule);
   }
-  insertJumps(node, 'filter', ['INPUT', 'FORWARD', 'OUTPUT']);
-  for (const { hash, rule } of FORWARD_APPENDS) node.appendRule('filter', 'FORWARD', kernelRule(rule, hash));
 
   const nat: FelixChain[] = [
     { name: 'cali-PREROUTING', rules: [{ action: jump('cali-fip-dnat') }] },
@@ -276,8 +274,19 @@ export function programFelix(node: NetnsBuilder, config: FelixConfig, pods: read
     node.ensureChain('nat', chain.name);
     for (const rule of renderChain(chain)) node.appendRule('nat', chain.name, rule);
   }
-  insertJumps(node, 'nat', ['PREROUTING', 'OUTPUT', 'POSTROUTING']);
   for (const set of policies.ipsets) node.addIpset(set);
+}
+
+/**
+ * Felix's hooks into the built-in chains, done once everything else on the
+ * node has programmed its own (kube-proxy inserts its jumps at the top too):
+ * Felix keeps its jumps first (ChainInsertMode=insert, re-checked on every
+ * refresh) and its two FORWARD rules last.
+ */
+export function hookFelix(node: NetnsBuilder): void {
+  insertJumps(node, 'filter', ['INPUT', 'FORWARD', 'OUTPUT']);
+  for (const { hash, rule } of FORWARD_APPENDS) node.appendRule('filter', 'FORWARD', kernelRule(rule, hash));
+  insertJumps(node, 'nat', ['PREROUTING', 'OUTPUT', 'POSTROUTING']);
 }
 
 /** `-I <BUILTIN> 1 -j cali-<BUILTIN>`, hashed as a one-rule chain named after the built-in chain. */

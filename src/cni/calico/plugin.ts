@@ -13,7 +13,7 @@ import { policySteps } from '../policy-trace.js';
 import type { CniPlugin } from '../types.js';
 import { calicoWarnings } from './warnings.js';
 import { buildFelixPolicies } from './felix-policy.js';
-import { IPSET, programFelix, type FelixConfig } from './felix-iptables.js';
+import { hookFelix, IPSET, programFelix, type FelixConfig } from './felix-iptables.js';
 import { bgpMode, CALICO_OVERHEAD, ipipMode, TUNL0, VXLAN_DEVICE, vxlanMode, type CalicoMode } from './modes.js';
 import { addCalicoWorkload } from './workload.js';
 
@@ -44,6 +44,7 @@ export function calicoPlugin(cluster: Cluster, cni: CalicoCni): CniPlugin {
       programFelix(node, felix, model.pods.filter((p) => !p.hostNetwork), policies);
       for (const set of ipsets) node.addIpset(set);
     },
+    finishNode: (node) => hookFelix(node),
     setupPod(node: NetnsBuilder, pod: NetnsBuilder, model: Pod) {
       // With the ipip module loaded, every new netns gets its own fallback tunl0 (down, MTU 1480) right after lo.
       if (cni.mode === 'ipip') pod.addLink({ name: TUNL0, info: { kind: 'ipip' }, mtu: 1480, up: false, operstate: 'DOWN', qdisc: 'noop', ipv6LinkLocal: false });
