@@ -32,7 +32,6 @@ export const NO_WHAT_IF: WhatIf = { sets: [], faults: [] };
 
 export const SetCode = {
   Path: 'NL-SET-PATH',
-  Value: 'NL-SET-VALUE',
 } as const;
 
 export interface Variant {
