@@ -101,9 +101,10 @@ describe('calico bgp: a workload as the CNI plugin sets it up', () => {
     expect(node01.links.some((l) => l.info.kind === 'bridge')).toBe(false);
   });
   it('sets the host-side sysctls', () => {
-    for (const [key, value] of [['proxy_arp', '1'], ['proxy_delay', '0'], ['forwarding', '1'], ['route_localnet', '1']]) {
+    for (const [key, value] of [['proxy_arp', '1'], ['forwarding', '1'], ['route_localnet', '1']]) {
       expect(node01.sysctls.get(`net.ipv4.conf.cali5e1c4d6c68c.${key}`)).toBe(value);
     }
+    expect(node01.sysctls.get('net.ipv4.neigh.cali5e1c4d6c68c.proxy_delay')).toBe('0');
     expect(node01.sysctls.get('net.ipv4.ip_forward')).toBe('1');
   });
   it('routes: /32 per local pod, blackhole for its own block (proto bird), remote block via the node', () => {

@@ -12,7 +12,7 @@
  *    `169.254.1.1 dev eth0 scope link` and `default via 169.254.1.1 dev eth0`.
  *    Nothing owns 169.254.1.1: the host end answers ARP for it by proxy ARP.
  * 4. The host end moves to the node's netns (a new ifindex there), is set
- *    up, gets its sysctls (proxy_arp=1, proxy_delay=0, forwarding=1,
+ *    up, gets its sysctls (proxy_arp=1, neigh proxy_delay=0, forwarding=1,
  *    route_localnet=1; accept_ra=0) and the route `<pod IP> dev caliX scope link`.
  *    No bridge, no IPv4 address on the host end.
  */
@@ -56,12 +56,13 @@ export function addCalicoWorkload(node: NetnsBuilder, podNs: NetnsBuilder, pod: 
   });
   for (const [key, value] of [
     ['route_localnet', '1'],
-    ['proxy_delay', '0'],
     ['proxy_arp', '1'],
     ['forwarding', '1'],
   ] as const) {
     node.setSysctl(`net.ipv4.conf.${hostVeth.name}.${key}`, value);
   }
+  // Answer proxy ARP at once, not after the default random delay (a neigh parameter, not a conf one).
+  node.setSysctl(`net.ipv4.neigh.${hostVeth.name}.proxy_delay`, '0');
   node.setSysctl(`net.ipv6.conf.${hostVeth.name}.accept_ra`, '0');
   // Felix checks the source of packets from a workload (strict reverse path filtering).
   node.setSysctl(`net.ipv4.conf.${hostVeth.name}.rp_filter`, '1');
