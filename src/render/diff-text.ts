@@ -78,8 +78,14 @@ export function matrixLines(diff: MatrixDiff, style: DiffStyle = plainDiffStyle,
   const width = Math.max(3, ...columns.map((_, i) => String(i + 1).length), ...texts.flat().map((t) => t.length));
   const pad = (s: string): string => s.padEnd(width);
   const lines: string[] = [];
-  lines.push(style.heading(`reachability (${probe}): ${rows.length} sources × ${columns.length} pods, baseline → variant`));
+  const services = columns.filter((c) => c.kind === 'service' || c.kind === 'nodeport').length;
+  const what = `${columns.length - services} pods${services ? ` + ${services} service ports` : ''}`;
+  lines.push(style.heading(`reachability (${probe}${services ? '; services on their own ports' : ''}): ${rows.length} sources × ${what}, baseline → variant`));
   if (diff.axes.note) lines.push(style.dim(diff.axes.note));
+  // Columns that are not also rows (services, node ports) are named once here.
+  const rowRefs = new Set(rows.map((r) => r.ref));
+  const named = columns.map((c, i) => [c, i + 1] as const).filter(([c]) => !rowRefs.has(c.ref));
+  if (named.length > 0) lines.push(style.dim(`columns: ${named.map(([c, n]) => `${n} ${c.label}`).join(', ')}`));
   lines.push(`${''.padEnd(labelWidth)}  ${columns.map((_, i) => pad(String(i + 1))).join(' ')}`.trimEnd());
   rows.forEach((r, ri) => {
     const cells = columns.map((c, ci) => {

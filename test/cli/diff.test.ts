@@ -9,7 +9,7 @@ describe('netlab diff', () => {
   it('no change: the matrix is unchanged, exit 0 (a path change is reported, not gated)', async () => {
     const run = await runCli(['diff', '--set', 'network.cni.backend=host-gw', '--no-color']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('reachability (icmp echo)');
+    expect(run.stdout).toContain('reachability (icmp echo; services on their own ports)');
     expect(run.stdout).toMatch(/pod-a → pod-b +path: vxlan → no tunnel/);
     expect(run.stdout.trim().split('\n').pop()).toMatch(/^reachability unchanged \(\d+ cells; \d+ delivered by another path\)$/);
   });
@@ -20,6 +20,18 @@ describe('netlab diff', () => {
     expect(run.stdout).toMatch(/\d pod-a  .*\.>N/);
     expect(run.stdout).toMatch(/pod-a → pod-b +lost: neighbour unreachable: no answer to ARP for 10\.234\.2\.13/);
     expect(run.stdout).toMatch(/reachability changed: \d+ lost, 0 gained of \d+ cells/);
+  });
+
+  it('services are columns (cluster IP and node port), external a source; --not-ready moves service traffic', async () => {
+    const run = await runCli(['diff', '--not-ready', 'pod-b', '-o', 'json']);
+    expect(run.code).toBe(0);
+    const data = JSON.parse(run.stdout);
+    expect(data.columns).toEqual(expect.arrayContaining(['svc/web:80', 'node-02:30080 (svc/web)']));
+    expect(data.rows).toContain('external');
+    const cell = data.cells.find((c: { from: string; to: string }) => c.from === 'pod-c' && c.to === 'svc/web:80');
+    expect(cell).toMatchObject({ change: 'path', reason: expect.stringMatching(/^reaches default\/pod-b → default\/pod-a/) });
+    const outside = data.cells.find((c: { from: string; to: string }) => c.from === 'external' && c.to === 'node-02:30080 (svc/web)');
+    expect(outside.baseline.disposition).toBe('DELIVERED');
   });
 
   it('-o json: every cell with both dispositions', async () => {

@@ -146,7 +146,7 @@ function probeWords(probe: ProbeOptions): string {
 
 function cellJson(cell: CellOrAbsent): unknown {
   if (cell === 'absent') return null;
-  const { path: _path, ...rest } = cell;
+  const { path: _path, at: _at, ...rest } = cell;
   return rest;
 }
 

@@ -52,6 +52,7 @@ function delivered(cell: CellOrAbsent): boolean {
 /** How two delivered paths differ: tunnels, hop count, TTL at arrival. */
 export function pathChange(a: Cell, b: Cell): string {
   const parts: string[] = [];
+  if (a.at !== b.at) parts.push(`reaches ${a.at} → ${b.at}`);
   const encap = (c: Cell): string => (c.encap.length ? c.encap.join('+') : 'no tunnel');
   if (encap(a) !== encap(b)) parts.push(`${encap(a)} → ${encap(b)}`);
   if (a.hops !== b.hops) parts.push(`${a.hops} → ${b.hops} hops`);

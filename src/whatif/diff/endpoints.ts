@@ -1,18 +1,32 @@
 /**
  * Who the reachability matrix asks about: pods (each in its own netns) as
- * sources and destinations, nodes as sources. Big clusters are sampled,
+ * sources and destinations, nodes as sources; services as destinations (each
+ * service port at its cluster IP, and NodePort service ports at a worker's
+ * address), with the client outside the cluster (`external`) as a source
+ * when there is a node port to reach. Big clusters are sampled,
  * deterministically and spread over the nodes (round-robin: each node's
  * first pod, then each node's second, ...), with a note saying so: the
  * matrix of 150,000 pods is never computed.
  */
+import type { Service } from '../../model/services/types.js';
 import type { Cluster, Pod } from '../../model/types.js';
 
+/** A service port as a destination, found again by name in each build (its addresses may differ). */
+export interface ServiceTarget {
+  readonly service: string;
+  readonly port: number;
+  /** Set for a node port: the node whose address is used. */
+  readonly node?: string;
+}
+
 export interface MatrixEndpoint {
-  /** What resolveTraceEndpoint takes (a pod's namespace/name, a node's name). */
+  /** What resolveTraceEndpoint takes (a pod's namespace/name, a node's name, `external`), or a service target's key. */
   readonly ref: string;
   /** What a person reads: the pod's name when it is unique, else namespace/name. */
   readonly label: string;
-  readonly kind: 'pod' | 'node';
+  readonly kind: 'pod' | 'node' | 'external' | 'service' | 'nodeport';
+  /** Service and node port columns. */
+  readonly target?: ServiceTarget;
 }
 
 export interface MatrixAxes {
@@ -24,6 +38,8 @@ export interface MatrixAxes {
 
 export const DEFAULT_MAX_PODS = 24;
 export const DEFAULT_MAX_NODES = 16;
+/** Service ports (cluster IP and node port columns together). */
+export const DEFAULT_MAX_SERVICE_PORTS = 8;
 
 /** Pods with their own netns, spread over the nodes. */
 function samplePods(cluster: Cluster, max: number): Pod[] {
@@ -69,9 +85,40 @@ export function matrixAxes(baseline: Cluster, variant: Cluster, options: { maxPo
   const notes: string[] = [];
   if (totalPods > podEndpoints.length) notes.push(`${podEndpoints.length} of ${totalPods.toLocaleString('en-US')} pods, spread over the nodes (--max-pods to change)`);
   if (baseline.nodes.length > nodes.length) notes.push(`${nodes.length} of ${baseline.nodes.length.toLocaleString('en-US')} nodes as sources`);
+  const services = serviceColumns(baseline, DEFAULT_MAX_SERVICE_PORTS);
+  if (services.total > services.columns.length) notes.push(`${services.columns.length} of ${services.total} service ports`);
+  const external: MatrixEndpoint[] = services.columns.some((c) => c.kind === 'nodeport') ? [{ ref: 'external', label: 'external', kind: 'external' }] : [];
   return {
-    rows: [...podEndpoints, ...nodes],
-    columns: podEndpoints,
+    rows: [...podEndpoints, ...nodes, ...external],
+    columns: [...podEndpoints, ...services.columns],
     ...(notes.length > 0 ? { note: `sampled: ${notes.join('; ')}` } : {}),
   };
+}
+
+/**
+ * The services people wrote (not the cluster's own kubernetes and kube-dns),
+ * each TCP/UDP port at its cluster IP, and at a node port on the first worker
+ * when it has one. Headless services have no virtual IP to probe.
+ */
+function serviceColumns(cluster: Cluster, max: number): { columns: MatrixEndpoint[]; total: number } {
+  const services: readonly Service[] = (cluster as Partial<Pick<Cluster, 'services'>>).services ?? [];
+  const worker = cluster.nodes.find((n) => n.spec.role !== 'control-plane') ?? cluster.nodes[0];
+  const all: MatrixEndpoint[] = [];
+  for (const service of services) {
+    if (service.builtIn || service.headless || service.clusterIP === undefined) continue;
+    const name = service.namespace === 'default' ? service.name : service.key;
+    for (const port of service.ports) {
+      if (port.protocol === 'SCTP') continue;
+      all.push({ ref: `svc/${service.key}:${port.port}`, label: `svc/${name}:${port.port}`, kind: 'service', target: { service: service.key, port: port.port } });
+      if (port.nodePort !== undefined && worker) {
+        all.push({
+          ref: `nodeport/${service.key}:${port.port}@${worker.name}`,
+          label: `${worker.name}:${port.nodePort} (svc/${name})`,
+          kind: 'nodeport',
+          target: { service: service.key, port: port.port, node: worker.name },
+        });
+      }
+    }
+  }
+  return { columns: all.slice(0, max), total: all.length };
 }

@@ -21,6 +21,8 @@ export interface Cell {
   readonly ttl?: number;
   /** Tunnels crossed, in order (`vxlan`, `flannel-udp`). */
   readonly encap: readonly string[];
+  /** Where the walk ended (`default/pod-b`): a service may answer from another endpoint. */
+  readonly at: string;
   /** Where the packet went and by which devices: equal paths have equal signatures. */
   readonly path: string;
 }
@@ -41,18 +43,42 @@ export function cellOf(trace: Trace): Cell {
     hops: trace.hops.length,
     ...(trace.delivered ? { ttl: trace.delivered.ttl } : {}),
     encap,
+    at: trace.hops[trace.hops.length - 1]?.name ?? '',
     path: trace.hops.map((h) => `${h.where}[${h.inDev ?? ''}>${h.outDev ?? ''}]`).join(' ') + (encap.length ? ` via ${encap.join(',')}` : ''),
   };
 }
 
+interface Resolved {
+  readonly endpoint: TraceEndpoint;
+  /** Service ports are probed with their own protocol and port. */
+  readonly probe?: ProbeOptions;
+}
+
 /** Resolves an endpoint in this build; undefined when it does not exist here. */
-function resolve(dataplane: Dataplane, endpoint: MatrixEndpoint): TraceEndpoint | undefined {
+function resolve(dataplane: Dataplane, endpoint: MatrixEndpoint): Resolved | undefined {
+  if (endpoint.target) return resolveService(dataplane, endpoint);
   try {
-    return resolveTraceEndpoint(dataplane, endpoint.ref);
+    return { endpoint: resolveTraceEndpoint(dataplane, endpoint.ref) };
   } catch (e) {
     if (e instanceof UsageError) return undefined;
     throw e;
   }
+}
+
+function resolveService(dataplane: Dataplane, endpoint: MatrixEndpoint): Resolved | undefined {
+  const target = endpoint.target!;
+  const cluster = dataplane.cluster as Dataplane['cluster'] & Partial<Pick<Dataplane['cluster'], 'serviceByKey'>>;
+  const service = cluster.serviceByKey?.get(target.service);
+  const port = service?.ports.find((p) => p.port === target.port);
+  if (!service || !port || port.protocol === 'SCTP') return undefined;
+  const protocol = port.protocol === 'UDP' ? 'udp' : 'tcp';
+  if (target.node === undefined) {
+    if (service.clusterIP === undefined) return undefined;
+    return { endpoint: { label: endpoint.label, ip: service.clusterIP, port: port.port }, probe: { protocol, dport: port.port } };
+  }
+  const node = cluster.nodeByName.get(target.node);
+  if (!node || port.nodePort === undefined) return undefined;
+  return { endpoint: { label: endpoint.label, ip: node.ip, port: port.nodePort }, probe: { protocol, dport: port.nodePort } };
 }
 
 export function computeMatrix(dataplane: Dataplane, axes: MatrixAxes, probe: ProbeOptions = {}): Matrix {
@@ -66,11 +92,11 @@ export function computeMatrix(dataplane: Dataplane, axes: MatrixAxes, probe: Pro
     cells.set(row.ref, line);
     for (const [column, to] of columns) {
       if (column.ref === row.ref) continue;
-      if (!from?.ns || !to) {
+      if (!from?.endpoint.ns || !to) {
         line.set(column.ref, 'absent');
         continue;
       }
-      const run = tracePacket(dataplane, from, to, probe, false, new WalkSession(dataplane, underlay));
+      const run = tracePacket(dataplane, from.endpoint, to.endpoint, to.probe ?? probe, false, new WalkSession(dataplane, underlay));
       line.set(column.ref, cellOf(run.request));
     }
   }
