@@ -70,11 +70,13 @@ export function nodesTable(cluster: Cluster, limit = 20): ViewTable {
     n.spec.role,
     formatIPv4(n.ip),
     n.subnet.name,
-    formatCidr(n.podCIDR),
+    // calico IPAM ignores the node's podCIDR: where its pods' addresses come from is its blocks.
+    n.calico ? n.calico.blocks.map(formatCidr).join(', ') || '-' : formatCidr(n.podCIDR),
     String(n.pods.length),
   ]);
   const notes = cluster.nodes.length > limit ? [`... and ${cluster.nodes.length - limit} more nodes (-o json lists them all)`] : [];
-  return { title: 'nodes', columns: ['node', 'role', 'ip', 'subnet', 'pod CIDR', 'pods'], rows, notes };
+  const ranges = cluster.topology.network.cni.plugin === 'calico' ? 'IPAM blocks' : 'pod CIDR';
+  return { title: 'nodes', columns: ['node', 'role', 'ip', 'subnet', ranges, 'pods'], rows, notes };
 }
 
 export function podsTable(cluster: Cluster, limit = 20): ViewTable {

@@ -20,7 +20,15 @@ export function registerValidate(program: Command, context: CommandContext): voi
         writeJson(io.stdout, {
           valid: true,
           ...summary,
-          nodes: cluster.nodes.map((n) => ({ name: n.name, role: n.spec.role, ip: formatIPv4(n.ip), subnet: n.subnet.name, podCIDR: formatCidr(n.podCIDR), pods: n.pods.length })),
+          nodes: cluster.nodes.map((n) => ({
+            name: n.name,
+            role: n.spec.role,
+            ip: formatIPv4(n.ip),
+            subnet: n.subnet.name,
+            podCIDR: formatCidr(n.podCIDR),
+            ...(n.calico ? { ipamBlocks: n.calico.blocks.map(formatCidr), ...(n.calico.tunnelAddress !== undefined ? { tunnelAddress: formatIPv4(n.calico.tunnelAddress) } : {}) } : {}),
+            pods: n.pods.length,
+          })),
           pods: cluster.pods.map((p) => ({ name: p.name, namespace: p.namespace, node: p.node.name, ip: formatIPv4(p.ip), hostNetwork: p.hostNetwork, hostVeth: p.hostVeth?.name })),
         });
         return;
