@@ -71,6 +71,10 @@ export function checkTrace(trace: Trace, expect: Expectations, netns: (id: strin
   }
   if (expect.mtu !== undefined && facts.pathMtu !== expect.mtu) fail('mtu', `mtu ${expect.mtu} on the way`, `mtu ${facts.pathMtu ?? '-'}`);
   if (expect.source !== undefined && formatIPv4(trace.flow.src) !== expect.source) fail('source', `source address ${expect.source}`, formatIPv4(trace.flow.src));
+  if (expect.seenSource !== undefined) {
+    const seen = trace.delivered && formatIPv4(trace.delivered.src);
+    if (seen !== expect.seenSource) fail('seenSource', `the receiver sees source ${expect.seenSource}`, seen === undefined ? `not delivered (${outcome})` : seen);
+  }
   return failures;
 }
 

@@ -55,6 +55,7 @@ export interface Expectations {
   readonly outerPort?: number;
   readonly mtu?: number;
   readonly source?: string;
+  readonly seenSource?: string;
   readonly contains?: string | readonly string[];
   readonly notContains?: string | readonly string[];
   readonly equals?: string | readonly string[];
