@@ -146,7 +146,9 @@ export function ping(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: Pi
   for (let seq = 1; seq <= options.count; seq++) {
     const request = session.send(fromNs, { ...buildProbe(dst, { protocol: 'icmp', size: options.size, df, ...(options.ttl !== undefined ? { ttl: options.ttl } : {}) }), sport: ECHO_ID });
     if (request.disposition !== 'DELIVERED' || !request.delivered) {
-      probes.push(request.notice.kind === 'none' ? { kind: 'lost', seq } : { kind: 'error', seq, notice: request.notice });
+      // An ICMP error is a packet too: ping hears it only if it makes it back.
+      const lost = request.notice.kind === 'none' || (request.notice.kind === 'icmp' && request.notice.from !== 0 && !icmpErrorBack(session, fromNs, request));
+      probes.push(lost ? { kind: 'lost', seq } : { kind: 'error', seq, notice: request.notice });
       continue;
     }
     const answer = answerTo(request.delivered)!;
@@ -203,12 +205,23 @@ export function traceroute(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, optio
 function answerOf(session: WalkSession, fromNs: NetNs, walk: WalkResult, ttl: number): TracerouteHop {
   const notice = walk.notice;
   if (notice.kind !== 'icmp' || notice.from === 0) return { ttl, reached: false, hops: walk.hops.length };
+  const back = icmpErrorBack(session, fromNs, walk);
+  if (!back) return { ttl, reached: false, hops: walk.hops.length };
+  const reached = notice.type === 3 && notice.code === 3;
+  const annotation = notice.type === 3 && !reached ? UNREACH_ANNOTATION[notice.code] ?? `!<${notice.code}>` : undefined;
+  return { ttl, from: notice.from, reached, ...(annotation ? { annotation } : {}), hops: walk.hops.length + back.hops.length };
+}
+
+/**
+ * The ICMP error a walk ended with, walked back to the sender: its walk when
+ * it arrives, undefined when it is lost on the way (a router with no route
+ * back to a pod address, say), in which case the sender hears nothing.
+ */
+function icmpErrorBack(session: WalkSession, fromNs: NetNs, walk: WalkResult): WalkResult | undefined {
+  const notice = walk.notice;
+  if (notice.kind !== 'icmp') return undefined;
   const sender = walk.hops[0]!.packet.src;
   const error: Packet = { src: notice.from, dst: sender, protocol: 'icmp', icmpType: notice.type, icmpCode: notice.code, ttl: DEFAULT_TTL, length: 56, df: false, mark: 0 };
   const back = walk.icmpFrom?.routerPort ? session.sendFromRouter(error) : walk.icmpFrom?.ns ? session.send(walk.icmpFrom.ns, error) : undefined;
-  const arrived = back?.disposition === 'DELIVERED' && back.where === fromNs.id;
-  if (!arrived) return { ttl, reached: false, hops: walk.hops.length };
-  const reached = notice.type === 3 && notice.code === 3;
-  const annotation = notice.type === 3 && !reached ? UNREACH_ANNOTATION[notice.code] ?? `!<${notice.code}>` : undefined;
-  return { ttl, from: notice.from, reached, ...(annotation ? { annotation } : {}), hops: walk.hops.length + (back?.hops.length ?? 0) };
+  return back?.disposition === 'DELIVERED' && back.where === fromNs.id ? back : undefined;
 }

@@ -17,7 +17,7 @@ import type { Mac } from '../net/mac.js';
 import type { Node, Pod } from '../model/types.js';
 import type { Dataplane } from './build.js';
 import { Conntrack, type ConntrackEntry } from './conntrack.js';
-import { fibLookup, selectSource } from './fib.js';
+import { fibLookup, isLocalAddress, selectSource } from './fib.js';
 import { runHook, type CtState, type HookResult } from './netfilter-eval.js';
 import { FLANNEL_UDP_OVERHEAD, IPIP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from './packet.js';
 import { findListener, listenersOfNode, listenersOfPod } from './sockets.js';
@@ -329,8 +329,13 @@ class Walk {
     const self = this.session.nodeOf(ns)!;
     this.record({ kind: 'xmit', dev: dev.name, to: 'flanneld (user space, reads the TUN device)' });
     if (!target || target === self) {
-      return this.finish('NO_ROUTE', `flanneld has no lease for ${formatIPv4(inner.dst)}`, { kind: 'none' }, ns.id);
+      // proxy.c send_net_unreachable(): written back into the TUN from the TUN's address, never about ICMP.
+      const notice: SenderNotice = inner.protocol === 'icmp' ? { kind: 'none' } : { kind: 'icmp', from: self.podCIDR.addr, type: 3, code: 0 };
+      return this.finish('NO_ROUTE', `flanneld has no lease for ${formatIPv4(inner.dst)}`, notice, ns.id, { icmpFrom: { ns } });
     }
+    // proxy.c decrement_ttl(): flanneld decrements the inner TTL on each side, and drops at 0 without a word.
+    if (inner.ttl <= 1) return this.flanneldTtlDrop(ns, 'sending');
+    inner = { ...inner, ttl: inner.ttl - 1 };
     const outer: Packet = {
       src: 0,
       dst: target.ip,
@@ -472,9 +477,10 @@ class Walk {
       const tun = ns.links.find((l) => l.info.kind === 'tun');
       if (tun) {
         this.record({ kind: 'userspace', process: 'flanneld', action: `received on UDP ${FLANNEL_UDP_PORT}, writes the inner packet to ${tun.name}` });
+        if (p.tunnel.inner.ttl <= 1) return this.flanneldTtlDrop(ns, 'receiving');
         this.record({ kind: 'decap', tunnel: 'flannel-udp', dev: tun.name });
         count(tun, 'rx', p.tunnel.inner.length);
-        return { kind: 'ip-rcv', ns, dev: tun.name, packet: p.tunnel.inner };
+        return { kind: 'ip-rcv', ns, dev: tun.name, packet: { ...p.tunnel.inner, ttl: p.tunnel.inner.ttl - 1 } };
       }
     }
     if (p.protocol === 'icmp') {
@@ -489,6 +495,10 @@ class Walk {
       return this.finish('PORT_UNREACHABLE', `nothing listens on tcp/${p.dport} in ${ns.displayName}: the kernel answers with a TCP RST`, { kind: 'tcp-rst', from: p.dst }, ns.id);
     }
     return this.icmpError(ns, p, 3, 3, 'PORT_UNREACHABLE', `nothing listens on udp/${p.dport} in ${ns.displayName}: ICMP port unreachable`);
+  }
+
+  private flanneldTtlDrop(ns: NetNs, side: 'sending' | 'receiving'): undefined {
+    return this.finish('TTL_EXCEEDED', `flanneld (${side}) decrements the inner TTL to 0 and drops the packet; it sends no ICMP error`, { kind: 'none' }, ns.id);
   }
 
   private loopback(ns: NetNs, p: Packet): Event | undefined {
@@ -621,6 +631,8 @@ class Walk {
       packet,
     );
     for (const hit of result.hits) {
+      // The translating table shows the packet as NAT left it.
+      const natted = result.nat !== undefined && hit.table === 'nat' && (hit.verdict === 'DNAT' || hit.verdict === 'SNAT' || hit.verdict === 'MASQUERADE' || hit.verdict === 'REDIRECT');
       this.record({
         kind: 'netfilter',
         hook,
@@ -629,6 +641,7 @@ class Walk {
         ...(hit.index !== undefined ? { ruleIndex: hit.index } : {}),
         verdict: hit.verdict,
         rulesEvaluated: hit.rulesEvaluated,
+        ...(natted ? { after: result.nat!.after } : {}),
       });
     }
     // Where calico's Felix decides NetworkPolicy (or, under flannel alone, would have): name the policy and rule.
@@ -655,11 +668,13 @@ class Walk {
 
   /**
    * The kernel answers an undeliverable packet with an ICMP error from this
-   * netns; its source address is the one the route back to the sender picks.
+   * netns (icmp_send). About a packet addressed to this netns (port
+   * unreachable) it answers from that very address; about one in transit,
+   * from the address the route back to the sender picks.
    */
   private icmpError(ns: NetNs, p: Packet, type: number, code: number, disposition: Disposition, why: string, mtu?: number): undefined {
     const back = fibLookup(ns, p.src);
-    const from = back.ok ? selectSource(ns, back.route, p.src) : undefined;
+    const from = back.ok ? (isLocalAddress(ns, p.dst) ? p.dst : selectSource(ns, back.route, p.src)) : undefined;
     const notice: SenderNotice = from !== undefined ? { kind: 'icmp', from, type, code, ...(mtu !== undefined ? { mtu } : {}) } : { kind: 'none' };
     return this.finish(disposition, why, notice, ns.id, { icmpFrom: { ns } });
   }

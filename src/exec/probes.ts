@@ -55,19 +55,23 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
 export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
   if (!ctx.dataplane) return notEmulated(argv, 'traceroute needs the dataplane; run it through netlab exec');
   let maxHops = 30;
+  let probes = 3;
   let numeric = false;
   let host: string | undefined;
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-n') numeric = true;
     else if (arg === '-m') maxHops = Number(argv[++i]);
-    else if (arg === '-w' || arg === '-q') i++;
+    else if (arg === '-q') probes = Number(argv[++i]);
+    else if (arg === '-w') i++;
     else if (arg.startsWith('-')) return notEmulated(argv, `traceroute option ${arg} is not emulated (UDP probes only: -n, -m, -w, -q)`);
     else host = arg;
   }
   if (host === undefined) return fail(2, 'Specify "host" missing argument.');
+  // traceroute 2.1.2: "no more than 10 probes per hop".
+  if (!Number.isInteger(probes) || probes < 1 || probes > 10) return fail(2, 'no more than 10 probes per hop');
   const dst = resolveHost('traceroute', host);
   if (typeof dst !== 'number') return dst;
-  const out = renderTraceroute(traceroute(ctx.dataplane, ns, dst, { maxHops }), { numeric });
+  const out = renderTraceroute(traceroute(ctx.dataplane, ns, dst, { maxHops }), { numeric, probes });
   return result(out.stdout, out.stderr, out.exitCode);
 }

@@ -89,6 +89,9 @@ export function renderPing(run: PingRun): PingOutput {
     const avg = rtts.reduce((a, b) => a + b, 0) / rtts.length;
     const mdev = Math.sqrt(rtts.reduce((a, b) => a + (b - avg) ** 2, 0) / rtts.length);
     stdout.push(`rtt min/avg/max/mdev = ${ms(Math.min(...rtts))}/${ms(avg)}/${ms(Math.max(...rtts))}/${ms(mdev)} ms`);
+  } else {
+    // iputils' finish() always ends with a newline: after the rtt line, or alone when nothing came back.
+    stdout.push('');
   }
   return { stdout, stderr, exitCode: replies.length > 0 ? 0 : 1 };
 }

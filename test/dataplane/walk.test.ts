@@ -126,6 +126,26 @@ describe('flannel host-gw', () => {
     // Inside one subnet host-gw still works.
     expect(trace(lab, 'pod-a', 'pod-b').request.disposition).toBe('DELIVERED');
   });
+
+  // Measured on a real build (test/conformance): the router's net unreachable goes to the pod
+  // address, which the router has no route to either; ping hears nothing. A node hears it.
+  it("across subnets: ping hears the router's net unreachable only where it can come back", () => {
+    const lab = buildFromText(flannelYaml({ backend: 'host-gw', subnets: TWO_SUBNETS, nodes: NODES_TWO_SUBNETS, pods: PODS_THREE }));
+    const pingOnce = (from: string, to: string) => {
+      const source = resolveTraceEndpoint(lab.dataplane, from);
+      return ping(lab.dataplane, source.ns!, resolveTraceEndpoint(lab.dataplane, to).ip, { count: 1, size: 56, pmtudisc: 'want' }).probes[0];
+    };
+    expect(pingOnce('pod-a', 'pod-c')).toEqual({ kind: 'lost', seq: 1 });
+    expect(pingOnce('node-01', 'pod-c')).toMatchObject({ kind: 'error', notice: { kind: 'icmp', from: ip('10.234.2.254'), type: 3, code: 0 } });
+  });
+});
+
+describe('ICMP errors about a packet for a local address', () => {
+  // icmp_send() answers from the address the packet was sent to (RTCF_LOCAL), not from the route back.
+  it("come from that address: a pod tracing to its own node's eth0 address reaches it at hop 1", () => {
+    const lab = buildFromText(flannelYaml({ backend: 'host-gw' }));
+    expect(hopsOf(lab, 'pod-a', 'node-01')).toEqual(['10.234.2.11']);
+  });
 });
 
 describe('flannel vxlan with DirectRouting', () => {
@@ -150,14 +170,21 @@ describe('flannel vxlan with DirectRouting', () => {
 });
 
 describe('flannel udp', () => {
-  it('goes through flanneld on both nodes over UDP 8285, TTL 62', () => {
+  // Two kernels forward (-2) and flanneld's proxy decrements the inner TTL on each side (-2), as measured
+  // on a real build (test/conformance, flanneld's stand-in follows backend/udp/proxy_amd64.c).
+  it('goes through flanneld on both nodes over UDP 8285, TTL 60', () => {
     const lab = buildFromText(flannelYaml({ backend: 'udp' }));
     const run = trace(lab, 'pod-a', 'pod-b').request;
     expect(run.disposition).toBe('DELIVERED');
-    expect(run.delivered!.ttl).toBe(62);
+    expect(run.delivered!.ttl).toBe(60);
     const encap = run.hops.flatMap((h) => h.steps).find((s) => s.kind === 'encap');
     expect(encap).toMatchObject({ tunnel: 'flannel-udp', outer: { dport: 8285, length: 84 + 28 } });
     expect(run.hops.flatMap((h) => h.steps).filter((s) => s.kind === 'userspace')).toHaveLength(2);
+  });
+
+  it('flanneld drops a packet whose inner TTL it takes to 0, silently: traceroute shows * for its two hops', () => {
+    const lab = buildFromText(flannelYaml({ backend: 'udp' }));
+    expect(hopsOf(lab, 'pod-a', 'pod-b')).toEqual(['10.244.0.1', '*', '*', '10.244.1.0', '10.244.1.2']);
   });
 });
 

@@ -1,0 +1,49 @@
+/**
+ * ping and traceroute through runEmulated, against what the real tools
+ * printed for the same topology built for real (test/conformance): the
+ * layout details the round-trip-time masks do not hide.
+ */
+import { describe, expect, it } from 'vitest';
+import { routeGet } from '../../src/dataplane/route-get.js';
+import { runEmulated } from '../../src/exec/run.js';
+import { buildLab } from '../helpers.js';
+
+const lab = buildLab('test/golden/flannel-hostgw-2subnets/topology.yaml');
+const podA = lab.dataplane.podNetns(lab.cluster.pods.find((p) => p.name === 'pod-a')!);
+const run = (argv: string[]) => {
+  const r = runEmulated(podA, argv, { dataplane: lab.dataplane, routeGet });
+  return { stdout: [...r.stdout], stderr: r.stderr, exitCode: r.exitCode };
+};
+
+describe('traceroute -q', () => {
+  it('prints one time per probe, and one * per unanswered probe', () => {
+    const out = run(['traceroute', '-n', '-q', '1', '-w', '1', '10.244.2.2']);
+    expect(out.stdout[0]).toBe('traceroute to 10.244.2.2 (10.244.2.2), 30 hops max, 60 byte packets');
+    expect(out.stdout[1]).toMatch(/^ 1 {2}10\.244\.1\.1 {2}\d+\.\d{3} ms$/);
+    expect(out.stdout.slice(2)).toEqual(Array.from({ length: 29 }, (_, i) => `${String(i + 2).padStart(2)}  *`));
+  });
+
+  it('keeps three by default', () => {
+    expect(run(['traceroute', '-n', '10.244.2.2']).stdout[2]).toBe(' 2  * * *');
+  });
+
+  it('refuses more than 10, as traceroute 2.1.2 does', () => {
+    expect(run(['traceroute', '-n', '-q', '11', '10.244.2.2'])).toEqual({ stdout: [], stderr: ['no more than 10 probes per hop'], exitCode: 2 });
+  });
+});
+
+describe('ping', () => {
+  it('ends with an empty line when nothing came back (iputils finish() always ends with a newline)', () => {
+    const out = run(['ping', '-c', '1', '-W', '1', '10.244.2.2']);
+    expect(out.stdout.slice(0, 1)).toEqual(['PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.']);
+    expect(out.stdout.slice(1, 3)).toEqual(['', '--- 10.244.2.2 ping statistics ---']);
+    expect(out.stdout[3]).toMatch(/^1 packets transmitted, 0 received, 100% packet loss, time \d+ms$/);
+    expect(out.stdout.slice(4)).toEqual(['']);
+    expect(out.exitCode).toBe(1);
+  });
+
+  it('ends with the rtt line when a reply came back', () => {
+    const out = run(['ping', '-c', '1', '10.244.1.1']);
+    expect(out.stdout[out.stdout.length - 1]).toMatch(/^rtt min\/avg\/max\/mdev = /);
+  });
+});
