@@ -73,6 +73,23 @@ export class Conntrack {
     return { ...reply, src: dst, dst: src, ...(dport !== undefined ? { sport: dport } : {}), ...(sport !== undefined ? { dport: sport } : {}) };
   }
 
+  /**
+   * The flow an ICMP error is about: the error quotes the offending packet as
+   * it left this netns (after its NAT), which is a reply tuple turned around.
+   */
+  related(ns: string, quoted: Packet): ConntrackEntry | undefined {
+    const wanted = key(reverse(tupleOf(quoted)));
+    for (const entry of this.table(ns).values()) if (key(entry.reply) === wanted) return entry;
+    return undefined;
+  }
+
+  /** A RELATED ICMP error translated back: to the flow's original source, quoting the original packet. */
+  static unNatRelated(entry: ConntrackEntry, error: Packet): Packet {
+    const { src, dst, sport, dport } = entry.original;
+    const quoted = error.quoted && { ...error.quoted, src, dst, ...(sport !== undefined ? { sport } : {}), ...(dport !== undefined ? { dport } : {}) };
+    return { ...error, dst: src, ...(quoted ? { quoted } : {}) };
+  }
+
   entries(ns: string): ConntrackEntry[] {
     return [...this.table(ns).values()];
   }

@@ -31,6 +31,8 @@ export interface Packet {
   readonly mark: number;
   /** When this packet is a tunnel's outer packet, what it carries. */
   readonly tunnel?: Tunnel;
+  /** ICMP errors quote the header of the packet they answer (RFC 792): conntrack finds the flow by it. */
+  readonly quoted?: Packet;
 }
 
 /** The payload of an outer (encapsulating) packet. */

@@ -12,6 +12,7 @@ import { IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet } from './pac
 import type { Flow, SenderNotice, Trace } from './trace.js';
 import { buildUnderlay } from './underlay.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
+import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
 import { DEFAULT_TTL, WalkSession, type WalkResult } from './walker.js';
 
 export interface ProbeOptions {
@@ -30,9 +31,12 @@ const EPHEMERAL_SPORT = 45678;
 /** A Linux SYN carries 20 bytes of options (MSS, SACK, timestamps, window scale). */
 const SYN_OPTIONS = 20;
 
-export function newSession(dataplane: Dataplane): WalkSession {
-  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes));
+/** `random` decides `-m statistic` matches; the default is a fixed seed, so traces are reproducible. */
+export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED)): WalkSession {
+  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes), random);
 }
+
+export const DEFAULT_SEED = 1;
 
 export function buildProbe(dst: IPv4, options: ProbeOptions): Packet {
   const protocol = options.protocol ?? (options.dport !== undefined ? 'tcp' : 'icmp');
@@ -82,7 +86,11 @@ function toTrace(flow: Flow, walk: WalkResult): Trace {
 /** `netlab trace FROM TO`: one packet, and with `reply` its answer walked back. */
 export function tracePacket(dataplane: Dataplane, from: TraceEndpoint, to: TraceEndpoint, options: ProbeOptions, reply: boolean, session = newSession(dataplane)): TraceRun {
   if (!from.ns) throw new Error('bug: trace source outside the cluster');
-  const probe = buildProbe(to.ip, { ...options, ...(to.port !== undefined ? { dport: to.port } : {}) });
+  const probe = buildProbe(to.ip, {
+    ...(to.protocol !== undefined ? { protocol: to.protocol } : {}),
+    ...options,
+    ...(to.port !== undefined && options.dport === undefined ? { dport: to.port } : {}),
+  });
   const walk = session.send(from.ns, probe);
   // The source the sender's kernel picked (the first hop's packet may since have been wrapped in a tunnel).
   const chosen = walk.hops[0]?.steps.find((s) => s.kind === 'source');
@@ -103,6 +111,45 @@ export function tracePacket(dataplane: Dataplane, from: TraceEndpoint, to: Trace
   const back = session.send(answerNs, answer);
   const replyFlow: Flow = { from: to.label, to: from.label, src: answer.src, dst: answer.dst, protocol: answer.protocol };
   return { request, reply: toTrace(replyFlow, back) };
+}
+
+export interface EndpointBranch {
+  /** The address the packet was DNATed to (the destination when nothing translated it). */
+  readonly endpoint: IPv4;
+  readonly port?: number;
+  /** Chance of this branch under kube-proxy's random choices. */
+  readonly probability: number;
+  readonly run: TraceRun;
+}
+
+/**
+ * Every branch the random choices allow, each with its probability: the
+ * first endpoint of the KUBE-SVC chain, then the second, ... until a walk
+ * makes no more random choice than it was told to skip.
+ */
+export function traceEveryEndpoint(dataplane: Dataplane, from: TraceEndpoint, to: TraceEndpoint, options: ProbeOptions, reply: boolean): EndpointBranch[] {
+  const branches: EndpointBranch[] = [];
+  for (let skip = 0; skip < 1024; skip++) {
+    const choice = forcedChoice(skip);
+    const run = tracePacket(dataplane, from, to, options, reply, newSession(dataplane, choice.decide));
+    const translated = lastDnat(run.request);
+    branches.push({
+      endpoint: translated?.dst ?? run.request.flow.dst,
+      ...(translated?.dport !== undefined ? { port: translated.dport } : {}),
+      probability: branchProbability(choice.decisions),
+      run,
+    });
+    // The last endpoint of a chain is taken without a random match: fewer decisions than skipped.
+    if (choice.decisions.length <= skip) break;
+  }
+  return branches;
+}
+
+/** The packet after the last DNAT of a trace, if any. */
+function lastDnat(trace: Trace): Packet | undefined {
+  let after: Packet | undefined;
+  for (const hop of trace.hops) for (const step of hop.steps) if (step.kind === 'netfilter' && step.verdict === 'DNAT' && step.after) after = step.after;
+  return after;
 }
 
 function nsOfWalkEnd(session: WalkSession, walk: WalkResult): NetNs | undefined {
@@ -221,7 +268,21 @@ function icmpErrorBack(session: WalkSession, fromNs: NetNs, walk: WalkResult): W
   const notice = walk.notice;
   if (notice.kind !== 'icmp') return undefined;
   const sender = walk.hops[0]!.packet.src;
-  const error: Packet = { src: notice.from, dst: sender, protocol: 'icmp', icmpType: notice.type, icmpCode: notice.code, ttl: DEFAULT_TTL, length: 56, df: false, mark: 0 };
+  // The error goes to the offending packet's source as its sender saw it (after any SNAT on the
+  // way); conntrack on the way back translates it, and it quotes that packet.
+  const offending = walk.offending;
+  const error: Packet = {
+    src: notice.from,
+    dst: offending?.src ?? sender,
+    protocol: 'icmp',
+    icmpType: notice.type,
+    icmpCode: notice.code,
+    ttl: DEFAULT_TTL,
+    length: 56,
+    df: false,
+    mark: 0,
+    ...(offending ? { quoted: offending } : {}),
+  };
   const back = walk.icmpFrom?.routerPort ? session.sendFromRouter(error) : walk.icmpFrom?.ns ? session.send(walk.icmpFrom.ns, error) : undefined;
   return back?.disposition === 'DELIVERED' && back.where === fromNs.id ? back : undefined;
 }

@@ -37,7 +37,18 @@ export type Step =
   | { readonly kind: 'route'; readonly table: number; readonly route: Route; readonly routesExamined: number; readonly decision: 'local' | 'forward' | 'output' }
   | { readonly kind: 'no-route'; readonly dst: IPv4 }
   | { readonly kind: 'source'; readonly src: IPv4; readonly why: string }
-  | { readonly kind: 'netfilter'; readonly hook: string; readonly table: string; readonly chain: string; readonly rule?: string; readonly ruleIndex?: number; readonly verdict: string; readonly rulesEvaluated: number }
+  | {
+      readonly kind: 'netfilter';
+      readonly hook: string;
+      readonly table: string;
+      readonly chain: string;
+      readonly rule?: string;
+      readonly ruleIndex?: number;
+      readonly verdict: string;
+      readonly rulesEvaluated: number;
+      /** NAT verdicts: the packet as the translation left it. */
+      readonly after?: Packet;
+    }
   | { readonly kind: 'forward'; readonly ttlBefore: number; readonly ttlAfter: number }
   | { readonly kind: 'neigh'; readonly ip: IPv4; readonly dev: string; readonly mac?: Mac; readonly state: string; readonly answeredBy?: string }
   | { readonly kind: 'bridge'; readonly bridge: string; readonly dstMac: Mac; readonly result: 'local' | 'forward' | 'flood'; readonly port?: string }

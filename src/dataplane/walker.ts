@@ -41,6 +41,8 @@ export interface WalkEnd {
   readonly where: string;
   /** For ICMP errors: the netns (or router) that sent it, to walk it back. */
   readonly icmpFrom?: { readonly ns?: NetNs; readonly routerPort?: RouterPort };
+  /** The packet an ICMP error answers, as the sender of the error saw it (the error quotes it). */
+  readonly offending?: Packet;
 }
 
 export interface WalkResult extends WalkEnd {
@@ -487,6 +489,11 @@ class Walk {
       const what = p.icmpType === 8 || p.icmpType === undefined ? 'ICMP echo request: the kernel answers' : 'ICMP message for the sending socket';
       return this.finish('DELIVERED', `${what} (${ns.displayName}, ${devName})`, { kind: 'none' }, ns.id, { delivered: p });
     }
+    // A reply to a connection this netns opened goes to the socket that opened it.
+    const flow = this.session.conntrack.find(ns.id, p);
+    if (flow?.direction === 'reply') {
+      return this.finish('DELIVERED', `${p.protocol} reply to the connected socket (${ns.displayName}, ${devName})`, { kind: 'none' }, ns.id, { delivered: p });
+    }
     const owner = this.session.ownerOf(ns);
     const listeners = owner.pod ? listenersOfPod(owner.pod) : owner.node ? listenersOfNode(owner.node) : [];
     const listener = findListener(listeners, p);
@@ -536,23 +543,23 @@ class Walk {
     const learned = connected ? undefined : this.session.underlay.bgpRoute(p.dst);
     const outPort = connected ?? learned?.port;
     if (!outPort) {
-      return this.routerError(inPort, 3, 0, 'NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)} (it knows the node subnets, not the pod networks)`);
+      return this.routerError(inPort, p, 3, 0, 'NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)} (it knows the node subnets, not the pod networks)`);
     }
     if (learned) this.record({ kind: 'userspace', process: 'router (BGP)', action: `${formatIPv4(p.dst)} is in a block node ${learned.node} announced: next hop ${formatIPv4(learned.nexthop)}` });
-    if (p.ttl <= 1) return this.routerError(inPort, 11, 0, 'TTL_EXCEEDED', 'TTL expired in transit at the router');
+    if (p.ttl <= 1) return this.routerError(inPort, p, 11, 0, 'TTL_EXCEEDED', 'TTL expired in transit at the router');
     const out: Packet = { ...p, ttl: p.ttl - 1 };
     this.record({ kind: 'forward', ttlBefore: p.ttl, ttlAfter: out.ttl });
     this.current().outDev = outPort.dev;
     this.current().packet = out;
     const mtu = outPort.subnet.mtu;
     if (out.length > mtu) {
-      if (out.df) return this.routerError(inPort, 3, 4, 'MTU_EXCEEDED', `${out.length}-byte packet with DF set does not fit subnet ${outPort.subnet.name} (mtu ${mtu})`, mtu);
+      if (out.df) return this.routerError(inPort, p, 3, 4, 'MTU_EXCEEDED', `${out.length}-byte packet with DF set does not fit subnet ${outPort.subnet.name} (mtu ${mtu})`, mtu);
       this.record({ kind: 'mtu', dev: outPort.dev, mtu, length: out.length, result: 'fragment' });
     }
     const nexthop = learned?.nexthop ?? out.dst;
     const target = this.session.underlay.resolve(outPort.subnet, nexthop);
     if (!target || target.kind !== 'host') {
-      return this.routerError(inPort, 3, 1, 'NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(nexthop)} on ${outPort.subnet.name}`);
+      return this.routerError(inPort, p, 3, 1, 'NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(nexthop)} on ${outPort.subnet.name}`);
     }
     this.record({ kind: 'neigh', ip: nexthop, dev: outPort.dev, mac: target.host.mac, state: 'REACHABLE' });
     return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.host.mac, packet: out }, from: ROUTER_ID };
@@ -573,8 +580,8 @@ class Walk {
     return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.host.mac, packet: p }, from: ROUTER_ID };
   }
 
-  private routerError(inPort: RouterPort, type: number, code: number, disposition: Disposition, why: string, mtu?: number): undefined {
-    return this.finish(disposition, why, { kind: 'icmp', from: inPort.ip, type, code, ...(mtu !== undefined ? { mtu } : {}) }, ROUTER_ID, { icmpFrom: { routerPort: inPort } });
+  private routerError(inPort: RouterPort, p: Packet, type: number, code: number, disposition: Disposition, why: string, mtu?: number): undefined {
+    return this.finish(disposition, why, { kind: 'icmp', from: inPort.ip, type, code, ...(mtu !== undefined ? { mtu } : {}) }, ROUTER_ID, { icmpFrom: { routerPort: inPort }, offending: p });
   }
 
   // ---------------------------------------------------------------- helpers
@@ -607,8 +614,14 @@ class Walk {
   }
 
   private hook(ns: NetNs, hook: BuiltinChain, p: Packet, ifaces: { inIface?: string; outIface?: string; physIn?: string; physOut?: string }): HookResult {
-    const ct = this.session.conntrack.find(ns.id, p);
     let packet = p;
+    // An ICMP error about a flow this netns tracks is RELATED: conntrack translates it back like a reply.
+    const related = p.quoted !== undefined ? this.session.conntrack.related(ns.id, p.quoted) : undefined;
+    if (related) {
+      if (hook === 'PREROUTING' || hook === 'OUTPUT') packet = Conntrack.unNatRelated(related, p);
+      return this.recordHook(ns, hook, packet, ifaces, 'RELATED');
+    }
+    const ct = this.session.conntrack.find(ns.id, p);
     let ctState: CtState = 'NEW';
     // An entry this very packet created is unconfirmed until it leaves the netns: still NEW.
     if (ct && !this.createdHere.has(ct.entry)) {
@@ -616,6 +629,17 @@ class Walk {
       // Replies are translated back by conntrack before routing (de-SNAT) and the rest of the way.
       if (ct.direction === 'reply' && (hook === 'PREROUTING' || hook === 'OUTPUT')) packet = Conntrack.unNat(ct.entry, p);
     }
+    const result = this.recordHook(ns, hook, packet, ifaces, ctState);
+    if (!ct && (hook === 'PREROUTING' || hook === 'OUTPUT')) this.createdHere.add(this.session.conntrack.create(ns.id, packet));
+    if (result.nat) {
+      const entry = this.session.conntrack.find(ns.id, result.nat.before);
+      if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, result.packet);
+    }
+    return { ...result, packet: result.packet };
+  }
+
+  /** Runs a hook's tables and records each table's verdict as a step. */
+  private recordHook(ns: NetNs, hook: BuiltinChain, packet: Packet, ifaces: { inIface?: string; outIface?: string; physIn?: string; physOut?: string }, ctState: CtState): HookResult {
     const result = runHook(
       {
         ns,
@@ -648,12 +672,7 @@ class Walk {
     if (hook === 'FORWARD' || hook === 'INPUT') {
       for (const step of this.session.dataplane.cni.policySteps?.(ns, { hook, ...ifaces }, packet) ?? []) this.record(step);
     }
-    if (!ct && (hook === 'PREROUTING' || hook === 'OUTPUT')) this.createdHere.add(this.session.conntrack.create(ns.id, packet));
-    if (result.nat) {
-      const entry = this.session.conntrack.find(ns.id, result.nat.before);
-      if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, result.packet);
-    }
-    return { ...result, packet: result.packet };
+    return result;
   }
 
   private filtered(ns: NetNs, result: HookResult, local: boolean): undefined {
@@ -676,7 +695,7 @@ class Walk {
     const back = fibLookup(ns, p.src);
     const from = back.ok ? (isLocalAddress(ns, p.dst) ? p.dst : selectSource(ns, back.route, p.src)) : undefined;
     const notice: SenderNotice = from !== undefined ? { kind: 'icmp', from, type, code, ...(mtu !== undefined ? { mtu } : {}) } : { kind: 'none' };
-    return this.finish(disposition, why, notice, ns.id, { icmpFrom: { ns } });
+    return this.finish(disposition, why, notice, ns.id, { icmpFrom: { ns }, offending: p });
   }
 
   private link(ns: NetNs, name: string): Link {

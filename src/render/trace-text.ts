@@ -7,6 +7,7 @@ import type { NetNs } from '../kernel/netns.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { describePacket, type Packet } from '../dataplane/packet.js';
 import type { Hop, Step, Trace } from '../dataplane/trace.js';
+import type { EndpointBranch } from '../dataplane/probes.js';
 import type { ViewTable } from '../views/table.js';
 import { routeLine, tableName } from './ip-route.js';
 import { ruleSaveArgs } from './iptables-rule.js';
@@ -103,4 +104,16 @@ export function traceTable(trace: Trace, ctx: TraceRenderContext): ViewTable {
 
 export function dispositionLine(trace: Trace): string {
   return `${trace.disposition}: ${trace.summary}`;
+}
+
+/** `--all-endpoints`: one row per branch of kube-proxy's random choices. */
+export function endpointsTable(target: string, branches: readonly EndpointBranch[]): ViewTable {
+  const rows = branches.map((b) => [
+    `${formatIPv4(b.endpoint)}${b.port !== undefined ? `:${b.port}` : ''}`,
+    `${(b.probability * 100).toFixed(1)}%`,
+    b.run.request.disposition,
+    String(b.run.request.hops.length),
+    b.run.request.summary,
+  ]);
+  return { title: `every endpoint of ${target}`, columns: ['endpoint', 'probability', 'disposition', 'hops', 'how it ended'], rows };
 }

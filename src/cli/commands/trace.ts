@@ -1,7 +1,9 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { resolveTraceEndpoint } from '../../dataplane/endpoints.js';
-import { newSession, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
+import { DEFAULT_SEED, newSession, traceEveryEndpoint, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
+import { statisticFromSeed } from '../../dataplane/random.js';
+import { endpointsTable } from '../../render/trace-text.js';
 import type { Trace } from '../../dataplane/trace.js';
 import { dispositionLine, traceTable } from '../../render/trace-text.js';
 import { renderTraceroute } from '../../render/traceroute.js';
@@ -23,6 +25,8 @@ interface TraceOptions {
   ttl?: string;
   reply?: boolean;
   format: 'table' | 'traceroute' | 'mermaid' | 'dot';
+  seed?: string;
+  allEndpoints?: boolean;
 }
 
 function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -36,9 +40,9 @@ export function registerTrace(program: Command, context: CommandContext): void {
   program
     .command('trace')
     .description('walk a packet hop by hop: routes, iptables, bridges, tunnels, ARP, TTL, and where and why it ends')
-    .argument('<from>', 'source: a pod (pod-a, default/pod-a, pod-a:nginx) or a node')
-    .argument('<to>', 'destination: a pod, a node or an IP, optionally with :port')
-    .addOption(new Option('--proto <protocol>', 'icmp echo (default), or tcp when a port is given').choices(['icmp', 'tcp', 'udp']))
+    .argument('<from>', 'source: a pod (pod-a, default/pod-a, pod-a:nginx), a node, or external (a client outside the cluster)')
+    .argument('<to>', 'destination: a pod, a node, external, a service (svc/web, svc/web:80, svc/kube-system/kube-dns:dns), a DNS name as the source pod resolves it (web, web.default.svc.cluster.local) or an IP, optionally with :port')
+    .addOption(new Option('--proto <protocol>', 'icmp echo (default), tcp when a port is given, the service port\'s protocol for a service').choices(['icmp', 'tcp', 'udp']))
     .option('--port <port>', 'destination port (implies tcp unless --proto says udp)')
     .option('--sport <port>', 'source port')
     .option('--size <bytes>', 'payload size (like ping -s; default 56 for icmp)')
@@ -46,13 +50,17 @@ export function registerTrace(program: Command, context: CommandContext): void {
     .option('--no-df', 'clear Don\'t Fragment: oversize packets are fragmented instead of dropped')
     .option('--ttl <n>', 'initial TTL (default 64)')
     .option('--reply', 'walk the answer back too (echo reply, SYN-ACK)')
+    .option('--seed <n>', `seed for kube-proxy's random endpoint choice (default ${DEFAULT_SEED}): the same seed, the same endpoint`)
+    .option('--all-endpoints', 'walk every endpoint the random choices allow, each with its probability')
     .addOption(new Option('--format <format>', 'table (default); traceroute: what `traceroute -n` prints from the source; mermaid or dot: the walk as a diagram').choices(['table', 'traceroute', 'mermaid', 'dot']).default('table'))
     .action(async (fromText: string, toText: string, options: TraceOptions) => {
       const { io, opts, chalk } = context();
       const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
       const from = resolveTraceEndpoint(dataplane, fromText);
-      const to = resolveTraceEndpoint(dataplane, toText);
       if (!from.ns) throw new UsageError(`cannot send from ${fromText}: it is not a pod or node of this cluster`);
+      const to = resolveTraceEndpoint(dataplane, toText, from);
+      if (to.resolvedBy && opts.output !== 'json') io.stderr.write(`netlab: ${toText}: ${to.resolvedBy}\n`);
+      const seed = intOption(options.seed, 'seed', 0, 0xffffffff) ?? DEFAULT_SEED;
       const dport = intOption(options.port, 'port', 1, 65535) ?? to.port;
       const probe: ProbeOptions = {
         ...(options.proto ? { protocol: options.proto } : {}),
@@ -75,7 +83,15 @@ export function registerTrace(program: Command, context: CommandContext): void {
         return;
       }
 
-      const session = newSession(dataplane);
+      if (options.allEndpoints) {
+        const branches = traceEveryEndpoint(dataplane, from, to, probe, options.reply ?? false);
+        if (opts.output === 'json') writeJson(io.stdout, branches);
+        else await writeLines(io.stdout, drawTable(endpointsTable(to.label, branches), chalk));
+        if (branches.some((b) => b.run.request.disposition !== 'DELIVERED')) throw new ExitError(1);
+        return;
+      }
+
+      const session = newSession(dataplane, statisticFromSeed(seed));
       const run = tracePacket(dataplane, from, to, probe, options.reply ?? false, session);
       const delivered = run.request.disposition === 'DELIVERED' && (!options.reply || !run.reply || run.reply.disposition === 'DELIVERED');
       if (opts.output === 'json') {

@@ -1,0 +1,46 @@
+/**
+ * The choices kube-proxy leaves to chance (`-m statistic --mode random`),
+ * made reproducible: a seeded generator for one outcome, and forced choices
+ * that enumerate every endpoint with the probability of its branch.
+ */
+
+/** mulberry32: a small, well-distributed 32-bit generator; the same seed always gives the same walk. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A statistic match decided by the seeded generator. */
+export function statisticFromSeed(seed: number): (probability: number) => boolean {
+  const next = seededRandom(seed);
+  return (probability) => next() < probability;
+}
+
+export interface ForcedChoice {
+  readonly decide: (probability: number) => boolean;
+  /** The probabilities seen and what was decided: the branch's probability is their product. */
+  readonly decisions: { readonly probability: number; readonly taken: boolean }[];
+}
+
+/** Skips the first `skip` random matches and takes the next one: endpoint number `skip` of a KUBE-SVC chain. */
+export function forcedChoice(skip: number): ForcedChoice {
+  const decisions: { probability: number; taken: boolean }[] = [];
+  return {
+    decisions,
+    decide(probability) {
+      const taken = decisions.length >= skip;
+      decisions.push({ probability, taken });
+      return taken;
+    },
+  };
+}
+
+export function branchProbability(decisions: ForcedChoice['decisions']): number {
+  return decisions.reduce((p, d) => p * (d.taken ? d.probability : 1 - d.probability), 1);
+}
