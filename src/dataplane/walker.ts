@@ -669,7 +669,8 @@ class Walk {
       });
     }
     // Where calico's Felix decides NetworkPolicy (or, under flannel alone, would have): name the policy and rule.
-    if (hook === 'FORWARD' || hook === 'INPUT') {
+    // Packets of a known connection are accepted before any policy (ctstate RELATED,ESTABLISHED in cali-fw/tw).
+    if ((hook === 'FORWARD' || hook === 'INPUT') && ctState === 'NEW') {
       for (const step of this.session.dataplane.cni.policySteps?.(ns, { hook, ...ifaces }, packet) ?? []) this.record(step);
     }
     return result;

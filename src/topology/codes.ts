@@ -79,6 +79,14 @@ export const Code = {
   // Settings that do nothing where they are.
   OptionIgnored: 'NL-OPTION-IGNORED',
 
+  // Allocation and the CNI (reported when the cluster and its dataplane are built).
+  IpamPodIp: 'NL-IPAM-POD-IP',
+  IpamPoolFull: 'NL-IPAM-POOL-FULL',
+  IpamNodeCidrsExhausted: 'NL-IPAM-NODE-CIDRS-EXHAUSTED',
+  HostGwNotL2: 'NL-HOSTGW-NOT-L2',
+  CalicoBgpNotL2: 'NL-CALICO-BGP-NOT-L2',
+  CalicoFullMesh: 'NL-CALICO-FULL-MESH',
+
   DiagnosticsTruncated: 'NL-DIAGNOSTICS-TRUNCATED',
 } as const;
 

@@ -151,3 +151,23 @@ describe('the policy model (Kubernetes semantics)', () => {
     }
   });
 });
+
+describe('replies of an allowed connection', () => {
+  const egressDeny = `${DB_FROM_WEB}
+  - name: db-no-egress
+    namespace: shop
+    spec: {podSelector: {matchLabels: {app: db}}, policyTypes: [Egress]}`;
+  const built = buildFromText(SHOP('{plugin: calico, mode: bgp}', egressDeny));
+  it('pass an egress-isolated pod (ctstate ESTABLISHED is accepted before any policy), and no policy step is recorded for them', () => {
+    const dp = built.dataplane;
+    const run = tracePacket(dp, resolveTraceEndpoint(dp, 'shop/web'), resolveTraceEndpoint(dp, 'shop/db:5432'), {}, true);
+    expect(run.request.disposition).toBe('DELIVERED');
+    expect(run.reply!.disposition).toBe('DELIVERED');
+    expect(run.reply!.hops.flatMap((h) => h.steps).some((s) => s.kind === 'policy')).toBe(false);
+    // A new connection from db is denied by the same policy.
+    expect(run.request.hops.length).toBeGreaterThan(0);
+    const fromDb = tracePacket(dp, resolveTraceEndpoint(dp, 'shop/db'), resolveTraceEndpoint(dp, 'shop/web:80'), {}, false).request;
+    expect(fromDb.disposition).toBe('DROPPED_BY_FILTER');
+    expect(fromDb.summary).toContain('isolated for egress by shop/db-no-egress, and it has no rules (deny all)');
+  });
+});
