@@ -60,14 +60,16 @@ function physicalEth0(text: string): string {
     text
       .replace(/^(\d+): eth0@if\d+: (.*) qdisc noqueue /gm, '$1: eth0: $2 qdisc pfifo_fast ')
       .replace(/^eth0@if\d+ {0,12}/gm, (m) => 'eth0'.padEnd(m.length))
-      // Only eth0's peer lives in the underlay namespace.
-      .replace(/ link-netns nlg-ul-[\w-]+/g, '')
-      // A veth that is not a bridge port prints its kind line as `veth addrgenmode ...`: on a node that is eth0.
+      // eth0 is the veth whose peer lives in the underlay namespace; a veth that is not a bridge port prints its
+      // kind line as `veth addrgenmode ...`. Other unbridged veths (calico's cali*, peers in the pods' namespaces)
+      // are left as they are.
       .replace(
-        /( promiscuity .* maxmtu \d+ )\n {4}veth addrgenmode eui64 numtxqueues 2 numrxqueues 2 (gso_max_size \d+ gso_max_segs \d+) tso_max_size 524280 (.*gro_max_size \d+ )$/gm,
+        /( link-netns nlg-ul-[\w-]+ promiscuity .* maxmtu \d+ )\n {4}veth addrgenmode eui64 numtxqueues 2 numrxqueues 2 (gso_max_size \d+ gso_max_segs \d+) tso_max_size 524280 (.*gro_max_size \d+ )$/gm,
         (_m, head: string, gso: string, tail: string) =>
           `${head}addrgenmode eui64 numtxqueues 1 numrxqueues 1 ${gso} tso_max_size 65536 ${tail}parentbus virtio parentdev virtio0 `,
       )
+      // Only eth0's peer lives in the underlay namespace.
+      .replace(/ link-netns nlg-ul-[\w-]+/g, '')
   );
 }
 
