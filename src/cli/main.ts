@@ -12,6 +12,7 @@ import { registerValidate } from './commands/validate.js';
 import { registerShow } from './commands/show.js';
 import { registerExec } from './commands/exec.js';
 import { registerTrace } from './commands/trace.js';
+import { registerExport } from './commands/export.js';
 import { registerDiff } from './commands/diff.js';
 import { registerLab } from './commands/lab.js';
 import { registerGraph } from './commands/graph.js';
@@ -47,6 +48,7 @@ export function buildProgram(io: Io): Command {
   registerShow(program, context);
   registerExec(program, context);
   registerTrace(program, context);
+  registerExport(program, context);
   registerDiff(program, context);
   registerLab(program, context);
   registerGraph(program, context);
