@@ -29,3 +29,33 @@ serviceSets:
     ports: [{port: 80, targetPort: 8080}]
 `;
 }
+
+// Issue 4: `services` services of `endpoints` pods each (a deployment per
+// service), on `nodes` nodes: kube-proxy's rules at 10,000 services x 10
+// endpoints are about 320,000 per node.
+export function servicesCluster(services, endpoints, nodes = 1000) {
+  return `apiVersion: netlab/v1
+kind: Cluster
+metadata: {name: bench-services-${services}x${endpoints}}
+network:
+  podCIDR: 10.0.0.0/8
+  serviceCIDR: 172.16.0.0/12
+  cni: {plugin: flannel, backend: vxlan}
+  kubeProxy: {mode: iptables}
+subnets:
+  - {name: dc, cidr: 192.168.0.0/16, gateway: 192.168.255.254, mtu: 1500}
+nodePools:
+  - {name: workers, count: ${nodes}, namePattern: "node-{index:04}", subnet: dc}
+deploymentSets:
+  - namePattern: "app-{index}"
+    count: ${services}
+    replicas: ${endpoints}
+    labels: {app: "app-{index}"}
+    containers: [{name: web, ports: [{containerPort: 8080}]}]
+serviceSets:
+  - namePattern: "svc-{index}"
+    count: ${services}
+    selector: {app: "app-{index}"}
+    ports: [{port: 80, targetPort: 8080}]
+`;
+}

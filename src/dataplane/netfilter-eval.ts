@@ -66,7 +66,7 @@ export function runHook(ctx: HookContext, packet: Packet): HookResult {
   for (const tableName of HOOK_TABLES[ctx.hook]) {
     if (tableName === 'nat' && ctx.ctState !== 'NEW') continue;
     const table = ctx.ns.netfilter.tables.find((t) => t.name === tableName);
-    const chain = table?.chains.find((c) => c.name === ctx.hook);
+    const chain = table && chainsByName(table).get(ctx.hook);
     if (!table || !chain) continue;
     if (!hasRules(chain)) continue;
     const result = runTable(ctx, table, chain, current);
@@ -105,7 +105,7 @@ function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start
   // The verdict when the base chain runs out, even after a goto replaced it.
   const policy = builtin.policy ?? 'ACCEPT';
   const stack: Frame[] = [{ chain: builtin, index: 0 }];
-  const chainByName = new Map(table.chains.map((c) => [c.name, c]));
+  const chainByName = chainsByName(table);
   const hit = (frame: Frame, index: number | undefined, verdict: string): RuleHit => ({
     table: table.name,
     chain: frame.chain.name,
@@ -175,6 +175,24 @@ function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start
 function inRange(range: string, port: number): boolean {
   const [lo, hi] = range.split(':').map(Number);
   return port >= lo! && port <= hi!;
+}
+
+/**
+ * Chains by name, once per chain list: kube-proxy gives a node 100,000
+ * chains, and a walk evaluates several hooks. Keyed by the array and checked
+ * against its length, so a table whose chains are replaced or added to later
+ * is indexed again.
+ */
+const chainIndex = new WeakMap<readonly Chain[], { size: number; byName: ReadonlyMap<string, Chain> }>();
+
+function chainsByName(table: NetfilterTable): ReadonlyMap<string, Chain> {
+  const chains = table.chains;
+  let index = chainIndex.get(chains);
+  if (index === undefined || index.size !== chains.length) {
+    index = { size: chains.length, byName: new Map(chains.map((c) => [c.name, c])) };
+    chainIndex.set(chains, index);
+  }
+  return index.byName;
 }
 
 function ifaceMatches(pattern: string, name: string | undefined): boolean {

@@ -45,6 +45,8 @@ interface ChainEntry {
   rules: IptRule[];
   /** `rules` is another namespace's list too (setSharedChain): copy before changing it. */
   shared?: boolean;
+  /** The shared chain object itself, handed out again by finish() while unchanged. */
+  chain?: Chain;
 }
 
 export class NetnsBuilder {
@@ -59,6 +61,7 @@ export class NetnsBuilder {
   private readonly files = new Map<string, string>();
   private readonly ipsets = new Map<string, IpSet>();
   private readonly iptables = new Map<TableName, Map<string, ChainEntry>>();
+  private readonly deferred: ((builder: NetnsBuilder) => void)[] = [];
   private nextIfindex = 1;
 
   constructor(
@@ -245,6 +248,7 @@ export class NetnsBuilder {
     if (entry.shared) {
       entry.rules = entry.rules.slice();
       entry.shared = false;
+      delete entry.chain;
     }
     return entry.rules;
   }
@@ -261,15 +265,22 @@ export class NetnsBuilder {
   }
 
   /**
-   * A chain whose whole content is shared with other namespaces (kube-proxy's
-   * per-service chains are the same on every node): referenced, not copied,
-   * until something changes it here.
+   * A user chain whose whole content is shared with other namespaces
+   * (kube-proxy's per-service chains are the same on every node): the chain
+   * object is referenced, not copied, until something changes it here.
    */
-  setSharedChain(table: TableName, chain: string, rules: readonly IptRule[]): void {
-    this.ensureChain(table, chain);
-    const entry = this.table(table).get(chain)!;
-    entry.rules = rules as IptRule[];
+  setSharedChain(table: TableName, chain: Chain): void {
+    const chains = this.table(table);
+    const entry = chains.get(chain.name);
+    if (entry === undefined) {
+      // One map operation per chain: kube-proxy hands over 100,000 of them.
+      chains.set(chain.name, { rules: chain.rules as IptRule[], shared: true, chain });
+      return;
+    }
+    entry.rules = chain.rules as IptRule[];
     entry.shared = true;
+    if (entry.policy === undefined) entry.chain = chain;
+    else delete entry.chain;
   }
 
   setPolicy(table: TableName, chain: string, policy: 'ACCEPT' | 'DROP'): void {
@@ -297,17 +308,7 @@ export class NetnsBuilder {
     if (!routes.has(RT_TABLE.main) && this.sharedMain.length > 0) {
       routes.set(RT_TABLE.main, ([] as Route[]).concat(...this.sharedMain).sort(fibOrder));
     }
-    const netfilter: Netfilter = {
-      tables: TABLE_ORDER.filter((name) => this.iptables.has(name)).map((name): NetfilterTable => ({
-        name,
-        chains: [...this.iptables.get(name)!].map(([chainName, c]): Chain => ({
-          name: chainName,
-          ...(c.policy ? { policy: c.policy } : {}),
-          rules: c.rules,
-        })),
-      })),
-    };
-    return {
+    const netns: Omit<NetNs, 'netfilter'> = {
       id: this.id,
       kind: this.kind,
       displayName: this.displayName,
@@ -318,9 +319,49 @@ export class NetnsBuilder {
       neighbours: this.neighbours.concat(...this.sharedNeighbours),
       fdb: this.fdb.concat(...this.sharedFdb),
       sysctls: this.sysctls,
-      netfilter,
       files: this.files,
       ...(this.ipsets.size > 0 ? { ipsets: this.ipsets } : {}),
+    };
+    if (this.deferred.length === 0) return { ...netns, netfilter: this.netfilter() };
+    // The deferred programs run, and the tables are assembled, the first time someone looks.
+    let netfilter: Netfilter | undefined;
+    return Object.defineProperty(netns, 'netfilter', {
+      enumerable: true,
+      get: (): Netfilter => {
+        if (netfilter === undefined) {
+          for (const program of this.deferred.splice(0)) program(this);
+          netfilter = this.netfilter();
+        }
+        return netfilter;
+      },
+      // Whoever replaces the tables wholesale (a test, a what-if edit) gets what they set.
+      set: (value: Netfilter): void => {
+        this.deferred.length = 0;
+        netfilter = value;
+      },
+    }) as NetNs;
+  }
+
+  /**
+   * iptables state that is expensive to build and often not looked at
+   * (kube-proxy's rules for 10,000 services, when the command only prints
+   * routes): `program` runs against this builder when the finished
+   * namespace's `netfilter` is first read, after everything done eagerly.
+   */
+  deferNetfilter(program: (builder: NetnsBuilder) => void): void {
+    this.deferred.push(program);
+  }
+
+  private netfilter(): Netfilter {
+    return {
+      tables: TABLE_ORDER.filter((name) => this.iptables.has(name)).map((name): NetfilterTable => ({
+        name,
+        chains: [...this.iptables.get(name)!].map(([chainName, c]): Chain => c.shared && c.chain !== undefined ? c.chain : ({
+          name: chainName,
+          ...(c.policy ? { policy: c.policy } : {}),
+          rules: c.rules,
+        })),
+      })),
     };
   }
 }

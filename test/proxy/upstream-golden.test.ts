@@ -20,7 +20,7 @@ import { parseIPv4 } from '../../src/net/ipv4.js';
 import type { Cluster } from '../../src/model/types.js';
 import { endpointChain, servicePortChains } from '../../src/proxy/iptables/chain-names.js';
 import type { KubeProxyIptablesConfig } from '../../src/proxy/iptables/config.js';
-import { kubeProxyRestore } from '../../src/proxy/iptables/program.js';
+import { kubeProxyRestore, natChains } from '../../src/proxy/iptables/program.js';
 import { buildFromText } from '../helpers.js';
 import { comparisonText, restoreTables, type RestoreTables } from './restore-text.js';
 
@@ -48,7 +48,7 @@ function netlabRestore(fixture: string, config = FAKE_PROXIER): RestoreTables {
   const restore = kubeProxyRestore(withoutApiserverService(cluster), { name: node.name, ip: node.ip }, config);
   return new Map([
     ['filter', restore.filter],
-    ['nat', restore.nat],
+    ['nat', natChains(restore)],
   ]);
 }
 

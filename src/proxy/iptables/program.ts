@@ -23,7 +23,7 @@
  * 10,000 services with 10 endpoints each are about 320,000 rules a node.
  */
 import type { NetnsBuilder } from '../../kernel/builder.js';
-import type { IptRule, Match, TableName } from '../../kernel/netfilter/rule.js';
+import type { Chain, IptRule, Match } from '../../kernel/netfilter/rule.js';
 import type { Cluster, Node } from '../../model/types.js';
 import { kubeProxyConfig, NFACCT_CT_INVALID, type KubeProxyIptablesConfig } from './config.js';
 import { ensureRulePrepended, JUMP_KUBE_FIREWALL, LOCALNET_DROP } from './kubelet.js';
@@ -85,7 +85,17 @@ const KUBELET_JUMP_CHAINS: readonly JumpChain[] = [
 /** The restore payload: what kube-proxy writes in one iptables-restore, chain by chain. */
 export interface KubeProxyRestore {
   readonly filter: ReadonlyMap<string, readonly IptRule[]>;
-  readonly nat: ReadonlyMap<string, readonly IptRule[]>;
+  /** KUBE-SERVICES, KUBE-NODEPORTS, KUBE-POSTROUTING, KUBE-MARK-MASQ. */
+  readonly natBase: ReadonlyMap<string, readonly IptRule[]>;
+  /** The per-service nat chains (KUBE-SVC, -SVL, -EXT, -FW, -SEP), as chain objects shared between nodes. */
+  readonly serviceChains: readonly Chain[];
+}
+
+/** The whole nat table of a restore, chain by chain. */
+export function natChains(restore: KubeProxyRestore): Map<string, readonly IptRule[]> {
+  const nat = new Map(restore.natBase);
+  for (const chain of restore.serviceChains) nat.set(chain.name, chain.rules);
+  return nat;
 }
 
 interface ClusterShared {
@@ -160,7 +170,7 @@ export function kubeProxyRestore(cluster: Cluster, node: NodeView, config: KubeP
   const filterFirewall: IptRule[] = [];
   const natServices: IptRule[] = [];
   const natNodePorts: IptRule[] = [];
-  const natChains: (readonly [string, readonly IptRule[]])[] = [];
+  const serviceChains: Chain[] = [];
 
   const ports = servicePortMap(cluster).ports;
   ports.forEach((info, i) => {
@@ -177,7 +187,7 @@ export function kubeProxyRestore(cluster: Cluster, node: NodeView, config: KubeP
     push(filterExternal, rules.filterExternalServices);
     push(filterNodePorts, rules.filterNodePorts);
     push(filterFirewall, rules.filterFirewall);
-    push(natChains, rules.natChains);
+    push(serviceChains, rules.natChains);
   });
   push(natServices, fixed.nodePortsJump);
 
@@ -190,14 +200,13 @@ export function kubeProxyRestore(cluster: Cluster, node: NodeView, config: KubeP
   ]);
   // Mitigation of route_localnet's martian hole (kubernetes#90259), the kubelet's rule too.
   if (config.localhostNodePorts) filter.set(KUBE_FIREWALL, [LOCALNET_DROP]);
-  const nat = new Map<string, readonly IptRule[]>([
+  const natBase = new Map<string, readonly IptRule[]>([
     [KUBE_SERVICES, natServices],
     [KUBE_NODEPORTS, natNodePorts],
     [KUBE_POSTROUTING, fixed.postrouting],
     [KUBE_MARK_MASQ, fixed.markMasq],
   ]);
-  for (const [name, rules] of natChains) nat.set(name, rules);
-  return { filter, nat };
+  return { filter, natBase, serviceChains };
 }
 
 /** `push(...big)` overflows the stack at 10,000 services. */
@@ -205,21 +214,28 @@ function push<T>(into: T[], items: readonly T[]): void {
   for (let i = 0; i < items.length; i++) into.push(items[i]!);
 }
 
-/** kube-proxy starting on `node`: canaries, jumps, then its iptables-restore. */
+/**
+ * kube-proxy starting on `node`: canaries, jumps, then its iptables-restore.
+ * The rules are built when the node's iptables are first looked at (a
+ * command printing routes on a 5,000-node cluster with 10,000 services
+ * should not pay for 300,000 rules); kube-proxy starts after the CNI daemon
+ * anyway, so running last changes nothing in the result.
+ */
 export function programKubeProxyIptables(ns: NetnsBuilder, cluster: Cluster, node: Node, config: KubeProxyIptablesConfig = kubeProxyConfig(cluster)): void {
+  // Node ports on 127.0.0.1 need martian destinations routed (kube-proxy sets it at start).
+  if (config.localhostNodePorts) ns.setSysctl('net.ipv4.conf.all.route_localnet', '1');
+  ns.deferNetfilter((builder) => restoreKubeProxy(builder, cluster, node, config));
+}
+
+function restoreKubeProxy(ns: NetnsBuilder, cluster: Cluster, node: Node, config: KubeProxyIptablesConfig): void {
   for (const table of ['mangle', 'nat', 'filter'] as const) ns.ensureChain(table, KUBE_PROXY_CANARY);
   for (const j of [...JUMP_CHAINS, ...KUBELET_JUMP_CHAINS]) {
     ns.ensureChain(j.table, j.dstChain);
     ensureRulePrepended(ns, j.table, j.srcChain, j.rule);
   }
   const restore = kubeProxyRestore(cluster, { name: node.name, ip: node.ip }, config);
-  load(ns, 'filter', restore.filter);
-  load(ns, 'nat', restore.nat);
-  // Node ports on 127.0.0.1 need martian destinations routed (kube-proxy sets it at start).
-  if (config.localhostNodePorts) ns.setSysctl('net.ipv4.conf.all.route_localnet', '1');
-}
-
-/** `:CHAIN - [0:0]` plus its `-A` lines in a --noflush restore: the chain's content is replaced. */
-function load(ns: NetnsBuilder, table: TableName, chains: ReadonlyMap<string, readonly IptRule[]>): void {
-  for (const [name, rules] of chains) ns.setSharedChain(table, name, rules);
+  // `:CHAIN - [0:0]` plus its `-A` lines in a --noflush restore: each chain's content is replaced.
+  for (const [name, rules] of restore.filter) ns.setSharedChain('filter', { name, rules });
+  for (const [name, rules] of restore.natBase) ns.setSharedChain('nat', { name, rules });
+  for (const chain of restore.serviceChains) ns.setSharedChain('nat', chain);
 }

@@ -6,7 +6,8 @@
  * endpoints in kube-proxy's order. Built once per cluster and shared by
  * every node.
  */
-import { formatIPv4, type IPv4 } from '../../net/ipv4.js';
+import type { IPv4 } from '../../net/ipv4.js';
+import type { Target } from '../../kernel/netfilter/rule.js';
 import type { Cidr } from '../../net/cidr.js';
 import type { Service, ServiceEndpoint, ServicePortModel } from '../../model/services/types.js';
 import type { Cluster } from '../../model/types.js';
@@ -18,7 +19,8 @@ export interface EndpointInfo {
   readonly endpoint: ServiceEndpoint;
   /** KUBE-SEP-*. */
   readonly chain: string;
-  readonly ipText: string;
+  /** `-j KUBE-SEP-*`, one object for every rule that jumps there. */
+  readonly jump: Target;
 }
 
 export interface ServicePortInfo {
@@ -91,11 +93,10 @@ class PortInfo implements ServicePortInfo {
   }
 
   endpoints(): readonly EndpointInfo[] {
-    return (this.cached ??= this.service.endpoints(this.port).map((endpoint) => ({
-      endpoint,
-      chain: endpointChain(this.name, this.protocol, endpoint.key),
-      ipText: formatIPv4(endpoint.ip),
-    })));
+    return (this.cached ??= this.service.endpoints(this.port).map((endpoint) => {
+      const chain = endpointChain(this.name, this.protocol, endpoint.key);
+      return { endpoint, chain, jump: { kind: 'jump', chain } };
+    }));
   }
 }
 

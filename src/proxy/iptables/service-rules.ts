@@ -11,7 +11,7 @@
  */
 import { cidr, contains, type Cidr } from '../../net/cidr.js';
 import type { IPv4 } from '../../net/ipv4.js';
-import type { IptRule, Match, Negatable, Target } from '../../kernel/netfilter/rule.js';
+import type { Chain, IptRule, Match, Negatable, Target } from '../../kernel/netfilter/rule.js';
 import { categorizeEndpoints } from './categorize.js';
 import { NFACCT_LOCALHOST_NODEPORTS, type KubeProxyIptablesConfig } from './config.js';
 import { kernelProbability } from './probability.js';
@@ -36,7 +36,7 @@ export interface ServicePortRules {
   readonly filterNodePorts: readonly IptRule[];
   readonly filterFirewall: readonly IptRule[];
   /** KUBE-SVC, KUBE-SVL, KUBE-EXT, KUBE-FW and KUBE-SEP chains, in the order kube-proxy writes them. */
-  readonly natChains: readonly (readonly [string, readonly IptRule[]])[];
+  readonly natChains: readonly Chain[];
 }
 
 export interface NodeView {
@@ -60,9 +60,25 @@ const DROP: Target = { kind: 'DROP' };
 /** `-j REJECT` as iptables reads it back: with its default reject-with. */
 const REJECT: Target = { kind: 'REJECT', rejectWith: 'icmp-port-unreachable' };
 
+// 10,000 services with 10 endpoints are about 320,000 rules a cluster keeps:
+// what can be one shared object is (the rules are never changed in place).
+const MASQ_JUMP: Target = jump(KUBE_MARK_MASQ);
+const NO_MATCHES: readonly Match[] = Object.freeze([]);
+const PROTOCOLS: Readonly<Record<IptProtocol, Negatable<string>>> = { tcp: { value: 'tcp' }, udp: { value: 'udp' }, sctp: { value: 'sctp' } };
+/** `-m PROTO` without ports, alone in a rule's matches (KUBE-SEP's DNAT rule in large-cluster mode). */
+const PROTO_ONLY: Readonly<Record<IptProtocol, readonly Match[]>> = { tcp: [{ module: 'tcp' }], udp: [{ module: 'udp' }], sctp: [{ module: 'sctp' }] };
+const statisticMatches = new Map<number, readonly Match[]>();
+
+/** `-m statistic --mode random --probability 1/n`, as a shared matches list. */
+function statistic(n: number): readonly Match[] {
+  let matches = statisticMatches.get(n);
+  if (matches === undefined) statisticMatches.set(n, (matches = [{ module: 'statistic', mode: 'random', probability: kernelProbability(n) }]));
+  return matches;
+}
+
 /** `-m PROTO -p PROTO [--dport N]`: a protocol and its match (one match, whatever the argument order). */
 function protoMatch(protocol: IptProtocol, dport?: number): Match {
-  return dport === undefined ? { module: protocol } : { module: protocol, dport: { value: dport } };
+  return dport === undefined ? PROTO_ONLY[protocol][0]! : { module: protocol, dport: { value: dport } };
 }
 
 /** Does the rule set of this service port depend on which node writes it? */
@@ -72,7 +88,7 @@ export function isNodeSpecific(info: ServicePortInfo): boolean {
 
 export function servicePortRules(info: ServicePortInfo, node: NodeView, config: KubeProxyIptablesConfig, largeClusterMode: boolean): ServicePortRules {
   const { protocol, chains, name } = info;
-  const masqJump = jump(KUBE_MARK_MASQ);
+  const masqJump = MASQ_JUMP;
   const { cluster, local, allReachable, hasAny } = categorizeEndpoints(info, node.name);
 
   const usesClusterPolicyChain = cluster.length > 0 && info.usesClusterEndpoints;
@@ -121,7 +137,7 @@ export function servicePortRules(info: ServicePortInfo, node: NodeView, config: 
     if (rules === undefined) natChains.set(chainName, (rules = []));
     return rules;
   };
-  const proto = { value: protocol };
+  const proto = PROTOCOLS[protocol];
 
   // Capture the cluster IP.
   if (hasInternalEndpoints) {
@@ -232,11 +248,24 @@ export function servicePortRules(info: ServicePortInfo, node: NodeView, config: 
   if (usesClusterPolicyChain) writeServiceToEndpointRules(chain(chains.cluster), info, cluster, largeClusterMode);
   if (usesLocalPolicyChain) writeServiceToEndpointRules(chain(chains.local), info, local, largeClusterMode);
 
+  const ownChains: Chain[] = [];
+  for (const [chainName, rules] of natChains) ownChains.push({ name: chainName, rules });
   // One chain per endpoint this node can reach.
-  for (const ep of allReachable) natChains.set(ep.chain, endpointRules(info, ep, largeClusterMode) as IptRule[]);
+  for (const ep of allReachable) ownChains.push(endpointChainOf(info, ep, largeClusterMode));
 
-  return { natServices, natNodePorts, filterServices, filterExternalServices, filterNodePorts, filterFirewall, natChains: [...natChains] };
+  const none = (rules: IptRule[]): readonly IptRule[] => (rules.length === 0 ? NO_RULES : rules);
+  return {
+    natServices: none(natServices),
+    natNodePorts: none(natNodePorts),
+    filterServices: none(filterServices),
+    filterExternalServices: none(filterExternalServices),
+    filterNodePorts: none(filterNodePorts),
+    filterFirewall: none(filterFirewall),
+    natChains: ownChains,
+  };
 }
+
+const NO_RULES: readonly IptRule[] = Object.freeze([]);
 
 /** Affinity checks first, then one probabilistic jump per endpoint (the last one always matches). */
 function writeServiceToEndpointRules(rules: IptRule[], info: ServicePortInfo, endpoints: readonly EndpointInfo[], large: boolean): void {
@@ -247,15 +276,19 @@ function writeServiceToEndpointRules(rules: IptRule[], info: ServicePortInfo, en
           ...(large ? [] : [comment(`${info.name} -> ${ep.endpoint.key}`)]),
           { module: 'recent', action: 'rcheck', name: ep.chain, side: 'source', seconds: info.stickyMaxAgeSeconds, reap: true, mask: '255.255.255.255' },
         ],
-        target: jump(ep.chain),
+        target: ep.jump,
       });
     }
   }
   const n = endpoints.length;
   endpoints.forEach((ep, i) => {
-    const matches: Match[] = large ? [] : [comment(`${info.name} -> ${ep.endpoint.key}`)];
-    if (i < n - 1) matches.push({ module: 'statistic', mode: 'random', probability: kernelProbability(n - i) });
-    rules.push({ matches, target: jump(ep.chain) });
+    const last = i === n - 1;
+    if (large) {
+      rules.push({ matches: last ? NO_MATCHES : statistic(n - i), target: ep.jump });
+      return;
+    }
+    const text = comment(`${info.name} -> ${ep.endpoint.key}`);
+    rules.push({ matches: last ? [text] : [text, statistic(n - i)[0]!], target: ep.jump });
   });
 }
 
@@ -263,24 +296,35 @@ function writeServiceToEndpointRules(rules: IptRule[], info: ServicePortInfo, en
  * KUBE-SEP: masquerade hairpin traffic (an endpoint reaching itself through
  * the service), then DNAT. Node-independent: cached per endpoint.
  */
-const sepCache = new WeakMap<EndpointInfo, { large: boolean; rules: readonly IptRule[] }>();
+const sepCache = new WeakMap<EndpointInfo, { large: boolean; chain: Chain }>();
 
-function endpointRules(info: ServicePortInfo, ep: EndpointInfo, large: boolean): readonly IptRule[] {
+function endpointChainOf(info: ServicePortInfo, ep: EndpointInfo, large: boolean): Chain {
   const cached = sepCache.get(ep);
-  if (cached !== undefined && cached.large === large) return cached.rules;
-  const nameComment = large ? [] : [comment(info.name)];
-  const rules: IptRule[] = [
-    { src: host(ep.endpoint.ip), matches: [...nameComment], target: jump(KUBE_MARK_MASQ) },
-    {
-      protocol: { value: info.protocol },
-      matches: [
-        ...nameComment,
-        ...(info.clientIPAffinity ? [{ module: 'recent', action: 'set', name: ep.chain, side: 'source', mask: '255.255.255.255' } as const] : []),
-        protoMatch(info.protocol),
-      ],
-      target: { kind: 'DNAT', to: { ip: ep.endpoint.ip, port: ep.endpoint.port } },
-    },
-  ];
-  sepCache.set(ep, { large, rules });
-  return rules;
+  if (cached !== undefined && cached.large === large) return cached.chain;
+  const dnat: Target = { kind: 'DNAT', to: { ip: ep.endpoint.ip, port: ep.endpoint.port } };
+  const protocol = PROTOCOLS[info.protocol];
+  let rules: IptRule[];
+  if (large && !info.clientIPAffinity) {
+    rules = [
+      { src: host(ep.endpoint.ip), matches: NO_MATCHES, target: MASQ_JUMP },
+      { protocol, matches: PROTO_ONLY[info.protocol], target: dnat },
+    ];
+  } else {
+    const nameComment = large ? [] : [comment(info.name)];
+    rules = [
+      { src: host(ep.endpoint.ip), matches: nameComment, target: MASQ_JUMP },
+      {
+        protocol,
+        matches: [
+          ...nameComment,
+          ...(info.clientIPAffinity ? [{ module: 'recent', action: 'set', name: ep.chain, side: 'source', mask: '255.255.255.255' } as const] : []),
+          protoMatch(info.protocol),
+        ],
+        target: dnat,
+      },
+    ];
+  }
+  const chain: Chain = { name: ep.chain, rules };
+  sepCache.set(ep, { large, chain });
+  return chain;
 }
