@@ -1,0 +1,161 @@
+/**
+ * The real host, as the conformance suite uses it: whether it can run at
+ * all (root, Linux, the tools, the kernel's device kinds), and running
+ * commands inside the namespaces the suite created. Nothing here touches the
+ * root namespace: scripts and commands run through `ip netns exec` (or the
+ * exported script, which creates its links inside namespaces), and only
+ * namespaces whose names start with this run's prefix are ever deleted.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { shellLine } from '../../src/export/shell.js';
+
+/**
+ * Tools the suite runs on the host, with the package that brings each (for
+ * the skip message). What one lab's script needs besides (perl for a TUN,
+ * nfacct) skips that lab only.
+ */
+const TOOLS: Readonly<Record<string, string>> = {
+  ip: 'iproute2',
+  bridge: 'iproute2',
+  brctl: 'bridge-utils',
+  ethtool: 'ethtool',
+  'iptables-save': 'iptables',
+  'iptables-restore': 'iptables',
+  ping: 'iputils-ping',
+  traceroute: 'traceroute',
+  timeout: 'coreutils',
+};
+
+/** Device kinds the labs may need, each probed by creating one in a scratch namespace. */
+export const LINK_KINDS = ['veth', 'bridge', 'vxlan', 'tun', 'ipip', 'dummy'] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+export interface HostCapabilities {
+  /** Undefined when the suite can run; else why it is skipped. */
+  readonly unusable?: string;
+  /** Per device kind: undefined when the kernel creates it, else the error. */
+  readonly missingKinds: ReadonlyMap<LinkKind, string>;
+}
+
+export function onPath(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+}
+
+function run(argv: readonly string[], timeoutMs = 10_000): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: timeoutMs });
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
+}
+
+export function probeHost(scratchNetns: string): HostCapabilities {
+  const missingKinds = new Map<LinkKind, string>();
+  if (process.platform !== 'linux') return { unusable: 'not Linux: network namespaces are a Linux feature', missingKinds };
+  if (process.getuid?.() !== 0) return { unusable: 'not root: building namespaces needs CAP_SYS_ADMIN and CAP_NET_ADMIN (CI runs the suite as root)', missingKinds };
+  const missing = Object.keys(TOOLS).filter((t) => !onPath(t));
+  if (missing.length > 0) return { unusable: `missing tools: ${missing.map((t) => `${t} (${TOOLS[t]})`).join(', ')}`, missingKinds };
+  const version = run(['iptables-save', '--version']).stdout;
+  if (!version.includes('nf_tables')) return { unusable: `iptables is not the nf_tables variant netlab prints (${version.trim()})`, missingKinds };
+  const add = run(['ip', 'netns', 'add', scratchNetns]);
+  if (add.status !== 0) return { unusable: `cannot create a network namespace: ${add.stderr.trim()}`, missingKinds };
+  try {
+    const attempts: Record<LinkKind, string[]> = {
+      veth: ['type', 'veth', 'peer', 'name', 'nlprobe1'],
+      bridge: ['type', 'bridge'],
+      vxlan: ['type', 'vxlan', 'id', '1', 'dstport', '4789'],
+      tun: ['type', 'tun'],
+      ipip: ['type', 'ipip'],
+      dummy: ['type', 'dummy'],
+    };
+    for (const kind of LINK_KINDS) {
+      if (kind === 'tun') {
+        if (!existsSync('/dev/net/tun')) missingKinds.set(kind, 'no /dev/net/tun');
+        continue;
+      }
+      const r = run(['ip', '-n', scratchNetns, 'link', 'add', 'nlprobe0', ...attempts[kind]]);
+      if (r.status !== 0) missingKinds.set(kind, r.stderr.trim() || `exit ${r.status}`);
+      else run(['ip', '-n', scratchNetns, 'link', 'del', 'nlprobe0']);
+    }
+  } finally {
+    run(['ip', 'netns', 'del', scratchNetns]);
+  }
+  return { missingKinds };
+}
+
+export function listNetns(): string[] {
+  const r = run(['ip', 'netns', 'list']);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => n !== '');
+}
+
+/** Deletes namespaces (stopping the processes in them first). Only ever called with names of this suite's prefix. */
+export function deleteNetns(names: readonly string[]): void {
+  for (const name of names) {
+    const pids = run(['ip', 'netns', 'pids', name]).stdout.split('\n').filter((p) => /^\d+$/.test(p));
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    run(['ip', 'netns', 'del', name]);
+  }
+}
+
+/** Runs a bash script (the exported build or teardown) with a time limit; never throws. */
+export function runScript(lines: readonly string[], args: readonly string[] = [], timeoutMs = 120_000): { status: number; stdout: string; stderr: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-conformance-'));
+  try {
+    const file = join(dir, 'build.sh');
+    writeFileSync(file, lines.join('\n') + '\n');
+    return run(['bash', file, ...args], timeoutMs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface Output {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+export interface Job {
+  readonly netns: string;
+  readonly argv: readonly string[];
+}
+
+/**
+ * Runs commands, each inside its namespace (`ip netns exec NS timeout T
+ * CMD`), from one bash: in batches of `parallel` at once (read-only views,
+ * or probes that wait for their timeouts). Each command is bounded by
+ * `timeoutSec`; the whole run by the sum of the batches.
+ */
+export function runJobs(jobs: readonly Job[], options: { parallel?: number; timeoutSec?: number } = {}): Output[] {
+  if (jobs.length === 0) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-conformance-'));
+  try {
+    const timeout = options.timeoutSec ?? 20;
+    const parallel = Math.max(1, options.parallel ?? 1);
+    const body: string[] = [];
+    jobs.forEach((job, i) => {
+      const f = join(dir, String(i));
+      body.push(`{ ip netns exec ${shellLine([job.netns])} timeout ${timeout} ${shellLine(job.argv)} >${f}.out 2>${f}.err; echo $? >${f}.rc; } &`);
+      if ((i + 1) % parallel === 0) body.push('wait');
+    });
+    body.push('wait');
+    const batches = Math.ceil(jobs.length / parallel);
+    execFileSync('bash', ['-c', body.join('\n')], { stdio: 'ignore', timeout: (timeout + 5) * 1000 * batches });
+    return jobs.map((_, i) => ({
+      stdout: readFileSync(join(dir, `${i}.out`), 'utf8'),
+      stderr: readFileSync(join(dir, `${i}.err`), 'utf8'),
+      exitCode: Number(readFileSync(join(dir, `${i}.rc`), 'utf8').trim()),
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
