@@ -162,6 +162,12 @@ steps:
     expect(badFault.stderr).toMatch(/lab\.yaml:11:21 {2}error NL-FAULT-DEVICE {2}n1 has no device eth7/);
   });
 
+  it('what-if options are refused: a lab states its own', async () => {
+    const run = await runCli(['lab', 'run', 'labs/mtu', '--fail', 'node-03']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('netlab lab takes no --set or fault options');
+  });
+
   it('a topology path that does not exist; a directory without labs; --junit into a missing directory', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'lab.yaml'), lab(`  - name: x\n    trace: {from: pod-a, to: pod-b}\n    expect: {disposition: DELIVERED}\n`).replace(DEFAULT_TOPOLOGY, 'nope.yaml'));

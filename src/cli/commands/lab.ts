@@ -14,6 +14,7 @@ import type { CommandContext } from '../main.js';
 import { type Io, writeJson, writeLines } from '../output.js';
 import { diagnosticStyle, ExitError } from '../pipeline.js';
 import { displayPath, findLabFiles, type LabFile } from '../lab-files.js';
+import { hasWhatIf, whatIfOf } from '../what-if-options.js';
 import { drawTable } from './show.js';
 
 interface Loaded {
@@ -21,6 +22,14 @@ interface Loaded {
   readonly lab?: Lab;
   readonly diagnostics: readonly Diagnostic[];
   readonly source: CodeFrameSource;
+}
+
+/** A lab states its own what-ifs (set:, faults:); options that would silently not apply are refused. */
+function refuseWhatIfOptions(opts: Parameters<typeof whatIfOf>[0]): void {
+  const given = whatIfOf(opts);
+  if (hasWhatIf(given)) {
+    throw new UsageError('netlab lab takes no --set or fault options: a lab states its own', 'write them in the lab file (set:, faults:, or a diff step)');
+  }
 }
 
 function loadAll(io: Io, paths: readonly string[]): Loaded[] {
@@ -58,6 +67,7 @@ export function registerLab(program: Command, context: CommandContext): void {
     .option('--junit <file>', 'also write a JUnit XML report (one testcase per step)')
     .action(async (paths: string[], options: { junit?: string }) => {
       const { io, opts, chalk } = context();
+      refuseWhatIfOptions(opts);
       const junitPath = options.junit !== undefined ? resolve(io.cwd, options.junit) : undefined;
       if (junitPath !== undefined && (!existsSync(dirname(junitPath)) || !statSync(dirname(junitPath)).isDirectory())) {
         throw new UsageError(`cannot write ${options.junit}: ${dirname(options.junit!)} is not a directory`);
@@ -101,6 +111,7 @@ export function registerLab(program: Command, context: CommandContext): void {
     .argument('[paths...]', 'lab files, or directories searched for lab.yaml and *.lab.yaml')
     .action(async (paths: string[]) => {
       const { io, opts, chalk } = context();
+      refuseWhatIfOptions(opts);
       const labs = loadAll(io, paths);
       for (const entry of labs) printDiagnostics(io, chalk, entry.diagnostics, new Map([[entry.file.display, entry.source]]));
       if (opts.output === 'json') {

@@ -86,7 +86,7 @@ export function matrixAxes(baseline: Cluster, variant: Cluster, options: { maxPo
   if (totalPods > podEndpoints.length) notes.push(`${podEndpoints.length} of ${totalPods.toLocaleString('en-US')} pods, spread over the nodes (--max-pods to change)`);
   if (baseline.nodes.length > nodes.length) notes.push(`${nodes.length} of ${baseline.nodes.length.toLocaleString('en-US')} nodes as sources`);
   const services = serviceColumns(baseline, DEFAULT_MAX_SERVICE_PORTS);
-  if (services.total > services.columns.length) notes.push(`${services.columns.length} of ${services.total} service ports`);
+  if (services.total > services.columns.length) notes.push(`${services.columns.length} of ${services.total.toLocaleString('en-US')} service ports`);
   const external: MatrixEndpoint[] = services.columns.some((c) => c.kind === 'nodeport') ? [{ ref: 'external', label: 'external', kind: 'external' }] : [];
   return {
     rows: [...podEndpoints, ...nodes, ...external],
