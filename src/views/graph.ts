@@ -53,6 +53,7 @@ export interface Graph {
 
 export const GRAPH_MAX_NODES = 40;
 export const GRAPH_MAX_PODS_PER_NODE = 12;
+export const GRAPH_MAX_SERVICES = 20;
 
 /**
  * Ids safe in both Mermaid and DOT: letters, digits and underscores, not
@@ -118,6 +119,11 @@ export function topologyGraph(dataplane: Dataplane): Graph {
     }
   }
   if (hiddenPods > 0) notes.push(`${hiddenPods} pods not shown (at most ${GRAPH_MAX_PODS_PER_NODE} per node)`);
+  const shownPods = new Set(nodes.filter((n) => n.kind === 'pod').map((n) => n.id));
+  const services = serviceBoxes(dataplane, shownPods);
+  nodes.push(...services.nodes);
+  edges.push(...services.edges);
+  if (services.hidden > 0) notes.push(`${services.hidden} services not shown (at most ${GRAPH_MAX_SERVICES})`);
   return {
     title: cluster.topology.metadata.name,
     directed: false,
@@ -126,6 +132,36 @@ export function topologyGraph(dataplane: Dataplane): Graph {
     edges,
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   };
+}
+
+/**
+ * Services as boxes (cluster IP and ports, node ports), each linked to the
+ * pods behind it (dashed: a virtual address, realised as kube-proxy rules on
+ * every node). The API server's own `kubernetes` service has no pods to
+ * point at and is left out.
+ */
+function serviceBoxes(dataplane: Dataplane, shownPods: ReadonlySet<string>): { nodes: GraphNode[]; edges: GraphEdge[]; hidden: number } {
+  const cluster = dataplane.cluster as Dataplane['cluster'] & Partial<Pick<Dataplane['cluster'], 'services'>>;
+  const all = (cluster.services ?? []).filter((s) => s.builtIn !== 'kubernetes');
+  const nodes: GraphNode[] = [];
+  const edges: GraphEdge[] = [];
+  for (const service of all.slice(0, GRAPH_MAX_SERVICES)) {
+    const id = graphId('svc', service.namespace, service.name);
+    const ports = service.ports.map((p) => `${p.port}/${p.protocol.toLowerCase()}${p.nodePort !== undefined ? ` nodePort ${p.nodePort}` : ''}`);
+    const address = service.headless ? 'headless' : service.clusterIP !== undefined ? formatIPv4(service.clusterIP) : '';
+    nodes.push({ id, label: [`svc/${service.namespace === 'default' ? service.name : service.key}`, `${service.type} ${address}`, ...ports], kind: 'service' });
+    const linked = new Set<string>();
+    for (const port of service.ports) {
+      for (const endpoint of service.endpoints(port)) {
+        if (!endpoint.pod || !endpoint.ready) continue;
+        const podId = graphId('pod', endpoint.pod.namespace, endpoint.pod.name);
+        if (!shownPods.has(podId) || linked.has(podId)) continue;
+        linked.add(podId);
+        edges.push({ from: id, to: podId, label: String(endpoint.port), dashed: true });
+      }
+    }
+  }
+  return { nodes, edges, hidden: Math.max(0, all.length - GRAPH_MAX_SERVICES) };
 }
 
 /** The decision taken at a hop, in a few words per line. */

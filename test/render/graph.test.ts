@@ -156,3 +156,13 @@ describe('netlab graph with a routed CNI', () => {
     expect(lines.filter((l) => l.includes('pod__default__pod_a ---'))).toEqual([expect.stringMatching(/^ {2}pod__default__pod_a ---\|"cali[0-9a-f]{11}, routed"\| node_01__eth0$/)]);
   });
 });
+
+describe('netlab graph with services', () => {
+  it('a service box per service, dashed to the ready pods behind it', async () => {
+    const run = await runCli(['graph', '--set', 'services.default/web.clusterIP=10.96.100.100', '--not-ready', 'pod-b']);
+    const lines = run.stdout.split('\n');
+    expect(lines).toContain('  svc__default__web("svc/web<br/>NodePort 10.96.100.100<br/>80/tcp nodePort 30080")');
+    expect(lines).toContain('  svc__default__web -.-|"80"| pod__default__pod_a');
+    expect(lines.some((l) => l.startsWith('  svc__default__web -.-|"80"| pod__default__pod_b'))).toBe(false);
+  });
+});
