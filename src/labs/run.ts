@@ -123,7 +123,8 @@ export function runLab(lab: Lab, topology: TopologyText | undefined, options: Ru
 
   function runTrace(dataplane: Dataplane, action: TraceAction, step: LabStep): Failure[] {
     const from = guarded(step, ['trace', 'from'], () => resolveTraceEndpoint(dataplane, action.from));
-    const to = guarded(step, ['trace', 'to'], () => resolveTraceEndpoint(dataplane, action.to));
+    // Names resolve as the sender would (DNS search path of the sending pod).
+    const to = guarded(step, ['trace', 'to'], () => resolveTraceEndpoint(dataplane, action.to, from));
     if (!from.ns) throw stepError(step, ['trace', 'from'], new UsageError(`cannot send from ${action.from}: it is not a pod or node of this cluster`));
     const probe: ProbeOptions = probeOf(action as unknown as Record<string, unknown>);
     const session = newSession(dataplane);
@@ -155,7 +156,7 @@ export function runLab(lab: Lab, topology: TopologyText | undefined, options: Ru
     const failures: Failure[] = [];
     const cell = (dataplane: Dataplane, from: string, to: string, field: DocPath) => {
       const a = guarded(step, field, () => resolveTraceEndpoint(dataplane, from));
-      const b = guarded(step, field, () => resolveTraceEndpoint(dataplane, to));
+      const b = guarded(step, field, () => resolveTraceEndpoint(dataplane, to, a));
       if (!a.ns) throw stepError(step, field, new UsageError(`cannot send from ${from}: it is not a pod or node of this cluster`));
       return cellOf(tracePacket(dataplane, a, b, action.probe, false, newSession(dataplane)).request);
     };

@@ -83,7 +83,8 @@ function lookup(session: WalkSession): (id: string) => NetNs | undefined {
 
 function side(dataplane: Dataplane, from: string, to: string, probe: ProbeOptions): SideOfPair {
   const session = newSession(dataplane);
-  const run = tracePacket(dataplane, resolveTraceEndpoint(dataplane, from), resolveTraceEndpoint(dataplane, to), probe, false, session);
+  const source = resolveTraceEndpoint(dataplane, from);
+  const run = tracePacket(dataplane, source, resolveTraceEndpoint(dataplane, to, source), probe, false, session);
   const netns = lookup(session);
   return { trace: run.request, facts: traceFacts(run.request, netns), netns };
 }
