@@ -41,7 +41,7 @@ export interface Ipv6RouteOptions {
 export function* ipv6MainRoutes(ns: NetNs, options: Ipv6RouteOptions): Iterable<string> {
   for (const link of ipv6ConfigOrder(ns)) {
     if (options.dev !== undefined && link.name !== options.dev) continue;
-    yield `fe80::/64 ${devPart(link, options)}proto kernel metric 256 pref medium`;
+    yield `fe80::/64 ${devPart(link, options)}proto kernel metric 256 ${linkdown(link)}pref medium`;
   }
 }
 
@@ -60,8 +60,13 @@ export function* ipv6LocalRoutes(ns: NetNs, options: Ipv6RouteOptions): Iterable
   for (const link of ordered) {
     if (options.dev !== undefined && link.name !== options.dev) continue;
     if (!link.flags.multicast) continue;
-    yield `multicast ff00::/8 ${devPart(link, options)}${table}proto kernel metric 256 pref medium`;
+    yield `multicast ff00::/8 ${devPart(link, options)}${table}proto kernel metric 256 ${linkdown(link)}pref medium`;
   }
+}
+
+/** Like IPv4's, the device routes of an up device without carrier are marked `linkdown` (a what-if fault makes them). */
+function linkdown(link: Link): string {
+  return link.state.up && !link.state.carrier ? 'linkdown ' : '';
 }
 
 function devPart(link: Link, options: Ipv6RouteOptions): string {

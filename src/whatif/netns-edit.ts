@@ -31,8 +31,9 @@ import type { Cidr } from '../net/cidr.js';
 
 /** `ip link set DEV down` in `ns` (the caller takes care of a veth's peer, see loseCarrier). */
 export function setLinkDown(ns: NetNs, dev: string): NetNs {
+  // A device that goes down also leaves its multicast groups (its `self permanent` FDB lines go).
   const links = ns.links.map((l) =>
-    l.name === dev ? { ...l, state: { up: false, carrier: false, operstate: 'DOWN' as const }, ipv6LinkLocal: false } : l,
+    l.name === dev ? { ...l, state: { up: false, carrier: false, operstate: 'DOWN' as const }, ipv6LinkLocal: false, multicast: [] } : l,
   );
   const routes = new Map<number, readonly Route[]>();
   for (const [table, list] of ns.routes) {
@@ -52,13 +53,26 @@ export function setLinkDown(ns: NetNs, dev: string): NetNs {
 /** The device stays up but loses its carrier: its peer went down. */
 export function loseCarrier(ns: NetNs, dev: string): NetNs {
   const links = ns.links.map((l) =>
-    l.name === dev && l.state.carrier ? { ...l, state: { up: l.state.up, carrier: false, operstate: l.state.up ? ('LOWERLAYERDOWN' as const) : l.state.operstate } } : l,
+    l.name === dev && l.state.carrier ? { ...l, state: { up: l.state.up, carrier: false, operstate: l.state.up ? operstateWithoutCarrier(ns, l) : l.state.operstate } } : l,
   );
   return settleBridges({
     ...ns,
     links,
     neighbours: ns.neighbours.filter((n) => n.dev !== dev || n.state === 'PERMANENT'),
   });
+}
+
+/**
+ * The kernel's default_operstate() for an up device without carrier: it
+ * looks up the device's iflink (a veth's peer ifindex) in the device's *own*
+ * namespace. Only when that finds a device without carrier is the state
+ * LOWERLAYERDOWN; a veth whose peer lives in another namespace (a pod's)
+ * usually finds nothing there, or an unrelated device, and shows DOWN.
+ */
+function operstateWithoutCarrier(ns: NetNs, link: Link): 'DOWN' | 'LOWERLAYERDOWN' {
+  if (link.info.kind !== 'veth') return 'DOWN';
+  const lower = ns.links.find((l) => l.ifindex === (link.info as { peer: { ifindex: number } }).peer.ifindex);
+  return lower && lower !== link && !lower.state.carrier ? 'LOWERLAYERDOWN' : 'DOWN';
 }
 
 function usable(link: Link): boolean {
