@@ -35,6 +35,8 @@ export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
   { tool: 'sysctl', usage: 'sysctl [-n] NAME... | sysctl -a', description: 'kernel parameters netlab models' },
   { tool: 'ping', usage: 'ping [-c N] [-s SIZE] [-t TTL] [-M do|want|dont] ADDR', description: 'ICMP echo walked through the dataplane (4 packets without -c; fixed times)' },
   { tool: 'traceroute', usage: 'traceroute [-n] [-m MAX] ADDR', description: 'UDP probes walked hop by hop (fixed times)' },
+  { tool: 'nslookup', usage: 'nslookup [-type=a] NAME|ADDR [SERVER]', description: "cluster DNS (bind9 9.18): the pod's resolv.conf, the query walked to CoreDNS" },
+  { tool: 'dig', usage: 'dig +short [+search] [@SERVER] NAME [A] | dig +short -x ADDR', description: 'the records only (bind9 9.18)' },
   { tool: 'calicoctl', usage: 'calicoctl node status', description: "calico-node's BGP peers (calico bgp and ipip modes)" },
   { tool: 'birdcl', usage: 'birdcl [-s SOCKET] show protocols', description: "BIRD's protocols on a calico node" },
 ];

@@ -7,6 +7,7 @@
 import type { NetNs } from '../kernel/netns.js';
 import { runBridge } from './bridge.js';
 import { runBrctl } from './brctl.js';
+import { runDig, runNslookup } from './dns.js';
 import { runBirdcl, runCalicoctl } from './calico.js';
 import { runEthtool } from './ethtool.js';
 import { runIp } from './ip.js';
@@ -41,6 +42,8 @@ const TOOLS: Readonly<Record<string, Runner>> = {
   sysctl: runSysctl,
   ping: runPing,
   traceroute: runTraceroute,
+  nslookup: runNslookup,
+  dig: runDig,
   calicoctl: runCalicoctl,
   birdcl: runBirdcl,
 };

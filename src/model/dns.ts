@@ -4,24 +4,31 @@
  * kubernetes plugin serves (kubeadm's Corefile: `kubernetes cluster.local
  * in-addr.arpa ip6.arpa { pods insecure ... }`). Pure: names in, answers out.
  *
- * Records (cluster domain `cluster.local` by default):
+ * Records (cluster domain `cluster.local` by default), as CoreDNS's
+ * kubernetes plugin serves them:
  * - `<svc>.<ns>.svc.<domain>`: A, the cluster IP; for a headless service one
- *   A record per ready endpoint address;
- * - `<a-b-c-d>.<svc>.<ns>.svc.<domain>`: a headless service's endpoint, by
+ *   A record per ready endpoint address (none: NXDOMAIN);
+ * - `<a-b-c-d>.<svc>.<ns>.svc.<domain>`: a ready endpoint of any service, by
  *   its dashed address (pods have no hostname/subdomain in netlab);
+ *   `_<port>._<proto>.<svc>.<ns>.svc.<domain>`: the service if it has that
+ *   port;
  * - `<a-b-c-d>.<ns>.pod.<domain>`: `pods insecure` answers any dashed
  *   address, whether a pod has it or not;
  * - PTR `<d.c.b.a>.in-addr.arpa` for cluster IPs (the service name) and
- *   headless endpoints;
- * - anything outside the cluster domain is forwarded upstream (`forward .
- *   /etc/resolv.conf`), which netlab does not model.
+ *   endpoints;
+ * - anything else is forwarded upstream (`forward . /etc/resolv.conf`), and
+ *   netlab's cluster has no upstream: SERVFAIL, as from a CoreDNS whose
+ *   upstream cannot be reached.
+ *
+ * CoreDNS's `loadbalance` plugin shuffles A records in each answer; netlab
+ * keeps them by address, so answers are deterministic.
  *
  * Search path (glibc/musl resolv.conf semantics): a name with fewer dots than
  * `ndots` (5) and no trailing dot is tried with each search domain first,
  * then as is; otherwise as is first, then with the search domains.
  */
 import { formatIPv4, parseIPv4, type IPv4 } from '../net/ipv4.js';
-import type { Service } from './services/types.js';
+import type { Service, ServicePortModel } from './services/types.js';
 import type { Cluster, Pod } from './types.js';
 
 export const NDOTS = 5;
@@ -61,53 +68,88 @@ export function searchCandidates(name: string, conf: Pick<ResolvConf, 'search' |
 }
 
 export type DnsAnswer =
-  /** A records from the cluster (a cluster IP, a headless service's pods, a pod name). */
+  /** A records from the cluster (a cluster IP, a headless service's pods, an endpoint or pod name). */
   | { readonly kind: 'A'; readonly name: string; readonly addresses: readonly IPv4[]; readonly service?: Service; readonly pod?: Pod }
-  /** A name inside the cluster domain that does not exist. */
+  /** A name inside the cluster domain that does not exist (or a service without records: a headless one with no ready endpoint). */
   | { readonly kind: 'NXDOMAIN'; readonly name: string }
-  /** An existing name without A records (a headless service with no ready endpoint, a namespace). */
-  | { readonly kind: 'NODATA'; readonly name: string; readonly service?: Service }
+  /** An existing name without A records: a namespace, the zone apex, `svc.<domain>`, `pod.<domain>`. */
+  | { readonly kind: 'NODATA'; readonly name: string }
   /** Outside the cluster domain: CoreDNS forwards it upstream, which netlab does not model. */
   | { readonly kind: 'FORWARDED'; readonly name: string };
 
-/** CoreDNS's answer for one fully qualified name (no trailing dot, any case). */
+/**
+ * CoreDNS's answer for one fully qualified name (no trailing dot, any case),
+ * as its kubernetes plugin parses and answers it (plugin/kubernetes:
+ * parseRequest, findServices, findPods): `[endpoint.]service.namespace.svc`
+ * or `_port._protocol.service.namespace.svc`, `podname.namespace.pod`; the
+ * apex, `svc` and `pod` and a bare namespace are NODATA; a longer name, or a
+ * kind other than svc/pod, is NXDOMAIN.
+ */
 export function lookupA(cluster: Cluster, fqdn: string): DnsAnswer {
   const name = fqdn.toLowerCase().replace(/\.$/, '');
   const domain = cluster.topology.network.clusterDomain.toLowerCase();
   if (name !== domain && !name.endsWith(`.${domain}`)) return { kind: 'FORWARDED', name };
   const labels = name === domain ? [] : name.slice(0, -(domain.length + 1)).split('.');
-  const type = labels[labels.length - 1];
-  if (type === 'svc') return lookupService(cluster, name, labels.slice(0, -1));
-  if (type === 'pod') return lookupPod(cluster, name, labels.slice(0, -1));
-  return { kind: 'NXDOMAIN', name };
+  if (labels.length === 0 || (labels.length === 1 && (labels[0] === 'svc' || labels[0] === 'pod'))) return { kind: 'NODATA', name };
+  const kind = labels[labels.length - 1];
+  if (kind !== 'svc' && kind !== 'pod') return { kind: 'NXDOMAIN', name };
+  const rest = labels.slice(0, -1);
+  // Left of svc/pod: namespace, then service (or pod), then one endpoint label or port and protocol.
+  if (rest.length > 4) return { kind: 'NXDOMAIN', name };
+  const namespace = rest[rest.length - 1]!;
+  if (!namespaceExists(cluster, namespace)) return { kind: 'NXDOMAIN', name };
+  if (rest.length === 1) return { kind: 'NODATA', name };
+  const request: RecordRequest = {
+    namespace,
+    target: rest[rest.length - 2]!,
+    ...(rest.length === 3 ? { endpoint: rest[0]! } : {}),
+    ...(rest.length === 4 ? { port: stripUnderscore(rest[0]!), protocol: stripUnderscore(rest[1]!) } : {}),
+  };
+  return kind === 'svc' ? lookupService(cluster, name, request) : lookupPod(cluster, name, request);
 }
 
-function lookupService(cluster: Cluster, name: string, labels: readonly string[]): DnsAnswer {
-  if (labels.length === 1) return namespaceExists(cluster, labels[0]!) ? { kind: 'NODATA', name } : { kind: 'NXDOMAIN', name };
-  if (labels.length === 2) {
-    const service = cluster.serviceByKey.get(`${labels[1]}/${labels[0]}`);
-    if (service === undefined) return { kind: 'NXDOMAIN', name };
-    if (!service.headless) return { kind: 'A', name, addresses: service.clusterIP !== undefined ? [service.clusterIP] : [], service };
-    const ready = service.addresses().filter((a) => a.ready);
-    return ready.length > 0 ? { kind: 'A', name, addresses: ready.map((a) => a.ip), service } : { kind: 'NODATA', name, service };
-  }
-  if (labels.length === 3) {
-    // <endpoint>.<svc>.<ns>: a headless service's endpoint, named by its dashed address.
-    const service = cluster.serviceByKey.get(`${labels[2]}/${labels[1]}`);
-    const ip = dashedIPv4(labels[0]!);
-    const address = service?.headless && ip !== undefined ? service.addresses().find((a) => a.ip === ip && a.ready) : undefined;
-    if (address === undefined) return { kind: 'NXDOMAIN', name };
-    return { kind: 'A', name, addresses: [address.ip], service: service!, ...(address.pod ? { pod: address.pod } : {}) };
-  }
-  return { kind: 'NXDOMAIN', name };
+interface RecordRequest {
+  readonly namespace: string;
+  /** The service or pod label. */
+  readonly target: string;
+  readonly endpoint?: string;
+  readonly port?: string;
+  readonly protocol?: string;
 }
 
-/** `pods insecure`: any dashed IPv4 in an existing namespace. */
-function lookupPod(cluster: Cluster, name: string, labels: readonly string[]): DnsAnswer {
-  if (labels.length !== 2 || !namespaceExists(cluster, labels[1]!)) return { kind: 'NXDOMAIN', name };
-  const ip = dashedIPv4(labels[0]!);
+function stripUnderscore(label: string): string {
+  return label.startsWith('_') ? label.slice(1) : label;
+}
+
+function lookupService(cluster: Cluster, name: string, r: RecordRequest): DnsAnswer {
+  const service = cluster.serviceByKey.get(`${r.namespace}/${r.target}`);
+  if (service === undefined) return { kind: 'NXDOMAIN', name };
+  const ports = service.ports.filter((p) => (r.port === undefined || r.port === p.name.toLowerCase()) && (r.protocol === undefined || r.protocol === p.protocol.toLowerCase()));
+  if (service.headless || r.endpoint !== undefined) {
+    // Ready endpoint addresses of the matching ports (every ready address when the service has no ports).
+    const endpoints = readyAddresses(service, service.ports.length === 0 && r.port === undefined && r.protocol === undefined ? undefined : ports);
+    const matching = r.endpoint === undefined ? endpoints : endpoints.filter((e) => dashed(e.ip) === r.endpoint);
+    if (matching.length === 0) return { kind: 'NXDOMAIN', name };
+    const pod = r.endpoint !== undefined ? matching[0]!.pod : undefined;
+    return { kind: 'A', name, addresses: matching.map((e) => e.ip), ...(service.headless ? { service } : {}), ...(pod ? { pod } : {}) };
+  }
+  if (ports.length === 0 || service.clusterIP === undefined) return { kind: 'NXDOMAIN', name };
+  return { kind: 'A', name, addresses: [service.clusterIP], service };
+}
+
+/** The ready addresses behind a service's ports (or behind it, `ports` undefined), once each, by address. */
+function readyAddresses(service: Service, ports: readonly ServicePortModel[] | undefined): { readonly ip: IPv4; readonly pod?: Pod }[] {
+  const byIp = new Map<IPv4, { readonly ip: IPv4; readonly pod?: Pod }>();
+  const all = ports === undefined ? service.addresses() : ports.flatMap((p) => service.endpoints(p));
+  for (const e of all) if (e.ready && !byIp.has(e.ip)) byIp.set(e.ip, e.pod ? { ip: e.ip, pod: e.pod } : { ip: e.ip });
+  return [...byIp.values()].sort((a, b) => a.ip - b.ip);
+}
+
+/** `pods insecure`: any dashed IPv4 in an existing namespace, whether a pod has it or not. */
+function lookupPod(cluster: Cluster, name: string, r: RecordRequest): DnsAnswer {
+  const ip = dashedIPv4(r.target);
   if (ip === undefined) return { kind: 'NXDOMAIN', name };
-  const pod = cluster.pods.find((p) => p.ip === ip && p.namespace === labels[1] && !p.hostNetwork);
+  const pod = cluster.pods.find((p) => p.ip === ip && p.namespace === r.namespace && !p.hostNetwork);
   return { kind: 'A', name, addresses: [ip], ...(pod ? { pod } : {}) };
 }
 
@@ -148,19 +190,66 @@ export function resolveName(cluster: Cluster, name: string, conf: Pick<ResolvCon
   return { tried, answer: tried[tried.length - 1]! };
 }
 
-/** PTR for an address: a service's cluster IP, or a headless service's endpoint. */
-export function reverseLookup(cluster: Cluster, ip: IPv4): string | undefined {
+/**
+ * PTR targets for an address, as CoreDNS's kubernetes plugin answers them
+ * (serviceRecordForIP): the service whose cluster IP it is; otherwise one
+ * name per service the address is a ready endpoint of,
+ * `<a-b-c-d>.<service>.<namespace>.svc.<domain>` (by service key, so the
+ * order is stable). Empty: CoreDNS falls through to its upstream.
+ */
+export function reverseLookup(cluster: Cluster, ip: IPv4): string[] {
   const domain = cluster.topology.network.clusterDomain;
-  for (const service of cluster.services) {
-    if (service.clusterIP === ip) return `${service.name}.${service.namespace}.svc.${domain}`;
+  const byClusterIP = cluster.services.find((s) => s.clusterIP === ip);
+  if (byClusterIP) return [`${byClusterIP.name}.${byClusterIP.namespace}.svc.${domain}`];
+  const names: string[] = [];
+  for (const service of [...cluster.services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    if (readyAddresses(service, service.ports.length === 0 ? undefined : service.ports).some((a) => a.ip === ip)) {
+      names.push(`${dashed(ip)}.${service.name}.${service.namespace}.svc.${domain}`);
+    }
   }
-  for (const service of cluster.services) {
-    if (service.headless && service.addresses().some((a) => a.ip === ip && a.ready)) return `${dashed(ip)}.${service.name}.${service.namespace}.svc.${domain}`;
-  }
-  return undefined;
+  return names;
 }
 
 /** `10.96.0.10` -> `10.0.96.10.in-addr.arpa`. */
 export function reverseName(ip: IPv4): string {
   return `${formatIPv4(ip).split('.').reverse().join('.')}.in-addr.arpa`;
+}
+
+/** A DNS answer as a server sends it: what nslookup and dig print from. */
+export interface DnsResponse {
+  readonly rcode: 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL';
+  /** The owner name is the question as asked (CoreDNS echoes its case); PTR targets end with a dot. */
+  readonly answers: readonly DnsRecord[];
+}
+
+export type DnsRecord = { readonly type: 'A'; readonly name: string; readonly address: IPv4 } | { readonly type: 'PTR'; readonly name: string; readonly target: string };
+
+export type QueryType = 'A' | 'AAAA' | 'PTR';
+
+/**
+ * CoreDNS (kubeadm's Corefile) answering one question. The cluster has no
+ * IPv6, so AAAA questions about existing names get NOERROR with no answer.
+ * Reverse names it has no record for fall through to the upstream netlab
+ * does not have: SERVFAIL, like every name outside the cluster domain.
+ */
+export function coreDnsQuery(cluster: Cluster, qname: string, qtype: QueryType): DnsResponse {
+  const asked = qname.replace(/\.$/, '');
+  const lower = asked.toLowerCase();
+  if (lower.endsWith('.in-addr.arpa')) {
+    const ip = parseIPv4(lower.slice(0, -'.in-addr.arpa'.length).split('.').reverse().join('.'));
+    const targets = ip === undefined ? [] : reverseLookup(cluster, ip);
+    if (targets.length === 0) return { rcode: 'SERVFAIL', answers: [] };
+    return { rcode: 'NOERROR', answers: qtype === 'PTR' ? targets.map((t) => ({ type: 'PTR' as const, name: asked, target: `${t}.` })) : [] };
+  }
+  const answer = lookupA(cluster, asked);
+  switch (answer.kind) {
+    case 'FORWARDED':
+      return { rcode: 'SERVFAIL', answers: [] };
+    case 'NXDOMAIN':
+      return { rcode: 'NXDOMAIN', answers: [] };
+    case 'NODATA':
+      return { rcode: 'NOERROR', answers: [] };
+    case 'A':
+      return { rcode: 'NOERROR', answers: qtype === 'A' ? answer.addresses.map((address) => ({ type: 'A' as const, name: asked, address })) : [] };
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatIPv4 } from '../../src/net/ipv4.js';
-import { lookupA, podResolvConf, renderResolvConf, resolveName, reverseLookup, searchCandidates } from '../../src/model/dns.js';
+import { formatIPv4, parseIPv4 } from '../../src/net/ipv4.js';
+import { coreDnsQuery, lookupA, podResolvConf, renderResolvConf, resolveName, reverseLookup, searchCandidates } from '../../src/model/dns.js';
 import { buildFromText, buildLab, readRepoFile } from '../helpers.js';
 
 describe('resolv.conf', () => {
@@ -62,7 +62,34 @@ describe('names CoreDNS answers', () => {
     ]);
   });
 
-  it('has PTR records for cluster IPs', () => {
-    expect(reverseLookup(cluster, cluster.clusterDNS)).toBe('kube-dns.kube-system.svc.cluster.local');
+  it('has PTR records for cluster IPs, and one per service an endpoint belongs to', () => {
+    expect(reverseLookup(cluster, cluster.clusterDNS)).toEqual(['kube-dns.kube-system.svc.cluster.local']);
+    expect(reverseLookup(cluster, parseIPv4('10.244.2.2')!)).toEqual(['10-244-2-2.web.shop.svc.cluster.local', '10-244-2-2.web-headless.shop.svc.cluster.local']);
+    expect(reverseLookup(cluster, parseIPv4('10.1.2.3')!)).toEqual([]);
+  });
+
+  it("parses names as CoreDNS's kubernetes plugin does (parseRequest)", () => {
+    const kind = (name: string) => lookupA(cluster, name).kind;
+    // The apex, svc, pod and a bare namespace exist without records; an unknown namespace does not.
+    expect(['cluster.local', 'svc.cluster.local', 'pod.cluster.local', 'shop.svc.cluster.local', 'shop.pod.cluster.local'].map(kind)).toEqual(['NODATA', 'NODATA', 'NODATA', 'NODATA', 'NODATA']);
+    expect(['nowhere.svc.cluster.local', 'web.nowhere.svc.cluster.local', 'x.cluster.local', 'a.b.c.web.shop.svc.cluster.local'].map(kind)).toEqual(['NXDOMAIN', 'NXDOMAIN', 'NXDOMAIN', 'NXDOMAIN']);
+    // Endpoint names exist for any service's ready endpoints, not only headless ones.
+    expect(lookupA(cluster, '10-244-2-2.web.shop.svc.cluster.local')).toMatchObject({ kind: 'A', addresses: [parseIPv4('10.244.2.2')] });
+    // _port._protocol: the service if it has that port.
+    const web = formatIPv4(cluster.serviceByKey.get('shop/web')!.clusterIP!);
+    expect(a('_http._tcp.web.shop.svc.cluster.local')).toEqual([web]);
+    expect(a('_http._udp.web.shop.svc.cluster.local')).toEqual(['NXDOMAIN']);
+    // podname is the label left of the namespace, whatever comes before it.
+    expect(a('x.10-244-1-2.shop.pod.cluster.local')).toEqual(['10.244.1.2']);
+    expect(a('10-244-1-299.shop.pod.cluster.local')).toEqual(['NXDOMAIN']);
+  });
+
+  it('answers as a server: AAAA of an existing name is NOERROR without records, the outside world SERVFAIL', () => {
+    expect(coreDnsQuery(cluster, 'WEB.shop.svc.cluster.local', 'A').answers[0]).toMatchObject({ type: 'A', name: 'WEB.shop.svc.cluster.local' });
+    expect(coreDnsQuery(cluster, 'web.shop.svc.cluster.local', 'AAAA')).toEqual({ rcode: 'NOERROR', answers: [] });
+    expect(coreDnsQuery(cluster, 'nothing.shop.svc.cluster.local', 'AAAA').rcode).toBe('NXDOMAIN');
+    expect(coreDnsQuery(cluster, 'example.com', 'A').rcode).toBe('SERVFAIL');
+    expect(coreDnsQuery(cluster, '10.0.96.10.in-addr.arpa', 'PTR').answers).toEqual([{ type: 'PTR', name: '10.0.96.10.in-addr.arpa', target: 'kube-dns.kube-system.svc.cluster.local.' }]);
+    expect(coreDnsQuery(cluster, '3.2.1.10.in-addr.arpa', 'PTR').rcode).toBe('SERVFAIL');
   });
 });
