@@ -116,6 +116,10 @@ function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start
   // Guard against chain loops (iptables refuses them; a hand-made state could still have one).
   for (let guard = 0; guard < 10_000_000; guard++) {
     const frame = stack[stack.length - 1]!;
+    // Skip rules that cannot match this destination; the kernel evaluates them all, so they still count.
+    const next = nextCandidate(frame.chain, frame.index, packet.dst);
+    evaluated += next - frame.index;
+    frame.index = next;
     if (frame.index >= frame.chain.rules.length) {
       if (stack.length === 1) return { packet, terminal: policy, hit: hit(frame, undefined, `policy ${policy}`) };
       stack.pop();
@@ -195,6 +199,68 @@ function chainsByName(table: NetfilterTable): ReadonlyMap<string, Chain> {
   return index.byName;
 }
 
+/**
+ * Long chains (KUBE-SERVICES: one rule per service port, 10,000 and more) are
+ * mostly rules for one exact /32 destination. Indexing them by that address
+ * lets a walk jump to the rules a packet could match, in order, instead of
+ * testing every rule: the verdict and the count of rules the kernel
+ * evaluates stay the same.
+ */
+interface DestinationIndex {
+  /** Rules without an exact, non-negated /32 destination: candidates for every packet. */
+  readonly generic: readonly number[];
+  readonly byDestination: ReadonlyMap<IPv4, readonly number[]>;
+}
+
+const INDEXED_CHAIN_MIN_RULES = 64;
+const destinationIndexes = new WeakMap<Chain, DestinationIndex | null>();
+
+function destinationIndex(chain: Chain): DestinationIndex | undefined {
+  let index = destinationIndexes.get(chain);
+  if (index === undefined) {
+    index = null;
+    if (chain.rules.length >= INDEXED_CHAIN_MIN_RULES) {
+      const generic: number[] = [];
+      const byDestination = new Map<IPv4, number[]>();
+      chain.rules.forEach((rule, i) => {
+        const dst = rule.dst;
+        if (dst && !dst.negate && dst.value.len === 32) {
+          let list = byDestination.get(dst.value.addr);
+          if (!list) byDestination.set(dst.value.addr, (list = []));
+          list.push(i);
+        } else {
+          generic.push(i);
+        }
+      });
+      index = { generic, byDestination };
+    }
+    destinationIndexes.set(chain, index);
+  }
+  return index ?? undefined;
+}
+
+/** The first index >= from in a sorted list, or the list's length. */
+function lowerBound(list: readonly number[], from: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The next rule at or after `from` that a packet to `dst` could match (the chain's length when none). */
+function nextCandidate(chain: Chain, from: number, dst: IPv4): number {
+  const index = destinationIndex(chain);
+  if (!index) return from;
+  const generic = index.generic[lowerBound(index.generic, from)] ?? chain.rules.length;
+  const exact = index.byDestination.get(dst);
+  const specific = exact ? (exact[lowerBound(exact, from)] ?? chain.rules.length) : chain.rules.length;
+  return Math.min(generic, specific);
+}
+
 function ifaceMatches(pattern: string, name: string | undefined): boolean {
   if (name === undefined) return false;
   return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
@@ -243,6 +309,7 @@ function matchOne(ctx: HookContext, m: Match, p: Packet): boolean {
       return ctx.random(m.probability);
     case 'physdev':
       if (m.isBridged !== undefined && (ctx.physIn !== undefined) !== m.isBridged) return false;
+      if (m.isIn !== undefined && (ctx.physIn !== undefined) !== m.isIn) return false;
       if (m.physdevIn !== undefined && !ifaceMatches(m.physdevIn, ctx.physIn)) return false;
       if (m.physdevOut !== undefined && !ifaceMatches(m.physdevOut, ctx.physOut)) return false;
       return true;

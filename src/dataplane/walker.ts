@@ -189,16 +189,20 @@ class Walk {
       p = { ...p, src };
       this.record({ kind: 'source', src, why: lookup.prefsrc !== undefined ? 'the route\'s src' : `the primary address of ${lookup.dev ?? 'the egress device'}` });
     }
-    if (lookup.type === 'local') return this.loopback(ns, p);
-    const out = this.hook(ns, 'OUTPUT', p, { outIface: lookup.dev });
+    const local = (r: Route) => r.type === 'local' || r.type === 'broadcast';
+    const out = this.hook(ns, 'OUTPUT', p, { outIface: local(lookup) ? 'lo' : lookup.dev });
     if (out.verdict !== 'ACCEPT') return this.filtered(ns, out, true);
     p = out.packet;
     let route = lookup;
+    // DNAT in OUTPUT (a node reaching its own NodePort, a pod its service) re-routes the packet.
     if (p.dst !== packet.dst) {
       const rerouted = this.route(ns, p.dst, p.src, 'output');
       if (!rerouted) return this.finish('NO_ROUTE', `no route to ${formatIPv4(p.dst)} after DNAT`, { kind: 'local-error', errno: 'ENETUNREACH' }, ns.id);
+      const special2 = this.specialRoute(ns, rerouted, true);
+      if (special2) return special2;
       route = rerouted;
     }
+    if (local(route)) return this.loopback(ns, p);
     return this.postroutingAndOutput(ns, route, p, true);
   }
 
@@ -508,11 +512,25 @@ class Walk {
     return this.finish('TTL_EXCEEDED', `flanneld (${side}) decrements the inner TTL to 0 and drops the packet; it sends no ICMP error`, { kind: 'none' }, ns.id);
   }
 
+  /**
+   * A packet to one of the namespace's own addresses (OUTPUT already ran): it
+   * leaves through POSTROUTING, where conntrack confirms the flow, loops
+   * through lo and comes back in through PREROUTING (no NAT: the flow is no
+   * longer new) and INPUT.
+   */
   private loopback(ns: NetNs, p: Packet): Event | undefined {
+    const post = this.hook(ns, 'POSTROUTING', p, { outIface: 'lo' });
+    if (post.verdict !== 'ACCEPT') return this.filtered(ns, post, true);
+    this.createdHere.clear();
     this.record({ kind: 'xmit', dev: 'lo', to: `${ns.displayName} itself` });
-    const out = this.hook(ns, 'OUTPUT', p, { outIface: 'lo' });
-    if (out.verdict !== 'ACCEPT') return this.filtered(ns, out, true);
-    const input = this.hook(ns, 'INPUT', out.packet, { inIface: 'lo' });
+    const lo = ns.links.find((l) => l.info.kind === 'loopback');
+    if (lo) {
+      count(lo, 'tx', post.packet.length);
+      count(lo, 'rx', post.packet.length);
+    }
+    const pre = this.hook(ns, 'PREROUTING', post.packet, { inIface: 'lo' });
+    if (pre.verdict !== 'ACCEPT') return this.filtered(ns, pre, true);
+    const input = this.hook(ns, 'INPUT', pre.packet, { inIface: 'lo' });
     if (input.verdict !== 'ACCEPT') return this.filtered(ns, input, true);
     return this.localDeliver(ns, 'lo', input.packet);
   }

@@ -114,3 +114,12 @@ describe('NodePort from outside the cluster', () => {
     expect(formatIPv4(viaNode02[0]!.run.request.delivered!.src)).toBe('198.51.100.10');
   });
 });
+
+describe('a node reaching its own NodePort', () => {
+  it('is DNATed in OUTPUT and re-routed to the endpoint (ip_route_me_harder), not delivered locally', () => {
+    const lab = buildLab('labs/default.yaml');
+    const list = branches(lab, 'node-02', '10.234.2.12:30080');
+    expect(list.map((b) => b.run.request.disposition)).toEqual(['DELIVERED', 'DELIVERED']);
+    expect(list.map((b) => formatIPv4(b.run.request.delivered!.dst))).toEqual(['10.244.1.2', '10.244.2.2']);
+  });
+});
