@@ -3,17 +3,12 @@
  * made reproducible: a seeded generator for one outcome, and forced choices
  * that enumerate every endpoint with the probability of its branch.
  */
+import { mulberry32 } from '../net/hash.js';
 
-/** mulberry32: a small, well-distributed 32-bit generator; the same seed always gives the same walk. */
+/** Numbers in [0, 1) from mulberry32: the same seed always gives the same walk. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 /** A statistic match decided by the seeded generator. */

@@ -29,7 +29,7 @@ import type { Diagnostic, DocPath } from '../../diagnostics/diagnostic.js';
 import { broadcastOf, formatCidr, nth, size, type Cidr } from '../../net/cidr.js';
 import { formatIPv4, parseIPv4, type IPv4 } from '../../net/ipv4.js';
 import { Code } from '../../topology/codes.js';
-import { fnv1a32 } from '../../topology/normalise/hash.js';
+import { fnv1a32 } from '../../net/hash.js';
 import type { ServiceSpec } from '../../topology/types.js';
 import type { BuiltInService } from './types.js';
 

@@ -21,7 +21,7 @@
  * The ReplicaSet name is `<deployment>-<hash>`; like Kubernetes, the pod name
  * prefix is cut to 58 characters before the suffix so names stay within 63.
  */
-import { fnv1a32, mulberry32 } from './hash.js';
+import { fnv1a32, mulberry32 } from '../../net/hash.js';
 
 /** Kubernetes' k8s.io/apimachinery/pkg/util/rand alphanums: no vowels, no confusable characters. */
 export const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
