@@ -6,7 +6,7 @@
  */
 import type { Diagnostic, DocPath } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
-import { formatPath } from '../topology/doc-path.js';
+import { formatPath, valueAt, wherePath } from '../topology/doc-path.js';
 import { describeValue, pointerToPath } from '../topology/schema/validate-document.js';
 import { labSchema, validateLabSchema } from './generated/validate-lab.js';
 
@@ -44,18 +44,7 @@ function schemaAt(path: DocPath): SchemaNode | undefined {
   return node;
 }
 
-function valueAt(document: unknown, path: DocPath): unknown {
-  let node = document;
-  for (const segment of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string | number, unknown>)[segment];
-  }
-  return node;
-}
 
-function where(path: DocPath): string {
-  return path.length === 0 ? ' at the top level' : ` in ${formatPath(path)}`;
-}
 
 /** Schema problems of a lab document, each with a document path (and `target` key/value). */
 export function labSchemaProblems(document: unknown): (Diagnostic & { target?: 'key' | 'value' })[] {
@@ -89,12 +78,12 @@ function describe(e: AjvError, path: DocPath, value: unknown): (Diagnostic & { t
     case 'required': {
       const missing = String(e.params['missingProperty']);
       const description = deref(schemaAt(path)?.properties?.[missing])?.description ?? schemaAt(path)?.properties?.[missing]?.description;
-      return error('NL-SCHEMA-REQUIRED', `missing required field '${missing}'${where(path)}`, path, description ? `${missing}: ${description}` : undefined);
+      return error('NL-SCHEMA-REQUIRED', `missing required field '${missing}'${wherePath(path)}`, path, description ? `${missing}: ${description}` : undefined);
     }
     case 'additionalProperties': {
       const key = String(e.params['additionalProperty']);
       const known = Object.keys(schemaAt(path)?.properties ?? {});
-      return error('NL-SCHEMA-UNKNOWN-KEY', `unknown field '${key}'${where(path)}`, [...path, key], didYouMean(key, known) ?? `known fields: ${known.join(', ')}`, 'key');
+      return error('NL-SCHEMA-UNKNOWN-KEY', `unknown field '${key}'${wherePath(path)}`, [...path, key], didYouMean(key, known) ?? `known fields: ${known.join(', ')}`, 'key');
     }
     case 'type': {
       const words: Record<string, string> = { string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', object: 'a mapping', array: 'a list' };
@@ -122,9 +111,9 @@ function describe(e: AjvError, path: DocPath, value: unknown): (Diagnostic & { t
       const what = e.keyword.endsWith('Items') ? 'item' : 'key';
       const bound = e.keyword.startsWith('min') ? 'at least' : 'at most';
       const hint = e.keyword === 'maxProperties' && path[path.length - 2] === 'faults' ? 'one fault per entry: {fail: node-03}' : undefined;
-      return error('NL-SCHEMA-RANGE', `expected ${bound} ${limit} ${what}${limit === 1 ? '' : 's'}${where(path)}`, path, hint);
+      return error('NL-SCHEMA-RANGE', `expected ${bound} ${limit} ${what}${limit === 1 ? '' : 's'}${wherePath(path)}`, path, hint);
     }
     default:
-      return error('NL-SCHEMA-INVALID', `${e.message ?? 'invalid value'}${where(path)}`, path);
+      return error('NL-SCHEMA-INVALID', `${e.message ?? 'invalid value'}${wherePath(path)}`, path);
   }
 }

@@ -9,7 +9,7 @@
 import type { DocPath } from '../../diagnostics/diagnostic.js';
 import { Code } from '../codes.js';
 import { didYouMean } from '../../diagnostics/did-you-mean.js';
-import { formatPath } from '../doc-path.js';
+import { valueAt, wherePath } from '../doc-path.js';
 import { error, type Finding } from '../finding.js';
 import { validateTopologySchema } from '../generated/validate-topology.js';
 import { explainFormat } from './explain.js';
@@ -54,7 +54,7 @@ export function describeSchemaError(e: SchemaError, document: unknown): Finding 
       return undefined;
     case 'required': {
       const missing = String(e.params['missingProperty']);
-      return error(Code.SchemaRequired, `missing required field '${missing}'${where(path)}`, path, {
+      return error(Code.SchemaRequired, `missing required field '${missing}'${wherePath(path)}`, path, {
         hint: withSubject(missing, propertyDescription(schema()?.node, missing)),
       });
     }
@@ -62,7 +62,7 @@ export function describeSchemaError(e: SchemaError, document: unknown): Finding 
     case 'unevaluatedProperties': {
       const key = String(e.params['additionalProperty'] ?? e.params['unevaluatedProperty']);
       const objectSchema = schema();
-      return error(Code.SchemaUnknownKey, `unknown field '${key}'${where(path)}`, [...path, key], {
+      return error(Code.SchemaUnknownKey, `unknown field '${key}'${wherePath(path)}`, [...path, key], {
         target: 'key',
         hint: unknownKeyHint(key, knownKeys(objectSchema?.node), objectSchema?.definition),
       });
@@ -110,7 +110,7 @@ export function describeSchemaError(e: SchemaError, document: unknown): Finding 
       return error(Code.SchemaRange, `expected at most ${limit} item${limit === 1 ? '' : 's'}, got ${Array.isArray(value) ? value.length : 0}`, path);
     }
     default:
-      return error(Code.SchemaInvalid, `${e.message ?? 'invalid value'}${where(path)}`, path);
+      return error(Code.SchemaInvalid, `${e.message ?? 'invalid value'}${wherePath(path)}`, path);
   }
 }
 
@@ -133,19 +133,7 @@ export function pointerToPath(pointer: string, document: unknown): DocPath {
   return path;
 }
 
-function valueAt(document: unknown, path: DocPath): unknown {
-  let node = document;
-  for (const segment of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string | number, unknown>)[segment];
-  }
-  return node;
-}
 
-/** ` in nodes[2]`: where a field is missing or unknown, in the notation --set uses. */
-function where(path: DocPath): string {
-  return path.length === 0 ? ' at the top level' : ` in ${formatPath(path)}`;
-}
 
 function withSubject(key: string, description: string | undefined): string | undefined {
   return description === undefined ? undefined : `${key}: ${description}`;
