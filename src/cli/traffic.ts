@@ -7,6 +7,7 @@ import { UsageError } from '../diagnostics/diagnostic.js';
 import type { Dataplane } from '../dataplane/build.js';
 import { resolveTraceEndpoint } from '../dataplane/endpoints.js';
 import { newSession, tracePacket } from '../dataplane/probes.js';
+import { Conntrack } from '../dataplane/conntrack.js';
 
 export interface TrafficSpec {
   readonly from: string;
@@ -24,12 +25,17 @@ export function collectTraffic(value: string, previous: TrafficSpec[] = []): Tra
   return [...previous, { from: words[0]!, to: words[1]!, count }];
 }
 
-/** Walks the traffic through the dataplane; counters are kept on its links. */
-export function sendTraffic(dataplane: Dataplane, specs: readonly TrafficSpec[]): void {
+/**
+ * Walks the traffic through the dataplane; counters are kept on its links,
+ * and the flows in the returned conntrack table (what `conntrack -L` lists).
+ */
+export function sendTraffic(dataplane: Dataplane, specs: readonly TrafficSpec[]): Conntrack {
+  const conntrack = new Conntrack();
   for (const spec of specs) {
     const from = resolveTraceEndpoint(dataplane, spec.from);
-    const to = resolveTraceEndpoint(dataplane, spec.to);
+    const to = resolveTraceEndpoint(dataplane, spec.to, from);
     if (!from.ns) throw new UsageError(`--traffic cannot send from ${spec.from}: not a pod or node of this cluster`);
-    for (let i = 0; i < spec.count; i++) tracePacket(dataplane, from, to, {}, true, newSession(dataplane));
+    for (let i = 0; i < spec.count; i++) tracePacket(dataplane, from, to, {}, true, newSession(dataplane, undefined, conntrack));
   }
+  return conntrack;
 }

@@ -20,6 +20,8 @@ export interface ConntrackEntry {
   readonly original: Tuple;
   /** What a reply looks like on arrival here (after this netns' NAT). */
   reply: Tuple;
+  /** A packet of the reply direction went through this netns (conntrack -L drops [UNREPLIED]). */
+  replied: boolean;
 }
 
 export function tupleOf(p: Packet): Tuple {
@@ -52,12 +54,15 @@ export class Conntrack {
       if (key(entry.original) === key(tuple)) return { entry, direction: 'original' };
       if (key(entry.reply) === key(tuple)) return { entry, direction: 'reply' };
     }
+    // The original direction after this netns' DNAT (the reply turned around): an skb keeps its conntrack
+    // entry through later hooks (POSTROUTING after a PREROUTING DNAT, LOCAL_OUT after IPVS).
+    for (const entry of t.values()) if (key(reverse(entry.reply)) === key(tuple)) return { entry, direction: 'original' };
     return undefined;
   }
 
   /** A new flow seen here; `after` is the packet after this netns' NAT, if any. */
   create(ns: string, original: Packet): ConntrackEntry {
-    const entry: ConntrackEntry = { original: tupleOf(original), reply: reverse(tupleOf(original)) };
+    const entry: ConntrackEntry = { original: tupleOf(original), reply: reverse(tupleOf(original)), replied: false };
     this.table(ns).set(key(entry.original), entry);
     return entry;
   }

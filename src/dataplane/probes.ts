@@ -12,6 +12,7 @@ import { IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet } from './pac
 import type { Flow, SenderNotice, Trace } from './trace.js';
 import { buildUnderlay } from './underlay.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
+import type { Conntrack } from './conntrack.js';
 import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
 import { DEFAULT_TTL, WalkSession, type WalkResult } from './walker.js';
 
@@ -32,8 +33,8 @@ const EPHEMERAL_SPORT = 45678;
 const SYN_OPTIONS = 20;
 
 /** `random` decides `-m statistic` matches; the default is a fixed seed, so traces are reproducible. */
-export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED)): WalkSession {
-  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes), random);
+export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED), conntrack?: Conntrack): WalkSession {
+  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes), random, conntrack);
 }
 
 export const DEFAULT_SEED = 1;
@@ -63,6 +64,10 @@ export function answerTo(delivered: Packet): Packet | undefined {
   if (delivered.protocol === 'tcp') {
     // The SYN-ACK.
     return { ...base, length: IPV4_HEADER + l4HeaderLength('tcp') + SYN_OPTIONS, sport: delivered.dport, dport: delivered.sport };
+  }
+  if (delivered.protocol === 'udp') {
+    // The listening socket's answer (a DNS response, ...), the same size as the question.
+    return { ...base, df: false, length: delivered.length, sport: delivered.dport, dport: delivered.sport };
   }
   return undefined;
 }

@@ -51,12 +51,13 @@ export interface WalkResult extends WalkEnd {
 
 /** A walk session: shared conntrack so a reply walk sees what the request did. */
 export class WalkSession {
-  readonly conntrack = new Conntrack();
 
   constructor(
     readonly dataplane: Dataplane,
     readonly underlay: Underlay,
     readonly random: (probability: number) => boolean = () => false,
+    /** Shared between sessions when several walks should see each other's flows (--traffic, conntrack -L). */
+    readonly conntrack: Conntrack = new Conntrack(),
   ) {}
 
   /** The netns a veth peer id names. */
@@ -645,6 +646,7 @@ class Walk {
     if (ct && !this.createdHere.has(ct.entry)) {
       ctState = 'ESTABLISHED';
       // Replies are translated back by conntrack before routing (de-SNAT) and the rest of the way.
+      if (ct.direction === 'reply') ct.entry.replied = true;
       if (ct.direction === 'reply' && (hook === 'PREROUTING' || hook === 'OUTPUT')) packet = Conntrack.unNat(ct.entry, p);
     }
     const result = this.recordHook(ns, hook, packet, ifaces, ctState);

@@ -34,6 +34,8 @@ export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
   { tool: 'hostname', usage: 'hostname', description: 'the namespace hostname' },
   { tool: 'sysctl', usage: 'sysctl [-n] NAME... | sysctl -a', description: 'kernel parameters netlab models' },
   { tool: 'ping', usage: 'ping [-c N] [-s SIZE] [-t TTL] [-M do|want|dont] ADDR', description: 'ICMP echo walked through the dataplane (4 packets without -c; fixed times)' },
+  { tool: 'curl', usage: 'curl [-s] [-S] [-m SECONDS] http://HOST[:PORT][/PATH]', description: 'a TCP connection walked through the dataplane; containers answer with their pod name (which backend answered)' },
+  { tool: 'conntrack', usage: 'conntrack -L [-p tcp|udp|icmp]', description: 'connection tracking entries of the flows walked with --traffic' },
   { tool: 'traceroute', usage: 'traceroute [-n] [-m MAX] ADDR', description: 'UDP probes walked hop by hop (fixed times)' },
   { tool: 'nslookup', usage: 'nslookup [-type=a] NAME|ADDR [SERVER]', description: "cluster DNS (bind9 9.18): the pod's resolv.conf, the query walked to CoreDNS" },
   { tool: 'dig', usage: 'dig +short [+search] [@SERVER] NAME [A] | dig +short -x ADDR', description: 'the records only (bind9 9.18)' },

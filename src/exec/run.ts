@@ -16,6 +16,8 @@ import { runCat, runHostname, runSysctl } from './misc.js';
 import { runArp, runIfconfig, runNetstat, runRoute } from './net-tools.js';
 import { notEmulated } from './not-emulated.js';
 import { runPing, runTraceroute } from './probes.js';
+import { runConntrack } from './conntrack.js';
+import { runCurl } from './curl.js';
 import type { ExecContext, ExecResult } from './types.js';
 
 export type { ExecContext, ExecResult, RouteGetQuery, RouteGetFn } from './types.js';
@@ -42,6 +44,8 @@ const TOOLS: Readonly<Record<string, Runner>> = {
   sysctl: runSysctl,
   ping: runPing,
   traceroute: runTraceroute,
+  conntrack: runConntrack,
+  curl: runCurl,
   nslookup: runNslookup,
   dig: runDig,
   calicoctl: runCalicoctl,

@@ -1,5 +1,6 @@
 /** What an emulated command returns, and what the caller may inject. */
 import type { Dataplane } from '../dataplane/build.js';
+import type { Conntrack } from '../dataplane/conntrack.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { RouteGetError, RouteGetResult } from '../render/ip-route-get.js';
@@ -29,6 +30,8 @@ export interface ExecContext {
   readonly now?: Date;
   /** The route lookup behind `ip route get` (src/dataplane/route-get.ts); without it `ip route get` is reported as not emulated. */
   readonly routeGet?: RouteGetFn;
+  /** Flows walked before the command (`--traffic`), for `conntrack -L`. */
+  readonly conntrack?: Conntrack;
 }
 
 /** Exit code for "netlab does not emulate this" (usage error, per DESIGN.md). */

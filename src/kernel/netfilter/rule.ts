@@ -26,7 +26,8 @@ export type Match =
   | { readonly module: 'statistic'; readonly mode: 'random'; readonly probability: number }
   | { readonly module: 'recent'; readonly action: 'set' | 'rcheck'; readonly name: string; readonly side: 'source' | 'dest'; readonly seconds?: number; readonly reap?: boolean; readonly mask: string }
   | { readonly module: 'set'; readonly name: string; readonly flags: readonly ('src' | 'dst')[]; readonly negate?: boolean }
-  | { readonly module: 'physdev'; readonly isBridged?: boolean; readonly physdevIn?: string; readonly physdevOut?: string }
+    /** `isIn: false` is `! --physdev-is-in` (not arrived through a bridge port: kube-proxy's "traffic from off-machine"). */
+  | { readonly module: 'physdev'; readonly isBridged?: boolean; readonly isIn?: boolean; readonly physdevIn?: string; readonly physdevOut?: string }
   | { readonly module: 'icmp'; readonly icmpType: string }
   /** xt_nfacct: counts into a named nfacct object (kube-proxy's metrics counters); always matches. */
   | { readonly module: 'nfacct'; readonly name: string };
