@@ -1,12 +1,12 @@
 /**
  * `ping` and `traceroute` in a pod or node: argv parsed like iputils ping and
  * traceroute 2.1.2, the packets walked through the dataplane, the output
- * printed as the tools print it. Names are not resolved (no DNS yet): like a
- * pod without a resolver entry, they give the tools' own error.
+ * printed as the tools print it. Names resolve as the pod resolves them.
  */
 import type { NetNs } from '../kernel/netns.js';
 import { parseIPv4, type IPv4 } from '../net/ipv4.js';
 import { ping, traceroute } from '../dataplane/probes.js';
+import { podResolvConf, resolveName, reverseLookup, usesClusterDns } from '../model/dns.js';
 import { renderPing } from '../render/ping.js';
 import { renderTraceroute } from '../render/traceroute.js';
 import { notEmulated } from './not-emulated.js';
@@ -15,9 +15,17 @@ import { fail, result, type ExecContext, type ExecResult } from './types.js';
 /** Without -c, ping would run until interrupted; netlab sends this many. */
 export const DEFAULT_PING_COUNT = 4;
 
-function resolveHost(tool: string, host: string): IPv4 | ExecResult {
+/**
+ * An address, or a name resolved as the pod resolves it (its resolv.conf
+ * search path, CoreDNS's answers); `name` is the canonical name the tools print.
+ */
+function resolveHost(tool: string, host: string, ns: NetNs, ctx: ExecContext): { ip: IPv4; name?: string } | ExecResult {
   const ip = parseIPv4(host);
-  if (ip !== undefined) return ip;
+  if (ip !== undefined) return { ip };
+  const cluster = ctx.dataplane?.cluster;
+  const pod = cluster && ns.kind === 'pod' ? cluster.podByKey.get(ns.displayName) : undefined;
+  const answer = cluster && pod && usesClusterDns(pod) ? resolveName(cluster, host, podResolvConf(cluster, pod.namespace)).answer : undefined;
+  if (answer?.kind === 'A' && answer.addresses.length > 0) return { ip: answer.addresses[0]!, name: answer.name };
   return tool === 'ping' ? fail(2, `ping: ${host}: Name or service not known`) : fail(2, `${host}: Name or service not known`, 'Cannot handle "host" cmdline arg `' + host + "' on position 1 (argc 1)");
 }
 
@@ -27,10 +35,13 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
   let size = 56;
   let pmtudisc: 'do' | 'want' | 'dont' = 'want';
   let ttl: number | undefined;
+  let numeric = false;
   let host: string | undefined;
-  for (let i = 1; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => argv[++i];
+  // getopt: `-c1` is `-c 1`.
+  const words = argv.flatMap((w, i) => (i > 0 && /^-[cstMWiw]./.test(w) ? [w.slice(0, 2), w.slice(2)] : [w]));
+  for (let i = 1; i < words.length; i++) {
+    const arg = words[i]!;
+    const value = () => words[++i];
     if (arg === '-c') count = Number(value());
     else if (arg === '-s') size = Number(value());
     else if (arg === '-t') ttl = Number(value());
@@ -39,16 +50,19 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
       if (mode !== 'do' && mode !== 'want' && mode !== 'dont') return fail(2, `ping: invalid -M argument: ${mode ?? ''}`);
       pmtudisc = mode;
     } else if (arg === '-W' || arg === '-i' || arg === '-w') value();
-    else if (arg === '-n' || arg === '-q' || arg === '-4') continue;
+    else if (arg === '-n') numeric = true;
+    else if (arg === '-q' || arg === '-4') continue;
     else if (arg.startsWith('-')) return notEmulated(argv, `ping option ${arg} is not emulated (-c, -s, -t, -M, -W, -i, -n)`);
     else host = arg;
   }
   if (host === undefined) return fail(2, 'ping: usage error: Destination address required');
   if (!Number.isInteger(count) || count < 1) return fail(2, `ping: invalid argument: '${count}'`);
   if (!Number.isInteger(size) || size < 0 || size > 65507) return fail(2, `ping: invalid argument: '${size}': out of range: 0 <= value <= 65507`);
-  const dst = resolveHost('ping', host);
-  if (typeof dst !== 'number') return dst;
-  const out = renderPing(ping(ctx.dataplane, ns, dst, { count, size, pmtudisc, ...(ttl !== undefined ? { ttl } : {}) }));
+  const target = resolveHost('ping', host, ns, ctx);
+  if ('exitCode' in target) return target;
+  const cluster = ctx.dataplane.cluster;
+  const names = target.name !== undefined && !numeric ? { target: target.name, reverse: (ip: IPv4) => reverseLookup(cluster, ip)[0] } : undefined;
+  const out = renderPing(ping(ctx.dataplane, ns, target.ip, { count, size, pmtudisc, ...(ttl !== undefined ? { ttl } : {}) }), names);
   return result(out.stdout, out.stderr, out.exitCode);
 }
 
@@ -70,8 +84,8 @@ export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecConte
   if (host === undefined) return fail(2, 'Specify "host" missing argument.');
   // traceroute 2.1.2: "no more than 10 probes per hop".
   if (!Number.isInteger(probes) || probes < 1 || probes > 10) return fail(2, 'no more than 10 probes per hop');
-  const dst = resolveHost('traceroute', host);
-  if (typeof dst !== 'number') return dst;
-  const out = renderTraceroute(traceroute(ctx.dataplane, ns, dst, { maxHops }), { numeric, probes });
+  const target = resolveHost('traceroute', host, ns, ctx);
+  if ('exitCode' in target) return target;
+  const out = renderTraceroute(traceroute(ctx.dataplane, ns, target.ip, { maxHops }), { numeric, probes, ...(target.name !== undefined ? { target: target.name } : {}) });
   return result(out.stdout, out.stderr, out.exitCode);
 }

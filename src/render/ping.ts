@@ -42,10 +42,18 @@ function icmpText(type: number, code: number, mtu?: number): string {
   return `Bad ICMP type: ${type}`;
 }
 
-function probeLine(probe: PingProbe): string | undefined {
+/** How ping names hosts: the name it was given (canonical), and reverse lookups for replies. */
+export interface PingNames {
+  readonly target: string;
+  readonly reverse: (ip: number) => string | undefined;
+}
+
+function probeLine(probe: PingProbe, names?: PingNames): string | undefined {
   switch (probe.kind) {
     case 'reply':
-      return `${probe.bytes} bytes from ${formatIPv4(probe.from)}: icmp_seq=${probe.seq} ttl=${probe.ttl} time=${ms(rttOf(probe.hops))} ms`;
+      // Given a name, ping looks the replying address up (its PTR, else the address itself).
+      const from = names ? `${names.reverse(probe.from) ?? formatIPv4(probe.from)} (${formatIPv4(probe.from)})` : formatIPv4(probe.from);
+      return `${probe.bytes} bytes from ${from}: icmp_seq=${probe.seq} ttl=${probe.ttl} time=${ms(rttOf(probe.hops))} ms`;
     case 'lost':
       return undefined;
     case 'error': {
@@ -66,13 +74,13 @@ export interface PingOutput {
   readonly exitCode: number;
 }
 
-export function renderPing(run: PingRun): PingOutput {
+export function renderPing(run: PingRun, names?: PingNames): PingOutput {
   if (run.connectError) return { stdout: [], stderr: [`ping: connect: ${CONNECT_ERRORS[run.connectError]}`], exitCode: 2 };
   const dst = formatIPv4(run.dst);
-  const stdout = [`PING ${dst} (${dst}) ${run.size}(${run.size + 28}) bytes of data.`];
+  const stdout = [`PING ${names?.target ?? dst} (${dst}) ${run.size}(${run.size + 28}) bytes of data.`];
   const stderr: string[] = [];
   for (const probe of run.probes) {
-    const line = probeLine(probe);
+    const line = probeLine(probe, names);
     if (line === undefined) continue;
     // Local errors go to stderr in iputils; ICMP reports and replies to stdout.
     (probe.kind === 'error' && probe.notice.kind === 'local-error' ? stderr : stdout).push(line);
@@ -82,7 +90,7 @@ export function renderPing(run: PingRun): PingOutput {
   const errors = run.probes.filter((p) => p.kind === 'error').length;
   const loss = sent === 0 ? 0 : Math.round(((sent - replies.length) * 100) / sent);
   const time = Math.max(0, sent - 1) * 1001 + (sent > 0 ? 2 : 0);
-  stdout.push('', `--- ${dst} ping statistics ---`);
+  stdout.push('', `--- ${names?.target ?? dst} ping statistics ---`);
   stdout.push(`${sent} packets transmitted, ${replies.length} received,${errors ? ` +${errors} errors,` : ''} ${loss}% packet loss, time ${time}ms`);
   if (replies.length > 0) {
     const rtts = replies.map((r) => rttOf(r.hops));

@@ -52,3 +52,18 @@ describe('conntrack -L after --traffic', () => {
     for (const line of lines) expect(line).toMatch(/^udp      17 29 src=10\.234\.2\.1[23] dst=10\.234\.2\.1[23] sport=\d+ dport=8472 \[UNREPLIED\] /);
   });
 });
+
+describe('ping and traceroute by name', () => {
+  const lab = buildLab('labs/default.yaml');
+  const podC = lab.dataplane.podNetns(lab.cluster.podByKey.get('default/pod-c')!);
+
+  it('resolve through the pod\'s search path and print the canonical name, as iputils does', () => {
+    const result = runEmulated(podC, ['ping', '-c1', 'web'], { dataplane: lab.dataplane });
+    const clusterIP = lab.cluster.serviceByKey.get('default/web')!.clusterIP!;
+    expect(toText(result.stdout).split('\n')[0]).toBe(`PING web.default.svc.cluster.local (${[clusterIP >>> 24, (clusterIP >>> 16) & 255, (clusterIP >>> 8) & 255, clusterIP & 255].join('.')}) 56(84) bytes of data.`);
+  });
+
+  it('an unknown name is the tools\' own error', () => {
+    expect(runEmulated(podC, ['ping', 'nosuch'], { dataplane: lab.dataplane }).stderr).toEqual(['ping: nosuch: Name or service not known']);
+  });
+});
