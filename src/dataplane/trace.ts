@@ -56,6 +56,21 @@ export type Step =
   | { readonly kind: 'encap'; readonly tunnel: string; readonly dev: string; readonly outer: Packet; readonly vni?: number }
   | { readonly kind: 'decap'; readonly tunnel: string; readonly dev: string; readonly vni?: number }
   | { readonly kind: 'userspace'; readonly process: string; readonly action: string }
+  /**
+   * IPVS (ip_vs_in at LOCAL_IN, or LOCAL_OUT for the node's own packets): the virtual server hit, the real
+   * server the scheduler (or persistence) chose, and the packet after masquerading-mode DNAT.
+   */
+  | {
+      readonly kind: 'ipvs';
+      readonly hook: 'INPUT' | 'OUTPUT';
+      readonly virtual: string;
+      readonly scheduler: string;
+      readonly realServers: number;
+      readonly verdict: 'masq' | 'no-destination';
+      readonly realServer?: string;
+      readonly persistent?: boolean;
+      readonly after?: Packet;
+    }
   | { readonly kind: 'mtu'; readonly dev: string; readonly mtu: number; readonly length: number; readonly result: 'ok' | 'fragment' | 'too-big' }
   | { readonly kind: 'switch'; readonly segment: string; readonly dstMac: Mac; readonly port: string }
   /**

@@ -25,6 +25,8 @@ import type { Disposition, Hop, SenderNotice, Step } from './trace.js';
 import { ROUTER_ID, type RouterPort, type Underlay } from './underlay.js';
 import { resolveNeighbour } from './neighbour.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
+import { findVirtualServer, type IpvsVirtualServer } from '../kernel/ipvs.js';
+import { IpvsSessionState, virtualName } from './ipvs.js';
 
 /** Linux's default TTL (net.ipv4.ip_default_ttl) and the outer TTL of `ttl auto` tunnels. */
 export const DEFAULT_TTL = 64;
@@ -51,6 +53,8 @@ export interface WalkResult extends WalkEnd {
 
 /** A walk session: shared conntrack so a reply walk sees what the request did. */
 export class WalkSession {
+  /** IPVS persistence templates and connection entries (`ipvsadm -Lnc`). */
+  readonly ipvs = new IpvsSessionState();
 
   constructor(
     readonly dataplane: Dataplane,
@@ -194,6 +198,9 @@ class Walk {
     const out = this.hook(ns, 'OUTPUT', p, { outIface: local(lookup) ? 'lo' : lookup.dev });
     if (out.verdict !== 'ACCEPT') return this.filtered(ns, out, true);
     p = out.packet;
+    // IPVS takes the node's own connections to a service address at LOCAL_OUT, after nat OUTPUT.
+    const vs = local(lookup) ? this.virtualServer(ns, p) : undefined;
+    if (vs) return this.ipvsIn(ns, 'lo', p, vs, true);
     let route = lookup;
     // DNAT in OUTPUT (a node reaching its own NodePort, a pod its service) re-routes the packet.
     if (p.dst !== packet.dst) {
@@ -448,6 +455,8 @@ class Walk {
     if (route.type === 'local' || route.type === 'broadcast') {
       const input = this.hook(ns, 'INPUT', p, { inIface: devName });
       if (input.verdict !== 'ACCEPT') return this.filtered(ns, input, false);
+      const vs = this.virtualServer(ns, input.packet);
+      if (vs) return this.ipvsIn(ns, devName, input.packet, vs, false);
       return this.localDeliver(ns, devName, input.packet);
     }
     if (ns.sysctls.get('net.ipv4.ip_forward') !== '1') {
@@ -534,6 +543,55 @@ class Walk {
     const input = this.hook(ns, 'INPUT', pre.packet, { inIface: 'lo' });
     if (input.verdict !== 'ACCEPT') return this.filtered(ns, input, true);
     return this.localDeliver(ns, 'lo', input.packet);
+  }
+
+  // ---------------------------------------------------------------- IPVS
+
+  /** A new connection to an IPVS virtual server (replies and later packets are conntrack's business). */
+  private virtualServer(ns: NetNs, p: Packet): IpvsVirtualServer | undefined {
+    if (ns.ipvs === undefined || p.tunnel !== undefined) return undefined;
+    const ct = this.session.conntrack.find(ns.id, p);
+    if (ct && !this.createdHere.has(ct.entry)) return undefined;
+    return findVirtualServer(ns.ipvs, p.protocol, p.dst, p.dport);
+  }
+
+  /**
+   * ip_vs_in in masquerading mode: a real server is chosen, the destination
+   * rewritten (conntrack learns it, so replies are translated back), and the
+   * packet leaves by the route to the real server through LOCAL_OUT and
+   * POSTROUTING (ip_vs_nat_xmit, ip_vs_nat_send_or_cont). A forwarded
+   * packet's TTL is decremented (__ip_vs_get_out_rt). A virtual server
+   * without real servers answers ICMP port unreachable (ip_vs_leave).
+   */
+  private ipvsIn(ns: NetNs, devName: string, p: Packet, vs: IpvsVirtualServer, local: boolean): Event | undefined {
+    const hook = local ? 'OUTPUT' : 'INPUT';
+    const choice = this.session.ipvs.choose(ns.id, vs, p.src, this.session.random);
+    const base = { kind: 'ipvs', hook, virtual: virtualName(vs), scheduler: vs.scheduler, realServers: vs.realServers.length, ...(vs.persistent !== undefined ? { persistent: true } : {}) } as const;
+    if (!choice) {
+      this.record({ ...base, verdict: 'no-destination' });
+      const why = `IPVS ${virtualName(vs)} has no real servers (service ${vs.servicePort} has no endpoints): ICMP port unreachable`;
+      if (local) return this.finish('NO_ENDPOINTS', why, { kind: 'local-error', errno: 'EHOSTUNREACH' }, ns.id);
+      return this.finish('NO_ENDPOINTS', why, { kind: 'icmp', from: p.dst, type: 3, code: 3 }, ns.id, { icmpFrom: { ns }, offending: p });
+    }
+    const { rs } = choice;
+    const after: Packet = { ...p, dst: rs.addr, dport: rs.port };
+    this.record({ ...base, verdict: 'masq', realServer: `${formatIPv4(rs.addr)}:${rs.port}`, after });
+    this.session.ipvs.record(ns.id, vs, p, rs);
+    const entry = this.session.conntrack.find(ns.id, p);
+    if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, after);
+    const route = this.route(ns, after.dst, undefined, 'output');
+    if (!route) return this.finish('NO_ROUTE', `IPVS: no route to real server ${formatIPv4(after.dst)}`, { kind: 'none' }, ns.id);
+    // A real server on one of this node's own addresses (a hostNetwork endpoint): delivered here.
+    if (route.type === 'local') return this.localDeliver(ns, devName, after);
+    let q = after;
+    if (!local) {
+      if (q.ttl <= 1) return this.icmpError(ns, p, 11, 0, 'TTL_EXCEEDED', `TTL expired at ${ns.displayName} (IPVS forwarding)`);
+      q = { ...q, ttl: q.ttl - 1 };
+      this.record({ kind: 'forward', ttlBefore: after.ttl, ttlAfter: q.ttl });
+    }
+    const out = this.hook(ns, 'OUTPUT', q, { outIface: route.dev });
+    if (out.verdict !== 'ACCEPT') return this.filtered(ns, out, local);
+    return this.postroutingAndOutput(ns, route, out.packet, local);
   }
 
   // ---------------------------------------------------------------- underlay

@@ -12,6 +12,7 @@ import { runBirdcl, runCalicoctl } from './calico.js';
 import { runEthtool } from './ethtool.js';
 import { runIp } from './ip.js';
 import { runIptables, runIptablesSave } from './iptables.js';
+import { runIpset, runIpvsadm } from './ipvs.js';
 import { runCat, runHostname, runSysctl } from './misc.js';
 import { runArp, runIfconfig, runNetstat, runRoute } from './net-tools.js';
 import { notEmulated } from './not-emulated.js';
@@ -39,6 +40,8 @@ const TOOLS: Readonly<Record<string, Runner>> = {
   'iptables-nft': runIptables,
   'iptables-save': runIptablesSave,
   'iptables-nft-save': runIptablesSave,
+  ipvsadm: runIpvsadm,
+  ipset: runIpset,
   cat: runCat,
   hostname: runHostname,
   sysctl: runSysctl,

@@ -11,6 +11,7 @@ import type { Mac } from '../net/mac.js';
 import type { Ipv4Address, Link, LinkInfo } from './link.js';
 import { zeroCounters } from './link.js';
 import type { IpSet } from './ipset.js';
+import type { Ipvs } from './ipvs.js';
 import type { FdbEntry, Neighbour } from './neigh.js';
 import type { NetNs, NetnsKind } from './netns.js';
 import type { Chain, IptRule, Netfilter, NetfilterTable, TableName } from './netfilter/rule.js';
@@ -62,6 +63,7 @@ export class NetnsBuilder {
   private readonly ipsets = new Map<string, IpSet>();
   private readonly iptables = new Map<TableName, Map<string, ChainEntry>>();
   private readonly deferred: ((builder: NetnsBuilder) => void)[] = [];
+  private ipvsState?: (builder: NetnsBuilder) => Ipvs;
   private nextIfindex = 1;
 
   constructor(
@@ -230,6 +232,22 @@ export class NetnsBuilder {
     this.ipsets.set(set.name, set);
   }
 
+  /**
+   * IPVS state computed when first looked at, from the finished links:
+   * kube-proxy puts node ports on every node address, including those the
+   * CNI plugin adds after kube-proxy starts (cni0), as its periodic sync does.
+   */
+  setIpvs(state: (builder: NetnsBuilder) => Ipvs): void {
+    this.ipvsState = state;
+  }
+
+  private withIpvs(netns: NetNs): NetNs {
+    const state = this.ipvsState;
+    if (state === undefined) return netns;
+    let ipvs: Ipvs | undefined;
+    return Object.defineProperty(netns, 'ipvs', { enumerable: true, get: (): Ipvs => (ipvs ??= state(this)) });
+  }
+
   /** Makes sure a table exists with its built-in chains (what any iptables call on it does). */
   private table(name: TableName): Map<string, ChainEntry> {
     let table = this.iptables.get(name);
@@ -322,10 +340,10 @@ export class NetnsBuilder {
       files: this.files,
       ...(this.ipsets.size > 0 ? { ipsets: this.ipsets } : {}),
     };
-    if (this.deferred.length === 0) return { ...netns, netfilter: this.netfilter() };
+    if (this.deferred.length === 0) return this.withIpvs({ ...netns, netfilter: this.netfilter() });
     // The deferred programs run, and the tables are assembled, the first time someone looks.
     let netfilter: Netfilter | undefined;
-    return Object.defineProperty(netns, 'netfilter', {
+    return this.withIpvs(Object.defineProperty(netns, 'netfilter', {
       enumerable: true,
       get: (): Netfilter => {
         if (netfilter === undefined) {
@@ -339,7 +357,7 @@ export class NetnsBuilder {
         this.deferred.length = 0;
         netfilter = value;
       },
-    }) as NetNs;
+    }) as NetNs);
   }
 
   /**

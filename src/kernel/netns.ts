@@ -5,6 +5,7 @@
  * other node) are shared objects, referenced rather than copied.
  */
 import type { IpSet } from './ipset.js';
+import type { Ipvs } from './ipvs.js';
 import type { Link } from './link.js';
 import type { FdbEntry, Neighbour } from './neigh.js';
 import type { Netfilter } from './netfilter/rule.js';
@@ -35,6 +36,8 @@ export interface NetNs {
   readonly files: ReadonlyMap<string, string>;
   /** ipsets by name (absent: none); cluster-wide sets are shared between nodes, not copied. */
   readonly ipsets?: ReadonlyMap<string, IpSet>;
+  /** IPVS virtual servers (`ipvsadm -Ln`); absent when nothing programmed IPVS (kube-proxy ipvs mode does). */
+  readonly ipvs?: Ipvs;
 }
 
 export function linkByName(ns: NetNs, name: string): Link | undefined {

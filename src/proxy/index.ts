@@ -8,15 +8,20 @@ import type { NetnsBuilder } from '../kernel/builder.js';
 import type { Cluster, Node } from '../model/types.js';
 import { programKubeletIptables } from './iptables/kubelet.js';
 import { programKubeProxyIptables } from './iptables/program.js';
+import { programKubeProxyIpvs } from './ipvs/program.js';
 
 export function programKubelet(ns: NetnsBuilder, cluster: Cluster): void {
   if (cluster.topology.network.kubelet.makeIPTablesUtilChains) programKubeletIptables(ns);
 }
 
-/**
- * iptables mode is modelled; `none` leaves the node without kube-proxy. The
- * other modes (ipvs, nftables, userspace) program nothing here yet.
- */
+/** One program per mode; `none` leaves the node without kube-proxy. */
 export function programKubeProxy(ns: NetnsBuilder, cluster: Cluster, node: Node): void {
-  if (cluster.topology.network.kubeProxy.mode === 'iptables') programKubeProxyIptables(ns, cluster, node);
+  switch (cluster.topology.network.kubeProxy.mode) {
+    case 'iptables':
+      return programKubeProxyIptables(ns, cluster, node);
+    case 'ipvs':
+      return programKubeProxyIpvs(ns, cluster, node);
+    default:
+      return;
+  }
 }

@@ -89,6 +89,7 @@ export function matchSaveArgs(m: Match): string {
       return `-m set ${neg(m)}--match-set ${m.name} ${m.flags.join(',')}`;
     case 'physdev': {
       let text = '-m physdev';
+      if (m.isIn !== undefined) text += m.isIn ? ' --physdev-is-in' : ' ! --physdev-is-in';
       if (m.physdevIn !== undefined) text += ` --physdev-in ${m.physdevIn}`;
       if (m.physdevOut !== undefined) text += ` --physdev-out ${m.physdevOut}`;
       if (m.isBridged) text += ' --physdev-is-bridged';
@@ -245,6 +246,7 @@ export function matchListText(m: Match, style: ListStyle = NUMERIC): string {
       return ` ${m.negate ? '! ' : ''}match-set ${m.name} ${m.flags.join(',')}`;
     case 'physdev': {
       let text = ' PHYSDEV match';
+      if (m.isIn !== undefined) text += m.isIn ? ' --physdev-is-in' : ' ! --physdev-is-in';
       if (m.physdevIn !== undefined) text += ` --physdev-in ${m.physdevIn}`;
       if (m.physdevOut !== undefined) text += ` --physdev-out ${m.physdevOut}`;
       if (m.isBridged) text += ' --physdev-is-bridged';

@@ -67,6 +67,10 @@ export function stepText(step: Step, hop: Hop, ctx: TraceRenderContext): string 
       return `${step.tunnel} decap on ${step.dev}${step.vni !== undefined ? ` (VNI ${step.vni})` : ''}`;
     case 'userspace':
       return `${step.process}: ${step.action}`;
+    case 'ipvs':
+      return step.verdict === 'no-destination'
+        ? `ipvs ${step.hook}: ${step.virtual} ${step.scheduler}: no destination available (0 real servers) → ICMP port unreachable`
+        : `ipvs ${step.hook}: ${step.virtual} ${step.scheduler}${step.persistent ? ' persistent' : ''} → ${step.realServer} Masq (1 of ${step.realServers}${step.persistent ? ', the client\'s persistent real server' : ''})`;
     case 'mtu':
       return step.result === 'ok' ? undefined : `mtu: ${step.length} bytes on ${step.dev} (mtu ${step.mtu}) → ${step.result === 'fragment' ? 'fragmented' : 'too big'}`;
     case 'switch':

@@ -1,0 +1,40 @@
+/**
+ * IPVS state of one netns (`ipvsadm -Ln`): virtual servers and their real
+ * servers, as the kernel keeps them after kube-proxy's netlink calls. Only
+ * what kube-proxy sets is modelled: masquerading forward (NAT), weight 1,
+ * the scheduler, and persistence for ClientIP affinity.
+ */
+import type { IPv4 } from '../net/ipv4.js';
+
+export type IpvsProtocol = 'TCP' | 'UDP' | 'SCTP';
+
+export interface IpvsRealServer {
+  readonly addr: IPv4;
+  readonly port: number;
+  readonly weight: number;
+  /** kube-proxy only ever uses masquerading (NAT): `Masq` in ipvsadm. */
+  readonly forward: 'Masq';
+}
+
+export interface IpvsVirtualServer {
+  readonly protocol: IpvsProtocol;
+  readonly addr: IPv4;
+  readonly port: number;
+  /** rr, wrr, lc, sh, mh, ... (ipvsadm -s). */
+  readonly scheduler: string;
+  /** Persistence timeout in seconds (IP_VS_SVC_F_PERSISTENT): ClientIP session affinity. */
+  readonly persistent?: number;
+  /** The service port it stands for, `namespace/name:port` (not kernel state: for traces). */
+  readonly servicePort: string;
+  readonly realServers: readonly IpvsRealServer[];
+}
+
+export interface Ipvs {
+  readonly services: readonly IpvsVirtualServer[];
+}
+
+/** The virtual server a packet is addressed to (ip_vs_service_find: protocol, address, port). */
+export function findVirtualServer(ipvs: Ipvs, protocol: string, addr: IPv4, port: number | undefined): IpvsVirtualServer | undefined {
+  const proto = protocol.toUpperCase();
+  return ipvs.services.find((s) => s.protocol === proto && s.addr === addr && s.port === port);
+}
