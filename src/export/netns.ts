@@ -142,6 +142,7 @@ function tools(built: readonly NetNs[]): string[] {
   const list = ['ip'];
   if (built.some((ns) => ns.netfilter.tables.length > 0)) list.push('iptables-restore');
   if (built.some((ns) => nfacctNames(iptablesPayload(ns)).length > 0)) list.push('nfacct');
+  if (built.some((ns) => (ns.ipsets?.size ?? 0) > 0)) list.push('ipset');
   if (built.some((ns) => ns.fdb.some((e) => e.master === undefined || e.permanent))) list.push('bridge');
   if (built.some((ns) => ns.links.some((l) => l.info.kind === 'tun'))) list.push('perl', 'setsid');
   return list;

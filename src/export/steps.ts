@@ -24,8 +24,8 @@ import type { Link } from '../kernel/link.js';
 import type { FdbEntry, Neighbour } from '../kernel/neigh.js';
 import type { NetNs } from '../kernel/netns.js';
 import { DEFAULT_POLICY_RULES, RT_TABLE, RTPROT, type PolicyRule, type Route } from '../kernel/route.js';
-import { broadcastOf, cidr, formatCidr } from '../net/cidr.js';
-import { formatIPv4 } from '../net/ipv4.js';
+import { broadcastOf, cidr, formatCidr, type Cidr } from '../net/cidr.js';
+import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import { renderIptablesSave } from '../render/iptables-save.js';
 import { heredocDelimiter, shellLine } from './shell.js';
@@ -217,6 +217,32 @@ export function iptablesPayload(ns: NetNs): string[] {
   return [...renderIptablesSave(ns.netfilter)].filter((l) => !l.startsWith('#'));
 }
 
+/** `ipset restore` input for the namespace's sets (the rules match them, so they come first). */
+export function ipsetPayload(ns: NetNs): string[] {
+  const lines: string[] = [];
+  for (const set of ns.ipsets?.values() ?? []) {
+    const type: string = set.type;
+    lines.push(`create ${set.name} ${type}${type.startsWith('hash:') ? ' family inet' : type === 'bitmap:port' ? ' range 0-65535' : ''}`);
+    for (const member of set.members) lines.push(`add ${set.name} ${ipsetEntry(member)}`);
+  }
+  return lines;
+}
+
+/** One member as `ipset add` takes it (`10.0.0.0/8`, `10.0.0.1,tcp:80`, `10.0.0.1,tcp:80,10.0.0.1`, `80`). */
+function ipsetEntry(member: object): string {
+  // Read by field, so set kinds added to the model later still print.
+  const m = member as { kind: string; cidr?: Cidr; net?: Cidr; ip?: IPv4; ip2?: IPv4; protocol?: string; port?: number };
+  const net = (c: Cidr) => (c.len === 32 ? formatIPv4(c.addr) : formatCidr(c));
+  const parts: string[] = [];
+  if (m.cidr) parts.push(net(m.cidr));
+  if (m.ip !== undefined) parts.push(formatIPv4(m.ip));
+  if (m.port !== undefined) parts.push(m.protocol !== undefined ? `${m.protocol}:${m.port}` : String(m.port));
+  if (m.ip2 !== undefined) parts.push(formatIPv4(m.ip2));
+  if (m.net) parts.push(net(m.net));
+  if (parts.length === 0) throw new Error(`bug: an ipset member of kind ${m.kind} the export cannot write`);
+  return parts.join(',');
+}
+
 /** The nfacct objects the rules count into (`-m nfacct --nfacct-name NAME`), in order of first use. */
 export function nfacctNames(payload: readonly string[]): string[] {
   const names = new Set<string>();
@@ -369,11 +395,22 @@ function vethSteps(
   if (!peerNs || !peerLink) throw new Error(`bug: ${where}: the peer ${link.info.peer.netns}/${link.info.peer.name} is not in the model`);
   const peerName = local ? name : ctx.netnsName(peerNs.id)!;
   if (!local) steps.push(...createNetns(peerNs, peerName, ctx));
-  const create = shellLine([
-    'ip', '-n', name, 'link', 'add', link.name, ...linkAttributes(link),
-    'type', 'veth', 'peer', 'name', peerLink.name, ...linkAttributes(peerLink),
-    ...(local ? [] : ['netns', peerName]),
-  ]);
+  // Which side made the pair shows in the far end's index. Made from here (the bridge plugin), the far
+  // end takes the next index of its namespace. Made over there (calico's plugin), the kernel registers
+  // this end there first and the far end next, then this end moves here: a gap below the far end.
+  const madeOverThere = !local && peerLink.ifindex > 2 && !peerNs.links.some((l) => l.ifindex === peerLink.ifindex - 1);
+  const create = madeOverThere
+    ? [
+        shellLine(['ip', '-n', peerName, 'link', 'add', peerLink.name, ...linkAttributes(peerLink), 'type', 'veth', 'peer', 'name', link.name, ...linkAttributes(link)]),
+        shellLine(['ip', '-n', peerName, 'link', 'set', link.name, 'netns', name]),
+      ]
+    : [
+        shellLine([
+          'ip', '-n', name, 'link', 'add', link.name, ...linkAttributes(link),
+          'type', 'veth', 'peer', 'name', peerLink.name, ...linkAttributes(peerLink),
+          ...(local ? [] : ['netns', peerName]),
+        ]),
+      ];
   const port: string[] = [];
   if (link.bridgePort) {
     port.push(shellLine(['ip', '-n', name, 'link', 'set', link.name, 'master', link.bridgePort.bridge]));
@@ -391,7 +428,7 @@ function vethSteps(
   }
   steps.push({
     what: `${where}: veth to ${peerNs.displayName}${link.bridgePort ? `, port of ${link.bridgePort.bridge}` : ''}`,
-    commands: [create, ...parts.sysctlLines, ...port, ...parts.addresses, ...parts.up, ...bridgeAddresses],
+    commands: [...create, ...parts.sysctlLines, ...port, ...parts.addresses, ...parts.up, ...bridgeAddresses],
   });
   if (!local) {
     // The far end is configured now, as CNI ADD does: its sysctls, up, then its address and routes.
@@ -413,14 +450,19 @@ function vethSteps(
 /** Routes (not the kernel's own), policy rules, neighbours, FDB entries and iptables. */
 function tableSteps(ns: NetNs, name: string): Step[] {
   const steps: Step[] = [];
-  const routes: string[] = [];
-  for (const table of ns.routes.values()) {
-    for (const route of table) if (route.protocol !== RTPROT.kernel) routes.push(routeCommand(name, route));
-  }
+  // A gateway must be reachable when its route is added ("Nexthop has invalid gateway"): routes without
+  // one first (calico's `169.254.1.1 dev eth0 scope link` before `default via 169.254.1.1`), then the others.
+  const own = [...ns.routes.values()].flat().filter((r) => r.protocol !== RTPROT.kernel);
+  const routes = [...own.filter((r) => r.gateway === undefined || r.onlink), ...own.filter((r) => r.gateway !== undefined && !r.onlink)].map((r) => routeCommand(name, r));
   const rules = ns.rules.filter((r) => !isDefaultRule(r)).map((r) => ruleCommand(name, r));
   if (routes.length + rules.length > 0) steps.push({ what: `${ns.displayName}: routes`, commands: [...rules, ...routes] });
   if (ns.neighbours.length > 0) steps.push({ what: `${ns.displayName}: neighbours`, commands: ns.neighbours.map((n) => neighbourCommand(name, n)) });
   if (ns.fdb.length > 0) steps.push({ what: `${ns.displayName}: bridge fdb`, commands: ns.fdb.map((e) => fdbCommand(name, e)) });
+  const sets = ipsetPayload(ns);
+  if (sets.length > 0) {
+    const eof = heredocDelimiter(sets, 'NETLAB_IPSET');
+    steps.push({ what: `${ns.displayName}: ipsets (ipset restore)`, commands: [`ip netns exec ${shellLine([name])} ipset restore <<'${eof}'`, ...sets, eof] });
+  }
   const payload = iptablesPayload(ns);
   if (payload.length > 0) {
     const eof = heredocDelimiter(payload, 'NETLAB_IPTABLES');

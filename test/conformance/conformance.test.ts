@@ -30,13 +30,13 @@ import { addrGenMode, autoIpv6 } from '../../src/render/link-common.js';
 import { toText } from '../../src/render/types.js';
 import { loadTopology } from '../../src/topology/load.js';
 import { knownBug, normalise, TUN_LL_MASK, type Context } from '../golden/accepted-differences.js';
-import { deleteNetns, listNetns, onPath, probeHost, runJobs, runScript, type LinkKind, type Output } from './host.js';
-import { fixedLabs, randomLab, type LabSource } from './labs.js';
+import { deleteNetns, listNetns, onPath, probeHost, runJobsAsync, runScriptAsync, type LinkKind, type Output } from './host.js';
+import { DEFAULT_CASES, fixedLabs, randomLab, type LabSource } from './labs.js';
 import { planChecks, randomLinkLocalDevices, type Check } from './plan.js';
 
 /** This run's namespaces all start with it; a crashed run's are recognised by its dead pid. */
 const RUN = `nlc${process.pid}-`;
-const CASES = Number(process.env.NETLAB_CONFORMANCE_CASES ?? 4);
+const CASES = Number(process.env.NETLAB_CONFORMANCE_CASES ?? DEFAULT_CASES);
 const SEED = Number(process.env.NETLAB_CONFORMANCE_SEED ?? 1);
 
 const host = probeHost(`${RUN}probe`);
@@ -85,61 +85,102 @@ function model(source: LabSource): Dataplane {
 }
 
 /** What the kernel printed for each check, captured in three phases so traffic never precedes a state view. */
-function capture(checks: readonly Check[], exported: NetnsExport, dataplane: Dataplane): Map<Check, Output> {
+async function capture(name: string, checks: readonly Check[], exported: NetnsExport, dataplane: Dataplane): Promise<Map<Check, Output>> {
   const real = new Map<Check, Output>();
   const netnsOf = (c: Check) => exported.netnsById.get(c.where.ns.id)!;
-  const run = (list: readonly Check[], parallel: number, timeoutSec: number) => {
-    const outputs = runJobs(list.map((c) => ({ netns: netnsOf(c), argv: c.argv })), { parallel, timeoutSec });
-    list.forEach((c, i) => {
+  const run = async (list: readonly Check[], parallel: number, timeoutSec: number) => {
+    const outputs = await runJobsAsync(list.map((c) => ({ netns: netnsOf(c), argv: c.argv })), { parallel, timeoutSec });
+    for (const [i, c] of list.entries()) {
       let out = outputs[i]!;
-      // iproute2 names peer namespaces by asking every /run/netns entry for its id: one deleted
-      // meanwhile (by anyone on the host) makes it complain. Asked again, it answers.
-      for (let retry = 0; retry < 3 && out.stderr.includes('Peer netns reference is invalid'); retry++) out = runJobs([{ netns: netnsOf(c), argv: c.argv }])[0]!;
+      // iproute2 names peer namespaces by asking every /run/netns entry for its id: one created or
+      // deleted meanwhile (by another lab, by anyone) makes it complain. Asked again, it answers.
+      for (let retry = 0; retry < 3 && out.stderr.includes('Peer netns reference is invalid'); retry++) out = (await runJobsAsync([{ netns: netnsOf(c), argv: c.argv }]))[0]!;
       real.set(c, out);
-    });
+    }
   };
-  const phase = (name: Check['phase'], parallel: number, timeoutSec: number) => run(checks.filter((c) => c.phase === name), parallel, timeoutSec);
+  const phase = (phaseName: Check['phase'], parallel: number, timeoutSec: number) => run(checks.filter((c) => c.phase === phaseName), parallel, timeoutSec);
   const timing: string[] = [];
   let mark = Date.now();
   const lap = (what: string) => {
     timing.push(`${what} ${Date.now() - mark} ms`);
     mark = Date.now();
   };
-  phase('state', 8, 10);
+  await phase('state', 8, 10);
   lap('state');
   // A TUN's link-local is random: replaced by capture.sh's token, as netlab's stand-in is.
   for (const node of dataplane.cluster.nodes) {
     const ns = dataplane.nodeNetns(node);
     for (const dev of randomLinkLocalDevices(ns)) {
-      const [out] = runJobs([{ netns: exported.netnsById.get(ns.id)!, argv: ['ip', '-6', '-o', 'addr', 'show', 'dev', dev, 'scope', 'link'] }]);
+      const [out] = await runJobsAsync([{ netns: exported.netnsById.get(ns.id)!, argv: ['ip', '-6', '-o', 'addr', 'show', 'dev', dev, 'scope', 'link'] }]);
       for (const address of out!.stdout.match(/fe80::[0-9a-f:]+/g) ?? []) {
         for (const [c, o] of real) if (c.where.ns === ns) real.set(c, { ...o, stdout: o.stdout.split(address).join(TUN_LL_MASK) });
       }
     }
   }
-  phase('route', 8, 10);
+  await phase('route', 8, 10);
   lap('route get');
   // Probes wait for their timeouts (1 s), so each round runs all at once. Rounds (plan.ts): pings,
   // then the MTU-edge pings that fit, then traceroutes, one per source host and round. A router
   // without a route answers through ip_error(), which allows a source host 5 errors, then one a
   // second (net.ipv4.route.error_burst/error_cost: host-wide sysctls, not ours to change), and one
-  // traceroute sends 16 probes at once: rounds last at least 1.1 s, so a source always has one left.
+  // traceroute sends 16 probes at once: a round that drew such an error lasts at least 1.1 s, so a
+  // source always has one left. Labs are independent (each has its own router).
   const probes = checks.filter((c) => c.phase === 'probe');
   const rounds = [...new Set(probes.map((c) => c.round ?? 0))].sort((a, b) => a - b);
   for (const round of rounds) {
     const started = Date.now();
     const list = probes.filter((c) => (c.round ?? 0) === round);
-    run(list, 64, 30);
+    await run(list, 64, 30);
     // Only an answer from ip_error spends a token: `From ... Unreachable`, or a `!N`/`!H` hop.
-    if (list.some((c) => /Unreachable| !\w/.test(real.get(c)!.stdout))) sleepMs(1100 - (Date.now() - started));
+    if (list.some((c) => /Unreachable| !\w/.test(real.get(c)!.stdout))) await delay(1100 - (Date.now() - started));
     lap(`probes round ${round}`);
   }
-  if (process.env.NETLAB_CONFORMANCE_TIMING) console.error(`capture: ${[...timing].join(', ')}`);
+  if (process.env.NETLAB_CONFORMANCE_TIMING) console.error(`${name}: ${timing.join(', ')}`);
   return real;
 }
 
-function sleepMs(ms: number): void {
-  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** What a lab left for its checks: the kernel's answers, or why there are none; and how its teardown went. */
+interface LabRun {
+  real?: Map<Check, Output>;
+  buildFailure?: string;
+  teardown?: { readonly status: number; readonly stderr: string; readonly left: readonly string[] };
+}
+
+/** Builds, captures and tears down one lab; its checks compare afterwards (the model is enough for netlab's side). */
+async function runLab(source: LabSource, prefix: string, exported: NetnsExport, dataplane: Dataplane, checks: readonly Check[], into: LabRun): Promise<void> {
+  try {
+    const started = Date.now();
+    const build = await runScriptAsync(exported.build);
+    if (process.env.NETLAB_CONFORMANCE_TIMING) console.error(`${source.name}: build ${Date.now() - started} ms`);
+    if (build.status !== 0) into.buildFailure = `the exported script failed (exit ${build.status}):\n${build.stderr}`;
+    else into.real = await capture(source.name, checks, exported, dataplane);
+  } catch (error) {
+    into.buildFailure = `capture failed: ${error instanceof Error ? error.stack : String(error)}`;
+  } finally {
+    const teardown = await runScriptAsync(exported.teardown);
+    const left = listNetns().filter((n) => n.startsWith(prefix));
+    if (left.length > 0) deleteNetns(left);
+    into.teardown = { status: teardown.status, stderr: teardown.stderr, left };
+  }
+}
+
+/** Labs waiting to run, filled while the tests are collected, run by the top-level beforeAll. */
+const pending: (() => Promise<void>)[] = [];
+
+/** How many labs build and probe at once: their probes mostly wait for timeouts, and each has its own router. */
+const PARALLEL_LABS = Number(process.env.NETLAB_CONFORMANCE_PARALLEL ?? 3);
+
+async function runPending(): Promise<void> {
+  const queue = [...pending];
+  await Promise.all(
+    Array.from({ length: Math.max(1, PARALLEL_LABS) }, async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) await job();
+    }),
+  );
 }
 
 function labSuite(source: LabSource, prefix: string): void {
@@ -165,44 +206,35 @@ function labSuite(source: LabSource, prefix: string): void {
   ].join('; ');
   describe.skipIf(skipReason !== '')(`${source.name}${skipReason ? ` — skipped: ${skipReason}` : ''}`, () => {
     const checks = planChecks(dataplane);
-    let real: Map<Check, Output> | undefined;
-    let buildFailure: string | undefined;
+    const lab: LabRun = {};
     let failed = false;
-    beforeAll(() => {
-      const started = Date.now();
-      const build = runScript(exported.build);
-      if (process.env.NETLAB_CONFORMANCE_TIMING) console.error(`${source.name}: build ${Date.now() - started} ms`);
-      if (build.status !== 0) {
-        buildFailure = `the exported script failed (exit ${build.status}):\n${build.stderr}`;
-        return;
-      }
-      real = capture(checks, exported, dataplane);
-    }, 120_000);
+    if (skipReason === '') pending.push(() => runLab(source, prefix, exported, dataplane, checks, lab));
     afterAll(() => {
-      const teardown = runScript(exported.teardown);
-      const left = listNetns().filter((n) => n.startsWith(prefix));
-      if (left.length > 0) deleteNetns(left);
-      if (failed) {
-        const file = join(tmpdir(), `netlab-conformance-${source.name}.yaml`);
-        writeFileSync(file, source.yaml);
-        console.error(`conformance ${source.name}: differences found; the topology is in ${file} (netlab -f ${file} export --format netns)`);
-      }
-      expect(teardown.status, `${source.name}: teardown: ${teardown.stderr}`).toBe(0);
-      expect(left, `${source.name}: namespaces left after the teardown`).toEqual([]);
-    }, 60_000);
-
-    it('builds for real', () => {
-      expect(buildFailure, `${source.name}: ${buildFailure}`).toBeUndefined();
+      if (!failed) return;
+      const file = join(tmpdir(), `netlab-conformance-${source.name}.yaml`);
+      writeFileSync(file, source.yaml);
+      console.error(`conformance ${source.name}: differences found; the topology is in ${file} (netlab -f ${file} export --format netns)`);
     });
 
+    it('builds for real', () => {
+      expect(lab.buildFailure, `${source.name}: ${lab.buildFailure}`).toBeUndefined();
+    });
+    it('tears down what it built', () => {
+      expect(lab.teardown?.status, `${source.name}: teardown: ${lab.teardown?.stderr}`).toBe(0);
+      expect(lab.teardown?.left, `${source.name}: namespaces left after the teardown`).toEqual([]);
+    });
+
+    const spec = dataplane.cluster.topology.network.cni;
+    const cni = spec.plugin === 'flannel' ? `flannel ${spec.backend}` : `calico ${spec.mode}`;
     const randomLinkLocals = (c: Check) => c.where.ns.links.filter((l) => addrGenMode(l) === 'random').flatMap((l) => autoIpv6(l).map((a) => a.address));
     for (const check of checks) {
       const title = check.pathKind !== undefined ? `${check.name} (${check.pathKind})` : check.name;
       it(title, (test) => {
-        if (!real) return test.skip();
+        const real = lab.real;
+        if (!real) return test.skip('the lab did not build');
         const got = real.get(check)!;
         const command = check.argv.join(' ');
-        const ctx: Context = { kind: check.where.kind, command, randomLinkLocals: randomLinkLocals(check), netnsPrefix: prefix, ...(hostCpus !== undefined ? { hostCpus } : {}) };
+        const ctx: Context = { kind: check.where.kind, command, randomLinkLocals: randomLinkLocals(check), netnsPrefix: prefix, cni, ...(hostCpus !== undefined ? { hostCpus } : {}) };
         const sim = runEmulated(check.where.ns, check.argv, { dataplane, routeGet });
         const netlab = { stdout: toText(sim.stdout), stderr: sim.stderr.map((l) => `${l}\n`).join(''), exitCode: sim.exitCode };
         const where = `${source.name} / ${check.where.label} / ${command}`;
@@ -221,7 +253,11 @@ function labSuite(source: LabSource, prefix: string): void {
 }
 
 describe.skipIf(host.unusable !== undefined)(`real kernel conformance${host.unusable !== undefined ? ` — skipped: ${host.unusable}` : ''}`, () => {
-  beforeAll(() => deleteNetns(leftoversOfDeadRuns()));
-  afterAll(() => deleteNetns(listNetns().filter((n) => n.startsWith(RUN))));
   labs.forEach((source, i) => labSuite(source, `${RUN}${i}-`));
+  // Every lab is built and probed here, a few at a time, before any check compares.
+  beforeAll(async () => {
+    deleteNetns(leftoversOfDeadRuns());
+    await runPending();
+  }, 120_000 + labs.length * 60_000);
+  afterAll(() => deleteNetns(listNetns().filter((n) => n.startsWith(RUN))));
 });

@@ -6,7 +6,7 @@
  * exported script, which creates its links inside namespaces), and only
  * namespaces whose names start with this run's prefix are ever deleted.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,12 +107,38 @@ export function deleteNetns(names: readonly string[]): void {
 }
 
 /** Runs a bash script (the exported build or teardown) with a time limit; never throws. */
+/** A command's outcome, never thrown: a time limit or a failure to start shows as a non-zero status. */
+function runAsync(argv: readonly string[], timeoutMs: number): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (error) => resolve({ status: -1, stdout, stderr: stderr + String(error) }));
+    child.on('close', (code, signal) => resolve({ status: code ?? -1, stdout, stderr: stderr + (signal ? `killed by ${signal} (time limit ${timeoutMs} ms)` : '') }));
+  });
+}
+
+/** Runs a bash script (the exported build or teardown) with a time limit; never throws. */
 export function runScript(lines: readonly string[], args: readonly string[] = [], timeoutMs = 120_000): { status: number; stdout: string; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'netlab-conformance-'));
   try {
     const file = join(dir, 'build.sh');
     writeFileSync(file, lines.join('\n') + '\n');
     return run(['bash', file, ...args], timeoutMs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** runScript without blocking: labs build side by side. */
+export async function runScriptAsync(lines: readonly string[], args: readonly string[] = [], timeoutMs = 120_000): Promise<{ status: number; stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-conformance-'));
+  try {
+    const file = join(dir, 'build.sh');
+    writeFileSync(file, lines.join('\n') + '\n');
+    return await runAsync(['bash', file, ...args], timeoutMs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -139,23 +165,48 @@ export function runJobs(jobs: readonly Job[], options: { parallel?: number; time
   if (jobs.length === 0) return [];
   const dir = mkdtempSync(join(tmpdir(), 'netlab-conformance-'));
   try {
-    const timeout = options.timeoutSec ?? 20;
-    const parallel = Math.max(1, options.parallel ?? 1);
-    const body: string[] = [];
-    jobs.forEach((job, i) => {
-      const f = join(dir, String(i));
-      body.push(`{ ip netns exec ${shellLine([job.netns])} timeout ${timeout} ${shellLine(job.argv)} >${f}.out 2>${f}.err; echo $? >${f}.rc; } &`);
-      if ((i + 1) % parallel === 0) body.push('wait');
-    });
-    body.push('wait');
-    const batches = Math.ceil(jobs.length / parallel);
-    execFileSync('bash', ['-c', body.join('\n')], { stdio: 'ignore', timeout: (timeout + 5) * 1000 * batches });
-    return jobs.map((_, i) => ({
-      stdout: readFileSync(join(dir, `${i}.out`), 'utf8'),
-      stderr: readFileSync(join(dir, `${i}.err`), 'utf8'),
-      exitCode: Number(readFileSync(join(dir, `${i}.rc`), 'utf8').trim()),
-    }));
+    const { script, limitMs } = jobsScript(jobs, dir, options);
+    spawnSync('bash', ['-c', script], { stdio: 'ignore', timeout: limitMs, killSignal: 'SIGKILL' });
+    return jobOutputs(jobs, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function jobsScript(jobs: readonly Job[], dir: string, options: { parallel?: number; timeoutSec?: number }): { script: string; limitMs: number } {
+  const timeout = options.timeoutSec ?? 20;
+  const parallel = Math.max(1, options.parallel ?? 1);
+  const body: string[] = [];
+  jobs.forEach((job, i) => {
+    const f = join(dir, String(i));
+    body.push(`{ ip netns exec ${shellLine([job.netns])} timeout ${timeout} ${shellLine(job.argv)} >${f}.out 2>${f}.err; echo $? >${f}.rc; } &`);
+    if ((i + 1) % parallel === 0) body.push('wait');
+  });
+  body.push('wait');
+  return { script: body.join('\n'), limitMs: (timeout + 5) * 1000 * Math.ceil(jobs.length / parallel) };
+}
+
+function jobOutputs(jobs: readonly Job[], dir: string): Output[] {
+  return jobs.map((_, i) => ({
+    stdout: readIf(join(dir, `${i}.out`)),
+    stderr: readIf(join(dir, `${i}.err`)),
+    exitCode: Number(readIf(join(dir, `${i}.rc`)).trim() || -1),
+  }));
+}
+
+/** runJobs without blocking: labs probe side by side. */
+export async function runJobsAsync(jobs: readonly Job[], options: { parallel?: number; timeoutSec?: number } = {}): Promise<Output[]> {
+  if (jobs.length === 0) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-conformance-'));
+  try {
+    const { script, limitMs } = jobsScript(jobs, dir, options);
+    await runAsync(['bash', '-c', script], limitMs);
+    return jobOutputs(jobs, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readIf(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }

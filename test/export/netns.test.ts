@@ -135,6 +135,32 @@ describe('netlab export: backends and details', () => {
     ]);
   });
 
+  it("calico: the pair is made in the pod's namespace and the host end moved out, as calico's plugin does (pod eth0 is index 3)", () => {
+    const lab = buildLab('test/golden/calico-bgp/topology.yaml');
+    const ex = exported(lab);
+    const pod = lab.cluster.pods.find((p) => p.name === 'pod-a')!;
+    const podNs = ex.netnsById.get(`pod/${pod.key}`)!;
+    const hostVeth = lab.dataplane.nodeNetns(pod.node).links.find((l) => l.info.kind === 'veth' && l.info.peer.netns === `pod/${pod.key}`)!;
+    const all = commands(ex.build);
+    const add = all.findIndex((l) => l.startsWith(`ip -n ${podNs} link add eth0 `) && l.includes(` type veth peer name ${hostVeth.name} address ee:ee:ee:ee:ee:ee `));
+    expect(add).toBeGreaterThan(0);
+    expect(all[add + 1]).toBe(`ip -n ${podNs} link set ${hostVeth.name} netns ${ex.netnsById.get(`node/${pod.node.name}`)}`);
+  });
+
+  it('calico: a route to the gateway before the routes through it, ipsets before the rules that match them', () => {
+    const lab = buildLab('test/golden/calico-bgp/topology.yaml');
+    const ex = exported(lab);
+    const podNs = ex.netnsById.get('pod/default/pod-a')!;
+    const routes = commands(ex.build).filter((l) => l.startsWith(`ip -n ${podNs} route add`));
+    expect(routes).toEqual([`ip -n ${podNs} route add 169.254.1.1/32 dev eth0 proto boot scope link`, `ip -n ${podNs} route add default via 169.254.1.1 dev eth0 proto boot scope global`]);
+    const node = ex.netnsById.get('node/node-01')!;
+    const sets = ex.build.indexOf(`ip netns exec ${node} ipset restore <<'NETLAB_IPSET'`);
+    expect(sets).toBeGreaterThan(0);
+    expect(ex.build.slice(sets + 1).find((l) => l.startsWith('create '))).toMatch(/^create cali40\S+ hash:(net|ip) family inet$/);
+    expect(sets).toBeLessThan(ex.build.indexOf(`ipt_restore ${node} <<'NETLAB_IPTABLES'`));
+    expect(ex.tools).toContain('ipset');
+  });
+
   it('a prefix of your own, checked', async () => {
     expect(exported(buildLab('labs/default.yaml'), 'lab2-').netns[0]).toBe('lab2-ul-rack-1');
     expect(prefixProblem('a/b')).toMatch(/must be/);

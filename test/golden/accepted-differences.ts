@@ -24,6 +24,8 @@ export interface Context {
   readonly netnsPrefix?: string;
   /** Possible CPUs of the host the lab was built on (a veth gets one queue per possible CPU). */
   readonly hostCpus?: number;
+  /** The lab's CNI, e.g. `flannel udp`, `calico vxlan` (test/conformance). */
+  readonly cni?: string;
 }
 
 export interface Difference {
@@ -206,6 +208,7 @@ function hops(stdout: string): string[] {
   return [...stdout.matchAll(/^ ?\d+ {2}(\S+)/gm)].map((m) => m[1]!);
 }
 
+/** The first that matches names the bug: the specific before the general. */
 export const KNOWN_BUGS: readonly KnownBug[] = [
   {
     name: 'ICMP errors to a masqueraded sender',
@@ -221,6 +224,32 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
       const n = hops(netlab.stdout);
       const lost = k.filter((h, i) => n[i] === '*' && h !== '*').length;
       return lost > 0 && k.every((h, i) => i >= n.length || n[i] === h || n[i] === '*');
+    },
+  },
+  {
+    name: "flanneld's datagrams carry DF",
+    what:
+      'flannel udp across a segment with a smaller MTU (a 9000-byte subnet to a 1500-byte one): flanneld sends the inner packet in a UDP ' +
+      'datagram from a socket with the default path MTU discovery (IP_PMTUDISC_WANT), so it leaves with DF set, the router drops it with ' +
+      "frag needed to the node, and the pod hears nothing; netlab sends the outer packet without DF, the router fragments it, and the far node's " +
+      'cni0 answers "Frag needed". Fix in src/dataplane/walker.ts toFlanneld (DF when the datagram fits the route) and in the errors about an ' +
+      "outer flannel-udp packet (they go to flanneld's socket, not to the pod) (issue 3)",
+    matches: (c, real, netlab) =>
+      c.cni === 'flannel udp' && c.command.startsWith('ping') && !real.stdout.includes('From ') && /From \S+ icmp_seq=\d+ Frag needed and DF set/.test(netlab.stdout),
+  },
+  {
+    name: "errors about a tunnel's outer packet",
+    what:
+      'when the encapsulated packet (vxlan, flannel udp) cannot be delivered (the sending node has no route to the far node, or the ' +
+      'router has none: a node on a subnet without a gateway), the kernel counts a tx error on the vxlan device or sends the ICMP ' +
+      "error to the tunnel's UDP socket (the kernel's vxlan socket, flanneld's), which does not relay it: the pod or node that sent " +
+      'the inner packet hears nothing. netlab reports the error to the inner sender ("From <router> Destination Net Unreachable", ' +
+      '"sendmsg: Network is unreachable", a !N hop). Fix in src/dataplane/walker.ts: an error about an outer packet (p.tunnel) ' +
+      'ends with no notice to the inner sender (issue 3)',
+    matches: (c, real, netlab) => {
+      if (!['flannel vxlan', 'flannel udp', 'calico vxlan'].includes(c.cni ?? '') || !/^(ping|traceroute)\b/.test(c.command)) return false;
+      const heard = (p: Printed) => /From \S+ icmp_seq=|errors,| !\w|sendmsg/.test(p.stdout + p.stderr);
+      return heard(netlab) && !heard(real);
     },
   },
   {
