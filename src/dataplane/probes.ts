@@ -7,7 +7,7 @@ import type { NetNs } from '../kernel/netns.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { Dataplane } from './build.js';
 import type { TraceEndpoint } from './endpoints.js';
-import { fibLookup } from './fib.js';
+import { fibLookup, isLocalAddress } from './fib.js';
 import { IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet } from './packet.js';
 import type { Flow, SenderNotice, Trace } from './trace.js';
 import { buildUnderlay } from './underlay.js';
@@ -198,8 +198,9 @@ export function ping(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: Pi
   for (let seq = 1; seq <= options.count; seq++) {
     const request = session.send(fromNs, { ...buildProbe(dst, { protocol: 'icmp', size: options.size, df, ...(options.ttl !== undefined ? { ttl: options.ttl } : {}) }), sport: ECHO_ID });
     if (request.disposition !== 'DELIVERED' || !request.delivered) {
-      // An ICMP error is a packet too: ping hears it only if it makes it back.
-      const lost = request.notice.kind === 'none' || (request.notice.kind === 'icmp' && request.notice.from !== 0 && !icmpErrorBack(session, fromNs, request));
+      // An ICMP error is a packet too: ping hears it only if it makes it back (its own kernel's, from its own address, always does).
+      const notice = request.notice;
+      const lost = notice.kind === 'none' || (notice.kind === 'icmp' && notice.from !== 0 && !isLocalAddress(fromNs, notice.from) && !icmpErrorBack(session, fromNs, request));
       probes.push(lost ? { kind: 'lost', seq } : { kind: 'error', seq, notice: request.notice });
       continue;
     }

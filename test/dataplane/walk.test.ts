@@ -266,3 +266,29 @@ describe('br_netfilter and DNAT on a bridge (what kube-proxy relies on)', () => 
     expect(run.delivered!.ttl).toBe(62);
   });
 });
+
+describe("the sender's own failed ARP", () => {
+  // A calico pod on a node without a default route: the node's proxy ARP does not answer for
+  // 169.254.1.1, and the pod's own kernel answers ping with host unreachable from the pod's address.
+  it('ping hears its own kernel: no walk back is needed', () => {
+    const lab = buildFromText(`apiVersion: netlab/v1
+kind: Cluster
+metadata: {name: t}
+network:
+  podCIDR: 10.244.0.0/16
+  serviceCIDR: 10.96.0.0/12
+  cni: {plugin: calico, mode: bgp}
+  kubeProxy: {mode: iptables}
+subnets:
+  - {name: rack-1, cidr: 10.234.2.0/24, mtu: 1500}
+nodes:
+  - {name: node-01, ip: 10.234.2.11, subnet: rack-1}
+  - {name: node-02, ip: 10.234.2.12, subnet: rack-1}
+pods:
+  - {name: pod-a, node: node-01, containers: [{name: app}]}
+`);
+    const source = resolveTraceEndpoint(lab.dataplane, 'pod-a');
+    const run = ping(lab.dataplane, source.ns!, ip('10.234.2.12'), { count: 1, size: 56, pmtudisc: 'want' });
+    expect(run.probes[0]).toMatchObject({ kind: 'error', notice: { kind: 'icmp', from: source.ip, type: 3, code: 1 } });
+  });
+});

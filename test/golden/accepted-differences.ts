@@ -203,29 +203,9 @@ export interface KnownBug {
   readonly matches: (ctx: Context, real: Printed, netlab: Printed) => boolean;
 }
 
-/** traceroute's hop addresses (`*` for none), from its stdout. */
-function hops(stdout: string): string[] {
-  return [...stdout.matchAll(/^ ?\d+ {2}(\S+)/gm)].map((m) => m[1]!);
-}
 
 /** The first that matches names the bug: the specific before the general. */
 export const KNOWN_BUGS: readonly KnownBug[] = [
-  {
-    name: 'ICMP errors to a masqueraded sender',
-    what:
-      'a pod tracing to an address outside the pod network (another subnet, external) is masqueraded by its node; the kernel sends the ' +
-      "router's time-exceeded to the node address and the node's conntrack (RELATED) hands it back to the pod, so the router and the " +
-      'destination show up; netlab walks the error to the pod address and loses it at the router (* from hop 2). ' +
-      'Fix in src/dataplane/probes.ts answerOf (address the error to the source as the erring hop saw it) and in the walk (conntrack RELATED un-NAT of ICMP errors) (issue 3)',
-    // The symptom: hops the kernel shows are `*` in netlab, and nothing else differs.
-    matches: (c, real, netlab) => {
-      if (!c.command.startsWith('traceroute') || c.kind !== 'pod') return false;
-      const k = hops(real.stdout);
-      const n = hops(netlab.stdout);
-      const lost = k.filter((h, i) => n[i] === '*' && h !== '*').length;
-      return lost > 0 && k.every((h, i) => i >= n.length || n[i] === h || n[i] === '*');
-    },
-  },
   {
     name: "flanneld's datagrams carry DF",
     what:
@@ -236,6 +216,26 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
       "outer flannel-udp packet (they go to flanneld's socket, not to the pod) (issue 3)",
     matches: (c, real, netlab) =>
       c.cni === 'flannel udp' && c.command.startsWith('ping') && !real.stdout.includes('From ') && /From \S+ icmp_seq=\d+ Frag needed and DF set/.test(netlab.stdout),
+  },
+  {
+    name: "the sender's own failed ARP",
+    what:
+      "when the sender cannot resolve its next hop (a calico pod whose node has no default route, so the node's proxy ARP does not " +
+      'answer for 169.254.1.1), the kernel gives up after 3 ARP probes (3 s) and answers the sender itself with host unreachable from ' +
+      'its own address: traceroute shows `!H` from the pod address, at hop 1 or, when its first 16 probes had already timed out, at ' +
+      'hop 17; ping -W 1 has given up by then and prints nothing. netlab ends the walk with that notice but no icmpFrom, so traceroute ' +
+      'hears nothing (* to hop 30), while ping, which keeps no time, prints the error. Fix in src/dataplane/walker.ts output() ' +
+      '(icmpFrom: the sender) and in ping (-W against the 3 s of ARP) (issue 3)',
+    matches: (c, real, netlab) => {
+      // ping -W 1: gone before the 3 s; netlab, which keeps no time, reports the error.
+      if (c.command.startsWith('ping')) return !real.stdout.includes('From ') && /From \S+ icmp_seq=\d+ Destination Host Unreachable/.test(netlab.stdout);
+      if (!c.command.startsWith('traceroute')) return false;
+      const hopLines = (t: string) => [...t.matchAll(/^ ?\d+ {2}(.*)$/gm)].map((m) => m[1]!);
+      const k = hopLines(maskProbeTimes(real.stdout));
+      const n = hopLines(netlab.stdout);
+      const at = k.findIndex((h) => /^\S+ {2}T ms !H$/.test(h));
+      return at >= 0 && at === k.length - 1 && k.slice(0, at).every((h) => h === '*') && n.every((h) => h === '*');
+    },
   },
   {
     name: "errors about a tunnel's outer packet",
