@@ -12,6 +12,7 @@ import type { Ipv4Address, Link, LinkInfo } from './link.js';
 import { zeroCounters } from './link.js';
 import type { IpSet } from './ipset.js';
 import type { Ipvs } from './ipvs.js';
+import type { NftRuleset } from './nftables.js';
 import type { FdbEntry, Neighbour } from './neigh.js';
 import type { NetNs, NetnsKind } from './netns.js';
 import type { Chain, IptRule, Netfilter, NetfilterTable, TableName } from './netfilter/rule.js';
@@ -64,6 +65,7 @@ export class NetnsBuilder {
   private readonly iptables = new Map<TableName, Map<string, ChainEntry>>();
   private readonly deferred: ((builder: NetnsBuilder) => void)[] = [];
   private ipvsState?: (builder: NetnsBuilder) => Ipvs;
+  private nftablesState?: (builder: NetnsBuilder) => NftRuleset;
   private nextIfindex = 1;
 
   constructor(
@@ -241,11 +243,23 @@ export class NetnsBuilder {
     this.ipvsState = state;
   }
 
-  private withIpvs(netns: NetNs): NetNs {
+  /** nftables state computed when first looked at, from the finished links (as setIpvs, for the same reason). */
+  setNftables(state: (builder: NetnsBuilder) => NftRuleset): void {
+    this.nftablesState = state;
+  }
+
+  private withLazyState(netns: NetNs): NetNs {
     const state = this.ipvsState;
-    if (state === undefined) return netns;
-    let ipvs: Ipvs | undefined;
-    return Object.defineProperty(netns, 'ipvs', { enumerable: true, get: (): Ipvs => (ipvs ??= state(this)) });
+    if (state !== undefined) {
+      let ipvs: Ipvs | undefined;
+      Object.defineProperty(netns, 'ipvs', { enumerable: true, get: (): Ipvs => (ipvs ??= state(this)) });
+    }
+    const nftState = this.nftablesState;
+    if (nftState !== undefined) {
+      let nftables: NftRuleset | undefined;
+      Object.defineProperty(netns, 'nftables', { enumerable: true, get: (): NftRuleset => (nftables ??= nftState(this)) });
+    }
+    return netns;
   }
 
   /** Makes sure a table exists with its built-in chains (what any iptables call on it does). */
@@ -340,10 +354,10 @@ export class NetnsBuilder {
       files: this.files,
       ...(this.ipsets.size > 0 ? { ipsets: this.ipsets } : {}),
     };
-    if (this.deferred.length === 0) return this.withIpvs({ ...netns, netfilter: this.netfilter() });
+    if (this.deferred.length === 0) return this.withLazyState({ ...netns, netfilter: this.netfilter() });
     // The deferred programs run, and the tables are assembled, the first time someone looks.
     let netfilter: Netfilter | undefined;
-    return this.withIpvs(Object.defineProperty(netns, 'netfilter', {
+    return this.withLazyState(Object.defineProperty(netns, 'netfilter', {
       enumerable: true,
       get: (): Netfilter => {
         if (netfilter === undefined) {

@@ -9,6 +9,7 @@ import type { Ipvs } from './ipvs.js';
 import type { Link } from './link.js';
 import type { FdbEntry, Neighbour } from './neigh.js';
 import type { Netfilter } from './netfilter/rule.js';
+import type { NftRuleset } from './nftables.js';
 import type { PolicyRule, Route } from './route.js';
 
 export type NetnsKind = 'node' | 'pod' | 'underlay' | 'external';
@@ -38,6 +39,8 @@ export interface NetNs {
   readonly ipsets?: ReadonlyMap<string, IpSet>;
   /** IPVS virtual servers (`ipvsadm -Ln`); absent when nothing programmed IPVS (kube-proxy ipvs mode does). */
   readonly ipvs?: Ipvs;
+  /** nftables tables (`nft list ruleset`); absent when nothing wrote nftables (kube-proxy nftables mode does). */
+  readonly nftables?: NftRuleset;
 }
 
 export function linkByName(ns: NetNs, name: string): Link | undefined {
