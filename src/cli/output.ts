@@ -23,7 +23,8 @@ export function makeChalk(io: Io, noColor: boolean): ChalkInstance {
 const CHUNK = 1 << 16;
 
 /** Writes lines as they come, in 64 KiB chunks, waiting for 'drain' so huge outputs never sit in memory. */
-export async function writeLines(stream: NodeJS.WritableStream, lines: Iterable<string>): Promise<void> {
+/** `unterminated`: the last line goes out without its newline (see ExecResult.unterminated). */
+export async function writeLines(stream: NodeJS.WritableStream, lines: Iterable<string>, unterminated = false): Promise<void> {
   let buffer = '';
   for (const line of lines) {
     buffer += line + '\n';
@@ -33,6 +34,7 @@ export async function writeLines(stream: NodeJS.WritableStream, lines: Iterable<
       if (!flushed) await new Promise<void>((resolve) => stream.once('drain', resolve));
     }
   }
+  if (unterminated && buffer.endsWith('\n')) buffer = buffer.slice(0, -1);
   if (buffer.length > 0) stream.write(buffer);
 }
 

@@ -87,5 +87,5 @@ export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecConte
   const target = resolveHost('traceroute', host, ns, ctx);
   if ('exitCode' in target) return target;
   const out = renderTraceroute(traceroute(ctx.dataplane, ns, target.ip, { maxHops }), { numeric, probes, ...(target.name !== undefined ? { target: target.name } : {}) });
-  return result(out.stdout, out.stderr, out.exitCode);
+  return result(out.stdout, out.stderr, out.exitCode, out.unterminated);
 }

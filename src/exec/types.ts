@@ -4,13 +4,24 @@ import type { Conntrack } from '../dataplane/conntrack.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { RouteGetError, RouteGetResult } from '../render/ip-route-get.js';
-import type { Lines } from '../render/types.js';
+import { toText, type Lines } from '../render/types.js';
 
 export interface ExecResult {
   /** Lines as the tool prints them, produced lazily (iterate once). */
   readonly stdout: Lines;
   readonly stderr: string[];
   readonly exitCode: number;
+  /**
+   * The last stdout line has no newline: the tool wrote part of a line and
+   * then failed (traceroute prints its header before connect() fails).
+   */
+  readonly unterminated?: boolean;
+}
+
+/** stdout as the terminal receives it. */
+export function stdoutText(result: Pick<ExecResult, 'stdout' | 'unterminated'>): string {
+  const text = toText(result.stdout);
+  return result.unterminated && text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
 /** What `ip route get` asks the FIB. */
@@ -46,8 +57,8 @@ export function fail(exitCode: number, ...stderr: string[]): ExecResult {
 }
 
 /** Output and errors together (e.g. `cat a b` where b is missing). */
-export function result(stdout: Lines, stderr: string[], exitCode: number): ExecResult {
-  return { stdout, stderr, exitCode };
+export function result(stdout: Lines, stderr: string[], exitCode: number, unterminated?: boolean): ExecResult {
+  return { stdout, stderr, exitCode, ...(unterminated ? { unterminated } : {}) };
 }
 
 /**

@@ -9,11 +9,16 @@ import { rttOf } from './ping.js';
 
 /** Without -n traceroute looks names up; cluster addresses have no reverse DNS, so it prints `ip (ip)`. */
 /** `probes`: probes per hop (`-q`, default 3), each printed with its own time, or `*` when unanswered. */
-export function renderTraceroute(run: TracerouteRun, options: { numeric?: boolean; probes?: number; target?: string } = {}): { stdout: string[]; stderr: string[]; exitCode: number } {
+export function renderTraceroute(
+  run: TracerouteRun,
+  options: { numeric?: boolean; probes?: number; target?: string } = {},
+): { stdout: string[]; stderr: string[]; exitCode: number; unterminated?: boolean } {
   const probes = options.probes ?? 3;
   const dst = formatIPv4(run.dst);
-  if (run.connectError) return { stdout: [], stderr: [`connect: Network is unreachable`], exitCode: 1 };
-  const stdout = [`traceroute to ${options.target ?? dst} (${dst}), ${run.maxHops} hops max, ${run.packetLength} byte packets`];
+  const header = `traceroute to ${options.target ?? dst} (${dst}), ${run.maxHops} hops max, ${run.packetLength} byte packets`;
+  // traceroute 2.1.2 prints its header without the newline, then connect() fails: the newline goes to stderr with the error.
+  if (run.connectError) return { stdout: [header], stderr: ['', 'connect: Network is unreachable'], exitCode: 1, unterminated: true };
+  const stdout = [header];
   for (const hop of run.hops) {
     const n = String(hop.ttl).padStart(2, ' ');
     if (hop.from === undefined) {

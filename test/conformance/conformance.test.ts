@@ -27,7 +27,7 @@ import { runEmulated } from '../../src/exec/run.js';
 import { exportNetns, type NetnsExport } from '../../src/export/netns.js';
 import { buildCluster } from '../../src/model/cluster.js';
 import { addrGenMode, autoIpv6 } from '../../src/render/link-common.js';
-import { toText } from '../../src/render/types.js';
+import { stdoutText } from '../../src/exec/types.js';
 import { loadTopology } from '../../src/topology/load.js';
 import { knownBug, normalise, TUN_LL_MASK, type Context } from '../golden/accepted-differences.js';
 import { deleteNetns, listNetns, onPath, probeHost, runJobsAsync, runScriptAsync, type LinkKind, type Output } from './host.js';
@@ -236,7 +236,7 @@ function labSuite(source: LabSource, prefix: string): void {
         const command = check.argv.join(' ');
         const ctx: Context = { kind: check.where.kind, command, randomLinkLocals: randomLinkLocals(check), netnsPrefix: prefix, cni, ...(hostCpus !== undefined ? { hostCpus } : {}) };
         const sim = runEmulated(check.where.ns, check.argv, { dataplane, routeGet });
-        const netlab = { stdout: toText(sim.stdout), stderr: sim.stderr.map((l) => `${l}\n`).join(''), exitCode: sim.exitCode };
+        const netlab = { stdout: stdoutText(sim), stderr: sim.stderr.map((l) => `${l}\n`).join(''), exitCode: sim.exitCode };
         const where = `${source.name} / ${check.where.label} / ${command}`;
         const same = (side: 'stdout' | 'stderr') => normalise(netlab[side], ctx, 'netlab') === normalise(got[side], ctx, 'capture');
         if (!(same('stdout') && same('stderr') && netlab.exitCode === got.exitCode)) {

@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { routeGet } from '../../src/dataplane/route-get.js';
 import { runEmulated } from '../../src/exec/run.js';
+import { stdoutText } from '../../src/exec/types.js';
+import { parseIPv4 } from '../../src/net/ipv4.js';
+import { renderTraceroute } from '../../src/render/traceroute.js';
 import { buildLab } from '../helpers.js';
 
 const lab = buildLab('test/golden/flannel-hostgw-2subnets/topology.yaml');
@@ -45,5 +48,15 @@ describe('ping', () => {
   it('ends with the rtt line when a reply came back', () => {
     const out = run(['ping', '-c', '1', '10.244.1.1']);
     expect(out.stdout[out.stdout.length - 1]).toMatch(/^rtt min\/avg\/max\/mdev = /);
+  });
+});
+
+describe('traceroute without a route', () => {
+  it('leaves its header unterminated and writes the newline to stderr before the error, as traceroute 2.1.2 does', () => {
+    const out = renderTraceroute({ dst: parseIPv4('203.0.113.5')!, maxHops: 30, packetLength: 60, hops: [], connectError: 'ENETUNREACH' });
+    expect(out.exitCode).toBe(1);
+    // What the conformance suite captured from the real tool (stdout, then stderr).
+    expect(stdoutText(out)).toBe('traceroute to 203.0.113.5 (203.0.113.5), 30 hops max, 60 byte packets');
+    expect(out.stderr.map((l) => `${l}\n`).join('')).toBe('\nconnect: Network is unreachable\n');
   });
 });

@@ -252,20 +252,6 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
       return heard(netlab) && !heard(real);
     },
   },
-  {
-    name: 'traceroute without a route prints its header',
-    what:
-      'with no route to the destination, traceroute 2.1.2 has already printed "traceroute to X (X), 30 hops max, 60 byte packets" ' +
-      'on stdout without its newline when connect() fails, and the newline goes to stderr before "connect: Network is unreachable"; ' +
-      'netlab prints nothing on stdout and the error alone. ExecResult cannot end stdout without a newline ' +
-      '(src/exec/types.ts, src/render/traceroute.ts) (issue 3)',
-    matches: (c, real, netlab) =>
-      c.command.startsWith('traceroute') &&
-      real.stderr === '\nconnect: Network is unreachable\n' &&
-      /^traceroute to .* byte packets$/.test(real.stdout) &&
-      netlab.stdout === '' &&
-      netlab.stderr === 'connect: Network is unreachable\n',
-  },
 ];
 
 export function knownBug(ctx: Context, real: Printed, netlab: Printed): KnownBug | undefined {

@@ -26,7 +26,7 @@ export function registerExec(program: Command, context: CommandContext): void {
       if (opts.output === 'json') {
         writeJson(io.stdout, { target: ns.displayName, command: argv, exitCode: result.exitCode, stdout: [...result.stdout], stderr: result.stderr });
       } else {
-        await writeLines(io.stdout, result.stdout);
+        await writeLines(io.stdout, result.stdout, result.unterminated);
         for (const line of result.stderr) io.stderr.write(line + '\n');
       }
       if (result.exitCode !== 0) throw new ExitError(result.exitCode);

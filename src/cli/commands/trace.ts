@@ -76,7 +76,7 @@ export function registerTrace(program: Command, context: CommandContext): void {
         const run = traceroute(dataplane, from.ns, to.ip);
         const out = renderTraceroute(run);
         if (opts.output === 'json') writeJson(io.stdout, run);
-        else await writeLines(io.stdout, out.stdout);
+        else await writeLines(io.stdout, out.stdout, out.unterminated);
         for (const line of out.stderr) io.stderr.write(line + '\n');
         const last = run.hops[run.hops.length - 1];
         if (!last?.reached) throw new ExitError(1);
