@@ -89,6 +89,13 @@ export type NftStatement =
       readonly values: readonly NftValue[];
       /** `meta mark & 0x4000 == 0`: the selector is masked before comparing. */
       readonly mask?: number;
+      /**
+       * Written as an anonymous set, `{ ... }`, even with one element
+       * (kube-proxy's `ip daddr { 10.96.0.0/12 } drop`). The same match
+       * either way; only the spelling differs: nft lists a one-element set
+       * back as a plain value (`ip daddr 10.96.0.0/12`).
+       */
+      readonly anonymousSet?: boolean;
     }
   /** `SELECTOR [. SELECTOR ...] [!=] @set`. */
   | { readonly kind: 'lookup'; readonly selectors: readonly NftSelector[]; readonly set: string; readonly negate?: boolean }
