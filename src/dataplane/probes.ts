@@ -270,7 +270,7 @@ function answerOf(session: WalkSession, fromNs: NetNs, walk: WalkResult, ttl: nu
  * it arrives, undefined when it is lost on the way (a router with no route
  * back to a pod address, say), in which case the sender hears nothing.
  */
-function icmpErrorBack(session: WalkSession, fromNs: NetNs, walk: WalkResult): WalkResult | undefined {
+export function icmpErrorBack(session: WalkSession, fromNs: NetNs, walk: WalkResult): WalkResult | undefined {
   const notice = walk.notice;
   if (notice.kind !== 'icmp') return undefined;
   const sender = walk.hops[0]!.packet.src;
