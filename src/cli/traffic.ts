@@ -6,8 +6,9 @@
 import { UsageError } from '../diagnostics/diagnostic.js';
 import type { Dataplane } from '../dataplane/build.js';
 import { resolveTraceEndpoint } from '../dataplane/endpoints.js';
-import { newSession, tracePacket } from '../dataplane/probes.js';
+import { EPHEMERAL_SPORT, newSession, tracePacket } from '../dataplane/probes.js';
 import { Conntrack } from '../dataplane/conntrack.js';
+import { IpvsSessionState } from '../dataplane/ipvs.js';
 
 export interface TrafficSpec {
   readonly from: string;
@@ -25,17 +26,26 @@ export function collectTraffic(value: string, previous: TrafficSpec[] = []): Tra
   return [...previous, { from: words[0]!, to: words[1]!, count }];
 }
 
+/** What the traffic left in the kernels beside link counters: the tables `conntrack -L` and `ipvsadm -Lnc` list. */
+export interface TrafficState {
+  readonly conntrack: Conntrack;
+  readonly ipvs: IpvsSessionState;
+}
+
 /**
  * Walks the traffic through the dataplane; counters are kept on its links,
- * and the flows in the returned conntrack table (what `conntrack -L` lists).
+ * and the flows in the returned conntrack and IPVS connection tables.
  */
-export function sendTraffic(dataplane: Dataplane, specs: readonly TrafficSpec[]): Conntrack {
-  const conntrack = new Conntrack();
-  for (const spec of specs) {
+export function sendTraffic(dataplane: Dataplane, specs: readonly TrafficSpec[]): TrafficState {
+  const state = { conntrack: new Conntrack(), ipvs: new IpvsSessionState() };
+  specs.forEach((spec, index) => {
     const from = resolveTraceEndpoint(dataplane, spec.from);
     const to = resolveTraceEndpoint(dataplane, spec.to, from);
     if (!from.ns) throw new UsageError(`--traffic cannot send from ${spec.from}: not a pod or node of this cluster`);
-    for (let i = 0; i < spec.count; i++) tracePacket(dataplane, from, to, {}, true, newSession(dataplane, undefined, conntrack));
-  }
-  return conntrack;
+    // Each --traffic is one connection with its own ephemeral port (two to one backend stay two
+    // flows for conntrack and IPVS); its COUNT packets belong to that connection.
+    const options = { sport: EPHEMERAL_SPORT + index };
+    for (let i = 0; i < spec.count; i++) tracePacket(dataplane, from, to, options, true, newSession(dataplane, undefined, state.conntrack, state.ipvs));
+  });
+  return state;
 }

@@ -13,6 +13,7 @@ import type { Flow, SenderNotice, Trace } from './trace.js';
 import { buildUnderlay } from './underlay.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import type { Conntrack } from './conntrack.js';
+import type { IpvsSessionState } from './ipvs.js';
 import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
 import { DEFAULT_TTL, WalkSession, type WalkResult } from './walker.js';
 
@@ -28,13 +29,13 @@ export interface ProbeOptions {
 
 /** ping's ICMP identifier and the source port netlab's TCP/UDP probes use: fixed, so output is stable. */
 export const ECHO_ID = 4242;
-const EPHEMERAL_SPORT = 45678;
+export const EPHEMERAL_SPORT = 45678;
 /** A Linux SYN carries 20 bytes of options (MSS, SACK, timestamps, window scale). */
 const SYN_OPTIONS = 20;
 
 /** `random` decides `-m statistic` matches; the default is a fixed seed, so traces are reproducible. */
-export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED), conntrack?: Conntrack): WalkSession {
-  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes), random, conntrack);
+export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED), conntrack?: Conntrack, ipvs?: IpvsSessionState): WalkSession {
+  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes), random, conntrack, ipvs);
 }
 
 export const DEFAULT_SEED = 1;

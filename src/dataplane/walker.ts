@@ -53,15 +53,14 @@ export interface WalkResult extends WalkEnd {
 
 /** A walk session: shared conntrack so a reply walk sees what the request did. */
 export class WalkSession {
-  /** IPVS persistence templates and connection entries (`ipvsadm -Lnc`). */
-  readonly ipvs = new IpvsSessionState();
-
   constructor(
     readonly dataplane: Dataplane,
     readonly underlay: Underlay,
     readonly random: (probability: number) => boolean = () => false,
     /** Shared between sessions when several walks should see each other's flows (--traffic, conntrack -L). */
     readonly conntrack: Conntrack = new Conntrack(),
+    /** IPVS connection tables and persistence templates (`ipvsadm -Lnc`), shared like conntrack. */
+    readonly ipvs: IpvsSessionState = new IpvsSessionState(),
   ) {}
 
   /** The netns a veth peer id names. */
@@ -547,12 +546,17 @@ class Walk {
 
   // ---------------------------------------------------------------- IPVS
 
-  /** A new connection to an IPVS virtual server (replies and later packets are conntrack's business). */
+  /**
+   * The virtual server a client's packet is for: a new connection, or a later packet of one IPVS
+   * translates (ip_vs_in finds its connection); replies are conntrack's business.
+   */
   private virtualServer(ns: NetNs, p: Packet): IpvsVirtualServer | undefined {
     if (ns.ipvs === undefined || p.tunnel !== undefined) return undefined;
+    const vs = findVirtualServer(ns.ipvs, p.protocol, p.dst, p.dport);
+    if (!vs) return undefined;
     const ct = this.session.conntrack.find(ns.id, p);
-    if (ct && !this.createdHere.has(ct.entry)) return undefined;
-    return findVirtualServer(ns.ipvs, p.protocol, p.dst, p.dport);
+    if (ct && !this.createdHere.has(ct.entry) && !(ct.direction === 'original' && this.session.ipvs.knows(ns.id, vs, p))) return undefined;
+    return vs;
   }
 
   /**
@@ -565,7 +569,7 @@ class Walk {
    */
   private ipvsIn(ns: NetNs, devName: string, p: Packet, vs: IpvsVirtualServer, local: boolean): Event | undefined {
     const hook = local ? 'OUTPUT' : 'INPUT';
-    const choice = this.session.ipvs.choose(ns.id, vs, p.src, this.session.random);
+    const choice = this.session.ipvs.choose(ns.id, vs, p, this.session.random);
     const base = { kind: 'ipvs', hook, virtual: virtualName(vs), scheduler: vs.scheduler, realServers: vs.realServers.length, ...(vs.persistent !== undefined ? { persistent: true } : {}) } as const;
     if (!choice) {
       this.record({ ...base, verdict: 'no-destination' });
@@ -576,8 +580,8 @@ class Walk {
     const { rs } = choice;
     const after: Packet = { ...p, dst: rs.addr, dport: rs.port };
     this.record({ ...base, verdict: 'masq', realServer: `${formatIPv4(rs.addr)}:${rs.port}`, after });
-    this.session.ipvs.record(ns.id, vs, p, rs);
     const entry = this.session.conntrack.find(ns.id, p);
+    this.session.ipvs.record(ns.id, vs, p, rs, entry?.entry);
     if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, after);
     const route = this.route(ns, after.dst, undefined, 'output');
     if (!route) return this.finish('NO_ROUTE', `IPVS: no route to real server ${formatIPv4(after.dst)}`, { kind: 'none' }, ns.id);
@@ -705,7 +709,10 @@ class Walk {
       ctState = 'ESTABLISHED';
       // Replies are translated back by conntrack before routing (de-SNAT) and the rest of the way.
       if (ct.direction === 'reply') ct.entry.replied = true;
-      if (ct.direction === 'reply' && (hook === 'PREROUTING' || hook === 'OUTPUT')) packet = Conntrack.unNat(ct.entry, p);
+      if (ct.direction === 'reply' && (hook === 'PREROUTING' || hook === 'OUTPUT')) {
+        packet = Conntrack.unNat(ct.entry, p);
+        this.session.ipvs.reply(ns.id, ct.entry, p);
+      }
     }
     const result = this.recordHook(ns, hook, packet, ifaces, ctState);
     if (!ct && (hook === 'PREROUTING' || hook === 'OUTPUT')) this.createdHere.add(this.session.conntrack.create(ns.id, packet));

@@ -30,7 +30,7 @@ export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
   { tool: 'iptables', usage: 'iptables [-t TABLE] -L [CHAIN] [-n] [-v] [-x] [--line-numbers]', description: 'rules as a table (1.8.9 nf_tables)' },
   { tool: 'iptables', usage: 'iptables [-t TABLE] -S [CHAIN]', description: 'rules as commands' },
   { tool: 'iptables-save', usage: 'iptables-save [-t TABLE] [-c]', description: 'all rules (fixed date unless the caller sets one)' },
-  { tool: 'ipvsadm', usage: 'ipvsadm -Ln', description: 'IPVS virtual and real servers (ipvsadm 1.31; kube-proxy ipvs mode)' },
+  { tool: 'ipvsadm', usage: 'ipvsadm -Ln [--stats [--exact]] | ipvsadm -Lnc', description: 'IPVS virtual and real servers, counters and connection entries of the flows walked with --traffic (ipvsadm 1.31; kube-proxy ipvs mode)' },
   { tool: 'ipset', usage: 'ipset list [NAME]', description: 'ipsets with their members, sorted (ipset 7.17; -L too)' },
   { tool: 'cat', usage: 'cat FILE...', description: 'files components wrote (/run/flannel/subnet.env, /proc/sys/...)' },
   { tool: 'hostname', usage: 'hostname', description: 'the namespace hostname' },

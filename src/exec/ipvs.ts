@@ -1,29 +1,32 @@
 /**
- * `ipvsadm -Ln` and `ipset list [NAME]` / `ipset -L [NAME]`, with the real
- * tools' error for a set that does not exist.
+ * `ipvsadm -Ln [--stats [--exact]]`, `ipvsadm -Lnc` and `ipset list [NAME]` /
+ * `ipset -L [NAME]`, with the real tools' error for a set that does not exist.
+ * Connection entries, connection counts and counters come from the flows
+ * `--traffic` walked (none without it, as on a node nobody used).
  */
 import type { NetNs } from '../kernel/netns.js';
 import { renderIpset, renderIpsetList } from '../render/ipset.js';
-import { renderIpvsadmList } from '../render/ipvsadm.js';
+import { renderIpvsadmConnections, renderIpvsadmList, renderIpvsadmStats } from '../render/ipvsadm.js';
 import { notEmulated } from './not-emulated.js';
 import { fail, ok, type ExecContext, type ExecResult } from './types.js';
 
-/** `-L -n`, `-Ln`, `-nL`, `--list --numeric`: list and numeric, nothing else. */
-export function runIpvsadm(ns: NetNs, argv: readonly string[], _ctx: ExecContext): ExecResult {
-  let list = false;
-  let numeric = false;
+const LONG_OPTIONS: Readonly<Record<string, string>> = { '--list': 'L', '--numeric': 'n', '--connection': 'c', '--exact': 'X', '--stats': 'stats', '--rate': 'rate' };
+
+/** popt-style: short options bundle (`-Lnc`), long ones stand alone. */
+export function runIpvsadm(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
+  const flags = new Set<string>();
   for (const word of argv.slice(1)) {
-    if (word === '--list') list = true;
-    else if (word === '--numeric') numeric = true;
-    else if (/^-[LlnN]+$/.test(word)) {
-      list ||= /[Ll]/.test(word);
-      numeric ||= word.includes('n');
-    } else {
-      return notEmulated(argv, word.startsWith('-') && word.includes('c') ? 'connection entries come with netlab trace (its ipvs step)' : undefined);
-    }
+    const long = LONG_OPTIONS[word];
+    if (long) flags.add(long);
+    else if (/^-[LlncX]+$/.test(word)) for (const letter of word.slice(1)) flags.add(letter === 'l' ? 'L' : letter);
+    else return notEmulated(argv);
   }
-  if (!list || !numeric) return notEmulated(argv, 'only the numeric listing, ipvsadm -Ln');
-  return ok(renderIpvsadmList(ns.ipvs));
+  if (!flags.has('L') || !flags.has('n')) return notEmulated(argv, 'only the numeric listings, ipvsadm -Ln [--stats] and ipvsadm -Lnc');
+  if (flags.has('rate')) return notEmulated(argv, 'rates come from the kernel estimator averaging over seconds of traffic; --stats shows the counters');
+  if (flags.has('c')) return ok(renderIpvsadmConnections(ctx.ipvs?.entries(ns.id) ?? []));
+  const activity = ctx.ipvs?.activity(ns.id);
+  if (flags.has('stats')) return ok(renderIpvsadmStats(ns.ipvs, activity, flags.has('X')));
+  return ok(renderIpvsadmList(ns.ipvs, activity));
 }
 
 export function runIpset(ns: NetNs, argv: readonly string[], _ctx: ExecContext): ExecResult {

@@ -1,6 +1,7 @@
 /** What an emulated command returns, and what the caller may inject. */
 import type { Dataplane } from '../dataplane/build.js';
 import type { Conntrack } from '../dataplane/conntrack.js';
+import type { IpvsSessionState } from '../dataplane/ipvs.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { RouteGetError, RouteGetResult } from '../render/ip-route-get.js';
@@ -43,6 +44,8 @@ export interface ExecContext {
   readonly routeGet?: RouteGetFn;
   /** Flows walked before the command (`--traffic`), for `conntrack -L`. */
   readonly conntrack?: Conntrack;
+  /** IPVS connections those flows made (`ipvsadm -Lnc`, the connection counts and `--stats` of `ipvsadm -Ln`). */
+  readonly ipvs?: IpvsSessionState;
 }
 
 /** Exit code for "netlab does not emulate this" (usage error, per DESIGN.md). */

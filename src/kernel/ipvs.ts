@@ -38,3 +38,25 @@ export function findVirtualServer(ipvs: Ipvs, protocol: string, addr: IPv4, port
   const proto = protocol.toUpperCase();
   return ipvs.services.find((s) => s.protocol === proto && s.addr === addr && s.port === port);
 }
+
+/** struct ip_vs_kstats as ipvsadm --stats prints it: connections, packets and bytes in (client to real server) and out. */
+export interface IpvsCounters {
+  readonly conns: number;
+  readonly inPkts: number;
+  readonly outPkts: number;
+  readonly inBytes: number;
+  readonly outBytes: number;
+}
+
+/** What the connection table says of one real server: ipvsadm's ActiveConn, InActConn, PersistConn and its counters. */
+export interface IpvsDestActivity {
+  readonly activeConns: number;
+  readonly inactConns: number;
+  readonly persistConns: number;
+  readonly counters: IpvsCounters;
+}
+
+/** Connection state per real server, kept apart from the configuration (traffic walks fill it). */
+export interface IpvsActivity {
+  dest(vs: IpvsVirtualServer, rs: IpvsRealServer): IpvsDestActivity;
+}

@@ -1,13 +1,14 @@
 /**
- * `ipvsadm -Ln` and `ipvsadm -Lnc` as ipvsadm 1.31 prints them. This
- * machine's kernel has no IPVS, so the format comes from ipvsadm's sources
- * (ipvsadm.c list_all/print_service_entry/print_conn, libipvs
- * ipvs_cmp_services) and published outputs of kube-proxy nodes: services
- * sorted by protocol number, then address and port (an int subtraction of
- * the host-order addresses, as libipvs does), real servers by address and
- * port, `size=4096` (the default connection table bits, 12).
+ * `ipvsadm -Ln`, `ipvsadm -Ln --stats` and `ipvsadm -Lnc` as ipvsadm 1.31
+ * prints them. This machine's kernel has no IPVS, so the format comes from
+ * ipvsadm's sources (ipvsadm.c list_all/print_title/print_service_entry/
+ * print_largenum/list_conn/print_conn, libipvs ipvs_cmp_services) and
+ * published outputs of kube-proxy nodes: services sorted by protocol
+ * number, then address and port (an int subtraction of the host-order
+ * addresses, as libipvs does), real servers by address and port,
+ * `size=4096` (the default connection table bits, 12).
  */
-import type { Ipvs, IpvsVirtualServer } from '../kernel/ipvs.js';
+import type { Ipvs, IpvsActivity, IpvsCounters, IpvsDestActivity, IpvsVirtualServer } from '../kernel/ipvs.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';
 
@@ -26,19 +27,74 @@ function pad(text: string, width: number): string {
   return text.padEnd(width);
 }
 
-export function* renderIpvsadmList(ipvs: Ipvs | undefined): Lines {
-  yield 'IP Virtual Server version 1.2.1 (size=4096)';
+const IDLE: IpvsActivity = { dest: () => ({ activeConns: 0, inactConns: 0, persistConns: 0, counters: { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 } }) };
+
+const HEADER = 'IP Virtual Server version 1.2.1 (size=4096)';
+
+/** print_service_entry's service name, `TCP  10.96.0.1:443`, cut at 33 characters for IPv4. */
+function serviceName(vs: IpvsVirtualServer): string {
+  return `${vs.protocol}  ${formatIPv4(vs.addr)}:${vs.port}`.slice(0, 33);
+}
+
+function sortedServices(ipvs: Ipvs | undefined): IpvsVirtualServer[] {
+  return [...(ipvs?.services ?? [])].sort(compareVirtualServers);
+}
+
+function sortedDests(vs: IpvsVirtualServer): IpvsVirtualServer['realServers'] {
+  return [...vs.realServers].sort((a, b) => ((a.addr - b.addr) | 0) || a.port - b.port);
+}
+
+/** `ipvsadm -Ln`; `activity` gives the connection counts the walks left (none: all zero). */
+export function* renderIpvsadmList(ipvs: Ipvs | undefined, activity: IpvsActivity = IDLE): Lines {
+  yield HEADER;
   yield 'Prot LocalAddress:Port Scheduler Flags';
   yield '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn';
-  const services = [...(ipvs?.services ?? [])].sort(compareVirtualServers);
-  for (const vs of services) {
-    let line = `${vs.protocol}  ${formatIPv4(vs.addr)}:${vs.port} ${vs.scheduler}`;
+  for (const vs of sortedServices(ipvs)) {
+    let line = `${serviceName(vs)} ${vs.scheduler}`;
     if (vs.persistent !== undefined) line += ` persistent ${vs.persistent}`;
     yield line;
-    const dests = [...vs.realServers].sort((a, b) => ((a.addr - b.addr) | 0) || a.port - b.port);
-    for (const rs of dests) {
-      yield `  -> ${pad(`${formatIPv4(rs.addr)}:${rs.port}`, 28)} ${pad(rs.forward, 7)} ${pad(String(rs.weight), 6)} ${pad('0', 10)} ${pad('0', 10)}`;
+    for (const rs of sortedDests(vs)) {
+      const a = activity.dest(vs, rs);
+      yield `  -> ${pad(`${formatIPv4(rs.addr)}:${rs.port}`, 28)} ${pad(rs.forward, 7)} ${pad(String(rs.weight), 6)} ${pad(String(a.activeConns), 10)} ${pad(String(a.inactConns), 10)}`;
     }
+  }
+}
+
+/** print_largenum: `%9llu` under 100 million, then K/M/G/T with 8 digits; --exact widens to the number. */
+export function largeNumber(n: number, exact: boolean): string {
+  if (exact) {
+    const digits = String(n);
+    return digits.padStart(digits.length <= 8 ? 9 : digits.length + 1);
+  }
+  if (n < 1e8) return String(n).padStart(9);
+  if (n < 1e9) return `${String(Math.floor(n / 1e3)).padStart(8)}K`;
+  if (n < 1e11) return `${String(Math.floor(n / 1e6)).padStart(8)}M`;
+  if (n < 1e14) return `${String(Math.floor(n / 1e9)).padStart(8)}G`;
+  return `${String(Math.floor(n / 1e12)).padStart(8)}T`;
+}
+
+function countersText(c: IpvsCounters, exact: boolean): string {
+  return [c.conns, c.inPkts, c.outPkts, c.inBytes, c.outBytes].map((n) => largeNumber(n, exact)).join('');
+}
+
+function sum(counters: readonly IpvsCounters[]): IpvsCounters {
+  const total = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
+  for (const c of counters) for (const k of Object.keys(total) as (keyof IpvsCounters)[]) total[k] += c[k];
+  return total;
+}
+
+/**
+ * `ipvsadm -Ln --stats [--exact]`: a service's counters are the sum of its real servers' (the kernel
+ * counts every packet in both, ip_vs_in_stats/ip_vs_out_stats/ip_vs_conn_stats).
+ */
+export function* renderIpvsadmStats(ipvs: Ipvs | undefined, activity: IpvsActivity = IDLE, exact = false): Lines {
+  yield HEADER;
+  yield `${pad('Prot LocalAddress:Port', 33)} ${['Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes'].map((h) => h.padStart(8)).join(' ')}`;
+  yield '  -> RemoteAddress:Port';
+  for (const vs of sortedServices(ipvs)) {
+    const dests = sortedDests(vs).map((rs): [typeof rs, IpvsDestActivity] => [rs, activity.dest(vs, rs)]);
+    yield `${pad(serviceName(vs), 33)}${countersText(sum(dests.map(([, a]) => a.counters)), exact)}`;
+    for (const [rs, a] of dests) yield `  -> ${pad(`${formatIPv4(rs.addr)}:${rs.port}`, 28)}${countersText(a.counters, exact)}`;
   }
 }
 

@@ -36,7 +36,7 @@ describe('curl', () => {
 describe('conntrack -L after --traffic', () => {
   it('lists the flows a node tracked, in conntrack-tools 1.4.7 format', () => {
     const lab = buildLab('labs/default.yaml');
-    const conntrack = sendTraffic(lab.dataplane, [{ from: 'pod-a', to: 'pod-b', count: 1 }]);
+    const { conntrack } = sendTraffic(lab.dataplane, [{ from: 'pod-a', to: 'pod-b', count: 1 }]);
     const node03 = lab.dataplane.nodeNetns(lab.cluster.nodeByName.get('node-03')!);
     const result = runEmulated(node03, ['conntrack', '-L', '-p', 'icmp'], { dataplane: lab.dataplane, conntrack });
     expect(toText(result.stdout)).toBe('icmp     1 29 src=10.244.1.2 dst=10.244.2.2 type=8 code=0 id=4242 src=10.244.2.2 dst=10.244.1.2 type=0 code=0 id=4242 mark=0 use=1\n');
@@ -45,7 +45,7 @@ describe('conntrack -L after --traffic', () => {
 
   it('shows the vxlan outer flows unreplied in each direction (different source ports each way)', () => {
     const lab = buildLab('labs/default.yaml');
-    const conntrack = sendTraffic(lab.dataplane, [{ from: 'pod-a', to: 'pod-b', count: 1 }]);
+    const { conntrack } = sendTraffic(lab.dataplane, [{ from: 'pod-a', to: 'pod-b', count: 1 }]);
     const node02 = lab.dataplane.nodeNetns(lab.cluster.nodeByName.get('node-02')!);
     const lines = toText(runEmulated(node02, ['conntrack', '-L', '-p', 'udp'], { conntrack }).stdout).trim().split('\n');
     expect(lines).toHaveLength(2);

@@ -21,8 +21,8 @@ export function registerExec(program: Command, context: CommandContext): void {
       if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
       const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
       const ns = netnsOf(dataplane, targetText);
-      const conntrack = sendTraffic(dataplane, options.traffic);
-      const result = runEmulated(ns, argv, { dataplane, routeGet, conntrack });
+      const traffic = sendTraffic(dataplane, options.traffic);
+      const result = runEmulated(ns, argv, { dataplane, routeGet, ...traffic });
       if (opts.output === 'json') {
         writeJson(io.stdout, { target: ns.displayName, command: argv, exitCode: result.exitCode, stdout: [...result.stdout], stderr: result.stderr });
       } else {
