@@ -33,6 +33,17 @@ export type SenderNotice =
   | { readonly kind: 'tcp-rst'; readonly from: IPv4 }
   | { readonly kind: 'none' };
 
+/** nftables: a rule that passed control to another chain on the way to a verdict (a jump, a goto, a map's verdict). */
+export interface NftPathEntry {
+  readonly chain: string;
+  /** 0-based position of the rule in its chain. */
+  readonly index: number;
+  /** `jump services`, `goto endpoint-...`. */
+  readonly action: string;
+  /** Where the verdict came from when a map gave it: `vmap @service-ips`, `vmap` (anonymous), `numgen 1`. */
+  readonly via?: string;
+}
+
 export type Step =
   | { readonly kind: 'route'; readonly table: number; readonly route: Route; readonly routesExamined: number; readonly decision: 'local' | 'forward' | 'output' }
   | { readonly kind: 'no-route'; readonly dst: IPv4 }
@@ -48,6 +59,12 @@ export type Step =
       readonly rulesEvaluated: number;
       /** NAT verdicts: the packet as the translation left it. */
       readonly after?: Packet;
+      /**
+       * nftables (absent for iptables): `table` is the table as nft names it (`ip kube-proxy`), `chain` and
+       * `ruleIndex` the deciding rule; this says which base chain the hook called, at which priority, and
+       * the rules that passed control on the way.
+       */
+      readonly nft?: { readonly baseChain: string; readonly priority: number; readonly path: readonly NftPathEntry[] };
     }
   | { readonly kind: 'forward'; readonly ttlBefore: number; readonly ttlAfter: number }
   | { readonly kind: 'neigh'; readonly ip: IPv4; readonly dev: string; readonly mac?: Mac; readonly state: string; readonly answeredBy?: string }
