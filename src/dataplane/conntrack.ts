@@ -57,6 +57,9 @@ export class Conntrack {
     // The original direction after this netns' DNAT (the reply turned around): an skb keeps its conntrack
     // entry through later hooks (POSTROUTING after a PREROUTING DNAT, LOCAL_OUT after IPVS).
     for (const entry of t.values()) if (key(reverse(entry.reply)) === key(tuple)) return { entry, direction: 'original' };
+    // Likewise a reply after this netns' de-NAT (INPUT, then the socket): a node's own connection to a
+    // cluster IP, DNATed and masqueraded in its own OUTPUT/POSTROUTING, gets its SYN-ACK back this way.
+    for (const entry of t.values()) if (key(reverse(entry.original)) === key(tuple)) return { entry, direction: 'reply' };
     return undefined;
   }
 

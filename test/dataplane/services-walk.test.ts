@@ -123,3 +123,16 @@ describe('a node reaching its own NodePort', () => {
     expect(list.map((b) => formatIPv4(b.run.request.delivered!.dst))).toEqual(['10.244.1.2', '10.244.2.2']);
   });
 });
+
+describe('a node connecting to a ClusterIP', () => {
+  it('gets the answer back: de-NATed in its own namespace, the reply reaches the connecting socket (not a RST)', () => {
+    // DNAT in OUTPUT and masquerade in POSTROUTING happen in the node's own netns, so the SYN-ACK is
+    // translated back there before INPUT; the real kernel connects (test/conformance services labs).
+    const lab = buildLab('labs/default.yaml');
+    for (const branch of branches(lab, 'master', 'svc/web')) {
+      expect(branch.run.request.disposition).toBe('DELIVERED');
+      expect(branch.run.reply?.disposition).toBe('DELIVERED');
+      expect(branch.run.reply!.summary).toContain('reply to the connected socket (master');
+    }
+  });
+});
