@@ -19,6 +19,7 @@ import type { BuiltinChain, Chain, IptRule, Match, NetfilterTable, TableName, Ta
 import { contains } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
 import { isLocalAddress } from './fib.js';
+import { randomFullySourcePort } from './nat-port.js';
 import { nftBaseChains, runNftBaseChain, type NftBaseChainRef, type NftDynamicSets } from './nft-eval.js';
 import { IP_PROTOCOL_NUMBER, type Packet } from './packet.js';
 import type { NftPathEntry } from './trace.js';
@@ -240,11 +241,11 @@ function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start
         packet = { ...packet, dst: target.to.ip, ...(target.to.port !== undefined ? { dport: target.to.port } : {}) };
         return { packet, terminal: 'ACCEPT', nat: 'DNAT', hit: hit(frame, index, 'DNAT', 'DNAT') };
       case 'SNAT':
-        packet = { ...packet, src: target.to };
+        packet = { ...packet, src: target.to, ...randomPort(target.randomFully, packet) };
         return { packet, terminal: 'ACCEPT', nat: 'SNAT', hit: hit(frame, index, 'SNAT', 'SNAT') };
       case 'MASQUERADE': {
         const src = ctx.outIface !== undefined ? ctx.masqueradeSource?.(ctx.outIface) : undefined;
-        if (src !== undefined) packet = { ...packet, src };
+        if (src !== undefined) packet = { ...packet, src, ...randomPort(target.randomFully, packet) };
         return { packet, terminal: 'ACCEPT', nat: 'MASQUERADE', hit: hit(frame, index, 'MASQUERADE', 'MASQUERADE') };
       }
       case 'REDIRECT': {
@@ -259,6 +260,12 @@ function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start
     }
   }
   throw new Error(`bug: netfilter loop in table ${table.name} of ${ctx.ns.id}`);
+}
+
+/** The source port a NAT with --random-fully gives (src/dataplane/nat-port.ts); without it the port is kept. */
+function randomPort(randomFully: boolean | undefined, p: Packet): { sport?: number } {
+  const sport = randomFully ? randomFullySourcePort(p) : undefined;
+  return sport !== undefined ? { sport } : {};
 }
 
 /** A multiport range `LO:HI`. */

@@ -97,6 +97,14 @@ describe('NodePort from outside the cluster', () => {
     expect(formatIPv4(nodePort.get('10.244.2.2')!.run.request.delivered!.src)).toBe('10.244.1.0');
   });
 
+  it('the masquerade picks a random source port (--random-fully), as the kernel does; the reply goes back to the client port', () => {
+    for (const branch of branches(buildLab('labs/default.yaml'), 'external', 'node-02:30080')) {
+      expect(branch.run.request.delivered!.sport).not.toBe(branch.run.request.flow.sport);
+      expect(branch.run.reply?.disposition).toBe('DELIVERED');
+      expect(branch.run.reply!.delivered!.dport).toBe(branch.run.request.flow.sport);
+    }
+  });
+
   it('host-gw: a remote endpoint sees the node IP', () => {
     const text = readRepoFile('labs/default.yaml').replace('backend: vxlan', 'backend: host-gw');
     const nodePort = byEndpoint(branches(buildFromText(text), 'external', 'node-02:30080'));
