@@ -392,6 +392,8 @@ function matchOne(ctx: HookContext, m: Match, p: Packet): boolean {
       return p.dport !== undefined && m.dports.some((d) => (typeof d === 'number' ? d === p.dport : inRange(d, p.dport!)));
     case 'conntrack':
       return m.ctstate.includes(ctx.ctState) !== !!m.negate;
+    case 'state':
+      return m.states.includes(ctx.ctState);
     case 'addrtype': {
       const typeOf = (ip: IPv4) => (isLocalAddress(ctx.ns, ip) ? 'LOCAL' : 'UNICAST');
       if (m.srcType && (typeOf(p.src) === m.srcType.value) === !!m.srcType.negate) return false;

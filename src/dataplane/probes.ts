@@ -151,10 +151,16 @@ export function traceEveryEndpoint(dataplane: Dataplane, from: TraceEndpoint, to
   return branches;
 }
 
-/** The packet after the last DNAT (iptables, or IPVS's masquerading) of a trace, if any. */
+/** The packet after the last DNAT (iptables, IPVS's masquerading, a user-space proxy's connect) of a trace, if any. */
 function lastDnat(trace: Trace): Packet | undefined {
   let after: Packet | undefined;
-  for (const hop of trace.hops) for (const step of hop.steps) if (((step.kind === 'netfilter' && step.verdict === 'DNAT') || step.kind === 'ipvs') && step.after) after = step.after;
+  for (const hop of trace.hops) {
+    for (const step of hop.steps) {
+      // A user-space proxy's new connection goes to the endpoint it chose.
+      const translates = (step.kind === 'netfilter' && step.verdict === 'DNAT') || step.kind === 'ipvs' || (step.kind === 'proxy' && step.action === 'connect');
+      if (translates && step.after) after = step.after;
+    }
+  }
   return after;
 }
 

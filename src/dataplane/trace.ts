@@ -31,6 +31,8 @@ export type SenderNotice =
   | { readonly kind: 'icmp'; readonly from: IPv4; readonly type: number; readonly code: number; readonly mtu?: number }
   | { readonly kind: 'local-error'; readonly errno: 'EMSGSIZE' | 'ENETUNREACH' | 'EHOSTUNREACH' | 'EINVAL' | 'EPERM'; readonly mtu?: number }
   | { readonly kind: 'tcp-rst'; readonly from: IPv4 }
+  /** The connection was accepted, then closed by the process (a FIN without data: curl's "Empty reply from server"). */
+  | { readonly kind: 'tcp-fin' }
   | { readonly kind: 'none' };
 
 /** nftables: a rule that passed control to another chain on the way to a verdict (a jump, a goto, a map's verdict). */
@@ -73,6 +75,27 @@ export type Step =
   | { readonly kind: 'encap'; readonly tunnel: string; readonly dev: string; readonly outer: Packet; readonly vni?: number }
   | { readonly kind: 'decap'; readonly tunnel: string; readonly dev: string; readonly vni?: number }
   | { readonly kind: 'userspace'; readonly process: string; readonly action: string }
+  /**
+   * A proxy in user space (kube-proxy's userspace mode) between two connections: it accepted the
+   * client's connection on its proxy socket, opened a new connection to the endpoint it chose
+   * (round-robin, or the client's by session affinity), closed the client's connection for want of
+   * endpoints, or wrote what the endpoint sent back into the client's connection.
+   */
+  | {
+      readonly kind: 'proxy';
+      readonly process: string;
+      readonly action: 'accept' | 'connect' | 'close' | 'relay';
+      /** `ns/name:port` of the service port the socket serves. */
+      readonly servicePort: string;
+      /** accept, close: the listening socket (`tcp *:40123`); connect, relay: the client's connection as kube-proxy holds it (`tcp 10.244.1.1:40123 ⇄ 10.244.1.3:45678`). */
+      readonly socket: string;
+      /** accept, close, relay: the client (`10.244.2.3:45678`); connect: the endpoint. */
+      readonly peer: string;
+      /** connect: how the endpoint was chosen, its place in the round-robin list, and the list's length. */
+      readonly choice?: { readonly how: 'round-robin' | 'session-affinity'; readonly position: number; readonly of: number };
+      /** connect, relay: the first packet the proxy's socket sends (its source is the route's choice). */
+      readonly after?: Packet;
+    }
   /**
    * IPVS (ip_vs_in at LOCAL_IN, or LOCAL_OUT for the node's own packets): the virtual server hit, the real
    * server the scheduler (or persistence) chose, and the packet after masquerading-mode DNAT.

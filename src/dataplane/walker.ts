@@ -27,6 +27,7 @@ import { resolveNeighbour } from './neighbour.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import { findVirtualServer, type IpvsVirtualServer } from '../kernel/ipvs.js';
 import { IpvsSessionState, virtualName } from './ipvs.js';
+import { UserspaceProxySession, type ProxyRelay } from './userspace-proxy.js';
 
 /** Linux's default TTL (net.ipv4.ip_default_ttl) and the outer TTL of `ttl auto` tunnels. */
 export const DEFAULT_TTL = 64;
@@ -62,6 +63,9 @@ export class WalkSession {
     /** IPVS connection tables and persistence templates (`ipvsadm -Lnc`), shared like conntrack. */
     readonly ipvs: IpvsSessionState = new IpvsSessionState(),
   ) {}
+
+  /** kube-proxy's userspace mode: its round-robin positions, affinities and connections to endpoints. */
+  readonly userspaceProxy = new UserspaceProxySession();
 
   /** The netns a veth peer id names. */
   netnsById(id: string): NetNs {
@@ -504,6 +508,9 @@ class Walk {
     }
     // A reply to a connection this netns opened goes to the socket that opened it.
     const flow = this.session.conntrack.find(ns.id, p);
+    // kube-proxy's userspace mode: its sockets end this packet's way, and it sends another (userspace-proxy.ts).
+    const relay = this.session.userspaceProxy.deliver({ cluster: this.session.dataplane.cluster, ...this.session.ownerOf(ns), random: this.session.random }, ns, p, flow?.direction === 'reply');
+    if (relay) return this.proxyRelay(ns, relay);
     if (flow?.direction === 'reply') {
       return this.finish('DELIVERED', `${p.protocol} reply to the connected socket (${ns.displayName}, ${devName})`, { kind: 'none' }, ns.id, { delivered: p });
     }
@@ -515,6 +522,16 @@ class Walk {
       return this.finish('PORT_UNREACHABLE', `nothing listens on tcp/${p.dport} in ${ns.displayName}: the kernel answers with a TCP RST`, { kind: 'tcp-rst', from: p.dst }, ns.id);
     }
     return this.icmpError(ns, p, 3, 3, 'PORT_UNREACHABLE', `nothing listens on udp/${p.dport} in ${ns.displayName}: ICMP port unreachable`);
+  }
+
+  /** A process took the packet from its socket: the walk goes on with the packet it sends, on another connection. */
+  private proxyRelay(ns: NetNs, relay: ProxyRelay): Event | undefined {
+    this.record(relay.here);
+    if (relay.kind === 'closed') return this.finish(relay.disposition, relay.summary, relay.notice, ns.id);
+    // The delivered packet's connection is confirmed; the new packet starts one of its own, in a hop of its own.
+    this.createdHere.clear();
+    this.hops.push({ where: ns.id, name: relay.hopName, steps: relay.first ? [relay.first] : [], packet: relay.packet });
+    return { kind: 'local-out', ns, packet: relay.packet };
   }
 
   private flanneldTtlDrop(ns: NetNs, side: 'sending' | 'receiving'): undefined {
@@ -732,6 +749,7 @@ class Walk {
         ...ifaces,
         ctState,
         random: this.session.random,
+        redirectAddress: (inIface) => ns.links.find((l) => l.name === inIface)?.ipv4[0]?.ip,
         masqueradeSource: (out) => {
           const dev = ns.links.find((l) => l.name === out);
           return dev?.ipv4.find((a) => a.scope === 'global')?.ip;

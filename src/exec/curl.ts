@@ -75,6 +75,8 @@ export function runCurl(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
     const answeredBy = /\(pod ([^/]+)\/([^)]+)\)/.exec(request.summary);
     return ok([answeredBy ? answeredBy[2]! : request.summary]);
   }
+  // Accepted, then closed without a byte (kube-proxy's userspace mode for a service without endpoints).
+  if (request.notice.kind === 'tcp-fin') return error(52, 'Empty reply from server');
   if (request.notice.kind === 'tcp-rst' || request.notice.kind === 'icmp' || request.notice.kind === 'local-error') {
     // A host unreachable after failed ARP arrives once the neighbour entry fails, about 3 s later.
     const afterMs = request.notice.kind === 'icmp' && request.notice.type === 3 && request.notice.code === 1 ? ARP_FAILURE_MS : 0;

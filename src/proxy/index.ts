@@ -9,6 +9,7 @@ import type { Cluster, Node } from '../model/types.js';
 import { programKubeletIptables } from './iptables/kubelet.js';
 import { programKubeProxyIptables } from './iptables/program.js';
 import { programKubeProxyIpvs } from './ipvs/program.js';
+import { programKubeProxyUserspace } from './userspace/program.js';
 import { programKubeProxyNftables } from './nftables/program.js';
 
 export function programKubelet(ns: NetnsBuilder, cluster: Cluster): void {
@@ -22,6 +23,8 @@ export function programKubeProxy(ns: NetnsBuilder, cluster: Cluster, node: Node)
       return programKubeProxyIptables(ns, cluster, node);
     case 'ipvs':
       return programKubeProxyIpvs(ns, cluster, node);
+    case 'userspace':
+      return programKubeProxyUserspace(ns, cluster, node);
     case 'nftables':
       return programKubeProxyNftables(ns, cluster, node);
     default:

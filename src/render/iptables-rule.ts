@@ -69,6 +69,8 @@ export function matchSaveArgs(m: Match): string {
       return `-m multiport --dports ${m.dports.join(',')}`;
     case 'conntrack':
       return `-m conntrack ${neg(m)}--ctstate ${m.ctstate.join(',')}`;
+    case 'state':
+      return `-m state --state ${m.states.join(',')}`;
     case 'addrtype': {
       let text = '-m addrtype';
       if (m.srcType) text += ` ${neg(m.srcType)}--src-type ${m.srcType.value}`;
@@ -226,6 +228,8 @@ export function matchListText(m: Match, style: ListStyle = NUMERIC): string {
       return ` multiport dports ${m.dports.map((p) => (style.numeric || typeof p === 'string' ? String(p) : serviceName(p, 'tcp'))).join(',')}`;
     case 'conntrack':
       return ` ${m.negate ? '! ' : ''}ctstate ${m.ctstate.join(',')}`;
+    case 'state':
+      return ` state ${m.states.join(',')}`;
     case 'addrtype': {
       let text = ' ADDRTYPE match';
       if (m.srcType) text += ` src-type ${m.srcType.negate ? '!' : ''}${m.srcType.value}`;

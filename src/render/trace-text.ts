@@ -67,6 +67,8 @@ export function stepText(step: Step, hop: Hop, ctx: TraceRenderContext): string 
       return `${step.tunnel} decap on ${step.dev}${step.vni !== undefined ? ` (VNI ${step.vni})` : ''}`;
     case 'userspace':
       return `${step.process}: ${step.action}`;
+    case 'proxy':
+      return proxyText(step);
     case 'ipvs':
       return step.verdict === 'no-destination'
         ? `ipvs ${step.hook}: ${step.virtual} ${step.scheduler}: no destination available (0 real servers) → ICMP port unreachable`
@@ -83,6 +85,28 @@ export function stepText(step: Step, hop: Hop, ctx: TraceRenderContext): string 
       return `delivered: ${step.socket}`;
     case 'drop':
       return `DROP ${step.disposition}: ${step.reason}`;
+  }
+}
+
+/** kube-proxy's userspace mode: the two connections, each end in words. */
+function proxyText(step: Extract<Step, { kind: 'proxy' }>): string {
+  const tcp = step.socket.startsWith('tcp');
+  switch (step.action) {
+    case 'accept':
+      return tcp
+        ? `${step.process}: accept() on ${step.socket} (${step.servicePort}): the connection from ${step.peer} ends here, in user space`
+        : `${step.process}: recvfrom() on ${step.socket} (${step.servicePort}): the datagram from ${step.peer} ends here, in user space`;
+    case 'close':
+      return tcp
+        ? `${step.process}: accept() on ${step.socket}, but ${step.servicePort} has no endpoints → close(): ${step.peer}'s connection closes without data`
+        : `${step.process}: recvfrom() on ${step.socket}, but ${step.servicePort} has no endpoints → the datagram from ${step.peer} is dropped`;
+    case 'connect': {
+      const c = step.choice;
+      const how = c === undefined ? '' : c.how === 'session-affinity' ? ` (session affinity: this client's endpoint, ${c.position} of ${c.of})` : ` (round-robin: ${c.position} of ${c.of})`;
+      return `${step.process}: endpoint ${step.peer}${how} → connect(): a NEW ${tcp ? 'connection' : 'UDP flow'} from this node, not the client's`;
+    }
+    case 'relay':
+      return `${step.process}: reads the endpoint's answer on its own connection and writes it into the client's (${step.socket}); conntrack turns the source back into the address the client dialled`;
   }
 }
 

@@ -200,6 +200,8 @@ function decision(step: Step): string | undefined {
       return step.result === 'ok' ? undefined : `mtu ${step.mtu}: ${step.result === 'too-big' ? 'too big' : 'fragmented'}`;
     case 'userspace':
       return step.process;
+    case 'proxy':
+      return step.action === 'connect' ? `${step.process} → ${step.peer}` : `${step.process}: ${step.action}`;
     case 'ipvs':
       return step.realServer !== undefined ? `ipvs → ${step.realServer}` : 'ipvs: no destination';
     default:

@@ -21,6 +21,8 @@ export type Match =
   /** Ports, or ranges written `LO:HI` (Felix's policy port ranges). */
   | { readonly module: 'multiport'; readonly dports: readonly (number | string)[] }
   | { readonly module: 'conntrack'; readonly ctstate: readonly string[]; readonly negate?: boolean }
+  /** xt_state, the older spelling of conntrack --ctstate (kube-proxy's userspace mode writes `-m state --state NEW`); iptables 1.8.9 saves it as given. */
+  | { readonly module: 'state'; readonly states: readonly string[] }
   | { readonly module: 'addrtype'; readonly srcType?: Negatable<string>; readonly dstType?: Negatable<string>; readonly limitIfaceIn?: boolean; readonly limitIfaceOut?: boolean }
   /** `probability` as the kernel keeps it: a multiple of 2^-31 (iptables stores lround(p * 2^31)). */
   | { readonly module: 'statistic'; readonly mode: 'random'; readonly probability: number }
