@@ -32,6 +32,7 @@ export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
   { tool: 'iptables-save', usage: 'iptables-save [-t TABLE] [-c]', description: 'all rules (fixed date unless the caller sets one)' },
   { tool: 'ipvsadm', usage: 'ipvsadm -Ln [--stats [--exact]] | ipvsadm -Lnc', description: 'IPVS virtual and real servers, counters and connection entries of the flows walked with --traffic (ipvsadm 1.31; kube-proxy ipvs mode)' },
   { tool: 'ipset', usage: 'ipset list [NAME]', description: 'ipsets with their members, sorted (ipset 7.17; -L too)' },
+  { tool: 'nft', usage: 'nft [-s] list ruleset | list tables | list table [ip] NAME | list chain|set|map [ip] TABLE NAME', description: "nftables as nft 1.0.6 lists it (kube-proxy's nftables mode; not the iptables-nft tables)" },
   { tool: 'cat', usage: 'cat FILE...', description: 'files components wrote (/run/flannel/subnet.env, /proc/sys/...)' },
   { tool: 'hostname', usage: 'hostname', description: 'the namespace hostname' },
   { tool: 'sysctl', usage: 'sysctl [-n] NAME... | sysctl -a', description: 'kernel parameters netlab models' },

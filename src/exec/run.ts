@@ -13,6 +13,7 @@ import { runEthtool } from './ethtool.js';
 import { runIp } from './ip.js';
 import { runIptables, runIptablesSave } from './iptables.js';
 import { runIpset, runIpvsadm } from './ipvs.js';
+import { runNft } from './nft.js';
 import { runCat, runHostname, runSysctl } from './misc.js';
 import { runArp, runIfconfig, runNetstat, runRoute } from './net-tools.js';
 import { notEmulated } from './not-emulated.js';
@@ -42,6 +43,7 @@ const TOOLS: Readonly<Record<string, Runner>> = {
   'iptables-nft-save': runIptablesSave,
   ipvsadm: runIpvsadm,
   ipset: runIpset,
+  nft: runNft,
   cat: runCat,
   hostname: runHostname,
   sysctl: runSysctl,

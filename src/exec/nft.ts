@@ -1,0 +1,63 @@
+/**
+ * nft 1.0.6 listing commands: `nft [-s] list ruleset [FAMILY]`, `list
+ * tables`, `list table [FAMILY] NAME`, `list chain|set|map [FAMILY] TABLE
+ * NAME`, printed from the netns' nftables state (src/render/nft.ts), with
+ * nft's error for a table or object that does not exist: the command
+ * echoed and the name underlined, exit 1.
+ *
+ * Only the tables nftables itself holds are listed (kube-proxy's
+ * `ip kube-proxy`); the tables iptables-nft creates for iptables rules (the
+ * kubelet's, the CNI's) are not: they are shown by iptables-save, and a
+ * node without nftables state lists an empty ruleset.
+ */
+import type { NetNs } from '../kernel/netns.js';
+import type { NftFamily, NftTable } from '../kernel/nftables.js';
+import { renderNftChainListing, renderNftRuleset, renderNftSetListing, renderNftTable } from '../render/nft.js';
+import { notEmulated } from './not-emulated.js';
+import { fail, ok, type ExecContext, type ExecResult } from './types.js';
+
+const FAMILIES: readonly string[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
+
+/** `Error: No such file or directory`, the command as nft read it, and a caret line under word `index`. */
+function noSuchObject(words: readonly string[], index: number): ExecResult {
+  const column = words.slice(0, index).reduce((n, w) => n + w.length + 1, 0);
+  return fail(1, 'Error: No such file or directory', words.join(' '), `${' '.repeat(column)}${'^'.repeat(words[index]!.length)}`);
+}
+
+export function runNft(ns: NetNs, argv: readonly string[], _ctx: ExecContext): ExecResult {
+  let words = argv.slice(1);
+  // --stateless only hides counters and element expiry, which this state never has.
+  while (words[0] === '-s' || words[0] === '--stateless') words = words.slice(1);
+  if (words[0] !== 'list') return notEmulated(argv, 'only the listing commands: nft list ruleset|tables|table|chain|set|map');
+  const tables = ns.nftables?.tables ?? [];
+  const what = words[1];
+
+  if (what === 'ruleset') {
+    if (words.length > 3 || (words.length === 3 && !FAMILIES.includes(words[2]!))) return notEmulated(argv);
+    const family = words[2];
+    return ok(renderNftRuleset({ tables: family === undefined ? tables : tables.filter((t) => t.family === family) }));
+  }
+  if (what === 'tables' && words.length === 2) return ok(tables.map((t) => `table ${t.family} ${t.name}`));
+
+  // [FAMILY] NAME...: the family is optional and defaults to ip.
+  const hasFamily = words[2] !== undefined && FAMILIES.includes(words[2]);
+  const family = (hasFamily ? words[2] : 'ip') as NftFamily;
+  const at = hasFamily ? 3 : 2;
+  const findTable = (): NftTable | undefined => tables.find((t) => t.family === family && t.name === words[at]);
+
+  if (what === 'table' && words.length === at + 1) {
+    const table = findTable();
+    return table ? ok(renderNftTable(table)) : noSuchObject(words, at);
+  }
+  if ((what === 'chain' || what === 'set' || what === 'map') && words.length === at + 2) {
+    const table = findTable();
+    if (!table) return noSuchObject(words, at);
+    if (what === 'chain') {
+      const chain = table.chains.find((c) => c.name === words[at + 1]);
+      return chain ? ok(renderNftChainListing(table, chain)) : noSuchObject(words, at + 1);
+    }
+    const set = table.sets.find((s) => s.kind === what && s.name === words[at + 1]);
+    return set ? ok(renderNftSetListing(table, set)) : noSuchObject(words, at + 1);
+  }
+  return notEmulated(argv);
+}
