@@ -11,6 +11,7 @@ import type { EndpointBranch } from '../dataplane/probes.js';
 import type { ViewTable } from '../views/table.js';
 import { routeLine, tableName } from './ip-route.js';
 import { ruleSaveArgs } from './iptables-rule.js';
+import { nftStepLines } from './trace-nft.js';
 
 export interface TraceRenderContext {
   /** Looks a hop's netns up, to print the iptables rule a step points at. */
@@ -45,6 +46,7 @@ export function stepText(step: Step, hop: Hop, ctx: TraceRenderContext): string 
     case 'source':
       return `source address ${formatIPv4(step.src)} (${step.why})`;
     case 'netfilter': {
+      if (step.nft) return nftStepLines(step, ctx.netns(hop.where)).join('\n');
       const rule = step.ruleIndex !== undefined ? ruleText(ctx.netns(hop.where), step.table, step.chain, step.ruleIndex) : undefined;
       const at = rule ? `-A ${step.chain} ${rule}` : `${step.chain}: ${step.verdict}`;
       return `iptables ${step.hook} ${step.table}: ${at} → ${step.verdict} (${step.rulesEvaluated} rule${step.rulesEvaluated === 1 ? '' : 's'} evaluated)`;
