@@ -17,7 +17,7 @@ import { formatIPv4 } from '../net/ipv4.js';
 import { formatCidr } from '../net/cidr.js';
 import { defaultPrefix, labNames, labNetnsNames, prefixProblem, type LabNames } from './names.js';
 import { buildScript, teardownScript, type ScriptSpec } from './script.js';
-import { iptablesPayload, netnsSteps, nfacctNames, type Step, type StepContext, type TunHolder } from './steps.js';
+import { iptablesPayload, netnsSteps, nfacctNames, nftablesPayload, type Step, type StepContext, type TunHolder } from './steps.js';
 import { underlayPortMac, underlaySteps } from './underlay.js';
 
 export interface NetnsExportOptions {
@@ -143,6 +143,7 @@ function tools(built: readonly NetNs[]): string[] {
   if (built.some((ns) => ns.netfilter.tables.length > 0)) list.push('iptables-restore');
   if (built.some((ns) => nfacctNames(iptablesPayload(ns)).length > 0)) list.push('nfacct');
   if (built.some((ns) => (ns.ipsets?.size ?? 0) > 0)) list.push('ipset');
+  if (built.some((ns) => nftablesPayload(ns).length > 0)) list.push('nft');
   if (built.some((ns) => ns.fdb.some((e) => e.master === undefined || e.permanent))) list.push('bridge');
   if (built.some((ns) => ns.links.some((l) => l.info.kind === 'tun'))) list.push('perl', 'setsid');
   return list;

@@ -18,7 +18,8 @@
  *    (the bridge plugin's order); other devices get theirs before going up;
  *  - routes, policy rules, neighbours and FDB entries once every link exists;
  *  - iptables last, through iptables-restore --noflush of netlab's own
- *    iptables-save rendering.
+ *    iptables-save rendering; then nftables (kube-proxy's nftables mode),
+ *    through `nft -f` of the transaction kube-proxy would send.
  */
 import type { Link } from '../kernel/link.js';
 import type { FdbEntry, Neighbour } from '../kernel/neigh.js';
@@ -28,6 +29,7 @@ import { broadcastOf, cidr, formatCidr, type Cidr } from '../net/cidr.js';
 import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import { renderIptablesSave } from '../render/iptables-save.js';
+import { knftablesTransaction } from '../render/knftables.js';
 import { heredocDelimiter, shellLine } from './shell.js';
 
 /** One named step of the script: what it does (for the error message) and its commands. */
@@ -215,6 +217,13 @@ function fdbCommand(netns: string, e: FdbEntry): string {
 export function iptablesPayload(ns: NetNs): string[] {
   if (ns.netfilter.tables.length === 0) return [];
   return [...renderIptablesSave(ns.netfilter)].filter((l) => !l.startsWith('#'));
+}
+
+/** `nft -f` input for the namespace's nftables tables (kube-proxy's transaction); empty when it has none. */
+export function nftablesPayload(ns: NetNs): string[] {
+  const lines: string[] = [];
+  for (const table of ns.nftables?.tables ?? []) lines.push(...knftablesTransaction(table));
+  return lines;
 }
 
 /** `ipset restore` input for the namespace's sets (the rules match them, so they come first). */
@@ -469,6 +478,11 @@ function tableSteps(ns: NetNs, name: string): Step[] {
     // `-m nfacct` needs its accounting object to exist (kube-proxy creates its counters first).
     const counters = nfacctNames(payload).map((counter) => shellLine(['ip', 'netns', 'exec', name, 'nfacct', 'add', counter]));
     steps.push({ what: `${ns.displayName}: iptables (iptables-restore --noflush)`, commands: [...counters, `ipt_restore ${shellLine([name])} <<'${eof}'`, ...payload, eof] });
+  }
+  const nft = nftablesPayload(ns);
+  if (nft.length > 0) {
+    const eof = heredocDelimiter(nft, 'NETLAB_NFT');
+    steps.push({ what: `${ns.displayName}: nftables (nft -f)`, commands: [`ip netns exec ${shellLine([name])} nft -f - <<'${eof}'`, ...nft, eof] });
   }
   return steps;
 }
