@@ -73,7 +73,24 @@ export function selectSource(ns: NetNs, route: Route, dst: IPv4): IPv4 | undefin
   const nexthop = route.gateway ?? dst;
   const dev = route.dev !== undefined ? ns.links.find((l) => l.name === route.dev) : undefined;
   const fromDev = dev && pickAddress(dev, nexthop, route.scope === 'host' ? 'host' : 'link');
-  if (fromDev !== undefined) return fromDev;
+  return fromDev ?? otherGlobalAddress(ns, dev);
+}
+
+/**
+ * The source MASQUERADE gives a packet leaving by `outDev`
+ * (nf_nat_masquerade_ipv4: inet_select_addr at universe scope): the
+ * device's first global address, else, as for any source selection, a
+ * global address of another device in ifindex order. So a node reaching a
+ * cluster IP whose endpoint is itself (out lo) or a pod behind calico's
+ * address-less cali veth is masqueraded to its eth0 address.
+ */
+export function masqueradeSource(ns: NetNs, outDev: string): IPv4 | undefined {
+  const dev = ns.links.find((l) => l.name === outDev);
+  return dev?.ipv4.find((a) => a.scope === 'global')?.ip ?? otherGlobalAddress(ns, dev);
+}
+
+/** inet_select_addr's last resort: the first global address of a device other than `dev`, in ifindex order. */
+function otherGlobalAddress(ns: NetNs, dev: Link | undefined): IPv4 | undefined {
   for (const link of ns.links) {
     if (link === dev) continue;
     const global = link.ipv4.find((a) => a.scope === 'global');

@@ -17,7 +17,7 @@ import type { Mac } from '../net/mac.js';
 import type { Node, Pod } from '../model/types.js';
 import type { Dataplane } from './build.js';
 import { Conntrack, type ConntrackEntry } from './conntrack.js';
-import { fibLookup, isLocalAddress, selectSource } from './fib.js';
+import { fibLookup, isLocalAddress, masqueradeSource, selectSource } from './fib.js';
 import { runHook, type CtState, type HookResult } from './netfilter-eval.js';
 import { FLANNEL_UDP_OVERHEAD, IPIP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from './packet.js';
 import { findListener, listenersOfNode, listenersOfPod } from './sockets.js';
@@ -750,10 +750,7 @@ class Walk {
         ctState,
         random: this.session.random,
         redirectAddress: (inIface) => ns.links.find((l) => l.name === inIface)?.ipv4[0]?.ip,
-        masqueradeSource: (out) => {
-          const dev = ns.links.find((l) => l.name === out);
-          return dev?.ipv4.find((a) => a.scope === 'global')?.ip;
-        },
+        masqueradeSource: (out) => masqueradeSource(ns, out),
       },
       packet,
     );

@@ -143,4 +143,12 @@ describe('a node connecting to a ClusterIP', () => {
       expect(branch.run.reply!.summary).toContain('reply to the connected socket (master');
     }
   });
+
+  it('whose endpoint is itself: hairpin-masqueraded out lo, to the first global address of another device (inet_select_addr), port translated', () => {
+    const lab = buildLab('labs/default.yaml');
+    const [branch] = branches(lab, 'master', 'svc/kubernetes');
+    const seen = branch!.run.request.delivered!;
+    expect(formatIPv4(seen.src)).toBe('10.234.2.11');
+    expect(seen.sport).not.toBe(branch!.run.request.flow.sport);
+  });
 });
