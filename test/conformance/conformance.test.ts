@@ -1,17 +1,21 @@
 /**
  * netlab against the real kernel, on the same topology. For each lab (the
- * default lab, the golden flannel labs, seeded random topologies):
+ * default lab, the golden flannel and calico labs, the services lab per
+ * backend and kube-proxy mode, seeded random topologies):
  * `netlab export --format netns` builds it for real in namespaces of this
  * run's own prefix, then what the kernel prints and does is compared with
  * what netlab prints and decides (runEmulated on the same NetNs): state
  * views in every node and pod, `ip route get` for every pair, ping and
- * traceroute for one pair of each path kind and at the MTU edge. The only
+ * traceroute for one pair of each path kind and at the MTU edge, and
+ * connections to cluster IPs and node ports, answered by servers in the
+ * pods (the endpoint reached and the source it saw, against the walk). The only
  * accepted differences are the named ones in
  * test/golden/accepted-differences.ts; anything else fails with a diff that
  * names the lab, the namespace and the command.
  *
  *   NETLAB_CONFORMANCE_CASES=300 npx vitest run test/conformance   hundreds of random labs
  *   NETLAB_CONFORMANCE_SEED=7 ...                                   another sequence of them
+ *   NETLAB_CONFORMANCE_LABS=^services- ...                          only the labs whose name matches
  *
  * Skipped, with the reason, when not root, not Linux, or a tool is missing;
  * a lab needing a device kind this kernel lacks (ipip, dummy) is skipped
@@ -30,9 +34,10 @@ import { addrGenMode, autoIpv6 } from '../../src/render/link-common.js';
 import { stdoutText } from '../../src/exec/types.js';
 import { loadTopology } from '../../src/topology/load.js';
 import { knownBug, normalise, TUN_LL_MASK, type Context } from '../golden/accepted-differences.js';
-import { deleteNetns, listNetns, onPath, probeHost, runJobsAsync, runScriptAsync, type LinkKind, type Output } from './host.js';
-import { DEFAULT_CASES, fixedLabs, randomLab, type LabSource } from './labs.js';
-import { planChecks, randomLinkLocalDevices, type Check } from './plan.js';
+import { deleteNetns, listNetns, onPath, probeHost, runJobsAsync, runScriptAsync, startServers, type LinkKind, type Output } from './host.js';
+import { DEFAULT_CASES, fixedLabs, randomLab, servicesLabs, type LabSource } from './labs.js';
+import { endpoints, planChecks, randomLinkLocalDevices, type Check } from './plan.js';
+import { listenerArgv, listenerSpecs, realOutcomes, SERVER_LIFE_SEC } from './service-probes.js';
 
 /** This run's namespaces all start with it; a crashed run's are recognised by its dead pid. */
 const RUN = `nlc${process.pid}-`;
@@ -55,7 +60,9 @@ function possibleCpus(): number | undefined {
   }
 }
 
-const labs: LabSource[] = [...fixedLabs(), ...Array.from({ length: CASES }, (_, i) => randomLab(SEED, i))];
+/** NETLAB_CONFORMANCE_LABS=REGEX: only the labs whose name matches (e.g. `^services-`). */
+const ONLY = process.env.NETLAB_CONFORMANCE_LABS;
+const labs: LabSource[] = [...fixedLabs(), ...servicesLabs(), ...Array.from({ length: CASES }, (_, i) => randomLab(SEED, i))].filter((l) => ONLY === undefined || new RegExp(ONLY).test(l.name));
 
 function isAlive(pid: number): boolean {
   try {
@@ -135,6 +142,17 @@ async function capture(name: string, checks: readonly Check[], exported: NetnsEx
     if (list.some((c) => /Unreachable| !\w/.test(real.get(c)!.stdout))) await delay(1100 - (Date.now() - started));
     lap(`probes round ${round}`);
   }
+  // Connections to services: servers in every namespace the model has sockets in, then the clients, all at once
+  // (each client stops at its first error; see service-probes.ts).
+  const services = checks.filter((c) => c.phase === 'service');
+  if (services.length > 0) {
+    const servers = listenerSpecs(dataplane, endpoints(dataplane)).map((s) => ({ netns: exported.netnsById.get(s.where.ns.id)!, argv: listenerArgv(s) }));
+    const failure = await startServers(servers, SERVER_LIFE_SEC);
+    if (failure !== undefined) throw new Error(failure);
+    lap('servers');
+    await run(services, 64, 60);
+    lap('services');
+  }
   if (process.env.NETLAB_CONFORMANCE_TIMING) console.error(`${name}: ${timing.join(', ')}`);
   return real;
 }
@@ -200,7 +218,9 @@ function labSuite(source: LabSource, prefix: string): void {
   // What the script itself needs (its preflight checks the same), so a lab is skipped for it, never failed.
   const missing = exported.linkKinds.filter((k) => host.missingKinds.has(k as LinkKind));
   const missingTools = exported.tools.filter((t) => !onPath(t));
+  const proxyMode = dataplane.cluster.topology.network.kubeProxy.mode;
   const skipReason = [
+    ...(proxyMode === 'ipvs' && host.noIpvs !== undefined ? [`kube-proxy ipvs mode: ${host.noIpvs}`] : []),
     ...missing.map((k) => `this kernel cannot create ${k} devices (${host.missingKinds.get(k as LinkKind)})`),
     ...missingTools.map((t) => `missing tool ${t}`),
   ].join('; ');
@@ -234,6 +254,20 @@ function labSuite(source: LabSource, prefix: string): void {
         if (!real) return test.skip('the lab did not build');
         const got = real.get(check)!;
         const command = check.argv.join(' ');
+        if (check.service) {
+          // Which endpoint a try reaches is the kernel's random choice: what it reached must be what the walk allows.
+          const where = `${source.name} / ${check.where.label} / ${check.name.slice(check.where.label.length + 3)}`;
+          const allowed = check.service.prediction.outcomes;
+          const reached = [...new Set(realOutcomes(got.stdout))].sort();
+          const marked = reached.map((o) => (allowed.has(o) ? o : `${o}   <- not an outcome netlab's walk allows`));
+          const expected = reached.filter((o) => allowed.has(o));
+          const listing = [...allowed].map(([o, p]) => `  ${o} (${(p * 100).toFixed(1)}%)`).join('\n');
+          if (marked.length !== expected.length || reached.length === 0 || got.stderr !== '') failed = true;
+          expect(got.stderr, `${where}: the client's stderr`).toBe('');
+          expect(reached.length, `${where}: the client printed no outcome`).toBeGreaterThan(0);
+          expect(marked, `${where}: what the kernel did, against what netlab's walk allows:\n${listing}\n`).toEqual(expected);
+          return;
+        }
         const ctx: Context = { kind: check.where.kind, command, randomLinkLocals: randomLinkLocals(check), netnsPrefix: prefix, cni, ...(hostCpus !== undefined ? { hostCpus } : {}) };
         const sim = runEmulated(check.where.ns, check.argv, { dataplane, routeGet });
         const netlab = { stdout: stdoutText(sim), stderr: sim.stderr.map((l) => `${l}\n`).join(''), exitCode: sim.exitCode };

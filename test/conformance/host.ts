@@ -27,6 +27,8 @@ const TOOLS: Readonly<Record<string, string>> = {
   ping: 'iputils-ping',
   traceroute: 'traceroute',
   timeout: 'coreutils',
+  // The service probes' servers and clients (service-probes.ts).
+  perl: 'perl-base',
 };
 
 /** Device kinds the labs may need, each probed by creating one in a scratch namespace. */
@@ -38,6 +40,8 @@ export interface HostCapabilities {
   readonly unusable?: string;
   /** Per device kind: undefined when the kernel creates it, else the error. */
   readonly missingKinds: ReadonlyMap<LinkKind, string>;
+  /** Why kube-proxy's ipvs mode cannot run here, when it cannot (the kernel's IPVS). */
+  readonly noIpvs?: string;
 }
 
 export function onPath(tool: string): boolean {
@@ -80,7 +84,9 @@ export function probeHost(scratchNetns: string): HostCapabilities {
   } finally {
     run(['ip', 'netns', 'del', scratchNetns]);
   }
-  return { missingKinds };
+  // The ip_vs module makes /proc/net/ip_vs; kube-proxy's ipvs mode needs it (and ipvsadm to program it).
+  const noIpvs = existsSync('/proc/net/ip_vs') ? undefined : 'this kernel has no IPVS (no /proc/net/ip_vs: the ip_vs module is missing)';
+  return { missingKinds, ...(noIpvs !== undefined ? { noIpvs } : {}) };
 }
 
 export function listNetns(): string[] {
@@ -202,6 +208,36 @@ export async function runJobsAsync(jobs: readonly Job[], options: { parallel?: n
     const { script, limitMs } = jobsScript(jobs, dir, options);
     await runAsync(['bash', '-c', script], limitMs);
     return jobOutputs(jobs, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts servers in the background, each inside its namespace and bounded
+ * by `timeout lifeSec`, and waits until each has printed `ready` (its
+ * sockets are bound). They end with their time limit or when the lab's
+ * namespaces are deleted (the teardown stops every process inside them).
+ * Resolves to undefined when all are ready, else to what went wrong.
+ */
+export async function startServers(jobs: readonly Job[], lifeSec: number, readyWithinMs = 10_000): Promise<string | undefined> {
+  if (jobs.length === 0) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-conformance-'));
+  try {
+    // Their output goes to files and stdin is /dev/null: the launching bash returns at once.
+    const script = jobs.map((job, i) => `ip netns exec ${shellLine([job.netns])} timeout ${lifeSec} ${shellLine(job.argv)} </dev/null >${join(dir, `${i}.out`)} 2>&1 &`).join('\n');
+    const launched = await runAsync(['bash', '-c', script], 10_000);
+    if (launched.status !== 0) return `could not start the servers: ${launched.stderr}`;
+    const deadline = Date.now() + readyWithinMs;
+    for (;;) {
+      const outputs = jobs.map((_, i) => readIf(join(dir, `${i}.out`)));
+      const notReady = jobs.filter((_, i) => !outputs[i]!.startsWith('ready\n'));
+      const failed = jobs.findIndex((_, i) => outputs[i] !== '' && !outputs[i]!.startsWith('ready'));
+      if (failed >= 0) return `the server in ${jobs[failed]!.netns} failed: ${outputs[failed]}`;
+      if (notReady.length === 0) return undefined;
+      if (Date.now() > deadline) return `servers not ready after ${readyWithinMs} ms in: ${notReady.map((j) => j.netns).join(', ')}`;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -34,6 +34,35 @@ export function fixedLabs(): LabSource[] {
   }));
 }
 
+/** kube-proxy modes the services lab runs in; a mode this kernel cannot run is skipped by the suite, with the reason. */
+export const SERVICE_PROXY_MODES = ['iptables', 'ipvs'] as const;
+export type ServiceProxyMode = (typeof SERVICE_PROXY_MODES)[number];
+
+/** CNI backends the services lab runs on: where a backend decides the source a remote endpoint sees (flannel.1's address or the node's). */
+const SERVICE_BACKENDS = [
+  { label: 'vxlan', cni: '{plugin: flannel, backend: vxlan}' },
+  { label: 'host-gw', cni: '{plugin: flannel, backend: host-gw}' },
+] as const;
+
+/**
+ * test/conformance/services.yaml once per backend and kube-proxy mode: the
+ * cni and kubeProxy lines replaced, and the name, so each lab has its own.
+ */
+export function servicesLabs(modes: readonly ServiceProxyMode[] = SERVICE_PROXY_MODES): LabSource[] {
+  const file = 'test/conformance/services.yaml';
+  const yaml = readFileSync(repo(file), 'utf8');
+  return modes.flatMap((mode) =>
+    SERVICE_BACKENDS.map((backend) => {
+      const name = `services-${backend.label}-${mode}`;
+      const text = yaml
+        .replace(/^metadata: \{name: services\}$/m, `metadata: {name: ${name}}`)
+        .replace(/^  cni: .*$/m, `  cni: ${backend.cni}`)
+        .replace(/^  kubeProxy: .*$/m, `  kubeProxy: {mode: ${mode}}`);
+      return { name, file: `${file} (${backend.label}, kube-proxy ${mode})`, yaml: text };
+    }),
+  );
+}
+
 /** mulberry32: small, seedable, the same sequence everywhere. */
 function rng(seed: number): () => number {
   let a = seed >>> 0;

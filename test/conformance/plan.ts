@@ -3,7 +3,8 @@
  * test list is known before anything is built): the state commands in every
  * node and pod namespace, `ip route get` for every pair of endpoints, and
  * ping/traceroute for one pair of each path kind, plus the MTU edge (the
- * biggest payload that fits the sender's route, and one byte more).
+ * biggest payload that fits the sender's route, and one byte more), and
+ * connections to every service (service-probes.ts).
  */
 import type { Dataplane } from '../../src/dataplane/build.js';
 import { fibLookup } from '../../src/dataplane/fib.js';
@@ -11,6 +12,7 @@ import type { NetNs } from '../../src/kernel/netns.js';
 import type { Node } from '../../src/model/types.js';
 import { formatIPv4, type IPv4 } from '../../src/net/ipv4.js';
 import { addrGenMode } from '../../src/render/link-common.js';
+import { clientArgv, planServiceProbes, predict, probeCommand, type Prediction, type ServiceProbe } from './service-probes.js';
 
 export interface Endpoint {
   /** node name, pod name (namespace/name outside `default`), or `external` */
@@ -22,7 +24,7 @@ export interface Endpoint {
   readonly node?: Node;
 }
 
-export type Phase = 'state' | 'route' | 'probe';
+export type Phase = 'state' | 'route' | 'probe' | 'service';
 
 export interface Check {
   /** The test name: `<where> / <command>`. */
@@ -39,6 +41,8 @@ export interface Check {
    * change), 2 and up the traceroutes, one per source host and round.
    */
   readonly round?: number;
+  /** For service probes (phase `service`): the connection and what netlab's walk allows of it. */
+  readonly service?: { readonly probe: ServiceProbe; readonly prediction: Prediction };
 }
 
 /** The host whose address a probe leaves with, as far as a router sees: a node (and its pods), or external. */
@@ -129,6 +133,11 @@ export function planChecks(dataplane: Dataplane): Check[] {
       add('probe', from, ['ping', '-c', '1', '-W', '1', '-M', 'do', '-s', String(edge + 1), dst], { pathKind: `${kind}, one byte too many`, round: 0 });
     }
     add('probe', from, ['traceroute', '-n', '-q', '1', '-w', '1', dst], { pathKind: kind, round: 2 + traceroutes });
+  }
+  // Connections to services, after every ping and traceroute (servers answer them: see service-probes.ts).
+  for (const probe of planServiceProbes(dataplane, all)) {
+    const prediction = predict(dataplane, probe, all);
+    checks.push({ name: `${probe.from.label} / ${probeCommand(probe)}`, phase: 'service', where: probe.from, argv: clientArgv(probe, prediction), service: { probe, prediction } });
   }
   return checks;
 }
