@@ -1,6 +1,6 @@
 // Benchmark clusters, written the compact way: node pools, deployment sets
 // and service sets, one deployment of `endpoints` pods behind each service.
-function cluster({ name, nodes, nodePattern, services, endpoints }) {
+function cluster({ name, nodes, nodePattern, services, endpoints, mode = 'iptables' }) {
   return `apiVersion: netlab/v1
 kind: Cluster
 metadata: {name: ${name}}
@@ -8,7 +8,7 @@ network:
   podCIDR: 10.0.0.0/8
   serviceCIDR: 172.16.0.0/12
   cni: {plugin: flannel, backend: vxlan}
-  kubeProxy: {mode: iptables}
+  kubeProxy: {mode: ${mode}}
 subnets:
   - {name: dc, cidr: 192.168.0.0/16, gateway: 192.168.255.254, mtu: 1500}
 nodePools:
@@ -35,7 +35,8 @@ export function compactCluster(nodes) {
 }
 
 // Issue 4: `services` services of `endpoints` pods each, on `nodes` nodes:
-// kube-proxy's rules at 10,000 services x 10 endpoints are about 320,000 per node.
-export function servicesCluster(services, endpoints, nodes = 1000) {
-  return cluster({ name: `bench-services-${services}x${endpoints}`, nodes, nodePattern: 'node-{index:04}', services, endpoints });
+// kube-proxy's rules at 10,000 services x 10 endpoints are about 320,000 per node
+// (iptables mode; `mode` is network.kubeProxy.mode).
+export function servicesCluster(services, endpoints, nodes = 1000, mode = 'iptables') {
+  return cluster({ name: `bench-services-${services}x${endpoints}`, nodes, nodePattern: 'node-{index:04}', services, endpoints, mode });
 }
