@@ -10,6 +10,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runEmulated } from '../../src/exec/run.js';
+import { parseRuleArgs, splitArgs } from '../../src/kernel/netfilter/parse-restore.js';
+import { ruleSaveArgs } from '../../src/render/iptables-rule.js';
 import type { NetNs } from '../../src/kernel/netns.js';
 import { formatIPv4 } from '../../src/net/ipv4.js';
 import { allocateProxyPorts, EPHEMERAL_HIGH, EPHEMERAL_LOW } from '../../src/proxy/userspace/proxy-ports.js';
@@ -119,6 +121,31 @@ describe('the rules of each service type', () => {
     expect(listed).toContain(`/* shop/web:http */ tcp dpt:${port('shop/web:http')} state NEW`);
     const nat = toText(runEmulated(ns('node-02'), ['iptables', '-t', 'nat', '-L', 'KUBE-PORTALS-CONTAINER', '-n']).stdout);
     expect(nat).toContain(`/* shop/web:http */ tcp dpt:80 redir ports ${port('shop/web:http')}`);
+  });
+});
+
+describe("kube-proxy's own spelling (iptablesCommonPortalArgs order) as iptables 1.8.9 saves it back", () => {
+  // Loaded with the real `iptables -A` in upstream's argument order, saved with the real iptables-save 1.8.9 (nf_tables).
+  const cases: [string, string][] = [
+    [
+      '-m comment --comment default/web:http -p tcp -m tcp --dport 40000 -m state --state NEW -j ACCEPT',
+      '-p tcp -m comment --comment "default/web:http" -m tcp --dport 40000 -m state --state NEW -j ACCEPT',
+    ],
+    [
+      '-m comment --comment default/web:http -p tcp -m tcp --dport 80 -d 10.96.0.10/32 -j REDIRECT --to-ports 40000',
+      '-d 10.96.0.10/32 -p tcp -m comment --comment "default/web:http" -m tcp --dport 80 -j REDIRECT --to-ports 40000',
+    ],
+    [
+      '-m comment --comment default/web:http -p tcp -m tcp --dport 80 -d 1.2.3.4/32 -m physdev ! --physdev-is-in -j REDIRECT --to-ports 40000',
+      '-d 1.2.3.4/32 -p tcp -m comment --comment "default/web:http" -m tcp --dport 80 -m physdev ! --physdev-is-in -j REDIRECT --to-ports 40000',
+    ],
+    [
+      '-m comment --comment default/web:http -p tcp -m tcp --dport 80 -d 1.2.3.4/32 -m addrtype --dst-type LOCAL -j DNAT --to-destination 10.0.0.1:40000',
+      '-d 1.2.3.4/32 -p tcp -m comment --comment "default/web:http" -m tcp --dport 80 -m addrtype --dst-type LOCAL -j DNAT --to-destination 10.0.0.1:40000',
+    ],
+  ];
+  it.each(cases)('%s', (written, saved) => {
+    expect(ruleSaveArgs(parseRuleArgs(splitArgs(written)))).toBe(saved);
   });
 });
 

@@ -217,6 +217,8 @@ function accepts(module: string, option: string): boolean {
       return option === '--mark';
     case 'conntrack':
       return option === '--ctstate';
+    case 'state':
+      return option === '--state';
     case 'addrtype':
       return ['--src-type', '--dst-type', '--limit-iface-in', '--limit-iface-out'].includes(option);
     case 'statistic':
@@ -228,7 +230,7 @@ function accepts(module: string, option: string): boolean {
     case 'multiport':
       return option === '--dports' || option === '--destination-ports';
     case 'physdev':
-      return ['--physdev-in', '--physdev-out', '--physdev-is-bridged'].includes(option);
+      return ['--physdev-in', '--physdev-out', '--physdev-is-bridged', '--physdev-is-in'].includes(option);
     case 'icmp':
       return option === '--icmp-type';
     case 'set':
@@ -319,6 +321,12 @@ function matchOption(m: MatchBuilder, option: string, negate: boolean, next: () 
       return;
     case '--physdev-is-bridged':
       m['isBridged'] = true;
+      return;
+    case '--physdev-is-in':
+      m['isIn'] = !negate;
+      return;
+    case '--state':
+      m['states'] = next().split(',');
       return;
     case '--icmp-type':
       m['icmpType'] = next();
