@@ -75,6 +75,11 @@ export function checkTrace(trace: Trace, expect: Expectations, netns: (id: strin
     const seen = trace.delivered && formatIPv4(trace.delivered.src);
     if (seen !== expect.seenSource) fail('seenSource', `the receiver sees source ${expect.seenSource}`, seen === undefined ? `not delivered (${outcome})` : seen);
   }
+  const rules = expect.rulesEvaluated;
+  if (rules !== undefined && ((rules.atMost !== undefined && facts.rulesEvaluated > rules.atMost) || (rules.atLeast !== undefined && facts.rulesEvaluated < rules.atLeast))) {
+    const bounds = [rules.atLeast !== undefined ? `at least ${rules.atLeast}` : '', rules.atMost !== undefined ? `at most ${rules.atMost}` : ''].filter(Boolean).join(' and ');
+    fail('rulesEvaluated', `${bounds} rules evaluated`, `${facts.rulesEvaluated} rules evaluated`);
+  }
   return failures;
 }
 

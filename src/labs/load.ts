@@ -36,7 +36,7 @@ const ACTIONS = ['trace', 'exec', 'show', 'diff'] as const;
 
 /** Which expectations each action can be checked against. */
 const EXPECTS: Readonly<Record<(typeof ACTIONS)[number], readonly (keyof Expectations)[]>> = {
-  trace: ['disposition', 'reason', 'through', 'notThrough', 'ttl', 'hops', 'encap', 'outerPort', 'mtu', 'source', 'seenSource'],
+  trace: ['disposition', 'reason', 'through', 'notThrough', 'ttl', 'hops', 'encap', 'outerPort', 'mtu', 'source', 'seenSource', 'rulesEvaluated'],
   exec: ['contains', 'notContains', 'equals', 'exitCode'],
   show: ['contains', 'notContains', 'equals'],
   diff: ['changes', 'keeps', 'reachability'],

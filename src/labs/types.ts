@@ -56,6 +56,8 @@ export interface Expectations {
   readonly mtu?: number;
   readonly source?: string;
   readonly seenSource?: string;
+  /** Bounds on the rules evaluated over the whole walk. */
+  readonly rulesEvaluated?: { readonly atMost?: number; readonly atLeast?: number };
   readonly contains?: string | readonly string[];
   readonly notContains?: string | readonly string[];
   readonly equals?: string | readonly string[];

@@ -90,6 +90,23 @@ describe('netlab lab run', () => {
     expect(data.summary).toMatchObject({ labs: 1, failed: 1, steps: 1, stepsFailed: 1 });
   });
 
+  it('rulesEvaluated: bounds on the rules the walk evaluated, every hook of every hop', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'x.lab.yaml'),
+      lab(`  - name: too many
+    trace: {from: pod-c, to: svc/web}
+    expect: {rulesEvaluated: {atMost: 3}}
+  - name: within
+    trace: {from: pod-c, to: svc/web}
+    expect: {rulesEvaluated: {atLeast: 4, atMost: 1000}}
+`),
+    );
+    const data = JSON.parse((await runCli(['lab', 'run', dir, '-o', 'json'])).stdout);
+    expect(data.labs[0].steps[0]).toMatchObject({ status: 'fail', failures: [{ what: 'rulesEvaluated', expected: 'at most 3 rules evaluated', actual: expect.stringMatching(/^\d+ rules evaluated$/) }] });
+    expect(data.labs[0].steps[1]).toMatchObject({ status: 'pass' });
+  });
+
   it('a bad lab file: diagnostics with positions and a did-you-mean, exit 2', async () => {
     const dir = tempDir();
     writeFileSync(
