@@ -265,33 +265,44 @@ function partBytes(v: NftValue): number[] {
 const PROTOCOL_NUMBERS: Readonly<Record<'tcp' | 'udp' | 'sctp' | 'icmp', number>> = { icmp: 1, tcp: 6, udp: 17, sctp: 132 };
 
 /**
- * nft's expr_msort_cmp: a single value compares as a number; a
- * concatenation as its bytes read little-endian, so the last byte weighs
- * most (compared here from the last byte down).
+ * nft's expr_msort_cmp as a sort key: a single value compares as a number;
+ * a concatenation as its bytes read little-endian (the last byte weighs
+ * most), here a string of the bytes last to first.
  */
-function compareKeys(a: NftKey, b: NftKey): number {
-  if (a.length === 1 && b.length === 1) return compareBytesBigEndian(partBytes(a[0]!), partBytes(b[0]!));
-  const x = a.flatMap(partBytes);
-  const y = b.flatMap(partBytes);
-  for (let i = Math.max(x.length, y.length) - 1; i >= 0; i--) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d;
+function sortKey(key: NftKey): number | string {
+  if (key.length === 1) {
+    const v = key[0]!;
+    switch (v.kind) {
+      case 'addr':
+      case 'port':
+      case 'number':
+        return v.value;
+      case 'prefix':
+        return v.value.addr;
+      case 'proto':
+        return PROTOCOL_NUMBERS[v.value];
+      case 'symbol':
+        return v.value;
+    }
   }
-  return 0;
+  const bytes = key.flatMap(partBytes);
+  let out = '';
+  for (let i = bytes.length - 1; i >= 0; i--) out += String.fromCharCode(bytes[i]!);
+  return out;
 }
 
-function compareBytesBigEndian(x: readonly number[], y: readonly number[]): number {
-  if (x.length !== y.length) return x.length - y.length;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return 0;
+function sortByKey<T>(items: readonly T[], keyOf: (item: T) => NftKey): T[] {
+  const keyed = items.map((item) => ({ item, key: sortKey(keyOf(item)) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.item);
 }
 
 function sortElements(elements: readonly NftElement[]): NftElement[] {
-  return [...elements].sort((a, b) => compareKeys(a.key, b.key));
+  return sortByKey(elements, (e) => e.key);
 }
 
 function sortValues(values: readonly NftValue[]): NftValue[] {
-  return [...values].sort((a, b) => compareKeys([a], [b]));
+  return sortByKey(values, (v) => [v]);
 }
 
 /** nft quotes comments as they were given (kube-proxy's have no quotes to escape). */

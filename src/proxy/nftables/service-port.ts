@@ -59,12 +59,21 @@ export function isNodeSpecificNft(info: ServicePortInfo): boolean {
   return info.usesLocalEndpoints || (info.loadBalancerVIPs.length > 0 && info.loadBalancerSourceRanges.length > 0);
 }
 
-const chainNames = new WeakMap<ServicePortInfo, ServicePortChainNames>();
+/** A service port's chain names, and the `goto` verdicts into them (one object each, shared by every rule and element). */
+interface PortNames extends ServicePortChainNames {
+  readonly gotoCluster: NftVerdict;
+  readonly gotoLocal: NftVerdict;
+  readonly gotoExternal: NftVerdict;
+  readonly gotoFirewall: NftVerdict;
+}
 
-export function nftChainNames(info: ServicePortInfo): ServicePortChainNames {
+const chainNames = new WeakMap<ServicePortInfo, PortNames>();
+
+export function nftChainNames(info: ServicePortInfo): PortNames {
   let names = chainNames.get(info);
   if (names === undefined) {
-    names = servicePortChainNames({ namespace: info.service.namespace, name: info.service.name, port: info.port.name, protocol: info.protocol });
+    const n = servicePortChainNames({ namespace: info.service.namespace, name: info.service.name, port: info.port.name, protocol: info.protocol });
+    names = { ...n, gotoCluster: gotoChain(n.cluster), gotoLocal: gotoChain(n.local), gotoExternal: gotoChain(n.external), gotoFirewall: gotoChain(n.firewall) };
     chainNames.set(info, names);
   }
   return names;
@@ -72,6 +81,8 @@ export function nftChainNames(info: ServicePortInfo): ServicePortChainNames {
 
 interface EndpointState {
   readonly names: EndpointNames;
+  /** `goto endpoint-...`, for the numgen vmap and the affinity rules. */
+  readonly gotoChain: NftVerdict;
   /** The endpoint chain: node-independent, so one object for every node. */
   readonly chain: NftChain;
   /** Its affinity set (ClientIP affinity only). */
@@ -93,6 +104,7 @@ function endpointState(info: ServicePortInfo, ep: EndpointInfo): EndpointState {
   rules.push({ statements: [l4protoMatch(info.protocol), { kind: 'dnat', addr: endpoint.ip, port: endpoint.port }] });
   state = {
     names,
+    gotoChain: gotoChain(names.chain),
     chain: { name: names.chain, rules },
     ...(info.clientIPAffinity
       ? {
@@ -138,18 +150,12 @@ export function servicePortNft(info: ServicePortInfo, node: NodeView, config: Ku
   const usesLocalPolicyChain = localEndpoints.length > 0 && info.usesLocalEndpoints;
   if (usesLocalPolicyChain) ensure(names.local);
 
-  let internalTrafficChain = names.cluster;
-  let hasInternalEndpoints = hasEndpoints;
-  if (info.internalPolicyLocal) {
-    internalTrafficChain = names.local;
-    if (localEndpoints.length === 0) hasInternalEndpoints = false;
-  }
-  let externalPolicyChain = names.cluster;
-  let hasExternalEndpoints = hasEndpoints;
-  if (info.externalPolicyLocal) {
-    externalPolicyChain = names.local;
-    if (localEndpoints.length === 0) hasExternalEndpoints = false;
-  }
+  // The chain internal (cluster IP) traffic goes to, and the one external traffic ends in.
+  const internalTrafficChain = info.internalPolicyLocal ? names.local : names.cluster;
+  const gotoInternal = info.internalPolicyLocal ? names.gotoLocal : names.gotoCluster;
+  const gotoExternalPolicy = info.externalPolicyLocal ? names.gotoLocal : names.gotoCluster;
+  const hasInternalEndpoints = hasEndpoints && !(info.internalPolicyLocal && localEndpoints.length === 0);
+  const hasExternalEndpoints = hasEndpoints && !(info.externalPolicyLocal && localEndpoints.length === 0);
   const externalTrafficChain = names.external;
   // Even without externally usable endpoints, the short-circuit rules for local traffic are needed.
   const usesExternalTrafficChain = hasEndpoints && info.externallyAccessible;
@@ -176,12 +182,12 @@ export function servicePortNft(info: ServicePortInfo, node: NodeView, config: Ku
 
   // Capture the cluster IP (cluster-ips holds each address once: the service's other ports add nothing).
   if (info.port.index === 0) clusterIPs.push(element([addr(info.clusterIP)]));
-  if (hasInternalEndpoints) serviceIPs.push(element(serviceKey(info.clusterIP), gotoChain(internalTrafficChain)));
+  if (hasInternalEndpoints) serviceIPs.push(element(serviceKey(info.clusterIP), gotoInternal));
   else noEndpointServices.push(element(serviceKey(info.clusterIP), internalFilter, info.name));
 
   // Capture external IPs.
   for (const externalIP of info.externalIPs) {
-    if (hasEndpoints) serviceIPs.push(element(serviceKey(externalIP), gotoChain(externalTrafficChain)));
+    if (hasEndpoints) serviceIPs.push(element(serviceKey(externalIP), names.gotoExternal));
     if (!hasExternalEndpoints) noEndpointServices.push(element(serviceKey(externalIP), externalFilter, info.name));
   }
 
@@ -191,8 +197,8 @@ export function servicePortNft(info: ServicePortInfo, node: NodeView, config: Ku
 
   // Capture load balancer ingress.
   for (const lbip of info.loadBalancerVIPs) {
-    if (hasEndpoints) serviceIPs.push(element(serviceKey(lbip), gotoChain(externalTrafficChain)));
-    if (usesFWChain) firewallIPs.push(element(serviceKey(lbip), gotoChain(names.firewall)));
+    if (hasEndpoints) serviceIPs.push(element(serviceKey(lbip), names.gotoExternal));
+    if (usesFWChain) firewallIPs.push(element(serviceKey(lbip), names.gotoFirewall));
   }
   if (!hasExternalEndpoints) {
     for (const lbip of info.loadBalancerVIPs) noEndpointServices.push(element(serviceKey(lbip), externalFilter, info.name));
@@ -201,7 +207,7 @@ export function servicePortNft(info: ServicePortInfo, node: NodeView, config: Ku
   // Capture node ports (not subject to loadBalancerSourceRanges).
   if (info.nodePort !== 0) {
     const key = [protoValue, port(info.nodePort)];
-    if (hasEndpoints) serviceNodePorts.push(element(key, gotoChain(externalTrafficChain)));
+    if (hasEndpoints) serviceNodePorts.push(element(key, names.gotoExternal));
     if (!hasExternalEndpoints) noEndpointNodePorts.push(element(key, externalFilter, info.name));
   }
 
@@ -221,13 +227,13 @@ export function servicePortNft(info: ServicePortInfo, node: NodeView, config: Ku
     } else {
       if (config.clusterCIDR !== undefined) {
         // A pod reaching an external address behaves as if it went out and back in: Cluster policy.
-        ext.push({ statements: [ipMatch('saddr', prefix(config.clusterCIDR)), verdictStatement(gotoChain(names.cluster))], comment: 'short-circuit pod traffic' });
+        ext.push({ statements: [ipMatch('saddr', prefix(config.clusterCIDR)), verdictStatement(names.gotoCluster)], comment: 'short-circuit pod traffic' });
       }
       // The node itself picks a local source address: masquerade it, and use every endpoint.
       ext.push({ statements: [FIB_SADDR_LOCAL, JUMP_MASQ], comment: 'masquerade local traffic' });
-      ext.push({ statements: [FIB_SADDR_LOCAL, verdictStatement(gotoChain(names.cluster))], comment: 'short-circuit local traffic' });
+      ext.push({ statements: [FIB_SADDR_LOCAL, verdictStatement(names.gotoCluster)], comment: 'short-circuit local traffic' });
     }
-    if (hasExternalEndpoints) ext.push({ statements: [verdictStatement(gotoChain(externalPolicyChain))] });
+    if (hasExternalEndpoints) ext.push({ statements: [verdictStatement(gotoExternalPolicy)] });
   }
 
   if (usesFWChain) {
@@ -268,8 +274,8 @@ function writeServiceToEndpointRules(rules: NftRule[], info: ServicePortInfo, en
   const states = endpoints.map((ep) => endpointState(info, ep));
   if (info.clientIPAffinity) {
     for (const state of states) {
-      rules.push({ statements: [{ kind: 'lookup', selectors: [IP_SADDR], set: state.names.affinitySet }, verdictStatement(gotoChain(state.names.chain))] });
+      rules.push({ statements: [{ kind: 'lookup', selectors: [IP_SADDR], set: state.names.affinitySet }, verdictStatement(state.gotoChain)] });
     }
   }
-  rules.push({ statements: [{ kind: 'numgen-vmap', mod: states.length, elements: states.map((state, i) => ({ value: i, verdict: gotoChain(state.names.chain) })) }] });
+  rules.push({ statements: [{ kind: 'numgen-vmap', mod: states.length, elements: states.map((state, i) => ({ value: i, verdict: state.gotoChain })) }] });
 }

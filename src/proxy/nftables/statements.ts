@@ -23,17 +23,9 @@ export const CT_STATE_NEW: NftStatement = { kind: 'match', selector: { kind: 'ct
 export const FIB_SADDR_LOCAL: NftStatement = { kind: 'match', selector: { kind: 'fib-type', field: 'saddr' }, op: '==', values: [{ kind: 'symbol', value: 'local' }] };
 export const FIB_DADDR_LOCAL: NftStatement = { kind: 'match', selector: { kind: 'fib-type', field: 'daddr' }, op: '==', values: [{ kind: 'symbol', value: 'local' }] };
 
-const verdicts = new Map<string, NftVerdict>();
-
-function verdictOf(kind: 'jump' | 'goto', chain: string): NftVerdict {
-  const key = `${kind} ${chain}`;
-  let v = verdicts.get(key);
-  if (v === undefined) verdicts.set(key, (v = { kind, chain }));
-  return v;
-}
-
-export const jumpTo = (chain: string): NftVerdict => verdictOf('jump', chain);
-export const gotoChain = (chain: string): NftVerdict => verdictOf('goto', chain);
+/** Verdicts are small objects; callers that reuse one (per chain) keep it (see service-port.ts). */
+export const jumpTo = (chain: string): NftVerdict => ({ kind: 'jump', chain });
+export const gotoChain = (chain: string): NftVerdict => ({ kind: 'goto', chain });
 export const DROP: NftVerdict = { kind: 'drop' };
 
 export function verdictStatement(verdict: NftVerdict): NftStatement {
