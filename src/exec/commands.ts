@@ -41,7 +41,7 @@ export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
   { tool: 'conntrack', usage: 'conntrack -L [-p tcp|udp|icmp]', description: 'connection tracking entries of the flows walked with --traffic' },
   { tool: 'traceroute', usage: 'traceroute [-n] [-m MAX] ADDR', description: 'UDP probes walked hop by hop (fixed times)' },
   { tool: 'nslookup', usage: 'nslookup [-type=a] NAME|ADDR [SERVER]', description: "cluster DNS (bind9 9.18): the pod's resolv.conf, the query walked to CoreDNS" },
-  { tool: 'dig', usage: 'dig +short [+search] [@SERVER] NAME [A] | dig +short -x ADDR', description: 'the records only (bind9 9.18)' },
+  { tool: 'dig', usage: 'dig [@SERVER] [-t A|AAAA|SRV|PTR] [-x ADDR] [+short] [+[no]search] [+[no]cmd|comments|question|answer|authority|additional|stats|all] NAME [TYPE]', description: "cluster DNS as bind9 9.18's dig prints it: the whole reply, or parts of it" },
   { tool: 'calicoctl', usage: 'calicoctl node status', description: "calico-node's BGP peers (calico bgp and ipip modes)" },
   { tool: 'birdcl', usage: 'birdcl [-s SOCKET] show protocols', description: "BIRD's protocols on a calico node" },
 ];

@@ -1,5 +1,6 @@
 /**
- * `nslookup NAME [SERVER]` and `dig +short [...] NAME` in a pod: the
+ * `nslookup NAME [SERVER]` in a pod (and what dig shares with it,
+ * src/exec/dig.ts): the
  * question goes where the tool sends it (the nameserver of the pod's
  * /etc/resolv.conf, or the server named), one UDP packet to port 53 walked
  * through the dataplane (kube-proxy's DNAT to a CoreDNS pod, or wherever it
@@ -19,13 +20,15 @@ import type { NetNs } from '../kernel/netns.js';
 import { parseIPv4, type IPv4 } from '../net/ipv4.js';
 import { buildProbe, newSession } from '../dataplane/probes.js';
 import type { Dataplane } from '../dataplane/build.js';
-import { coreDnsQuery, reverseName, searchCandidates, type QueryType } from '../model/dns.js';
-import { renderDigShort, renderNslookup, type DnsQuestion, type DnsTransport, type ToolOutput } from '../render/dns-tools.js';
+import { reverseName, searchCandidates } from '../model/dns.js';
+import { coreDnsQuery, type QueryType } from '../model/coredns-reply.js';
+import { DEFAULT_IPTABLES_SAVE_DATE } from '../render/profile.js';
+import { renderNslookup, type DnsQuestion, type DnsTransport, type ToolOutput } from '../render/dns-tools.js';
 import { notEmulated } from './not-emulated.js';
 import { result, type ExecContext, type ExecResult } from './types.js';
 
 /** What bind reads from /etc/resolv.conf. */
-interface ResolverConfig {
+export interface ResolverConfig {
   readonly search: readonly string[];
   readonly nameservers: readonly string[];
   readonly ndots: number;
@@ -50,7 +53,7 @@ export function parseResolvConf(text: string): ResolverConfig {
 }
 
 /** One UDP packet to SERVER:53, walked: how bind would see the exchange. */
-function reachServer(dataplane: Dataplane, ns: NetNs, server: IPv4): DnsTransport {
+export function reachServer(dataplane: Dataplane, ns: NetNs, server: IPv4): DnsTransport {
   const walk = newSession(dataplane).send(ns, buildProbe(server, { protocol: 'udp', dport: 53, size: 40 }));
   if (walk.disposition === 'DELIVERED') return { kind: 'answered' };
   if (walk.notice.kind === 'local-error') {
@@ -74,7 +77,7 @@ function reachServer(dataplane: Dataplane, ns: NetNs, server: IPv4): DnsTranspor
   return { kind: 'error', reason: 'timed out' };
 }
 
-interface Target {
+export interface Target {
   readonly server: string;
   readonly address: IPv4;
   readonly fromResolvConf: boolean;
@@ -82,7 +85,7 @@ interface Target {
 }
 
 /** The server: named on the command line, else the first nameserver of the namespace's /etc/resolv.conf. */
-function target(ns: NetNs, argv: readonly string[], named: string | undefined): Target | ExecResult {
+export function target(ns: NetNs, argv: readonly string[], named: string | undefined): Target | ExecResult {
   const file = ns.files.get('/etc/resolv.conf');
   const conf = file !== undefined ? parseResolvConf(file) : { search: [], nameservers: [], ndots: DEFAULT_NDOTS };
   if (named !== undefined) {
@@ -98,11 +101,25 @@ function target(ns: NetNs, argv: readonly string[], named: string | undefined): 
   return { server: first, address, fromResolvConf: true, conf };
 }
 
-/** Asks each candidate in turn until one answers NOERROR, as bind's lookup walks its origins. */
-function askInTurn(dataplane: Dataplane, candidates: readonly string[], qtype: QueryType): DnsQuestion[] {
+/**
+ * The clock of the exchange: the caller's (`ExecContext.now`, which the CLI
+ * takes from SOURCE_DATE_EPOCH), else the fixed date iptables-save prints,
+ * so output is deterministic. dig prints it (WHEN) and CoreDNS's SOA serial
+ * uses it (the API objects last changed then).
+ */
+export function dnsClock(ctx: ExecContext): Date {
+  return ctx.now ?? DEFAULT_IPTABLES_SAVE_DATE;
+}
+
+export function soaSerial(clock: Date): number {
+  return Math.floor(clock.getTime() / 1000) >>> 0;
+}
+
+/** Asks each candidate in turn until one answers NOERROR, as nslookup walks its origins. */
+function askInTurn(dataplane: Dataplane, candidates: readonly string[], qtype: QueryType, serial: number): DnsQuestion[] {
   const asked: DnsQuestion[] = [];
   for (const name of candidates) {
-    const response = coreDnsQuery(dataplane.cluster, name, qtype);
+    const response = coreDnsQuery(dataplane.cluster, name, qtype, serial);
     asked.push({ name, response });
     if (response.rcode === 'NOERROR') break;
   }
@@ -114,13 +131,13 @@ function askInTurn(dataplane: Dataplane, candidates: readonly string[], qtype: Q
  * least ndots dots too, and only that (measured: no search after its
  * NXDOMAIN); others with each search domain first, then as is.
  */
-function bindCandidates(name: string, conf: ResolverConfig): string[] {
+export function bindCandidates(name: string, conf: ResolverConfig): string[] {
   if (name.endsWith('.')) return [name.slice(0, -1)];
   const dots = name.split('.').length - 1;
   return dots >= conf.ndots ? [name] : searchCandidates(name, { search: conf.search, ndots: Number.MAX_SAFE_INTEGER });
 }
 
-function toResult(out: ToolOutput): ExecResult {
+export function toResult(out: ToolOutput): ExecResult {
   return result(out.stdout, [], out.exitCode);
 }
 
@@ -146,53 +163,13 @@ export function runNslookup(ns: NetNs, argv: readonly string[], ctx: ExecContext
   const address = parseIPv4(textname);
   const reverse = address !== undefined;
   const transport = reachServer(ctx.dataplane, ns, where.address);
+  const serial = soaSerial(dnsClock(ctx));
   const queryName = reverse ? `${reverseName(address)}.` : textname;
   const base = { server: where.server, fromResolvConf: where.fromResolvConf, transport, textname, queryName, reverse, onlyA };
   if (transport.kind !== 'answered') return toResult(renderNslookup({ ...base, questions: [] }));
-  if (reverse) return toResult(renderNslookup({ ...base, questions: askInTurn(ctx.dataplane, [reverseName(address)], 'PTR') }));
-  const questions = askInTurn(ctx.dataplane, bindCandidates(textname, where.conf), 'A');
+  if (reverse) return toResult(renderNslookup({ ...base, questions: askInTurn(ctx.dataplane, [reverseName(address)], 'PTR', serial) }));
+  const questions = askInTurn(ctx.dataplane, bindCandidates(textname, where.conf), 'A', serial);
   const last = questions[questions.length - 1]!;
-  const aaaa = !onlyA && last.response.rcode === 'NOERROR' ? { name: last.name, response: coreDnsQuery(ctx.dataplane.cluster, last.name, 'AAAA') } : undefined;
+  const aaaa = !onlyA && last.response.rcode === 'NOERROR' ? { name: last.name, response: coreDnsQuery(ctx.dataplane.cluster, last.name, 'AAAA', serial) } : undefined;
   return toResult(renderNslookup({ ...base, questions, ...(aaaa ? { aaaa } : {}) }));
-}
-
-/**
- * `dig +short [+search] [@SERVER] NAME [A]` and `dig +short -x ADDR`. The
- * full output is not emulated: it carries the message id, CoreDNS's EDNS
- * options, SOA serial and timings, none of which netlab knows.
- */
-export function runDig(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
-  if (!ctx.dataplane) return notEmulated(argv, 'dig needs the dataplane; run it through netlab exec');
-  let short = false;
-  let search = false;
-  let named: string | undefined;
-  let reverse: IPv4 | undefined;
-  let name: string | undefined;
-  const args = argv.slice(1);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '+short') short = true;
-    else if (arg === '+search') search = true;
-    else if (arg === '+nosearch') search = false;
-    else if (arg.startsWith('@')) named = arg.slice(1);
-    else if (arg === '-x') {
-      reverse = parseIPv4(args[++i] ?? '');
-      if (reverse === undefined) return notEmulated(argv, 'dig -x takes an IPv4 address');
-    } else if (/^(a|in)$/i.test(arg) && name !== undefined) continue;
-    else if (arg.startsWith('+') || arg.startsWith('-')) return notEmulated(argv, `dig option ${arg} is not emulated (+short, +search, @SERVER, -x, type A)`);
-    else if (name === undefined) name = arg;
-    else return notEmulated(argv, `only one question (A records) is emulated: ${arg}`);
-  }
-  if (!short) return notEmulated(argv, "only dig +short is emulated: dig's full answer carries a message id, EDNS options, CoreDNS's SOA serial and timings netlab does not know");
-  if (name === undefined && reverse === undefined) return notEmulated(argv, 'dig without a name asks for the root servers');
-  const where = target(ns, argv, named);
-  if (!('server' in where)) return where;
-  const transport = reachServer(ctx.dataplane, ns, where.address);
-  const queryName = reverse !== undefined ? `${reverseName(reverse)}.` : name!;
-  if (transport.kind !== 'answered') return toResult(renderDigShort({ server: where.server, transport, queryName, questions: [] }));
-  const questions =
-    reverse !== undefined
-      ? askInTurn(ctx.dataplane, [reverseName(reverse)], 'PTR')
-      : askInTurn(ctx.dataplane, search ? bindCandidates(name!, where.conf) : [name!.replace(/\.$/, '')], 'A');
-  return toResult(renderDigShort({ server: where.server, transport, queryName, questions }));
 }

@@ -7,7 +7,8 @@
 import type { NetNs } from '../kernel/netns.js';
 import { runBridge } from './bridge.js';
 import { runBrctl } from './brctl.js';
-import { runDig, runNslookup } from './dns.js';
+import { runNslookup } from './dns.js';
+import { runDig } from './dig.js';
 import { runBirdcl, runCalicoctl } from './calico.js';
 import { runEthtool } from './ethtool.js';
 import { runIp } from './ip.js';

@@ -86,6 +86,24 @@ export type DnsAnswer =
  * kind other than svc/pod, is NXDOMAIN.
  */
 export function lookupA(cluster: Cluster, fqdn: string): DnsAnswer {
+  const parsed = parseClusterName(cluster, fqdn);
+  switch (parsed.kind) {
+    case 'svc':
+      return lookupService(cluster, parsed.name, parsed.request);
+    case 'pod':
+      return lookupPod(cluster, parsed.name, parsed.request);
+    default:
+      return parsed;
+  }
+}
+
+/** A name as the kubernetes plugin's parseRequest splits it: settled already, or a service or pod request. */
+export type ParsedClusterName =
+  | Extract<DnsAnswer, { kind: 'NXDOMAIN' | 'NODATA' | 'FORWARDED' }>
+  | { readonly kind: 'svc' | 'pod'; readonly name: string; readonly request: RecordRequest };
+
+/** Splits a fully qualified name (no trailing dot needed, any case) the way parseRequest does; see lookupA. */
+export function parseClusterName(cluster: Cluster, fqdn: string): ParsedClusterName {
   const name = fqdn.toLowerCase().replace(/\.$/, '');
   const domain = cluster.topology.network.clusterDomain.toLowerCase();
   if (name !== domain && !name.endsWith(`.${domain}`)) return { kind: 'FORWARDED', name };
@@ -105,10 +123,10 @@ export function lookupA(cluster: Cluster, fqdn: string): DnsAnswer {
     ...(rest.length === 3 ? { endpoint: rest[0]! } : {}),
     ...(rest.length === 4 ? { port: stripUnderscore(rest[0]!), protocol: stripUnderscore(rest[1]!) } : {}),
   };
-  return kind === 'svc' ? lookupService(cluster, name, request) : lookupPod(cluster, name, request);
+  return { kind, name, request };
 }
 
-interface RecordRequest {
+export interface RecordRequest {
   readonly namespace: string;
   /** The service or pod label. */
   readonly target: string;
@@ -138,7 +156,7 @@ function lookupService(cluster: Cluster, name: string, r: RecordRequest): DnsAns
 }
 
 /** The ready addresses behind a service's ports (or behind it, `ports` undefined), once each, by address. */
-function readyAddresses(service: Service, ports: readonly ServicePortModel[] | undefined): { readonly ip: IPv4; readonly pod?: Pod }[] {
+export function readyAddresses(service: Service, ports: readonly ServicePortModel[] | undefined): { readonly ip: IPv4; readonly pod?: Pod }[] {
   const byIp = new Map<IPv4, { readonly ip: IPv4; readonly pod?: Pod }>();
   const all = ports === undefined ? service.addresses() : ports.flatMap((p) => service.endpoints(p));
   for (const e of all) if (e.ready && !byIp.has(e.ip)) byIp.set(e.ip, e.pod ? { ip: e.ip, pod: e.pod } : { ip: e.ip });
@@ -213,43 +231,4 @@ export function reverseLookup(cluster: Cluster, ip: IPv4): string[] {
 /** `10.96.0.10` -> `10.0.96.10.in-addr.arpa`. */
 export function reverseName(ip: IPv4): string {
   return `${formatIPv4(ip).split('.').reverse().join('.')}.in-addr.arpa`;
-}
-
-/** A DNS answer as a server sends it: what nslookup and dig print from. */
-export interface DnsResponse {
-  readonly rcode: 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL';
-  /** The owner name is the question as asked (CoreDNS echoes its case); PTR targets end with a dot. */
-  readonly answers: readonly DnsRecord[];
-}
-
-export type DnsRecord = { readonly type: 'A'; readonly name: string; readonly address: IPv4 } | { readonly type: 'PTR'; readonly name: string; readonly target: string };
-
-export type QueryType = 'A' | 'AAAA' | 'PTR';
-
-/**
- * CoreDNS (kubeadm's Corefile) answering one question. The cluster has no
- * IPv6, so AAAA questions about existing names get NOERROR with no answer.
- * Reverse names it has no record for fall through to the upstream netlab
- * does not have: SERVFAIL, like every name outside the cluster domain.
- */
-export function coreDnsQuery(cluster: Cluster, qname: string, qtype: QueryType): DnsResponse {
-  const asked = qname.replace(/\.$/, '');
-  const lower = asked.toLowerCase();
-  if (lower.endsWith('.in-addr.arpa')) {
-    const ip = parseIPv4(lower.slice(0, -'.in-addr.arpa'.length).split('.').reverse().join('.'));
-    const targets = ip === undefined ? [] : reverseLookup(cluster, ip);
-    if (targets.length === 0) return { rcode: 'SERVFAIL', answers: [] };
-    return { rcode: 'NOERROR', answers: qtype === 'PTR' ? targets.map((t) => ({ type: 'PTR' as const, name: asked, target: `${t}.` })) : [] };
-  }
-  const answer = lookupA(cluster, asked);
-  switch (answer.kind) {
-    case 'FORWARDED':
-      return { rcode: 'SERVFAIL', answers: [] };
-    case 'NXDOMAIN':
-      return { rcode: 'NXDOMAIN', answers: [] };
-    case 'NODATA':
-      return { rcode: 'NOERROR', answers: [] };
-    case 'A':
-      return { rcode: 'NOERROR', answers: qtype === 'A' ? answer.addresses.map((address) => ({ type: 'A' as const, name: asked, address })) : [] };
-  }
 }

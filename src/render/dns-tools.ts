@@ -1,5 +1,5 @@
 /**
- * nslookup and `dig +short` output, as bind9-dnsutils 9.18 (Debian 12, the
+ * nslookup output, as bind9-dnsutils 9.18 (Debian 12, the
  * dnsutils images people debug cluster DNS with) prints it. Captured from the
  * real tools against a server answering like CoreDNS's kubernetes plugin
  * (flags qr aa rd: authoritative, no recursion available):
@@ -17,11 +17,10 @@
  * - unreachable server: three attempts, then `;; no servers could be
  *   reached`; a failure when the socket is set up (no route) repeats the
  *   pair three times; exit 1 (dig: 9);
- * - `dig +short` prints the records only: nothing for NXDOMAIN, SERVFAIL or
- *   no answer (exit 0).
+ * - dig (src/render/dig.ts) shares the failure messages.
  */
 import { formatIPv4 } from '../net/ipv4.js';
-import type { DnsResponse } from '../model/dns.js';
+import type { DnsResponse } from '../model/coredns-reply.js';
 
 /** How the server was reached, as bind's dispatch reports it. */
 export type DnsTransport =
@@ -61,7 +60,8 @@ export interface ToolOutput {
   readonly exitCode: number;
 }
 
-function transportFailure(server: string, queryName: string, transport: Exclude<DnsTransport, { kind: 'answered' }>): string[] {
+/** What dighost prints when the exchange fails: three attempts, then the verdict (a set-up failure: the pair, three times). */
+export function transportFailure(server: string, queryName: string, transport: Exclude<DnsTransport, { kind: 'answered' }>): string[] {
   if (transport.kind === 'error') {
     return [...Array.from({ length: 3 }, () => `;; communications error to ${server}#53: ${transport.reason}`), ';; no servers could be reached'];
   }
@@ -88,26 +88,10 @@ export function renderNslookup(run: NslookupRun): ToolOutput {
   out.push(...header);
   for (const record of last.response.answers) {
     if (record.type === 'A') out.push(`Name:\t${record.name}`, `Address: ${formatIPv4(record.address)}`);
-    else out.push(`${record.name}\tname = ${record.target}`);
+    else if (record.type === 'PTR') out.push(`${record.name}\tname = ${record.target}`);
   }
   if (run.aaaa) out.push(...comment(run, run.aaaa.response));
   if (last.response.answers.length === 0) out.push(`*** Can't find ${run.aaaa ? run.aaaa.name : run.textname}: No answer`);
   out.push('');
   return { stdout: out, exitCode: 0 };
-}
-
-export interface DigShortRun {
-  readonly server: string;
-  readonly transport: DnsTransport;
-  /** The name as typed (a reverse lookup: its in-addr.arpa name). */
-  readonly queryName: string;
-  /** The questions asked, the last one answering. */
-  readonly questions: readonly DnsQuestion[];
-}
-
-export function renderDigShort(run: DigShortRun): ToolOutput {
-  if (run.transport.kind !== 'answered') return { stdout: transportFailure(run.server, run.queryName, run.transport), exitCode: 9 };
-  const last = run.questions[run.questions.length - 1];
-  const stdout = (last?.response.answers ?? []).map((r) => (r.type === 'A' ? formatIPv4(r.address) : r.target));
-  return { stdout, exitCode: 0 };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatIPv4, parseIPv4 } from '../../src/net/ipv4.js';
-import { coreDnsQuery, lookupA, podResolvConf, renderResolvConf, resolveName, reverseLookup, searchCandidates } from '../../src/model/dns.js';
+import { lookupA, podResolvConf, renderResolvConf, resolveName, reverseLookup, searchCandidates } from '../../src/model/dns.js';
+import { coreDnsQuery } from '../../src/model/coredns-reply.js';
 import { buildFromText, buildLab, readRepoFile } from '../helpers.js';
 
 describe('resolv.conf', () => {
@@ -85,11 +86,12 @@ describe('names CoreDNS answers', () => {
   });
 
   it('answers as a server: AAAA of an existing name is NOERROR without records, the outside world SERVFAIL', () => {
-    expect(coreDnsQuery(cluster, 'WEB.shop.svc.cluster.local', 'A').answers[0]).toMatchObject({ type: 'A', name: 'WEB.shop.svc.cluster.local' });
-    expect(coreDnsQuery(cluster, 'web.shop.svc.cluster.local', 'AAAA')).toEqual({ rcode: 'NOERROR', answers: [] });
-    expect(coreDnsQuery(cluster, 'nothing.shop.svc.cluster.local', 'AAAA').rcode).toBe('NXDOMAIN');
-    expect(coreDnsQuery(cluster, 'example.com', 'A').rcode).toBe('SERVFAIL');
-    expect(coreDnsQuery(cluster, '10.0.96.10.in-addr.arpa', 'PTR').answers).toEqual([{ type: 'PTR', name: '10.0.96.10.in-addr.arpa', target: 'kube-dns.kube-system.svc.cluster.local.' }]);
-    expect(coreDnsQuery(cluster, '3.2.1.10.in-addr.arpa', 'PTR').rcode).toBe('SERVFAIL');
+    const serial = 1795333670;
+    expect(coreDnsQuery(cluster, 'WEB.shop.svc.cluster.local', 'A', serial).answers[0]).toMatchObject({ type: 'A', name: 'WEB.shop.svc.cluster.local', ttl: 30 });
+    expect(coreDnsQuery(cluster, 'web.shop.svc.cluster.local', 'AAAA', serial)).toMatchObject({ rcode: 'NOERROR', authoritative: true, answers: [], authority: [{ type: 'SOA', name: 'cluster.local', serial }] });
+    expect(coreDnsQuery(cluster, 'nothing.shop.svc.cluster.local', 'AAAA', serial).rcode).toBe('NXDOMAIN');
+    expect(coreDnsQuery(cluster, 'example.com', 'A', serial)).toMatchObject({ rcode: 'SERVFAIL', authoritative: false, authority: [] });
+    expect(coreDnsQuery(cluster, '10.0.96.10.in-addr.arpa', 'PTR', serial).answers).toEqual([{ type: 'PTR', name: '10.0.96.10.in-addr.arpa', ttl: 30, target: 'kube-dns.kube-system.svc.cluster.local.' }]);
+    expect(coreDnsQuery(cluster, '3.2.1.10.in-addr.arpa', 'PTR', serial).rcode).toBe('SERVFAIL');
   });
 });

@@ -22,7 +22,8 @@ export function registerExec(program: Command, context: CommandContext): void {
       const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
       const ns = netnsOf(dataplane, targetText);
       const traffic = sendTraffic(dataplane, options.traffic);
-      const result = runEmulated(ns, argv, { dataplane, routeGet, ...traffic });
+      const now = sourceDateEpoch(io.env);
+      const result = runEmulated(ns, argv, { dataplane, routeGet, ...traffic, ...(now ? { now } : {}) });
       if (opts.output === 'json') {
         writeJson(io.stdout, { target: ns.displayName, command: argv, exitCode: result.exitCode, stdout: [...result.stdout], stderr: result.stderr });
       } else {
@@ -31,4 +32,16 @@ export function registerExec(program: Command, context: CommandContext): void {
       }
       if (result.exitCode !== 0) throw new ExitError(result.exitCode);
     });
+}
+
+/**
+ * SOURCE_DATE_EPOCH (reproducible-builds.org): the clock the emulated tools
+ * print (iptables-save's date, dig's WHEN), when set; an integer number of
+ * seconds, anything else is a usage error.
+ */
+export function sourceDateEpoch(env: NodeJS.ProcessEnv): Date | undefined {
+  const text = env.SOURCE_DATE_EPOCH;
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d{1,12}$/.test(text)) throw new UsageError(`SOURCE_DATE_EPOCH must be a number of seconds since 1970-01-01 UTC, not "${text}"`);
+  return new Date(Number(text) * 1000);
 }
