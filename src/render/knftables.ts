@@ -168,7 +168,7 @@ function valueText(v: NftValue): string {
 }
 
 /** `KEY [comment "..."] [: VALUE]`, as knftables writes an element. */
-function elementText(e: NftElement): string {
+export function elementText(e: NftElement): string {
   let text = e.key.map(valueText).join(' . ');
   if (e.comment !== undefined) text += ` comment ${quote(e.comment)}`;
   if (e.value !== undefined) text += ` : ${verdictText(e.value)}`;
