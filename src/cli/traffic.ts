@@ -9,6 +9,7 @@ import { resolveTraceEndpoint } from '../dataplane/endpoints.js';
 import { EPHEMERAL_SPORT, newSession, tracePacket } from '../dataplane/probes.js';
 import { Conntrack } from '../dataplane/conntrack.js';
 import { IpvsSessionState } from '../dataplane/ipvs.js';
+import { NftDynamicSets } from '../dataplane/nft-eval.js';
 
 export interface TrafficSpec {
   readonly from: string;
@@ -30,6 +31,8 @@ export function collectTraffic(value: string, previous: TrafficSpec[] = []): Tra
 export interface TrafficState {
   readonly conntrack: Conntrack;
   readonly ipvs: IpvsSessionState;
+  /** nftables sets the flows added to (kube-proxy's ClientIP affinity), so a later flow finds its endpoint. */
+  readonly nftSets: NftDynamicSets;
 }
 
 /**
@@ -37,7 +40,7 @@ export interface TrafficState {
  * and the flows in the returned conntrack and IPVS connection tables.
  */
 export function sendTraffic(dataplane: Dataplane, specs: readonly TrafficSpec[]): TrafficState {
-  const state = { conntrack: new Conntrack(), ipvs: new IpvsSessionState() };
+  const state = { conntrack: new Conntrack(), ipvs: new IpvsSessionState(), nftSets: new NftDynamicSets() };
   specs.forEach((spec, index) => {
     const from = resolveTraceEndpoint(dataplane, spec.from);
     const to = resolveTraceEndpoint(dataplane, spec.to, from);
@@ -45,7 +48,7 @@ export function sendTraffic(dataplane: Dataplane, specs: readonly TrafficSpec[])
     // Each --traffic is one connection with its own ephemeral port (two to one backend stay two
     // flows for conntrack and IPVS); its COUNT packets belong to that connection.
     const options = { sport: EPHEMERAL_SPORT + index };
-    for (let i = 0; i < spec.count; i++) tracePacket(dataplane, from, to, options, true, newSession(dataplane, undefined, state.conntrack, state.ipvs));
+    for (let i = 0; i < spec.count; i++) tracePacket(dataplane, from, to, options, true, newSession(dataplane, undefined, state.conntrack, state.ipvs, state.nftSets));
   });
   return state;
 }

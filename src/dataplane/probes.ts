@@ -14,6 +14,7 @@ import { buildUnderlay } from './underlay.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import type { Conntrack } from './conntrack.js';
 import type { IpvsSessionState } from './ipvs.js';
+import type { NftDynamicSets } from './nft-eval.js';
 import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
 import { DEFAULT_TTL, WalkSession, type WalkResult } from './walker.js';
 
@@ -34,8 +35,8 @@ export const EPHEMERAL_SPORT = 45678;
 const SYN_OPTIONS = 20;
 
 /** `random` decides `-m statistic` matches; the default is a fixed seed, so traces are reproducible. */
-export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED), conntrack?: Conntrack, ipvs?: IpvsSessionState): WalkSession {
-  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes), random, conntrack, ipvs);
+export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED), conntrack?: Conntrack, ipvs?: IpvsSessionState, nftSets?: NftDynamicSets): WalkSession {
+  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes), random, conntrack, ipvs, nftSets);
 }
 
 export const DEFAULT_SEED = 1;

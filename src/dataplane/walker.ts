@@ -28,6 +28,7 @@ import { EXTERNAL_NETNS_ID } from './external.js';
 import { findVirtualServer, type IpvsVirtualServer } from '../kernel/ipvs.js';
 import { IpvsSessionState, virtualName } from './ipvs.js';
 import { UserspaceProxySession, type ProxyRelay } from './userspace-proxy.js';
+import { NftDynamicSets } from './nft-eval.js';
 
 /** Linux's default TTL (net.ipv4.ip_default_ttl) and the outer TTL of `ttl auto` tunnels. */
 export const DEFAULT_TTL = 64;
@@ -62,6 +63,8 @@ export class WalkSession {
     readonly conntrack: Conntrack = new Conntrack(),
     /** IPVS connection tables and persistence templates (`ipvsadm -Lnc`), shared like conntrack. */
     readonly ipvs: IpvsSessionState = new IpvsSessionState(),
+    /** What nftables `update @set` statements added (kube-proxy's ClientIP affinity sets), shared like conntrack. */
+    readonly nftSets: NftDynamicSets = new NftDynamicSets(),
   ) {}
 
   /** kube-proxy's userspace mode: its round-robin positions, affinities and connections to endpoints. */
@@ -749,6 +752,7 @@ class Walk {
         ...ifaces,
         ctState,
         random: this.session.random,
+        nftSets: this.session.nftSets,
         redirectAddress: (inIface) => ns.links.find((l) => l.name === inIface)?.ipv4[0]?.ip,
         masqueradeSource: (out) => masqueradeSource(ns, out),
       },
@@ -756,7 +760,7 @@ class Walk {
     );
     for (const hit of result.hits) {
       // The translating table shows the packet as NAT left it.
-      const natted = result.nat !== undefined && hit.table === 'nat' && (hit.verdict === 'DNAT' || hit.verdict === 'SNAT' || hit.verdict === 'MASQUERADE' || hit.verdict === 'REDIRECT');
+      const natted = result.nat !== undefined && hit.nat !== undefined;
       this.record({
         kind: 'netfilter',
         hook,
@@ -766,6 +770,7 @@ class Walk {
         verdict: hit.verdict,
         rulesEvaluated: hit.rulesEvaluated,
         ...(natted ? { after: result.nat!.after } : {}),
+        ...(hit.nft ? { nft: { baseChain: hit.nft.baseChain, priority: hit.nft.priority, path: hit.nft.path } } : {}),
       });
     }
     // Where calico's Felix decides NetworkPolicy (or, under flannel alone, would have): name the policy and rule.
@@ -783,7 +788,8 @@ class Walk {
     // When the chains are Felix's NetworkPolicy chains, say which policy decided.
     const policy = this.current().steps.find((st) => st.kind === 'policy' && st.verdict === 'denied');
     const because = policy?.kind === 'policy' ? `; NetworkPolicy: ${policy.reason}` : '';
-    return this.finish('DROPPED_BY_FILTER', `${result.verdict === 'REJECT' ? 'rejected' : 'dropped'} by iptables in ${ns.displayName} (${where})${because}`, notice, ns.id);
+    const by = hit?.nft ? 'nftables' : 'iptables';
+    return this.finish('DROPPED_BY_FILTER', `${result.verdict === 'REJECT' ? 'rejected' : 'dropped'} by ${by} in ${ns.displayName} (${where})${because}`, notice, ns.id);
   }
 
   /**

@@ -14,6 +14,7 @@ import type { Step, Trace } from '../../src/dataplane/trace.js';
 import { formatIPv4 } from '../../src/net/ipv4.js';
 import { stepText } from '../../src/render/trace-text.js';
 import { buildFromText, readRepoFile, type Built } from '../helpers.js';
+import { sendTraffic } from '../../src/cli/traffic.js';
 
 const DEFAULT = readRepoFile('labs/default.yaml').replace('kubeProxy: {mode: iptables}', 'kubeProxy: {mode: nftables}');
 
@@ -181,6 +182,18 @@ describe('session affinity (ClientIP): update @affinity-... and the lookup befor
     const dnat = netfilter(second).find((s) => s.verdict === 'DNAT')!;
     expect(dnat.nft!.path[2]!.via).toBeUndefined();
     expect(dnat.nft!.path[2]!.action).toMatch(/^goto endpoint-.*__10\.244\.1\.2\/80$/);
+  });
+
+  it('--traffic flows share the sets: the client is in one endpoint\'s affinity set, on its own node', () => {
+    const built = lab(affine);
+    const dp = built.dataplane;
+    const state = sendTraffic(dp, [{ from: 'pod-c', to: 'svc/web', count: 1 }, { from: 'pod-c', to: 'svc/web', count: 1 }]);
+    const node02 = dp.nodeNetns(built.cluster.nodeByName.get('node-02')!);
+    const table = node02.nftables!.tables[0]!;
+    const affinitySets = table.sets.filter((set) => set.name.startsWith('affinity-'));
+    expect(affinitySets.length).toBeGreaterThanOrEqual(2);
+    const holding = affinitySets.filter((set) => state.nftSets.elements(node02.id, table, set.name).length > 0);
+    expect(holding.map((set) => state.nftSets.elements(node02.id, table, set.name))).toEqual([[{ key: [built.cluster.podByKey.get('default/pod-c')!.ip], timeout: 10800 }]]);
   });
 
   it('a new session starts with empty affinity sets', () => {
