@@ -60,6 +60,8 @@ export class Conntrack {
     // Likewise a reply after this netns' de-NAT (INPUT, then the socket): a node's own connection to a
     // cluster IP, DNATed and masqueraded in its own OUTPUT/POSTROUTING, gets its SYN-ACK back this way.
     for (const entry of t.values()) if (key(reverse(entry.original)) === key(tuple)) return { entry, direction: 'reply' };
+    // A reply half way: its destination translated back (PREROUTING), its source not yet (FORWARD, INPUT, POSTROUTING).
+    for (const entry of t.values()) if (key({ ...entry.reply, dst: entry.original.src, dport: entry.original.sport }) === key(tuple)) return { entry, direction: 'reply' };
     return undefined;
   }
 
@@ -75,10 +77,27 @@ export class Conntrack {
     entry.reply = reverse(tupleOf(after));
   }
 
-  /** Translates a reply back to the original flow's addresses (de-SNAT and de-DNAT). */
-  static unNat(entry: ConntrackEntry, reply: Packet): Packet {
-    const { src, dst, sport, dport } = entry.original;
-    return { ...reply, src: dst, dst: src, ...(dport !== undefined ? { sport: dport } : {}), ...(sport !== undefined ? { dport: sport } : {}) };
+  /**
+   * A reply's destination translated back to the original sender (undoing
+   * the original's SNAT or masquerade). The kernel does it where NAT
+   * changes destinations: PREROUTING, or OUTPUT for a local socket's reply.
+   */
+  static unNatDestination(entry: ConntrackEntry, reply: Packet): Packet {
+    const { src, sport } = entry.original;
+    return { ...reply, dst: src, ...(sport !== undefined ? { dport: sport } : {}) };
+  }
+
+  /**
+   * A reply's source translated back to the address the sender asked for
+   * (undoing the original's DNAT). The kernel does it where NAT changes
+   * sources, after the filter tables: POSTROUTING, or INPUT for a local
+   * socket. So FORWARD still sees the endpoint's address (flannel's
+   * `FLANNEL-FWD -s <pod network> -j ACCEPT` lets a node port's reply through
+   * a FORWARD policy DROP).
+   */
+  static unNatSource(entry: ConntrackEntry, reply: Packet): Packet {
+    const { dst, dport } = entry.original;
+    return { ...reply, src: dst, ...(dport !== undefined ? { sport: dport } : {}) };
   }
 
   /**

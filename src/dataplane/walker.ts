@@ -727,10 +727,10 @@ class Walk {
     // An entry this very packet created is unconfirmed until it leaves the netns: still NEW.
     if (ct && !this.createdHere.has(ct.entry)) {
       ctState = 'ESTABLISHED';
-      // Replies are translated back by conntrack before routing (de-SNAT) and the rest of the way.
+      // A reply's destination is translated back before routing (de-SNAT); its source after the filter tables (below).
       if (ct.direction === 'reply') ct.entry.replied = true;
       if (ct.direction === 'reply' && (hook === 'PREROUTING' || hook === 'OUTPUT')) {
-        packet = Conntrack.unNat(ct.entry, p);
+        packet = Conntrack.unNatDestination(ct.entry, p);
         this.session.ipvs.reply(ns.id, ct.entry, p);
       }
     }
@@ -739,6 +739,10 @@ class Walk {
     if (result.nat) {
       const entry = this.session.conntrack.find(ns.id, result.nat.before);
       if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, result.packet);
+    }
+    // A reply's source is translated back last (NF_IP_PRI_NAT_SRC, after the filter tables).
+    if (ctState === 'ESTABLISHED' && ct?.direction === 'reply' && (hook === 'POSTROUTING' || hook === 'INPUT')) {
+      return { ...result, packet: Conntrack.unNatSource(ct.entry, result.packet) };
     }
     return { ...result, packet: result.packet };
   }

@@ -152,3 +152,21 @@ describe('a node connecting to a ClusterIP', () => {
     expect(seen.sport).not.toBe(branch!.run.request.flow.sport);
   });
 });
+
+describe("a reply's addresses are translated back in two steps, as the kernel does", () => {
+  it('the destination before routing, the source after FORWARD: a node port reply crosses a Docker node (FORWARD policy DROP) as pod traffic', () => {
+    // kube-proxy's nftables mode accepts no established traffic in iptables' FORWARD; flannel's
+    // `FLANNEL-FWD -s 10.244.0.0/16 -j ACCEPT` does, because the reply still has the endpoint's source there.
+    const text = readRepoFile('test/conformance/services.yaml').replace('kubeProxy: {mode: iptables}', 'kubeProxy: {mode: nftables}');
+    const list = branches(buildFromText(text), 'external', 'node-3:30080');
+    expect(list).toHaveLength(2);
+    for (const branch of list) {
+      expect(branch.run.reply?.disposition).toBe('DELIVERED');
+      const node3 = branch.run.reply!.hops.find((h) => h.name === 'node-3')!;
+      expect(node3.steps).toContainEqual(expect.objectContaining({ kind: 'netfilter', hook: 'FORWARD', table: 'filter', chain: 'FLANNEL-FWD', verdict: 'ACCEPT' }));
+      // The client sees the node port answer.
+      expect(formatIPv4(branch.run.reply!.delivered!.src)).toBe('10.40.0.13');
+      expect(branch.run.reply!.delivered!.sport).toBe(30080);
+    }
+  });
+});
