@@ -256,12 +256,19 @@ function labSuite(source: LabSource, prefix: string): void {
         const command = check.argv.join(' ');
         if (check.service) {
           // Which endpoint a try reaches is the kernel's random choice: what it reached must be what the walk allows.
-          const where = `${source.name} / ${check.where.label} / ${check.name.slice(check.where.label.length + 3)}`;
+          const probe = check.name.slice(check.where.label.length + 3);
+          const where = `${source.name} / ${check.where.label} / ${probe}`;
           const allowed = check.service.prediction.outcomes;
           const reached = [...new Set(realOutcomes(got.stdout))].sort();
           const marked = reached.map((o) => (allowed.has(o) ? o : `${o}   <- not an outcome netlab's walk allows`));
           const expected = reached.filter((o) => allowed.has(o));
           const listing = [...allowed].map(([o, p]) => `  ${o} (${(p * 100).toFixed(1)}%)`).join('\n');
+          if (marked.length !== expected.length) {
+            // Known bugs see the outcomes one a line: the kernel's reached, netlab's allowed.
+            const ctx: Context = { kind: check.where.kind, command: probe, netnsPrefix: prefix, cni };
+            const bug = knownBug(ctx, { stdout: reached.map((o) => `${o}\n`).join(''), stderr: got.stderr, exitCode: got.exitCode }, { stdout: [...allowed.keys()].map((o) => `${o}\n`).join(''), stderr: '', exitCode: 0 });
+            if (bug) return test.skip(`known netlab bug: ${bug.name}`);
+          }
           if (marked.length !== expected.length || reached.length === 0 || got.stderr !== '') failed = true;
           expect(got.stderr, `${where}: the client's stderr`).toBe('');
           expect(reached.length, `${where}: the client printed no outcome`).toBeGreaterThan(0);
