@@ -221,6 +221,8 @@ function labSuite(source: LabSource, prefix: string): void {
   const proxyMode = dataplane.cluster.topology.network.kubeProxy.mode;
   const skipReason = [
     ...(proxyMode === 'ipvs' && host.noIpvs !== undefined ? [`kube-proxy ipvs mode: ${host.noIpvs}`] : []),
+    // Its REDIRECT rules hand connections to kube-proxy's own sockets: nothing would answer them.
+    ...(proxyMode === 'userspace' ? ['kube-proxy userspace mode: the proxy is the kube-proxy process, which the export does not run'] : []),
     ...missing.map((k) => `this kernel cannot create ${k} devices (${host.missingKinds.get(k as LinkKind)})`),
     ...missingTools.map((t) => `missing tool ${t}`),
   ].join('; ');

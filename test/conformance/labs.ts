@@ -35,7 +35,7 @@ export function fixedLabs(): LabSource[] {
 }
 
 /** kube-proxy modes the services lab runs in; a mode this kernel cannot run is skipped by the suite, with the reason. */
-export const SERVICE_PROXY_MODES = ['iptables', 'ipvs', 'nftables'] as const;
+export const SERVICE_PROXY_MODES = ['iptables', 'ipvs', 'nftables', 'userspace'] as const;
 export type ServiceProxyMode = (typeof SERVICE_PROXY_MODES)[number];
 
 /** CNI backends the services lab runs on: where a backend decides the source a remote endpoint sees (flannel.1's address or the node's). */
