@@ -7,9 +7,7 @@ import { UsageError } from '../diagnostics/diagnostic.js';
 import type { Dataplane } from '../dataplane/build.js';
 import { resolveTraceEndpoint } from '../dataplane/endpoints.js';
 import { EPHEMERAL_SPORT, newSession, tracePacket } from '../dataplane/probes.js';
-import { Conntrack } from '../dataplane/conntrack.js';
-import { IpvsSessionState } from '../dataplane/ipvs.js';
-import { NftDynamicSets } from '../dataplane/nft-eval.js';
+import { KernelState } from '../dataplane/kernel-state.js';
 
 export interface TrafficSpec {
   readonly from: string;
@@ -27,20 +25,15 @@ export function collectTraffic(value: string, previous: TrafficSpec[] = []): Tra
   return [...previous, { from: words[0]!, to: words[1]!, count }];
 }
 
-/** What the traffic left in the kernels beside link counters: the tables `conntrack -L` and `ipvsadm -Lnc` list. */
-export interface TrafficState {
-  readonly conntrack: Conntrack;
-  readonly ipvs: IpvsSessionState;
-  /** nftables sets the flows added to (kube-proxy's ClientIP affinity), so a later flow finds its endpoint. */
-  readonly nftSets: NftDynamicSets;
-}
+/** What the traffic left in the kernels beside link counters: the tables `conntrack -L` and `ipvsadm -Lnc` list, affinities. */
+export type TrafficState = KernelState;
 
 /**
  * Walks the traffic through the dataplane; counters are kept on its links,
  * and the flows in the returned conntrack and IPVS connection tables.
  */
 export function sendTraffic(dataplane: Dataplane, specs: readonly TrafficSpec[]): TrafficState {
-  const state = { conntrack: new Conntrack(), ipvs: new IpvsSessionState(), nftSets: new NftDynamicSets() };
+  const state = new KernelState();
   specs.forEach((spec, index) => {
     const from = resolveTraceEndpoint(dataplane, spec.from);
     const to = resolveTraceEndpoint(dataplane, spec.to, from);
@@ -48,7 +41,7 @@ export function sendTraffic(dataplane: Dataplane, specs: readonly TrafficSpec[])
     // Each --traffic is one connection with its own ephemeral port (two to one backend stay two
     // flows for conntrack and IPVS); its COUNT packets belong to that connection.
     const options = { sport: EPHEMERAL_SPORT + index };
-    for (let i = 0; i < spec.count; i++) tracePacket(dataplane, from, to, options, true, newSession(dataplane, undefined, state.conntrack, state.ipvs, state.nftSets));
+    for (let i = 0; i < spec.count; i++) tracePacket(dataplane, from, to, options, true, newSession(dataplane, undefined, state));
   });
   return state;
 }

@@ -22,6 +22,12 @@ export interface ConntrackEntry {
   reply: Tuple;
   /** A packet of the reply direction went through this netns (conntrack -L drops [UNREPLIED]). */
   replied: boolean;
+  /**
+   * The destination was rewritten by IPVS (ip_vs_update_conntrack), not by a
+   * NAT binding: later packets are translated by IPVS again at LOCAL_IN,
+   * not by conntrack before routing (a masquerade on top is a binding).
+   */
+  byIpvs?: boolean;
 }
 
 export function tupleOf(p: Packet): Tuple {
@@ -73,8 +79,26 @@ export class Conntrack {
   }
 
   /** Records the NAT applied to the original direction: replies will come back to the translated addresses. */
-  natted(entry: ConntrackEntry, after: Packet): void {
+  natted(entry: ConntrackEntry, after: Packet, by: 'netfilter' | 'ipvs' = 'netfilter'): void {
     entry.reply = reverse(tupleOf(after));
+    if (by === 'ipvs') entry.byIpvs = true;
+  }
+
+  /**
+   * A later packet of the original direction gets the NAT its connection's
+   * first packet got, without the nat chains (nf_nat_packet applies the
+   * stored binding): its destination where NAT changes destinations
+   * (PREROUTING, OUTPUT: the DNAT to the chosen endpoint)...
+   */
+  static natDestination(entry: ConntrackEntry, p: Packet): Packet {
+    const { src, sport } = entry.reply;
+    return { ...p, dst: src, ...(sport !== undefined ? { dport: sport } : {}) };
+  }
+
+  /** ...and its source where NAT changes sources (POSTROUTING, INPUT: the masquerade). */
+  static natSource(entry: ConntrackEntry, p: Packet): Packet {
+    const { dst, dport } = entry.reply;
+    return { ...p, src: dst, ...(dport !== undefined ? { sport: dport } : {}) };
   }
 
   /**

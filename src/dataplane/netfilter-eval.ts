@@ -22,6 +22,7 @@ import { isLocalAddress } from './fib.js';
 import { randomFullySourcePort } from './nat-port.js';
 import { nftBaseChains, runNftBaseChain, type NftBaseChainRef, type NftDynamicSets } from './nft-eval.js';
 import { IP_PROTOCOL_NUMBER, type Packet } from './packet.js';
+import type { RecentLists } from './recent.js';
 import type { NftPathEntry } from './trace.js';
 
 export type { NftPathEntry } from './trace.js';
@@ -67,6 +68,8 @@ export interface HookContext {
   readonly redirectAddress?: (inIface: string) => IPv4 | undefined;
   /** nftables sets that `update @set` statements add to (kube-proxy's affinity), kept by the walk session. */
   readonly nftSets?: NftDynamicSets;
+  /** xt_recent lists (`-m recent`), kept for the session; without them every --rcheck misses. */
+  readonly recent?: RecentLists;
 }
 
 export interface RuleHit {
@@ -417,9 +420,12 @@ function matchOne(ctx: HookContext, m: Match, p: Packet): boolean {
       const set = ctx.ns.ipsets?.get(m.name);
       return (set !== undefined && ipsetMatches(set, m.flags, p)) !== !!m.negate;
     }
-    case 'recent':
-      // --set always matches (it records the source, kube-proxy's affinity on a KUBE-SEP DNAT rule);
-      // --rcheck finds what an earlier connection recorded, and a walk starts with empty lists.
-      return m.action === 'set';
+    case 'recent': {
+      // --set records the address and matches (kube-proxy's affinity on a KUBE-SEP DNAT rule); --rcheck
+      // finds what an earlier connection of the session recorded (a walk keeps no clock: never expired).
+      const address = m.side === 'source' ? p.src : p.dst;
+      if (m.action === 'set') ctx.recent?.set(ctx.ns.id, m.name, address, m.mask);
+      return m.action === 'set' || (ctx.recent?.has(ctx.ns.id, m.name, address, m.mask) ?? false);
+    }
   }
 }

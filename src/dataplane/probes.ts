@@ -12,9 +12,7 @@ import { IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet } from './pac
 import type { Flow, SenderNotice, Trace } from './trace.js';
 import { buildUnderlay } from './underlay.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
-import type { Conntrack } from './conntrack.js';
-import type { IpvsSessionState } from './ipvs.js';
-import type { NftDynamicSets } from './nft-eval.js';
+import type { KernelState } from './kernel-state.js';
 import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
 import { DEFAULT_TTL, WalkSession, type WalkResult } from './walker.js';
 
@@ -35,8 +33,8 @@ export const EPHEMERAL_SPORT = 45678;
 const SYN_OPTIONS = 20;
 
 /** `random` decides `-m statistic` matches; the default is a fixed seed, so traces are reproducible. */
-export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED), conntrack?: Conntrack, ipvs?: IpvsSessionState, nftSets?: NftDynamicSets): WalkSession {
-  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes), random, conntrack, ipvs, nftSets);
+export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED), kernel?: KernelState): WalkSession {
+  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes), random, kernel);
 }
 
 export const DEFAULT_SEED = 1;

@@ -26,9 +26,9 @@ import { ROUTER_ID, type RouterPort, type Underlay } from './underlay.js';
 import { resolveNeighbour } from './neighbour.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import { findVirtualServer, type IpvsVirtualServer } from '../kernel/ipvs.js';
-import { IpvsSessionState, virtualName } from './ipvs.js';
-import { UserspaceProxySession, type ProxyRelay } from './userspace-proxy.js';
-import { NftDynamicSets } from './nft-eval.js';
+import { virtualName, type IpvsSessionState } from './ipvs.js';
+import type { UserspaceProxySession, ProxyRelay } from './userspace-proxy.js';
+import { KernelState } from './kernel-state.js';
 
 /** Linux's default TTL (net.ipv4.ip_default_ttl) and the outer TTL of `ttl auto` tunnels. */
 export const DEFAULT_TTL = 64;
@@ -60,15 +60,20 @@ export class WalkSession {
     readonly underlay: Underlay,
     readonly random: (probability: number) => boolean = () => false,
     /** Shared between sessions when several walks should see each other's flows (--traffic, conntrack -L). */
-    readonly conntrack: Conntrack = new Conntrack(),
-    /** IPVS connection tables and persistence templates (`ipvsadm -Lnc`), shared like conntrack. */
-    readonly ipvs: IpvsSessionState = new IpvsSessionState(),
-    /** What nftables `update @set` statements added (kube-proxy's ClientIP affinity sets), shared like conntrack. */
-    readonly nftSets: NftDynamicSets = new NftDynamicSets(),
+    readonly kernel: KernelState = new KernelState(),
   ) {}
 
-  /** kube-proxy's userspace mode: its round-robin positions, affinities and connections to endpoints. */
-  readonly userspaceProxy = new UserspaceProxySession();
+  get conntrack(): Conntrack {
+    return this.kernel.conntrack;
+  }
+
+  get ipvs(): IpvsSessionState {
+    return this.kernel.ipvs;
+  }
+
+  get userspaceProxy(): UserspaceProxySession {
+    return this.kernel.userspaceProxy;
+  }
 
   /** The netns a veth peer id names. */
   netnsById(id: string): NetNs {
@@ -602,7 +607,7 @@ class Walk {
     this.record({ ...base, verdict: 'masq', realServer: `${formatIPv4(rs.addr)}:${rs.port}`, after });
     const entry = this.session.conntrack.find(ns.id, p);
     this.session.ipvs.record(ns.id, vs, p, rs, entry?.entry);
-    if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, after);
+    if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, after, 'ipvs');
     const route = this.route(ns, after.dst, undefined, 'output');
     if (!route) return this.finish('NO_ROUTE', `IPVS: no route to real server ${formatIPv4(after.dst)}`, { kind: 'none' }, ns.id);
     // A real server on one of this node's own addresses (a hostNetwork endpoint): delivered here.
@@ -733,6 +738,8 @@ class Walk {
         packet = Conntrack.unNatDestination(ct.entry, p);
         this.session.ipvs.reply(ns.id, ct.entry, p);
       }
+      // A later packet of the connection: the binding its first packet made, applied without the nat chains.
+      if (ct.direction === 'original' && !ct.entry.byIpvs && (hook === 'PREROUTING' || hook === 'OUTPUT')) packet = Conntrack.natDestination(ct.entry, p);
     }
     const result = this.recordHook(ns, hook, packet, ifaces, ctState);
     if (!ct && (hook === 'PREROUTING' || hook === 'OUTPUT')) this.createdHere.add(this.session.conntrack.create(ns.id, packet));
@@ -741,8 +748,9 @@ class Walk {
       if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, result.packet);
     }
     // A reply's source is translated back last (NF_IP_PRI_NAT_SRC, after the filter tables).
-    if (ctState === 'ESTABLISHED' && ct?.direction === 'reply' && (hook === 'POSTROUTING' || hook === 'INPUT')) {
-      return { ...result, packet: Conntrack.unNatSource(ct.entry, result.packet) };
+    if (ctState === 'ESTABLISHED' && (hook === 'POSTROUTING' || hook === 'INPUT')) {
+      if (ct?.direction === 'reply') return { ...result, packet: Conntrack.unNatSource(ct.entry, result.packet) };
+      if (ct?.direction === 'original') return { ...result, packet: Conntrack.natSource(ct.entry, result.packet) };
     }
     return { ...result, packet: result.packet };
   }
@@ -756,7 +764,8 @@ class Walk {
         ...ifaces,
         ctState,
         random: this.session.random,
-        nftSets: this.session.nftSets,
+        nftSets: this.session.kernel.nftSets,
+        recent: this.session.kernel.recent,
         redirectAddress: (inIface) => ns.links.find((l) => l.name === inIface)?.ipv4[0]?.ip,
         masqueradeSource: (out) => masqueradeSource(ns, out),
       },

@@ -1,0 +1,24 @@
+/**
+ * What the kernels remember between packets: conntrack, IPVS connections,
+ * nftables dynamic sets, xt_recent lists and kube-proxy userspace's own
+ * memory. A walk session owns one; `--traffic` shares one across all its
+ * flows, so a later packet finds what an earlier one left (its connection,
+ * its sticky endpoint) and `conntrack -L` / `ipvsadm -Lnc` can list it.
+ */
+import { Conntrack } from './conntrack.js';
+import { IpvsSessionState } from './ipvs.js';
+import { NftDynamicSets } from './nft-eval.js';
+import { RecentLists } from './recent.js';
+import { UserspaceProxySession } from './userspace-proxy.js';
+
+export class KernelState {
+  readonly conntrack = new Conntrack();
+  /** IPVS connection tables and persistence templates (`ipvsadm -Lnc`). */
+  readonly ipvs = new IpvsSessionState();
+  /** What nftables `update @set` statements added (kube-proxy's ClientIP affinity sets). */
+  readonly nftSets = new NftDynamicSets();
+  /** xt_recent lists (kube-proxy iptables mode's ClientIP affinity). */
+  readonly recent = new RecentLists();
+  /** kube-proxy userspace mode: its round-robin positions, affinities and connections to endpoints. */
+  readonly userspaceProxy = new UserspaceProxySession();
+}
