@@ -39,6 +39,9 @@ export interface Check {
    * conformance.test.ts): 0 pings, 1 pings of the largest payload that fits
    * (after the one-byte-too-many ones, which a learned path MTU would
    * change), 2 and up the traceroutes, one per source host and round.
+   * Service connections have rounds of their own, after those: 0 for most,
+   * 1 and up for the second, third, ... that may draw a "no route" error
+   * from the same source host.
    */
   readonly round?: number;
   /** For service probes (phase `service`): the connection and what netlab's walk allows of it. */
@@ -134,10 +137,17 @@ export function planChecks(dataplane: Dataplane): Check[] {
     }
     add('probe', from, ['traceroute', '-n', '-q', '1', '-w', '1', dst], { pathKind: kind, round: 2 + traceroutes });
   }
-  // Connections to services, after every ping and traceroute (servers answer them: see service-probes.ts).
+  // Connections to services, after every ping and traceroute (servers answer them: see service-probes.ts). Those
+  // that may draw a router's "no route" go in rounds, one per source host and round, as traceroutes do.
+  const routeErrors = new Map<string, number>();
   for (const probe of planServiceProbes(dataplane, all)) {
     const prediction = predict(dataplane, probe, all);
-    checks.push({ name: `${probe.from.label} / ${probeCommand(probe)}`, phase: 'service', where: probe.from, argv: clientArgv(probe, prediction), service: { probe, prediction } });
+    let round = 0;
+    if (prediction.drawsRouteError) {
+      round = routeErrors.get(sourceHost(probe.from)) ?? 0;
+      routeErrors.set(sourceHost(probe.from), round + 1);
+    }
+    checks.push({ name: `${probe.from.label} / ${probeCommand(probe)}`, phase: 'service', where: probe.from, argv: clientArgv(probe, prediction), round, service: { probe, prediction } });
   }
   return checks;
 }

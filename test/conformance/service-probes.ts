@@ -147,6 +147,13 @@ export interface ServiceProbe {
 /** netlab's side: every outcome the walk allows, each with its probability. */
 export interface Prediction {
   readonly outcomes: ReadonlyMap<string, number>;
+  /**
+   * Some branch ends with another host's "no route" (net or host
+   * unreachable from ip_error(), which allows each source host 5 errors,
+   * then one a second): the suite spaces such connections out, as it does
+   * traceroutes, so the error is always sent.
+   */
+  readonly drawsRouteError: boolean;
 }
 
 /**
@@ -292,6 +299,7 @@ function outcomeOf(session: WalkSession, from: Endpoint, sent: Packet, walk: Wal
 export function predict(dataplane: Dataplane, probe: ServiceProbe, endpoints: readonly Endpoint[]): Prediction {
   const label = (nsId: string) => endpoints.find((e) => e.ns.id === nsId)?.label ?? nsId;
   const outcomes = new Map<string, number>();
+  let drawsRouteError = false;
   for (let skip = 0; skip < 1024; skip++) {
     const choice = forcedChoice(skip);
     const session = newSession(dataplane, choice.decide);
@@ -300,9 +308,11 @@ export function predict(dataplane: Dataplane, probe: ServiceProbe, endpoints: re
     const probability = branchProbability(choice.decisions);
     const outcome = outcomeOf(session, probe.from, packet, walk, label);
     if (probability > 0) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + probability);
+    const notice = walk.notice;
+    if (probability > 0 && notice.kind === 'icmp' && notice.type === 3 && notice.code <= 1 && walk.icmpFrom?.ns !== probe.from.ns) drawsRouteError = true;
     if (choice.decisions.length <= skip) break;
   }
-  return { outcomes };
+  return { outcomes, drawsRouteError };
 }
 
 /** The kernel's side: the outcomes the client printed, one per try. */
