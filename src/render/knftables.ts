@@ -21,6 +21,7 @@ import type { NftBaseChain, NftChain, NftElement, NftRule, NftSelector, NftSet, 
 import { formatCidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';
+import { nftSelectorText } from './nft.js';
 
 export interface KnftablesOptions {
   /**
@@ -97,23 +98,9 @@ export function ruleText(rule: NftRule, mark: (n: number) => string = kubeProxyM
   return rule.comment !== undefined ? `${text} comment ${quote(rule.comment)}` : text;
 }
 
+/** As nft lists it, but for the mark: kube-proxy writes `mark`, nft lists it back as `meta mark`. */
 function selectorText(s: NftSelector): string {
-  switch (s.kind) {
-    case 'ip':
-      return `ip ${s.field}`;
-    case 'l4proto':
-      return 'meta l4proto';
-    case 'port':
-      return `${s.header} ${s.field}`;
-    case 'mark':
-      return 'mark';
-    case 'ct-state':
-      return 'ct state';
-    case 'fib-type':
-      return `fib ${s.field} type`;
-    case 'iface':
-      return s.field;
-  }
+  return s.kind === 'mark' ? 'mark' : nftSelectorText(s);
 }
 
 function statementText(s: NftStatement, mark: (n: number) => string): string {

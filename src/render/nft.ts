@@ -165,7 +165,7 @@ export function nftRuleText(rule: NftRule): string {
   return rule.comment !== undefined ? `${text} comment ${quote(rule.comment)}` : text;
 }
 
-function selectorText(s: NftSelector): string {
+export function nftSelectorText(s: NftSelector): string {
   switch (s.kind) {
     case 'ip':
       return `ip ${s.field}`;
@@ -192,12 +192,12 @@ function statementText(s: NftStatement): string {
       const masked = s.mask !== undefined ? ` & ${markHex(s.mask)}` : '';
       // nft leaves out an implicit `==`, except after a mask.
       const op = s.op === '!=' ? '!= ' : s.mask !== undefined ? '== ' : '';
-      return `${selectorText(s.selector)}${masked} ${op}${values}`;
+      return `${nftSelectorText(s.selector)}${masked} ${op}${values}`;
     }
     case 'lookup':
-      return `${s.selectors.map(selectorText).join(' . ')} ${s.negate ? '!= ' : ''}@${s.set}`;
+      return `${s.selectors.map(nftSelectorText).join(' . ')} ${s.negate ? '!= ' : ''}@${s.set}`;
     case 'vmap':
-      return `${s.selectors.map(selectorText).join(' . ')} vmap ${'name' in s.map ? `@${s.map.name}` : `{ ${sortElements(s.map.elements).map(elementText).join(', ')} }`}`;
+      return `${s.selectors.map(nftSelectorText).join(' . ')} vmap ${'name' in s.map ? `@${s.map.name}` : `{ ${sortElements(s.map.elements).map(elementText).join(', ')} }`}`;
     case 'numgen-vmap':
       return `numgen random mod ${s.mod} vmap { ${[...s.elements].sort((a, b) => a.value - b.value).map((e) => `${e.value} : ${verdictText(e.verdict)}`).join(', ')} }`;
     case 'mark-set':
@@ -205,7 +205,7 @@ function statementText(s: NftStatement): string {
     case 'counter':
       return 'counter packets 0 bytes 0';
     case 'set-update':
-      return `update @${s.set} { ${s.selectors.map(selectorText).join(' . ')} }`;
+      return `update @${s.set} { ${s.selectors.map(nftSelectorText).join(' . ')} }`;
     case 'dnat':
       return `dnat to ${formatIPv4(s.addr)}${s.port !== undefined ? `:${s.port}` : ''}`;
     case 'masquerade':
