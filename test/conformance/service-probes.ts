@@ -27,6 +27,7 @@ import { branchProbability, forcedChoice } from '../../src/dataplane/random.js';
 import { listenersOfNode, listenersOfPod, type Listener } from '../../src/dataplane/sockets.js';
 import type { Packet } from '../../src/dataplane/packet.js';
 import type { WalkResult, WalkSession } from '../../src/dataplane/walker.js';
+import type { Pod } from '../../src/model/types.js';
 import { formatIPv4, type IPv4 } from '../../src/net/ipv4.js';
 import type { Endpoint } from './plan.js';
 
@@ -112,16 +113,19 @@ export interface ListenerSpec {
   readonly sockets: readonly Listener[];
 }
 
+/** The pod a pod endpoint stands for. */
+function podOf(dataplane: Dataplane, e: Endpoint): Pod | undefined {
+  return e.kind === 'pod' ? dataplane.cluster.pods.find((p) => !p.hostNetwork && p.ip === e.ip && p.node === e.node) : undefined;
+}
+
 /** The sockets netlab's walk delivers to (src/dataplane/sockets.ts), one server per namespace. */
 export function listenerSpecs(dataplane: Dataplane, endpoints: readonly Endpoint[]): ListenerSpec[] {
   const specs: ListenerSpec[] = [];
   for (const e of endpoints) {
     let sockets: Listener[] = [];
     if (e.kind === 'node' && e.node) sockets = listenersOfNode(e.node);
-    if (e.kind === 'pod') {
-      const pod = dataplane.cluster.pods.find((p) => !p.hostNetwork && p.ip === e.ip && p.node === e.node);
-      if (pod) sockets = listenersOfPod(pod);
-    }
+    const pod = podOf(dataplane, e);
+    if (pod) sockets = listenersOfPod(pod);
     const unique = [...new Map(sockets.map((s) => [`${s.protocol}:${s.port}`, s])).values()];
     if (unique.length > 0) specs.push({ where: e, sockets: unique });
   }
@@ -161,11 +165,7 @@ export interface Prediction {
  * first node without one (a host-network client), and the external client.
  */
 function clients(dataplane: Dataplane, endpoints: readonly Endpoint[]): { pods: Endpoint[]; node?: Endpoint; external?: Endpoint } {
-  const pods = endpoints.filter((e) => {
-    if (e.kind !== 'pod') return false;
-    const pod = dataplane.cluster.pods.find((p) => !p.hostNetwork && p.ip === e.ip && p.node === e.node);
-    return pod?.labels['app'] === 'client';
-  });
+  const pods = endpoints.filter((e) => podOf(dataplane, e)?.labels['app'] === 'client');
   const node = endpoints.find((e) => e.kind === 'node' && !pods.some((p) => p.node === e.node));
   const external = endpoints.find((e) => e.kind === 'external');
   return { pods, ...(node ? { node } : {}), ...(external ? { external } : {}) };
