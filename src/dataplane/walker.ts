@@ -130,6 +130,12 @@ class Walk {
   private readonly hops: Hop[] = [];
   /** Conntrack entries created by this walk's packet (unconfirmed: the packet is still NEW in them). */
   private readonly createdHere = new Set<ConntrackEntry>();
+  /**
+   * Set while the walk carries a vxlan or flannel-udp outer packet (from the
+   * encapsulation to the decapsulation): an error about that packet belongs to
+   * the tunnel's UDP socket, not to whoever sent the inner packet.
+   */
+  private outerOf?: 'vxlan' | 'flannel-udp';
   private end?: WalkEnd;
 
   constructor(private readonly session: WalkSession) {}
@@ -183,6 +189,13 @@ class Walk {
   }
 
   private finish(disposition: Disposition, summary: string, notice: SenderNotice, where: string, extra: Partial<WalkEnd> = {}): undefined {
+    if (this.outerOf && disposition !== 'DELIVERED' && notice.kind !== 'none') {
+      // The kernel's vxlan socket and flanneld's socket take the error (or the failed send) and relay nothing
+      // (vxlan_err_lookup only finds the socket; flanneld logs): the inner packet is just lost.
+      const socket = this.outerOf === 'vxlan' ? "the kernel's vxlan socket" : "flanneld's UDP socket";
+      summary = `${summary}; the error is about the encapsulated packet and goes to ${socket}, which does not relay it: the inner packet's sender hears nothing`;
+      notice = { kind: 'none' };
+    }
     this.record({ kind: disposition === 'DELIVERED' ? 'deliver' : 'drop', ...(disposition === 'DELIVERED' ? { socket: summary } : { disposition, reason: summary }) } as Step);
     this.end = { disposition, summary, notice, where, ...extra };
     return undefined;
@@ -271,7 +284,8 @@ class Walk {
 
   /** A frame handed to a device for transmission. */
   private transmit(ns: NetNs, dev: Link, frame: Frame): Event | undefined {
-    count(dev, 'tx', frame.packet.length);
+    // A vxlan device counts what it managed to encapsulate (vxlanEncap).
+    if (dev.info.kind !== 'vxlan') count(dev, 'tx', frame.packet.length);
     switch (dev.info.kind) {
       case 'veth': {
         const peerNs = this.session.netnsById(dev.info.peer.netns);
@@ -321,6 +335,16 @@ class Walk {
       tunnel: { kind: 'vxlan', vni: info.id, innerSrcMac: frame.srcMac, innerDstMac: frame.dstMac, inner },
     };
     this.record({ kind: 'encap', tunnel: 'vxlan', dev: dev.name, outer, vni: info.id });
+    this.outerOf = 'vxlan';
+    // vxlan_xmit_one looks up the route to the remote VTEP itself: without one the device counts a tx
+    // (carrier) error and drops the frame; nobody is told.
+    if (!fibLookup(ns, outer.dst, { src: outer.src }).ok) {
+      this.record({ kind: 'no-route', dst: outer.dst });
+      dev.counters.txErrors++;
+      dev.counters.txCarrierErrors++;
+      return this.finish('NO_ROUTE', `${dev.name}: no route to the remote VTEP ${formatIPv4(outer.dst)} in ${ns.displayName}: a tx error on ${dev.name}, the frame is dropped`, { kind: 'none' }, ns.id);
+    }
+    count(dev, 'tx', inner.length);
     // The outer packet is the node's own UDP packet: it takes the output path again.
     return { kind: 'local-out', ns, packet: outer };
   }
@@ -375,6 +399,7 @@ class Walk {
     };
     this.record({ kind: 'userspace', process: 'flanneld', action: `lease ${formatIPv4(target.podCIDR.addr)}/${target.podCIDR.len} belongs to ${target.name}: send to ${formatIPv4(target.ip)}:${FLANNEL_UDP_PORT}` });
     this.record({ kind: 'encap', tunnel: 'flannel-udp', dev: dev.name, outer: { ...outer, src: self.ip } });
+    this.outerOf = 'flannel-udp';
     return { kind: 'local-out', ns, packet: outer };
   }
 
@@ -487,6 +512,7 @@ class Walk {
       const vxlan = ns.links.find((l) => l.info.kind === 'vxlan' && l.info.dstport === p.dport && l.info.id === p.tunnel!.vni);
       if (vxlan) {
         this.record({ kind: 'decap', tunnel: 'vxlan', dev: vxlan.name, vni: p.tunnel.vni });
+        this.outerOf = undefined;
         count(vxlan, 'rx', p.tunnel.inner.length);
         // The inner packet arrived off the wire: no skb mark from the sending node.
         return { kind: 'ip-rcv', ns, dev: vxlan.name, packet: { ...p.tunnel.inner, mark: 0 } };
@@ -506,6 +532,7 @@ class Walk {
         this.record({ kind: 'userspace', process: 'flanneld', action: `received on UDP ${FLANNEL_UDP_PORT}, writes the inner packet to ${tun.name}` });
         if (p.tunnel.inner.ttl <= 1) return this.flanneldTtlDrop(ns, 'receiving');
         this.record({ kind: 'decap', tunnel: 'flannel-udp', dev: tun.name });
+        this.outerOf = undefined;
         count(tun, 'rx', p.tunnel.inner.length);
         return { kind: 'ip-rcv', ns, dev: tun.name, packet: { ...p.tunnel.inner, ttl: p.tunnel.inner.ttl - 1 } };
       }

@@ -105,6 +105,10 @@ export interface Counters {
   txBytes: number;
   rxDropped: number;
   txDropped: number;
+  /** Transmissions the driver gave up on (a vxlan device with no route to the remote VTEP). */
+  txErrors: number;
+  /** Of those, the ones for want of a path (the kernel's tx_carrier_errors: vxlan's ENETUNREACH). */
+  txCarrierErrors: number;
 }
 
 export interface Link {
@@ -156,5 +160,5 @@ export interface Link {
 }
 
 export function zeroCounters(): Counters {
-  return { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0, txDropped: 0 };
+  return { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0, txDropped: 0, txErrors: 0, txCarrierErrors: 0 };
 }

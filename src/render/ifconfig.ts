@@ -97,7 +97,7 @@ export function* ifconfigBlock(link: Link): Lines {
   yield `        RX errors 0  dropped ${c.rxDropped}  overruns 0  frame 0`;
   yield `        TX packets ${c.txPackets}  bytes ${c.txBytes} (${humanBytes(c.txBytes)})`;
   // net-tools really prints a single space before "overruns" on the TX line.
-  yield `        TX errors 0  dropped ${c.txDropped} overruns 0  carrier 0  collisions 0`;
+  yield `        TX errors ${c.txErrors}  dropped ${c.txDropped} overruns 0  carrier ${c.txCarrierErrors}  collisions 0`;
   yield '';
 }
 

@@ -188,7 +188,7 @@ function bridgeSlaveData(ns: NetNs, port: BridgePort): string {
 export function statsLines(link: Link): string[] {
   const c = link.counters;
   const rx = [c.rxBytes, c.rxPackets, 0, c.rxDropped, 0, 0];
-  const tx = [c.txBytes, c.txPackets, 0, c.txDropped, 0, 0];
+  const tx = [c.txBytes, c.txPackets, c.txErrors, c.txDropped, c.txCarrierErrors, 0];
   // Initial widths: strlen of "*X errors:", "packets", "errors", "dropped", "heartbt", "overrun".
   const cols = [10, 7, 6, 7, 7, 7];
   for (const values of [rx, tx]) {

@@ -292,3 +292,48 @@ pods:
     expect(run.probes[0]).toMatchObject({ kind: 'error', notice: { kind: 'icmp', from: source.ip, type: 3, code: 1 } });
   });
 });
+
+describe("errors about a tunnel's outer packet", () => {
+  // rack-2 has no gateway: the router is not on it and node-03 has no default route. Measured on a real
+  // build (test/conformance): the error about the encapsulated packet goes to the tunnel's UDP socket (the
+  // kernel's vxlan socket, flanneld's), which relays nothing; the inner sender hears nothing.
+  const ISLAND = `  - {name: rack-1, cidr: 10.234.2.0/24, gateway: 10.234.2.254, mtu: 1500}
+  - {name: rack-2, cidr: 10.234.3.0/24, mtu: 1500}`;
+  const island = (backend: string) => buildFromText(flannelYaml({ backend, subnets: ISLAND, nodes: NODES_TWO_SUBNETS, pods: PODS_THREE }));
+  const pingOnce = (lab: Built, from: string, to: string) => {
+    const source = resolveTraceEndpoint(lab.dataplane, from);
+    return ping(lab.dataplane, source.ns!, resolveTraceEndpoint(lab.dataplane, to).ip, { count: 1, size: 56, pmtudisc: 'want' }).probes[0];
+  };
+
+  for (const backend of ['vxlan', 'udp']) {
+    it(`${backend}: the router's net unreachable about the outer packet reaches no inner sender, the walk still says why`, () => {
+      const lab = island(backend);
+      expect(pingOnce(lab, 'node-01', 'pod-c')).toEqual({ kind: 'lost', seq: 1 });
+      expect(pingOnce(lab, 'pod-a', 'pod-c')).toEqual({ kind: 'lost', seq: 1 });
+      expect(hopsOf(lab, 'node-01', 'pod-c').every((h) => h === '*')).toBe(true);
+      const run = trace(lab, 'node-01', 'pod-c').request;
+      expect(run.disposition).toBe('NO_ROUTE');
+      expect(run.hops[run.hops.length - 1]!.where).toBe('router');
+      expect(run.summary).toContain('the underlay router has no route to 10.234.3.13');
+      expect(run.summary).toContain('does not relay it');
+      expect(run.notice).toEqual({ kind: 'none' });
+    });
+
+    it(`${backend}: a sending node without a route to the far node: no error for the inner sender`, () => {
+      const lab = island(backend);
+      expect(pingOnce(lab, 'pod-c', 'pod-a')).toEqual({ kind: 'lost', seq: 1 });
+      expect(pingOnce(lab, 'node-03', 'pod-a')).toEqual({ kind: 'lost', seq: 1 });
+      const run = trace(lab, 'pod-c', 'pod-a').request;
+      expect(run.disposition).toBe('NO_ROUTE');
+      expect(run.notice).toEqual({ kind: 'none' });
+    });
+  }
+
+  it('vxlan: no route to the remote VTEP is a tx (carrier) error on flannel.1, not a transmitted packet', () => {
+    const lab = island('vxlan');
+    trace(lab, 'pod-c', 'pod-a');
+    const node03 = lab.dataplane.nodeNetns(lab.cluster.nodeByName.get('node-03')!);
+    const flannel = node03.links.find((l) => l.name === 'flannel.1')!;
+    expect(flannel.counters).toMatchObject({ txPackets: 0, txBytes: 0, txErrors: 1, txCarrierErrors: 1 });
+  });
+});

@@ -237,30 +237,6 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
       return at >= 0 && at === k.length - 1 && k.slice(0, at).every((h) => h === '*') && n.every((h) => h === '*');
     },
   },
-  {
-    name: "errors about a tunnel's outer packet",
-    what:
-      'when the encapsulated packet (vxlan, flannel udp) cannot be delivered (the sending node has no route to the far node, or the ' +
-      'router has none: a node on a subnet without a gateway), the kernel counts a tx error on the vxlan device or sends the ICMP ' +
-      "error to the tunnel's UDP socket (the kernel's vxlan socket, flanneld's), which does not relay it: the pod or node that sent " +
-      'the inner packet hears nothing. netlab reports the error to the inner sender ("From <router> Destination Net Unreachable", ' +
-      '"sendmsg: Network is unreachable", a !N hop; a connection to a service endpoint behind the tunnel fails with ENETUNREACH ' +
-      'where the real client times out). Fix in src/dataplane/walker.ts: an error about an outer packet (p.tunnel) ' +
-      'ends with no notice to the inner sender (issue 3)',
-    matches: (c, real, netlab) => {
-      if (!['flannel vxlan', 'flannel udp', 'calico vxlan'].includes(c.cni ?? '')) return false;
-      if (c.command.startsWith('connect ')) {
-        // A service connection (test/conformance/service-probes.ts: one outcome a line): the kernel's client timed
-        // out where the walk has it hear an unreachable about an endpoint behind the tunnel.
-        const lines = (p: Printed) => p.stdout.split('\n').filter((l) => l !== '');
-        const unexplained = lines(real).filter((o) => !lines(netlab).includes(o));
-        return unexplained.length > 0 && unexplained.every((o) => o === 'timeout') && lines(netlab).some((o) => /^error E(NET|HOST)UNREACH$/.test(o));
-      }
-      if (!/^(ping|traceroute)\b/.test(c.command)) return false;
-      const heard = (p: Printed) => /From \S+ icmp_seq=|errors,| !\w|sendmsg/.test(p.stdout + p.stderr);
-      return heard(netlab) && !heard(real);
-    },
-  },
 ];
 
 export function knownBug(ctx: Context, real: Printed, netlab: Printed): KnownBug | undefined {

@@ -52,7 +52,7 @@ export function link(ifindex: number, name: string, info: LinkInfo, over: Partia
     ipv4: [],
     ipv6LinkLocal: !loopback,
     multicast: [],
-    counters: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0, txDropped: 0 },
+    counters: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0, txDropped: 0, txErrors: 0, txCarrierErrors: 0 },
     ...over,
   };
 }
@@ -423,7 +423,7 @@ export function kfNode(): NetNs {
       mtu: 1450,
       ipv4: [addr('10.244.0.1/24', { brd: true })],
       multicast: bridgeMulticast('46:2d:ab:94:2c:e7'),
-      counters: { rxPackets: 77, rxBytes: 4764, txPackets: 65, txBytes: 5850, rxDropped: 0, txDropped: 0 },
+      counters: { rxPackets: 77, rxBytes: 4764, txPackets: 65, txBytes: 5850, rxDropped: 0, txDropped: 0, txErrors: 0, txCarrierErrors: 0 },
     }),
     veth(5, 'veth3f2a9c1d', 'ba:80:61:06:cc:c5', { netns: 'rx-pod1', ifindex: 2, name: 'eth0' }, { mtu: 1450, bridgePort: port('cni0', 1), promiscuity: 1, allmulti: 1 }),
     veth(6, 'veth8b7e0a44', 'c6:b0:5e:05:61:16', { netns: 'rx-pod1b', ifindex: 2, name: 'eth0' }, { mtu: 1450, bridgePort: port('cni0', 2), promiscuity: 1, allmulti: 1 }),
