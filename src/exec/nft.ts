@@ -11,7 +11,7 @@
  * node without nftables state lists an empty ruleset.
  */
 import type { NetNs } from '../kernel/netns.js';
-import type { NftFamily, NftTable } from '../kernel/nftables.js';
+import type { NftElement, NftFamily, NftTable, NftValue } from '../kernel/nftables.js';
 import { renderNftChainListing, renderNftRuleset, renderNftSetListing, renderNftTable } from '../render/nft.js';
 import { notEmulated } from './not-emulated.js';
 import { fail, ok, type ExecContext, type ExecResult } from './types.js';
@@ -24,12 +24,16 @@ function noSuchObject(words: readonly string[], index: number): ExecResult {
   return fail(1, 'Error: No such file or directory', words.join(' '), `${' '.repeat(column)}${'^'.repeat(words[index]!.length)}`);
 }
 
-export function runNft(ns: NetNs, argv: readonly string[], _ctx: ExecContext): ExecResult {
+export function runNft(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
   let words = argv.slice(1);
-  // --stateless only hides counters and element expiry, which this state never has.
-  while (words[0] === '-s' || words[0] === '--stateless') words = words.slice(1);
+  // --stateless hides counters (kube-proxy's rules have none) and element expiry.
+  let stateless = false;
+  while (words[0] === '-s' || words[0] === '--stateless') {
+    stateless = true;
+    words = words.slice(1);
+  }
   if (words[0] !== 'list') return notEmulated(argv, 'only the listing commands: nft list ruleset|tables|table|chain|set|map');
-  const tables = ns.nftables?.tables ?? [];
+  const tables = (ns.nftables?.tables ?? []).map((t) => withSessionElements(ns, t, ctx, stateless));
   const what = words[1];
 
   if (what === 'ruleset') {
@@ -60,4 +64,41 @@ export function runNft(ns: NetNs, argv: readonly string[], _ctx: ExecContext): E
     return set ? ok(renderNftSetListing(table, set)) : noSuchObject(words, at + 1);
   }
   return notEmulated(argv);
+}
+
+/**
+ * A moment after the exchange, as `conntrack -L` shows its timers: an
+ * element a flow added has lived one second of its timeout.
+ */
+const ELEMENT_AGE_SECONDS = 1;
+
+/**
+ * The table with the elements the `--traffic` flows added to its dynamic
+ * sets (kube-proxy's ClientIP affinity sets), each with its expiry unless
+ * `-s`. An element keeps the set's timeout, so nft prints no `timeout` of
+ * its own.
+ */
+function withSessionElements(ns: NetNs, table: NftTable, ctx: ExecContext, stateless: boolean): NftTable {
+  const added = ctx.nftSets;
+  if (added === undefined) return table;
+  let changed = false;
+  const sets = table.sets.map((set) => {
+    const dynamic = added.elements(ns.id, table, set.name);
+    if (dynamic.length === 0) return set;
+    changed = true;
+    const elements: NftElement[] = dynamic.map((d) => ({
+      key: d.key.map((part, i) => keyValue(set.keyType[i] ?? '', part)),
+      ...(!stateless && d.timeout !== undefined ? { expires: Math.max(0, d.timeout - ELEMENT_AGE_SECONDS) } : {}),
+    }));
+    return { ...set, elements: [...set.elements, ...elements] };
+  });
+  return changed ? { ...table, sets } : table;
+}
+
+/** A packet's key part as the set's key type reads it. */
+function keyValue(type: string, part: number | string): NftValue {
+  if (type === 'ipv4_addr' && typeof part === 'number') return { kind: 'addr', value: part };
+  if (type === 'inet_service' && typeof part === 'number') return { kind: 'port', value: part };
+  if (type === 'inet_proto' && (part === 'tcp' || part === 'udp' || part === 'sctp' || part === 'icmp')) return { kind: 'proto', value: part };
+  return typeof part === 'number' ? { kind: 'number', value: part } : { kind: 'symbol', value: part };
 }

@@ -2,6 +2,7 @@
 import type { Dataplane } from '../dataplane/build.js';
 import type { Conntrack } from '../dataplane/conntrack.js';
 import type { IpvsSessionState } from '../dataplane/ipvs.js';
+import type { NftDynamicSets } from '../dataplane/nft-eval.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { RouteGetError, RouteGetResult } from '../render/ip-route-get.js';
@@ -46,6 +47,8 @@ export interface ExecContext {
   readonly conntrack?: Conntrack;
   /** IPVS connections those flows made (`ipvsadm -Lnc`, the connection counts and `--stats` of `ipvsadm -Ln`). */
   readonly ipvs?: IpvsSessionState;
+  /** Elements those flows added to nftables sets (kube-proxy's affinity sets: `nft list set`). */
+  readonly nftSets?: NftDynamicSets;
 }
 
 /** Exit code for "netlab does not emulate this" (usage error, per DESIGN.md). */

@@ -61,6 +61,12 @@ export interface NftElement {
   /** Maps and vmaps only. */
   readonly value?: NftVerdict;
   readonly comment?: string;
+  /**
+   * Seconds left before the kernel deletes it: elements a packet path added
+   * (`update @set`) to a set with a timeout. nft prints `expires 2h59m59s`
+   * (and `-s` hides it).
+   */
+  readonly expires?: number;
 }
 
 /** A named set or map (`@name`) declared in the table. */

@@ -88,7 +88,9 @@ function* setBlock(set: NftSet, updatedByRule: boolean): Lines {
 }
 
 function* elementLines(set: NftSet): Lines {
-  const oneALine = set.kind === 'map' || set.keyType.length > 1 || set.timeout !== undefined || (set.flags ?? []).includes('timeout') || set.elements.some((e) => e.comment !== undefined);
+  // A timeout does not change the layout: nft 1.0.6 listed `{ 127.0.0.1 expires 2h59m58s792ms, 127.0.0.2 expires ...,`
+  // two a line, for a dynamic set with `timeout 3h` (seen in a namespace of our own).
+  const oneALine = set.kind === 'map' || set.keyType.length > 1 || set.elements.some((e) => e.comment !== undefined);
   const perLine = oneALine ? 1 : set.keyType[0] === 'ipv4_addr' ? 2 : set.keyType[0] === 'inet_service' || set.keyType[0] === 'inet_proto' || set.keyType[0] === 'mark' ? 5 : 1;
   const items = sortElements(set.elements).map(elementText);
   let line = '\t\telements = { ';
@@ -106,6 +108,7 @@ function* elementLines(set: NftSet): Lines {
 
 function elementText(e: NftElement): string {
   let text = keyText(e.key);
+  if (e.expires !== undefined) text += ` expires ${nftTime(e.expires)}`;
   if (e.comment !== undefined) text += ` comment ${quote(e.comment)}`;
   if (e.value !== undefined) text += ` : ${verdictText(e.value)}`;
   return text;
