@@ -385,6 +385,7 @@ class Walk {
     // proxy.c decrement_ttl(): flanneld decrements the inner TTL on each side, and drops at 0 without a word.
     if (inner.ttl <= 1) return this.flanneldTtlDrop(ns, 'sending');
     inner = { ...inner, ttl: inner.ttl - 1 };
+    const length = inner.length + FLANNEL_UDP_OVERHEAD;
     const outer: Packet = {
       src: 0,
       dst: target.ip,
@@ -392,8 +393,10 @@ class Walk {
       sport: FLANNEL_UDP_PORT,
       dport: FLANNEL_UDP_PORT,
       ttl: DEFAULT_TTL,
-      length: inner.length + FLANNEL_UDP_OVERHEAD,
-      df: false,
+      length,
+      // flanneld's socket keeps the default path MTU discovery (IP_PMTUDISC_WANT): a datagram that fits the
+      // route leaves with DF set (a smaller hop further on answers frag needed); a larger one is fragmented here.
+      df: this.fitsRoute(ns, target.ip, length),
       mark: 0,
       tunnel: { kind: 'flannel-udp', inner },
     };
@@ -401,6 +404,15 @@ class Walk {
     this.record({ kind: 'encap', tunnel: 'flannel-udp', dev: dev.name, outer: { ...outer, src: self.ip } });
     this.outerOf = 'flannel-udp';
     return { kind: 'local-out', ns, packet: outer };
+  }
+
+  /** Whether a packet of `length` bytes fits the MTU of the route this netns has to `dst` (no route: it does not). */
+  private fitsRoute(ns: NetNs, dst: IPv4, length: number): boolean {
+    const lookup = fibLookup(ns, dst);
+    if (!lookup.ok) return false;
+    const dev = lookup.route.dev !== undefined ? ns.links.find((l) => l.name === lookup.route.dev) : undefined;
+    const mtu = lookup.route.mtu ?? dev?.mtu;
+    return mtu !== undefined && length <= mtu;
   }
 
   // ---------------------------------------------------------------- input path

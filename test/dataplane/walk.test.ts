@@ -337,3 +337,30 @@ describe("errors about a tunnel's outer packet", () => {
     expect(flannel.counters).toMatchObject({ txPackets: 0, txBytes: 0, txErrors: 1, txCarrierErrors: 1 });
   });
 });
+
+describe("flanneld's datagrams carry DF", () => {
+  // flanneld's UDP socket keeps the default path MTU discovery (IP_PMTUDISC_WANT): a datagram that fits the
+  // node's route leaves with DF set. Measured on a real build (test/conformance, a 9000-byte subnet to a
+  // 1500-byte one): the router drops it with frag needed to the node, flanneld's socket keeps that to
+  // itself, and the pod hears nothing.
+  const JUMBO = `  - {name: rack-1, cidr: 10.234.2.0/24, gateway: 10.234.2.254, mtu: 9000}
+  - {name: rack-2, cidr: 10.234.3.0/24, gateway: 10.234.3.254, mtu: 1500}`;
+  const lab = buildFromText(flannelYaml({ backend: 'udp', subnets: JUMBO, nodes: NODES_TWO_SUBNETS, pods: PODS_THREE }));
+
+  it('sets DF on the outer datagram that fits the route', () => {
+    const run = trace(lab, 'pod-a', 'pod-c').request;
+    expect(run.disposition).toBe('DELIVERED');
+    const encap = run.hops.flatMap((h) => h.steps).find((s) => s.kind === 'encap');
+    expect(encap).toMatchObject({ tunnel: 'flannel-udp', outer: { df: true } });
+  });
+
+  it('a datagram too big for the smaller segment is dropped at the router, and the pod hears nothing', () => {
+    const run = trace(lab, 'pod-a', 'pod-c', { size: 8944 }).request;
+    expect(run.disposition).toBe('MTU_EXCEEDED');
+    expect(run.hops[run.hops.length - 1]!.where).toBe('router');
+    expect(run.notice).toEqual({ kind: 'none' });
+    const source = resolveTraceEndpoint(lab.dataplane, 'pod-a');
+    const pinged = ping(lab.dataplane, source.ns!, resolveTraceEndpoint(lab.dataplane, 'pod-c').ip, { count: 1, size: 8944, pmtudisc: 'do' });
+    expect(pinged.probes[0]).toEqual({ kind: 'lost', seq: 1 });
+  });
+});

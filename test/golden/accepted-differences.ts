@@ -207,17 +207,6 @@ export interface KnownBug {
 /** The first that matches names the bug: the specific before the general. */
 export const KNOWN_BUGS: readonly KnownBug[] = [
   {
-    name: "flanneld's datagrams carry DF",
-    what:
-      'flannel udp across a segment with a smaller MTU (a 9000-byte subnet to a 1500-byte one): flanneld sends the inner packet in a UDP ' +
-      'datagram from a socket with the default path MTU discovery (IP_PMTUDISC_WANT), so it leaves with DF set, the router drops it with ' +
-      "frag needed to the node, and the pod hears nothing; netlab sends the outer packet without DF, the router fragments it, and the far node's " +
-      'cni0 answers "Frag needed". Fix in src/dataplane/walker.ts toFlanneld (DF when the datagram fits the route) and in the errors about an ' +
-      "outer flannel-udp packet (they go to flanneld's socket, not to the pod) (issue 3)",
-    matches: (c, real, netlab) =>
-      c.cni === 'flannel udp' && c.command.startsWith('ping') && !real.stdout.includes('From ') && /From \S+ icmp_seq=\d+ Frag needed and DF set/.test(netlab.stdout),
-  },
-  {
     name: "the sender's own failed ARP",
     what:
       "when the sender cannot resolve its next hop (a calico pod whose node has no default route, so the node's proxy ARP does not " +
