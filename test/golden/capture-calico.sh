@@ -22,6 +22,8 @@ set -euo pipefail
 export LC_ALL=C
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=capture-lib.sh
+. "$SCRIPT_DIR/capture-lib.sh" # shared with capture.sh: helpers, underlay, eth0, capture plumbing
 
 # --------------------------------------------------------------------------
 # Lab tables (copied from <lab>/topology.yaml)
@@ -52,17 +54,6 @@ lab_calico_bgp() { MODE=bgp; lab_common; }
 lab_calico_vxlan() { MODE=vxlan; lab_common; }
 LABS="calico-bgp calico-vxlan"
 
-ul_mac() { printf '02:6e:6c:67:%02x:%02x' "$1" "$2"; }
-SETTLE=${SETTLE:-1.5}
-
-die() { echo "capture-calico.sh: $*" >&2; exit 2; }
-field() { local words; read -ra words <<<"$2"; printf '%s' "${words[$(($1 - 1))]}"; }
-
-pod_netns() { # as capture.sh: cni- + the first 32 hex of sha256("netns/<ns>/<pod>")
-  local h
-  h=$(printf '%s' "netns/$1/$2" | sha256sum | cut -c1-32)
-  printf 'cni-%s-%s-%s-%s-%s' "${h:0:8}" "${h:8:4}" "${h:12:4}" "${h:16:4}" "${h:20:12}"
-}
 cali_name() { printf 'cali%s' "$(printf '%s' "$1.$2" | sha1sum | cut -c1-11)"; } # libcalico-go VethNameForWorkload
 vtep_mac() { # Felix vtepMACForHost: 0x66, then sha1(nodename)[0:5]
   local h
@@ -80,13 +71,10 @@ load_lab() {
     *) die "unknown lab '$LAB' (labs: $LABS)" ;;
   esac
   [ "$MODE" = vxlan ] && POD_MTU=1450 || POD_MTU=1500
-  declare -gA NODE_IP NODE_SUBNET NODE_MAC NODE_BLOCK SUBNET_K SUBNET_CIDR SUBNET_GW SUBNET_MTU POD_NS POD_NODE POD_IP POD_MAC POD_NETNS POD_VETH
-  NODE_NAMES=() SUBNET_NAMES=() POD_NAMES=()
-  local r k=0 n
-  for r in "${SUBNETS[@]}"; do
-    n=$(field 1 "$r"); k=$((k + 1)); SUBNET_NAMES+=("$n"); SUBNET_K[$n]=$k
-    SUBNET_CIDR[$n]=$(field 2 "$r"); SUBNET_GW[$n]=$(field 3 "$r"); SUBNET_MTU[$n]=$(field 4 "$r")
-  done
+  load_subnets
+  declare -gA NODE_IP NODE_SUBNET NODE_MAC NODE_BLOCK POD_NS POD_NODE POD_IP POD_MAC POD_NETNS POD_VETH
+  NODE_NAMES=() POD_NAMES=()
+  local r n
   for r in "${NODES[@]}"; do
     n=$(field 1 "$r"); NODE_NAMES+=("$n")
     NODE_IP[$n]=$(field 2 "$r"); NODE_SUBNET[$n]=$(field 3 "$r"); NODE_MAC[$n]=$(field 4 "$r"); NODE_BLOCK[$n]=$(field 5 "$r")
@@ -96,83 +84,17 @@ load_lab() {
     POD_NS[$n]=$(field 2 "$r"); POD_NODE[$n]=$(field 3 "$r"); POD_IP[$n]=$(field 4 "$r"); POD_MAC[$n]=$(field 5 "$r")
     POD_NETNS[$n]=$(pod_netns "${POD_NS[$n]}" "$n"); POD_VETH[$n]=$(cali_name "${POD_NS[$n]}" "$n")
   done
-  LAB_NETNS=()
-  for n in "${SUBNET_NAMES[@]}"; do LAB_NETNS+=("nlg-ul-$n"); done
-  LAB_NETNS+=(nlg-router)
-  for n in "${NODE_NAMES[@]}"; do LAB_NETNS+=("nlg-$n"); done
-  for n in "${POD_NAMES[@]}"; do LAB_NETNS+=("${POD_NETNS[$n]}"); done
-}
-
-netns_exists() { [ -e "/run/netns/$1" ]; }
-
-CREATED_NETNS=()
-teardown() {
-  local rc=$? ns i
-  set +e
-  for ((i = ${#CREATED_NETNS[@]} - 1; i >= 0; i--)); do
-    ns=${CREATED_NETNS[$i]}
-    netns_exists "$ns" && ip netns del "$ns"
-  done
-  [ -n "${TMP_OUT:-}" ] && [ -d "$TMP_OUT" ] && rm -rf "$TMP_OUT"
-  return $rc
-}
-
-log() { printf '%s\n' "$*" >>"$BUILD_LOG"; }
-nsx() { local ns=$1; shift; log "$ns: $*"; ip netns exec "$ns" "$@"; }
-sysctl_w() { log "$1: sysctl -w $(echo "$2" | tr / .)=$3"; ip netns exec "$1" sh -c "echo $3 > /proc/sys/$2"; }
-settle() { log "# settle ${SETTLE}s"; sleep "$SETTLE"; }
-
-mk_netns() {
-  local ns=$1
-  log "root: ip netns add $ns"
-  ip netns add "$ns"
-  CREATED_NETNS+=("$ns")
-  sysctl_w "$ns" net/ipv6/conf/all/accept_dad 0
-  sysctl_w "$ns" net/ipv6/conf/default/accept_dad 0
-  sysctl_w "$ns" net/ipv6/conf/all/router_solicitations 0
-  sysctl_w "$ns" net/ipv6/conf/default/router_solicitations 0
-  nsx "$ns" ip link set lo up
+  list_lab_netns
 }
 
 # --------------------------------------------------------------------------
-# Build
+# Build (calico's CNI plugin, BIRD, Felix). The underlay and each node's eth0
+# are built by capture-lib.sh, exactly as for flannel. Every subnet of these
+# labs has a gateway, so there is always a router and a default route.
 # --------------------------------------------------------------------------
-build_underlay() { # as capture.sh: a bridge per subnet, a router with a leg on each
-  local s k pfx
-  for s in "${SUBNET_NAMES[@]}"; do
-    k=${SUBNET_K[$s]}
-    mk_netns "nlg-ul-$s"
-    nsx "nlg-ul-$s" ip link add br0 address "$(ul_mac "$k" 0)" mtu "${SUBNET_MTU[$s]}" type bridge
-    nsx "nlg-ul-$s" ip link set br0 up
-  done
-  settle
-  mk_netns nlg-router
-  sysctl_w nlg-router net/ipv4/ip_forward 1
-  for s in "${SUBNET_NAMES[@]}"; do
-    k=${SUBNET_K[$s]}; pfx=${SUBNET_CIDR[$s]#*/}
-    nsx nlg-router ip link add "eth$((k - 1))" address "$(ul_mac "$k" 254)" mtu "${SUBNET_MTU[$s]}" \
-      type veth peer name to-router address "$(ul_mac "$k" 253)" mtu "${SUBNET_MTU[$s]}" netns "nlg-ul-$s"
-    nsx "nlg-ul-$s" ip link set to-router master br0
-    nsx "nlg-ul-$s" ip link set to-router up
-    nsx nlg-router ip addr add "${SUBNET_GW[$s]}/$pfx" brd + dev "eth$((k - 1))"
-    nsx nlg-router ip link set "eth$((k - 1))" up
-  done
-  settle
-}
-
 build_node_base() { # lo, eth0, default route; vxlan: vxlan.calico as Felix creates it
-  local n=$1 ns=nlg-$1 s k idx pfx m
-  s=${NODE_SUBNET[$n]}; k=${SUBNET_K[$s]}; pfx=${SUBNET_CIDR[$s]#*/}
-  mk_netns "$ns"
-  idx=0; for m in "${NODE_NAMES[@]}"; do idx=$((idx + 1)); [ "$m" = "$n" ] && break; done
-  nsx "$ns" ip link add eth0 address "${NODE_MAC[$n]}" mtu "${SUBNET_MTU[$s]}" \
-    type veth peer name "to-$n" address "$(ul_mac "$k" "$idx")" mtu "${SUBNET_MTU[$s]}" netns "nlg-ul-$s"
-  nsx "nlg-ul-$s" ip link set "to-$n" master br0
-  nsx "nlg-ul-$s" ip link set "to-$n" up
-  nsx "$ns" ip addr add "${NODE_IP[$n]}/$pfx" brd + dev eth0
-  nsx "$ns" ip link set eth0 up
-  nsx "$ns" ip route add default via "${SUBNET_GW[$s]}" dev eth0
-  settle
+  local n=$1 ns=nlg-$1
+  build_node_uplink "$n"
   if [ "$MODE" = vxlan ]; then
     # netlink.Vxlan{VxlanId: 4096, VtepDevIndex: eth0, SrcAddr: node IP, Port: 4789, Learning: false}, MTU 1450.
     nsx "$ns" ip link add vxlan.calico address "$(vtep_mac "$n")" mtu 1450 type vxlan id 4096 local "${NODE_IP[$n]}" dev eth0 dstport 4789 nolearning
@@ -182,8 +104,6 @@ build_node_base() { # lo, eth0, default route; vxlan: vxlan.calico as Felix crea
   fi
   sysctl_w "$ns" net/ipv4/ip_forward 1
 }
-
-same_subnet() { [ "${NODE_SUBNET[$1]}" = "${NODE_SUBNET[$2]}" ]; }
 
 build_node_routes() { # BIRD (bgp) or Felix (vxlan): the own block, then every other node's
   local n=$1 ns=nlg-$1 r
@@ -253,18 +173,9 @@ build_lab() {
 # --------------------------------------------------------------------------
 # Capture (the state first, then the probes, which teach neighbour tables)
 # --------------------------------------------------------------------------
-cmd_file() { printf '%s' "$1" | tr ' ' '_' | tr -d '/'; }
+# State captures go to commands.tsv, the probes to probes.tsv (run_capture's TSV argument).
 
-run_capture() { # run_capture NETNS DIR "command" [TSV]: state captures go to commands.tsv, probes to probes.tsv
-  local ns=$1 dir=$2 cmd=$3 tsv=${4:-commands.tsv} stem rc=0
-  stem=$(cmd_file "$cmd")
-  ip netns exec "$ns" bash -c "$cmd" >"$dir/$stem.txt" 2>"$dir/$stem.stderr" || rc=$?
-  [ -s "$dir/$stem.stderr" ] || rm -f "$dir/$stem.stderr"
-  [ -e "$dir/$tsv" ] || printf 'file\texit\tcommand\n' >"$dir/$tsv"
-  printf '%s\t%s\t%s\n' "$stem.txt" "$rc" "$cmd" >>"$dir/$tsv"
-}
-
-route_targets() {
+route_targets() { # calico: also the pods' gateway 169.254.1.1; no lease .0/.1 (no flannel device, no cni0)
   local n p s
   for p in "${POD_NAMES[@]}"; do echo "${POD_IP[$p]}"; done
   for n in "${NODE_NAMES[@]}"; do echo "${NODE_IP[$n]}"; done
@@ -276,27 +187,22 @@ route_targets() {
 capture_ns() { # capture_ns NETNS LABEL KIND(node|pod)
   local ns=$1 label=$2 kind=$3 dir dev t
   dir=$TMP_OUT/$label
-  mkdir -p "$dir"
-  printf 'file\texit\tcommand\n' >"$dir/commands.tsv"
-  run_capture "$ns" "$dir" "ip -s link"
-  for t in "ip route" "ip route show table local" "ip route show table all" "ip rule" "ip addr" "ip link" "ip -d link" \
-    "ip neigh" "route -n" "netstat -rn" "ifconfig" "ip -br addr" "ip -br link" "ip -6 route" "ip -o addr" "ip -d route" "arp -n"; do
-    run_capture "$ns" "$dir" "$t"
-  done
-  for dev in $(ip netns exec "$ns" ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//'); do
-    [ "$dev" = lo ] && continue
-    run_capture "$ns" "$dir" "ethtool -S $dev"
-    run_capture "$ns" "$dir" "ethtool -i $dev"
-  done
+  start_capture_dir "$ns" "$dir"
+  # capture.sh's list without "ifconfig -a" and "ip netns list-id" (these
+  # labs were taken without them; the goldens and their commands.tsv follow).
+  run_captures "$ns" "$dir" \
+    "ip route" "ip route show table local" "ip route show table all" "ip rule" "ip addr" "ip link" "ip -d link" \
+    "ip neigh" "route -n" "netstat -rn" "ifconfig" "ip -br addr" "ip -br link" "ip -6 route" "ip -o addr" "ip -d route" "arp -n"
+  capture_ethtool "$ns" "$dir"
   for t in $(route_targets); do run_capture "$ns" "$dir" "ip route get $t"; done
   run_capture "$ns" "$dir" "sysctl net.ipv4.ip_forward"
   if [ "$kind" = node ]; then
-    for dev in $(ip netns exec "$ns" ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^cali' || true); do
+    for dev in $(ns_devices "$ns" | grep '^cali' || true); do
       run_capture "$ns" "$dir" "sysctl net.ipv4.conf.$dev.proxy_arp net.ipv4.conf.$dev.forwarding net.ipv4.conf.$dev.route_localnet"
     done
-    for t in "bridge fdb show" "ip maddr"; do run_capture "$ns" "$dir" "$t"; done
+    run_captures "$ns" "$dir" "bridge fdb show" "ip maddr"
     if [ "$MODE" = vxlan ]; then
-      for t in "ip neigh show dev vxlan.calico" "bridge fdb show dev vxlan.calico"; do run_capture "$ns" "$dir" "$t"; done
+      run_captures "$ns" "$dir" "ip neigh show dev vxlan.calico" "bridge fdb show dev vxlan.calico"
     fi
   fi
 }
@@ -322,11 +228,7 @@ capture_lab() {
   for n in "${NODE_NAMES[@]}"; do capture_ns "nlg-$n" "$n" node; done
   for p in "${POD_NAMES[@]}"; do capture_ns "${POD_NETNS[$p]}" "$p" pod; done
   probe_all
-  {
-    printf 'label\tnetns\tkind\n'
-    for n in "${NODE_NAMES[@]}"; do printf '%s\tnlg-%s\tnode\n' "$n" "$n"; done
-    for p in "${POD_NAMES[@]}"; do printf '%s\t%s\tpod\n' "$p" "${POD_NETNS[$p]}"; done
-  } >"$TMP_OUT/netns.tsv"
+  print_netns_tsv >"$TMP_OUT/netns.tsv"
 }
 
 # --------------------------------------------------------------------------
@@ -335,33 +237,16 @@ capture_lab() {
 [ $# -ge 1 ] || die "usage: $0 <lab> [OUTDIR] | --teardown <lab> | --list"
 if [ "$1" = --list ]; then echo "$LABS" | tr ' ' '\n'; exit 0; fi
 [ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"
-if [ "$1" = --teardown ]; then
-  [ $# -eq 2 ] || die "usage: $0 --teardown <lab>"
-  load_lab "$2"
-  for ns in "${LAB_NETNS[@]}"; do netns_exists "$ns" && ip netns del "$ns" && echo "deleted $ns"; done
-  exit 0
-fi
+if [ "$1" = --teardown ]; then teardown_command "$@"; exit 0; fi
 
 load_lab "$1"
 OUT=${2:-$SCRIPT_DIR/$LAB}
-for ns in "${LAB_NETNS[@]}"; do
-  netns_exists "$ns" && die "netns $ns already exists (leftover? run: $0 --teardown $LAB)"
-done
-for tool in ip bridge ethtool route netstat ifconfig arp ping traceroute sha1sum sha256sum; do
-  command -v "$tool" >/dev/null || die "missing tool: $tool"
-done
-mkdir -p "$OUT"
-TMP_OUT=$(mktemp -d "$OUT/.capture.XXXXXX")
-trap teardown EXIT
-trap 'exit 130' INT TERM
-BUILD_LOG=$TMP_OUT/build-commands.txt
-: >"$BUILD_LOG"
+check_no_leftovers
+require_tools ip bridge ethtool route netstat ifconfig arp ping traceroute sha1sum sha256sum
+start_capture "$OUT"
 
 build_lab
 capture_lab
 
-for d in "$TMP_OUT"/*/; do
-  d=$(basename "$d"); rm -rf "${OUT:?}/$d"; mv "$TMP_OUT/$d" "$OUT/$d"
-done
-for f in build-commands.txt netns.tsv; do mv "$TMP_OUT/$f" "$OUT/$f"; done
+install_capture "$OUT"
 echo "captured $LAB into $OUT"

@@ -20,6 +20,8 @@ set -euo pipefail
 export LC_ALL=C
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=capture-lib.sh
+. "$SCRIPT_DIR/capture-lib.sh" # shared with capture-calico.sh: helpers, underlay, eth0, capture plumbing
 
 # --------------------------------------------------------------------------
 # Lab tables
@@ -96,36 +98,9 @@ lab_flannel_directrouting() {
 
 LABS="flannel-vxlan flannel-hostgw-2subnets flannel-udp flannel-directrouting"
 
-# Underlay plumbing that the topology does not pin (it is not visible from the
-# nodes except as the @ifN peer index): MACs are fixed here so that the
-# underlay/router captures are deterministic too.
-#   br0 of subnet k (1-based)               02:6e:6c:67:0k:00
-#   underlay end of node n's eth0 (1-based) 02:6e:6c:67:0k:<n in hex, 2 digits>
-#   underlay end of the router leg          02:6e:6c:67:0k:fd
-#   router leg eth<k-1>                     02:6e:6c:67:0k:fe
-ul_mac() { printf '02:6e:6c:67:%02x:%02x' "$1" "$2"; }
-
-SETTLE=${SETTLE:-1.5}     # seconds; see README ("counters")
 FDT_WAIT=${FDT_WAIT:-16}  # seconds; > bridge forward_delay (15 s)
 UDP_TUN=${UDP_TUN:-flanneld}  # flannel-udp only: flanneld | tuntap (variant)
 TUN_LL_MASK='fe80::xxxx:xxxx:xxxx:xxxx'  # stands for flannel0's random link-local
-
-# --------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------
-die() { echo "capture.sh: $*" >&2; exit 2; }
-
-pod_netns() { # namespace pod -> cni-<uuid> (first 32 hex of sha256, 8-4-4-4-12)
-  local h
-  h=$(printf '%s' "netns/$1/$2" | sha256sum | cut -c1-32)
-  printf 'cni-%s-%s-%s-%s-%s' "${h:0:8}" "${h:8:4}" "${h:12:4}" "${h:16:4}" "${h:20:12}"
-}
-
-field() { # field N "space separated record": the Nth word (1-based)
-  local words
-  read -ra words <<<"$2"
-  printf '%s' "${words[$(($1 - 1))]}"
-}
 
 load_lab() {
   LAB=$1
@@ -142,16 +117,11 @@ load_lab() {
     udp) FLANNEL_MTU=1472 ;;
   esac
   # Derived per-node / per-pod data.
+  load_subnets
   declare -gA NODE_IP NODE_SUBNET NODE_MAC NODE_VTEP NODE_BRMAC NODE_X NODE_NPODS
-  declare -gA SUBNET_K SUBNET_CIDR SUBNET_GW SUBNET_MTU
   declare -gA POD_NS POD_NODE POD_MAC POD_VETH POD_VETHMAC POD_IP POD_NETNS
-  NODE_NAMES=() SUBNET_NAMES=() POD_NAMES=()
-  local r k=0 x=0 n
-  for r in "${SUBNETS[@]}"; do
-    n=$(field 1 "$r"); k=$((k + 1))
-    SUBNET_NAMES+=("$n"); SUBNET_K[$n]=$k
-    SUBNET_CIDR[$n]=$(field 2 "$r"); SUBNET_GW[$n]=$(field 3 "$r"); SUBNET_MTU[$n]=$(field 4 "$r")
-  done
+  NODE_NAMES=() POD_NAMES=()
+  local r x=0 n
   for r in "${NODES[@]}"; do
     n=$(field 1 "$r")
     NODE_NAMES+=("$n")
@@ -169,110 +139,16 @@ load_lab() {
     POD_IP[$n]=10.244.${NODE_X[$node]}.$((NODE_NPODS[$node] + 1))
     POD_NETNS[$n]=$(pod_netns "${POD_NS[$n]}" "$n")
   done
-  HAS_ROUTER=0
-  for n in "${SUBNET_NAMES[@]}"; do [ "${SUBNET_GW[$n]}" != - ] && HAS_ROUTER=1; done
-  # Every namespace this lab creates, in creation order.
-  LAB_NETNS=()
-  for n in "${SUBNET_NAMES[@]}"; do LAB_NETNS+=("nlg-ul-$n"); done
-  [ "$HAS_ROUTER" = 1 ] && LAB_NETNS+=(nlg-router)
-  for n in "${NODE_NAMES[@]}"; do LAB_NETNS+=("nlg-$n"); done
-  for n in "${POD_NAMES[@]}"; do LAB_NETNS+=("${POD_NETNS[$n]}"); done
-  return 0
-}
-
-netns_exists() { [ -e "/run/netns/$1" ]; }
-
-# --------------------------------------------------------------------------
-# Teardown (EXIT trap): only what this run created.
-# --------------------------------------------------------------------------
-CREATED_NETNS=()
-HOLDER_PIDS=()
-teardown() {
-  local rc=$? pid ns i
-  set +e
-  for pid in "${HOLDER_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  done
-  for ((i = ${#CREATED_NETNS[@]} - 1; i >= 0; i--)); do
-    ns=${CREATED_NETNS[$i]}
-    netns_exists "$ns" && ip netns del "$ns"
-  done
-  [ -n "${TMP_OUT:-}" ] && [ -d "$TMP_OUT" ] && rm -rf "$TMP_OUT"
-  return $rc
+  list_lab_netns
 }
 
 # --------------------------------------------------------------------------
-# Build. Every command is logged to build-commands.txt as "<netns>: <cmd>".
+# Build (flanneld and the bridge plugin). The underlay and each node's eth0
+# are built by capture-lib.sh, as for calico.
 # --------------------------------------------------------------------------
-log() { printf '%s\n' "$*" >>"$BUILD_LOG"; }
-
-nsx() { # nsx NETNS cmd... : run in NETNS, log it
-  local ns=$1; shift
-  log "$ns: $*"
-  ip netns exec "$ns" "$@"
-}
-
-sysctl_w() { # sysctl_w NETNS key value  (key with '/' separators, as under /proc/sys)
-  log "$1: sysctl -w $(echo "$2" | tr / .)=$3"
-  ip netns exec "$1" sh -c "echo $3 > /proc/sys/$2"
-}
-
-mk_netns() {
-  local ns=$1
-  log "root: ip netns add $ns"
-  ip netns add "$ns"
-  CREATED_NETNS+=("$ns")
-  # Before any link exists: no DAD (no 'tentative'), no router solicitations
-  # (they would repeat for ever and move the counters).
-  sysctl_w "$ns" net/ipv6/conf/all/accept_dad 0
-  sysctl_w "$ns" net/ipv6/conf/default/accept_dad 0
-  sysctl_w "$ns" net/ipv6/conf/all/router_solicitations 0
-  sysctl_w "$ns" net/ipv6/conf/default/router_solicitations 0
-  nsx "$ns" ip link set lo up
-}
-
-settle() { log "# settle ${SETTLE}s"; sleep "$SETTLE"; }
-
-build_underlay() {
-  local s k gw pfx
-  for s in "${SUBNET_NAMES[@]}"; do
-    k=${SUBNET_K[$s]}
-    mk_netns "nlg-ul-$s"
-    nsx "nlg-ul-$s" ip link add br0 address "$(ul_mac "$k" 0)" mtu "${SUBNET_MTU[$s]}" type bridge
-    nsx "nlg-ul-$s" ip link set br0 up
-  done
-  settle
-  [ "$HAS_ROUTER" = 1 ] || return 0
-  mk_netns nlg-router
-  sysctl_w nlg-router net/ipv4/ip_forward 1
-  for s in "${SUBNET_NAMES[@]}"; do
-    gw=${SUBNET_GW[$s]}; [ "$gw" = - ] && continue
-    k=${SUBNET_K[$s]}; pfx=${SUBNET_CIDR[$s]#*/}
-    nsx nlg-router ip link add "eth$((k - 1))" address "$(ul_mac "$k" 254)" mtu "${SUBNET_MTU[$s]}" \
-      type veth peer name to-router address "$(ul_mac "$k" 253)" mtu "${SUBNET_MTU[$s]}" netns "nlg-ul-$s"
-    nsx "nlg-ul-$s" ip link set to-router master br0
-    nsx "nlg-ul-$s" ip link set to-router up
-    nsx nlg-router ip addr add "$gw/$pfx" brd + dev "eth$((k - 1))"
-    nsx nlg-router ip link set "eth$((k - 1))" up
-  done
-  settle
-}
-
 build_node_base() { # lo, eth0, flannel device
-  local n=$1 ns=nlg-$1 s k idx pfx x
-  s=${NODE_SUBNET[$n]}; k=${SUBNET_K[$s]}; pfx=${SUBNET_CIDR[$s]#*/}; x=${NODE_X[$n]}
-  mk_netns "$ns"
-  idx=0; local m; for m in "${NODE_NAMES[@]}"; do idx=$((idx + 1)); [ "$m" = "$n" ] && break; done
-  nsx "$ns" ip link add eth0 address "${NODE_MAC[$n]}" mtu "${SUBNET_MTU[$s]}" \
-    type veth peer name "to-$n" address "$(ul_mac "$k" "$idx")" mtu "${SUBNET_MTU[$s]}" netns "nlg-ul-$s"
-  nsx "nlg-ul-$s" ip link set "to-$n" master br0
-  nsx "nlg-ul-$s" ip link set "to-$n" up
-  nsx "$ns" ip addr add "${NODE_IP[$n]}/$pfx" brd + dev eth0
-  nsx "$ns" ip link set eth0 up
-  if [ "${SUBNET_GW[$s]}" != - ]; then
-    nsx "$ns" ip route add default via "${SUBNET_GW[$s]}" dev eth0
-  fi
-  settle
+  local n=$1 ns=nlg-$1 x=${NODE_X[$1]}
+  build_node_uplink "$n"
   case "$BACKEND" in
     vxlan)
       # No dstport: flanneld sends no IFLA_VXLAN_PORT, the kernel uses 8472.
@@ -322,8 +198,6 @@ build_node_base() { # lo, eth0, flannel device
   esac
   settle
 }
-
-same_subnet() { [ "${NODE_SUBNET[$1]}" = "${NODE_SUBNET[$2]}" ]; }
 
 build_node_peers() { # the per-remote-node state flanneld programs
   local n=$1 ns=nlg-$1 r y err
@@ -445,35 +319,7 @@ build_lab() {
 # --------------------------------------------------------------------------
 # Capture
 # --------------------------------------------------------------------------
-cmd_file() { # command -> file stem: spaces -> '_', slashes removed
-  printf '%s' "$1" | tr ' ' '_' | tr -d '/'
-}
-
-# Masks for values the kernel does not reproduce (see README).
-mask_file() {
-  local stem=$1 f=$2
-  case "$stem" in
-    iptables-save*)
-      sed -i -E -e 's/^(# Generated by .* on ).*$/\1DATE/' -e 's/^(# Completed on ).*$/\1DATE/' "$f" ;;
-    brctl_showmacs_*)
-      # learned entries (is local? = no): the ageing timer runs
-      sed -i -E 's/^(.*[[:space:]]no[[:space:]]+)[ 0-9]{3}[0-9]\.[0-9]{2}$/\1####.##/' "$f" ;;
-    ip_-d_link*)
-      sed -i -E 's/gc_timer [ 0-9]{3}[0-9]\.[0-9]{2}/gc_timer ####.##/' "$f" ;;
-  esac
-  return 0
-}
-
-run_capture() { # run_capture NETNS DIR "command"
-  local ns=$1 dir=$2 cmd=$3 stem rc=0
-  stem=$(cmd_file "$cmd")
-  ip netns exec "$ns" bash -c "$cmd" >"$dir/$stem.txt" 2>"$dir/$stem.stderr" || rc=$?
-  [ -s "$dir/$stem.stderr" ] || rm -f "$dir/$stem.stderr"
-  mask_file "$stem" "$dir/$stem.txt"
-  printf '%s\t%s\t%s\n' "$stem.txt" "$rc" "$cmd" >>"$dir/commands.tsv"
-}
-
-route_targets() {
+route_targets() { # flannel: also every node's lease .0 (flannel device) and .1 (cni0)
   local n p s
   for p in "${POD_NAMES[@]}"; do echo "${POD_IP[$p]}"; done
   for n in "${NODE_NAMES[@]}"; do echo "${NODE_IP[$n]}"; done
@@ -483,40 +329,26 @@ route_targets() {
 }
 
 capture_ns() { # capture_ns NETNS LABEL KIND(node|pod|underlay|router)
-  local ns=$1 label=$2 kind=$3 dir dev t
+  local ns=$1 label=$2 kind=$3 dir t
   dir=$TMP_OUT/$label
-  mkdir -p "$dir"
-  printf 'file\texit\tcommand\n' >"$dir/commands.tsv"
-  # Counters first, before anything else runs.
-  run_capture "$ns" "$dir" "ip -s link"
-  local cmds=(
-    "ip route" "ip route show table local" "ip route show table all" "ip rule"
-    "ip addr" "ip link" "ip -d link" "ip neigh" "route -n" "netstat -rn"
-    "ifconfig" "ifconfig -a" "ip -br addr" "ip -br link"
+  start_capture_dir "$ns" "$dir"
+  run_captures "$ns" "$dir" \
+    "ip route" "ip route show table local" "ip route show table all" "ip rule" \
+    "ip addr" "ip link" "ip -d link" "ip neigh" "route -n" "netstat -rn" \
+    "ifconfig" "ifconfig -a" "ip -br addr" "ip -br link" \
     "ip -6 route" "ip -o addr" "ip -d route" "arp -n" "ip netns list-id"
-  )
-  for t in "${cmds[@]}"; do run_capture "$ns" "$dir" "$t"; done
-  for dev in $(ip netns exec "$ns" ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//'); do
-    [ "$dev" = lo ] && continue
-    run_capture "$ns" "$dir" "ethtool -S $dev"
-    run_capture "$ns" "$dir" "ethtool -i $dev"
-  done
+  capture_ethtool "$ns" "$dir"
   if [ "$kind" = node ] || [ "$kind" = pod ]; then
-    for t in "iptables-save" "iptables-save -t nat" "iptables -t nat -L -n -v" "iptables -L -n -v"; do
-      run_capture "$ns" "$dir" "$t"
-    done
+    run_captures "$ns" "$dir" "iptables-save" "iptables-save -t nat" "iptables -t nat -L -n -v" "iptables -L -n -v"
     for t in $(route_targets); do run_capture "$ns" "$dir" "ip route get $t"; done
-    for t in net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.bridge.bridge-nf-call-iptables; do
-      run_capture "$ns" "$dir" "sysctl $t"
-    done
+    run_captures "$ns" "$dir" "sysctl net.ipv4.ip_forward" "sysctl net.ipv4.conf.all.rp_filter" \
+      "sysctl net.bridge.bridge-nf-call-iptables"
   fi
   local br=cni0
   [ "$kind" = underlay ] && br=br0
   if [ "$kind" != pod ]; then
-    for t in "bridge fdb show" "bridge fdb show dev flannel.1" "brctl show" "brctl showmacs $br" \
-      "bridge link" "ip neigh show dev flannel.1" "ip maddr"; do
-      run_capture "$ns" "$dir" "$t"
-    done
+    run_captures "$ns" "$dir" "bridge fdb show" "bridge fdb show dev flannel.1" "brctl show" "brctl showmacs $br" \
+      "bridge link" "ip neigh show dev flannel.1" "ip maddr"
   fi
   # Last, so that it also shows whether any iptables command above created
   # a table (they do not).
@@ -539,9 +371,7 @@ capture_lab() {
   for s in "${SUBNET_NAMES[@]}"; do capture_ns "nlg-ul-$s" "underlay-$s" underlay; done
   [ "$HAS_ROUTER" = 1 ] && capture_ns nlg-router router router
   {
-    printf 'label\tnetns\tkind\n'
-    for n in "${NODE_NAMES[@]}"; do printf '%s\tnlg-%s\tnode\n' "$n" "$n"; done
-    for p in "${POD_NAMES[@]}"; do printf '%s\t%s\tpod\n' "$p" "${POD_NETNS[$p]}"; done
+    print_netns_tsv
     for s in "${SUBNET_NAMES[@]}"; do printf 'underlay-%s\tnlg-ul-%s\tunderlay\n' "$s" "$s"; done
     [ "$HAS_ROUTER" = 1 ] && printf 'router\tnlg-router\trouter\n'
   } >"$TMP_OUT/netns.tsv"
@@ -728,43 +558,18 @@ if [ "$1" = --probes ]; then
   exit 0
 fi
 
-if [ "$1" = --teardown ]; then
-  [ $# -eq 2 ] || die "usage: $0 --teardown <lab>"
-  load_lab "$2"
-  for ns in "${LAB_NETNS[@]}"; do
-    if netns_exists "$ns"; then
-      # a flanneld stand-in may still hold the namespace
-      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-      ip netns del "$ns" && echo "deleted $ns"
-    fi
-  done
-  exit 0
-fi
+if [ "$1" = --teardown ]; then teardown_command "$@"; exit 0; fi
 
 load_lab "$1"
 OUT=${2:-$SCRIPT_DIR/$LAB}
-for ns in "${LAB_NETNS[@]}"; do
-  netns_exists "$ns" && die "netns $ns already exists (leftover? run: $0 --teardown $LAB)"
-done
-for tool in ip bridge brctl ethtool iptables iptables-save iptables-restore route netstat ifconfig arp perl sha256sum; do
-  command -v "$tool" >/dev/null || die "missing tool: $tool"
-done
-
-mkdir -p "$OUT"
-TMP_OUT=$(mktemp -d "$OUT/.capture.XXXXXX")
-trap teardown EXIT
-trap 'exit 130' INT TERM
-BUILD_LOG=$TMP_OUT/build-commands.txt
-: >"$BUILD_LOG"
+check_no_leftovers
+require_tools ip bridge brctl ethtool iptables iptables-save iptables-restore route netstat ifconfig arp perl sha256sum
+start_capture "$OUT"
 
 build_lab
 capture_lab
 rm -f "$TMP_OUT"/*.rules "$TMP_OUT"/*.stderr
 
-# Replace what a previous capture wrote (only our own outputs).
-for d in "$TMP_OUT"/*/; do
-  d=$(basename "$d"); rm -rf "${OUT:?}/$d"; mv "$TMP_OUT/$d" "$OUT/$d"
-done
-for f in build-commands.txt netns.tsv; do mv "$TMP_OUT/$f" "$OUT/$f"; done
+install_capture "$OUT"
 [ "$OUT" = "$SCRIPT_DIR/$LAB" ] && write_versions
 echo "captured $LAB into $OUT"
