@@ -28,6 +28,7 @@ import { contains, formatCidr, type Cidr } from '../net/cidr.js';
 import { parseIPv4, type IPv4 } from '../net/ipv4.js';
 import type { NodeSpec, PodSpec } from '../topology/types.js';
 import type { CalicoNodeIpam } from './types.js';
+import { podIpProblem } from './ipam.js';
 
 export interface CalicoIpamResult {
   /** Per node, by topology index. */
@@ -136,13 +137,7 @@ export function allocateCalicoIpam(
       if (ip === undefined) continue; // malformed: reported by the topology checks
       const problem = pinnedProblem(ip, n);
       if (problem) {
-        diagnostics.push({
-          code: 'NL-IPAM-POD-IP',
-          severity: 'error',
-          message: `pod IP ${pod.ip} ${problem}`,
-          path: [...pod.source, 'ip'],
-          hint: `leave ip out to have calico IPAM allocate it from node ${node.name}'s blocks`,
-        });
+        diagnostics.push(podIpProblem(pod, problem, `leave ip out to have calico IPAM allocate it from node ${node.name}'s blocks`));
         continue;
       }
       podIps.set(pod, ip);

@@ -50,6 +50,15 @@ export function allocateNodePodCidrs(
 }
 
 /**
+ * The error for a pinned pod IP the IPAM cannot give (host-local here,
+ * calico-ipam.ts): `problem` completes "pod IP <ip> ...", `hint` says what
+ * the allocator would accept.
+ */
+export function podIpProblem(pod: PodSpec, problem: string, hint: string): Diagnostic {
+  return { code: 'NL-IPAM-POD-IP', severity: 'error', message: `pod IP ${pod.ip} ${problem}`, path: [...pod.source, 'ip'], hint };
+}
+
+/**
  * host-local on one node's range. Returns the pod IPs in the order of
  * `pods` (all on that node, hostNetwork ones excluded by the caller).
  */
@@ -74,13 +83,9 @@ export function allocatePodIps(range: Cidr, nodeName: string, pods: readonly Pod
               ? 'is already used by another pod on this node'
               : undefined;
     if (problem) {
-      diagnostics.push({
-        code: 'NL-IPAM-POD-IP',
-        severity: 'error',
-        message: `pod IP ${pod.ip} ${problem}`,
-        path: [...pod.source, 'ip'],
-        hint: `pick an address from ${formatIPv4(nth(range, 2))} to ${formatIPv4(broadcast - 1)}, or leave ip out to have it allocated`,
-      });
+      diagnostics.push(
+        podIpProblem(pod, problem, `pick an address from ${formatIPv4(nth(range, 2))} to ${formatIPv4(broadcast - 1)}, or leave ip out to have it allocated`),
+      );
       return;
     }
     taken.add(ip);
