@@ -12,6 +12,7 @@ import type { Disposition, Trace } from '../../dataplane/trace.js';
 import { buildUnderlay } from '../../dataplane/underlay.js';
 import { WalkSession } from '../../dataplane/walker.js';
 import type { MatrixAxes, MatrixEndpoint } from './endpoints.js';
+import { traceOutcome } from './outcome.js';
 
 export interface Cell {
   readonly disposition: Disposition;
@@ -38,10 +39,7 @@ export interface Matrix {
 export function cellOf(trace: Trace): Cell {
   const encap = trace.hops.flatMap((h) => h.steps.flatMap((s) => (s.kind === 'encap' ? [s.tunnel] : [])));
   return {
-    disposition: trace.disposition,
-    summary: trace.summary,
-    hops: trace.hops.length,
-    ...(trace.delivered ? { ttl: trace.delivered.ttl } : {}),
+    ...traceOutcome(trace),
     encap,
     at: trace.hops[trace.hops.length - 1]?.name ?? '',
     path: trace.hops.map((h) => `${h.where}[${h.inDev ?? ''}>${h.outDev ?? ''}]`).join(' ') + (encap.length ? ` via ${encap.join(',')}` : ''),

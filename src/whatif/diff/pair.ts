@@ -10,6 +10,7 @@ import type { Trace } from '../../dataplane/trace.js';
 import { formatIPv4 } from '../../net/ipv4.js';
 import type { NetNs } from '../../kernel/netns.js';
 import type { WalkSession } from '../../dataplane/walker.js';
+import { traceOutcome } from './outcome.js';
 
 export interface TraceFacts {
   readonly disposition: string;
@@ -66,10 +67,7 @@ export function traceFacts(trace: Trace, netns: (id: string) => NetNs | undefine
     }
   }
   return {
-    disposition: trace.disposition,
-    summary: trace.summary,
-    hops: trace.hops.length,
-    ...(trace.delivered ? { ttl: trace.delivered.ttl } : {}),
+    ...traceOutcome(trace),
     encap,
     devices,
     ...(pathMtu !== undefined ? { pathMtu } : {}),
