@@ -19,6 +19,7 @@ import { renderNftRuleset } from '../../src/render/nft.js';
 import { toText } from '../../src/render/types.js';
 import { buildVariant } from '../../src/whatif/variant.js';
 import { readRepoFile } from '../helpers.js';
+import { netnsSkipReason } from '../netns-helpers.js';
 
 function nftablesDefaultLab() {
   const variant = buildVariant(readRepoFile('labs/default.yaml'), 'labs/default.yaml', { sets: ['network.kubeProxy.mode=nftables'], faults: [] });
@@ -56,18 +57,7 @@ describe('netlab export --format netns: kube-proxy nftables mode', () => {
   });
 });
 
-function has(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
-}
-
-function skipReason(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  for (const tool of ['ip', 'nft', 'bash', 'iptables-restore', 'nfacct']) if (!has(tool)) return `${tool} is not installed`;
-  return undefined;
-}
-
-const reason = skipReason();
+const reason = netnsSkipReason(['ip', 'nft', 'bash', 'iptables-restore', 'nfacct']);
 const PREFIX = `nlnft${process.pid % 100000}-`;
 const work = mkdtempSync(join(tmpdir(), 'netlab-nft-export-'));
 

@@ -27,21 +27,11 @@ import { knftablesTransaction } from '../../src/render/knftables.js';
 import { renderNftRuleset } from '../../src/render/nft.js';
 import { toText } from '../../src/render/types.js';
 import { buildVariant } from '../../src/whatif/variant.js';
+import { inNs, netnsSkipReason } from '../netns-helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-function has(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
-}
-
-function skipReason(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  for (const tool of ['ip', 'nft']) if (!has(tool)) return `${tool} is not installed`;
-  return undefined;
-}
-
-const reason = skipReason();
+const reason = netnsSkipReason(['ip', 'nft']);
 const created: string[] = [];
 let counter = 0;
 
@@ -50,10 +40,6 @@ function newNamespace(): string {
   execFileSync('ip', ['netns', 'add', name]);
   created.push(name);
   return name;
-}
-
-function inNs(ns: string, argv: readonly string[], input?: string): string {
-  return execFileSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
 }
 
 afterAll(() => {
