@@ -43,6 +43,11 @@ export function allocationDiagnostics(text: string): Diagnostic[] {
   return buildCluster(loaded.topology!).diagnostics;
 }
 
+/** The default underlay of the small YAML clusters (flannelYaml, calicoYaml): one subnet, two nodes on it. */
+export const RACK_1 = '  - {name: rack-1, cidr: 10.234.2.0/24, gateway: 10.234.2.254, mtu: 1500}';
+export const TWO_NODES_ON_RACK_1 = `  - {name: node-01, ip: 10.234.2.11, subnet: rack-1}
+  - {name: node-02, ip: 10.234.2.12, subnet: rack-1}`;
+
 /** A small flannel cluster in YAML with the given backend and extra settings. */
 export function flannelYaml(options: { backend?: string; directRouting?: boolean; nodes?: string; pods?: string; subnets?: string } = {}): string {
   return `apiVersion: netlab/v1
@@ -55,10 +60,9 @@ network:
   kubeProxy: {mode: iptables}
   dns: {coreDNS: false}   # these labs are about IPAM and the CNI: no CoreDNS pods among theirs
 subnets:
-${options.subnets ?? '  - {name: rack-1, cidr: 10.234.2.0/24, gateway: 10.234.2.254, mtu: 1500}'}
+${options.subnets ?? RACK_1}
 nodes:
-${options.nodes ?? `  - {name: node-01, ip: 10.234.2.11, subnet: rack-1}
-  - {name: node-02, ip: 10.234.2.12, subnet: rack-1}`}
+${options.nodes ?? TWO_NODES_ON_RACK_1}
 pods:
 ${options.pods ?? `  - {name: pod-a, node: node-01, containers: [{name: app}]}
   - {name: pod-b, node: node-02, containers: [{name: app}]}`}
