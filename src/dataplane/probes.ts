@@ -14,7 +14,7 @@ import { buildUnderlay } from './underlay.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import type { KernelState } from './kernel-state.js';
 import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
-import { DEFAULT_TTL, WalkSession, type WalkResult } from './walker.js';
+import { DEFAULT_TTL, NEIGHBOUR_RESOLUTION_MS, WalkSession, type WalkResult } from './walker.js';
 
 export interface ProbeOptions {
   readonly protocol?: L4Protocol;
@@ -188,6 +188,28 @@ export interface PingOptions {
   /** -M do: never fragment; want (default): DF set, but the sender fragments what does not fit its route. */
   readonly pmtudisc: 'do' | 'want' | 'dont';
   readonly ttl?: number;
+  /** -i: seconds between echo requests (default 1). */
+  readonly interval?: number;
+  /** -W: seconds to wait for answers after the last request (default PING_LINGER_S). */
+  readonly wait?: number;
+}
+
+/** iputils ping waits this long after its last request when -W is not given (MAXWAIT). */
+export const PING_LINGER_S = 10;
+
+/**
+ * When the sender's own host unreachable (a failed neighbour resolution) reaches its socket. Packets
+ * sent while a resolution is under way queue on it and fail together when it gives up; a packet sent
+ * after that starts a new one (FAILED to INCOMPLETE).
+ */
+class OwnNeighbourResolution {
+  private failsAt?: number;
+
+  /** The time (ms) the error about a packet sent at `sentAt` (ms) arrives. */
+  errorAt(sentAt: number): number {
+    if (this.failsAt === undefined || sentAt >= this.failsAt) this.failsAt = sentAt + NEIGHBOUR_RESOLUTION_MS;
+    return this.failsAt;
+  }
 }
 
 export function ping(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: PingOptions, session = newSession(dataplane)): PingRun {
@@ -201,8 +223,16 @@ export function ping(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: Pi
   const fits = length <= (first.route.mtu ?? egress?.mtu ?? 1500);
   const df = options.pmtudisc === 'do' || (options.pmtudisc === 'want' && fits);
   const probes: PingProbe[] = [];
+  const intervalMs = (options.interval ?? 1) * 1000;
+  // ping exits this long after its last request; an answer arriving at that very moment is a race it loses.
+  const endsAt = (options.count - 1) * intervalMs + (options.wait ?? PING_LINGER_S) * 1000;
+  const resolution = new OwnNeighbourResolution();
   for (let seq = 1; seq <= options.count; seq++) {
     const request = session.send(fromNs, { ...buildProbe(dst, { protocol: 'icmp', size: options.size, df, ...(options.ttl !== undefined ? { ttl: options.ttl } : {}) }), sport: ECHO_ID });
+    if (request.afterOwnNeighbourResolution && resolution.errorAt((seq - 1) * intervalMs) >= endsAt) {
+      probes.push({ kind: 'lost', seq });
+      continue;
+    }
     if (request.disposition !== 'DELIVERED' || !request.delivered) {
       // An ICMP error is a packet too: ping hears it only if it makes it back (its own kernel's, from its own address, always does).
       const notice = request.notice;
@@ -244,20 +274,48 @@ export interface TracerouteRun {
 
 const UNREACH_ANNOTATION: Readonly<Record<number, string>> = { 0: '!N', 1: '!H', 2: '!P', 4: '!F', 9: '!X', 10: '!X', 13: '!X' };
 
+export interface TracerouteOptions {
+  readonly maxHops?: number;
+  /** -q: probes per hop (default 3). */
+  readonly probesPerHop?: number;
+  /** -w MAX: seconds to wait for a probe's answer (default 5). */
+  readonly wait?: number;
+}
+
+/** traceroute 2.1.2 keeps this many probes in flight (-N). */
+const SIM_QUERIES = 16;
+
 /** Linux traceroute (UDP probes to 33434 and up, 60-byte packets), walking each answer back. */
-export function traceroute(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: { maxHops?: number } = {}, session = newSession(dataplane)): TracerouteRun {
+export function traceroute(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: TracerouteOptions = {}, session = newSession(dataplane)): TracerouteRun {
   const maxHops = options.maxHops ?? 30;
   const packetLength = 60;
   if (!fibLookup(fromNs, dst).ok) return { dst, maxHops, packetLength, hops: [], connectError: 'ENETUNREACH' };
   const hops: TracerouteHop[] = [];
+  const ownResolution = ownResolutionHeard(options.probesPerHop ?? 3, (options.wait ?? 5) * 1000);
   for (let ttl = 1; ttl <= maxHops; ttl++) {
     const probe = buildProbe(dst, { protocol: 'udp', dport: 33434 + (ttl - 1) * 3, size: packetLength - IPV4_HEADER - 8, ttl, df: false });
     const walk = session.send(fromNs, probe);
-    const hop = answerOf(session, fromNs, walk, ttl);
+    const hop = walk.afterOwnNeighbourResolution && !ownResolution(ttl) ? { ttl, reached: false, hops: walk.hops.length } : answerOf(session, fromNs, walk, ttl);
     hops.push(hop);
     if (hop.reached || hop.annotation !== undefined) break;
   }
   return { dst, maxHops, packetLength, hops };
+}
+
+/**
+ * When the sender cannot resolve its own next hop, every probe waits for that one resolution: the first
+ * SIM_QUERIES go out at once and time out after `waitMs` unless the resolution gives up before, then the
+ * next ones go, and so on. Whether the hop `ttl` (its first probe) is still waiting when the error comes.
+ */
+function ownResolutionHeard(probesPerHop: number, waitMs: number): (ttl: number) => boolean {
+  return (ttl) => {
+    const batch = Math.floor(((ttl - 1) * probesPerHop) / SIM_QUERIES);
+    const resolution = new OwnNeighbourResolution();
+    let heard = false;
+    // Every earlier batch timed out (else the traceroute would have stopped at its !H), so batch k leaves at k * wait.
+    for (let k = 0; k <= batch; k++) heard = resolution.errorAt(k * waitMs) < k * waitMs + waitMs;
+    return heard;
+  };
 }
 
 /** Whether the ICMP answer to a probe makes it back to the sender, and from whom. */

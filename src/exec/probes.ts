@@ -35,6 +35,9 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
   let size = 56;
   let pmtudisc: 'do' | 'want' | 'dont' = 'want';
   let ttl: number | undefined;
+  let wait: number | undefined;
+  let interval: number | undefined;
+  const warnings: string[] = [];
   let numeric = false;
   let host: string | undefined;
   // getopt: `-c1` is `-c 1`.
@@ -49,7 +52,12 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
       const mode = value();
       if (mode !== 'do' && mode !== 'want' && mode !== 'dont') return fail(2, `ping: invalid -M argument: ${mode ?? ''}`);
       pmtudisc = mode;
-    } else if (arg === '-W' || arg === '-i' || arg === '-w') value();
+    } else if (arg === '-W') {
+      const parsed = secondsOption(value() ?? '', warnings);
+      // -W 0 (or garbage, read as 0) sets no limit: ping waits as long as it would without -W.
+      if (parsed > 0) wait = parsed;
+    } else if (arg === '-i') interval = Math.max(0, secondsOption(value() ?? '', warnings));
+    else if (arg === '-w') value();
     else if (arg === '-n') numeric = true;
     else if (arg === '-q' || arg === '-4') continue;
     else if (arg.startsWith('-')) return notEmulated(argv, `ping option ${arg} is not emulated (-c, -s, -t, -M, -W, -i, -n)`);
@@ -62,14 +70,27 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
   if ('exitCode' in target) return target;
   const cluster = ctx.dataplane.cluster;
   const names = target.name !== undefined && !numeric ? { target: target.name, reverse: (ip: IPv4) => reverseLookup(cluster, ip)[0] } : undefined;
-  const out = renderPing(ping(ctx.dataplane, ns, target.ip, { count, size, pmtudisc, ...(ttl !== undefined ? { ttl } : {}) }), names);
-  return result(out.stdout, out.stderr, out.exitCode);
+  const out = renderPing(ping(ctx.dataplane, ns, target.ip, { count, size, pmtudisc, ...(ttl !== undefined ? { ttl } : {}), ...(wait !== undefined ? { wait } : {}), ...(interval !== undefined ? { interval } : {}) }), names);
+  return result(out.stdout, [...warnings, ...out.stderr], out.exitCode);
+}
+
+/**
+ * iputils' ping_strtod as Debian 12's ping (20221126) uses it for -W and -i: the leading number, and a
+ * warning (not yet an error) when anything follows it; no number at all reads as 0.
+ */
+function secondsOption(text: string, warnings: string[]): number {
+  const lead = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(text);
+  if (!lead || lead[0].length < text.length) {
+    warnings.push(`ping: option argument contains garbage: ${lead ? text.slice(lead[0].length) : text}`, 'ping: this will become fatal error in the future');
+  }
+  return lead ? Number(lead[0]) : 0;
 }
 
 export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
   if (!ctx.dataplane) return notEmulated(argv, 'traceroute needs the dataplane; run it through netlab exec');
   let maxHops = 30;
   let probes = 3;
+  let wait: number | undefined;
   let numeric = false;
   let host: string | undefined;
   for (let i = 1; i < argv.length; i++) {
@@ -77,7 +98,12 @@ export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecConte
     if (arg === '-n') numeric = true;
     else if (arg === '-m') maxHops = Number(argv[++i]);
     else if (arg === '-q') probes = Number(argv[++i]);
-    else if (arg === '-w') i++;
+    else if (arg === '-w') {
+      // -w MAX[,HERE,NEAR]: only MAX matters to netlab (how long a probe that gets no answer is waited for).
+      const text = argv[++i] ?? '';
+      wait = Number(text.split(',')[0]);
+      if (text === '' || !Number.isFinite(wait) || wait < 0) return fail(2, `Cannot handle \`-w' option with arg \`${text}' (argc ${i})`);
+    }
     else if (arg.startsWith('-')) return notEmulated(argv, `traceroute option ${arg} is not emulated (UDP probes only: -n, -m, -w, -q)`);
     else host = arg;
   }
@@ -86,6 +112,6 @@ export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecConte
   if (!Number.isInteger(probes) || probes < 1 || probes > 10) return fail(2, 'no more than 10 probes per hop');
   const target = resolveHost('traceroute', host, ns, ctx);
   if ('exitCode' in target) return target;
-  const out = renderTraceroute(traceroute(ctx.dataplane, ns, target.ip, { maxHops }), { numeric, probes, ...(target.name !== undefined ? { target: target.name } : {}) });
+  const out = renderTraceroute(traceroute(ctx.dataplane, ns, target.ip, { maxHops, probesPerHop: probes, ...(wait !== undefined ? { wait } : {}) }), { numeric, probes, ...(target.name !== undefined ? { target: target.name } : {}) });
   return result(out.stdout, out.stderr, out.exitCode, out.unterminated);
 }

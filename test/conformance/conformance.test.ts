@@ -137,6 +137,12 @@ async function capture(name: string, checks: readonly Check[], exported: NetnsEx
   for (const round of rounds) {
     const started = Date.now();
     const list = probes.filter((c) => (c.round ?? 0) === round);
+    // A sender that cannot resolve its next hop keeps trying for 3 s, longer than its probe waits, and then answers
+    // every packet queued meanwhile with host unreachable: a later probe would hear an error an earlier one
+    // started. Each probe starts afresh, as netlab's do (they keep no time between commands): the senders'
+    // unresolved neighbour entries go first (deleting one drops its queue without a word).
+    const senders = [...new Set(list.map(netnsOf))];
+    await runJobsAsync(senders.map((netns) => ({ netns, argv: ['ip', 'neigh', 'flush', 'nud', 'incomplete'] })), { parallel: 8, timeoutSec: 10 });
     await run(list, 64, 30);
     // Only an answer from ip_error spends a token: `From ... Unreachable`, or a `!N`/`!H` hop.
     if (list.some((c) => /Unreachable| !\w/.test(real.get(c)!.stdout))) await delay(1100 - (Date.now() - started));

@@ -270,8 +270,7 @@ describe('br_netfilter and DNAT on a bridge (what kube-proxy relies on)', () => 
 describe("the sender's own failed ARP", () => {
   // A calico pod on a node without a default route: the node's proxy ARP does not answer for
   // 169.254.1.1, and the pod's own kernel answers ping with host unreachable from the pod's address.
-  it('ping hears its own kernel: no walk back is needed', () => {
-    const lab = buildFromText(`apiVersion: netlab/v1
+  const lab = buildFromText(`apiVersion: netlab/v1
 kind: Cluster
 metadata: {name: t}
 network:
@@ -287,9 +286,35 @@ nodes:
 pods:
   - {name: pod-a, node: node-01, containers: [{name: app}]}
 `);
+
+  it('ping hears its own kernel: no walk back is needed', () => {
     const source = resolveTraceEndpoint(lab.dataplane, 'pod-a');
     const run = ping(lab.dataplane, source.ns!, ip('10.234.2.12'), { count: 1, size: 56, pmtudisc: 'want' });
     expect(run.probes[0]).toMatchObject({ kind: 'error', notice: { kind: 'icmp', from: source.ip, type: 3, code: 1 } });
+  });
+
+  // Measured in a namespace (a pod whose 169.254.1.1 nobody answers): the resolution gives up after 3.07 s and
+  // every packet queued on it gets host unreachable at once.
+  it('comes only after the 3 s of ARP: ping -W 1 has given up; -c 3 -W 5 hears all three', () => {
+    const source = resolveTraceEndpoint(lab.dataplane, 'pod-a');
+    const pingOnce = (count: number, wait: number) => ping(lab.dataplane, source.ns!, ip('10.234.2.12'), { count, size: 56, pmtudisc: 'want', wait }).probes.map((p) => p.kind);
+    expect(pingOnce(1, 1)).toEqual(['lost']);
+    // Sent at 0, 1 and 2 s, all queued on the one resolution, which fails at 3 s: ping -W 1 has just ended.
+    expect(pingOnce(3, 1)).toEqual(['lost', 'lost', 'lost']);
+    expect(pingOnce(3, 5)).toEqual(['error', 'error', 'error']);
+  });
+
+  it('traceroute: !H from its own address at hop 1 when it waits long enough, at hop 17 when the first 16 probes timed out', () => {
+    const source = resolveTraceEndpoint(lab.dataplane, 'pod-a');
+    const hops = (probesPerHop: number, wait: number) =>
+      traceroute(lab.dataplane, source.ns!, ip('10.234.2.12'), { probesPerHop, wait }).hops.map((h) => (h.from === undefined ? '*' : `${formatIPv4(h.from)} ${h.annotation}`));
+    const own = `${formatIPv4(source.ip)} !H`;
+    // The default -w 5: the error comes at 3 s, while the first 16 probes still wait.
+    expect(hops(3, 5)).toEqual([own]);
+    // -q 1 -w 1: hops 1-16 time out at 1 s, 17-30 at 2 s, before the resolution gives up.
+    expect(hops(1, 1)).toEqual(Array.from({ length: 30 }, () => '*'));
+    // -q 1 -w 2: hops 1-16 time out at 2 s; 17-30 left at 2 s and are still waiting at 3 s.
+    expect(hops(1, 2)).toEqual([...Array.from({ length: 16 }, () => '*'), own]);
   });
 });
 

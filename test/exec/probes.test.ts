@@ -60,3 +60,15 @@ describe('traceroute without a route', () => {
     expect(out.stderr.map((l) => `${l}\n`).join('')).toBe('\nconnect: Network is unreachable\n');
   });
 });
+
+describe('-W, -i and -w as the real tools read them (measured in a namespace)', () => {
+  it("ping: a garbage -W is a warning and reads the leading number (iputils 20221126's ping_strtod)", () => {
+    const out = run(['ping', '-c', '1', '-W', '1abc', '10.244.1.1']);
+    expect(out.stderr).toEqual(['ping: option argument contains garbage: abc', 'ping: this will become fatal error in the future']);
+    expect(out.exitCode).toBe(0);
+  });
+
+  it('traceroute: a -w that is no number is refused with its position', () => {
+    expect(run(['traceroute', '-n', '-w', 'abc', '10.244.2.2'])).toEqual({ stdout: [], stderr: ["Cannot handle `-w' option with arg `abc' (argc 3)"], exitCode: 2 });
+  });
+});

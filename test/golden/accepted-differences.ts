@@ -205,28 +205,7 @@ export interface KnownBug {
 
 
 /** The first that matches names the bug: the specific before the general. */
-export const KNOWN_BUGS: readonly KnownBug[] = [
-  {
-    name: "the sender's own failed ARP",
-    what:
-      "when the sender cannot resolve its next hop (a calico pod whose node has no default route, so the node's proxy ARP does not " +
-      'answer for 169.254.1.1), the kernel gives up after 3 ARP probes (3 s) and answers the sender itself with host unreachable from ' +
-      'its own address: traceroute shows `!H` from the pod address, at hop 1 or, when its first 16 probes had already timed out, at ' +
-      'hop 17; ping -W 1 has given up by then and prints nothing. netlab ends the walk with that notice but no icmpFrom, so traceroute ' +
-      'hears nothing (* to hop 30), while ping, which keeps no time, prints the error. Fix in src/dataplane/walker.ts output() ' +
-      '(icmpFrom: the sender) and in ping (-W against the 3 s of ARP) (issue 3)',
-    matches: (c, real, netlab) => {
-      // ping -W 1: gone before the 3 s; netlab, which keeps no time, reports the error.
-      if (c.command.startsWith('ping')) return !real.stdout.includes('From ') && /From \S+ icmp_seq=\d+ Destination Host Unreachable/.test(netlab.stdout);
-      if (!c.command.startsWith('traceroute')) return false;
-      const hopLines = (t: string) => [...t.matchAll(/^ ?\d+ {2}(.*)$/gm)].map((m) => m[1]!);
-      const k = hopLines(maskProbeTimes(real.stdout));
-      const n = hopLines(netlab.stdout);
-      const at = k.findIndex((h) => /^\S+ {2}T ms !H$/.test(h));
-      return at >= 0 && at === k.length - 1 && k.slice(0, at).every((h) => h === '*') && n.every((h) => h === '*');
-    },
-  },
-];
+export const KNOWN_BUGS: readonly KnownBug[] = [];
 
 export function knownBug(ctx: Context, real: Printed, netlab: Printed): KnownBug | undefined {
   return KNOWN_BUGS.find((b) => b.matches(ctx, real, netlab));
