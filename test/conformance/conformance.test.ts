@@ -127,7 +127,7 @@ async function capture(name: string, checks: readonly Check[], exported: NetnsEx
   await phase('route', 8, 10);
   lap('route get');
   // Probes wait for their timeouts (1 s), so each round runs all at once. Rounds (plan.ts): pings,
-  // then the MTU-edge pings that fit, then traceroutes, one per source host and round. A router
+  // then the MTU-edge pings that fit and the traceroutes, each one per source host and round. A router
   // without a route answers through ip_error(), which allows a source host 5 errors, then one a
   // second (net.ipv4.route.error_burst/error_cost: host-wide sysctls, not ours to change), and one
   // traceroute sends 16 probes at once: a round that drew such an error lasts at least 1.1 s, so a
@@ -137,12 +137,18 @@ async function capture(name: string, checks: readonly Check[], exported: NetnsEx
   for (const round of rounds) {
     const started = Date.now();
     const list = probes.filter((c) => (c.round ?? 0) === round);
-    // A sender that cannot resolve its next hop keeps trying for 3 s, longer than its probe waits, and then answers
-    // every packet queued meanwhile with host unreachable: a later probe would hear an error an earlier one
-    // started. Each probe starts afresh, as netlab's do (they keep no time between commands): the senders'
-    // unresolved neighbour entries go first (deleting one drops its queue without a word).
+    // Each probe starts afresh, as netlab's do (they keep no state between commands). A sender that cannot
+    // resolve its next hop keeps trying for 3 s, longer than its probe waits, and then answers every packet
+    // queued meanwhile with host unreachable: a later probe would hear an error an earlier one started, so the
+    // senders' unresolved neighbour entries go (deleting one drops its queue without a word). And a frag needed
+    // teaches the sending host a path MTU for 10 minutes (flanneld's DF datagrams too), which a later probe
+    // from that host, or forwarded by it, would use: the senders' and their nodes' learned routes go too.
     const senders = [...new Set(list.map(netnsOf))];
-    await runJobsAsync(senders.map((netns) => ({ netns, argv: ['ip', 'neigh', 'flush', 'nud', 'incomplete'] })), { parallel: 8, timeoutSec: 10 });
+    const hosts = [...new Set(list.flatMap((c) => (c.where.node ? [exported.netnsById.get(dataplane.nodeNetns(c.where.node).id)!] : [])))];
+    await runJobsAsync(
+      [...senders.map((netns) => ({ netns, argv: ['ip', 'neigh', 'flush', 'nud', 'incomplete'] })), ...[...new Set([...senders, ...hosts])].map((netns) => ({ netns, argv: ['ip', 'route', 'flush', 'cache'] }))],
+      { parallel: 8, timeoutSec: 10 },
+    );
     await run(list, 64, 30);
     // Only an answer from ip_error spends a token: `From ... Unreachable`, or a `!N`/`!H` hop.
     if (list.some((c) => /Unreachable| !\w/.test(real.get(c)!.stdout))) await delay(1100 - (Date.now() - started));

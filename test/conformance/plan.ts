@@ -36,9 +36,11 @@ export interface Check {
   readonly pathKind?: string;
   /**
    * For probes: the round it runs in on the real host (see capture() in
-   * conformance.test.ts): 0 pings, 1 pings of the largest payload that fits
-   * (after the one-byte-too-many ones, which a learned path MTU would
-   * change), 2 and up the traceroutes, one per source host and round.
+   * conformance.test.ts): 0 pings, then the pings of the largest payload
+   * that fits (after the one-byte-too-many ones, which a learned path MTU
+   * would change), one per source host and round (one may teach its host a
+   * path MTU the next would use: flanneld's datagrams carry DF), then the
+   * traceroutes, one per source host and round.
    * Service connections have rounds of their own, after those: 0 for most,
    * 1 and up for the second, third, ... that may draw a "no route" error
    * from the same source host.
@@ -123,20 +125,26 @@ export function planChecks(dataplane: Dataplane): Check[] {
     }
   }
   const load = new Map<string, number>();
+  const fits = new Map<string, number>();
+  const traceroutes: { from: Endpoint; argv: string[]; kind: string; index: number }[] = [];
   for (const [kind, candidates] of pairs) {
     const [from, to] = candidates.reduce((best, pair) => ((load.get(sourceHost(pair[0])) ?? 0) < (load.get(sourceHost(best[0])) ?? 0) ? pair : best));
     const host = sourceHost(from);
-    const traceroutes = load.get(host) ?? 0;
-    load.set(host, traceroutes + 1);
+    const tracerouteIndex = load.get(host) ?? 0;
+    load.set(host, tracerouteIndex + 1);
     const dst = formatIPv4(to.ip);
     add('probe', from, ['ping', '-c', '1', '-W', '1', dst], { pathKind: kind, round: 0 });
     const edge = from.node !== to.node ? mtuEdge(from, to) : undefined;
     if (edge !== undefined) {
-      add('probe', from, ['ping', '-c', '1', '-W', '1', '-M', 'do', '-s', String(edge), dst], { pathKind: `${kind}, largest payload that fits`, round: 1 });
+      const fitIndex = fits.get(host) ?? 0;
+      fits.set(host, fitIndex + 1);
+      add('probe', from, ['ping', '-c', '1', '-W', '1', '-M', 'do', '-s', String(edge), dst], { pathKind: `${kind}, largest payload that fits`, round: 1 + fitIndex });
       add('probe', from, ['ping', '-c', '1', '-W', '1', '-M', 'do', '-s', String(edge + 1), dst], { pathKind: `${kind}, one byte too many`, round: 0 });
     }
-    add('probe', from, ['traceroute', '-n', '-q', '1', '-w', '1', dst], { pathKind: kind, round: 2 + traceroutes });
+    traceroutes.push({ from, argv: ['traceroute', '-n', '-q', '1', '-w', '1', dst], kind, index: tracerouteIndex });
   }
+  const firstTracerouteRound = 1 + Math.max(0, ...fits.values());
+  for (const t of traceroutes) add('probe', t.from, t.argv, { pathKind: t.kind, round: firstTracerouteRound + t.index });
   // Connections to services, after every ping and traceroute (servers answer them: see service-probes.ts). Those
   // that may draw a router's "no route" go in rounds, one per source host and round, as traceroutes do.
   const routeErrors = new Map<string, number>();
