@@ -204,7 +204,7 @@ class Walk {
       // The kernel's vxlan socket and flanneld's socket take the error (or the failed send) and relay nothing
       // (vxlan_err_lookup only finds the socket; flanneld logs): the inner packet is just lost.
       const socket = this.outerOf === 'vxlan' ? "the kernel's vxlan socket" : "flanneld's UDP socket";
-      summary = `${summary}; the error is about the encapsulated packet and goes to ${socket}, which does not relay it: the inner packet's sender hears nothing`;
+      summary = `${summary}; ${socket} gets the error about the outer packet and does not relay it: the sender hears nothing`;
       notice = { kind: 'none' };
     }
     this.record({ kind: disposition === 'DELIVERED' ? 'deliver' : 'drop', ...(disposition === 'DELIVERED' ? { socket: summary } : { disposition, reason: summary }) } as Step);

@@ -27,9 +27,9 @@ describe('reachability matrix', () => {
     ]);
     expect(changeLines(result)).toEqual([
       'changes (5 of 6 cells):',
-      '  pod-a → pod-b    lost: neighbour unreachable: no answer to ARP for 10.234.2.12 on eth0 in node-01 (nothing on segment rack-1 has 10.234.2.12)',
+      '  pod-a → pod-b    lost: neighbour unreachable: no answer to ARP for 10.234.2.12 on eth0 in node-01 (nothing on segment rack-1 has 10.234.2.12); the kernel\'s vxlan socket gets the error about the outer packet and does not relay it: the sender hears nothing',
       '  pod-b → pod-a    lost: route missing: no route to 10.244.0.2 in default/pod-b',
-      '  node-01 → pod-b  lost: neighbour unreachable: no answer to ARP for 10.234.2.12 on eth0 in node-01 (nothing on segment rack-1 has 10.234.2.12)',
+      '  node-01 → pod-b  lost: neighbour unreachable: no answer to ARP for 10.234.2.12 on eth0 in node-01 (nothing on segment rack-1 has 10.234.2.12); the kernel\'s vxlan socket gets the error about the outer packet and does not relay it: the sender hears nothing',
       '  node-02 → pod-a  lost: route missing: no route to 10.244.0.2 in node-02',
       '  node-02 → pod-b  lost: route missing: no route to 10.244.1.2 in node-02',
       'reachability changed: 5 lost, 0 gained of 6 cells',
