@@ -245,11 +245,16 @@ function labSuite(source: LabSource, prefix: string): void {
     ...missing.map((k) => `this kernel cannot create ${k} devices (${host.missingKinds.get(k as LinkKind)})`),
     ...missingTools.map((t) => `missing tool ${t}`),
   ].join('; ');
-  describe.skipIf(skipReason !== '')(`${source.name}${skipReason ? ` — skipped: ${skipReason}` : ''}`, () => {
+  // A lab this host cannot build is one skipped test with the reason, not one per check it would have made.
+  if (skipReason !== '') {
+    it.skip(`${source.name} — skipped: ${skipReason}`, () => {});
+    return;
+  }
+  describe(source.name, () => {
     const checks = planChecks(dataplane);
     const lab: LabRun = {};
     let failed = false;
-    if (skipReason === '') pending.push(() => runLab(source, prefix, exported, dataplane, checks, lab));
+    pending.push(() => runLab(source, prefix, exported, dataplane, checks, lab));
     afterAll(() => {
       if (!failed) return;
       const file = join(tmpdir(), `netlab-conformance-${source.name}.yaml`);
