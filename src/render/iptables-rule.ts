@@ -89,20 +89,24 @@ export function matchSaveArgs(m: Match): string {
     }
     case 'set':
       return `-m set ${neg(m)}--match-set ${m.name} ${m.flags.join(',')}`;
-    case 'physdev': {
-      let text = '-m physdev';
-      if (m.isIn !== undefined) text += m.isIn ? ' --physdev-is-in' : ' ! --physdev-is-in';
-      if (m.physdevIn !== undefined) text += ` --physdev-in ${m.physdevIn}`;
-      if (m.physdevOut !== undefined) text += ` --physdev-out ${m.physdevOut}`;
-      if (m.isBridged) text += ' --physdev-is-bridged';
-      return text;
-    }
+    case 'physdev':
+      return `-m physdev${physdevOptions(m)}`;
     case 'icmp':
       return `-m icmp --icmp-type ${icmpNumeric(m.icmpType)}`;
     case 'nfacct':
       // libxt_nfacct prints " --nfacct-name " and then the saved string, with its own leading space.
       return `-m nfacct --nfacct-name  ${quote(m.name)}`;
   }
+}
+
+/** libxt_physdev's options, each with its leading space: its print function is ` PHYSDEV match` and then its save. */
+function physdevOptions(m: Extract<Match, { module: 'physdev' }>): string {
+  let text = '';
+  if (m.isIn !== undefined) text += m.isIn ? ' --physdev-is-in' : ' ! --physdev-is-in';
+  if (m.physdevIn !== undefined) text += ` --physdev-in ${m.physdevIn}`;
+  if (m.physdevOut !== undefined) text += ` --physdev-out ${m.physdevOut}`;
+  if (m.isBridged) text += ' --physdev-is-bridged';
+  return text;
 }
 
 /**
@@ -248,14 +252,8 @@ export function matchListText(m: Match, style: ListStyle = NUMERIC): string {
     }
     case 'set':
       return ` ${m.negate ? '! ' : ''}match-set ${m.name} ${m.flags.join(',')}`;
-    case 'physdev': {
-      let text = ' PHYSDEV match';
-      if (m.isIn !== undefined) text += m.isIn ? ' --physdev-is-in' : ' ! --physdev-is-in';
-      if (m.physdevIn !== undefined) text += ` --physdev-in ${m.physdevIn}`;
-      if (m.physdevOut !== undefined) text += ` --physdev-out ${m.physdevOut}`;
-      if (m.isBridged) text += ' --physdev-is-bridged';
-      return text;
-    }
+    case 'physdev':
+      return ` PHYSDEV match${physdevOptions(m)}`;
     case 'icmp': {
       const numeric = icmpNumeric(m.icmpType);
       const name = style.numeric ? undefined : icmpName(numeric);
