@@ -9,7 +9,7 @@
  * collides is reported once, not once per generated name.
  */
 import type { DocPath } from '../../diagnostics/diagnostic.js';
-import { parseIPv4 } from '../../net/ipv4.js';
+import { formatIPv4, parseIPv4 } from '../../net/ipv4.js';
 import { Code } from '../codes.js';
 import { error, type Finding } from '../finding.js';
 import type { Sourced } from '../types.js';
@@ -134,7 +134,7 @@ function checkAddressesUnique(topology: CheckContext['topology'], findings: Find
   }
   reportDuplicates(addresses(), findings, (k) => ({
     code: Code.DuplicateIp,
-    message: `address ${formatKeyIp(k)} is used twice`,
+    message: `address ${formatIPv4(Number(k))} is used twice`,
     hint: 'every node and pod needs its own address; the first is at {related}',
   }));
   function* clusterIPs(): Iterable<Keyed> {
@@ -144,11 +144,6 @@ function checkAddressesUnique(topology: CheckContext['topology'], findings: Find
     }
   }
   reportDuplicates(clusterIPs(), findings, (k) => ({ code: Code.DuplicateIp, message: `cluster IP ${k} is used by two services`, hint: 'every service needs its own cluster IP; the first is at {related}' }));
-}
-
-function formatKeyIp(key: string): string {
-  const ip = Number(key);
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
 }
 
 function checkMacsUnique(topology: CheckContext['topology'], findings: Finding[]): void {
