@@ -9,18 +9,14 @@ import { Code } from '../codes.js';
 import { didYouMean } from '../../diagnostics/did-you-mean.js';
 import { error, warning, type Finding } from '../finding.js';
 import type { Labels } from '../document.js';
-import { parsePortRange } from '../normalise/network.js';
+import { DEFAULT_NODE_PORT_RANGE, parsePortRange } from '../normalise/network.js';
 import type { PodSpec, ServiceSpec, Topology } from '../types.js';
 import { at, type CheckContext } from './context.js';
 
-/** kube-apiserver's default --service-node-port-range. */
-export const NODE_PORT_MIN = 30000;
-export const NODE_PORT_MAX = 32767;
+type PortRange = ReturnType<typeof parsePortRange>;
 
-interface PortRange {
-  readonly min: number;
-  readonly max: number;
-}
+/** kube-apiserver's default --service-node-port-range. */
+const DEFAULT_RANGE: PortRange = parsePortRange(DEFAULT_NODE_PORT_RANGE);
 
 /** The service network addresses the cluster's own services take: kubernetes (the first) and kube-dns (the 10th). */
 function reservedClusterIPs(topology: Topology, serviceCIDR: Cidr): Map<number, string> {
@@ -164,7 +160,7 @@ function checkNodePortRange(topology: Topology, findings: Finding[]): PortRange 
         hint: 'write MIN-MAX with 1 <= MIN <= MAX <= 65535, e.g. 30000-32767 (the default)',
       }),
     );
-    return { min: NODE_PORT_MIN, max: NODE_PORT_MAX };
+    return DEFAULT_RANGE;
   }
   return range;
 }
@@ -209,7 +205,7 @@ function checkHealthCheckNodePort(
 }
 
 function rangeHint(range: PortRange): string {
-  return range.min === NODE_PORT_MIN && range.max === NODE_PORT_MAX
+  return range.min === DEFAULT_RANGE.min && range.max === DEFAULT_RANGE.max
     ? "kube-apiserver's --service-node-port-range defaults to 30000-32767"
     : `network.serviceNodePortRange is ${range.min}-${range.max}`;
 }
