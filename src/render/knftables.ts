@@ -17,11 +17,11 @@
  *    sync also adds and deletes each base chain once and flushes what it
  *    adds; none of that changes the resulting state, and it is left out.
  */
-import type { NftBaseChain, NftChain, NftElement, NftRule, NftSelector, NftSet, NftStatement, NftTable, NftValue, NftVerdict } from '../kernel/nftables.js';
+import type { NftBaseChain, NftChain, NftElement, NftRule, NftSelector, NftSet, NftStatement, NftTable, NftValue } from '../kernel/nftables.js';
 import { formatCidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';
-import { nftSelectorText } from './nft.js';
+import { nftSelectorText, verdictText } from './nft.js';
 
 export interface KnftablesOptions {
   /**
@@ -131,10 +131,6 @@ function statementText(s: NftStatement, mark: (n: number) => string): string {
     case 'verdict':
       return verdictText(s.verdict);
   }
-}
-
-function verdictText(v: NftVerdict): string {
-  return v.kind === 'jump' || v.kind === 'goto' ? `${v.kind} ${v.chain}` : v.kind;
 }
 
 function valueText(v: NftValue): string {

@@ -221,7 +221,8 @@ function statementText(s: NftStatement): string {
   }
 }
 
-function verdictText(v: NftVerdict): string {
+/** A verdict as nft spells it (`accept`, `jump CHAIN`); knftables writes it the same way. */
+export function verdictText(v: NftVerdict): string {
   return v.kind === 'jump' || v.kind === 'goto' ? `${v.kind} ${v.chain}` : v.kind;
 }
 
