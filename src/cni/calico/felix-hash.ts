@@ -20,7 +20,8 @@ export const HASH_LENGTH = 16;
 /** iptables' chain name limit, as Felix enforces it (iptables.MaxChainNameLength). */
 export const MAX_CHAIN_NAME = 28;
 
-function base64url(bytes: Buffer): string {
+/** Go's base64.URLEncoding without padding, as Felix names hashes. */
+export function base64url(bytes: Buffer): string {
   return bytes.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 

@@ -36,7 +36,8 @@ import {
   type PolicyPort,
 } from '../../model/policy.js';
 import type { Cluster, Pod } from '../../model/types.js';
-import { lengthLimitedId } from './felix-hash.js';
+import { base64url, lengthLimitedId } from './felix-hash.js';
+import { MARK_ACCEPT } from './felix-iptables.js';
 import { renderChain, type FelixMatch, type FelixRule } from './felix-rules.js';
 
 export interface FelixPolicyChain {
@@ -62,7 +63,6 @@ export function policyChainName(policy: NetworkPolicy, direction: Direction): st
 }
 
 const PROTOCOL_NUMBERS = { TCP: 6, UDP: 17, SCTP: 132 } as const;
-const MARK_ACCEPT = 0x10000;
 
 function selectorText(sel: LabelSelector | undefined, prefix = ''): string {
   if (!sel) return 'all()';
@@ -79,7 +79,7 @@ function selectorText(sel: LabelSelector | undefined, prefix = ''): string {
 
 /** Felix's ipset name for an id: cali40 + the id, cut to ipset's 31 characters. */
 function ipsetName(kind: 's' | 'n', text: string): string {
-  const hash = createHash('sha224').update(`${kind}:${text}`).digest('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const hash = base64url(createHash('sha224').update(`${kind}:${text}`).digest());
   return `cali40${kind}:${hash}`.slice(0, 31);
 }
 
