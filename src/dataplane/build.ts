@@ -16,6 +16,7 @@ import { setupDocker } from '../runtime/docker.js';
 import { podResolvConf, renderResolvConf, usesClusterDns } from '../model/dns.js';
 import { programKubelet, programKubeProxy } from '../proxy/index.js';
 import { buildExternalNetns } from './external.js';
+import { buildUnderlay, type Underlay } from './underlay.js';
 
 export interface Dataplane {
   readonly cluster: Cluster;
@@ -29,6 +30,12 @@ export interface Dataplane {
   podNetns(pod: Pod): NetNs;
   /** The client outside the cluster (`external`), behind the underlay router. */
   externalNetns(): NetNs;
+  /**
+   * The network between the nodes, built on first use and shared by every walk session: it indexes
+   * every node (4 ms at 5,000 nodes, a third of a trace and its answer), and a later detachment is
+   * still seen, as it reads detachedNodes when asked.
+   */
+  underlay(): Underlay;
 }
 
 export interface DataplaneResult {
@@ -64,6 +71,7 @@ export function buildDataplane(cluster: Cluster, options: BuildOptions = {}): Da
   const plugin = cniPlugin(cluster, cni);
   const built = new Map<Node, BuiltNode>();
   let external: NetNs | undefined;
+  let underlay: Underlay | undefined;
   const transform = options.transform;
   const transformProblems: Diagnostic[] = [];
   const buildOnce = (node: Node): BuiltNode => {
@@ -81,16 +89,18 @@ export function buildDataplane(cluster: Cluster, options: BuildOptions = {}): Da
   };
   for (const node of transform?.eager ?? []) buildOnce(node);
   if (transformProblems.some((d) => d.severity === 'error')) return { diagnostics: [...plugin.warnings, ...transformProblems] };
+  const detachedNodes = transform?.detachedNodes ?? new Set<string>();
   return {
     diagnostics: [...plugin.warnings, ...transformProblems],
     dataplane: {
       cluster,
       cni: plugin,
-      detachedNodes: transform?.detachedNodes ?? new Set(),
+      detachedNodes,
       warnings: plugin.warnings,
       nodeNetns: (node) => buildOnce(node).node,
       podNetns: (pod) => (pod.hostNetwork ? buildOnce(pod.node).node : buildOnce(pod.node).pods.get(pod)!),
       externalNetns: () => (external ??= buildExternalNetns()),
+      underlay: () => (underlay ??= buildUnderlay(cluster, detachedNodes)),
     },
   };
 }

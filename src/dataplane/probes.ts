@@ -10,7 +10,6 @@ import type { TraceEndpoint } from './endpoints.js';
 import { fibLookup, isLocalAddress } from './fib.js';
 import { IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet } from './packet.js';
 import type { Flow, SenderNotice, Trace } from './trace.js';
-import { buildUnderlay } from './underlay.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import type { KernelState } from './kernel-state.js';
 import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
@@ -34,7 +33,7 @@ const SYN_OPTIONS = 20;
 
 /** `random` decides `-m statistic` matches; the default is a fixed seed, so traces are reproducible. */
 export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED), kernel?: KernelState): WalkSession {
-  return new WalkSession(dataplane, buildUnderlay(dataplane.cluster, dataplane.detachedNodes), random, kernel);
+  return new WalkSession(dataplane, dataplane.underlay(), random, kernel);
 }
 
 export const DEFAULT_SEED = 1;
