@@ -1,5 +1,5 @@
 /** bridge-utils 1.7.1 `brctl show [BR]`, `brctl showmacs BR`, `brctl showstp BR`, with its error texts. */
-import type { NetNs } from '../kernel/netns.js';
+import { linkByName, type NetNs } from '../kernel/netns.js';
 import { renderBrctlShow, renderBrctlShowmacs, renderBrctlShowstp } from '../render/brctl.js';
 import { CHANGES_STATE, notEmulated } from './not-emulated.js';
 import { fail, ok, type ExecResult } from './types.js';
@@ -32,7 +32,7 @@ export function runBrctl(ns: NetNs, argv: readonly string[]): ExecResult {
   if (command === undefined) return fail(1, ...USAGE);
   if (MUTATING.includes(command)) return notEmulated(argv, CHANGES_STATE);
   const name = argv[2];
-  const link = name !== undefined ? ns.links.find((l) => l.name === name) : undefined;
+  const link = name !== undefined ? linkByName(ns, name) : undefined;
   switch (command) {
     case 'show':
       if (name === undefined) return ok(renderBrctlShow(ns));

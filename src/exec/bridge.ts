@@ -1,5 +1,5 @@
 /** iproute2's `bridge` tool: `bridge fdb [show] [dev X] [br BR]`, `bridge link [show] [dev X]`. */
-import type { NetNs } from '../kernel/netns.js';
+import { linkByName, type NetNs } from '../kernel/netns.js';
 import { deviceFdb, fdbLine, renderBridgeFdb } from '../render/bridge-fdb.js';
 import { renderBridgeLink } from '../render/bridge-link.js';
 import type { Lines } from '../render/types.js';
@@ -45,7 +45,7 @@ function bridgeFdb(ns: NetNs, argv: readonly string[], args: readonly string[]):
     else return notEmulated(argv, `the ${arg} selector`);
   }
   for (const name of [dev, br]) {
-    if (name !== undefined && !ns.links.some((l) => l.name === name)) return fail(255, `Cannot find device "${name}"`);
+    if (name !== undefined && !linkByName(ns, name)) return fail(255, `Cannot find device "${name}"`);
   }
   if (br === undefined) return ok(renderBridgeFdb(ns, dev !== undefined ? { dev } : {}));
   const bridge = br;
@@ -68,6 +68,6 @@ function bridgeLink(ns: NetNs, argv: readonly string[], args: readonly string[])
     if (rest[j] === 'dev') dev = rest[++j];
     else return notEmulated(argv, `the ${rest[j]} selector`);
   }
-  if (dev !== undefined && !ns.links.some((l) => l.name === dev)) return fail(255, `Cannot find device "${dev}"`);
+  if (dev !== undefined && !linkByName(ns, dev)) return fail(255, `Cannot find device "${dev}"`);
   return ok(renderBridgeLink(ns, dev === undefined ? ns.links : ns.links.filter((l) => l.name === dev)));
 }

@@ -1,5 +1,5 @@
 /** ethtool 6.1: `ethtool DEV`, `ethtool -S DEV`, `ethtool -i DEV`, with its exit codes. */
-import type { NetNs } from '../kernel/netns.js';
+import { linkByName, type NetNs } from '../kernel/netns.js';
 import { ETHTOOL_NO_DEVICE, ethtoolDriverInfo, ethtoolStats, isEthtoolError, renderEthtoolSettings } from '../render/ethtool.js';
 import { notEmulated } from './not-emulated.js';
 import { fail, ok, type ExecResult } from './types.js';
@@ -10,7 +10,7 @@ export function runEthtool(ns: NetNs, argv: readonly string[]): ExecResult {
   if (extra.length > 0) return notEmulated(argv);
   if (!first.startsWith('-')) {
     if (second !== undefined) return notEmulated(argv);
-    const link = ns.links.find((l) => l.name === first);
+    const link = linkByName(ns, first);
     if (!link) {
       // ethtool 6.1 asks netlink for five setting groups, each failing twice.
       const once = ['netlink error: no device matches name (offset 24)', 'netlink error: No such device'];
@@ -22,7 +22,7 @@ export function runEthtool(ns: NetNs, argv: readonly string[]): ExecResult {
   const driver = first === '-i' || first === '--driver';
   if (!stats && !driver) return notEmulated(argv, `ethtool ${first}`);
   if (second === undefined) return fail(1, 'ethtool: bad command line argument(s)', 'For more information run ethtool -h');
-  const link = ns.links.find((l) => l.name === second);
+  const link = linkByName(ns, second);
   if (!link) {
     const error = stats ? ETHTOOL_NO_DEVICE.stats : ETHTOOL_NO_DEVICE.driver;
     return fail(error.exitCode, error.stderr);

@@ -7,7 +7,7 @@
  * the object's arguments.
  */
 import type { Link } from '../kernel/link.js';
-import type { NetNs } from '../kernel/netns.js';
+import { linkByName, type NetNs } from '../kernel/netns.js';
 import { parseCidrText, cidr, type Cidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
 import { renderIpAddr, renderIpAddrOneline, type AddressFamily } from '../render/ip-addr.js';
@@ -136,7 +136,7 @@ function parseLinkFilter(ns: NetNs, args: readonly string[]): LinkFilter | ExecR
     else if (arg === 'master') {
       const name = args[++i];
       if (name === undefined) return fail(255, 'Command line is not complete. Try option "help"');
-      if (!ns.links.some((l) => l.name === name)) return invarg('Device does not exist', name);
+      if (!linkByName(ns, name)) return invarg('Device does not exist', name);
       filter.master = name;
     } else if (arg === 'type') {
       const kind = args[++i];
@@ -155,7 +155,7 @@ function parseLinkFilter(ns: NetNs, args: readonly string[]): LinkFilter | ExecR
       filter.dev = name;
     }
   }
-  if (filter.dev !== undefined && !ns.links.some((l) => l.name === filter.dev)) {
+  if (filter.dev !== undefined && !linkByName(ns, filter.dev)) {
     return fail(1, `Device "${filter.dev}" does not exist.`);
   }
   return filter;
@@ -274,7 +274,7 @@ function ipRoute(ns: NetNs, argv: readonly string[], args: readonly string[], op
       prefix = { cidr: parsed, mode };
     }
   }
-  if (dev !== undefined && !ns.links.some((l) => l.name === dev)) return fail(1, `Cannot find device "${dev}"`);
+  if (dev !== undefined && !linkByName(ns, dev)) return fail(1, `Cannot find device "${dev}"`);
   return ok(
     renderIpRoute(ns, {
       ...(table !== undefined ? { table } : {}),
@@ -316,7 +316,7 @@ function ipRouteGet(ns: NetNs, argv: readonly string[], args: readonly string[],
     }
   }
   if (dst === undefined) return fail(1, 'need at least a destination address');
-  if (iif !== undefined && !ns.links.some((l) => l.name === iif)) return fail(1, `Cannot find device "${iif}"`);
+  if (iif !== undefined && !linkByName(ns, iif)) return fail(1, `Cannot find device "${iif}"`);
   if (!ctx.routeGet) return notEmulated(argv, 'the route lookup needs the dataplane; run it through netlab exec');
   const answer = ctx.routeGet(ns, {
     dst,
@@ -356,7 +356,7 @@ function ipNeigh(ns: NetNs, argv: readonly string[], args: readonly string[], op
     if (rest[i] === 'dev') dev = rest[++i];
     else return notEmulated(argv, `the ${rest[i]} selector`);
   }
-  if (dev !== undefined && !ns.links.some((l) => l.name === dev)) return fail(1, `Cannot find device "${dev}"`);
+  if (dev !== undefined && !linkByName(ns, dev)) return fail(1, `Cannot find device "${dev}"`);
   // netlab keeps no IPv6 neighbours.
   if (options.family === 'inet6') return ok([]);
   return ok(renderIpNeigh(ns, dev !== undefined ? { dev } : {}));

@@ -1,5 +1,5 @@
 /** net-tools 2.10: `ifconfig`, `route -n`, `netstat -rn`, `arp -n` / `arp -an`. */
-import type { NetNs } from '../kernel/netns.js';
+import { linkByName, type NetNs } from '../kernel/netns.js';
 import { renderArpAn, renderArpN } from '../render/arp.js';
 import { ifconfigBlock, renderIfconfig } from '../render/ifconfig.js';
 import { renderNetstatRn, renderRouteN } from '../render/route-table.js';
@@ -22,7 +22,7 @@ export function runIfconfig(ns: NetNs, argv: readonly string[]): ExecResult {
   const rest = all ? args.slice(1) : args;
   if (rest.length === 0) return ok(renderIfconfig(ns, { all }));
   if (rest.length > 1 || rest[0]!.startsWith('-')) return notEmulated(argv, rest.length > 1 ? CHANGES_STATE : `ifconfig ${rest[0]}`);
-  const link = ns.links.find((l) => l.name === rest[0]);
+  const link = linkByName(ns, rest[0]!);
   if (!link) return fail(1, `${rest[0]}: error fetching interface information: Device not found`);
   return ok(ifconfigBlock(link));
 }

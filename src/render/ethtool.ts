@@ -79,10 +79,6 @@ export const ETHTOOL_NO_DEVICE = {
   driver: { stderr: 'Cannot get driver information: No such device', exitCode: 71 },
 } as const satisfies Record<string, EthtoolError>;
 
-export function ethtoolLink(ns: NetNs, name: string): Link | undefined {
-  return ns.links.find((l) => l.name === name);
-}
-
 /**
  * `ethtool DEV` (link settings). Software devices report what their
  * get_link_ksettings says: veth, vxlan and tun claim 10000Mb/s full duplex

@@ -4,7 +4,7 @@
  * the `-d` details and the `-s` counters.
  */
 import type { BridgeInfo, BridgePort, Link } from '../kernel/link.js';
-import type { NetNs } from '../kernel/netns.js';
+import { linkByName, type NetNs } from '../kernel/netns.js';
 import { macBytes, type Mac } from '../net/mac.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { addrGenMode, iprouteFlagNames, ipLabel, linkNetnsSuffix } from './link-common.js';
@@ -165,7 +165,7 @@ export function portId(port: BridgePort): number {
 }
 
 function bridgeSlaveData(ns: NetNs, port: BridgePort): string {
-  const bridge = ns.links.find((l) => l.name === port.bridge);
+  const bridge = linkByName(ns, port.bridge);
   const priority = bridge?.info.kind === 'bridge' ? bridge.info.priority : 0x8000;
   const id = iprouteBridgeId(priority, bridge ? bridgeMac(bridge) : undefined);
   const pid = portId(port);

@@ -4,7 +4,7 @@
  * addresses the kernel gives a device by itself (IPv6 link-local, ::1).
  */
 import type { Link } from '../kernel/link.js';
-import type { NetNs } from '../kernel/netns.js';
+import { linkByIndex, linkByName, type NetNs } from '../kernel/netns.js';
 import { linkLocalFromMac } from '../net/mac.js';
 
 /** IFF_* bits, as ifconfig prints them in `flags=N<...>`. */
@@ -59,8 +59,7 @@ export function iprouteFlagNames(ns: NetNs, link: Link): string[] {
   for (const [bit, name] of order) if (flags & bit) names.push(name);
   // M-DOWN: the device's IFLA_LINK (a veth's peer) is in this netns and administratively down.
   if (link.info.kind === 'veth' && link.info.peer.netns === ns.id) {
-    const peerName = link.info.peer.name;
-    const peer = ns.links.find((l) => l.name === peerName);
+    const peer = linkByName(ns, link.info.peer.name);
     if (peer && !peer.state.up) names.push('M-DOWN');
   }
   return names;
@@ -87,7 +86,7 @@ export function ipLabel(ns: NetNs, link: Link): string {
 export function localPeerLabel(ns: NetNs, link: Link): string {
   if (link.info.kind !== 'veth') return link.name;
   const index = link.info.peer.ifindex;
-  const local = ns.links.find((l) => l.ifindex === index);
+  const local = linkByIndex(ns, index);
   return `${link.name}@${local ? local.name : `if${index}`}`;
 }
 
@@ -146,6 +145,6 @@ export function interfaceId(address: string): bigint {
 /** The links a name filter selects (`dev X`); undefined when the device does not exist. */
 export function selectLinks(ns: NetNs, dev?: string): readonly Link[] | undefined {
   if (dev === undefined) return ns.links;
-  const link = ns.links.find((l) => l.name === dev);
+  const link = linkByName(ns, dev);
   return link ? [link] : undefined;
 }
