@@ -69,7 +69,3 @@ export function subnetAt(parent: Cidr, len: number, index: number): Cidr | undef
   if (len < parent.len || index < 0 || index >= 2 ** (len - parent.len)) return undefined;
   return { addr: (parent.addr + index * 2 ** (32 - len)) >>> 0, len };
 }
-
-export function sameCidr(a: Cidr, b: Cidr): boolean {
-  return a.addr === b.addr && a.len === b.len;
-}

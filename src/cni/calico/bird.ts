@@ -68,11 +68,3 @@ export function bgpPeers(cluster: Cluster, cni: CalicoCni, node: Node): BgpPeer[
   }
   return peers;
 }
-
-/** Sessions in the whole cluster: N(N-1)/2 for a mesh, far fewer with reflectors. */
-export function sessionCount(cluster: Cluster, cni: CalicoCni): number {
-  const n = cluster.nodes.length;
-  const rr = cni.routeReflectors.length;
-  const nodeSessions = rr === 0 ? (n * (n - 1)) / 2 : rr * (n - rr) + (rr * (rr - 1)) / 2;
-  return nodeSessions + (cni.routerPeering ? cluster.nodes.filter((x) => x.subnet.gateway !== undefined).length : 0);
-}
