@@ -52,6 +52,9 @@ export interface Frame {
   readonly packet: Packet;
 }
 
+/** Linux's default TTL (net.ipv4.ip_default_ttl), what a socket sends with, and the outer TTL of `ttl auto` tunnels. */
+export const DEFAULT_TTL = 64;
+
 export const IPV4_HEADER = 20;
 export const ICMP_HEADER = 8;
 export const UDP_HEADER = 8;

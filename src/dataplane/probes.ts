@@ -8,12 +8,12 @@ import type { IPv4 } from '../net/ipv4.js';
 import type { Dataplane } from './build.js';
 import type { TraceEndpoint } from './endpoints.js';
 import { fibLookup, isLocalAddress } from './fib.js';
-import { IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet } from './packet.js';
+import { DEFAULT_TTL, IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet } from './packet.js';
 import type { Flow, SenderNotice, Trace } from './trace.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import type { KernelState } from './kernel-state.js';
 import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
-import { DEFAULT_TTL, NEIGHBOUR_RESOLUTION_MS, WalkSession, type WalkResult } from './walker.js';
+import { NEIGHBOUR_RESOLUTION_MS, WalkSession, type WalkResult } from './walker.js';
 
 export interface ProbeOptions {
   readonly protocol?: L4Protocol;

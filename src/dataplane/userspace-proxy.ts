@@ -33,7 +33,7 @@ import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { Cluster, Node } from '../model/types.js';
 import { EPHEMERAL_HIGH, EPHEMERAL_LOW } from '../proxy/userspace/proxy-ports.js';
 import { userspaceProxier, type ProxySocket } from '../proxy/userspace/state.js';
-import type { Packet } from './packet.js';
+import { DEFAULT_TTL, type Packet } from './packet.js';
 import type { Disposition, SenderNotice, Step } from './trace.js';
 
 /** What the walker needs to know to ask kube-proxy. */
@@ -75,7 +75,6 @@ interface ClientConnection {
 }
 
 const PROCESS = 'kube-proxy';
-const DEFAULT_TTL = 64;
 
 const hostPort = (ip: IPv4, port: number | undefined): string => `${formatIPv4(ip)}:${port ?? 0}`;
 

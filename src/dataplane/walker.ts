@@ -19,7 +19,7 @@ import type { Dataplane } from './build.js';
 import { Conntrack, type ConntrackEntry } from './conntrack.js';
 import { fibLookup, isLocalAddress, masqueradeSource, selectSource } from './fib.js';
 import { runHook, type CtState, type HookResult } from './netfilter-eval.js';
-import { FLANNEL_UDP_OVERHEAD, IPIP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from './packet.js';
+import { DEFAULT_TTL, FLANNEL_UDP_OVERHEAD, IPIP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from './packet.js';
 import { findListener, listenersOfNode, listenersOfPod } from './sockets.js';
 import type { Disposition, Hop, SenderNotice, Step } from './trace.js';
 import { ROUTER_ID, type RouterPort, type Underlay } from './underlay.js';
@@ -30,8 +30,6 @@ import { virtualName, type IpvsSessionState } from './ipvs.js';
 import type { UserspaceProxySession, ProxyRelay } from './userspace-proxy.js';
 import { KernelState } from './kernel-state.js';
 
-/** Linux's default TTL (net.ipv4.ip_default_ttl) and the outer TTL of `ttl auto` tunnels. */
-export const DEFAULT_TTL = 64;
 const FLANNEL_UDP_PORT = 8285;
 /** Hops after which a walk is declared a loop. */
 const MAX_HOPS = 64;
