@@ -68,7 +68,10 @@ export function drawTable(view: ViewTable, chalk: ChalkInstance): string[] {
       style: { head: [], border: [], compact: true },
       chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     });
-    for (const row of view.rows) table.push([...row]);
+    // One table row per line of a multi-line row: cli-table3 draws a multi-line cell in time quadratic in its
+    // length (a debug label truncates the whole content a character at a time, for every line drawn), which
+    // was most of `netlab trace`'s run time. A compact table draws no separator between rows, so the output is the same.
+    for (const row of view.rows) table.push(...rowLines(row));
     lines.push(...table.toString().split('\n'));
   }
   for (const note of view.notes ?? []) lines.push(chalk.dim(note));
@@ -82,12 +85,17 @@ function plainColumns(view: ViewTable, chalk: ChalkInstance): string[] {
   const widths = view.columns.map((_, i) => Math.max(...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map((l) => l.length)))));
   const out: string[] = [];
   rows.forEach((row, r) => {
-    const cells = row.map((c) => c.split('\n'));
-    const height = Math.max(...cells.map((c) => c.length));
-    for (let k = 0; k < height; k++) {
-      const line = cells.map((c, i) => (c[k] ?? '').padEnd(widths[i]!)).join('  ').trimEnd();
+    for (const cells of rowLines(row)) {
+      const line = cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
       out.push(r === 0 && !keyValue ? chalk.bold(line) : line);
     }
   });
   return out;
+}
+
+/** A row as lines of cells: the k-th line of every cell, '' where a cell has fewer lines. */
+function rowLines(row: readonly string[]): string[][] {
+  const cells = row.map((c) => c.split('\n'));
+  const height = Math.max(...cells.map((c) => c.length));
+  return Array.from({ length: height }, (_, k) => cells.map((c) => c[k] ?? ''));
 }
