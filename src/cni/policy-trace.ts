@@ -8,20 +8,13 @@
  */
 import type { Step } from '../dataplane/trace.js';
 import type { NetNs } from '../kernel/netns.js';
-import { evaluateDirection, verdictReason, type Direction, type PolicyContext } from '../model/policy.js';
+import { evaluateDirection, verdictReason, type Direction, type PolicyContext, type PolicyFlow } from '../model/policy.js';
 import type { Cluster, Pod } from '../model/types.js';
 
 export interface PolicyHookInfo {
   readonly hook: string;
   readonly inIface?: string;
   readonly outIface?: string;
-}
-
-export interface PacketInfo {
-  readonly src: number;
-  readonly dst: number;
-  readonly protocol: string;
-  readonly dport?: number;
 }
 
 export type PolicyEnforcer = 'calico' | 'none';
@@ -32,7 +25,7 @@ export type PolicyEnforcer = 'calico' | 'none';
  * police host-to-local-pod traffic, which leaves by OUTPUT); without calico
  * the pods are found by address.
  */
-function involved(cluster: Cluster, ns: NetNs, hook: PolicyHookInfo, p: PacketInfo, enforcer: PolicyEnforcer): { pod: Pod; direction: Direction }[] {
+function involved(cluster: Cluster, ns: NetNs, hook: PolicyHookInfo, p: PolicyFlow, enforcer: PolicyEnforcer): { pod: Pod; direction: Direction }[] {
   if (!ns.id.startsWith('node/') || (hook.hook !== 'FORWARD' && hook.hook !== 'INPUT')) return [];
   const node = cluster.nodeByName.get(ns.id.slice(5));
   if (!node) return [];
@@ -52,11 +45,11 @@ function involved(cluster: Cluster, ns: NetNs, hook: PolicyHookInfo, p: PacketIn
   return out;
 }
 
-export function policySteps(cluster: Cluster, ctx: PolicyContext, enforcer: PolicyEnforcer, ns: NetNs, hook: PolicyHookInfo, p: PacketInfo): Step[] {
+export function policySteps(cluster: Cluster, ctx: PolicyContext, enforcer: PolicyEnforcer, ns: NetNs, hook: PolicyHookInfo, p: PolicyFlow): Step[] {
   if (ctx.policies.length === 0) return [];
   const steps: Step[] = [];
   for (const { pod, direction } of involved(cluster, ns, hook, p, enforcer)) {
-    const v = evaluateDirection(ctx, pod, direction, { src: p.src, dst: p.dst, protocol: p.protocol, ...(p.dport !== undefined ? { dport: p.dport } : {}) });
+    const v = evaluateDirection(ctx, pod, direction, p);
     if (!v.isolated) continue;
     const reason = verdictReason(v);
     steps.push({

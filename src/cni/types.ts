@@ -8,7 +8,9 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Step } from '../dataplane/trace.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { NetnsBuilder } from '../kernel/builder.js';
+import type { PolicyFlow } from '../model/policy.js';
 import type { Node, Pod } from '../model/types.js';
+import type { PolicyHookInfo } from './policy-trace.js';
 
 export interface CniPlugin {
   /** What `validate` reports: misconfigurations the real components would log or suffer from. */
@@ -25,5 +27,5 @@ export interface CniPlugin {
    * What NetworkPolicy decides (or, unenforced, would decide) for a packet at
    * an iptables hook of a node: trace steps naming the policy and rule.
    */
-  policySteps?(ns: NetNs, hook: { readonly hook: string; readonly inIface?: string; readonly outIface?: string }, packet: { readonly src: number; readonly dst: number; readonly protocol: string; readonly dport?: number }): Step[];
+  policySteps?(ns: NetNs, hook: PolicyHookInfo, packet: PolicyFlow): Step[];
 }
