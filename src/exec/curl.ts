@@ -7,10 +7,9 @@
  * Errors are curl 7.88's; as on a terminal, no progress meter is printed.
  */
 import type { NetNs } from '../kernel/netns.js';
-import { parseIPv4, type IPv4 } from '../net/ipv4.js';
-import { podResolvConf, resolveName, usesClusterDns } from '../model/dns.js';
 import { tracePacket } from '../dataplane/probes.js';
 import { notEmulated } from './not-emulated.js';
+import { resolveHost } from './resolve-host.js';
 import { fail, ok, type ExecContext, type ExecResult } from './types.js';
 
 /** Linux gives up a connection whose SYNs go unanswered after tcp_syn_retries=6: 1+2+4+...+64 s. */
@@ -58,15 +57,10 @@ export function runCurl(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
   if (!target) return fail(3, `curl: (3) URL using bad/illegal format or missing URL`);
   const error = (code: number, message: string): ExecResult => fail(code, ...(args.silent && !args.showError ? [] : [`curl: (${code}) ${message}`]));
 
-  let ip: IPv4 | undefined = parseIPv4(target.host);
-  if (ip === undefined) {
-    const pod = ns.kind === 'pod' ? dataplane.cluster.podByKey.get(ns.displayName) : undefined;
-    const answer = pod && usesClusterDns(pod) ? resolveName(dataplane.cluster, target.host, podResolvConf(dataplane.cluster, pod.namespace)).answer : undefined;
-    if (answer?.kind !== 'A' || answer.addresses.length === 0) return error(6, `Could not resolve host: ${target.host}`);
-    ip = answer.addresses[0]!;
-  }
+  const resolved = resolveHost(dataplane.cluster, ns, target.host);
+  if (!resolved) return error(6, `Could not resolve host: ${target.host}`);
   const from = { label: ns.displayName, ip: 0, ns };
-  const to = { label: target.host, ip, port: target.port, protocol: 'tcp' as const };
+  const to = { label: target.host, ip: resolved.ip, port: target.port, protocol: 'tcp' as const };
   const run = tracePacket(dataplane, from, to, { protocol: 'tcp', dport: target.port }, true);
   const request = run.request;
   const where = `Failed to connect to ${target.host} port ${target.port} after`;

@@ -4,28 +4,20 @@
  * printed as the tools print it. Names resolve as the pod resolves them.
  */
 import type { NetNs } from '../kernel/netns.js';
-import { parseIPv4, type IPv4 } from '../net/ipv4.js';
+import type { IPv4 } from '../net/ipv4.js';
 import { ping, traceroute } from '../dataplane/probes.js';
-import { podResolvConf, resolveName, reverseLookup, usesClusterDns } from '../model/dns.js';
+import { reverseLookup } from '../model/dns.js';
 import { renderPing } from '../render/ping.js';
 import { renderTraceroute } from '../render/traceroute.js';
 import { notEmulated } from './not-emulated.js';
+import { resolveHost } from './resolve-host.js';
 import { fail, result, type ExecContext, type ExecResult } from './types.js';
 
 /** Without -c, ping would run until interrupted; netlab sends this many. */
 export const DEFAULT_PING_COUNT = 4;
 
-/**
- * An address, or a name resolved as the pod resolves it (its resolv.conf
- * search path, CoreDNS's answers); `name` is the canonical name the tools print.
- */
-function resolveHost(tool: string, host: string, ns: NetNs, ctx: ExecContext): { ip: IPv4; name?: string } | ExecResult {
-  const ip = parseIPv4(host);
-  if (ip !== undefined) return { ip };
-  const cluster = ctx.dataplane?.cluster;
-  const pod = cluster && ns.kind === 'pod' ? cluster.podByKey.get(ns.displayName) : undefined;
-  const answer = cluster && pod && usesClusterDns(pod) ? resolveName(cluster, host, podResolvConf(cluster, pod.namespace)).answer : undefined;
-  if (answer?.kind === 'A' && answer.addresses.length > 0) return { ip: answer.addresses[0]!, name: answer.name };
+/** The tools' error for a host that does not resolve. */
+function unknownHost(tool: 'ping' | 'traceroute', host: string): ExecResult {
   return tool === 'ping' ? fail(2, `ping: ${host}: Name or service not known`) : fail(2, `${host}: Name or service not known`, 'Cannot handle "host" cmdline arg `' + host + "' on position 1 (argc 1)");
 }
 
@@ -66,8 +58,8 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
   if (host === undefined) return fail(2, 'ping: usage error: Destination address required');
   if (!Number.isInteger(count) || count < 1) return fail(2, `ping: invalid argument: '${count}'`);
   if (!Number.isInteger(size) || size < 0 || size > 65507) return fail(2, `ping: invalid argument: '${size}': out of range: 0 <= value <= 65507`);
-  const target = resolveHost('ping', host, ns, ctx);
-  if ('exitCode' in target) return target;
+  const target = resolveHost(ctx.dataplane.cluster, ns, host);
+  if (!target) return unknownHost('ping', host);
   const cluster = ctx.dataplane.cluster;
   const names = target.name !== undefined && !numeric ? { target: target.name, reverse: (ip: IPv4) => reverseLookup(cluster, ip)[0] } : undefined;
   const out = renderPing(ping(ctx.dataplane, ns, target.ip, { count, size, pmtudisc, ...(ttl !== undefined ? { ttl } : {}), ...(wait !== undefined ? { wait } : {}), ...(interval !== undefined ? { interval } : {}) }), names);
@@ -110,8 +102,8 @@ export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecConte
   if (host === undefined) return fail(2, 'Specify "host" missing argument.');
   // traceroute 2.1.2: "no more than 10 probes per hop".
   if (!Number.isInteger(probes) || probes < 1 || probes > 10) return fail(2, 'no more than 10 probes per hop');
-  const target = resolveHost('traceroute', host, ns, ctx);
-  if ('exitCode' in target) return target;
+  const target = resolveHost(ctx.dataplane.cluster, ns, host);
+  if (!target) return unknownHost('traceroute', host);
   const out = renderTraceroute(traceroute(ctx.dataplane, ns, target.ip, { maxHops, probesPerHop: probes, ...(wait !== undefined ? { wait } : {}) }), { numeric, probes, ...(target.name !== undefined ? { target: target.name } : {}) });
   return result(out.stdout, out.stderr, out.exitCode, out.unterminated);
 }
