@@ -2,9 +2,10 @@
  * kube-proxy's view of the services (its svcPortMap and endpointsMap): one
  * entry per port of every service that has a cluster IP (headless services
  * are skipped, as ServiceChangeTracker skips them), with the facts its sync
- * loop asks about (BaseServicePortInfo), chain names computed once, and the
- * endpoints in kube-proxy's order. Built once per cluster and shared by
- * every node.
+ * loop asks about (BaseServicePortInfo), and the endpoints in kube-proxy's
+ * order. Built once per cluster and shared by every node and every mode;
+ * the iptables chain names (KUBE-SVC, KUBE-SEP: a sha256 each) are computed
+ * once, on first use, so the other modes never pay for them.
  */
 import type { IPv4 } from '../../net/ipv4.js';
 import type { Target } from '../../kernel/netfilter/rule.js';
@@ -52,7 +53,6 @@ export interface ServicePortInfo {
 class PortInfo implements ServicePortInfo {
   readonly name: string;
   readonly protocol: IptProtocol;
-  readonly chains: ServicePortChains;
   readonly clusterIP: IPv4;
   readonly nodePort: number;
   readonly healthCheckNodePort: number;
@@ -66,6 +66,7 @@ class PortInfo implements ServicePortInfo {
   readonly usesLocalEndpoints: boolean;
   readonly clientIPAffinity: boolean;
   readonly stickyMaxAgeSeconds: number;
+  private chainNames?: ServicePortChains;
   private cached?: readonly EndpointInfo[];
 
   constructor(
@@ -74,7 +75,6 @@ class PortInfo implements ServicePortInfo {
   ) {
     this.name = port.name === '' ? service.key : `${service.key}:${port.name}`;
     this.protocol = port.protocol.toLowerCase() as IptProtocol;
-    this.chains = servicePortChains(this.name, this.protocol);
     this.clusterIP = service.clusterIP!;
     this.nodePort = port.nodePort ?? 0;
     this.healthCheckNodePort = service.healthCheckNodePort ?? 0;
@@ -92,11 +92,30 @@ class PortInfo implements ServicePortInfo {
     this.stickyMaxAgeSeconds = service.sessionAffinityTimeoutSeconds;
   }
 
+  get chains(): ServicePortChains {
+    return (this.chainNames ??= servicePortChains(this.name, this.protocol));
+  }
+
   endpoints(): readonly EndpointInfo[] {
-    return (this.cached ??= this.service.endpoints(this.port).map((endpoint) => {
-      const chain = endpointChain(this.name, this.protocol, endpoint.key);
-      return { endpoint, chain, jump: { kind: 'jump', chain } };
-    }));
+    return (this.cached ??= this.service.endpoints(this.port).map((endpoint) => new Endpoint(this, endpoint)));
+  }
+}
+
+class Endpoint implements EndpointInfo {
+  private chainName?: string;
+  private jumpTarget?: Target;
+
+  constructor(
+    private readonly info: PortInfo,
+    readonly endpoint: ServiceEndpoint,
+  ) {}
+
+  get chain(): string {
+    return (this.chainName ??= endpointChain(this.info.name, this.info.protocol, this.endpoint.key));
+  }
+
+  get jump(): Target {
+    return (this.jumpTarget ??= { kind: 'jump', chain: this.chain });
   }
 }
 
