@@ -8,6 +8,8 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Step } from '../dataplane/trace.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { NetnsBuilder } from '../kernel/builder.js';
+import type { FdbEntry, Neighbour } from '../kernel/neigh.js';
+import type { Route } from '../kernel/route.js';
 import type { PolicyFlow } from '../model/policy.js';
 import type { Node, Pod } from '../model/types.js';
 import type { PolicyHookInfo } from './policy-trace.js';
@@ -28,4 +30,11 @@ export interface CniPlugin {
    * an iptables hook of a node: trace steps naming the policy and rule.
    */
   policySteps?(ns: NetNs, hook: PolicyHookInfo, packet: PolicyFlow): Step[];
+}
+
+/** What a node's overlay gives it towards every other node, built once per cluster and shared by the nodes. */
+export interface PeerEntries {
+  readonly routes: Route[];
+  readonly neighbours: Neighbour[];
+  readonly fdb: FdbEntry[];
 }

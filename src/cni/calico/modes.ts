@@ -25,11 +25,11 @@
  */
 import type { NetnsBuilder } from '../../kernel/builder.js';
 import { ethernetMulticast } from '../../kernel/devices.js';
-import type { FdbEntry, Neighbour } from '../../kernel/neigh.js';
 import { RT_TABLE, RTPROT, type Route } from '../../kernel/route.js';
 import { contains } from '../../net/cidr.js';
 import type { Cluster, Node } from '../../model/types.js';
 import type { CalicoCni } from '../../topology/types.js';
+import type { PeerEntries } from '../types.js';
 
 export const TUNL0 = 'tunl0';
 export const VXLAN_DEVICE = 'vxlan.calico';
@@ -38,12 +38,6 @@ export const VXLAN_PORT = 4789;
 export const UNDERLAY = 'eth0';
 /** Bytes each mode's encapsulation adds (IPIP: outer IPv4; VXLAN: 14 + 8 + 8 + 20). */
 export const CALICO_OVERHEAD = { bgp: 0, ipip: 20, vxlan: 50 } as const;
-
-export interface PeerEntries {
-  readonly routes: Route[];
-  readonly neighbours: Neighbour[];
-  readonly fdb: FdbEntry[];
-}
 
 export interface CalicoMode {
   /** The device the mode creates on every node, before any pod. */

@@ -5,24 +5,18 @@
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { NetnsBuilder } from '../../kernel/builder.js';
 import { ethernetMulticast } from '../../kernel/devices.js';
-import type { FdbEntry, Neighbour } from '../../kernel/neigh.js';
 import { RT_TABLE, RTPROT, type Route } from '../../kernel/route.js';
 import { contains } from '../../net/cidr.js';
 import { stableHex } from '../../net/hash.js';
 import type { Cluster, Node } from '../../model/types.js';
 import type { FlannelCni } from '../../topology/types.js';
 import { directRoute, vxlanPeer, type VxlanPeer } from './overlay.js';
+import type { PeerEntries } from '../types.js';
 
 export const UNDERLAY_DEV = 'eth0';
 
 /** Bytes each backend's encapsulation adds (vxlan: 14 + 8 + 8 + 20; udp: IP 20 + UDP 8). */
 export const ENCAP_OVERHEAD = { vxlan: 50, 'host-gw': 0, udp: 28 } as const;
-
-export interface PeerEntries {
-  readonly routes: Route[];
-  readonly neighbours: Neighbour[];
-  readonly fdb: FdbEntry[];
-}
 
 export interface FlannelBackendImpl {
   /** Creates the backend's device on a node (before any pod exists). */
