@@ -19,7 +19,7 @@ import type { BuiltinChain, Chain, IptRule, Match, NetfilterTable, TableName, Ta
 import { contains } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
 import { isLocalAddress } from './fib.js';
-import { randomFullySourcePort } from './nat-port.js';
+import { masqueraded, sourceNatted } from './nat-port.js';
 import { nftBaseChains, runNftBaseChain, type NftBaseChainRef, type NftDynamicSets } from './nft-eval.js';
 import { IP_PROTOCOL_NUMBER, type Packet } from './packet.js';
 import type { RecentLists } from './recent.js';
@@ -244,13 +244,11 @@ function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start
         packet = { ...packet, dst: target.to.ip, ...(target.to.port !== undefined ? { dport: target.to.port } : {}) };
         return { packet, terminal: 'ACCEPT', nat: 'DNAT', hit: hit(frame, index, 'DNAT', 'DNAT') };
       case 'SNAT':
-        packet = { ...packet, src: target.to, ...randomPort(target.randomFully, packet) };
+        packet = sourceNatted(packet, target.to, target.randomFully);
         return { packet, terminal: 'ACCEPT', nat: 'SNAT', hit: hit(frame, index, 'SNAT', 'SNAT') };
-      case 'MASQUERADE': {
-        const src = ctx.outIface !== undefined ? ctx.masqueradeSource?.(ctx.outIface) : undefined;
-        if (src !== undefined) packet = { ...packet, src, ...randomPort(target.randomFully, packet) };
+      case 'MASQUERADE':
+        packet = masqueraded(ctx, packet, target.randomFully);
         return { packet, terminal: 'ACCEPT', nat: 'MASQUERADE', hit: hit(frame, index, 'MASQUERADE', 'MASQUERADE') };
-      }
       case 'REDIRECT': {
         // nf_nat_redirect_ipv4: to 127.0.0.1 for the host's own packets, else to the incoming device's first address (none: dropped).
         const dst = ctx.hook === 'OUTPUT' ? LOOPBACK_ADDRESS : ctx.inIface !== undefined ? ctx.redirectAddress?.(ctx.inIface) : undefined;
@@ -263,12 +261,6 @@ function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start
     }
   }
   throw new Error(`bug: netfilter loop in table ${table.name} of ${ctx.ns.id}`);
-}
-
-/** The source port a NAT with --random-fully gives (src/dataplane/nat-port.ts); without it the port is kept. */
-function randomPort(randomFully: boolean | undefined, p: Packet): { sport?: number } {
-  const sport = randomFully ? randomFullySourcePort(p) : undefined;
-  return sport !== undefined ? { sport } : {};
 }
 
 /** A multiport range `LO:HI`. */

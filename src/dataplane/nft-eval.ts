@@ -20,7 +20,7 @@ import type { NftBaseChain, NftChain, NftElement, NftHook, NftRule, NftRuleset, 
 import { contains } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
 import { lookupTable } from './fib.js';
-import { randomFullySourcePort } from './nat-port.js';
+import { masqueraded } from './nat-port.js';
 import type { HookContext, NftPathEntry, RuleHit } from './netfilter-eval.js';
 import { IP_PROTOCOL_NUMBER, type Packet } from './packet.js';
 
@@ -326,13 +326,10 @@ function runRule(ctx: HookContext, table: NftTable, rule: NftRule, start: Packet
       case 'dnat':
         p = { ...p, dst: st.addr, ...(st.port !== undefined ? { dport: st.port } : {}) };
         return { packet: p, outcome: { kind: 'nat', nat: 'DNAT' } };
-      case 'masquerade': {
+      case 'masquerade':
         // fully-random: a random source port instead of the original one (src/dataplane/nat-port.ts).
-        const src = ctx.outIface !== undefined ? ctx.masqueradeSource?.(ctx.outIface) : undefined;
-        const sport = st.fullyRandom ? randomFullySourcePort(p) : undefined;
-        if (src !== undefined) p = { ...p, src, ...(sport !== undefined ? { sport } : {}) };
+        p = masqueraded(ctx, p, st.fullyRandom);
         return { packet: p, outcome: { kind: 'nat', nat: 'MASQUERADE' } };
-      }
       case 'reject':
         // nft's `reject` in the ip family: ICMP port unreachable.
         return { packet: p, outcome: { kind: 'reject', rejectWith: `icmp-${st.icmpType ?? 'port-unreachable'}` } };
