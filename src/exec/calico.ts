@@ -5,10 +5,9 @@
  */
 import { bgpPeers, birdRuns } from '../cni/calico/bird.js';
 import type { NetNs } from '../kernel/netns.js';
-import { DEFAULT_IPTABLES_SAVE_DATE } from '../render/profile.js';
 import { renderBirdProtocols, renderNodeStatus } from '../render/calico.js';
 import { notEmulated } from './not-emulated.js';
-import { fail, ok, type ExecContext, type ExecResult } from './types.js';
+import { execClock, fail, ok, type ExecContext, type ExecResult } from './types.js';
 
 function calicoNode(ns: NetNs, ctx: ExecContext) {
   const cluster = ctx.dataplane?.cluster;
@@ -21,8 +20,7 @@ export function runCalicoctl(ns: NetNs, argv: readonly string[], ctx: ExecContex
   if (argv[1] !== 'node' || argv[2] !== 'status' || argv.length > 3) return notEmulated(argv, 'calicoctl node status is the only calicoctl command netlab emulates');
   const calico = calicoNode(ns, ctx);
   if (!calico) return fail(1, 'Calico process is not running.');
-  const now = ctx.now ?? DEFAULT_IPTABLES_SAVE_DATE;
-  return ok(renderNodeStatus(bgpPeers(calico.cluster, calico.cni, calico.node), birdRuns(calico.cni), now));
+  return ok(renderNodeStatus(bgpPeers(calico.cluster, calico.cni, calico.node), birdRuns(calico.cni), execClock(ctx)));
 }
 
 export function runBirdcl(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
@@ -31,5 +29,5 @@ export function runBirdcl(ns: NetNs, argv: readonly string[], ctx: ExecContext):
   if (words.join(' ') !== 'show protocols') return notEmulated(argv, 'birdcl show protocols is the only BIRD command netlab emulates');
   const calico = calicoNode(ns, ctx);
   if (!calico || !birdRuns(calico.cni)) return fail(1, 'Unable to connect to server control socket (/var/run/calico/bird.ctl): No such file or directory');
-  return ok(renderBirdProtocols(bgpPeers(calico.cluster, calico.cni, calico.node), ctx.now ?? DEFAULT_IPTABLES_SAVE_DATE));
+  return ok(renderBirdProtocols(bgpPeers(calico.cluster, calico.cni, calico.node), execClock(ctx)));
 }

@@ -19,9 +19,9 @@ import { EDNS_OPTION, type Edns } from '../net/dns-wire.js';
 import { reverseName } from '../model/dns.js';
 import { coreDnsQuery, replyMessage, scrub, type DnsQuery, type DnsResponse, type QueryType } from '../model/coredns-reply.js';
 import { DIG_DEFAULT_DISPLAY, renderDig, type DigDisplay, type DigReply } from '../render/dig.js';
-import { bindCandidates, dnsClock, reachServer, soaSerial, target, toResult } from './dns.js';
+import { bindCandidates, reachServer, soaSerial, target, toResult } from './dns.js';
 import { notEmulated } from './not-emulated.js';
-import type { ExecContext, ExecResult } from './types.js';
+import { execClock, type ExecContext, type ExecResult } from './types.js';
 
 /** dig 9.18's default EDNS buffer size (+bufsize). */
 const DIG_UDP_SIZE = 1232;
@@ -127,7 +127,7 @@ export function runDig(ns: NetNs, argv: readonly string[], ctx: ExecContext): Ex
   if (!('server' in where)) return where;
   const type = o.type ?? 'A';
   const typed = o.name;
-  const clock = dnsClock(ctx);
+  const clock = execClock(ctx);
   const transport = reachServer(ctx.dataplane, ns, where.address);
   const base = { args: argv.slice(1), serverNamed: o.server !== undefined, server: where.server, transport, when: clock, queryTimeMs: 0, display: o.display };
   if (transport.kind !== 'answered') return toResult(renderDig({ ...base, queryName: o.reverse ? typed : typed.replace(/\.$/, '') }));

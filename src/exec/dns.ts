@@ -22,10 +22,9 @@ import { buildProbe, newSession } from '../dataplane/probes.js';
 import type { Dataplane } from '../dataplane/build.js';
 import { reverseName, searchCandidates } from '../model/dns.js';
 import { coreDnsQuery, type QueryType } from '../model/coredns-reply.js';
-import { DEFAULT_IPTABLES_SAVE_DATE } from '../render/profile.js';
 import { renderNslookup, type DnsQuestion, type DnsTransport, type ToolOutput } from '../render/dns-tools.js';
 import { notEmulated } from './not-emulated.js';
-import { result, type ExecContext, type ExecResult } from './types.js';
+import { execClock, result, type ExecContext, type ExecResult } from './types.js';
 
 /** What bind reads from /etc/resolv.conf. */
 export interface ResolverConfig {
@@ -101,16 +100,7 @@ export function target(ns: NetNs, argv: readonly string[], named: string | undef
   return { server: first, address, fromResolvConf: true, conf };
 }
 
-/**
- * The clock of the exchange: the caller's (`ExecContext.now`, which the CLI
- * takes from SOURCE_DATE_EPOCH), else the fixed date iptables-save prints,
- * so output is deterministic. dig prints it (WHEN) and CoreDNS's SOA serial
- * uses it (the API objects last changed then).
- */
-export function dnsClock(ctx: ExecContext): Date {
-  return ctx.now ?? DEFAULT_IPTABLES_SAVE_DATE;
-}
-
+/** CoreDNS's SOA serial from the exec clock (the API objects last changed then); dig prints the same clock as WHEN. */
 export function soaSerial(clock: Date): number {
   return Math.floor(clock.getTime() / 1000) >>> 0;
 }
@@ -163,7 +153,7 @@ export function runNslookup(ns: NetNs, argv: readonly string[], ctx: ExecContext
   const address = parseIPv4(textname);
   const reverse = address !== undefined;
   const transport = reachServer(ctx.dataplane, ns, where.address);
-  const serial = soaSerial(dnsClock(ctx));
+  const serial = soaSerial(execClock(ctx));
   const queryName = reverse ? `${reverseName(address)}.` : textname;
   const base = { server: where.server, fromResolvConf: where.fromResolvConf, transport, textname, queryName, reverse, onlyA };
   if (transport.kind !== 'answered') return toResult(renderNslookup({ ...base, questions: [] }));

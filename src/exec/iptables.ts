@@ -10,7 +10,7 @@ import { renderIptablesList } from '../render/iptables-list.js';
 import { renderIptablesS, renderIptablesSave } from '../render/iptables-save.js';
 import { findTable, isTableName, listedChains } from '../render/iptables-tables.js';
 import { CHANGES_STATE, notEmulated } from './not-emulated.js';
-import { fail, ok, type ExecContext, type ExecResult } from './types.js';
+import { execClock, fail, ok, type ExecContext, type ExecResult } from './types.js';
 
 const PROG = 'iptables v1.8.9 (nf_tables)';
 const TRY = "Try `iptables -h' or 'iptables --help' for more information.";
@@ -141,7 +141,7 @@ export function runIptablesSave(ns: NetNs, argv: readonly string[], ctx: ExecCon
     renderIptablesSave(ns.netfilter, {
       ...(table !== undefined ? { table: table as TableName } : {}),
       counters,
-      ...(ctx.now ? { date: ctx.now } : {}),
+      date: execClock(ctx),
     }),
   );
 }

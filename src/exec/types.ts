@@ -6,6 +6,7 @@ import type { NftDynamicSets } from '../dataplane/nft-eval.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { RouteGetError, RouteGetResult } from '../render/ip-route-get.js';
+import { DEFAULT_IPTABLES_SAVE_DATE } from '../render/profile.js';
 import { toText, type Lines } from '../render/types.js';
 
 export interface ExecResult {
@@ -39,7 +40,7 @@ export type RouteGetFn = (ns: NetNs, query: RouteGetQuery) => RouteGetResult | R
 export interface ExecContext {
   /** The whole build, for commands that need more than one netns. */
   readonly dataplane?: Dataplane;
-  /** The time iptables-save prints; defaults to DEFAULT_IPTABLES_SAVE_DATE so output is deterministic. */
+  /** The time the tools print (iptables-save, dig's WHEN, BIRD's since) and CoreDNS's SOA serial comes from; see execClock. */
   readonly now?: Date;
   /** The route lookup behind `ip route get` (src/dataplane/route-get.ts); without it `ip route get` is reported as not emulated. */
   readonly routeGet?: RouteGetFn;
@@ -49,6 +50,15 @@ export interface ExecContext {
   readonly ipvs?: IpvsSessionState;
   /** Elements those flows added to nftables sets (kube-proxy's affinity sets: `nft list set`). */
   readonly nftSets?: NftDynamicSets;
+}
+
+/**
+ * The clock of a command: the caller's (`ExecContext.now`, which the CLI
+ * takes from SOURCE_DATE_EPOCH), else the fixed date iptables-save prints,
+ * so output is deterministic.
+ */
+export function execClock(ctx: ExecContext): Date {
+  return ctx.now ?? DEFAULT_IPTABLES_SAVE_DATE;
 }
 
 /** Exit code for "netlab does not emulate this" (usage error, per DESIGN.md). */
