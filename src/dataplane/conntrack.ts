@@ -55,19 +55,19 @@ export class Conntrack {
   /** The entry a packet belongs to in this netns, and in which direction. */
   find(ns: string, p: Packet): { entry: ConntrackEntry; direction: 'original' | 'reply' } | undefined {
     const t = this.table(ns);
-    const tuple = tupleOf(p);
+    const wanted = key(tupleOf(p));
     for (const entry of t.values()) {
-      if (key(entry.original) === key(tuple)) return { entry, direction: 'original' };
-      if (key(entry.reply) === key(tuple)) return { entry, direction: 'reply' };
+      if (key(entry.original) === wanted) return { entry, direction: 'original' };
+      if (key(entry.reply) === wanted) return { entry, direction: 'reply' };
     }
     // The original direction after this netns' DNAT (the reply turned around): an skb keeps its conntrack
     // entry through later hooks (POSTROUTING after a PREROUTING DNAT, LOCAL_OUT after IPVS).
-    for (const entry of t.values()) if (key(reverse(entry.reply)) === key(tuple)) return { entry, direction: 'original' };
+    for (const entry of t.values()) if (key(reverse(entry.reply)) === wanted) return { entry, direction: 'original' };
     // Likewise a reply after this netns' de-NAT (INPUT, then the socket): a node's own connection to a
     // cluster IP, DNATed and masqueraded in its own OUTPUT/POSTROUTING, gets its SYN-ACK back this way.
-    for (const entry of t.values()) if (key(reverse(entry.original)) === key(tuple)) return { entry, direction: 'reply' };
+    for (const entry of t.values()) if (key(reverse(entry.original)) === wanted) return { entry, direction: 'reply' };
     // A reply half way: its destination translated back (PREROUTING), its source not yet (FORWARD, INPUT, POSTROUTING).
-    for (const entry of t.values()) if (key({ ...entry.reply, dst: entry.original.src, dport: entry.original.sport }) === key(tuple)) return { entry, direction: 'reply' };
+    for (const entry of t.values()) if (key({ ...entry.reply, dst: entry.original.src, dport: entry.original.sport }) === wanted) return { entry, direction: 'reply' };
     return undefined;
   }
 
