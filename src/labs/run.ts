@@ -5,7 +5,6 @@
  * times), so runs are repeatable in tests.
  */
 import { UsageError, type Diagnostic, type DocPath } from '../diagnostics/diagnostic.js';
-import { didYouMean } from '../diagnostics/did-you-mean.js';
 import type { Dataplane } from '../dataplane/build.js';
 import { resolveTraceEndpoint } from '../dataplane/endpoints.js';
 import { newSession, tracePacket, type ProbeOptions } from '../dataplane/probes.js';
@@ -13,8 +12,7 @@ import { routeGet } from '../dataplane/route-get.js';
 import { runEmulated } from '../exec/run.js';
 import type { NetNs } from '../kernel/netns.js';
 import { resolveNetnsTarget } from '../model/resolve.js';
-import { iptablesView } from '../views/iptables-view.js';
-import { VIEW_ALIASES, VIEWS, type ViewName } from '../views/netns-views.js';
+import { resolveView, viewTables } from '../views/netns-views.js';
 import type { ViewTable } from '../views/table.js';
 import { compareCells, compareMatrices } from '../whatif/diff/compare.js';
 import { matrixAxes, type MatrixEndpoint } from '../whatif/diff/endpoints.js';
@@ -144,12 +142,9 @@ export function runLab(lab: Lab, topology: TopologyText | undefined, options: Ru
   }
 
   function runShow(dataplane: Dataplane, action: ShowAction, step: LabStep): Failure[] {
-    const names = [...Object.keys(VIEWS), 'iptables'];
-    const view = (names.includes(action.view) ? action.view : VIEW_ALIASES[action.view]) as ViewName | undefined;
-    if (!view) throw stepError(step, ['show', 'view'], new UsageError(`netlab show has no view "${action.view}"`, didYouMean(action.view, [...names, ...Object.keys(VIEW_ALIASES)]) ?? `views: ${names.join(', ')}`));
+    const view = guarded(step, ['show', 'view'], () => resolveView(action.view));
     const ns = netnsOf(dataplane, step, ['show', 'on'], action.on);
-    const tables = view === 'iptables' ? iptablesView(ns, action.table) : [VIEWS[view](ns)];
-    return checkOutput(tables.flatMap(tableLines), [], undefined, step.expect);
+    return checkOutput(viewTables(view, ns, action.table).flatMap(tableLines), [], undefined, step.expect);
   }
 
   function runDiff(base: Variant & { dataplane: Dataplane }, variant: Variant & { dataplane: Dataplane }, action: DiffAction, step: LabStep): Failure[] {

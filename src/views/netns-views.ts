@@ -9,6 +9,9 @@ import { RT_TABLE, RTPROT, type Route } from '../kernel/route.js';
 import { formatCidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { linkLocalFromMac } from '../net/mac.js';
+import { UsageError } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../diagnostics/did-you-mean.js';
+import { iptablesView } from './iptables-view.js';
 import type { ViewTable } from './table.js';
 
 const TABLE_NAMES = new Map<number, string>([
@@ -185,3 +188,19 @@ export const VIEW_ALIASES: Readonly<Record<string, ViewName>> = {
   sysctl: 'sysctls',
   rules: 'iptables',
 };
+
+/** Every view's name: the ones above, and iptables (iptables-view.ts). */
+export const VIEW_NAMES: readonly ViewName[] = [...(Object.keys(VIEWS) as ViewName[]), 'iptables'];
+
+/** A view's name as typed, or its alias; a UsageError with a did-you-mean when there is no such view. */
+export function resolveView(what: string): ViewName {
+  if ((VIEW_NAMES as readonly string[]).includes(what)) return what as ViewName;
+  const alias = VIEW_ALIASES[what];
+  if (alias) return alias;
+  throw new UsageError(`netlab show has no view "${what}"`, didYouMean(what, [...VIEW_NAMES, ...Object.keys(VIEW_ALIASES)]) ?? `views: ${VIEW_NAMES.join(', ')}`);
+}
+
+/** A view of one netns: one table, or for iptables one per netfilter table (only `table` when given). */
+export function viewTables(view: ViewName, ns: NetNs, table?: string): ViewTable[] {
+  return view === 'iptables' ? iptablesView(ns, table) : [VIEWS[view](ns)];
+}

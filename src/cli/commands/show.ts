@@ -1,28 +1,16 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
-import { UsageError } from '../../diagnostics/diagnostic.js';
-import { didYouMean } from '../../diagnostics/did-you-mean.js';
 import type { NetNs } from '../../kernel/netns.js';
 import { resolveNetnsTarget } from '../../model/resolve.js';
 import type { Dataplane } from '../../dataplane/build.js';
 import { tableToJson, type ViewTable } from '../../views/table.js';
-import { VIEW_ALIASES, VIEWS, type ViewName } from '../../views/netns-views.js';
+import { resolveView, VIEW_NAMES, viewTables } from '../../views/netns-views.js';
 import type { CommandContext } from '../main.js';
 import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
-import { iptablesView } from '../../views/iptables-view.js';
 import { collectTraffic, sendTraffic, TRAFFIC_HELP, type TrafficSpec } from '../traffic.js';
-
-const VIEW_NAMES: readonly ViewName[] = [...(Object.keys(VIEWS) as ViewName[]), 'iptables'];
-
-export function resolveView(what: string): ViewName {
-  if ((VIEW_NAMES as readonly string[]).includes(what)) return what as ViewName;
-  const alias = VIEW_ALIASES[what];
-  if (alias) return alias;
-  throw new UsageError(`netlab show has no view "${what}"`, didYouMean(what, [...VIEW_NAMES, ...Object.keys(VIEW_ALIASES)]) ?? `views: ${VIEW_NAMES.join(', ')}`);
-}
 
 export function netnsOf(dataplane: Dataplane, targetText: string): NetNs {
   const target = resolveNetnsTarget(dataplane.cluster, targetText);
@@ -43,7 +31,7 @@ export function registerShow(program: Command, context: CommandContext): void {
       const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
       const ns = netnsOf(dataplane, targetText);
       sendTraffic(dataplane, options.traffic);
-      const tables: ViewTable[] = view === 'iptables' ? iptablesView(ns, options.table) : [VIEWS[view](ns)];
+      const tables = viewTables(view, ns, options.table);
       if (opts.output === 'json') {
         writeJson(io.stdout, tables.length === 1 ? { view, target: ns.displayName, rows: tableToJson(tables[0]!) } : { view, target: ns.displayName, tables: tables.map((t) => ({ title: t.title, rows: tableToJson(t) })) });
         return;
