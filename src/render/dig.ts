@@ -21,6 +21,7 @@
 import { formatIPv4 } from '../net/ipv4.js';
 import { EDNS_OPTION, FLAG, type WireMessage, type WireRecord } from '../net/dns-wire.js';
 import { transportFailure, type DnsTransport, type ToolOutput } from './dns-tools.js';
+import { utcDateWords } from './format.js';
 
 /** The bind9-dnsutils package the captures came from. */
 export const DIG_VERSION = '9.18.49-1~deb12u3-Debian';
@@ -148,14 +149,10 @@ function optLines(message: WireMessage): string[] {
   return lines;
 }
 
-const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** strftime("%a %b %d %H:%M:%S %Z %Y") in UTC, a pod's time zone. */
 export function digWhen(date: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  const time = `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
-  return `${WEEKDAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${two(date.getUTCDate())} ${time} UTC ${date.getUTCFullYear()}`;
+  const { weekday, month, time } = utcDateWords(date);
+  return `${weekday} ${month} ${String(date.getUTCDate()).padStart(2, '0')} ${time} UTC ${date.getUTCFullYear()}`;
 }
 
 function banner(run: DigRun): string[] {

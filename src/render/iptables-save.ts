@@ -4,6 +4,7 @@
  * caller so output is deterministic (default: DEFAULT_IPTABLES_SAVE_DATE).
  */
 import type { Netfilter, TableName } from '../kernel/netfilter/rule.js';
+import { utcDateWords } from './format.js';
 import { existingTables, findTable, listedChains } from './iptables-tables.js';
 import { ruleSaveArgs } from './iptables-rule.js';
 import { DEFAULT_IPTABLES_SAVE_DATE } from './profile.js';
@@ -18,14 +19,10 @@ export interface IptablesSaveOptions {
   readonly date?: Date;
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** ctime(3) without the newline, in UTC: `Sun Nov 22 07:47:50 2026` (day of month space-padded). */
 export function ctime(date: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  const time = `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
-  return `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2)} ${time} ${date.getUTCFullYear()}`;
+  const { weekday, month, time } = utcDateWords(date);
+  return `${weekday} ${month} ${String(date.getUTCDate()).padStart(2)} ${time} ${date.getUTCFullYear()}`;
 }
 
 export function* renderIptablesSave(netfilter: Netfilter, options: IptablesSaveOptions = {}): Lines {
