@@ -18,7 +18,7 @@ import type { Node, Pod } from '../model/types.js';
 import type { Dataplane } from './build.js';
 import { Conntrack, type ConntrackEntry } from './conntrack.js';
 import { fibLookup, isLocalAddress, masqueradeSource, selectSource } from './fib.js';
-import { runHook, type CtState, type HookResult } from './netfilter-eval.js';
+import { runHook, type CtState, type HookContext, type HookResult } from './netfilter-eval.js';
 import { DEFAULT_TTL, FLANNEL_UDP_OVERHEAD, IPIP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from './packet.js';
 import { findListener, listenersOfNode, listenersOfPod } from './sockets.js';
 import type { Disposition, Hop, SenderNotice, Step } from './trace.js';
@@ -126,6 +126,9 @@ export class WalkSession {
     return new Walk(this).run({ kind: 'router-out', packet });
   }
 }
+
+/** The devices a hook sees the packet on: in and out, and the bridge ports when it is being bridged. */
+type HookIfaces = Pick<HookContext, 'inIface' | 'outIface' | 'physIn' | 'physOut'>;
 
 type Event =
   | { kind: 'local-out'; ns: NetNs; packet: Packet }
@@ -779,7 +782,7 @@ class Walk {
     }
   }
 
-  private hook(ns: NetNs, hook: BuiltinChain, p: Packet, ifaces: { inIface?: string; outIface?: string; physIn?: string; physOut?: string }): HookResult {
+  private hook(ns: NetNs, hook: BuiltinChain, p: Packet, ifaces: HookIfaces): HookResult {
     let packet = p;
     // An ICMP error about a flow this netns tracks is RELATED: conntrack translates it back like a reply.
     const related = p.quoted !== undefined ? this.session.conntrack.related(ns.id, p.quoted) : undefined;
@@ -812,11 +815,11 @@ class Walk {
       if (ct?.direction === 'reply') return { ...result, packet: Conntrack.unNatSource(ct.entry, result.packet) };
       if (ct?.direction === 'original') return { ...result, packet: Conntrack.natSource(ct.entry, result.packet) };
     }
-    return { ...result, packet: result.packet };
+    return result;
   }
 
   /** Runs a hook's tables and records each table's verdict as a step. */
-  private recordHook(ns: NetNs, hook: BuiltinChain, packet: Packet, ifaces: { inIface?: string; outIface?: string; physIn?: string; physOut?: string }, ctState: CtState): HookResult {
+  private recordHook(ns: NetNs, hook: BuiltinChain, packet: Packet, ifaces: HookIfaces, ctState: CtState): HookResult {
     const result = runHook(
       {
         ns,
