@@ -3,6 +3,9 @@
  * (netlab has no zones): which endpoints a node uses for Cluster and for
  * Local traffic policy. Ready endpoints first; if there are none, serving
  * endpoints that are terminating (independently for Cluster and Local).
+ * Also what the iptables and nftables proxiers derive from it: whether this
+ * node has usable endpoints for internal (cluster IP) and for external
+ * traffic, given each traffic policy.
  */
 import type { EndpointInfo, ServicePortInfo } from './service-ports.js';
 
@@ -15,11 +18,30 @@ export interface Categorized {
   readonly allReachable: readonly EndpointInfo[];
   /** Usable endpoints exist somewhere in the cluster (even when this node has none). */
   readonly hasAny: boolean;
+  /** Cluster IP traffic has an endpoint to go to from this node (with Local internal policy: a local one). */
+  readonly hasInternalEndpoints: boolean;
+  /** Node port, external IP and load balancer traffic has one (with Local external policy: a local one). */
+  readonly hasExternalEndpoints: boolean;
 }
+
+type Usable = Omit<Categorized, 'hasInternalEndpoints' | 'hasExternalEndpoints'>;
 
 const NONE: readonly EndpointInfo[] = Object.freeze([]);
 
 export function categorizeEndpoints(info: ServicePortInfo, nodeName: string): Categorized {
+  const { cluster, local, allReachable, hasAny } = usableEndpoints(info, nodeName);
+  return {
+    cluster,
+    local,
+    allReachable,
+    hasAny,
+    // Local policy without a local endpoint: none from this node (other nodes may have some).
+    hasInternalEndpoints: hasAny && !(info.internalPolicyLocal && local.length === 0),
+    hasExternalEndpoints: hasAny && !(info.externalPolicyLocal && local.length === 0),
+  };
+}
+
+function usableEndpoints(info: ServicePortInfo, nodeName: string): Usable {
   const endpoints = info.endpoints();
   let cluster: readonly EndpointInfo[] = NONE;
   let hasAny = false;

@@ -89,25 +89,13 @@ export function isNodeSpecific(info: ServicePortInfo): boolean {
 export function servicePortRules(info: ServicePortInfo, node: NodeView, config: KubeProxyIptablesConfig, largeClusterMode: boolean): ServicePortRules {
   const { protocol, chains, name } = info;
   const masqJump = MASQ_JUMP;
-  const { cluster, local, allReachable, hasAny } = categorizeEndpoints(info, node.name);
+  const { cluster, local, allReachable, hasAny, hasInternalEndpoints, hasExternalEndpoints } = categorizeEndpoints(info, node.name);
 
   const usesClusterPolicyChain = cluster.length > 0 && info.usesClusterEndpoints;
   const usesLocalPolicyChain = local.length > 0 && info.usesLocalEndpoints;
 
-  let internalPolicyChain = chains.cluster;
-  let hasInternalEndpoints = hasAny;
-  if (info.internalPolicyLocal) {
-    internalPolicyChain = chains.local;
-    if (local.length === 0) hasInternalEndpoints = false;
-  }
-  const internalTrafficChain = internalPolicyChain;
-
-  let externalPolicyChain = chains.cluster;
-  let hasExternalEndpoints = hasAny;
-  if (info.externalPolicyLocal) {
-    externalPolicyChain = chains.local;
-    if (local.length === 0) hasExternalEndpoints = false;
-  }
+  const internalTrafficChain = info.internalPolicyLocal ? chains.local : chains.cluster;
+  const externalPolicyChain = info.externalPolicyLocal ? chains.local : chains.cluster;
   const externalTrafficChain = chains.external;
   // Even without externally usable endpoints, the short-circuit rules for local traffic are needed.
   const usesExternalTrafficChain = hasAny && info.externallyAccessible;

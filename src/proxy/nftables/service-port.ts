@@ -127,7 +127,7 @@ function endpointState(info: ServicePortInfo, ep: EndpointInfo): EndpointState {
 export function servicePortNft(info: ServicePortInfo, node: NodeView, config: KubeProxyNftablesConfig): ServicePortNft {
   const protocol: NftProtocol = info.protocol;
   const names = nftChainNames(info);
-  const { cluster: clusterEndpoints, local: localEndpoints, allReachable, hasAny: hasEndpoints } = categorizeEndpoints(info, node.name);
+  const { cluster: clusterEndpoints, local: localEndpoints, allReachable, hasAny: hasEndpoints, hasInternalEndpoints, hasExternalEndpoints } = categorizeEndpoints(info, node.name);
   const protoValue = proto(protocol);
   const servicePort = port(info.port.port);
 
@@ -154,8 +154,6 @@ export function servicePortNft(info: ServicePortInfo, node: NodeView, config: Ku
   const internalTrafficChain = info.internalPolicyLocal ? names.local : names.cluster;
   const gotoInternal = info.internalPolicyLocal ? names.gotoLocal : names.gotoCluster;
   const gotoExternalPolicy = info.externalPolicyLocal ? names.gotoLocal : names.gotoCluster;
-  const hasInternalEndpoints = hasEndpoints && !(info.internalPolicyLocal && localEndpoints.length === 0);
-  const hasExternalEndpoints = hasEndpoints && !(info.externalPolicyLocal && localEndpoints.length === 0);
   const externalTrafficChain = names.external;
   // Even without externally usable endpoints, the short-circuit rules for local traffic are needed.
   const usesExternalTrafficChain = hasEndpoints && info.externallyAccessible;
