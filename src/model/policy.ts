@@ -20,6 +20,7 @@
  */
 import { contains, parseCidr, type Cidr } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
+import type { DocumentLabelSelector, DocumentPolicyPeer, DocumentPolicyRule } from '../topology/document.js';
 import type { NetworkPolicySpec, Protocol, Topology } from '../topology/types.js';
 import type { Cluster, Pod } from './types.js';
 
@@ -69,35 +70,14 @@ export interface NetworkPolicy {
 
 // ------------------------------------------------------------------ parsing
 
-interface RawSelector {
-  readonly matchLabels?: Record<string, string>;
-  readonly matchExpressions?: readonly { key: string; operator: string; values?: readonly string[] }[];
-}
-interface RawPeer {
-  readonly podSelector?: RawSelector;
-  readonly namespaceSelector?: RawSelector;
-  readonly ipBlock?: { cidr: string; except?: readonly string[] };
-}
-interface RawRule {
-  readonly from?: readonly RawPeer[];
-  readonly to?: readonly RawPeer[];
-  readonly ports?: readonly { protocol?: Protocol; port?: number | string; endPort?: number }[];
-}
-interface RawSpec {
-  readonly podSelector: RawSelector;
-  readonly policyTypes?: readonly ('Ingress' | 'Egress')[];
-  readonly ingress?: readonly RawRule[];
-  readonly egress?: readonly RawRule[];
-}
-
-function selector(raw: RawSelector | undefined): LabelSelector {
+function selector(raw: DocumentLabelSelector | undefined): LabelSelector {
   return {
     matchLabels: raw?.matchLabels ?? {},
-    matchExpressions: (raw?.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator as SelectorRequirement['operator'], values: e.values ?? [] })),
+    matchExpressions: (raw?.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, values: e.values ?? [] })),
   };
 }
 
-function peer(raw: RawPeer): PolicyPeer {
+function peer(raw: DocumentPolicyPeer): PolicyPeer {
   if (raw.ipBlock) {
     return { kind: 'ipBlock', cidr: parseCidr(raw.ipBlock.cidr)!, except: (raw.ipBlock.except ?? []).map((e) => parseCidr(e)!) };
   }
@@ -108,7 +88,7 @@ function peer(raw: RawPeer): PolicyPeer {
   };
 }
 
-function rule(raw: RawRule, direction: Direction): PolicyRule {
+function rule(raw: DocumentPolicyRule, direction: Direction): PolicyRule {
   return {
     peers: (direction === 'ingress' ? raw.from : raw.to)?.map(peer) ?? [],
     ports: (raw.ports ?? []).map((p) => ({ protocol: p.protocol ?? 'TCP', ...(p.port !== undefined ? { port: p.port } : {}), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) })),
@@ -118,7 +98,7 @@ function rule(raw: RawRule, direction: Direction): PolicyRule {
 /** The topology's policies, typed (the topology checks validated their shape). */
 export function parsePolicies(topology: Topology): NetworkPolicy[] {
   return topology.networkPolicies.map((p) => {
-    const spec = p.spec as RawSpec;
+    const spec = p.spec;
     const ingress = (spec.ingress ?? []).map((r) => rule(r, 'ingress'));
     const egress = (spec.egress ?? []).map((r) => rule(r, 'egress'));
     const types: Direction[] = spec.policyTypes

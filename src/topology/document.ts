@@ -158,10 +158,52 @@ export interface DocumentServiceSet extends DocumentServiceCommon {
   readonly startIndex?: number;
 }
 
+/** A Kubernetes label selector ({} selects everything). */
+export interface DocumentLabelSelector {
+  readonly matchLabels?: Labels;
+  readonly matchExpressions?: readonly {
+    readonly key: string;
+    readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    readonly values?: readonly string[];
+  }[];
+}
+
+export interface DocumentIpBlock {
+  readonly cidr: string;
+  readonly except?: readonly string[];
+}
+
+export interface DocumentPolicyPeer {
+  readonly podSelector?: DocumentLabelSelector;
+  readonly namespaceSelector?: DocumentLabelSelector;
+  readonly ipBlock?: DocumentIpBlock;
+}
+
+export interface DocumentPolicyPort {
+  readonly protocol?: Protocol;
+  readonly port?: number | string;
+  readonly endPort?: number;
+}
+
+/** An ingress rule has `from`, an egress rule `to`. */
+export interface DocumentPolicyRule {
+  readonly from?: readonly DocumentPolicyPeer[];
+  readonly to?: readonly DocumentPolicyPeer[];
+  readonly ports?: readonly DocumentPolicyPort[];
+}
+
+/** The NetworkPolicy spec as in Kubernetes (networking.k8s.io/v1). */
+export interface DocumentPolicySpec {
+  readonly podSelector: DocumentLabelSelector;
+  readonly policyTypes?: readonly ('Ingress' | 'Egress')[];
+  readonly ingress?: readonly DocumentPolicyRule[];
+  readonly egress?: readonly DocumentPolicyRule[];
+}
+
 export interface DocumentNetworkPolicy {
   readonly name: string;
   readonly namespace?: string;
-  readonly spec: unknown;
+  readonly spec: DocumentPolicySpec;
 }
 
 /** One what-if fault, in the syntax of its command-line option (docs/whatif.md). */

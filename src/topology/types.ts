@@ -9,6 +9,7 @@
  * deterministically.
  */
 import type { DocPath } from '../diagnostics/diagnostic.js';
+import type { DocumentPolicySpec } from './document.js';
 
 export type FlannelBackend = 'vxlan' | 'host-gw' | 'udp';
 export type CalicoMode = 'bgp' | 'ipip' | 'vxlan';
@@ -191,11 +192,11 @@ export interface NamespaceSpec extends Sourced {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** Kept as written until the policy issue gives it a typed model. */
+/** The spec as written; src/model/policy.ts gives it its typed model. */
 export interface NetworkPolicySpec extends Sourced {
   readonly name: string;
   readonly namespace: string;
-  readonly spec: unknown;
+  readonly spec: DocumentPolicySpec;
 }
 
 /** The kinds of what-if fault (src/whatif/faults.ts gives them meaning). */

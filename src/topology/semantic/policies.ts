@@ -5,43 +5,16 @@
 import { contains, formatCidr, hasHostBits, parseCidrText, cidr as makeCidr, type Cidr } from '../../net/cidr.js';
 import type { DocPath } from '../../diagnostics/diagnostic.js';
 import { Code } from '../codes.js';
+import type { DocumentIpBlock, DocumentLabelSelector, DocumentPolicyPeer, DocumentPolicyPort } from '../document.js';
 import { error, warning, type Finding } from '../finding.js';
 import type { CheckContext } from './context.js';
-
-interface LabelSelector {
-  readonly matchLabels?: Record<string, string>;
-  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
-}
-
-interface Peer {
-  readonly podSelector?: LabelSelector;
-  readonly namespaceSelector?: LabelSelector;
-  readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
-}
-
-interface PolicyPort {
-  readonly port?: number | string;
-  readonly endPort?: number;
-}
-
-interface Rule {
-  readonly from?: readonly Peer[];
-  readonly to?: readonly Peer[];
-  readonly ports?: readonly PolicyPort[];
-}
-
-interface PolicySpec {
-  readonly podSelector: LabelSelector;
-  readonly ingress?: readonly Rule[];
-  readonly egress?: readonly Rule[];
-}
 
 export function checkPolicies({ topology, findings }: CheckContext): void {
   const cni = topology.network.cni;
   // calico enforces policies, and so does canal (flannel with calico's Felix for policy).
   const enforced = cni.plugin === 'calico' || cni.networkPolicy === 'calico';
   for (const policy of topology.networkPolicies) {
-    const spec = policy.spec as PolicySpec;
+    const spec = policy.spec;
     const path = [...policy.source, 'spec'];
     if (!enforced) {
       findings.push(
@@ -62,7 +35,7 @@ export function checkPolicies({ topology, findings }: CheckContext): void {
   }
 }
 
-function checkSelector(selector: LabelSelector | undefined, path: DocPath, findings: Finding[]): void {
+function checkSelector(selector: DocumentLabelSelector | undefined, path: DocPath, findings: Finding[]): void {
   (selector?.matchExpressions ?? []).forEach((expression, e) => {
     const values = expression.values ?? [];
     const where = [...path, 'matchExpressions', e];
@@ -75,7 +48,7 @@ function checkSelector(selector: LabelSelector | undefined, path: DocPath, findi
   });
 }
 
-function checkPeer(peer: Peer, path: DocPath, findings: Finding[]): void {
+function checkPeer(peer: DocumentPolicyPeer, path: DocPath, findings: Finding[]): void {
   const selectors = peer.podSelector !== undefined || peer.namespaceSelector !== undefined;
   if (peer.ipBlock !== undefined && selectors) {
     findings.push(error(Code.PolicyInvalid, 'ipBlock cannot be combined with podSelector or namespaceSelector in one peer', [...path, 'ipBlock'], { hint: "write them as two peers (two '- ' items)" }));
@@ -99,7 +72,7 @@ function blockCidr(text: string, path: DocPath, findings: Finding[]): Cidr | und
   return cleared;
 }
 
-function checkIpBlock(block: { readonly cidr: string; readonly except?: readonly string[] }, path: DocPath, findings: Finding[]): void {
+function checkIpBlock(block: DocumentIpBlock, path: DocPath, findings: Finding[]): void {
   const range = blockCidr(block.cidr, [...path, 'cidr'], findings);
   (block.except ?? []).forEach((text, e) => {
     const except = blockCidr(text, [...path, 'except', e], findings);
@@ -112,7 +85,7 @@ function checkIpBlock(block: { readonly cidr: string; readonly except?: readonly
   });
 }
 
-function checkPort(port: PolicyPort, path: DocPath, findings: Finding[]): void {
+function checkPort(port: DocumentPolicyPort, path: DocPath, findings: Finding[]): void {
   if (port.endPort === undefined) return;
   if (typeof port.port !== 'number') {
     findings.push(error(Code.PolicyInvalid, 'endPort needs a numeric port to start the range', [...path, 'endPort'], { hint: 'set port to the first port of the range' }));
