@@ -54,9 +54,11 @@ function fnv1a(text: string): number {
   return h;
 }
 
+/** The create options, and for a hash type the bucket size and seed the kernel chose. */
 function header(set: IpSet): string {
-  if (set.type === 'bitmap:port') return `range ${set.range?.[0] ?? 0}-${set.range?.[1] ?? 65535}`;
-  return `${ipsetCreateOptions(set)} bucketsize 12 initval 0x${fnv1a(set.name).toString(16).padStart(8, '0')}`;
+  const options = ipsetCreateOptions(set);
+  if (set.type === 'bitmap:port') return options;
+  return `${options} bucketsize 12 initval 0x${fnv1a(set.name).toString(16).padStart(8, '0')}`;
 }
 
 /** An estimate: a bitmap's bytes, or a hash's empty table plus a slot per member. */
