@@ -26,7 +26,7 @@
  */
 import { parseIPv4, type IPv4 } from '../net/ipv4.js';
 import { EDNS_OPTION, encodeMessage, FLAG, RCODE, type Edns, type WireMessage, type WireRecord } from '../net/dns-wire.js';
-import { dashed, lookupA, parseClusterName, readyAddresses, reverseLookup, type RecordRequest } from './dns.js';
+import { dashed, lookupA, parseClusterName, readyAddresses, requestsPort, reverseLookup, type RecordRequest } from './dns.js';
 import type { Service } from './services/types.js';
 import type { Cluster } from './types.js';
 
@@ -142,8 +142,7 @@ function serviceServices(cluster: Cluster, r: RecordRequest, domain: string): Sr
   const service = cluster.serviceByKey.get(`${r.namespace}/${r.target}`);
   if (service === undefined) return undefined;
   const base = `${service.name}.${service.namespace}.svc.${domain}`;
-  const matches = (name: string, protocol: string): boolean =>
-    (r.port === undefined || r.port === name.toLowerCase()) && (r.protocol === undefined || r.protocol === protocol.toLowerCase());
+  const matches = (name: string, protocol: string): boolean => requestsPort(r, name, protocol);
   if (service.headless || r.endpoint !== undefined) {
     const out = endpointServices(service, base, matches).filter((s) => r.endpoint === undefined || s.target.startsWith(`${r.endpoint}.`));
     return out.length > 0 ? out : undefined;

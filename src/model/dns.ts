@@ -135,6 +135,11 @@ export interface RecordRequest {
   readonly protocol?: string;
 }
 
+/** Whether a service port is one an `_port._protocol` request asks for (any, when the request names none). */
+export function requestsPort(r: RecordRequest, name: string, protocol: string): boolean {
+  return (r.port === undefined || r.port === name.toLowerCase()) && (r.protocol === undefined || r.protocol === protocol.toLowerCase());
+}
+
 function stripUnderscore(label: string): string {
   return label.startsWith('_') ? label.slice(1) : label;
 }
@@ -142,7 +147,7 @@ function stripUnderscore(label: string): string {
 function lookupService(cluster: Cluster, name: string, r: RecordRequest): DnsAnswer {
   const service = cluster.serviceByKey.get(`${r.namespace}/${r.target}`);
   if (service === undefined) return { kind: 'NXDOMAIN', name };
-  const ports = service.ports.filter((p) => (r.port === undefined || r.port === p.name.toLowerCase()) && (r.protocol === undefined || r.protocol === p.protocol.toLowerCase()));
+  const ports = service.ports.filter((p) => requestsPort(r, p.name, p.protocol));
   if (service.headless || r.endpoint !== undefined) {
     // Ready endpoint addresses of the matching ports (every ready address when the service has no ports).
     const endpoints = readyAddresses(service, service.ports.length === 0 && r.port === undefined && r.protocol === undefined ? undefined : ports);
