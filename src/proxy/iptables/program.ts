@@ -29,7 +29,6 @@ import { kubeProxyConfig, NFACCT_CT_INVALID, type KubeProxyIptablesConfig } from
 import { ensureRulePrepended, JUMP_KUBE_FIREWALL, LOCALNET_DROP } from './kubelet.js';
 import {
   comment,
-  isNodeSpecific,
   jump,
   KUBE_EXTERNAL_SERVICES,
   KUBE_FIREWALL,
@@ -45,7 +44,7 @@ import {
   type NodeView,
   type ServicePortRules,
 } from './service-rules.js';
-import { LARGE_CLUSTER_ENDPOINTS, servicePortMap } from './service-ports.js';
+import { isNodeSpecific, LARGE_CLUSTER_ENDPOINTS, servicePortMap } from './service-ports.js';
 
 const NEW: Match = { module: 'conntrack', ctstate: ['NEW'] };
 

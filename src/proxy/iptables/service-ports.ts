@@ -126,6 +126,17 @@ export interface ServicePortMap {
   totalEndpoints(): number;
 }
 
+/**
+ * Can one node's rules for this service port differ from another's? Yes
+ * when it uses the node's own endpoints (a Local traffic policy), or has a
+ * loadBalancerSourceRanges firewall, whose allow list depends on the node's
+ * address. The others are built once per cluster and shared (iptables and
+ * nftables modes).
+ */
+export function isNodeSpecific(info: ServicePortInfo): boolean {
+  return info.usesLocalEndpoints || (info.loadBalancerVIPs.length > 0 && info.loadBalancerSourceRanges.length > 0);
+}
+
 const cache = new WeakMap<Cluster, ServicePortMap>();
 
 export function servicePortMap(cluster: Cluster): ServicePortMap {

@@ -81,11 +81,6 @@ function protoMatch(protocol: IptProtocol, dport?: number): Match {
   return dport === undefined ? PROTO_ONLY[protocol][0]! : { module: protocol, dport: { value: dport } };
 }
 
-/** Does the rule set of this service port depend on which node writes it? */
-export function isNodeSpecific(info: ServicePortInfo): boolean {
-  return info.usesLocalEndpoints || (info.loadBalancerVIPs.length > 0 && info.loadBalancerSourceRanges.length > 0);
-}
-
 export function servicePortRules(info: ServicePortInfo, node: NodeView, config: KubeProxyIptablesConfig, largeClusterMode: boolean): ServicePortRules {
   const { protocol, chains, name } = info;
   const masqJump = MASQ_JUMP;

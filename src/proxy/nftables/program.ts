@@ -16,7 +16,7 @@ import type { NftChain, NftElement, NftRuleset, NftSet, NftTable } from '../../k
 import { contains } from '../../net/cidr.js';
 import type { IPv4 } from '../../net/ipv4.js';
 import type { Cluster, Node } from '../../model/types.js';
-import { servicePortMap } from '../iptables/service-ports.js';
+import { isNodeSpecific, servicePortMap } from '../iptables/service-ports.js';
 import { LOOPBACK_NET, type NodeView } from '../iptables/service-rules.js';
 import { baseObjects, type BaseObjects } from './base.js';
 import { kubeProxyNftablesConfig, nodePortsOnAllAddresses, type KubeProxyNftablesConfig } from './config.js';
@@ -31,7 +31,7 @@ import {
   SERVICE_NODEPORTS,
   TABLE_COMMENT,
 } from './names.js';
-import { isNodeSpecificNft, servicePortNft, type ServicePortNft } from './service-port.js';
+import { servicePortNft, type ServicePortNft } from './service-port.js';
 import { addr, element } from './statements.js';
 
 interface ClusterShared {
@@ -77,7 +77,7 @@ export function kubeProxyNftTable(cluster: Cluster, node: NodeView, nodeAddresse
   const chains: NftChain[] = [...base.chains];
 
   servicePortMap(cluster).ports.forEach((info, i) => {
-    const cache = cacheable && !isNodeSpecificNft(info);
+    const cache = cacheable && !isNodeSpecific(info);
     let fragment = cache ? shared.fragments[i] : undefined;
     if (fragment === undefined) {
       fragment = servicePortNft(info, node, config);

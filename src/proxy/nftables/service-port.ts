@@ -54,11 +54,6 @@ const JUMP_MASQ: NftStatement = verdictStatement(jumpTo(MARK_FOR_MASQUERADE));
 const GOTO_REJECT: NftVerdict = gotoChain(REJECT_CHAIN);
 const NONE: readonly never[] = Object.freeze([]);
 
-/** Does the state of this service port depend on which node writes it? */
-export function isNodeSpecificNft(info: ServicePortInfo): boolean {
-  return info.usesLocalEndpoints || (info.loadBalancerVIPs.length > 0 && info.loadBalancerSourceRanges.length > 0);
-}
-
 /** A service port's chain names, and the `goto` verdicts into them (one object each, shared by every rule and element). */
 interface PortNames extends ServicePortChainNames {
   readonly gotoCluster: NftVerdict;
