@@ -14,6 +14,7 @@ import type { CommandContext } from '../main.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError, readTopologySource, reportDiagnostics } from '../pipeline.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
+import { intOption } from '../int-option.js';
 import { drawTable } from './show.js';
 
 interface DiffOptions {
@@ -30,12 +31,6 @@ export function diffStyle(chalk: ChalkInstance): DiffStyle {
 
 function whatIfWords(whatIf: WhatIf): string[] {
   return [...whatIf.sets.map((s) => `--set ${s}`), ...whatIf.faults.map(faultLabel)];
-}
-
-function positiveInt(text: string, name: string, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, not "${text}"`);
-  return n;
 }
 
 export function registerDiff(program: Command, context: CommandContext): void {
@@ -108,7 +103,7 @@ Exit code: 0 when reachability is unchanged, 1 when a flow was lost or gained
         return;
       }
 
-      const result = matrixDiff(baseline, variant, options.maxPods !== undefined ? positiveInt(options.maxPods, 'max-pods', 1000) : undefined, probe);
+      const result = matrixDiff(baseline, variant, intOption(options.maxPods, 'max-pods', 1, 1000), probe);
       if (opts.output === 'json') {
         writeJson(io.stdout, {
           ...sides,
@@ -134,7 +129,7 @@ function matrixDiff(baseline: Variant, variant: Variant, maxPods: number | undef
 }
 
 function probeOf(options: DiffOptions): ProbeOptions {
-  const port = options.port !== undefined ? positiveInt(options.port, 'port', 65535) : undefined;
+  const port = intOption(options.port, 'port', 1, 65535);
   if (options.proto === 'icmp' && port !== undefined) throw new UsageError('icmp has no ports', 'drop --port, or use --proto tcp or udp');
   return { ...(options.proto ? { protocol: options.proto } : {}), ...(port !== undefined ? { dport: port } : {}) };
 }

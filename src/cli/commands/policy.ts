@@ -7,6 +7,7 @@ import type { CommandContext } from '../main.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
 import { whatIfOf } from '../what-if-options.js';
+import { intOption } from '../int-option.js';
 import { drawTable } from './show.js';
 
 interface PolicyOptions {
@@ -29,12 +30,8 @@ export function registerPolicy(program: Command, context: CommandContext): void 
       for (const ns of options.namespace) {
         if (!known.has(ns)) throw new UsageError(`unknown namespace '${ns}'`, `namespaces: ${[...known].join(', ')}`);
       }
-      let port: MatrixOptions['port'];
-      if (options.port !== undefined) {
-        const n = Number(options.port);
-        if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--port must be a whole number from 1 to 65535, not "${options.port}"`);
-        port = { protocol: options.proto, port: n };
-      }
+      const portNumber = intOption(options.port, 'port', 1, 65535);
+      const port: MatrixOptions['port'] = portNumber !== undefined ? { protocol: options.proto, port: portNumber } : undefined;
       const matrixOptions: MatrixOptions = { namespaces: options.namespace, ...(port ? { port } : {}) };
       const pods = selectPods(cluster, matrixOptions);
       if (pods.length > MATRIX_MAX_PODS) {

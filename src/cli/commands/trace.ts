@@ -9,6 +9,7 @@ import { dispositionLine, traceTable } from '../../render/trace-text.js';
 import { renderTraceroute } from '../../render/traceroute.js';
 import type { CommandContext } from '../main.js';
 import { whatIfOf } from '../what-if-options.js';
+import { intOption } from '../int-option.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError, loadAndBuild } from '../pipeline.js';
 import { drawTable } from './show.js';
@@ -27,13 +28,6 @@ interface TraceOptions {
   format: 'table' | 'traceroute' | 'mermaid' | 'dot';
   seed?: string;
   allEndpoints?: boolean;
-}
-
-function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${text}"`);
-  return value;
 }
 
 export function registerTrace(program: Command, context: CommandContext): void {
