@@ -29,8 +29,8 @@ export function resolveNeighbour(session: WalkSession, ns: NetNs, dev: Link, ip:
     case 'vxlan':
       return { state: 'FAILED', why: `${dev.name} has nolearning and no permanent entry for it` };
     case 'veth': {
-      const peerNs = session.netnsById(dev.info.peer.netns);
-      const peer = peerNs.links.find((l) => l.ifindex === (dev.info as { peer: { ifindex: number } }).peer.ifindex)!;
+      const { ns: peerNs, link } = session.vethPeer(dev.info);
+      const peer = link!;
       if (!peer.state.up) return { state: 'FAILED', why: `the other end of ${dev.name} is down` };
       if (peer.bridgePort) return onBridge(session, peerNs, peerNs.links.find((l) => l.name === peer.bridgePort!.bridge)!, ip, peer);
       if (isLocalAddress(peerNs, ip)) return { mac: peer.mac!, state: 'REACHABLE' };
@@ -74,11 +74,8 @@ function onBridge(session: WalkSession, ns: NetNs, bridge: Link, ip: IPv4, excep
   if (isLocalAddress(ns, ip)) return { mac: bridge.mac!, state: 'REACHABLE' };
   for (const port of ns.links) {
     if (port.bridgePort?.bridge !== bridge.name || port === except || port.info.kind !== 'veth' || port.bridgePort.state === 'disabled') continue;
-    const peerNs = session.netnsById(port.info.peer.netns);
-    if (isLocalAddress(peerNs, ip)) {
-      const peer = peerNs.links.find((l) => l.ifindex === (port.info as { peer: { ifindex: number } }).peer.ifindex)!;
-      return { mac: peer.mac!, state: 'REACHABLE' };
-    }
+    const peer = session.vethPeer(port.info);
+    if (isLocalAddress(peer.ns, ip)) return { mac: peer.link!.mac!, state: 'REACHABLE' };
   }
   return { state: 'FAILED', why: `nothing behind ${bridge.name} has ${fmt(ip)}` };
 }

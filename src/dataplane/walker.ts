@@ -7,7 +7,7 @@
  * vxlan device into a UDP packet of its own, a TUN device to flanneld, a NIC
  * onto the underlay segment. Every decision is recorded as a step.
  */
-import type { Link } from '../kernel/link.js';
+import type { Link, VethInfo } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { BuiltinChain } from '../kernel/netfilter/rule.js';
 import type { Route } from '../kernel/route.js';
@@ -91,6 +91,12 @@ export class WalkSession {
     if (owner.node) return this.dataplane.nodeNetns(owner.node);
     if (owner.pod) return this.dataplane.podNetns(owner.pod);
     throw new Error(`bug: no netns ${id}`);
+  }
+
+  /** The other end of a veth: the netns it is in, and the device there. */
+  vethPeer(veth: VethInfo): { ns: NetNs; link: Link | undefined } {
+    const ns = this.netnsById(veth.peer.netns);
+    return { ns, link: ns.links.find((l) => l.ifindex === veth.peer.ifindex) };
   }
 
   ownerOf(ns: NetNs): { node?: Node; pod?: Pod } {
@@ -893,8 +899,7 @@ class Walk {
 
   private peerMac(port: Link): Mac | undefined {
     if (port.info.kind !== 'veth') return undefined;
-    const peerNs = this.session.netnsById(port.info.peer.netns);
-    return peerNs.links.find((l) => l.ifindex === (port.info as { peer: { ifindex: number } }).peer.ifindex)?.mac;
+    return this.session.vethPeer(port.info).link?.mac;
   }
 }
 
