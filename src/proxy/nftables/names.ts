@@ -11,8 +11,7 @@
  *   ns1/svc1:p80 tcp           -> service-ULMVA6XW-ns1/svc1/tcp/p80
  *   ns1/svc1:p80 10.180.0.1:80 -> endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80
  */
-import * as crypto from 'node:crypto';
-import { base32Prefix } from '../iptables/chain-names.js';
+import { base32Prefix, sha256 } from '../iptables/chain-names.js';
 
 export const KUBE_PROXY_TABLE = 'kube-proxy';
 export const TABLE_COMMENT = 'rules for kube-proxy';
@@ -54,9 +53,6 @@ export const MASQUERADING = 'masquerading';
 
 /** knftables.NameLengthMax minus the longest prefix kube-proxy puts before a base. */
 const CHAIN_NAME_BASE_MAX = 256 - 16;
-
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
-const sha256 = oneShot !== undefined ? (text: string): Uint8Array => oneShot('sha256', text, 'buffer') : (text: string): Uint8Array => crypto.createHash('sha256').update(text).digest();
 
 /** hashAndTruncate: `HASH8-name`, cut to 240 characters (the last three `...`). */
 export function hashAndTruncate(name: string): string {
