@@ -9,6 +9,7 @@
  * JSON, and `{apiVersion: netlab/v1, ...}` is valid YAML but not JSON).
  */
 import { parseDocument, isMap, isSeq, isScalar, visit, type Document, type YAMLError } from 'yaml';
+import type { DocPath } from '../../diagnostics/diagnostic.js';
 import { Code } from '../codes.js';
 import { error, warning, type Finding } from '../finding.js';
 import { MAX_ALIAS_COUNT, MAX_DEPTH, MAX_JSON_CHARS, MAX_YAML_CHARS } from '../limits.js';
@@ -92,8 +93,7 @@ function jsonSyntaxOnly(text: string, file: string): ParsedText {
 
 function parseYaml(text: string, file: string, format: InputFormat): ParsedText {
   const deepAt = findExcessiveFlowNesting(text, MAX_DEPTH);
-  const emptySource = (): SourceText => new SourceText(file, text, () => ({ locate: () => undefined }));
-  if (deepAt !== undefined) return { findings: [tooDeep({ offset: deepAt })], source: emptySource(), format };
+  if (deepAt !== undefined) return { findings: [tooDeep({ offset: deepAt })], source: unlocatedSource(file, text), format };
 
   const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: true, keepSourceTokens: false });
   const source = new SourceText(file, text, () => new YamlPathLocator(doc));
@@ -105,7 +105,7 @@ function parseYaml(text: string, file: string, format: InputFormat): ParsedText 
 
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) {
-    findings.push(error(Code.DocumentRoot, 'the file is empty', undefined, { offset: 0, hint: startHint }));
+    findings.push(emptyFileError());
     return { findings, source, format };
   }
   if (!isMap(root)) {
@@ -153,7 +153,7 @@ const startHint = 'a topology starts with apiVersion: netlab/v1 and kind: Cluste
 
 function withRoot(value: unknown, findings: Finding[], source: SourceText, format: InputFormat): ParsedText {
   if (value === null || value === undefined) {
-    findings.push(error(Code.DocumentRoot, 'the file is empty', undefined, { offset: 0, hint: startHint }));
+    findings.push(emptyFileError());
     return { findings, source, format };
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -161,6 +161,10 @@ function withRoot(value: unknown, findings: Finding[], source: SourceText, forma
     return { findings, source, format };
   }
   return { document: value as Record<string, unknown>, findings, source, format };
+}
+
+function emptyFileError(): Finding {
+  return error(Code.DocumentRoot, 'the file is empty', undefined, { offset: 0, hint: startHint });
 }
 
 function rootError(found: string, offset: number): Finding {
@@ -175,12 +179,17 @@ function tooLarge(text: string, file: string, format: InputFormat): ParsedText {
       : `write large clusters with nodePools, deploymentSets and serviceSets, or as JSON (up to ${mib(MAX_JSON_CHARS)})`;
   return {
     findings: [error(Code.InputTooLarge, `the file is ${mib(text.length)}; ${format.toUpperCase()} input is limited to ${mib(limit)}`, undefined, { hint })],
-    source: new SourceText(file, text, () => ({ locate: () => undefined })),
+    source: unlocatedSource(file, text),
     format,
   };
 }
 
-function tooDeep(at: { offset?: number; path?: (string | number)[] | readonly (string | number)[] }): Finding {
+/** The text of a file that was not parsed: positions by offset only, no document paths. */
+function unlocatedSource(file: string, text: string): SourceText {
+  return new SourceText(file, text, () => ({ locate: () => undefined }));
+}
+
+function tooDeep(at: { offset?: number; path?: DocPath }): Finding {
   return error(Code.InputTooDeep, `the document nests more than ${MAX_DEPTH} levels deep`, at.path, {
     ...(at.offset !== undefined ? { offset: at.offset } : {}),
     hint: 'a topology nests about 10 levels; this looks like a generated or hostile file',
