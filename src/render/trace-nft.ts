@@ -15,6 +15,11 @@ import { nftRuleText, priorityText } from './nft.js';
 
 type NetfilterStep = Extract<Step, { kind: 'netfilter' }>;
 
+/** `1 rule evaluated`, `3 rules evaluated`: how an iptables or nftables step counts its work. */
+export function rulesEvaluatedText(count: number): string {
+  return `${count} rule${count === 1 ? '' : 's'} evaluated`;
+}
+
 function ruleAt(table: NftTable | undefined, chain: string, index: number): NftRule | undefined {
   return table?.chains.find((c) => c.name === chain)?.rules[index];
 }
@@ -36,8 +41,7 @@ export function nftStepLines(step: NetfilterStep, ns: NetNs | undefined): string
   const nft = step.nft!;
   const table = ns?.nftables?.tables.find((t) => nftTableLabel(t) === step.table);
   const hook = NFT_HOOK[step.hook as BuiltinChain] ?? step.hook.toLowerCase();
-  const evaluated = `${step.rulesEvaluated} rule${step.rulesEvaluated === 1 ? '' : 's'} evaluated`;
-  const lines = [`nftables ${hook} ${step.table} ${nft.baseChain} (priority ${priorityText(nft.priority, hook)}): ${step.verdict} (${evaluated})`];
+  const lines = [`nftables ${hook} ${step.table} ${nft.baseChain} (priority ${priorityText(nft.priority, hook)}): ${step.verdict} (${rulesEvaluatedText(step.rulesEvaluated)})`];
   // A chain that let the packet through untouched, no map having answered, is one line, as an iptables table is.
   const quiet = (step.verdict === 'policy ACCEPT' || step.verdict === 'RETURN (policy ACCEPT)') && nft.path.every((e) => e.via === undefined);
   if (quiet) return lines;

@@ -11,7 +11,7 @@ import type { EndpointBranch } from '../dataplane/probes.js';
 import type { ViewTable } from '../views/table.js';
 import { routeLine, tableName } from './ip-route.js';
 import { ruleSaveArgs } from './iptables-rule.js';
-import { nftStepLines } from './trace-nft.js';
+import { nftStepLines, rulesEvaluatedText } from './trace-nft.js';
 
 export interface TraceRenderContext {
   /** Looks a hop's netns up, to print the iptables rule a step points at. */
@@ -49,7 +49,7 @@ export function stepText(step: Step, hop: Hop, ctx: TraceRenderContext): string 
       if (step.nft) return nftStepLines(step, ctx.netns(hop.where)).join('\n');
       const rule = step.ruleIndex !== undefined ? ruleText(ctx.netns(hop.where), step.table, step.chain, step.ruleIndex) : undefined;
       const at = rule ? `-A ${step.chain} ${rule}` : `${step.chain}: ${step.verdict}`;
-      return `iptables ${step.hook} ${step.table}: ${at} → ${step.verdict} (${step.rulesEvaluated} rule${step.rulesEvaluated === 1 ? '' : 's'} evaluated)`;
+      return `iptables ${step.hook} ${step.table}: ${at} → ${step.verdict} (${rulesEvaluatedText(step.rulesEvaluated)})`;
     }
     case 'forward':
       return `ip_forward: ttl ${step.ttlBefore} → ${step.ttlAfter}`;
