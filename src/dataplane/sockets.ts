@@ -19,19 +19,15 @@ const NODE_DAEMONS: readonly Listener[] = [
 ];
 const CONTROL_PLANE: readonly Listener[] = [{ protocol: 'tcp', port: 6443, owner: 'kube-apiserver' }];
 
-function podListeners(pod: Pod): Listener[] {
+export function listenersOfPod(pod: Pod): Listener[] {
   return pod.containers.flatMap((c) =>
     c.ports.filter((p) => p.protocol !== 'SCTP').map((p) => ({ protocol: p.protocol.toLowerCase() as 'tcp' | 'udp', port: p.containerPort, owner: `${c.name} (pod ${pod.key})` })),
   );
 }
 
-export function listenersOfPod(pod: Pod): Listener[] {
-  return podListeners(pod);
-}
-
 export function listenersOfNode(node: Node): Listener[] {
   const own = node.spec.role === 'control-plane' ? [...NODE_DAEMONS, ...CONTROL_PLANE] : [...NODE_DAEMONS];
-  return own.concat(node.pods.filter((p) => p.hostNetwork).flatMap(podListeners));
+  return own.concat(node.pods.filter((p) => p.hostNetwork).flatMap(listenersOfPod));
 }
 
 export function findListener(listeners: readonly Listener[], p: Packet): Listener | undefined {
