@@ -8,7 +8,6 @@
  * first pod, then each node's second, ...), with a note saying so: the
  * matrix of 150,000 pods is never computed.
  */
-import type { Service } from '../../model/services/types.js';
 import type { Cluster, Pod } from '../../model/types.js';
 
 /** A service port as a destination, found again by name in each build (its addresses may differ). */
@@ -101,10 +100,9 @@ export function matrixAxes(baseline: Cluster, variant: Cluster, options: { maxPo
  * when it has one. Headless services have no virtual IP to probe.
  */
 function serviceColumns(cluster: Cluster, max: number): { columns: MatrixEndpoint[]; total: number } {
-  const services: readonly Service[] = (cluster as Partial<Pick<Cluster, 'services'>>).services ?? [];
   const worker = cluster.nodes.find((n) => n.spec.role !== 'control-plane') ?? cluster.nodes[0];
   const all: MatrixEndpoint[] = [];
-  for (const service of services) {
+  for (const service of cluster.services) {
     if (service.builtIn || service.headless || service.clusterIP === undefined) continue;
     const name = service.namespace === 'default' ? service.name : service.key;
     for (const port of service.ports) {

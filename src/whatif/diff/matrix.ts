@@ -65,8 +65,8 @@ function resolve(dataplane: Dataplane, endpoint: MatrixEndpoint): Resolved | und
 
 function resolveService(dataplane: Dataplane, endpoint: MatrixEndpoint): Resolved | undefined {
   const target = endpoint.target!;
-  const cluster = dataplane.cluster as Dataplane['cluster'] & Partial<Pick<Dataplane['cluster'], 'serviceByKey'>>;
-  const service = cluster.serviceByKey?.get(target.service);
+  const cluster = dataplane.cluster;
+  const service = cluster.serviceByKey.get(target.service);
   const port = service?.ports.find((p) => p.port === target.port);
   if (!service || !port || port.protocol === 'SCTP') return undefined;
   const protocol = port.protocol === 'UDP' ? 'udp' : 'tcp';
