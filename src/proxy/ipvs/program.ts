@@ -11,7 +11,9 @@
  */
 import type { NetnsBuilder } from '../../kernel/builder.js';
 import type { IptRule } from '../../kernel/netfilter/rule.js';
+import { fnv1a32 } from '../../net/hash.js';
 import type { IPv4 } from '../../net/ipv4.js';
+import { macFromBytes, type Mac } from '../../net/mac.js';
 import type { Cluster, Node } from '../../model/types.js';
 import { kubeProxyConfig } from '../iptables/config.js';
 import { ensureRulePrepended } from '../iptables/kubelet.js';
@@ -65,9 +67,7 @@ export function programKubeProxyIpvs(ns: NetnsBuilder, cluster: Cluster, node: N
 }
 
 /** A dummy device gets a random MAC (eth_hw_addr_random); netlab's is stable per node, locally administered. */
-function dummyMac(nodeName: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < nodeName.length; i++) h = Math.imul(h ^ nodeName.charCodeAt(i), 16777619) >>> 0;
-  const bytes = [0x02 | (h & 0xfc) & 0xfe, (h >>> 8) & 0xff, (h >>> 16) & 0xff, (h >>> 24) & 0xff, 0x1b, 0x5a];
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+function dummyMac(nodeName: string): Mac {
+  const h = fnv1a32(nodeName);
+  return macFromBytes([(h & 0xfc) | 0x02, (h >>> 8) & 0xff, (h >>> 16) & 0xff, h >>> 24, 0x1b, 0x5a]);
 }
