@@ -106,13 +106,13 @@ export function buildFelixPolicies(cluster: Cluster): FelixPolicies {
   };
   /** A named port: the (address, port) of every pod that may be the destination and has a port of that name. */
   const namedPortSet = (policy: NetworkPolicy, direction: Direction, port: PolicyPort, peer: PolicyPeer | undefined): string => {
-    const candidates = direction === 'ingress'
-      ? pods.filter((p) => p.namespace === policy.namespace && isolatingPolicies(ctx, p, 'ingress').includes(policy))
-      : pods.filter((p) => !peer || (peer.kind === 'pods' ? peerMatches(ctx, policy, peer, p.ip, p) : peerMatches(ctx, policy, peer, p.ip, undefined)));
     const protocol = port.protocol.toLowerCase() as 'tcp' | 'udp' | 'sctp';
     const text = `${String(port.port)}/${protocol}:${direction === 'ingress' ? selectorText(policy.podSelector) : peer ? JSON.stringify(peer) : 'all()'}`;
     const name = ipsetName('n', text);
     if (!sets.has(name)) {
+      const candidates = direction === 'ingress'
+        ? pods.filter((p) => p.namespace === policy.namespace && isolatingPolicies(ctx, p, 'ingress').includes(policy))
+        : pods.filter((p) => !peer || (peer.kind === 'pods' ? peerMatches(ctx, policy, peer, p.ip, p) : peerMatches(ctx, policy, peer, p.ip, undefined)));
       const members: IpSetMember[] = [];
       for (const p of candidates) {
         const number = namedPort(p, String(port.port), port.protocol);
