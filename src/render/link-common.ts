@@ -141,10 +141,3 @@ export function interfaceId(address: string): bigint {
   const all = [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
   return all.slice(4).reduce((acc, w) => (acc << 16n) | BigInt(w), 0n);
 }
-
-/** The links a name filter selects (`dev X`); undefined when the device does not exist. */
-export function selectLinks(ns: NetNs, dev?: string): readonly Link[] | undefined {
-  if (dev === undefined) return ns.links;
-  const link = linkByName(ns, dev);
-  return link ? [link] : undefined;
-}
