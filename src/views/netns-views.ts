@@ -9,16 +9,11 @@ import { RT_TABLE, RTPROT, type Route } from '../kernel/route.js';
 import { formatCidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { linkLocalFromMac } from '../net/mac.js';
+import { tableName } from '../render/ip-route.js';
 import { UsageError } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
 import { iptablesView } from './iptables-view.js';
 import type { ViewTable } from './table.js';
-
-const TABLE_NAMES = new Map<number, string>([
-  [RT_TABLE.local, 'local'],
-  [RT_TABLE.main, 'main'],
-  [RT_TABLE.default, 'default'],
-]);
 
 const PROTO_NAMES = new Map<number, string>([
   [RTPROT.kernel, 'kernel'],
@@ -26,10 +21,6 @@ const PROTO_NAMES = new Map<number, string>([
   [RTPROT.static, 'static'],
   [RTPROT.bird, 'bird'],
 ]);
-
-function tableName(id: number): string {
-  return TABLE_NAMES.get(id) ?? String(id);
-}
 
 function destination(route: Route): string {
   return route.dst.len === 0 ? 'default' : formatCidr(route.dst);

@@ -25,6 +25,7 @@ import { RT_TABLE } from '../kernel/route.js';
 import { formatCidr, parseCidr, type Cidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
 import { resolveNetnsTarget } from '../model/resolve.js';
+import { tableName } from '../render/ip-route.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import type { FaultKind, PodSpec, Topology } from '../topology/types.js';
 import { deleteRoute, deleteRule, loseCarrier, setLinkDown } from './netns-edit.js';
@@ -293,7 +294,7 @@ function applyToNode(node: Node, built: BuiltNode, faults: readonly Located[], d
           const wanted = fault.dst.len === 0 ? 'default' : formatCidr(fault.dst);
           const close = closestMatch(wanted, prefixes);
           diagnostics.push(
-            faultDiagnostic(request, FaultCode.Route, `${targetName} has no route to ${wanted} in table ${tableWord(fault.table)}`, close !== undefined ? `did you mean '${close}'?` : knownList('prefixes', prefixes)),
+            faultDiagnostic(request, FaultCode.Route, `${targetName} has no route to ${wanted} in table ${tableName(fault.table)}`, close !== undefined ? `did you mean '${close}'?` : knownList('prefixes', prefixes)),
           );
           break;
         }
@@ -313,10 +314,6 @@ function applyToNode(node: Node, built: BuiltNode, faults: readonly Located[], d
   const pods = new Map<Pod, NetNs>();
   for (const [pod, ns] of built.pods) pods.set(pod, byId.get(ns.id)!);
   return { built: { node: byId.get(built.node.id)!, pods }, diagnostics };
-}
-
-function tableWord(table: number): string {
-  return table === RT_TABLE.main ? 'main' : table === RT_TABLE.local ? 'local' : table === RT_TABLE.default ? 'default' : String(table);
 }
 
 function ruleProblem(request: FaultRequest, ns: NetNs, targetName: string, fault: Fault & { kind: 'ruleDel' }): Diagnostic {
