@@ -1,5 +1,5 @@
 /** Topology in, allocated cluster out: pure and deterministic. */
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { nth, parseCidr, type Cidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
 import { parseMac } from '../net/mac.js';
@@ -90,9 +90,9 @@ export function buildCluster(topology: Topology): ClusterResult {
     }
   });
 
-  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  if (hasErrors(diagnostics)) return { diagnostics };
   const services = buildServices({ topology, serviceCIDR, nodes, pods }, diagnostics);
-  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  if (hasErrors(diagnostics)) return { diagnostics };
   return {
     diagnostics,
     cluster: {
