@@ -4,7 +4,7 @@
  * default). Normalisation turns it into the Topology of types.ts. Keep the
  * three in step.
  */
-import type { ContainerRuntime, NodeRole, Protocol, ServiceType } from './types.js';
+import type { ContainerRuntime, FaultKind, NodeRole, Protocol, ServiceType } from './types.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -206,14 +206,8 @@ export interface DocumentNetworkPolicy {
   readonly spec: DocumentPolicySpec;
 }
 
-/** One what-if fault, in the syntax of its command-line option (docs/whatif.md). */
-export interface DocumentFault {
-  readonly fail?: string;
-  readonly linkDown?: string;
-  readonly routeDel?: string;
-  readonly ruleDel?: string;
-  readonly notReady?: string;
-}
+/** One what-if fault, in the syntax of its command-line option (docs/whatif.md): one key per fault kind. */
+export type DocumentFault = { readonly [K in FaultKind]?: string };
 
 export interface TopologyDocument {
   readonly apiVersion: 'netlab/v1';
