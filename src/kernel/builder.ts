@@ -5,7 +5,7 @@
  * does; links get ifindexes in creation order. CNI and proxy builders drive
  * it with the same steps the real components take, then `finish()` freezes it.
  */
-import { broadcastOf, cidr, type Cidr } from '../net/cidr.js';
+import { broadcastOf, cidr } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import type { Ipv4Address, Link, LinkInfo } from './link.js';
@@ -396,9 +396,4 @@ export class NetnsBuilder {
       })),
     };
   }
-}
-
-/** A Cidr for a single host, as routes to /32 destinations use. */
-export function hostCidr(ip: IPv4): Cidr {
-  return { addr: ip, len: 32 };
 }

@@ -75,10 +75,6 @@ export class OffsetAllocator {
     return true;
   }
 
-  has(value: number): boolean {
-    return this.taken.has(value);
-  }
-
   allocate(seed: number): number | undefined {
     if (this.taken.size >= this.max) return undefined;
     const upper = this.max - this.offset;

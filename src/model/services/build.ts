@@ -47,12 +47,11 @@ export function buildServices(input: ServicesInput, diagnostics: Diagnostic[]): 
   );
 
   let index: SelectorIndex | undefined;
-  const shared: Shared = { pods: input.pods, nodes: input.nodes, index: () => (index ??= new SelectorIndex(input.pods)) };
+  const shared: Shared = { nodes: input.nodes, index: () => (index ??= new SelectorIndex(input.pods)) };
   return inputs.map((entry, i) => new ServiceModel(entry.spec, entry.builtIn, allocations[i]!, shared));
 }
 
 interface Shared {
-  readonly pods: readonly Pod[];
   readonly nodes: readonly Node[];
   index(): SelectorIndex;
 }

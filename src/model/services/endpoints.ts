@@ -21,9 +21,9 @@
  */
 import { formatIPv4 } from '../../net/ipv4.js';
 import type { ContainerSpec, Protocol } from '../../topology/types.js';
-import type { Cluster, Node, Pod } from '../types.js';
+import type { Node, Pod } from '../types.js';
 import { APISERVER_PORT } from './defaults.js';
-import type { Service, ServiceAddress, ServiceEndpoint, ServicePortModel } from './types.js';
+import type { ServiceAddress, ServiceEndpoint, ServicePortModel } from './types.js';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -128,10 +128,4 @@ export function serviceAddresses(pods: readonly Pod[]): ServiceAddress[] {
   const byIp = new Map<number, ServiceAddress>();
   for (const pod of pods) if (!byIp.has(pod.ip)) byIp.set(pod.ip, addressOf(pod));
   return [...byIp.values()].sort((a, b) => a.ip - b.ip);
-}
-
-/** The selected pods of a service: its selector, or none (no selector means endpoints are not managed). */
-export function selectedPods(cluster: Pick<Cluster, 'pods'>, index: () => SelectorIndex, service: Pick<Service, 'namespace' | 'selector'>): Pod[] {
-  if (service.selector === undefined || cluster.pods.length === 0) return [];
-  return index().select(service.namespace, service.selector);
 }

@@ -22,8 +22,6 @@ export interface IpvsSync {
   /** Addresses bound to kube-ipvs0, in the order kube-proxy first binds them. */
   readonly bindAddrs: readonly IPv4[];
   readonly entries: S.SetEntries;
-  /** Load balancer ip:port whose source ranges leave the node out (KUBE-IPVS-OUT-FILTER; not modelled: `-m ipvs`). */
-  readonly lbNoNodeAccess: number;
 }
 
 const ipPort = (ip: IPv4, protocol: string, port: number): string => `${formatIPv4(ip)},${protocol}:${port}`;
@@ -40,7 +38,6 @@ export function ipvsSync(cluster: Cluster, node: IpvsNodeView, nodeAddresses: re
     }
   };
   const nodeAddressSet = new Set(nodeAddresses);
-  let lbNoNodeAccess = 0;
   for (const info of servicePortMap(cluster).ports) {
     const proto = info.protocol;
     const hashIpPort = (name: string, ip: IPv4): void => entries.add(name, ipPort(ip, proto, info.port.port), { kind: 'ip,port', ip, protocol: proto, port: info.port.port });
@@ -66,8 +63,8 @@ export function ipvsSync(cluster: Cluster, node: IpvsNodeView, nodeAddresses: re
           entries.add(S.KUBE_LOAD_BALANCER_SOURCE_CIDR, `${ipPort(ip, proto, info.port.port)},${formatIPv4(range.addr)}/${range.len}`, { kind: 'ip,port,net', ip, protocol: proto, port: info.port.port, net: range });
           if (contains(range, node.ip)) allowFromNode = true;
         }
+        // Otherwise kube-proxy also writes a KUBE-IPVS-OUT-FILTER rule (`-m ipvs`), which netlab does not model.
         if (allowFromNode) entries.add(S.KUBE_LOAD_BALANCER_SOURCE_IP, `${ipPort(ip, proto, info.port.port)},${formatIPv4(ip)}`, { kind: 'ip,port,ip', ip, protocol: proto, port: info.port.port, ip2: ip });
-        else lbNoNodeAccess++;
       }
       if (!nodeAddressSet.has(ip)) bindOnce(ip);
     }
@@ -89,7 +86,7 @@ export function ipvsSync(cluster: Cluster, node: IpvsNodeView, nodeAddresses: re
     if (info.healthCheckNodePort !== 0) entries.add(S.KUBE_HEALTH_CHECK_NODE_PORT, String(info.healthCheckNodePort), { kind: 'port', port: info.healthCheckNodePort });
   }
   for (const ip of bind) entries.add(S.KUBE_IPVS_IPS, formatIPv4(ip), { kind: 'ip', ip });
-  return { bindAddrs: bind, entries, lbNoNodeAccess };
+  return { bindAddrs: bind, entries };
 }
 
 /** syncEndpoint: Local policy uses the node's endpoints, or all usable ones when it has none (kubernetes#97081). */
