@@ -34,16 +34,24 @@ export interface SegmentHost {
 
 export type SegmentMember = { readonly kind: 'host'; readonly host: SegmentHost } | { readonly kind: 'router'; readonly port: RouterPort };
 
+export interface RouterRoute {
+  readonly port: RouterPort;
+  readonly nexthop: IPv4;
+  /** The node that announced the block, when the route was learned over BGP. */
+  readonly learnedFrom?: string;
+}
+
 export interface Underlay {
   readonly routerPorts: readonly RouterPort[];
   /** Who on a segment has this IP. */
   resolve(segment: Subnet, ip: IPv4): SegmentMember | undefined;
   /** Who on a segment has this MAC. */
   byMac(segment: Subnet, mac: Mac): SegmentMember | undefined;
-  /** The router's port on the subnet containing `ip`, if any (a connected route). */
-  routerPortFor(ip: IPv4): RouterPort | undefined;
-  /** A route the router learned over BGP (calico routerPeering): the port and next hop (a node) for a pod address. */
-  bgpRoute(ip: IPv4): { readonly port: RouterPort; readonly nexthop: IPv4; readonly node: string } | undefined;
+  /**
+   * The router's route to `ip`: its port on the subnet holding it (a connected route, next hop `ip`
+   * itself), else a block it learned over BGP (calico routerPeering), via the node that announced it.
+   */
+  routerRoute(ip: IPv4): RouterRoute | undefined;
   /** The segment a netns's eth0 is plugged into. */
   segmentOf(netnsId: string): Subnet | undefined;
   segmentByName(name: string): Subnet | undefined;
@@ -85,13 +93,12 @@ export function buildUnderlay(cluster: Cluster, detachedNodes: ReadonlySet<strin
       const port = routerPorts.find((p) => p.subnet.name === segment.name && p.mac === mac);
       return port && { kind: 'router', port };
     },
-    routerPortFor(ip) {
-      return routerPorts.find((p) => contains(p.subnet.cidr, ip));
-    },
-    bgpRoute(ip) {
+    routerRoute(ip) {
+      const connected = routerPorts.find((p) => contains(p.subnet.cidr, ip));
+      if (connected) return { port: connected, nexthop: ip };
       const node = learned?.(ip);
       const port = node && routerPorts.find((p) => p.subnet.name === node.subnet.name);
-      return node && port ? { port, nexthop: node.ip, node: node.name } : undefined;
+      return node && port ? { port, nexthop: node.ip, learnedFrom: node.name } : undefined;
     },
     segmentOf(netnsId) {
       if (netnsId === EXTERNAL_NETNS_ID) return EXTERNAL_SEGMENT;

@@ -713,14 +713,13 @@ class Walk {
     const p = frame.packet;
     this.hop(ROUTER_ID, 'router', inPort.dev, p);
     // As in Linux: the route lookup (ip_route_input) comes before the TTL check (ip_forward).
-    const connected = this.session.underlay.routerPortFor(p.dst);
-    // A pod block the router learned by peering with calico's nodes (routerPeering): via the node that owns it.
-    const learned = connected ? undefined : this.session.underlay.bgpRoute(p.dst);
-    const outPort = connected ?? learned?.port;
-    if (!outPort) {
+    const route = this.session.underlay.routerRoute(p.dst);
+    if (!route) {
       return this.routerError(inPort, p, 3, 0, 'NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)} (it knows the node subnets, not the pod networks)`);
     }
-    if (learned) this.record({ kind: 'userspace', process: 'router (BGP)', action: `${formatIPv4(p.dst)} is in a block node ${learned.node} announced: next hop ${formatIPv4(learned.nexthop)}` });
+    const { port: outPort, nexthop } = route;
+    // A pod block the router learned by peering with calico's nodes (routerPeering): via the node that owns it.
+    if (route.learnedFrom !== undefined) this.record({ kind: 'userspace', process: 'router (BGP)', action: `${formatIPv4(p.dst)} is in a block node ${route.learnedFrom} announced: next hop ${formatIPv4(nexthop)}` });
     if (p.ttl <= 1) return this.routerError(inPort, p, 11, 0, 'TTL_EXCEEDED', 'TTL expired in transit at the router');
     const out: Packet = { ...p, ttl: p.ttl - 1 };
     this.record({ kind: 'forward', ttlBefore: p.ttl, ttlAfter: out.ttl });
@@ -731,7 +730,6 @@ class Walk {
       if (out.df) return this.routerError(inPort, p, 3, 4, 'MTU_EXCEEDED', `${out.length}-byte packet with DF set does not fit subnet ${outPort.subnet.name} (mtu ${mtu})`, mtu);
       this.record({ kind: 'mtu', dev: outPort.dev, mtu, length: out.length, result: 'fragment' });
     }
-    const nexthop = learned?.nexthop ?? out.dst;
     const target = this.session.underlay.resolve(outPort.subnet, nexthop);
     if (!target || target.kind !== 'host') {
       return this.routerError(inPort, p, 3, 1, 'NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(nexthop)} on ${outPort.subnet.name}`);
@@ -740,15 +738,13 @@ class Walk {
     return { kind: 'segment', port: { subnet: outPort.subnet.name }, frame: { srcMac: outPort.mac, dstMac: target.host.mac, packet: out }, from: ROUTER_ID };
   }
 
-  /** The router originates a packet: connected subnets only. */
+  /** The router originates a packet (its ICMP errors), by the same routes. */
   private routerOut(p: Packet): Event | undefined {
     this.hop(ROUTER_ID, 'router', undefined, p);
-    const connected = this.session.underlay.routerPortFor(p.dst);
-    const learned = connected ? undefined : this.session.underlay.bgpRoute(p.dst);
-    const outPort = connected ?? learned?.port;
-    if (!outPort) return this.finish('NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)}`, { kind: 'none' }, ROUTER_ID);
+    const route = this.session.underlay.routerRoute(p.dst);
+    if (!route) return this.finish('NO_ROUTE', `the underlay router has no route to ${formatIPv4(p.dst)}`, { kind: 'none' }, ROUTER_ID);
+    const { port: outPort, nexthop } = route;
     this.current().outDev = outPort.dev;
-    const nexthop = learned?.nexthop ?? p.dst;
     const target = this.session.underlay.resolve(outPort.subnet, nexthop);
     if (!target || target.kind !== 'host') return this.finish('NEIGHBOR_UNREACHABLE', `no host answers ARP for ${formatIPv4(nexthop)} on ${outPort.subnet.name}`, { kind: 'none' }, ROUTER_ID);
     this.record({ kind: 'neigh', ip: nexthop, dev: outPort.dev, mac: target.host.mac, state: 'REACHABLE' });
