@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../../src/net/hash.js';
 
 export interface LabSource {
   /** Short, unique: the test names carry it. */
@@ -63,16 +64,10 @@ export function servicesLabs(modes: readonly ServiceProxyMode[] = SERVICE_PROXY_
   );
 }
 
-/** mulberry32: small, seedable, the same sequence everywhere. */
+/** src/net/hash.ts's mulberry32 as a fraction in [0, 1): seedable, the same sequence everywhere. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 /** Every backend in turn (calico ipip needs the ipip module: skipped, with that reason, where it is missing). */
