@@ -8,8 +8,8 @@ import type { IpvsProtocol, IpvsRealServer, IpvsVirtualServer } from '../../kern
 import { contains } from '../../net/cidr.js';
 import { formatIPv4, type IPv4 } from '../../net/ipv4.js';
 import type { Cluster } from '../../model/types.js';
-import { categorizeEndpoints } from '../iptables/categorize.js';
-import { servicePortMap, type EndpointInfo, type ServicePortInfo } from '../iptables/service-ports.js';
+import { categorizeEndpoints, type Categorized } from '../iptables/categorize.js';
+import { servicePortMap, type EndpointInfo } from '../iptables/service-ports.js';
 import * as S from './ipsets.js';
 
 export interface IpvsNodeView {
@@ -90,8 +90,7 @@ export function ipvsSync(cluster: Cluster, node: IpvsNodeView, nodeAddresses: re
 }
 
 /** syncEndpoint: Local policy uses the node's endpoints, or all usable ones when it has none (kubernetes#97081). */
-function realServers(info: ServicePortInfo, node: IpvsNodeView, onlyNodeLocal: boolean): IpvsRealServer[] {
-  const { cluster, local } = categorizeEndpoints(info, node.name);
+function realServers({ cluster, local }: Categorized, onlyNodeLocal: boolean): IpvsRealServer[] {
   const chosen: readonly EndpointInfo[] = onlyNodeLocal && local.length > 0 ? local : cluster;
   const seen = new Set<string>();
   const out: IpvsRealServer[] = [];
@@ -108,6 +107,8 @@ export function ipvsVirtualServers(cluster: Cluster, node: IpvsNodeView, nodeAdd
   const services = new Map<string, IpvsVirtualServer>();
   for (const info of servicePortMap(cluster).ports) {
     const protocol = info.protocol.toUpperCase() as IpvsProtocol;
+    // One service port's endpoints, categorized once for all its virtual servers.
+    const categorized = categorizeEndpoints(info, node.name);
     const add = (addr: IPv4, port: number, onlyNodeLocal: boolean): void => {
       const key = `${protocol} ${addr}:${port}`;
       if (services.has(key)) return;
@@ -118,7 +119,7 @@ export function ipvsVirtualServers(cluster: Cluster, node: IpvsNodeView, nodeAdd
         scheduler,
         ...(info.clientIPAffinity ? { persistent: info.stickyMaxAgeSeconds } : {}),
         servicePort: info.name,
-        realServers: realServers(info, node, onlyNodeLocal),
+        realServers: realServers(categorized, onlyNodeLocal),
       });
     };
     add(info.clusterIP, info.port.port, info.internalPolicyLocal);
