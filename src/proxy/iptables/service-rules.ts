@@ -41,6 +41,7 @@ export interface ServicePortRules {
 
 export interface NodeView {
   readonly name: string;
+  /** The node IP kube-proxy was given (--bind-address / the node's InternalIP). */
   readonly ip: IPv4;
 }
 

@@ -10,13 +10,8 @@ import { formatIPv4, type IPv4 } from '../../net/ipv4.js';
 import type { Cluster } from '../../model/types.js';
 import { categorizeEndpoints, type Categorized } from '../iptables/categorize.js';
 import { servicePortMap, type EndpointInfo } from '../iptables/service-ports.js';
+import type { NodeView } from '../iptables/service-rules.js';
 import * as S from './ipsets.js';
-
-export interface IpvsNodeView {
-  readonly name: string;
-  /** The node IP kube-proxy was given (--bind-address / node's InternalIP). */
-  readonly ip: IPv4;
-}
 
 export interface IpvsSync {
   /** Addresses bound to kube-ipvs0, in the order kube-proxy first binds them. */
@@ -27,7 +22,7 @@ export interface IpvsSync {
 const ipPort = (ip: IPv4, protocol: string, port: number): string => `${formatIPv4(ip)},${protocol}:${port}`;
 
 /** The ipsets and bound addresses (they do not depend on the node's own addresses, except SCTP node ports). */
-export function ipvsSync(cluster: Cluster, node: IpvsNodeView, nodeAddresses: readonly IPv4[]): IpvsSync {
+export function ipvsSync(cluster: Cluster, node: NodeView, nodeAddresses: readonly IPv4[]): IpvsSync {
   const entries = new S.SetEntries();
   const bind: IPv4[] = [];
   const bound = new Set<IPv4>();
@@ -103,7 +98,7 @@ function realServers({ cluster, local }: Categorized, onlyNodeLocal: boolean): I
 }
 
 /** The virtual servers of one node: cluster IPs, external IPs, load balancer IPs, and node ports on every node address. */
-export function ipvsVirtualServers(cluster: Cluster, node: IpvsNodeView, nodeAddresses: readonly IPv4[], scheduler: string): IpvsVirtualServer[] {
+export function ipvsVirtualServers(cluster: Cluster, node: NodeView, nodeAddresses: readonly IPv4[], scheduler: string): IpvsVirtualServer[] {
   const services = new Map<string, IpvsVirtualServer>();
   for (const info of servicePortMap(cluster).ports) {
     const protocol = info.protocol.toUpperCase() as IpvsProtocol;
