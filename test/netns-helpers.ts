@@ -25,6 +25,26 @@ export function netnsSkipReason(tools: readonly string[], options: { iptablesNft
   return undefined;
 }
 
+/**
+ * The namespaces one test file creates for itself, named `<prefix><pid>-<n>`
+ * so parallel runs never share one; `deleteAll` (in afterAll) removes each.
+ */
+export function scratchNamespaces(prefix: string): { create: () => string; deleteAll: () => void } {
+  const created: string[] = [];
+  let counter = 0;
+  return {
+    create: () => {
+      const name = `${prefix}${process.pid}-${counter++}`;
+      execFileSync('ip', ['netns', 'add', name]);
+      created.push(name);
+      return name;
+    },
+    deleteAll: () => {
+      for (const name of created) spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+    },
+  };
+}
+
 /** Runs argv in the namespace (stdin from `input`) and returns its stdout. */
 export function inNs(ns: string, argv: readonly string[], input?: string): string {
   return execFileSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8', ...(input !== undefined ? { input } : {}) });

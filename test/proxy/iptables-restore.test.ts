@@ -16,7 +16,7 @@
  * netlink. Nothing is created outside the test's own namespaces (named
  * netlab-kp-<pid>-<n>), and they are deleted in afterAll.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ import { NFACCT_CT_INVALID, NFACCT_LOCALHOST_NODEPORTS } from '../../src/proxy/i
 import { loadTopology } from '../../src/topology/load.js';
 import { expectIptablesRoundTrip } from './iptables-round-trip.js';
 import { comparisonText, restoreTables } from './restore-text.js';
-import { hasTool, inNs, netnsSkipReason } from '../netns-helpers.js';
+import { hasTool, inNs, netnsSkipReason, scratchNamespaces } from '../netns-helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -48,22 +48,17 @@ for name in sys.argv[1:]:
         sys.exit('nfacct %s: error %d' % (name, err))
 `;
 
-const created: string[] = [];
-let counter = 0;
+const namespaces = scratchNamespaces('netlab-kp-');
 
 function newNamespace(): string {
-  const name = `netlab-kp-${process.pid}-${counter++}`;
-  execFileSync('ip', ['netns', 'add', name]);
-  created.push(name);
+  const name = namespaces.create();
   const counters = [NFACCT_CT_INVALID, NFACCT_LOCALHOST_NODEPORTS];
   if (hasTool('nfacct')) for (const c of counters) execFileSync('ip', ['netns', 'exec', name, 'nfacct', 'add', c]);
   else if (hasTool('python3')) execFileSync('ip', ['netns', 'exec', name, 'python3', '-c', NFACCT_PY, ...counters]);
   return name;
 }
 
-afterAll(() => {
-  for (const name of created) spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
-});
+afterAll(() => namespaces.deleteAll());
 
 function clusterNodes(file: string): { name: string; ns: NetNs }[] {
   const loaded = loadTopology(readFileSync(join(ROOT, file), 'utf8'), file);

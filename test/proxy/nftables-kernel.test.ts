@@ -17,7 +17,7 @@
  * suite name. Nothing is created outside the test's own namespaces (named
  * netlab-nft-<pid>-<n>), deleted in afterAll.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,24 +27,15 @@ import { knftablesTransaction } from '../../src/render/knftables.js';
 import { renderNftRuleset } from '../../src/render/nft.js';
 import { toText } from '../../src/render/types.js';
 import { buildVariant } from '../../src/whatif/variant.js';
-import { inNs, netnsSkipReason } from '../netns-helpers.js';
+import { inNs, netnsSkipReason, scratchNamespaces } from '../netns-helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
 const reason = netnsSkipReason(['ip', 'nft']);
-const created: string[] = [];
-let counter = 0;
+const namespaces = scratchNamespaces('netlab-nft-');
+const newNamespace = namespaces.create;
 
-function newNamespace(): string {
-  const name = `netlab-nft-${process.pid}-${counter++}`;
-  execFileSync('ip', ['netns', 'add', name]);
-  created.push(name);
-  return name;
-}
-
-afterAll(() => {
-  for (const name of created) spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
-});
+afterAll(() => namespaces.deleteAll());
 
 /** Every node of `file` built with kube-proxy in nftables mode (`--set network.kubeProxy.mode=nftables`). */
 function nftablesNodes(file: string): { name: string; ns: NetNs }[] {

@@ -20,7 +20,7 @@
  * nlus-<pid>-<n>, every probe is bounded by `timeout`, and everything is
  * deleted in afterAll.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { tracePacket } from '../../src/dataplane/probes.js';
@@ -29,18 +29,15 @@ import { userspaceProxier } from '../../src/proxy/userspace/state.js';
 import { renderIptablesSave } from '../../src/render/iptables-save.js';
 import { toText } from '../../src/render/types.js';
 import { buildFromText, readRepoFile } from '../helpers.js';
-import { inNs, netnsSkipReason } from '../netns-helpers.js';
+import { inNs, netnsSkipReason, scratchNamespaces } from '../netns-helpers.js';
 import { expectIptablesRoundTrip } from './iptables-round-trip.js';
 
 const reason = netnsSkipReason(['ip', 'iptables', 'iptables-restore', 'iptables-save', 'python3', 'timeout'], { iptablesNft: true });
-const created: string[] = [];
+const namespaces = scratchNamespaces('nlus-');
 const children: ChildProcess[] = [];
-let counter = 0;
 
 function newNamespace(): string {
-  const name = `nlus-${process.pid}-${counter++}`;
-  execFileSync('ip', ['netns', 'add', name]);
-  created.push(name);
+  const name = namespaces.create();
   execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   return name;
 }
@@ -49,7 +46,7 @@ const ip = (ns: string, ...args: string[]): void => void execFileSync('ip', ['-n
 
 afterAll(() => {
   for (const child of children) if (child.exitCode === null && child.pid !== undefined) child.kill();
-  for (const name of created) spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+  namespaces.deleteAll();
 });
 
 const userspace = (text: string): string => text.replace('kubeProxy: {mode: iptables}', 'kubeProxy: {mode: userspace}');
