@@ -23,9 +23,6 @@ import { runConntrack } from './conntrack.js';
 import { runCurl } from './curl.js';
 import type { ExecContext, ExecResult } from './types.js';
 
-export type { ExecContext, ExecResult, RouteGetQuery, RouteGetFn } from './types.js';
-export { SUPPORTED_COMMANDS, supportedCommandLines, type CommandForm } from './commands.js';
-
 type Runner = (ns: NetNs, argv: readonly string[], ctx: ExecContext) => ExecResult;
 
 const TOOLS: Readonly<Record<string, Runner>> = {
