@@ -22,6 +22,7 @@ import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { IpvsConnection } from '../render/ipvsadm.js';
 import type { ConntrackEntry } from './conntrack.js';
 import type { Packet } from './packet.js';
+import { chainedChoice } from './random.js';
 
 /** Real servers in ipvsadm's order (address, port): the order choices and --all-endpoints enumerate. */
 export function orderedRealServers(vs: IpvsVirtualServer): IpvsRealServer[] {
@@ -97,14 +98,7 @@ export class IpvsSessionState {
       const template = this.templateOf(nsId, vs, p.src);
       if (template && servers.some((s) => s.addr === template.rs.addr && s.port === template.rs.port)) return { rs: template.rs, persisted: true };
     }
-    let rs = servers[servers.length - 1]!;
-    for (let i = 0; i < servers.length - 1; i++) {
-      if (random(1 / (servers.length - i))) {
-        rs = servers[i]!;
-        break;
-      }
-    }
-    return { rs, persisted: false };
+    return { rs: servers[chainedChoice(servers.length, random)]!, persisted: false };
   }
 
   private templateOf(nsId: string, vs: IpvsVirtualServer, client: IPv4): Conn | undefined {

@@ -23,6 +23,7 @@ import { lookupTable } from './fib.js';
 import { masqueraded } from './nat-port.js';
 import type { HookContext, NftPathEntry, RuleHit } from './netfilter-eval.js';
 import { IP_PROTOCOL_NUMBER, type Packet } from './packet.js';
+import { chainedChoice } from './random.js';
 
 /** `ip kube-proxy`: how nft names a table, and how a trace names it. */
 export function nftTableLabel(table: NftTable): string {
@@ -307,7 +308,8 @@ function runRule(ctx: HookContext, table: NftTable, rule: NftRule, start: Packet
         return { packet: p, outcome: { kind: 'verdict', verdict: element.value, via: 'name' in st.map ? `vmap @${st.map.name}` : 'vmap' } };
       }
       case 'numgen-vmap': {
-        const value = numgenRandom(ctx, st.mod);
+        // `numgen random mod N`: a uniform value in [0, N), drawn as iptables' statistic chains draw an endpoint.
+        const value = chainedChoice(st.mod, ctx.random);
         const element = st.elements.find((e) => e.value === value);
         if (!element) return { packet: p, outcome: NEXT };
         return { packet: p, outcome: { kind: 'verdict', verdict: element.verdict, via: `numgen ${value}` } };
@@ -346,17 +348,6 @@ function inNamedSet(ctx: HookContext, table: NftTable, name: string, key: readon
   if (!set) return false;
   if (findElement(set.elements, key)) return true;
   return ctx.nftSets?.has(ctx.ns.id, table, name, keyString(key)) ?? false;
-}
-
-/**
- * `numgen random mod N`: a uniform value in [0, N). Drawn as a run of
- * decisions (value 0 with probability 1/N, else 1 with 1/(N-1), ...), the
- * shape iptables' statistic chains have, so the seeded walk and
- * --all-endpoints enumerate the values with their probabilities.
- */
-function numgenRandom(ctx: HookContext, mod: number): number {
-  for (let value = 0; value < mod - 1; value++) if (ctx.random(1 / (mod - value))) return value;
-  return mod - 1;
 }
 
 function verdictText(verdict: NftVerdict): string {

@@ -17,6 +17,17 @@ export function statisticFromSeed(seed: number): (probability: number) => boolea
   return (probability) => next() < probability;
 }
 
+/**
+ * One of `n` choices, each 1/n, drawn as iptables' statistic chains draw it: the first with
+ * probability 1/n, else the second with 1/(n-1), ... the last without a draw. IPVS's scheduler,
+ * nft's `numgen random` and kube-proxy userspace's round-robin start use it too, so the seeded walk
+ * and --all-endpoints (forcedChoice) treat every mode alike.
+ */
+export function chainedChoice(n: number, random: (probability: number) => boolean): number {
+  for (let i = 0; i < n - 1; i++) if (random(1 / (n - i))) return i;
+  return n - 1;
+}
+
 export interface ForcedChoice {
   readonly decide: (probability: number) => boolean;
   /** The probabilities seen and what was decided: the branch's probability is their product. */

@@ -34,6 +34,7 @@ import type { Cluster, Node } from '../model/types.js';
 import { EPHEMERAL_HIGH, EPHEMERAL_LOW } from '../proxy/userspace/proxy-ports.js';
 import { userspaceProxier, type ProxySocket } from '../proxy/userspace/state.js';
 import { DEFAULT_TTL, type Packet } from './packet.js';
+import { chainedChoice } from './random.js';
 import type { Disposition, SenderNotice, Step } from './trace.js';
 
 /** What the walker needs to know to ask kube-proxy. */
@@ -122,7 +123,8 @@ export class UserspaceProxySession {
       index = remembered;
       how = 'session-affinity';
     } else {
-      index = this.nextIndex.get(key) ?? shuffledStart(endpoints.length, ctx.random);
+      // Where a freshly shuffled list starts: each endpoint 1/n, a chain of choices --all-endpoints can enumerate.
+      index = this.nextIndex.get(key) ?? chainedChoice(endpoints.length, ctx.random);
       how = 'round-robin';
       this.nextIndex.set(key, (index + 1) % endpoints.length);
       if (socket.info.clientIPAffinity) this.sticky.set(stickyKey, index);
@@ -175,16 +177,6 @@ export class UserspaceProxySession {
 
 function outboundKey(ns: NetNs, protocol: string, endpoint: IPv4, endpointPort: number, sport: number): string {
   return `${ns.id}|${protocol}|${endpoint}:${endpointPort}|${sport}`;
-}
-
-/**
- * Where a freshly shuffled list starts: endpoint i with probability 1/n,
- * decided as a chain of choices (1/n, then 1/(n-1), ...) like iptables'
- * statistic rules, so --all-endpoints can enumerate the branches.
- */
-function shuffledStart(n: number, random: (probability: number) => boolean): number {
-  for (let i = 0; i < n - 1; i++) if (random(1 / (n - i))) return i;
-  return n - 1;
 }
 
 /** A stand-in for the port connect() gets: stable, in ip_local_port_range, even for TCP (Linux 4.6+ leaves odd ports to bind). */
