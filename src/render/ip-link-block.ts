@@ -70,7 +70,7 @@ export function linkLayerLine(ns: NetNs, link: Link): string {
 export function detailLines(ns: NetNs, link: Link, options: { addrgenmode: boolean }): string[] {
   const lines: string[] = [];
   let current = `${linkLayerLine(ns, link)} promiscuity ${link.promiscuity}  allmulti ${link.allmulti} minmtu ${link.minmtu} maxmtu ${link.maxmtu} `;
-  const kind = kindData(ns, link);
+  const kind = kindData(link);
   if (kind !== undefined) {
     lines.push(current);
     current = `    ${kind}`;
@@ -90,7 +90,7 @@ export function detailLines(ns: NetNs, link: Link, options: { addrgenmode: boole
 }
 
 /** The IFLA_INFO_KIND line, each token with its trailing space; undefined for devices without one. */
-function kindData(ns: NetNs, link: Link): string | undefined {
+function kindData(link: Link): string | undefined {
   const info = link.info;
   switch (info.kind) {
     case 'loopback':
@@ -108,7 +108,7 @@ function kindData(ns: NetNs, link: Link): string | undefined {
       return `${text}ttl auto ageing ${info.ageing} udpcsum noudp6zerocsumtx noudp6zerocsumrx `;
     }
     case 'bridge':
-      return bridgeData(ns, link, info);
+      return bridgeData(link, info);
     case 'tun':
       return `tun type ${info.type} pi ${onOff(info.pi)} vnet_hdr ${onOff(info.vnetHdr)} persist ${onOff(info.persist)} `;
     case 'ipip': {
@@ -141,7 +141,7 @@ export function bridgeMac(bridge: Link): Mac | undefined {
   return bridge.mac;
 }
 
-function bridgeData(_ns: NetNs, link: Link, info: BridgeInfo): string {
+function bridgeData(link: Link, info: BridgeInfo): string {
   const id = iprouteBridgeId(info.priority, bridgeMac(link));
   // Timers are kernel countdowns that move while the real bridge runs; netlab's
   // bridge is frozen at 0.00 (the golden comparison masks them).
