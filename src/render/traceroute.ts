@@ -7,8 +7,11 @@ import { formatIPv4 } from '../net/ipv4.js';
 import type { TracerouteRun } from '../dataplane/probes.js';
 import { rttOf } from './ping.js';
 
-/** Without -n traceroute looks names up; cluster addresses have no reverse DNS, so it prints `ip (ip)`. */
-/** `probes`: probes per hop (`-q`, default 3), each printed with its own time, or `*` when unanswered. */
+/**
+ * `probes`: probes per hop (`-q`, default 3), each printed with its own
+ * time, or `*` when unanswered. Without -n traceroute looks names up;
+ * cluster addresses have no reverse DNS, so it prints `ip (ip)`.
+ */
 export function renderTraceroute(
   run: TracerouteRun,
   options: { numeric?: boolean; probes?: number; target?: string } = {},
