@@ -46,31 +46,33 @@ interface Case {
 }
 
 const STATE = ['ip -d link show', 'ip addr show', 'ip route show table all', 'ip neigh show', 'bridge fdb show'];
+/** The state views of one target, each as [target, command]. */
+const stateOf = (target: string): [string, string][] => STATE.map((c) => [target, c]);
 
 const CASES: readonly Case[] = [
   {
     name: 'flannel.1 down on node-02',
     fault: ['linkDown', 'node-02:flannel.1'],
     real: () => [['node-02', ['ip', 'link', 'set', 'flannel.1', 'down']]],
-    views: STATE.map((c) => ['node-02', c] as [string, string]),
+    views: stateOf('node-02'),
   },
   {
     name: "pod-c's eth0 down (its host veth loses carrier, the bridge port is disabled)",
     fault: ['linkDown', 'pod-c:eth0'],
     real: () => [['pod-c', ['ip', 'link', 'set', 'eth0', 'down']]],
-    views: [...STATE.map((c) => ['pod-c', c] as [string, string]), ...STATE.map((c) => ['node-02', c] as [string, string])],
+    views: [...stateOf('pod-c'), ...stateOf('node-02')],
   },
   {
     name: "pod-b's host veth down (the only port of node-03's cni0)",
     fault: ['linkDown', `node-03:${'VETH'}`],
     real: (d) => [['node-03', ['ip', 'link', 'set', d.cluster.podByKey.get('default/pod-b')!.hostVeth!.name, 'down']]],
-    views: [...STATE.map((c) => ['node-03', c] as [string, string]), ...STATE.map((c) => ['pod-b', c] as [string, string])],
+    views: [...stateOf('node-03'), ...stateOf('pod-b')],
   },
   {
     name: 'eth0 down on node-03',
     fault: ['linkDown', 'node-03:eth0'],
     real: () => [['node-03', ['ip', 'link', 'set', 'eth0', 'down']]],
-    views: STATE.map((c) => ['node-03', c] as [string, string]),
+    views: stateOf('node-03'),
   },
   {
     name: 'node-03 powered off (every link of the node and its pods down)',
@@ -80,7 +82,7 @@ const CASES: readonly Case[] = [
       const down = (target: string, ns: NetNs): [string, string[]][] => ns.links.filter((l) => l.info.kind !== 'loopback').map((l) => [target, ['ip', 'link', 'set', l.name, 'down']]);
       return [...down('node-03', d.nodeNetns(node)), ...node.pods.filter((p) => !p.hostNetwork).flatMap((p) => down(p.key, d.podNetns(p)))];
     },
-    views: [...STATE.map((c) => ['node-03', c] as [string, string]), ...STATE.map((c) => ['pod-b', c] as [string, string])],
+    views: [...stateOf('node-03'), ...stateOf('pod-b')],
   },
   {
     name: 'an iptables rule deleted on node-02',
