@@ -7,7 +7,7 @@ import type { NetNs } from '../kernel/netns.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { Dataplane } from './build.js';
 import type { TraceEndpoint } from './endpoints.js';
-import { fibLookup, isLocalAddress } from './fib.js';
+import { fibLookup, isLocalAddress, type FibResult } from './fib.js';
 import { DEFAULT_TTL, IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet } from './packet.js';
 import type { Flow, SenderNotice, Trace } from './trace.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
@@ -177,7 +177,7 @@ export interface PingRun {
   readonly dst: IPv4;
   readonly size: number;
   /** A connect()-time failure: ping prints it and sends nothing. */
-  readonly connectError?: 'ENETUNREACH' | 'EHOSTUNREACH' | 'EINVAL' | 'EPERM';
+  readonly connectError?: ConnectError;
   readonly probes: readonly PingProbe[];
 }
 
@@ -211,12 +211,21 @@ class OwnNeighbourResolution {
   }
 }
 
+/** Why connect() on a UDP or ping socket fails before anything is sent: no route, or a route that refuses. */
+export type ConnectError = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EINVAL' | 'EACCES';
+
+/** The kernel's errno for a route type that refuses locally (ip_route_output: blackhole, unreachable, prohibit). */
+const ROUTE_ERRNO: Readonly<Record<string, ConnectError>> = { blackhole: 'EINVAL', unreachable: 'EHOSTUNREACH', prohibit: 'EACCES' };
+
+/** The errno connect() gets for a route lookup, if any (ping and traceroute connect before they send). */
+function connectError(lookup: FibResult): ConnectError | undefined {
+  return lookup.ok ? ROUTE_ERRNO[lookup.route.type] : 'ENETUNREACH';
+}
+
 export function ping(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: PingOptions, session = newSession(dataplane)): PingRun {
   const first = fibLookup(fromNs, dst);
-  if (!first.ok) return { dst, size: options.size, connectError: 'ENETUNREACH', probes: [] };
-  const routeError = { blackhole: 'EINVAL', unreachable: 'EHOSTUNREACH', prohibit: 'EPERM' } as const;
-  const special = routeError[first.route.type as keyof typeof routeError];
-  if (special) return { dst, size: options.size, connectError: special, probes: [] };
+  const refused = connectError(first);
+  if (refused !== undefined || !first.ok) return { dst, size: options.size, connectError: refused ?? 'ENETUNREACH', probes: [] };
   const egress = fromNs.links.find((l) => l.name === first.route.dev);
   const length = IPV4_HEADER + 8 + options.size;
   const fits = length <= (first.route.mtu ?? egress?.mtu ?? 1500);
@@ -268,7 +277,7 @@ export interface TracerouteRun {
   readonly maxHops: number;
   readonly packetLength: number;
   readonly hops: readonly TracerouteHop[];
-  readonly connectError?: 'ENETUNREACH';
+  readonly connectError?: ConnectError;
 }
 
 const UNREACH_ANNOTATION: Readonly<Record<number, string>> = { 0: '!N', 1: '!H', 2: '!P', 4: '!F', 9: '!X', 10: '!X', 13: '!X' };
@@ -288,7 +297,8 @@ const SIM_QUERIES = 16;
 export function traceroute(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: TracerouteOptions = {}, session = newSession(dataplane)): TracerouteRun {
   const maxHops = options.maxHops ?? 30;
   const packetLength = 60;
-  if (!fibLookup(fromNs, dst).ok) return { dst, maxHops, packetLength, hops: [], connectError: 'ENETUNREACH' };
+  const refused = connectError(fibLookup(fromNs, dst));
+  if (refused !== undefined) return { dst, maxHops, packetLength, hops: [], connectError: refused };
   const hops: TracerouteHop[] = [];
   const ownResolution = ownResolutionHeard(options.probesPerHop ?? 3, (options.wait ?? 5) * 1000);
   for (let ttl = 1; ttl <= maxHops; ttl++) {

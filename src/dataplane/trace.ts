@@ -29,7 +29,7 @@ export type Disposition = (typeof DISPOSITIONS)[number];
 /** What the sender is told, when anything (an ICMP error, a local errno). */
 export type SenderNotice =
   | { readonly kind: 'icmp'; readonly from: IPv4; readonly type: number; readonly code: number; readonly mtu?: number }
-  | { readonly kind: 'local-error'; readonly errno: 'EMSGSIZE' | 'ENETUNREACH' | 'EHOSTUNREACH' | 'EINVAL' | 'EPERM'; readonly mtu?: number }
+  | { readonly kind: 'local-error'; readonly errno: 'EMSGSIZE' | 'ENETUNREACH' | 'EHOSTUNREACH' | 'EINVAL' | 'EPERM' | 'EACCES'; readonly mtu?: number }
   | { readonly kind: 'tcp-rst'; readonly from: IPv4 }
   /** The connection was accepted, then closed by the process (a FIN without data: curl's "Empty reply from server"). */
   | { readonly kind: 'tcp-fin' }

@@ -777,7 +777,7 @@ class Walk {
         if (local) return this.finish('ROUTE_UNREACHABLE', `unreachable route in ${ns.displayName}`, { kind: 'local-error', errno: 'EHOSTUNREACH' }, ns.id);
         return this.icmpError(ns, p!, 3, 1, 'ROUTE_UNREACHABLE', `unreachable route in ${ns.displayName}`);
       case 'prohibit':
-        if (local) return this.finish('ROUTE_PROHIBIT', `prohibit route in ${ns.displayName}`, { kind: 'local-error', errno: 'EPERM' }, ns.id);
+        if (local) return this.finish('ROUTE_PROHIBIT', `prohibit route in ${ns.displayName}`, { kind: 'local-error', errno: 'EACCES' }, ns.id);
         return this.icmpError(ns, p!, 3, 13, 'ROUTE_PROHIBIT', `prohibit route in ${ns.displayName}`);
       default:
         return undefined;

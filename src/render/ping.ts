@@ -6,11 +6,13 @@
 import { formatIPv4 } from '../net/ipv4.js';
 import type { PingProbe, PingRun } from '../dataplane/probes.js';
 
-const CONNECT_ERRORS = {
+/** strerror() of the errnos a send or connect can fail with. */
+export const CONNECT_ERRORS = {
   ENETUNREACH: 'Network is unreachable',
   EHOSTUNREACH: 'No route to host',
   EINVAL: 'Invalid argument',
   EPERM: 'Operation not permitted',
+  EACCES: 'Permission denied',
 } as const;
 
 export function rttOf(hops: number): number {
@@ -75,6 +77,10 @@ export interface PingOutput {
 }
 
 export function renderPing(run: PingRun, names?: PingNames): PingOutput {
+  if (run.connectError === 'EACCES') {
+    // iputils answers a refused send with its broadcast hint, not the errno (a prohibit route, seen on this kernel).
+    return { stdout: [], stderr: ['ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules'], exitCode: 2 };
+  }
   if (run.connectError) return { stdout: [], stderr: [`ping: connect: ${CONNECT_ERRORS[run.connectError]}`], exitCode: 2 };
   const dst = formatIPv4(run.dst);
   const stdout = [`PING ${names?.target ?? dst} (${dst}) ${run.size}(${run.size + 28}) bytes of data.`];

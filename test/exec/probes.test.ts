@@ -10,6 +10,7 @@ import { stdoutText } from '../../src/exec/types.js';
 import { parseIPv4 } from '../../src/net/ipv4.js';
 import { renderTraceroute } from '../../src/render/traceroute.js';
 import { buildLab } from '../helpers.js';
+import { labMisc } from '../render/fixtures.js';
 
 const lab = buildLab('test/golden/flannel-hostgw-2subnets/topology.yaml');
 const podA = lab.dataplane.podNetns(lab.cluster.pods.find((p) => p.name === 'pod-a')!);
@@ -71,4 +72,26 @@ describe('-W, -i and -w as the real tools read them (measured in a namespace)', 
   it('traceroute: a -w that is no number is refused with its position', () => {
     expect(run(['traceroute', '-n', '-w', 'abc', '10.244.2.2'])).toEqual({ stdout: [], stderr: ["Cannot handle `-w' option with arg `abc' (argc 3)"], exitCode: 2 });
   });
+});
+
+describe('a route that refuses locally, as this kernel answered ping and traceroute (iputils, traceroute 2.1.2)', () => {
+  // ip route add blackhole|unreachable|prohibit 10.9.9.x in a namespace of our own, then ping -c 1 and traceroute -n.
+  // labMisc has the three route types (10.244.96.0/26 blackhole, 10.99.0.0/16 unreachable, 10.98.0.0/16 prohibit).
+  const REAL: Record<string, { dst: string; ping: string; traceroute: string }> = {
+    blackhole: { dst: '10.244.96.5', ping: 'ping: connect: Invalid argument', traceroute: 'connect: Invalid argument' },
+    unreachable: { dst: '10.99.0.5', ping: 'ping: connect: No route to host', traceroute: 'connect: No route to host' },
+    prohibit: { dst: '10.98.0.5', ping: 'ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules', traceroute: 'connect: Permission denied' },
+  };
+  const misc = labMisc();
+  const exec = (argv: string[]) => runEmulated(misc, argv, { dataplane: lab.dataplane, routeGet });
+  for (const [type, real] of Object.entries(REAL)) {
+    it(type, () => {
+      const ping = exec(['ping', '-c', '1', real.dst]);
+      expect({ stderr: ping.stderr, exitCode: ping.exitCode }).toEqual({ stderr: [real.ping], exitCode: 2 });
+      const traceroute = exec(['traceroute', '-n', real.dst]);
+      expect(stdoutText(traceroute)).toBe(`traceroute to ${real.dst} (${real.dst}), 30 hops max, 60 byte packets`);
+      expect(traceroute.stderr).toEqual(['', real.traceroute]);
+      expect(traceroute.exitCode).toBe(1);
+    });
+  }
 });
