@@ -47,13 +47,8 @@ export function programKubeProxyIpvs(ns: NetnsBuilder, cluster: Cluster, node: N
   for (const ip of sync.bindAddrs) ns.addAddress(KUBE_IPVS0, ip, 32);
   for (const set of sync.entries.sets()) ns.addIpset(set);
   ns.setIpvs((b) => ({ services: ipvsVirtualServers(cluster, view, nodePortAddresses(b), scheduler) }));
-  const iptConfig = kubeProxyConfig(cluster);
-  const rules = ipvsIptablesRules(sync.entries, {
-    masqueradeMark: iptConfig.masqueradeMark,
-    masqueradeAll: iptConfig.masqueradeAll,
-    ...(iptConfig.clusterCIDR ? { clusterCIDR: iptConfig.clusterCIDR } : {}),
-    randomFully: iptConfig.randomFully,
-  });
+  // kube-proxy's iptables settings: the ipvs rules read the masquerade ones (IpvsRulesConfig).
+  const rules = ipvsIptablesRules(sync.entries, kubeProxyConfig(cluster));
   // Like iptables mode, kube-proxy's rules are written last (it prepends its jumps whoever came first).
   ns.deferNetfilter((b) => {
     for (const [table, chains] of [['nat', rules.nat], ['filter', rules.filter]] as const) for (const chain of chains.keys()) b.ensureChain(table, chain);
