@@ -1,6 +1,9 @@
 /**
  * netlab's command line: commander wiring only. Every command loads the
  * topology through the same pipeline, asks the pure core, and prints.
+ * Machinery only one command needs (the tool emulators of exec and diff
+ * --node, the lab runner, the exporter) is imported when that command runs,
+ * so a trace does not load it.
  * Exit codes: 0 ok, 1 a dropped trace or failed expectation, 2 bad input or
  * usage, 70 an internal error (a bug).
  */

@@ -6,7 +6,6 @@ import { changeLines, matrixLines, nodeDiffLines, pairFactsTable, pairHopsTable,
 import { compareMatrices } from '../../whatif/diff/compare.js';
 import { DEFAULT_MAX_PODS, matrixAxes } from '../../whatif/diff/endpoints.js';
 import { computeMatrix, type CellOrAbsent } from '../../whatif/diff/matrix.js';
-import { diffNode } from '../../whatif/diff/node-diff.js';
 import { diffPair, type SideOfPair } from '../../whatif/diff/pair.js';
 import { buildVariant, NO_WHAT_IF, type Variant, type WhatIf } from '../../whatif/variant.js';
 import { faultLabel } from '../../whatif/faults.js';
@@ -96,6 +95,7 @@ Exit code: 0 when reachability is unchanged, 1 when a flow was lost or gained
       }
 
       if (options.node) {
+        const { diffNode } = await import('../../whatif/diff/node-diff.js');
         const node = diffNode(baseline.dataplane!, variant.dataplane!, options.node);
         if (opts.output === 'json') writeJson(io.stdout, { ...sides, ...node });
         else await writeLines(io.stdout, nodeDiffLines(node, style));

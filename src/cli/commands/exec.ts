@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
-import { runEmulated } from '../../exec/run.js';
 import { routeGet } from '../../dataplane/route-get.js';
 import type { CommandContext } from '../main.js';
 import { whatIfOf } from '../what-if-options.js';
@@ -23,6 +22,7 @@ export function registerExec(program: Command, context: CommandContext): void {
       const ns = netnsOf(dataplane, targetText);
       const traffic = sendTraffic(dataplane, options.traffic);
       const now = sourceDateEpoch(io.env);
+      const { runEmulated } = await import('../../exec/run.js');
       const result = runEmulated(ns, argv, { dataplane, routeGet, ...traffic, ...(now ? { now } : {}) });
       if (opts.output === 'json') {
         writeJson(io.stdout, { target: ns.displayName, command: argv, exitCode: result.exitCode, stdout: [...result.stdout], stderr: result.stderr });

@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
-import { exportNetns } from '../../export/netns.js';
 import type { CommandContext } from '../main.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
@@ -15,6 +14,7 @@ export function registerExport(program: Command, context: CommandContext): void 
     .action(async (options: { format: 'netns' | 'netns-teardown'; prefix?: string; teardown?: boolean }) => {
       const { io, opts, chalk } = context();
       const { dataplane, source } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
+      const { exportNetns } = await import('../../export/netns.js');
       const result = exportNetns(dataplane, { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), source: source.file });
       if (result.error !== undefined) throw new UsageError(result.error, result.hint);
       const teardown = options.format === 'netns-teardown' || options.teardown === true;

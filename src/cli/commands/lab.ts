@@ -7,7 +7,7 @@ import { UsageError, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { formatDiagnostic, type CodeFrameSource } from '../../diagnostics/format.js';
 import { junitXml, type UnloadableLab } from '../../labs/junit.js';
 import { loadLab } from '../../labs/load.js';
-import { runLab, type LabResult, type Status, type TopologyText } from '../../labs/run.js';
+import type { LabResult, Status, TopologyText } from '../../labs/run.js';
 import type { Lab } from '../../labs/types.js';
 import { parseText } from '../../topology/parse/parse-text.js';
 import type { CommandContext } from '../main.js';
@@ -73,6 +73,7 @@ export function registerLab(program: Command, context: CommandContext): void {
         throw new UsageError(`cannot write ${options.junit}: ${dirname(options.junit!)} is not a directory`);
       }
       const labs = loadAll(io, paths);
+      const { runLab } = await import('../../labs/run.js');
       const results: LabResult[] = [];
       const unloadable: UnloadableLab[] = [];
       const json = opts.output === 'json';
