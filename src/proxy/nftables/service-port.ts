@@ -17,7 +17,15 @@ import { categorizeEndpoints } from '../iptables/categorize.js';
 import type { EndpointInfo, ServicePortInfo } from '../iptables/service-ports.js';
 import type { NodeView } from '../iptables/service-rules.js';
 import type { KubeProxyNftablesConfig } from './config.js';
-import { endpointNames, MARK_FOR_MASQUERADE, REJECT_CHAIN, servicePortChainNames, type EndpointNames, type ServicePortChainNames } from './names.js';
+import {
+  endpointNames,
+  MARK_FOR_MASQUERADE,
+  REJECT_CHAIN,
+  servicePortChainNames,
+  type EndpointNames,
+  type ServicePortChainNames,
+  type ServicePortNameParts,
+} from './names.js';
 import {
   addr,
   DROP,
@@ -64,10 +72,15 @@ interface PortNames extends ServicePortChainNames {
 
 const chainNames = new WeakMap<ServicePortInfo, PortNames>();
 
+/** What kube-proxy's nftables names of a service port are made of. */
+function nameParts(info: ServicePortInfo): ServicePortNameParts {
+  return { namespace: info.service.namespace, name: info.service.name, port: info.port.name, protocol: info.protocol };
+}
+
 export function nftChainNames(info: ServicePortInfo): PortNames {
   let names = chainNames.get(info);
   if (names === undefined) {
-    const n = servicePortChainNames({ namespace: info.service.namespace, name: info.service.name, port: info.port.name, protocol: info.protocol });
+    const n = servicePortChainNames(nameParts(info));
     names = { ...n, gotoCluster: gotoChain(n.cluster), gotoLocal: gotoChain(n.local), gotoExternal: gotoChain(n.external), gotoFirewall: gotoChain(n.firewall) };
     chainNames.set(info, names);
   }
@@ -90,7 +103,7 @@ function endpointState(info: ServicePortInfo, ep: EndpointInfo): EndpointState {
   let state = endpointStates.get(ep);
   if (state !== undefined) return state;
   const { endpoint } = ep;
-  const names = endpointNames({ namespace: info.service.namespace, name: info.service.name, port: info.port.name, protocol: info.protocol }, formatIPv4(endpoint.ip), endpoint.port);
+  const names = endpointNames(nameParts(info), formatIPv4(endpoint.ip), endpoint.port);
   const rules: NftRule[] = [
     // Traffic that loops back to its sender must be masqueraded, or the reply would bypass the DNAT.
     { statements: [ipMatch('saddr', addr(endpoint.ip)), JUMP_MASQ] },
