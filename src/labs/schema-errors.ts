@@ -7,7 +7,7 @@
 import type { Diagnostic, DocPath } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
 import { formatPath, valueAt, wherePath } from '../topology/doc-path.js';
-import { describeValue, pointerToPath } from '../topology/schema/validate-document.js';
+import { describeValue, pointerToPath, typeWords } from '../topology/schema/validate-document.js';
 import { labSchema, validateLabSchema } from './generated/validate-lab.js';
 
 interface SchemaNode {
@@ -43,8 +43,6 @@ function schemaAt(path: DocPath): SchemaNode | undefined {
   }
   return node;
 }
-
-
 
 /** Schema problems of a lab document, each with a document path (and `target` key/value). */
 export function labSchemaProblems(document: unknown): (Diagnostic & { target?: 'key' | 'value' })[] {
@@ -85,11 +83,8 @@ function describe(e: AjvError, path: DocPath, value: unknown): (Diagnostic & { t
       const known = Object.keys(schemaAt(path)?.properties ?? {});
       return error('NL-SCHEMA-UNKNOWN-KEY', `unknown field '${key}'${wherePath(path)}`, [...path, key], didYouMean(key, known) ?? `known fields: ${known.join(', ')}`, 'key');
     }
-    case 'type': {
-      const words: Record<string, string> = { string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', object: 'a mapping', array: 'a list' };
-      const expected = String(e.params['type']).split(',').map((t) => words[t] ?? t).join(' or ');
-      return error('NL-SCHEMA-TYPE', `expected ${expected}, got ${describeValue(value)}`, path);
-    }
+    case 'type':
+      return error('NL-SCHEMA-TYPE', `expected ${typeWords(String(e.params['type']))}, got ${describeValue(value)}`, path);
     case 'enum': {
       const allowed = (e.params['allowedValues'] as unknown[]).map(String);
       return error('NL-SCHEMA-ENUM', `expected one of ${allowed.join(', ')}, got ${describeValue(value)}`, path, typeof value === 'string' ? didYouMean(value, allowed) : undefined);

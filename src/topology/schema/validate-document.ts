@@ -166,7 +166,8 @@ function unknownKeyHint(key: string, known: readonly string[], definition: strin
   return known.length > 0 ? `known fields: ${known.join(', ')}` : undefined;
 }
 
-function typeWords(types: string): string {
+/** ajv's type names (`string,integer`) in words: `a string or an integer`. */
+export function typeWords(types: string): string {
   const words: Record<string, string> = {
     string: 'a string',
     integer: 'an integer',
