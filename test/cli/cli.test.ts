@@ -136,3 +136,13 @@ describe('--traffic moves the counters before a view is printed', () => {
     expect(run.stderr).toContain('--traffic takes "FROM TO [COUNT]"');
   });
 });
+
+describe('netlab exec --help', () => {
+  it('lists every emulated command form after the options', async () => {
+    const { SUPPORTED_COMMANDS } = await import('../../src/exec/commands.js');
+    const run = await runCli(['exec', '--help']);
+    expect(run.code).toBe(0);
+    const after = run.stdout.slice(run.stdout.indexOf('Emulated commands:'));
+    for (const form of SUPPORTED_COMMANDS) expect(after).toContain(`  ${form.usage}\n`);
+  });
+});

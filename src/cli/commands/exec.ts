@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
+import { supportedCommandLines } from '../../exec/commands.js';
 import { routeGet } from '../../dataplane/route-get.js';
 import type { CommandContext } from '../main.js';
 import { whatIfOf } from '../what-if-options.js';
@@ -15,6 +16,7 @@ export function registerExec(program: Command, context: CommandContext): void {
     .argument('<target>', 'a node (node-02) or pod (pod-a, default/pod-a, pod-a:nginx)')
     .argument('<command...>', 'the command after --, e.g. -- ip route show table local')
     .option('--traffic <flow>', TRAFFIC_HELP, collectTraffic, [])
+    .addHelpText('after', () => ['', 'Emulated commands:', ...supportedCommandLines()].join('\n'))
     .action(async (targetText: string, argv: string[], options: { traffic: TrafficSpec[] }) => {
       const { io, opts, chalk } = context();
       if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
