@@ -5,16 +5,17 @@
  * nft's error for a table or object that does not exist: the command
  * echoed and the name underlined, exit 1.
  *
- * Only the tables nftables itself holds are listed (kube-proxy's
- * `ip kube-proxy`); the tables iptables-nft creates for iptables rules (the
- * kubelet's, the CNI's) are not: they are shown by iptables-save, and a
- * node without nftables state lists an empty ruleset.
+ * `list ruleset` also shows the tables iptables-nft wrote for the netns'
+ * iptables rules (src/render/nft-xtables.ts), before kube-proxy's
+ * `ip kube-proxy`, with nft's stderr warning for each; the other listings
+ * read only the nftables state.
  */
 import type { NetNs } from '../kernel/netns.js';
 import type { NftElement, NftFamily, NftTable, NftValue } from '../kernel/nftables.js';
 import { renderNftChainListing, renderNftRuleset, renderNftSetListing, renderNftTable } from '../render/nft.js';
+import { renderXtablesRuleset, xtablesWarnings } from '../render/nft-xtables.js';
 import { notEmulated } from './not-emulated.js';
-import { fail, ok, type ExecContext, type ExecResult } from './types.js';
+import { fail, ok, result, type ExecContext, type ExecResult } from './types.js';
 
 const FAMILIES: readonly string[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
 
@@ -39,7 +40,9 @@ export function runNft(ns: NetNs, argv: readonly string[], ctx: ExecContext): Ex
   if (what === 'ruleset') {
     if (words.length > 3 || (words.length === 3 && !FAMILIES.includes(words[2]!))) return notEmulated(argv);
     const family = words[2];
-    return ok(renderNftRuleset({ tables: family === undefined ? tables : tables.filter((t) => t.family === family) }));
+    const nft = renderNftRuleset({ tables: family === undefined ? tables : tables.filter((t) => t.family === family) });
+    if (family !== undefined && family !== 'ip') return ok(nft);
+    return result([...renderXtablesRuleset(ns.netfilter, stateless), ...nft], xtablesWarnings(ns.netfilter), 0);
   }
   if (what === 'tables' && words.length === 2) return ok(tables.map((t) => `table ${t.family} ${t.name}`));
 
