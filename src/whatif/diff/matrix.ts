@@ -9,7 +9,6 @@ import type { Dataplane } from '../../dataplane/build.js';
 import { resolveTraceEndpoint, type TraceEndpoint } from '../../dataplane/endpoints.js';
 import { tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
 import type { Disposition, Trace } from '../../dataplane/trace.js';
-import { buildUnderlay } from '../../dataplane/underlay.js';
 import { WalkSession } from '../../dataplane/walker.js';
 import type { MatrixAxes, MatrixEndpoint } from './endpoints.js';
 import { traceOutcome } from './outcome.js';
@@ -80,8 +79,8 @@ function resolveService(dataplane: Dataplane, endpoint: MatrixEndpoint): Resolve
 }
 
 export function computeMatrix(dataplane: Dataplane, axes: MatrixAxes, probe: ProbeOptions = {}): Matrix {
-  // One underlay for every walk; each walk gets its own session (no conntrack carried between cells).
-  const underlay = buildUnderlay(dataplane.cluster, dataplane.detachedNodes);
+  // The dataplane's one underlay for every walk; each walk gets its own session (no conntrack carried between cells).
+  const underlay = dataplane.underlay();
   const columns = axes.columns.map((c) => [c, resolve(dataplane, c)] as const);
   const cells = new Map<string, Map<string, CellOrAbsent>>();
   for (const row of axes.rows) {
