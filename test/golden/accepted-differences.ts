@@ -39,7 +39,7 @@ export interface Difference {
   readonly netlab?: (text: string, ctx: Context) => string;
 }
 
-/** Commands the capture runs that netlab does not emulate (they exit 2 in netlab); not compared. */
+/** Commands the capture runs that netlab does not emulate, or not in the capture's form; not compared, each with its reason. */
 export const NOT_COMPARED: Readonly<Record<string, string>> = {
   'ip netns list-id': 'netlab keeps no nsid table; peers are named per link (link-netns / link-netnsid)',
   'nft list ruleset':
