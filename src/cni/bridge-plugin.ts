@@ -5,7 +5,7 @@
  * pod with hairpin on, and in the pod the /24 address plus routes to the
  * cluster network and the default route via the gateway.
  */
-import { bridgeMulticast, ethernetMulticast, VETH_QUEUES } from '../kernel/devices.js';
+import { BRIDGE_DEFAULTS, bridgeMulticast, ethernetMulticast, VETH_QUEUES } from '../kernel/devices.js';
 import type { NetnsBuilder } from '../kernel/builder.js';
 import { RT_TABLE, RTPROT } from '../kernel/route.js';
 import { nth, type Cidr } from '../net/cidr.js';
@@ -30,7 +30,7 @@ export function addPodToBridge(node: NetnsBuilder, podNs: NetnsBuilder, pod: Pod
   if (firstPod) {
     node.addLink({
       name: BRIDGE_NAME,
-      info: { kind: 'bridge', stpState: 0, priority: 32768, vlanFiltering: false, forwardDelay: 1500, helloTime: 200, maxAge: 2000, ageingTime: 30000 },
+      info: BRIDGE_DEFAULTS,
       mtu: conf.mtu,
       mac: pod.node.bridgeMAC,
       multicast: bridgeMulticast(pod.node.bridgeMAC),

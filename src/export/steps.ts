@@ -21,6 +21,7 @@
  *    iptables-save rendering; then nftables (kube-proxy's nftables mode),
  *    through `nft -f` of the transaction kube-proxy would send.
  */
+import { BRIDGE_DEFAULTS } from '../kernel/devices.js';
 import type { Link } from '../kernel/link.js';
 import type { FdbEntry, Neighbour } from '../kernel/neigh.js';
 import type { NetNs } from '../kernel/netns.js';
@@ -110,8 +111,6 @@ function linkAttributes(link: Link): (string | number)[] {
   if (link.txqueuelen !== (DEFAULT_TXQUEUELEN[link.info.kind] ?? 1000)) words.push('txqueuelen', link.txqueuelen);
   return words;
 }
-
-const BRIDGE_DEFAULTS = { stpState: 0, priority: 32768, vlanFiltering: false, forwardDelay: 1500, helloTime: 200, maxAge: 2000, ageingTime: 30000 };
 
 function bridgeOptions(link: Link): (string | number)[] {
   if (link.info.kind !== 'bridge') return [];

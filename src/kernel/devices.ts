@@ -5,6 +5,7 @@
  */
 import { solicitedNodeMulticastMac, type Mac } from '../net/mac.js';
 import type { NewLink } from './builder.js';
+import type { BridgeInfo } from './link.js';
 
 const IPV6_ALL_NODES = '33:33:00:00:00:01';
 const IPV4_ALL_HOSTS = '01:00:5e:00:00:01';
@@ -24,6 +25,13 @@ export function ethernetMulticast(mac: Mac): Mac[] {
 export function bridgeMulticast(mac: Mac): Mac[] {
   return [IPV6_ALL_NODES, IPV4_MRD, IPV6_MRD, IPV4_ALL_HOSTS, solicitedNodeMulticastMac(mac)];
 }
+
+/**
+ * What `ip link add NAME type bridge` gives without options (STP off,
+ * forward delay 15 s, hello 2 s, max age 20 s, ageing 300 s, in centiseconds
+ * as `ip -d link` prints them): the CNI bridge plugin and dockerd set none.
+ */
+export const BRIDGE_DEFAULTS: BridgeInfo = { kind: 'bridge', stpState: 0, priority: 32768, vlanFiltering: false, forwardDelay: 1500, helloTime: 200, maxAge: 2000, ageingTime: 30000 };
 
 /** veth queues default to the number of possible CPUs. */
 export const VETH_QUEUES = 2;

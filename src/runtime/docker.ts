@@ -5,7 +5,7 @@
  * empty. Layout of Docker 20-27 (kernel-facts §4), with no containers.
  */
 import type { NetnsBuilder } from '../kernel/builder.js';
-import { bridgeMulticast } from '../kernel/devices.js';
+import { BRIDGE_DEFAULTS, bridgeMulticast } from '../kernel/devices.js';
 import { parseCidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
 import { stableMac } from '../net/mac.js';
@@ -21,7 +21,7 @@ export function setupDocker(node: NetnsBuilder, model: Node): void {
   const mac = ['02', '42', ...random].join(':');
   node.addLink({
     name: 'docker0',
-    info: { kind: 'bridge', stpState: 0, priority: 32768, vlanFiltering: false, forwardDelay: 1500, helloTime: 200, maxAge: 2000, ageingTime: 30000 },
+    info: BRIDGE_DEFAULTS,
     mtu: 1500,
     mac,
     // A bridge without ports whose MAC was set (dockerd sets docker0's) has no carrier: NO-CARRIER,
