@@ -12,6 +12,7 @@ import type { IpSet, IpSetMember } from '../kernel/ipset.js';
 import type { Netfilter } from '../kernel/netfilter/rule.js';
 import { formatCidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';
+import { fnv1a32 } from '../net/hash.js';
 import type { Lines } from './types.js';
 
 /** The set types' current revisions (kernel 6.x): what `Revision:` shows. */
@@ -48,17 +49,11 @@ export function ipsetCreateOptions(set: IpSet): string {
   return 'family inet hashsize 1024 maxelem 65536';
 }
 
-function fnv1a(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
-  return h;
-}
-
 /** The create options, and for a hash type the bucket size and seed the kernel chose. */
 function header(set: IpSet): string {
   const options = ipsetCreateOptions(set);
   if (set.type === 'bitmap:port') return options;
-  return `${options} bucketsize 12 initval 0x${fnv1a(set.name).toString(16).padStart(8, '0')}`;
+  return `${options} bucketsize 12 initval 0x${fnv1a32(set.name).toString(16).padStart(8, '0')}`;
 }
 
 /** An estimate: a bitmap's bytes, or a hash's empty table plus a slot per member. */
