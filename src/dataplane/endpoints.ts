@@ -9,7 +9,7 @@
 import { UsageError } from '../diagnostics/diagnostic.js';
 import type { NetNs } from '../kernel/netns.js';
 import { formatIPv4, parseIPv4, type IPv4 } from '../net/ipv4.js';
-import { resolveNetnsTarget } from '../model/resolve.js';
+import { resolveNetnsTarget, type NetnsTarget } from '../model/resolve.js';
 import type { Cluster } from '../model/types.js';
 import { podResolvConf, resolveName, usesClusterDns } from '../model/dns.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
@@ -127,4 +127,9 @@ function ownerOf(dataplane: Dataplane, ip: IPv4): { ns?: NetNs } {
   if (node) return { ns: dataplane.nodeNetns(node) };
   if (ip === EXTERNAL_CLIENT.ip) return { ns: dataplane.externalNetns() };
   return {};
+}
+
+/** The netns a node or pod target names (a hostNetwork pod's is its node's). */
+export function netnsOfTarget(dataplane: Dataplane, target: NetnsTarget): NetNs {
+  return target.kind === 'node' ? dataplane.nodeNetns(target.node) : dataplane.podNetns(target.pod);
 }

@@ -84,6 +84,11 @@ export class WalkSession {
     return this.kernel.userspaceProxy;
   }
 
+  /** A node's or pod's netns by id; undefined for the underlay, the router and the outside client (no state a user inspects). */
+  nodeOrPodNetns(id: string): NetNs | undefined {
+    return id.startsWith('node/') || id.startsWith('pod/') ? this.netnsById(id) : undefined;
+  }
+
   /** The netns a veth peer id names. */
   netnsById(id: string): NetNs {
     if (id === EXTERNAL_NETNS_ID) return this.dataplane.externalNetns();

@@ -6,7 +6,7 @@
  */
 import { UsageError, type Diagnostic, type DocPath } from '../diagnostics/diagnostic.js';
 import type { Dataplane } from '../dataplane/build.js';
-import { resolveTraceEndpoint } from '../dataplane/endpoints.js';
+import { netnsOfTarget, resolveTraceEndpoint } from '../dataplane/endpoints.js';
 import { newSession, tracePacket, type ProbeOptions } from '../dataplane/probes.js';
 import { routeGet } from '../dataplane/route-get.js';
 import { runEmulated } from '../exec/run.js';
@@ -127,12 +127,11 @@ export function runLab(lab: Lab, topology: TopologyText | undefined, options: Ru
     const probe: ProbeOptions = probeOf(action as unknown as Record<string, unknown>);
     const session = newSession(dataplane);
     const run = tracePacket(dataplane, from, to, probe, false, session);
-    return checkTrace(run.request, step.expect, (id) => (id.startsWith('node/') || id.startsWith('pod/') ? session.netnsById(id) : undefined));
+    return checkTrace(run.request, step.expect, (id) => session.nodeOrPodNetns(id));
   }
 
   function netnsOf(dataplane: Dataplane, step: LabStep, field: DocPath, target: string): NetNs {
-    const resolved = guarded(step, field, () => resolveNetnsTarget(dataplane.cluster, target));
-    return resolved.kind === 'node' ? dataplane.nodeNetns(resolved.node) : dataplane.podNetns(resolved.pod);
+    return netnsOfTarget(dataplane, guarded(step, field, () => resolveNetnsTarget(dataplane.cluster, target)));
   }
 
   function runExec(dataplane: Dataplane, action: ExecAction, step: LabStep): Failure[] {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { NetNs } from '../../kernel/netns.js';
+import { netnsOfTarget } from '../../dataplane/endpoints.js';
 import { resolveNetnsTarget } from '../../model/resolve.js';
 import type { Dataplane } from '../../dataplane/build.js';
 import { tableToJson, type ViewTable } from '../../views/table.js';
@@ -13,8 +14,7 @@ import { loadAndBuild } from '../pipeline.js';
 import { collectTraffic, sendTraffic, TRAFFIC_HELP, type TrafficSpec } from '../traffic.js';
 
 export function netnsOf(dataplane: Dataplane, targetText: string): NetNs {
-  const target = resolveNetnsTarget(dataplane.cluster, targetText);
-  return target.kind === 'node' ? dataplane.nodeNetns(target.node) : dataplane.podNetns(target.pod);
+  return netnsOfTarget(dataplane, resolveNetnsTarget(dataplane.cluster, targetText));
 }
 
 export function registerShow(program: Command, context: CommandContext): void {

@@ -96,7 +96,7 @@ export function registerTrace(program: Command, context: CommandContext): void {
         if (run.reply) lines.push('', ...render(traceGraph(run.reply)));
         await writeLines(io.stdout, lines);
       } else {
-        const ctx = { netns: (id: string) => (id.startsWith('node/') || id.startsWith('pod/') ? session.netnsById(id) : undefined) };
+        const ctx = { netns: (id: string) => session.nodeOrPodNetns(id) };
         const show = (trace: Trace, label?: string): string[] => {
           const table = traceTable(trace, ctx);
           const color = trace.disposition === 'DELIVERED' ? chalk.green : chalk.red;

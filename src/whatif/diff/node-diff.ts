@@ -7,6 +7,7 @@ import type { Dataplane } from '../../dataplane/build.js';
 import { routeGet } from '../../dataplane/route-get.js';
 import { runEmulated } from '../../exec/run.js';
 import type { NetNs } from '../../kernel/netns.js';
+import { netnsOfTarget } from '../../dataplane/endpoints.js';
 import { resolveNetnsTarget } from '../../model/resolve.js';
 import { unifiedHunks } from './unified.js';
 
@@ -36,8 +37,7 @@ export interface NodeDiff {
 }
 
 function netnsOf(dataplane: Dataplane, target: string): NetNs {
-  const resolved = resolveNetnsTarget(dataplane.cluster, target);
-  return resolved.kind === 'node' ? dataplane.nodeNetns(resolved.node) : dataplane.podNetns(resolved.pod);
+  return netnsOfTarget(dataplane, resolveNetnsTarget(dataplane.cluster, target));
 }
 
 function output(dataplane: Dataplane, ns: NetNs, argv: readonly string[]): string[] {

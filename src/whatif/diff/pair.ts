@@ -9,7 +9,6 @@ import { newSession, tracePacket, type ProbeOptions } from '../../dataplane/prob
 import type { Trace } from '../../dataplane/trace.js';
 import { formatIPv4 } from '../../net/ipv4.js';
 import type { NetNs } from '../../kernel/netns.js';
-import type { WalkSession } from '../../dataplane/walker.js';
 import { traceOutcome } from './outcome.js';
 
 export interface TraceFacts {
@@ -75,15 +74,12 @@ export function traceFacts(trace: Trace, netns: (id: string) => NetNs | undefine
   };
 }
 
-function lookup(session: WalkSession): (id: string) => NetNs | undefined {
-  return (id) => (id.startsWith('node/') || id.startsWith('pod/') ? session.netnsById(id) : undefined);
-}
 
 function side(dataplane: Dataplane, from: string, to: string, probe: ProbeOptions): SideOfPair {
   const session = newSession(dataplane);
   const source = resolveTraceEndpoint(dataplane, from);
   const run = tracePacket(dataplane, source, resolveTraceEndpoint(dataplane, to, source), probe, false, session);
-  const netns = lookup(session);
+  const netns = (id: string) => session.nodeOrPodNetns(id);
   return { trace: run.request, facts: traceFacts(run.request, netns), netns };
 }
 
