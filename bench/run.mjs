@@ -5,7 +5,7 @@
 // Targets from the issues are printed next to the figures; nothing here is a
 // unit test.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ import { compactCluster, servicesCluster } from './generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'netlab-bench-'));
+// The generated clusters are tens of megabytes: gone however the run ends.
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const bin = join(root, 'bin', 'netlab.js');
 const REPEAT = Number(process.env.NETLAB_BENCH_REPEAT ?? 3);
 
