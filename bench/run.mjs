@@ -13,7 +13,7 @@ import { compactCluster, servicesCluster } from './generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'netlab-bench-'));
-// The generated clusters are tens of megabytes: gone however the run ends.
+// The generated clusters are tens of megabytes: removed when the run exits (an interrupt leaves them).
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const bin = join(root, 'bin', 'netlab.js');
 const REPEAT = Number(process.env.NETLAB_BENCH_REPEAT ?? 3);
