@@ -3,8 +3,8 @@ import { linkByName, type NetNs } from '../kernel/netns.js';
 import { deviceFdb, fdbLine, renderBridgeFdb } from '../render/bridge-fdb.js';
 import { renderBridgeLink } from '../render/bridge-link.js';
 import type { Lines } from '../render/types.js';
-import { CHANGES_STATE, notEmulated } from './not-emulated.js';
-import { fail, matches, ok, type ExecResult } from './types.js';
+import { notEmulated, notEmulatedSubcommand } from './not-emulated.js';
+import { fail, iproute2Subcommand, matches, ok, type ExecResult } from './types.js';
 
 const OBJECTS = ['link', 'fdb', 'mdb', 'vlan', 'vni', 'monitor'] as const;
 
@@ -25,16 +25,11 @@ export function runBridge(ns: NetNs, argv: readonly string[]): ExecResult {
   return notEmulated(argv, `bridge ${object}`);
 }
 
-function isShow(word: string | undefined, order: readonly string[]): boolean | undefined {
-  if (word === undefined) return true;
-  const found = order.find((name) => matches(word, name));
-  return found === undefined ? undefined : found === 'show' || found === 'list' || found === 'lst';
-}
 
 function bridgeFdb(ns: NetNs, argv: readonly string[], args: readonly string[]): ExecResult {
-  const show = isShow(args[0], ['add', 'append', 'delete', 'replace', 'show', 'list', 'lst', 'get', 'flush', 'help']);
-  if (show === undefined) return fail(255, `Command "${args[0]}" is unknown, try "bridge fdb help".`);
-  if (!show) return notEmulated(argv, CHANGES_STATE);
+  const sub = iproute2Subcommand(args[0], ['add', 'append', 'delete', 'replace', 'show', 'list', 'lst', 'get', 'flush', 'help']);
+  if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "bridge fdb help".`);
+  if (sub !== 'show') return notEmulatedSubcommand(argv, 'bridge fdb', sub, ['get']);
   let dev: string | undefined;
   let br: string | undefined;
   const rest = args.slice(1);
@@ -59,9 +54,9 @@ function bridgeFdb(ns: NetNs, argv: readonly string[], args: readonly string[]):
 }
 
 function bridgeLink(ns: NetNs, argv: readonly string[], args: readonly string[]): ExecResult {
-  const show = isShow(args[0], ['set', 'show', 'list', 'lst', 'help']);
-  if (show === undefined) return fail(255, `Command "${args[0]}" is unknown, try "bridge link help".`);
-  if (!show) return notEmulated(argv, CHANGES_STATE);
+  const sub = iproute2Subcommand(args[0], ['set', 'show', 'list', 'lst', 'help']);
+  if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "bridge link help".`);
+  if (sub !== 'show') return notEmulatedSubcommand(argv, 'bridge link', sub);
   let dev: string | undefined;
   const rest = args.slice(1);
   for (let j = 0; j < rest.length; j++) {

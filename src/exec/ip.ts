@@ -18,8 +18,8 @@ import { renderIpNeigh } from '../render/ip-neigh.js';
 import { renderIpRoute, tableId, type PrefixSelector, type RouteTableSelector } from '../render/ip-route.js';
 import { renderRouteGet, routeGetErrorText } from '../render/ip-route-get.js';
 import { renderIpRule } from '../render/ip-rule.js';
-import { CHANGES_STATE, notEmulated } from './not-emulated.js';
-import { fail, matches, ok, type ExecContext, type ExecResult } from './types.js';
+import { notEmulated, notEmulatedSubcommand } from './not-emulated.js';
+import { fail, iproute2Subcommand, matches, ok, type ExecContext, type ExecResult } from './types.js';
 
 interface IpOptions {
   family?: AddressFamily;
@@ -113,13 +113,6 @@ function ipUsage(): ExecResult {
 }
 
 /** Which sub-command a word names, trying them in the tool's order; `show` when there are no words. */
-function subcommand(word: string | undefined, order: readonly string[]): string | undefined {
-  if (word === undefined) return 'show';
-  const found = order.find((name) => matches(word, name));
-  if (found === 'list' || found === 'lst') return 'show';
-  return found;
-}
-
 interface LinkFilter {
   dev?: string;
   up: boolean;
@@ -186,9 +179,9 @@ const ADDRESS_SUBCOMMANDS = ['add', 'change', 'replace', 'delete', 'list', 'show
 const LINK_SUBCOMMANDS = ['add', 'set', 'change', 'replace', 'delete', 'show', 'lst', 'list', 'xstats', 'afstats', 'property', 'help'];
 
 function ipAddress(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions): ExecResult {
-  const sub = subcommand(args[0], ADDRESS_SUBCOMMANDS);
+  const sub = iproute2Subcommand(args[0], ADDRESS_SUBCOMMANDS);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip address help".`);
-  if (sub !== 'show') return notEmulated(argv, sub === 'help' ? 'help text' : CHANGES_STATE);
+  if (sub !== 'show') return notEmulatedSubcommand(argv, 'ip address', sub, ['save', 'showdump']);
   const filter = parseLinkFilter(ns, args.slice(1));
   if (isResult(filter)) return filter;
   const links = filteredLinks(ns, filter);
@@ -199,9 +192,9 @@ function ipAddress(ns: NetNs, argv: readonly string[], args: readonly string[], 
 }
 
 function ipLink(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions): ExecResult {
-  const sub = subcommand(args[0], LINK_SUBCOMMANDS);
+  const sub = iproute2Subcommand(args[0], LINK_SUBCOMMANDS);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip link help".`);
-  if (sub !== 'show') return notEmulated(argv, sub === 'help' ? 'help text' : sub === 'xstats' || sub === 'afstats' || sub === 'property' ? `ip link ${sub}` : CHANGES_STATE);
+  if (sub !== 'show') return notEmulatedSubcommand(argv, 'ip link', sub, ['xstats', 'afstats', 'property']);
   const filter = parseLinkFilter(ns, args.slice(1));
   if (isResult(filter)) return filter;
   const links = filteredLinks(ns, filter);
@@ -230,10 +223,10 @@ function badPrefix(text: string, family: AddressFamily | undefined): ExecResult 
 }
 
 function ipRoute(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions, ctx: ExecContext): ExecResult {
-  const sub = subcommand(args[0], ROUTE_SUBCOMMANDS);
+  const sub = iproute2Subcommand(args[0], ROUTE_SUBCOMMANDS);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip route help".`);
   if (sub === 'get') return ipRouteGet(ns, argv, args.slice(1), options, ctx);
-  if (sub !== 'show') return notEmulated(argv, sub === 'help' ? 'help text' : sub === 'save' || sub === 'showdump' ? `ip route ${sub}` : CHANGES_STATE);
+  if (sub !== 'show') return notEmulatedSubcommand(argv, 'ip route', sub, ['save', 'showdump']);
   let table: RouteTableSelector | undefined;
   let dev: string | undefined;
   let prefix: PrefixSelector | undefined;
@@ -329,9 +322,9 @@ function ipRouteGet(ns: NetNs, argv: readonly string[], args: readonly string[],
 }
 
 function ipRule(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions): ExecResult {
-  const sub = subcommand(args[0], ['list', 'show', 'lst', 'add', 'delete', 'flush', 'save', 'restore', 'help']);
+  const sub = iproute2Subcommand(args[0], ['list', 'show', 'lst', 'add', 'delete', 'flush', 'save', 'restore', 'help']);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip rule help".`);
-  if (sub !== 'show') return notEmulated(argv, CHANGES_STATE);
+  if (sub !== 'show') return notEmulatedSubcommand(argv, 'ip rule', sub, ['save']);
   let table: number | undefined;
   const rest = args.slice(1);
   for (let i = 0; i < rest.length; i++) {
@@ -347,9 +340,9 @@ function ipRule(ns: NetNs, argv: readonly string[], args: readonly string[], opt
 }
 
 function ipNeigh(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions): ExecResult {
-  const sub = subcommand(args[0], ['add', 'change', 'replace', 'delete', 'get', 'show', 'lst', 'list', 'flush', 'help']);
+  const sub = iproute2Subcommand(args[0], ['add', 'change', 'replace', 'delete', 'get', 'show', 'lst', 'list', 'flush', 'help']);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip neigh help".`);
-  if (sub !== 'show') return notEmulated(argv, sub === 'get' ? 'ip neigh get' : CHANGES_STATE);
+  if (sub !== 'show') return notEmulatedSubcommand(argv, 'ip neigh', sub, ['get']);
   let dev: string | undefined;
   const rest = args.slice(1);
   for (let i = 0; i < rest.length; i++) {
@@ -363,9 +356,9 @@ function ipNeigh(ns: NetNs, argv: readonly string[], args: readonly string[], op
 }
 
 function ipMaddr(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions): ExecResult {
-  const sub = subcommand(args[0], ['add', 'delete', 'list', 'show', 'lst', 'help']);
+  const sub = iproute2Subcommand(args[0], ['add', 'delete', 'list', 'show', 'lst', 'help']);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip maddr help".`);
-  if (sub !== 'show') return notEmulated(argv, CHANGES_STATE);
+  if (sub !== 'show') return notEmulatedSubcommand(argv, 'ip maddr', sub);
   let dev: string | undefined;
   const rest = args.slice(1);
   for (let i = 0; i < rest.length; i++) dev = rest[i] === 'dev' ? rest[++i] : rest[i];

@@ -14,3 +14,11 @@ export function notEmulated(argv: readonly string[], why?: string): ExecResult {
 
 /** Commands that would change the state; netlab's namespaces are views of the topology. */
 export const CHANGES_STATE = 'it would change the state; edit the topology or use --set instead';
+
+/**
+ * An iproute2 subcommand other than `show`: its help text, a query that
+ * only reads (named: `ip neigh get`), or a change of state.
+ */
+export function notEmulatedSubcommand(argv: readonly string[], object: string, sub: string, queries: readonly string[] = []): ExecResult {
+  return notEmulated(argv, sub === 'help' ? 'help text' : queries.includes(sub) ? `${object} ${sub}` : CHANGES_STATE);
+}

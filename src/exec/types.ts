@@ -84,3 +84,15 @@ export function result(stdout: Lines, stderr: string[], exitCode: number, unterm
 export function matches(prefix: string, word: string): boolean {
   return prefix.length > 0 && word.startsWith(prefix);
 }
+
+/**
+ * An iproute2 object's subcommand (`ip addr ...`, `bridge fdb ...`): the
+ * first of `order` that `word` abbreviates, as the tool tries them; none
+ * given, `list` and `lst` are `show`. undefined: not a subcommand at all.
+ */
+export function iproute2Subcommand(word: string | undefined, order: readonly string[]): string | undefined {
+  if (word === undefined) return 'show';
+  const found = order.find((name) => matches(word, name));
+  if (found === 'list' || found === 'lst') return 'show';
+  return found;
+}
