@@ -22,6 +22,7 @@ import type { IPv4 } from '../net/ipv4.js';
 import { lookupTable } from './fib.js';
 import { masqueraded } from './nat-port.js';
 import type { HookContext, NftPathEntry, RuleHit } from './netfilter-eval.js';
+import { IP_PROTOCOL_NUMBERS, type IpProtocolName } from '../net/ip-protocols.js';
 import { IP_PROTOCOL_NUMBER, type Packet } from './packet.js';
 import { chainedChoice } from './random.js';
 
@@ -172,13 +173,12 @@ function exactPart(value: NftValue): number | string | undefined {
     case 'prefix':
       return value.value.len === 32 ? value.value.addr : undefined;
     case 'proto':
-      return PROTO_NUMBER[value.value];
+      return IP_PROTOCOL_NUMBERS[value.value];
     case 'symbol':
-      return PROTO_NUMBER[value.value as keyof typeof PROTO_NUMBER] ?? value.value;
+      return IP_PROTOCOL_NUMBERS[value.value as IpProtocolName] ?? value.value;
   }
 }
 
-const PROTO_NUMBER = { icmp: 1, tcp: 6, udp: 17, sctp: 132 } as const;
 
 function keyString(parts: readonly (number | string)[]): string {
   return parts.length === 1 ? String(parts[0]) : parts.join(' . ');

@@ -3,6 +3,7 @@
  * type, the skb mark, the Ethernet addresses while on a link, and for
  * tunnels the outer headers around the inner packet.
  */
+import { IP_PROTOCOL_NUMBERS } from '../net/ip-protocols.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 
@@ -11,7 +12,7 @@ export type L4Protocol = 'icmp' | 'tcp' | 'udp';
 /** What an IP header carries: an L4 protocol, or (outer header of IP-in-IP, protocol 4) another IP packet. */
 export type IpProtocol = L4Protocol | 'ipip';
 
-export const IP_PROTOCOL_NUMBER: Readonly<Record<IpProtocol, number>> = { icmp: 1, tcp: 6, udp: 17, ipip: 4 };
+export const IP_PROTOCOL_NUMBER: Readonly<Record<IpProtocol, number>> = IP_PROTOCOL_NUMBERS;
 
 export interface Packet {
   readonly src: IPv4;

@@ -9,14 +9,14 @@
  * `size=4096` (the default connection table bits, 12).
  */
 import type { Ipvs, IpvsActivity, IpvsCounters, IpvsDestActivity, IpvsVirtualServer } from '../kernel/ipvs.js';
+import { ipProtocolNumber } from '../net/ip-protocols.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';
 
-const PROTOCOL_NUMBER: Readonly<Record<IpvsVirtualServer['protocol'], number>> = { TCP: 6, UDP: 17, SCTP: 132 };
 
 /** libipvs ipvs_cmp_services: `ntohl(a) - ntohl(b)` as a C int, so addresses far apart compare wrapped. */
 export function compareVirtualServers(a: IpvsVirtualServer, b: IpvsVirtualServer): number {
-  const proto = PROTOCOL_NUMBER[a.protocol] - PROTOCOL_NUMBER[b.protocol];
+  const proto = ipProtocolNumber(a.protocol) - ipProtocolNumber(b.protocol);
   if (proto !== 0) return proto;
   const addr = (a.addr - b.addr) | 0;
   if (addr !== 0) return addr;

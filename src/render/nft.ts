@@ -23,6 +23,7 @@
 import type { NftChain, NftElement, NftKey, NftRule, NftRuleset, NftSelector, NftSet, NftStatement, NftTable, NftValue, NftVerdict } from '../kernel/nftables.js';
 import { NFT_PRIORITY } from '../kernel/nftables.js';
 import { formatCidr } from '../net/cidr.js';
+import { IP_PROTOCOL_NUMBERS } from '../net/ip-protocols.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';
 
@@ -256,7 +257,7 @@ function partBytes(v: NftValue): number[] {
     case 'prefix':
       return partBytes({ kind: 'addr', value: v.value.addr });
     case 'proto':
-      return [PROTOCOL_NUMBERS[v.value]];
+      return [IP_PROTOCOL_NUMBERS[v.value]];
     case 'port':
       return [(v.value >>> 8) & 255, v.value & 255];
     case 'number':
@@ -266,7 +267,6 @@ function partBytes(v: NftValue): number[] {
   }
 }
 
-const PROTOCOL_NUMBERS: Readonly<Record<'tcp' | 'udp' | 'sctp' | 'icmp', number>> = { icmp: 1, tcp: 6, udp: 17, sctp: 132 };
 
 /**
  * nft's expr_msort_cmp as a sort key: a single value compares as a number;
@@ -284,7 +284,7 @@ function sortKey(key: NftKey): number | string {
       case 'prefix':
         return v.value.addr;
       case 'proto':
-        return PROTOCOL_NUMBERS[v.value];
+        return IP_PROTOCOL_NUMBERS[v.value];
       case 'symbol':
         return v.value;
     }

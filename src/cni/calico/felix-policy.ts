@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import type { IpSet, IpSetMember } from '../../kernel/ipset.js';
 import type { IptRule } from '../../kernel/netfilter/rule.js';
 import { formatCidr } from '../../net/cidr.js';
+import { ipProtocolNumber } from '../../net/ip-protocols.js';
 import {
   isolatingPolicies,
   namedPort,
@@ -62,7 +63,6 @@ export function policyChainName(policy: NetworkPolicy, direction: Direction): st
   return lengthLimitedId(direction === 'ingress' ? 'cali-pi-' : 'cali-po-', calicoPolicyName(policy));
 }
 
-const PROTOCOL_NUMBERS = { TCP: 6, UDP: 17, SCTP: 132 } as const;
 
 function selectorText(sel: LabelSelector | undefined, prefix = ''): string {
   if (!sel) return 'all()';
@@ -135,7 +135,7 @@ export function buildFelixPolicies(cluster: Cluster): FelixPolicies {
       for (const peer of peers) {
         for (const ports of groups) {
           const match: FelixMatch[] = [];
-          if (ports) match.push({ k: 'proto', number: PROTOCOL_NUMBERS[ports[0]!.protocol] });
+          if (ports) match.push({ k: 'proto', number: ipProtocolNumber(ports[0]!.protocol) });
           if (peer?.kind === 'ipBlock') {
             match.push({ k: side, cidr: peer.cidr });
             if (peer.except.length > 0) match.push({ k: 'set', name: exceptSet(peer), flags: [side], negate: true });
