@@ -69,3 +69,6 @@ export function subnetAt(parent: Cidr, len: number, index: number): Cidr | undef
   if (len < parent.len || index < 0 || index >= 2 ** (len - parent.len)) return undefined;
   return { addr: (parent.addr + index * 2 ** (32 - len)) >>> 0, len };
 }
+
+/** 127.0.0.0/8: what kube-proxy, the kubelet and dockerd leave out of (or match) in their rules. */
+export const LOOPBACK_NET: Cidr = cidr(0x7f000000, 8);

@@ -6,14 +6,13 @@
  */
 import type { NetnsBuilder } from '../kernel/builder.js';
 import { BRIDGE_DEFAULTS, bridgeMulticast } from '../kernel/devices.js';
-import { parseCidr } from '../net/cidr.js';
+import { LOOPBACK_NET, parseCidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
 import { stableMac } from '../net/mac.js';
 import type { Node } from '../model/types.js';
 
 const DOCKER_NET = parseCidr('172.17.0.0/16')!;
 const DOCKER_GW = parseIPv4('172.17.0.1')!;
-const LOOPBACK_NET = parseCidr('127.0.0.0/8')!;
 
 export function setupDocker(node: NetnsBuilder, model: Node): void {
   // Docker <= 27 gives docker0 02:42 plus four random bytes.

@@ -11,7 +11,8 @@
  */
 import type { NetnsBuilder } from '../../kernel/builder.js';
 import type { IptRule } from '../../kernel/netfilter/rule.js';
-import { comment, jump, KUBE_FIREWALL, LOOPBACK_NET } from './service-rules.js';
+import { LOOPBACK_NET } from '../../net/cidr.js';
+import { comment, jump, KUBE_FIREWALL } from './service-rules.js';
 
 export const KUBE_IPTABLES_HINT = 'KUBE-IPTABLES-HINT';
 export const KUBE_KUBELET_CANARY = 'KUBE-KUBELET-CANARY';

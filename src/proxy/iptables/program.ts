@@ -22,6 +22,7 @@
  * are built once per cluster and shared (rule objects and whole chains);
  * 10,000 services with 10 endpoints each are about 320,000 rules a node.
  */
+import { LOOPBACK_NET } from '../../net/cidr.js';
 import type { NetnsBuilder } from '../../kernel/builder.js';
 import type { Chain, IptRule, Match } from '../../kernel/netfilter/rule.js';
 import type { Cluster, Node } from '../../model/types.js';
@@ -39,7 +40,6 @@ import {
   KUBE_PROXY_CANARY,
   KUBE_PROXY_FIREWALL,
   KUBE_SERVICES,
-  LOOPBACK_NET,
   servicePortRules,
   type NodeView,
   type ServicePortRules,

@@ -9,7 +9,7 @@
  * address) is generated once per cluster and its rule objects and chain
  * lists are shared by every node (see program.ts).
  */
-import { cidr, contains, type Cidr } from '../../net/cidr.js';
+import { cidr, contains, LOOPBACK_NET, type Cidr } from '../../net/cidr.js';
 import type { IPv4 } from '../../net/ipv4.js';
 import type { Chain, IptRule, Match, Negatable, Target } from '../../kernel/netfilter/rule.js';
 import { categorizeEndpoints } from './categorize.js';
@@ -44,8 +44,6 @@ export interface NodeView {
   /** The node IP kube-proxy was given (--bind-address / the node's InternalIP). */
   readonly ip: IPv4;
 }
-
-export const LOOPBACK_NET: Cidr = cidr(0x7f000000, 8);
 
 export function comment(text: string): Match {
   return { module: 'comment', comment: text };

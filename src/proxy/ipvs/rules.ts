@@ -7,7 +7,8 @@
  */
 import type { Cidr } from '../../net/cidr.js';
 import type { IptRule, Match, Target } from '../../kernel/netfilter/rule.js';
-import { comment, jump, LOOPBACK_NET } from '../iptables/service-rules.js';
+import { LOOPBACK_NET } from '../../net/cidr.js';
+import { comment, jump } from '../iptables/service-rules.js';
 import * as S from './ipsets.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';

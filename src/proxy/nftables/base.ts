@@ -46,7 +46,7 @@ import {
   SERVICES,
 } from './names.js';
 import { CT_STATE_NEW, DADDR_PROTO_PORT, FIB_DADDR_LOCAL, IP_DADDR, ipMatch, jumpTo, prefix, PROTO_PORT, verdictStatement } from './statements.js';
-import { LOOPBACK_NET } from '../iptables/service-rules.js';
+import { LOOPBACK_NET } from '../../net/cidr.js';
 
 const DSTNAT = -100;
 const SRCNAT = 100;

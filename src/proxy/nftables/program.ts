@@ -17,7 +17,8 @@ import { contains } from '../../net/cidr.js';
 import type { IPv4 } from '../../net/ipv4.js';
 import type { Cluster, Node } from '../../model/types.js';
 import { isNodeSpecific, servicePortMap } from '../iptables/service-ports.js';
-import { LOOPBACK_NET, type NodeView } from '../iptables/service-rules.js';
+import { LOOPBACK_NET } from '../../net/cidr.js';
+import type { NodeView } from '../iptables/service-rules.js';
 import { baseObjects, type BaseObjects } from './base.js';
 import { kubeProxyNftablesConfig, nodePortsOnAllAddresses, type KubeProxyNftablesConfig } from './config.js';
 import {
