@@ -13,7 +13,7 @@ import { resolveNetnsTarget, type NetnsTarget } from '../model/resolve.js';
 import type { Cluster } from '../model/types.js';
 import { podResolvConf, resolveName, usesClusterDns } from '../model/dns.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
-import type { L4Protocol } from './packet.js';
+import type { L4Protocol } from '../flow/packet.js';
 import type { Dataplane } from './build.js';
 import { EXTERNAL_CLIENT } from './external.js';
 

@@ -21,7 +21,7 @@ import type { IpvsActivity, IpvsCounters, IpvsDestActivity, IpvsRealServer, Ipvs
 import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { IpvsConnection } from '../render/ipvsadm.js';
 import type { ConntrackEntry } from './conntrack.js';
-import type { Packet } from './packet.js';
+import type { Packet } from '../flow/packet.js';
 import { chainedChoice } from './random.js';
 
 /** Real servers in ipvsadm's order (address, port): the order choices and --all-endpoints enumerate. */

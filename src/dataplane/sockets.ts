@@ -4,7 +4,7 @@
  * node); hostNetwork pods listen in their node's namespace.
  */
 import type { Node, Pod } from '../model/types.js';
-import type { Packet } from './packet.js';
+import type { Packet } from '../flow/packet.js';
 
 export interface Listener {
   readonly protocol: 'tcp' | 'udp';

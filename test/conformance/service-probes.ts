@@ -25,7 +25,7 @@ import { isLocalAddress } from '../../src/dataplane/fib.js';
 import { answerTo, buildProbe, icmpErrorBack, newSession } from '../../src/dataplane/probes.js';
 import { branchProbability, forcedChoice } from '../../src/dataplane/random.js';
 import { listenersOfNode, listenersOfPod, type Listener } from '../../src/dataplane/sockets.js';
-import type { Packet } from '../../src/dataplane/packet.js';
+import type { Packet } from '../../src/flow/packet.js';
 import type { WalkResult, WalkSession } from '../../src/dataplane/walker.js';
 import type { Pod } from '../../src/model/types.js';
 import { formatIPv4, type IPv4 } from '../../src/net/ipv4.js';

@@ -4,7 +4,7 @@ import { resolveTraceEndpoint } from '../../dataplane/endpoints.js';
 import { DEFAULT_SEED, newSession, traceEveryEndpoint, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
 import { statisticFromSeed } from '../../dataplane/random.js';
 import { endpointsTable } from '../../render/trace-text.js';
-import type { Trace } from '../../dataplane/trace.js';
+import type { Trace } from '../../flow/trace.js';
 import { dispositionLine, traceTable } from '../../render/trace-text.js';
 import { renderTraceroute } from '../../render/traceroute.js';
 import type { CommandContext } from '../main.js';
