@@ -3,9 +3,8 @@ import type { Dataplane } from '../dataplane/build.js';
 import type { Conntrack } from '../dataplane/conntrack.js';
 import type { IpvsSessionState } from '../dataplane/ipvs.js';
 import type { NftDynamicSets } from '../dataplane/nft-eval.js';
+import type { RouteGetError, RouteGetQuery, RouteGetResult } from '../dataplane/route-get.js';
 import type { NetNs } from '../kernel/netns.js';
-import type { IPv4 } from '../net/ipv4.js';
-import type { RouteGetError, RouteGetResult } from '../render/ip-route-get.js';
 import { DEFAULT_IPTABLES_SAVE_DATE } from '../render/profile.js';
 import { toText, type Lines } from '../render/types.js';
 
@@ -25,14 +24,6 @@ export interface ExecResult {
 export function stdoutText(result: Pick<ExecResult, 'stdout' | 'unterminated'>): string {
   const text = toText(result.stdout);
   return result.unterminated && text.endsWith('\n') ? text.slice(0, -1) : text;
-}
-
-/** What `ip route get` asks the FIB. */
-export interface RouteGetQuery {
-  readonly dst: IPv4;
-  readonly from?: IPv4;
-  readonly iif?: string;
-  readonly mark?: number;
 }
 
 export type RouteGetFn = (ns: NetNs, query: RouteGetQuery) => RouteGetResult | RouteGetError;

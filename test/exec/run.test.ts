@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { runEmulated } from '../../src/exec/run.js';
 import { SUPPORTED_COMMANDS } from '../../src/exec/commands.js';
-import type { ExecContext, RouteGetQuery } from '../../src/exec/types.js';
-import type { RouteGetResult } from '../../src/render/ip-route-get.js';
+import type { ExecContext } from '../../src/exec/types.js';
+import type { RouteGetQuery, RouteGetResult } from '../../src/dataplane/route-get.js';
 import { toText } from '../../src/render/types.js';
 import { ip, labMisc, labNode } from '../render/fixtures.js';
 
