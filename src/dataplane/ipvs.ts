@@ -17,9 +17,8 @@
  * the template <proto, caddr, 0, vaddr, vport, daddr, dport> is created
  * first and controls the connection).
  */
-import type { IpvsActivity, IpvsCounters, IpvsDestActivity, IpvsRealServer, IpvsVirtualServer } from '../kernel/ipvs.js';
+import type { IpvsActivity, IpvsConnection, IpvsCounters, IpvsDestActivity, IpvsRealServer, IpvsVirtualServer } from '../kernel/ipvs.js';
 import { formatIPv4, type IPv4 } from '../net/ipv4.js';
-import type { IpvsConnection } from '../render/ipvsadm.js';
 import type { ConntrackEntry } from './conntrack.js';
 import type { Packet } from '../flow/packet.js';
 import { chainedChoice } from './random.js';
