@@ -9,7 +9,8 @@ import { describePacket, type Packet } from '../flow/packet.js';
 import type { Hop, Step, Trace } from '../flow/trace.js';
 import type { EndpointBranch } from '../dataplane/probes.js';
 import type { ViewTable } from '../views/table.js';
-import { routeLine, tableName } from './ip-route.js';
+import { routeLine } from './ip-route.js';
+import { tableName } from '../kernel/route.js';
 import { ruleSaveArgs } from './iptables-rule.js';
 import { nftStepLines, rulesEvaluatedText } from './trace-nft.js';
 
