@@ -6,7 +6,7 @@
  */
 import type { CellChange, CellDiff, MatrixDiff } from '../whatif/diff/compare.js';
 import type { CellOrAbsent } from '../whatif/diff/matrix.js';
-import type { NodeDiff } from '../whatif/diff/node-diff.js';
+import type { NodeDiff } from '../whatif/diff/command-diff.js';
 import type { PairDiff, SideOfPair, TraceFacts } from '../whatif/diff/pair.js';
 import type { ViewTable } from '../views/table.js';
 import { stepText } from './trace-text.js';

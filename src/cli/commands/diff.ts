@@ -95,7 +95,7 @@ Exit code: 0 when reachability is unchanged, 1 when a flow was lost or gained
       }
 
       if (options.node) {
-        const { diffNode } = await import('../../whatif/diff/node-diff.js');
+        const { diffNode } = await import('../../exec/node-diff.js');
         const node = diffNode(baseline.dataplane!, variant.dataplane!, options.node);
         if (opts.output === 'json') writeJson(io.stdout, { ...sides, ...node });
         else await writeLines(io.stdout, nodeDiffLines(node, style));
