@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import type { ProbeOptions } from '../../dataplane/probes.js';
-import { changeLines, matrixLines, nodeDiffLines, pairFactsTable, pairHopsTable, type DiffStyle } from '../../render/diff-text.js';
+import { changeLines, matrixLines, nodeDiffLines, pairFactsTable, pairHopsTable, type DiffStyle } from '../../views/diff-text.js';
 import { compareMatrices } from '../../whatif/diff/compare.js';
 import { DEFAULT_MAX_PODS, matrixAxes } from '../../whatif/diff/endpoints.js';
 import { computeMatrix, type CellOrAbsent } from '../../whatif/diff/matrix.js';

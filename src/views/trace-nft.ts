@@ -11,7 +11,7 @@ import type { NftRule, NftTable } from '../kernel/nftables.js';
 import { NFT_HOOK, nftTableLabel } from '../dataplane/nft-eval.js';
 import type { BuiltinChain } from '../kernel/netfilter/rule.js';
 import type { NftPathEntry, Step } from '../flow/trace.js';
-import { nftRuleText, priorityText } from './nft.js';
+import { nftRuleText, priorityText } from '../render/nft.js';
 
 type NetfilterStep = Extract<Step, { kind: 'netfilter' }>;
 
