@@ -133,3 +133,8 @@ function ownerOf(dataplane: Dataplane, ip: IPv4): { ns?: NetNs } {
 export function netnsOfTarget(dataplane: Dataplane, target: NetnsTarget): NetNs {
   return target.kind === 'node' ? dataplane.nodeNetns(target.node) : dataplane.podNetns(target.pod);
 }
+
+/** The netns of a node or pod named as people name it (`node-02`, `pod-a`, `default/pod-a`); a UsageError with a did-you-mean otherwise. */
+export function netnsOf(dataplane: Dataplane, text: string): NetNs {
+  return netnsOfTarget(dataplane, resolveNetnsTarget(dataplane.cluster, text));
+}

@@ -8,8 +8,7 @@ import type { Dataplane } from '../dataplane/build.js';
 import { routeGet } from '../dataplane/route-get.js';
 import { runEmulated } from './run.js';
 import type { NetNs } from '../kernel/netns.js';
-import { netnsOfTarget } from '../dataplane/endpoints.js';
-import { resolveNetnsTarget } from '../model/resolve.js';
+import { netnsOf } from '../dataplane/endpoints.js';
 import type { CommandDiff, NodeDiff } from '../whatif/diff/command-diff.js';
 import { unifiedHunks } from '../whatif/diff/unified.js';
 
@@ -23,10 +22,6 @@ export const NODE_DIFF_COMMANDS: readonly (readonly string[])[] = [
   ['bridge', 'fdb', 'show'],
   ['iptables-save'],
 ];
-
-function netnsOf(dataplane: Dataplane, target: string): NetNs {
-  return netnsOfTarget(dataplane, resolveNetnsTarget(dataplane.cluster, target));
-}
 
 function output(dataplane: Dataplane, ns: NetNs, argv: readonly string[]): string[] {
   const result = runEmulated(ns, argv, { dataplane, routeGet });

@@ -9,12 +9,12 @@ import { computeMatrix, type CellOrAbsent } from '../../whatif/diff/matrix.js';
 import { diffPair, type SideOfPair } from '../../whatif/diff/pair.js';
 import { buildVariant, NO_WHAT_IF, type Variant, type WhatIf } from '../../whatif/variant.js';
 import { faultLabel } from '../../whatif/faults.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError, readTopologySource, reportDiagnostics } from '../pipeline.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
 import { intOption } from '../int-option.js';
-import { drawTable } from './show.js';
+import { drawTable } from '../table.js';
 
 interface DiffOptions {
   pair?: string[];
