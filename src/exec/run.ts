@@ -61,7 +61,8 @@ export function runEmulated(ns: NetNs, argv: readonly string[], ctx: ExecContext
   if (words[0] === 'sudo') words = words.slice(1);
   if (words.length === 0) return notEmulated(argv, 'no command given');
   const tool = words[0]!.slice(words[0]!.lastIndexOf('/') + 1);
-  const runner = TOOLS[tool];
+  // Own keys only: `toString` or `constructor` is not a tool.
+  const runner = Object.hasOwn(TOOLS, tool) ? TOOLS[tool] : undefined;
   if (!runner) return notEmulated(argv);
   return runner(ns, [tool, ...words.slice(1)], ctx);
 }

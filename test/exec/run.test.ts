@@ -144,7 +144,7 @@ describe('errors as the real tools print them', () => {
 });
 
 describe('not emulated', () => {
-  it.each(['tcpdump -ni eth0', 'ip link set eth0 down', 'ip -j addr', 'ip -c addr', 'iptables -A INPUT -j DROP', 'route', 'ip xfrm state', 'nft add table ip x', ''])(
+  it.each(['tcpdump -ni eth0', 'ip link set eth0 down', 'ip -j addr', 'ip -c addr', 'iptables -A INPUT -j DROP', 'route', 'ip xfrm state', 'nft add table ip x', '', 'toString', 'constructor', '__proto__'])(
     '"%s" exits 2 and lists what is emulated',
     (command) => {
       const r = run(command);
