@@ -52,7 +52,7 @@ export function execClock(ctx: ExecContext): Date {
   return ctx.now ?? DEFAULT_IPTABLES_SAVE_DATE;
 }
 
-/** Exit code for "netlab does not emulate this" (usage error, per DESIGN.md). */
+/** Exit code for "netlab does not emulate this": a usage error (exit codes in README.md). */
 export const NOT_EMULATED_EXIT = 2;
 
 export function ok(stdout: Lines): ExecResult {
