@@ -19,7 +19,7 @@
  */
 import type { IpvsActivity, IpvsConnection, IpvsCounters, IpvsDestActivity, IpvsRealServer, IpvsVirtualServer } from '../kernel/ipvs.js';
 import { formatIPv4, type IPv4 } from '../net/ipv4.js';
-import type { ConntrackEntry } from './conntrack.js';
+import type { ConntrackEntry } from './netfilter/conntrack.js';
 import type { Packet } from '../flow/packet.js';
 import { chainedChoice } from './random.js';
 

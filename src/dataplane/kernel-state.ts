@@ -5,10 +5,10 @@
  * flows, so a later packet finds what an earlier one left (its connection,
  * its sticky endpoint) and `conntrack -L` / `ipvsadm -Lnc` can list it.
  */
-import { Conntrack } from './conntrack.js';
+import { Conntrack } from './netfilter/conntrack.js';
 import { IpvsSessionState } from './ipvs.js';
-import { NftDynamicSets } from './nft-eval.js';
-import { RecentLists } from './recent.js';
+import { NftDynamicSets } from './netfilter/nft-sets.js';
+import { RecentLists } from './netfilter/recent.js';
 import { UserspaceProxySession } from './userspace-proxy.js';
 
 export class KernelState {

@@ -1,8 +1,8 @@
 /** What an emulated command returns, and what the caller may inject. */
 import type { Dataplane } from '../dataplane/build.js';
-import type { Conntrack } from '../dataplane/conntrack.js';
+import type { Conntrack } from '../dataplane/netfilter/conntrack.js';
 import type { IpvsSessionState } from '../dataplane/ipvs.js';
-import type { NftDynamicSets } from '../dataplane/nft-eval.js';
+import type { NftDynamicSets } from '../dataplane/netfilter/nft-sets.js';
 import type { RouteGetError, RouteGetQuery, RouteGetResult } from '../dataplane/route-get.js';
 import type { NetNs } from '../kernel/netns.js';
 import { DEFAULT_IPTABLES_SAVE_DATE } from '../render/profile.js';

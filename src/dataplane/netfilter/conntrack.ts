@@ -4,8 +4,8 @@
  * first packet is remembered so replies are translated back; replies find
  * their entry and are ESTABLISHED.
  */
-import type { IPv4 } from '../net/ipv4.js';
-import type { Packet } from '../flow/packet.js';
+import type { IPv4 } from '../../net/ipv4.js';
+import type { Packet } from '../../flow/packet.js';
 
 export interface Tuple {
   readonly src: IPv4;
