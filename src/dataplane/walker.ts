@@ -16,10 +16,10 @@ import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import type { Node, Pod } from '../model/types.js';
 import type { Dataplane } from './build.js';
-import { Conntrack, type ConntrackEntry } from './netfilter/conntrack.js';
-import { fibLookup, isLocalAddress, masqueradeSource, selectSource } from './fib.js';
-import { runHook } from './netfilter/hooks.js';
-import type { CtState, HookContext, HookResult } from './netfilter/types.js';
+import type { Conntrack, ConntrackEntry } from './netfilter/conntrack.js';
+import { fibLookup, isLocalAddress, selectSource } from './fib.js';
+import { NETFILTER_HOOKS, type HookIfaces, type HookSession } from './netfilter/hooks.js';
+import type { HookResult } from './netfilter/types.js';
 import { DEFAULT_TTL, FLANNEL_UDP_OVERHEAD, IPIP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from '../flow/packet.js';
 import { findListener } from './sockets.js';
 import { listenersOfNode, listenersOfPod } from '../model/listeners.js';
@@ -140,9 +140,6 @@ export class WalkSession {
   }
 }
 
-/** The devices a hook sees the packet on: in and out, and the bridge ports when it is being bridged. */
-type HookIfaces = Pick<HookContext, 'inIface' | 'outIface' | 'physIn' | 'physOut'>;
-
 type Event =
   | { kind: 'local-out'; ns: NetNs; packet: Packet }
   | { kind: 'rx'; ns: NetNs; dev: string; frame: Frame }
@@ -162,8 +159,19 @@ class Walk {
    */
   private outerOf?: 'vxlan' | 'flannel-udp';
   private end?: WalkEnd;
+  /** What the netfilter hooks keep across this walk's packets: the session's conntrack and sets, this packet's new entries. */
+  private readonly netfilter: HookSession;
 
-  constructor(private readonly session: WalkSession) {}
+  constructor(private readonly session: WalkSession) {
+    this.netfilter = {
+      conntrack: session.conntrack,
+      unconfirmed: this.createdHere,
+      random: session.random,
+      nftSets: session.kernel.nftSets,
+      recent: session.kernel.recent,
+      onReply: (ns, entry, p) => session.ipvs.reply(ns.id, entry, p),
+    };
+  }
 
   run(first: Event): WalkResult {
     let next: Event | undefined = first;
@@ -791,58 +799,9 @@ class Walk {
     }
   }
 
+  /** Runs a netfilter hook (conntrack and the tables: netfilter/hooks.ts) and records each table's verdict as a step. */
   private hook(ns: NetNs, hook: BuiltinChain, p: Packet, ifaces: HookIfaces): HookResult {
-    let packet = p;
-    // An ICMP error about a flow this netns tracks is RELATED: conntrack translates it back like a reply.
-    const related = p.quoted !== undefined ? this.session.conntrack.related(ns.id, p.quoted) : undefined;
-    if (related) {
-      if (hook === 'PREROUTING' || hook === 'OUTPUT') packet = Conntrack.unNatRelated(related, p);
-      return this.recordHook(ns, hook, packet, ifaces, 'RELATED');
-    }
-    const ct = this.session.conntrack.find(ns.id, p);
-    let ctState: CtState = 'NEW';
-    // An entry this very packet created is unconfirmed until it leaves the netns: still NEW.
-    if (ct && !this.createdHere.has(ct.entry)) {
-      ctState = 'ESTABLISHED';
-      // A reply's destination is translated back before routing (de-SNAT); its source after the filter tables (below).
-      if (ct.direction === 'reply') ct.entry.replied = true;
-      if (ct.direction === 'reply' && (hook === 'PREROUTING' || hook === 'OUTPUT')) {
-        packet = Conntrack.unNatDestination(ct.entry, p);
-        this.session.ipvs.reply(ns.id, ct.entry, p);
-      }
-      // A later packet of the connection: the binding its first packet made, applied without the nat chains.
-      if (ct.direction === 'original' && !ct.entry.byIpvs && (hook === 'PREROUTING' || hook === 'OUTPUT')) packet = Conntrack.natDestination(ct.entry, p);
-    }
-    const result = this.recordHook(ns, hook, packet, ifaces, ctState);
-    if (!ct && (hook === 'PREROUTING' || hook === 'OUTPUT')) this.createdHere.add(this.session.conntrack.create(ns.id, packet));
-    if (result.nat) {
-      const entry = this.session.conntrack.find(ns.id, result.nat.before);
-      if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, result.packet);
-    }
-    // A reply's source is translated back last (NF_IP_PRI_NAT_SRC, after the filter tables).
-    if (ctState === 'ESTABLISHED' && (hook === 'POSTROUTING' || hook === 'INPUT')) {
-      if (ct?.direction === 'reply') return { ...result, packet: Conntrack.unNatSource(ct.entry, result.packet) };
-      if (ct?.direction === 'original') return { ...result, packet: Conntrack.natSource(ct.entry, result.packet) };
-    }
-    return result;
-  }
-
-  /** Runs a hook's tables and records each table's verdict as a step. */
-  private recordHook(ns: NetNs, hook: BuiltinChain, packet: Packet, ifaces: HookIfaces, ctState: CtState): HookResult {
-    const result = runHook(
-      {
-        ns,
-        hook,
-        ...ifaces,
-        ctState,
-        random: this.session.random,
-        nftSets: this.session.kernel.nftSets,
-        recent: this.session.kernel.recent,
-        redirectAddress: (inIface) => ns.links.find((l) => l.name === inIface)?.ipv4[0]?.ip,
-        masqueradeSource: (out) => masqueradeSource(ns, out),
-      },
-      packet,
-    );
+    const result = NETFILTER_HOOKS[hook](this.netfilter, ns, p, ifaces);
     for (const hit of result.hits) {
       // The translating table shows the packet as NAT left it.
       const natted = result.nat !== undefined && hit.nat !== undefined;
@@ -860,8 +819,8 @@ class Walk {
     }
     // Where calico's Felix decides NetworkPolicy (or, under flannel alone, would have): name the policy and rule.
     // Packets of a known connection are accepted before any policy (ctstate RELATED,ESTABLISHED in cali-fw/tw).
-    if ((hook === 'FORWARD' || hook === 'INPUT') && ctState === 'NEW') {
-      for (const step of this.session.dataplane.cni.policySteps?.(ns, { hook, ...ifaces }, packet) ?? []) this.record(step);
+    if ((hook === 'FORWARD' || hook === 'INPUT') && result.ctState === 'NEW') {
+      for (const step of this.session.dataplane.cni.policySteps?.(ns, { hook, ...ifaces }, result.seen) ?? []) this.record(step);
     }
     return result;
   }

@@ -5,7 +5,7 @@
  * the current one, `return` (or the end of a regular chain) pops, and the
  * end of the base chain applies its policy. Which base chains run at a
  * hook, and in which order among the iptables tables, is decided by
- * runHook (hooks.ts); this module runs one base chain.
+ * runHook (priority.ts); this module runs one base chain.
  *
  * What makes nftables different from iptables at scale is the map: kube-
  * proxy's `ip daddr . meta l4proto . th dport vmap @service-ips` is one rule

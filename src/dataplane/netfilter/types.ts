@@ -3,8 +3,8 @@
  * them: what a hook passes to the tables (HookContext: the devices, the
  * conntrack state, the session's random source and dynamic sets), what one
  * table or base chain answers (ChainResult, with its RuleHit), and what the
- * whole hook answers (HookResult). xtables.ts, nft.ts, nat.ts and hooks.ts
- * all import them from here.
+ * whole hook answers (HookResult). xtables.ts, nft.ts, nat.ts, priority.ts
+ * and hooks.ts all import them from here.
  */
 import type { NetNs } from '../../kernel/netns.js';
 import type { BuiltinChain, IptRule } from '../../kernel/netfilter/rule.js';

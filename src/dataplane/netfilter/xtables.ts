@@ -2,7 +2,7 @@
  * An iptables table as the kernel runs it (ipt_do_table): from the built-in
  * chain of the hook, the rules in order, jumps and gotos pushing and
  * replacing frames, RETURN popping, the policy at the end of a built-in
- * chain. Which tables run at a hook, and in which order, is hooks.ts's.
+ * chain. Which tables run at a hook, and in which order, is priority.ts's.
  */
 import { ipsetMatches } from '../../kernel/ipset.js';
 import type { Chain, IptRule, Match, NetfilterTable, Target } from '../../kernel/netfilter/rule.js';
