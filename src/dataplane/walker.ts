@@ -330,7 +330,7 @@ class Walk {
   /** A frame handed to a device for transmission. */
   private transmit(ns: NetNs, dev: Link, frame: Frame): Event | undefined {
     // A vxlan device counts what it managed to encapsulate (vxlanEncap).
-    if (dev.info.kind !== 'vxlan') count(dev, 'tx', frame.packet.length);
+    if (dev.info.kind !== 'vxlan') this.count(ns, dev, 'tx', frame.packet.length);
     switch (dev.info.kind) {
       case 'veth': {
         const peerNs = this.session.netnsById(dev.info.peer.netns);
@@ -385,11 +385,10 @@ class Walk {
     // (carrier) error and drops the frame; nobody is told.
     if (!fibLookup(ns, outer.dst, { src: outer.src }).ok) {
       this.record({ kind: 'no-route', dst: outer.dst });
-      dev.counters.txErrors++;
-      dev.counters.txCarrierErrors++;
+      this.session.kernel.devices.carrierError(ns, dev);
       return this.finish('NO_ROUTE', `${dev.name}: no route to the remote VTEP ${formatIPv4(outer.dst)} in ${ns.displayName}: a tx error on ${dev.name}, the frame is dropped`, { kind: 'none' }, ns.id);
     }
-    count(dev, 'tx', inner.length);
+    this.count(ns, dev, 'tx', inner.length);
     // The outer packet is the node's own UDP packet: it takes the output path again.
     return { kind: 'local-out', ns, packet: outer };
   }
@@ -402,7 +401,7 @@ class Walk {
    */
   private ipipEncap(ns: NetNs, dev: Link, inner: Packet, nexthop: IPv4): Event | undefined {
     if (dev.info.kind !== 'ipip') throw new Error('bug: not an ipip device');
-    count(dev, 'tx', inner.length);
+    this.count(ns, dev, 'tx', inner.length);
     const outer: Packet = {
       src: dev.info.local ?? 0,
       dst: dev.info.remote ?? nexthop,
@@ -465,7 +464,7 @@ class Walk {
   private receive(ns: NetNs, devName: string, frame: Frame): Event | undefined {
     const dev = this.link(ns, devName);
     this.hop(ns.id, ns.displayName, devName, frame.packet);
-    count(dev, 'rx', frame.packet.length);
+    this.count(ns, dev, 'rx', frame.packet.length);
     if (dev.bridgePort) return this.bridgeInput(ns, this.link(ns, dev.bridgePort.bridge), dev, frame);
     return { kind: 'ip-rcv', ns, dev: devName, packet: frame.packet };
   }
@@ -501,7 +500,7 @@ class Walk {
     }
     if (toBridge) {
       this.record({ kind: 'bridge', bridge: bridge.name, dstMac: frame.dstMac, result: 'local' });
-      count(bridge, 'rx', p.length);
+      this.count(ns, bridge, 'rx', p.length);
       return { kind: 'ip-rcv', ns, dev: bridge.name, packet: p, prerouted: brNetfilter };
     }
     return this.bridgeForward(ns, bridge, inPort, { ...frame, packet: p }, brNetfilter);
@@ -570,7 +569,7 @@ class Walk {
       if (vxlan) {
         this.record({ kind: 'decap', tunnel: 'vxlan', dev: vxlan.name, vni: p.tunnel.vni });
         this.outerOf = undefined;
-        count(vxlan, 'rx', p.tunnel.inner.length);
+        this.count(ns, vxlan, 'rx', p.tunnel.inner.length);
         // The inner packet arrived off the wire: no skb mark from the sending node.
         return { kind: 'ip-rcv', ns, dev: vxlan.name, packet: { ...p.tunnel.inner, mark: 0 } };
       }
@@ -580,7 +579,7 @@ class Walk {
       const tunl = ns.links.find((l) => l.info.kind === 'ipip' && l.state.up);
       if (!tunl) return this.icmpError(ns, p, 3, 2, 'PORT_UNREACHABLE', `${ns.displayName} has no ipip tunnel device: protocol 4 unreachable`);
       this.record({ kind: 'decap', tunnel: 'ipip', dev: tunl.name });
-      count(tunl, 'rx', p.tunnel.inner.length);
+      this.count(ns, tunl, 'rx', p.tunnel.inner.length);
       return { kind: 'ip-rcv', ns, dev: tunl.name, packet: { ...p.tunnel.inner, mark: 0 } };
     }
     if (p.tunnel?.kind === 'flannel-udp' && p.dport === FLANNEL_UDP_PORT) {
@@ -590,7 +589,7 @@ class Walk {
         if (p.tunnel.inner.ttl <= 1) return this.flanneldTtlDrop(ns, 'receiving');
         this.record({ kind: 'decap', tunnel: 'flannel-udp', dev: tun.name });
         this.outerOf = undefined;
-        count(tun, 'rx', p.tunnel.inner.length);
+        this.count(ns, tun, 'rx', p.tunnel.inner.length);
         return { kind: 'ip-rcv', ns, dev: tun.name, packet: { ...p.tunnel.inner, ttl: p.tunnel.inner.ttl - 1 } };
       }
     }
@@ -643,8 +642,8 @@ class Walk {
     this.record({ kind: 'xmit', dev: 'lo', to: `${ns.displayName} itself` });
     const lo = ns.links.find((l) => l.info.kind === 'loopback');
     if (lo) {
-      count(lo, 'tx', post.packet.length);
-      count(lo, 'rx', post.packet.length);
+      this.count(ns, lo, 'tx', post.packet.length);
+      this.count(ns, lo, 'rx', post.packet.length);
     }
     const pre = this.hook(ns, 'PREROUTING', post.packet, { inIface: 'lo' });
     if (pre.verdict !== 'ACCEPT') return this.filtered(ns, pre, true);
@@ -849,6 +848,11 @@ class Walk {
     return this.finish(disposition, why, notice, ns.id, { icmpFrom: { ns }, offending: p });
   }
 
+  /** A packet received or sent on a device: the session counts it (ip -s link, ifconfig). */
+  private count(ns: NetNs, dev: Link, direction: 'rx' | 'tx', ipBytes: number): void {
+    this.session.kernel.devices.frame(ns, dev, direction, ipBytes);
+  }
+
   private link(ns: NetNs, name: string): Link {
     const link = ns.links.find((l) => l.name === name);
     if (!link) throw new Error(`bug: no device ${name} in ${ns.id}`);
@@ -862,18 +866,6 @@ class Walk {
   private peerMac(port: Link): Mac | undefined {
     if (port.info.kind !== 'veth') return undefined;
     return this.session.vethPeer(port.info).link?.mac;
-  }
-}
-
-function count(dev: Link, direction: 'rx' | 'tx', bytes: number): void {
-  // Counters count Ethernet frames: the IP packet plus the 14-byte header where there is one.
-  const frameBytes = bytes + (dev.mac !== undefined && dev.info.kind !== 'loopback' ? 14 : 0);
-  if (direction === 'rx') {
-    dev.counters.rxPackets++;
-    dev.counters.rxBytes += frameBytes;
-  } else {
-    dev.counters.txPackets++;
-    dev.counters.txBytes += frameBytes;
   }
 }
 

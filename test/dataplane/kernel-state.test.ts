@@ -57,7 +57,7 @@ describe('a later packet of a connection to a ClusterIP', () => {
     const eth0 = endpoint.links.find((l) => l.name === 'eth0')!;
     const before = eth0.counters.rxPackets;
     const state = sendTraffic(built.dataplane, [{ from: 'pod-c', to: 'svc/web', count: 3 }]);
-    expect(eth0.counters.rxPackets - before).toBe(3);
+    expect(state.devices.of(endpoint, eth0).rxPackets - before).toBe(3);
     const node = built.dataplane.nodeNetns(built.cluster.pods.find((p) => p.name === 'pod-c')!.node);
     // One connection (the vxlan datagrams carrying it are tracked too, as the kernel tracks them).
     const entries = state.conntrack.entries(node.id).filter((e) => e.original.protocol === 'tcp');
