@@ -13,7 +13,8 @@ import type { Flow, SenderNotice, Trace } from '../flow/trace.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import type { KernelState } from './kernel-state.js';
 import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
-import { NEIGHBOUR_RESOLUTION_MS, WalkSession, type WalkResult } from './walker.js';
+import { NEIGHBOUR_RESOLUTION_MS } from './neighbour.js';
+import { WalkSession, type WalkResult } from './walker.js';
 
 export interface ProbeOptions {
   readonly protocol?: L4Protocol;

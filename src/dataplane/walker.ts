@@ -35,12 +35,6 @@ import { KernelState } from './kernel-state.js';
 const FLANNEL_UDP_PORT = 8285;
 /** Hops after which a walk is declared a loop. */
 const MAX_HOPS = 64;
-/**
- * How long a new neighbour entry waits for an ARP answer before it fails and
- * the packets queued on it get host unreachable: mcast_solicit (3) probes,
- * retrans_time (1 s) apart. Measured in a namespace: 3.07 s.
- */
-export const NEIGHBOUR_RESOLUTION_MS = 3000;
 
 export interface WalkEnd {
   readonly disposition: Disposition;
