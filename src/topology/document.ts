@@ -4,7 +4,7 @@
  * default). Normalisation turns it into the Topology of types.ts. Keep the
  * three in step.
  */
-import type { ContainerRuntime, FaultKind, NodeRole, Protocol, ServiceType } from './types.js';
+import type { ContainerRuntime, FaultKind, NodeRole, PodOwnerKind, Protocol, ServiceType } from './types.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -63,6 +63,7 @@ export interface DocumentNode {
   readonly mac?: string;
   readonly bridgeMAC?: string;
   readonly vtepMAC?: string;
+  readonly tunnelAddress?: string;
 }
 
 export interface DocumentNodePool {
@@ -100,6 +101,7 @@ export interface DocumentPod {
   readonly ip?: string;
   readonly mac?: string;
   readonly hostVeth?: { readonly name?: string; readonly mac?: string };
+  readonly owner?: { readonly kind: PodOwnerKind; readonly name: string; readonly deployment?: string };
 }
 
 /** What deployments and deployment sets share: the pod template and placement. */
