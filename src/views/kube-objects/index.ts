@@ -15,6 +15,7 @@
 import type { KubeList, KubeObject } from '../../kube/meta.js';
 import { formatIPv4 } from '../../net/ipv4.js';
 import { coreDnsPods } from '../../model/services/defaults.js';
+import type { Service } from '../../model/services/types.js';
 import type { Cluster, Pod } from '../../model/types.js';
 import { calicoIpPool, flannelConfigMap, kubeadmConfigMap, kubeProxyConfigMap, namespaceObject } from './configuration.js';
 import { endpointSlices, type SliceContext } from './endpoint-slices.js';
@@ -35,8 +36,10 @@ export type KubeObjects = Readonly<Record<ObjectKind, readonly KubeObject[]>>;
 
 /**
  * Every object of every kind, in creation order: namespaces, nodes,
- * services (with their slices), pods (written, then generated, then
- * CoreDNS: the topology's order), network policies, configuration.
+ * services (kubernetes and kube-dns first, as the API server and kubeadm
+ * create them, then the topology's; each with its slices), pods (written,
+ * then generated, then CoreDNS: the topology's order), network policies,
+ * configuration.
  */
 export function kubeObjects(cluster: Cluster): KubeObjects {
   const clock = new CreationClock();
@@ -48,7 +51,7 @@ export function kubeObjects(cluster: Cluster): KubeObjects {
   const sliceContext: SliceContext = { cluster, podOrder, taken: new Map() };
   const services: KubeObject[] = [];
   const slices: KubeObject[] = [];
-  for (const service of cluster.services) {
+  for (const service of creationOrderOfServices(cluster)) {
     const created = clock.tick();
     services.push(serviceObject(service, created));
     slices.push(...endpointSlices(sliceContext, service, created));
@@ -80,6 +83,12 @@ function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
   const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`;
   const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`;
   return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** The API server creates kubernetes first, kubeadm kube-dns next; then the services in topology order. */
+function creationOrderOfServices(cluster: Cluster): Service[] {
+  const rank = (s: Service): number => (s.builtIn === 'kubernetes' ? 0 : s.builtIn === 'kube-dns' ? 1 : 2);
+  return cluster.services.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i).map((x) => x.s);
 }
 
 /** The pods in the order the topology creates them (cluster.pods is grouped by node). */
