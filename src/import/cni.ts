@@ -135,6 +135,7 @@ function flannelCni(context: ImportContext, flavour: Flavour, evidence: string, 
   }
   if (backend === 'udp' && net?.Port !== undefined && net.Port !== 8285) cni.port = net.Port;
   if (flavour === 'canal') cni.networkPolicy = 'calico';
+  if (config.flannel?.netConf.EnableNFTables === true) notes.notExpressible("flannel in nftables mode (EnableNFTables in net-conf.json; netlab programs flannel's iptables rules)");
   for (const node of annotated) {
     const publicIp = node.annotations[K.FLANNEL_PUBLIC_IP];
     if (publicIp !== undefined && parseIPv4(publicIp) !== node.ip) notes.notExpressible("flannel public-ip other than the node's address (flanneld on another interface)", `${node.name} ${publicIp}`);

@@ -25,6 +25,8 @@ export interface ImportedNode {
   /** The labels to write: the node's, less those netlab adds itself (hostname, os, arch, the control-plane ones). */
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
+  /** spec.providerID: `kind://docker/<cluster>/<node>` on kind. */
+  readonly providerID?: string;
   readonly at: Where;
 }
 
@@ -115,6 +117,7 @@ function nodeOf(context: ImportContext, decoded: Decoded<KubeNode>, apiservers: 
     ...(podCIDR !== undefined ? { podCIDR } : {}),
     labels: writtenLabels(name, controlPlane, labels),
     annotations: object.metadata.annotations ?? {},
+    ...(object.spec.providerID !== undefined ? { providerID: object.spec.providerID } : {}),
     at,
   };
 }

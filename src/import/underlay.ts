@@ -17,6 +17,8 @@ import type { ImportedNode } from './nodes.js';
 export const DEFAULT_MTU = 1500;
 /** The prefix assumed around node addresses when nothing says. */
 const ASSUMED_PREFIX = 24;
+/** kind's nodes are containers on a docker network, a /16 (172.18.0.0/16 by default) with the gateway at .1. */
+const KIND_PREFIX = 16;
 
 export interface Underlay {
   readonly subnets: DocumentSubnet[];
@@ -30,7 +32,7 @@ export function importUnderlay(context: ImportContext, nodes: readonly ImportedN
   const subnetOf = new Map<string, string>();
   const defaultMtu = options.mtu ?? DEFAULT_MTU;
   const given = (options.subnets ?? []).map((s) => ({ option: s, cidr: parseCidr(s.cidr)!, used: false }));
-  const inferred = new Map<string, { cidr: Cidr; nodes: ImportedNode[]; fromCalico: boolean }>();
+  const inferred = new Map<string, { cidr: Cidr; nodes: ImportedNode[]; why: 'calico' | 'kind' | 'assumed' }>();
   for (const node of nodes) {
     const flagged = given.find((g) => contains(g.cidr, node.ip));
     if (flagged) {
@@ -39,10 +41,11 @@ export function importUnderlay(context: ImportContext, nodes: readonly ImportedN
       continue;
     }
     const calico = calicoPrefix(node);
-    const prefix = calico ?? cidr(node.ip, ASSUMED_PREFIX);
+    const kind = node.providerID?.startsWith('kind://') === true;
+    const prefix = calico ?? cidr(node.ip, kind ? KIND_PREFIX : ASSUMED_PREFIX);
     const key = formatCidr(prefix);
     let group = inferred.get(key);
-    if (group === undefined) inferred.set(key, (group = { cidr: prefix, nodes: [], fromCalico: calico !== undefined }));
+    if (group === undefined) inferred.set(key, (group = { cidr: prefix, nodes: [], why: calico !== undefined ? 'calico' : kind ? 'kind' : 'assumed' }));
     group.nodes.push(node);
   }
   for (const g of given) {
@@ -63,7 +66,12 @@ export function importUnderlay(context: ImportContext, nodes: readonly ImportedN
     subnets.push({ name, cidr: formatCidr(group.cidr), ...(gateway !== undefined ? { gateway: formatIPv4(gateway) } : {}), mtu: defaultMtu });
     for (const node of group.nodes) subnetOf.set(node.name, name);
     const whose = plural(group.nodes.length, 'node');
-    const why = group.fromCalico ? 'the prefix calico-node found on their interface (projectcalico.org/IPv4Address)' : `a /${ASSUMED_PREFIX} around their addresses`;
+    const why =
+      group.why === 'calico'
+        ? 'the prefix calico-node found on their interface (projectcalico.org/IPv4Address)'
+        : group.why === 'kind'
+          ? `kind's docker network, a /${KIND_PREFIX} (their providerID is kind://)`
+          : `a /${ASSUMED_PREFIX} around their addresses`;
     notes.assumed(
       `subnet ${name} ${formatCidr(group.cidr)} for ${whose} (${why}), gateway ${gateway !== undefined ? formatIPv4(gateway) : 'none'}: say otherwise with --subnet ${name}=CIDR,gw=IP`,
     );

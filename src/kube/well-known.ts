@@ -87,5 +87,7 @@ export interface KubeadmClusterConfiguration {
 export interface FlannelNetConf {
   readonly Network?: string;
   readonly SubnetLen?: number;
+  /** flanneld programs nftables (table flannel-ipv4) instead of iptables. */
+  readonly EnableNFTables?: boolean;
   readonly Backend?: { readonly Type?: string; readonly VNI?: number; readonly Port?: number; readonly DirectRouting?: boolean };
 }
