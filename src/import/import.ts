@@ -74,6 +74,7 @@ export function importCluster(inputs: readonly InputFile[], options: ImportOptio
   const context: ImportContext = { objects, config: readConfiguration(objects, diagnostics), options, notes, diagnostics };
 
   let nodes: ImportedNode[] = importNodes(context);
+  if (hasErrors(diagnostics)) return result();
   if (nodes.length === 0) nodes = manifestNodes(context);
   if (nodes.length === 0) {
     diagnostics.push({ code: ImportCode.Empty, severity: 'error', message: 'the input holds no nodes, and no workloads to give any', file: inputs.map((i) => i.file).join(', '), hint: 'add `kubectl get nodes -o json`' });
