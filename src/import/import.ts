@@ -56,7 +56,7 @@ export interface ImportResult {
   readonly summary?: ImportSummary;
 }
 
-/** At most this many rounds of unpinning what netlab's allocators refuse. */
+/** At most this many rounds of unpinning what netlab's allocators refuse (one is usually enough). */
 const MAX_REPAIRS = 4;
 
 export function importCluster(inputs: readonly InputFile[], options: ImportOptions = {}): ImportResult {
@@ -161,7 +161,7 @@ interface Origins {
  */
 function checkBuildable(context: ImportContext, document: Mutable<TopologyDocument>, origins: Origins, inputs: readonly InputFile[]): boolean {
   const { notes, diagnostics } = context;
-  for (let round = 0; round < MAX_REPAIRS; round++) {
+  for (let round = 0; ; round++) {
     const loaded = loadTopology(JSON.stringify(document), 'imported.json');
     const problems = loaded.topology ? buildCluster(loaded.topology).diagnostics : loaded.diagnostics;
     const errors = problems.filter((d) => d.severity === 'error');
@@ -169,17 +169,19 @@ function checkBuildable(context: ImportContext, document: Mutable<TopologyDocume
     let repaired = false;
     for (const e of errors) {
       const [list, index, field] = e.path ?? [];
-      const entry = typeof list === 'string' && typeof index === 'number' ? ((document as unknown as Record<string, Record<string, unknown>[]>)[list]?.[index]) : undefined;
-      if (entry !== undefined && list === 'pods' && field === 'ip' && entry['ip'] !== undefined) {
-        notes.notExpressible("pod IPs netlab's IPAM cannot give (allocated instead)", `${keyText(entry)} ${String(entry['ip'])}: ${e.message.replace(/^pod IP \S+ /, '')}`);
-        delete entry['ip'];
+      const entries = typeof list === 'string' ? (document as unknown as Record<string, Record<string, unknown>[] | undefined>)[list] : undefined;
+      const entry = typeof index === 'number' ? entries?.[index] : undefined;
+      const pinned = entry !== undefined && typeof field === 'string' && entry[field] !== undefined;
+      if (round < MAX_REPAIRS && pinned && list === 'pods' && field === 'ip') {
+        notes.notExpressible("pod IPs netlab's IPAM cannot give (allocated instead)", `${keyText(entry)} ${String(entry[field])}: ${e.message.replace(/^pod IP \S+ /, '')}`);
+        delete entry[field];
         repaired = true;
-      } else if (entry !== undefined && list === 'nodes' && (field === 'tunnelAddress' || field === 'podCIDR') && entry[field] !== undefined) {
+      } else if (round < MAX_REPAIRS && pinned && list === 'nodes' && (field === 'tunnelAddress' || field === 'podCIDR')) {
         notes.notExpressible(field === 'podCIDR' ? 'node pod ranges netlab cannot pin (allocated instead)' : "calico tunnel addresses netlab's IPAM cannot give (allocated instead)", `${String(entry['name'])} ${String(entry[field])}: ${e.message}`);
         delete entry[field];
         repaired = true;
       } else {
-        const at = typeof list === 'string' && typeof index === 'number' ? (origins as unknown as Record<string, readonly (Where | undefined)[]>)[list]?.[index] : undefined;
+        const at = typeof list === 'string' && typeof index === 'number' ? (origins as unknown as Record<string, readonly (Where | undefined)[] | undefined>)[list]?.[index] : undefined;
         const hint = e.code === 'NL-CLUSTERIP-OUTSIDE' ? 'the service network was guessed: give it with --service-cidr (kubeadm-config in the input says it)' : e.hint;
         const message = `netlab cannot build the imported cluster: ${e.message}`;
         diagnostics.push(
@@ -189,9 +191,8 @@ function checkBuildable(context: ImportContext, document: Mutable<TopologyDocume
         );
       }
     }
-    if (!repaired || hasErrors(diagnostics)) return !hasErrors(diagnostics);
+    if (!repaired || hasErrors(diagnostics)) return false;
   }
-  return true;
 }
 
 function keyText(entry: Record<string, unknown>): string {
@@ -244,7 +245,8 @@ function clusterName(context: ImportContext): string {
 function noteSkipped(context: ImportContext): void {
   const { objects, notes } = context;
   for (const { object } of objects.ingresses) notes.notExpressible('Ingresses (netlab has no ingress model yet)', `${object.metadata.namespace}/${object.metadata.name}`);
-  for (const [kind, count] of [...objects.unknownKinds.entries()].sort()) notes.skipped('objects of kinds netlab does not read', plural(count, kind, kindPlural(kind)));
+  const unknown = [...objects.unknownKinds.entries()].sort().map(([kind, count]) => plural(count, kind, kindPlural(kind)));
+  if (unknown.length > 0) notes.skipped('objects of kinds netlab does not read', unknown.join(', '));
 }
 
 function kindPlural(kind: string): string {

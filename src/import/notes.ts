@@ -62,7 +62,7 @@ export class ImportNotes {
       }
       const shown = g.items.slice(0, EXAMPLES).join(', ');
       const more = g.items.length > EXAMPLES ? `, and ${g.items.length - EXAMPLES} more` : '';
-      out.push(`${g.title}: ${g.items.length === 1 ? '' : `${g.items.length}: `}${shown}${more}`);
+      out.push(`${g.title}${g.items.length === 1 ? '' : ` (${g.items.length})`}: ${shown}${more}`);
     }
     return out;
   }

@@ -126,7 +126,7 @@ describe('what the topology cannot say yet is named and left out', () => {
   data: {config.conf: "${conf}"}`));
     expect(r.document!.network!.kubeProxy).toEqual({ mode: 'ipvs', scheduler: 'lc' });
     expect(r.notes.lines('notExpressible')).toEqual([
-      'kube-proxy options: 5: nodePortAddresses: ["10.0.0.0/24"], masqueradeBit: 12, iptables.localhostNodePorts: false, conntrack.tcpBeLiberal: true, ipvs.strictARP: true',
+      'kube-proxy options (5): nodePortAddresses: ["10.0.0.0/24"], masqueradeBit: 12, iptables.localhostNodePorts: false, conntrack.tcpBeLiberal: true, ipvs.strictARP: true',
     ]);
   });
 
@@ -158,7 +158,7 @@ describe('what the topology cannot say yet is named and left out', () => {
     expect(r.notes.lines('skipped')).toEqual([
       'pods that have finished (Succeeded or Failed: their network namespace is gone): default/done',
       'pods without an IP yet (Pending): default/pending',
-      'objects of kinds netlab does not read: 2: 1 Event, 2 Secrets',
+      'objects of kinds netlab does not read: 1 Event, 2 Secrets',
     ]);
   });
 

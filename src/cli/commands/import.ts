@@ -79,8 +79,8 @@ export function registerImport(program: Command, context: CommandContext): void 
       if (outPath !== undefined) writeWhole(outPath, text);
       else io.stdout.write(text);
       const s = result.summary!;
-      const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-      const lines = [`netlab import: ${count(s.nodes, 'node')}, ${count(s.pods, 'pod')}, ${count(s.services, 'service')}, ${count(s.networkPolicies, 'network policy').replace('policys', 'policies')}${flags.out !== undefined ? ` written to ${flags.out}` : ''}`];
+      const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+      const lines = [`netlab import: ${count(s.nodes, 'node')}, ${count(s.pods, 'pod')}, ${count(s.services, 'service')}, ${count(s.networkPolicies, 'network policy', 'network policies')}${flags.out !== undefined ? ` written to ${flags.out}` : ''}`];
       for (const line of result.notes.lines('assumed')) lines.push(`  assumed: ${line}`);
       for (const line of result.notes.lines('notExpressible')) lines.push(`  not expressible yet: ${line}`);
       for (const line of result.notes.lines('skipped')) lines.push(`  skipped: ${line}`);
