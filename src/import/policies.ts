@@ -6,7 +6,8 @@
  */
 import type { NetworkPolicyPeer } from '../kube/networking.js';
 import type { LabelSelector } from '../kube/meta.js';
-import type { DocumentLabelSelector, DocumentNetworkPolicy, DocumentPolicyPeer, DocumentPolicyRule } from '../topology/document.js';
+import type { DocumentNetworkPolicy } from '../topology/document.js';
+import type { DocumentLabelSelector, DocumentPolicyPeer, DocumentPolicyRule } from '../topology/types.js';
 import { inCreationOrder, keyOf, type ImportContext } from './context.js';
 import type { Where } from './read.js';
 

@@ -14,7 +14,7 @@ import { CNI_CHOICES, parseCidrOption, parseMtu, parseSubnetOption, type CniChoi
 import type { KubeProxyMode } from '../../topology/types.js';
 import { MAX_JSON_CHARS } from '../../topology/limits.js';
 import { intOption } from '../int-option.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import type { Io } from '../output.js';
 import { diagnosticStyle, ExitError } from '../pipeline.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';

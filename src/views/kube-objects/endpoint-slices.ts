@@ -22,8 +22,7 @@ import * as K from '../../kube/well-known.js';
 import { formatIPv4 } from '../../net/ipv4.js';
 import { APISERVER_PORT } from '../../model/services/defaults.js';
 import { findNamedPort, SelectorIndex } from '../../model/services/endpoints.js';
-import type { Service } from '../../model/services/types.js';
-import type { Cluster, Pod } from '../../model/types.js';
+import type { Cluster, Pod, Service } from '../../model/types.js';
 import { generatedName, objectUid, sortedRecord } from './identity.js';
 import { serviceLabels } from './services.js';
 

@@ -15,8 +15,7 @@
 import type { KubeList, KubeObject } from '../../kube/meta.js';
 import { formatIPv4 } from '../../net/ipv4.js';
 import { coreDnsPods } from '../../model/services/defaults.js';
-import type { Service } from '../../model/services/types.js';
-import type { Cluster, Pod } from '../../model/types.js';
+import type { Cluster, Pod, Service } from '../../model/types.js';
 import { calicoIpPool, flannelConfigMap, kubeadmConfigMap, kubeProxyConfigMap, namespaceObject } from './configuration.js';
 import { endpointSlices, type SliceContext } from './endpoint-slices.js';
 import { CreationClock } from './identity.js';

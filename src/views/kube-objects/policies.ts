@@ -5,8 +5,7 @@
  */
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../../kube/networking.js';
 import type { LabelSelector } from '../../kube/meta.js';
-import type { DocumentLabelSelector, DocumentPolicyPeer, DocumentPolicyPort } from '../../topology/document.js';
-import type { NetworkPolicySpec } from '../../topology/types.js';
+import type { DocumentLabelSelector, DocumentPolicyPeer, DocumentPolicyPort, NetworkPolicySpec } from '../../topology/types.js';
 import { objectUid, sortedRecord } from './identity.js';
 
 export function networkPolicyObject(policy: NetworkPolicySpec, created: string): NetworkPolicy {

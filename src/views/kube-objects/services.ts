@@ -10,7 +10,7 @@
 import type { Service as KubeService, ServiceSpec as KubeServiceSpec } from '../../kube/core.js';
 import { formatCidr } from '../../net/cidr.js';
 import { formatIPv4 } from '../../net/ipv4.js';
-import type { Service } from '../../model/services/types.js';
+import type { Service } from '../../model/types.js';
 import { objectUid, sortedRecord } from './identity.js';
 
 /** What kube-apiserver labels its own service with. */
