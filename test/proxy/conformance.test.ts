@@ -320,6 +320,7 @@ for (const m of MODES) {
       reachedEndpoint(remote, POD_B);
       expect(show(local.request.delivered!.src)).toBe(show(NODE_02_CNI0));
       expect(show(remote.request.delivered!.src)).toBe(show(NODE_02_FLANNEL));
+      for (const run of [local, remote]) expect(run.request.delivered!.sport).not.toBe(run.request.flow.sport);
       answeredFrom(local, ip('10.234.2.12'), 30080);
       answeredFrom(remote, ip('10.234.2.12'), 30080);
     });
@@ -353,6 +354,7 @@ for (const m of MODES) {
         expect(request.notice).toEqual({ kind: 'none' });
         // The last rule the packet met is the one that dropped it.
         expect(steps(request).filter((s) => s.kind === 'netfilter').at(-1)).toEqual(like(expected.step));
+        expect(request.hops.at(-1)!.where, 'dropped in master').toBe('node/master');
         expect(steps(request).some((s) => s.kind === 'bridge' || s.kind === 'encap'), 'never leaves master').toBe(false);
       } else {
         expect(list.map((b) => show(b.endpoint))).toEqual(['10.244.1.2', '10.244.2.2']);
