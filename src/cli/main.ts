@@ -20,6 +20,7 @@ import { registerDiff } from './commands/diff.js';
 import { registerLab } from './commands/lab.js';
 import { registerGraph } from './commands/graph.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerImport } from './commands/import.js';
 import { addWhatIfOptions } from './what-if-options.js';
 import type { GlobalOptions } from './context.js';
 
@@ -51,6 +52,7 @@ export function buildProgram(io: Io): Command {
   registerLab(program, context);
   registerGraph(program, context);
   registerPolicy(program, context);
+  registerImport(program, context);
   return program;
 }
 
@@ -88,5 +90,5 @@ function processIo(): Io {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
