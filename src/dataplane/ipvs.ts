@@ -21,7 +21,7 @@ import type { IpvsActivity, IpvsConnection, IpvsCounters, IpvsDestActivity, Ipvs
 import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { ConntrackEntry } from './netfilter/conntrack.js';
 import type { Packet } from '../flow/packet.js';
-import { chainedChoice } from './random.js';
+import { chainedChoice } from '../flow/random.js';
 
 /** Real servers in ipvsadm's order (address, port): the order choices and --all-endpoints enumerate. */
 export function orderedRealServers(vs: IpvsVirtualServer): IpvsRealServer[] {

@@ -12,7 +12,7 @@ import { DEFAULT_TTL, IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet 
 import type { Flow, SenderNotice, Trace } from '../flow/trace.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import type { KernelState } from './kernel-state.js';
-import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
+import { branchProbability, forcedChoice, statisticFromSeed } from '../flow/random.js';
 import { NEIGHBOUR_RESOLUTION_MS } from './neighbour.js';
 import { WalkSession, type WalkResult } from './walker.js';
 

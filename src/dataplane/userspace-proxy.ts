@@ -34,7 +34,7 @@ import type { Cluster, Node } from '../model/types.js';
 import { EPHEMERAL_HIGH, EPHEMERAL_LOW } from '../proxy/userspace/proxy-ports.js';
 import { userspaceProxier, type ProxySocket } from '../proxy/userspace/state.js';
 import { DEFAULT_TTL, type Packet } from '../flow/packet.js';
-import { chainedChoice } from './random.js';
+import { chainedChoice } from '../flow/random.js';
 import type { Disposition, SenderNotice, Step } from '../flow/trace.js';
 
 /** What the walker needs to know to ask kube-proxy. */

@@ -23,7 +23,7 @@
 import type { Dataplane } from '../../src/dataplane/build.js';
 import { isLocalAddress } from '../../src/dataplane/fib.js';
 import { answerTo, buildProbe, icmpErrorBack, newSession } from '../../src/dataplane/probes.js';
-import { branchProbability, forcedChoice } from '../../src/dataplane/random.js';
+import { branchProbability, forcedChoice } from '../../src/flow/random.js';
 import { listenersOfNode, listenersOfPod, type Listener } from '../../src/model/listeners.js';
 import type { Packet } from '../../src/flow/packet.js';
 import type { WalkResult, WalkSession } from '../../src/dataplane/walker.js';

@@ -15,7 +15,7 @@ import { formatIPv4, parseIPv4 } from '../../src/net/ipv4.js';
 import { runHook } from '../../src/dataplane/netfilter/priority.js';
 import { NftDynamicSets } from '../../src/dataplane/netfilter/nft-sets.js';
 import type { CtState, HookContext } from '../../src/dataplane/netfilter/types.js';
-import { branchProbability, forcedChoice, statisticFromSeed } from '../../src/dataplane/random.js';
+import { branchProbability, forcedChoice, statisticFromSeed } from '../../src/flow/random.js';
 import type { Packet } from '../../src/flow/packet.js';
 import type { BuiltinChain } from '../../src/kernel/netfilter/rule.js';
 

@@ -22,7 +22,7 @@ import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { isLocalAddress } from '../../src/dataplane/fib.js';
 import { KernelState } from '../../src/dataplane/kernel-state.js';
 import { newSession, traceEveryEndpoint, tracePacket, type EndpointBranch, type ProbeOptions, type TraceRun } from '../../src/dataplane/probes.js';
-import { statisticFromSeed } from '../../src/dataplane/random.js';
+import { statisticFromSeed } from '../../src/flow/random.js';
 import type { Step, Trace } from '../../src/flow/trace.js';
 import { formatIPv4, parseIPv4, type IPv4 } from '../../src/net/ipv4.js';
 import { buildFromText, type Built } from '../helpers.js';

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { resolveTraceEndpoint } from '../../dataplane/endpoints.js';
 import { DEFAULT_SEED, newSession, traceEveryEndpoint, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
-import { statisticFromSeed } from '../../dataplane/random.js';
+import { statisticFromSeed } from '../../flow/random.js';
 import { endpointsTable } from '../../views/trace-text.js';
 import type { Trace } from '../../flow/trace.js';
 import { dispositionLine, traceTable } from '../../views/trace-text.js';

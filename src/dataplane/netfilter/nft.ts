@@ -23,7 +23,7 @@ import { IP_PROTOCOL_NUMBERS, type IpProtocolName } from '../../net/ip-protocols
 import type { NftPathEntry } from '../../flow/trace.js';
 import { IP_PROTOCOL_NUMBER, type Packet } from '../../flow/packet.js';
 import { lookupTable } from '../fib.js';
-import { chainedChoice } from '../random.js';
+import { chainedChoice } from '../../flow/random.js';
 import { masqueraded } from './nat.js';
 import { keyString, nftTableLabel } from './nft-sets.js';
 import type { ChainResult, HookContext, RuleHit } from './types.js';
