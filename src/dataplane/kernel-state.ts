@@ -8,12 +8,13 @@
  */
 import { Conntrack } from './netfilter/conntrack.js';
 import { DeviceCounters } from './device-counters.js';
-import { IpvsSessionState } from './ipvs.js';
+import { IpvsSessionState } from '../proxy/ipvs/connections.js';
 import { NftDynamicSets } from './netfilter/nft-sets.js';
 import { RecentLists } from './netfilter/recent.js';
-import { UserspaceProxySession } from './userspace-proxy.js';
+import { UserspaceProxySession } from '../proxy/userspace/connections.js';
+import type { ProxyMemory } from '../proxy/types.js';
 
-export class KernelState {
+export class KernelState implements ProxyMemory {
   readonly conntrack = new Conntrack();
   /** IPVS connection tables and persistence templates (`ipvsadm -Lnc`). */
   readonly ipvs = new IpvsSessionState();

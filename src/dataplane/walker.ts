@@ -27,9 +27,7 @@ import type { Disposition, Hop, SenderNotice, Step } from '../flow/trace.js';
 import { ROUTER_ID, type RouterPort, type Underlay } from './underlay.js';
 import { resolveNeighbour } from './neighbour.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
-import { findVirtualServer, type IpvsVirtualServer } from '../kernel/ipvs.js';
-import { virtualName, type IpvsSessionState } from './ipvs.js';
-import type { UserspaceProxySession, ProxyRelay } from './userspace-proxy.js';
+import type { ServiceAnswer, ServiceWalk } from '../proxy/types.js';
 import { KernelState } from './kernel-state.js';
 
 const FLANNEL_UDP_PORT = 8285;
@@ -70,14 +68,6 @@ export class WalkSession {
 
   get conntrack(): Conntrack {
     return this.kernel.conntrack;
-  }
-
-  get ipvs(): IpvsSessionState {
-    return this.kernel.ipvs;
-  }
-
-  get userspaceProxy(): UserspaceProxySession {
-    return this.kernel.userspaceProxy;
   }
 
   /** A node's or pod's netns by id; undefined for the underlay, the router and the outside client (no state a user inspects). */
@@ -155,6 +145,8 @@ class Walk {
   private end?: WalkEnd;
   /** What the netfilter hooks keep across this walk's packets: the session's conntrack and sets, this packet's new entries. */
   private readonly netfilter: HookSession;
+  /** What kube-proxy's mode may ask of this walk (its service step). */
+  private readonly services: ServiceWalk;
 
   constructor(private readonly session: WalkSession) {
     this.netfilter = {
@@ -163,7 +155,17 @@ class Walk {
       random: session.random,
       nftSets: session.kernel.nftSets,
       recent: session.kernel.recent,
-      onReply: (ns, entry, p) => session.ipvs.reply(ns.id, entry, p),
+      onReply: (ns, entry, p) => session.dataplane.kubeProxy.replySeen?.(session.kernel, ns, entry, p),
+    };
+    this.services = {
+      cluster: session.dataplane.cluster,
+      random: session.random,
+      memory: session.kernel,
+      nodeOf: (ns) => session.ownerOf(ns).node,
+      connection: (ns, p) => {
+        const ct = session.conntrack.find(ns.id, p);
+        return ct && { flow: ct.entry, direction: ct.direction, fresh: this.createdHere.has(ct.entry) };
+      },
     };
   }
 
@@ -250,8 +252,8 @@ class Walk {
     if (out.verdict !== 'ACCEPT') return this.filtered(ns, out, true);
     p = out.packet;
     // IPVS takes the node's own connections to a service address at LOCAL_OUT, after nat OUTPUT.
-    const vs = local(lookup) ? this.virtualServer(ns, p) : undefined;
-    if (vs) return this.ipvsIn(ns, 'lo', p, vs, true);
+    const service = local(lookup) ? this.session.dataplane.kubeProxy.atLocalIn?.(this.services, ns, p, true) : undefined;
+    if (service) return this.serviceAnswer(ns, 'lo', p, service, true);
     let route = lookup;
     // DNAT in OUTPUT (a node reaching its own NodePort, a pod its service) re-routes the packet.
     if (p.dst !== packet.dst) {
@@ -541,8 +543,9 @@ class Walk {
     if (route.type === 'local' || route.type === 'broadcast') {
       const input = this.hook(ns, 'INPUT', p, { inIface: devName });
       if (input.verdict !== 'ACCEPT') return this.filtered(ns, input, false);
-      const vs = this.virtualServer(ns, input.packet);
-      if (vs) return this.ipvsIn(ns, devName, input.packet, vs, false);
+      // IPVS takes a packet for a virtual server at LOCAL_IN.
+      const service = this.session.dataplane.kubeProxy.atLocalIn?.(this.services, ns, input.packet, false);
+      if (service) return this.serviceAnswer(ns, devName, input.packet, service, false);
       return this.localDeliver(ns, devName, input.packet);
     }
     if (ns.sysctls.get('net.ipv4.ip_forward') !== '1') {
@@ -593,9 +596,9 @@ class Walk {
     }
     // A reply to a connection this netns opened goes to the socket that opened it.
     const flow = this.session.conntrack.find(ns.id, p);
-    // kube-proxy's userspace mode: its sockets end this packet's way, and it sends another (userspace-proxy.ts).
-    const relay = this.session.userspaceProxy.deliver({ cluster: this.session.dataplane.cluster, ...this.session.ownerOf(ns), random: this.session.random }, ns, p, flow?.direction === 'reply');
-    if (relay) return this.proxyRelay(ns, relay);
+    // kube-proxy's userspace mode: its sockets end this packet's way, and it sends another.
+    const service = this.session.dataplane.kubeProxy.atSocket?.(this.services, ns, p, flow?.direction === 'reply');
+    if (service) return this.serviceAnswer(ns, devName, p, service, false);
     if (flow?.direction === 'reply') {
       return this.finish('DELIVERED', `${p.protocol} reply to the connected socket (${ns.displayName}, ${devName})`, { kind: 'none' }, ns.id, { delivered: p });
     }
@@ -607,16 +610,6 @@ class Walk {
       return this.finish('PORT_UNREACHABLE', `nothing listens on tcp/${p.dport} in ${ns.displayName}: the kernel answers with a TCP RST`, { kind: 'tcp-rst', from: p.dst }, ns.id);
     }
     return this.icmpError(ns, p, 3, 3, 'PORT_UNREACHABLE', `nothing listens on udp/${p.dport} in ${ns.displayName}: ICMP port unreachable`);
-  }
-
-  /** A process took the packet from its socket: the walk goes on with the packet it sends, on another connection. */
-  private proxyRelay(ns: NetNs, relay: ProxyRelay): Event | undefined {
-    this.record(relay.here);
-    if (relay.kind === 'closed') return this.finish(relay.disposition, relay.summary, relay.notice, ns.id);
-    // The delivered packet's connection is confirmed; the new packet starts one of its own, in a hop of its own.
-    this.createdHere.clear();
-    this.hops.push({ where: ns.id, name: relay.hopName, steps: relay.first ? [relay.first] : [], packet: relay.packet });
-    return { kind: 'local-out', ns, packet: relay.packet };
   }
 
   private flanneldTtlDrop(ns: NetNs, side: 'sending' | 'receiving'): undefined {
@@ -646,52 +639,44 @@ class Walk {
     return this.localDeliver(ns, 'lo', input.packet);
   }
 
-  // ---------------------------------------------------------------- IPVS
+  // ---------------------------------------------------------------- kube-proxy's service step
 
   /**
-   * The virtual server a client's packet is for: a new connection, or a later packet of one IPVS
-   * translates (ip_vs_in finds its connection); replies are conntrack's business.
+   * Carries out what kube-proxy's mode answered (src/proxy/types.ts): the
+   * end of the packet's way, its translation on its own connection (IPVS:
+   * ip_vs_nat_xmit sends it by the route to the real server through
+   * LOCAL_OUT and POSTROUTING, a forwarded packet's TTL decremented,
+   * __ip_vs_get_out_rt), or a new packet the proxy process sends.
    */
-  private virtualServer(ns: NetNs, p: Packet): IpvsVirtualServer | undefined {
-    if (ns.ipvs === undefined || p.tunnel !== undefined) return undefined;
-    const vs = findVirtualServer(ns.ipvs, p.protocol, p.dst, p.dport);
-    if (!vs) return undefined;
-    const ct = this.session.conntrack.find(ns.id, p);
-    if (ct && !this.createdHere.has(ct.entry) && !(ct.direction === 'original' && this.session.ipvs.knows(ns.id, vs, p))) return undefined;
-    return vs;
+  private serviceAnswer(ns: NetNs, devName: string, p: Packet, answer: ServiceAnswer, local: boolean): Event | undefined {
+    switch (answer.kind) {
+      case 'end':
+        this.record(answer.step);
+        return this.finish(answer.disposition, answer.summary, answer.notice, ns.id, answer.notice.kind === 'icmp' ? { icmpFrom: { ns }, offending: p } : {});
+      case 'relay':
+        this.record(answer.here);
+        // The delivered packet's connection is confirmed; the new packet starts one of its own, in a hop of its own.
+        this.createdHere.clear();
+        this.hops.push({ where: ns.id, name: answer.hopName, steps: answer.first ? [answer.first] : [], packet: answer.packet });
+        return { kind: 'local-out', ns, packet: answer.packet };
+      case 'translated':
+        return this.translatedXmit(ns, devName, p, answer, local);
+    }
   }
 
-  /**
-   * ip_vs_in in masquerading mode: a real server is chosen, the destination
-   * rewritten (conntrack learns it, so replies are translated back), and the
-   * packet leaves by the route to the real server through LOCAL_OUT and
-   * POSTROUTING (ip_vs_nat_xmit, ip_vs_nat_send_or_cont). A forwarded
-   * packet's TTL is decremented (__ip_vs_get_out_rt). A virtual server
-   * without real servers answers ICMP port unreachable (ip_vs_leave).
-   */
-  private ipvsIn(ns: NetNs, devName: string, p: Packet, vs: IpvsVirtualServer, local: boolean): Event | undefined {
-    const hook = local ? 'OUTPUT' : 'INPUT';
-    const choice = this.session.ipvs.choose(ns.id, vs, p, this.session.random);
-    const base = { kind: 'ipvs', hook, virtual: virtualName(vs), scheduler: vs.scheduler, realServers: vs.realServers.length, ...(vs.persistent !== undefined ? { persistent: true } : {}) } as const;
-    if (!choice) {
-      this.record({ ...base, verdict: 'no-destination' });
-      const why = `IPVS ${virtualName(vs)} has no real servers (service ${vs.servicePort} has no endpoints): ICMP port unreachable`;
-      if (local) return this.finish('NO_ENDPOINTS', why, { kind: 'local-error', errno: 'EHOSTUNREACH' }, ns.id);
-      return this.finish('NO_ENDPOINTS', why, { kind: 'icmp', from: p.dst, type: 3, code: 3 }, ns.id, { icmpFrom: { ns }, offending: p });
-    }
-    const { rs } = choice;
-    const after: Packet = { ...p, dst: rs.addr, dport: rs.port };
-    this.record({ ...base, verdict: 'masq', realServer: `${formatIPv4(rs.addr)}:${rs.port}`, after });
+  private translatedXmit(ns: NetNs, devName: string, p: Packet, answer: Extract<ServiceAnswer, { kind: 'translated' }>, local: boolean): Event | undefined {
+    this.record(answer.step);
+    const after = answer.packet;
+    // ip_vs_update_conntrack: the connection's replies come back to the new destination; later packets are IPVS's again.
     const entry = this.session.conntrack.find(ns.id, p);
-    this.session.ipvs.record(ns.id, vs, p, rs, entry?.entry);
     if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, after, 'ipvs');
     const route = this.route(ns, after.dst, undefined, 'output');
-    if (!route) return this.finish('NO_ROUTE', `IPVS: no route to real server ${formatIPv4(after.dst)}`, { kind: 'none' }, ns.id);
+    if (!route) return this.finish('NO_ROUTE', `${answer.by}: no route to real server ${formatIPv4(after.dst)}`, { kind: 'none' }, ns.id);
     // A real server on one of this node's own addresses (a hostNetwork endpoint): delivered here.
     if (route.type === 'local') return this.localDeliver(ns, devName, after);
     let q = after;
     if (!local) {
-      if (q.ttl <= 1) return this.icmpError(ns, p, 11, 0, 'TTL_EXCEEDED', `TTL expired at ${ns.displayName} (IPVS forwarding)`);
+      if (q.ttl <= 1) return this.icmpError(ns, p, 11, 0, 'TTL_EXCEEDED', `TTL expired at ${ns.displayName} (${answer.by} forwarding)`);
       q = { ...q, ttl: q.ttl - 1 };
       this.record({ kind: 'forward', ttlBefore: after.ttl, ttlAfter: q.ttl });
     }

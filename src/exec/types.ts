@@ -2,7 +2,7 @@
 import type { Dataplane } from '../dataplane/build.js';
 import type { DeviceCounters } from '../dataplane/device-counters.js';
 import type { Conntrack } from '../dataplane/netfilter/conntrack.js';
-import type { IpvsSessionState } from '../dataplane/ipvs.js';
+import type { IpvsSessionState } from '../proxy/ipvs/connections.js';
 import type { NftDynamicSets } from '../dataplane/netfilter/nft-sets.js';
 import type { RouteGetError, RouteGetQuery, RouteGetResult } from '../dataplane/route-get.js';
 import { stateCounters, type CountersOf } from '../kernel/link.js';
