@@ -14,7 +14,8 @@ import { EXTERNAL_NETNS_ID } from './external.js';
 import type { KernelState } from './kernel-state.js';
 import { branchProbability, forcedChoice, statisticFromSeed } from '../flow/random.js';
 import { NEIGHBOUR_RESOLUTION_MS } from './neighbour.js';
-import { WalkSession, type WalkResult } from './walker.js';
+import { WalkSession } from './walk/session.js';
+import type { WalkResult } from './walk/walk.js';
 
 export interface ProbeOptions {
   readonly protocol?: L4Protocol;
