@@ -48,6 +48,14 @@ export type Event =
   | { readonly kind: 'router'; readonly port: RouterPort; readonly frame: Frame }
   | { readonly kind: 'router-out'; readonly packet: Packet };
 
+/**
+ * Events that carry the packet on within the same step of its way (a
+ * bridge port transmitting, a translated packet leaving or delivered): the
+ * loop check waits for the packet to move on, as it did when these paths
+ * called each other directly.
+ */
+const CONTINUATIONS: ReadonlySet<Event['kind']> = new Set(['output', 'xmit', 'deliver']);
+
 /** One handler per event: where the packet goes next, or undefined when the walk ended. */
 export type EventHandlers = { readonly [K in Event['kind']]: (walk: Walk, event: Extract<Event, { kind: K }>) => Event | undefined };
 
@@ -130,7 +138,7 @@ export class Walk {
   run(first: Event): WalkResult {
     let next: Event | undefined = first;
     while (next && !this.end) {
-      if (this.hops.length > MAX_HOPS) {
+      if (this.hops.length > MAX_HOPS && !CONTINUATIONS.has(next.kind)) {
         this.finish('LOOP', `the packet was still moving after ${MAX_HOPS} hops`, { kind: 'none' }, 'loop');
         break;
       }
