@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { NetNs } from '../../kernel/netns.js';
@@ -6,38 +5,29 @@ import { netnsOfTarget } from '../../dataplane/endpoints.js';
 import { resolveNetnsTarget } from '../../model/resolve.js';
 import type { Dataplane } from '../../dataplane/build.js';
 import { tableToJson, type ViewTable } from '../../views/table.js';
-import { resolveView, VIEW_NAMES, viewTables } from '../../views/netns-views.js';
+import { resolveView, viewTables } from '../../views/netns-views.js';
 import type { CommandContext } from '../main.js';
 import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
-import { collectTraffic, sendTraffic, TRAFFIC_HELP, type TrafficSpec } from '../traffic.js';
+import { sendTraffic, type TrafficSpec } from '../traffic.js';
 
 export function netnsOf(dataplane: Dataplane, targetText: string): NetNs {
   return netnsOfTarget(dataplane, resolveNetnsTarget(dataplane.cluster, targetText));
 }
 
-export function registerShow(program: Command, context: CommandContext): void {
-  program
-    .command('show')
-    .description(`friendly views of a node's or pod's state: ${VIEW_NAMES.join(', ')}`)
-    .argument('<what>', 'the view: routes, links, addresses, neighbours, fdb, bridges, stats, sysctls, iptables')
-    .argument('<target>', 'a node (node-02) or pod (pod-a, default/pod-a)')
-    .option('-t, --table <table>', 'iptables: only this table (filter, nat, mangle, raw)')
-    .option('--traffic <flow>', TRAFFIC_HELP, collectTraffic, [])
-    .action(async (what: string, targetText: string, options: { table?: string; traffic: TrafficSpec[] }) => {
-      const { io, opts, chalk } = context();
-      const view = resolveView(what);
-      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
-      const ns = netnsOf(dataplane, targetText);
-      sendTraffic(dataplane, options.traffic);
-      const tables = viewTables(view, ns, options.table);
-      if (opts.output === 'json') {
-        writeJson(io.stdout, tables.length === 1 ? { view, target: ns.displayName, rows: tableToJson(tables[0]!) } : { view, target: ns.displayName, tables: tables.map((t) => ({ title: t.title, rows: tableToJson(t) })) });
-        return;
-      }
-      await writeLines(io.stdout, tables.flatMap((t, i) => [...(i > 0 ? [''] : []), ...drawTable(t, chalk)]));
-    });
+export async function runShow(context: CommandContext, what: string, targetText: string, options: { table?: string; traffic: TrafficSpec[] }): Promise<void> {
+  const { io, opts, chalk } = context();
+  const view = resolveView(what);
+  const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
+  const ns = netnsOf(dataplane, targetText);
+  sendTraffic(dataplane, options.traffic);
+  const tables = viewTables(view, ns, options.table);
+  if (opts.output === 'json') {
+    writeJson(io.stdout, tables.length === 1 ? { view, target: ns.displayName, rows: tableToJson(tables[0]!) } : { view, target: ns.displayName, tables: tables.map((t) => ({ title: t.title, rows: tableToJson(t) })) });
+    return;
+  }
+  await writeLines(io.stdout, tables.flatMap((t, i) => [...(i > 0 ? [''] : []), ...drawTable(t, chalk)]));
 }
 
 /** cli-table3's layout is quadratic in rows: big tables (a node's 5,000 routes) are drawn as plain columns. */
