@@ -10,7 +10,8 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../diagnostics/diagnostic.js';
-import { makeChalk, type Io } from './output.js';
+import type { ChalkInstance } from 'chalk';
+import type { Io } from './output.js';
 import { ExitError } from './exit-error.js';
 import { declareCommands } from './program.js';
 import { addWhatIfOptions, type WhatIfOptions } from './what-if-options.js';
@@ -36,15 +37,17 @@ export function buildProgram(io: Io): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
-  const context = () => {
+  // Asynchronous so that chalk, like everything a command prints with, is loaded when a command runs.
+  const context = async () => {
     const opts = program.opts<GlobalOptions>();
+    const { makeChalk } = await import('./output.js');
     return { io, opts, chalk: makeChalk(io, !opts.color) };
   };
   declareCommands(program, context);
   return program;
 }
 
-export type CommandContext = () => { io: Io; opts: GlobalOptions; chalk: ReturnType<typeof makeChalk> };
+export type CommandContext = () => Promise<{ io: Io; opts: GlobalOptions; chalk: ChalkInstance }>;
 
 /** Runs the CLI; resolves to the exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {

@@ -33,7 +33,7 @@ function whatIfWords(whatIf: WhatIf): string[] {
 }
 
 export async function runDiff(context: CommandContext, files: string[], options: DiffOptions): Promise<void> {
-  const { io, opts, chalk } = context();
+  const { io, opts, chalk } = await context();
   const whatIf = whatIfOf(opts);
   const style = diffStyle(chalk);
   if (options.pair && options.pair.length !== 2) throw new UsageError(`--pair takes FROM TO, not ${options.pair.length} word${options.pair.length === 1 ? '' : 's'}`, 'e.g. netlab diff --fail node-03 --pair pod-a pod-b');

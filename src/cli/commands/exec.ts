@@ -9,7 +9,7 @@ import { netnsOf } from './show.js';
 import { sendTraffic, type TrafficSpec } from '../traffic.js';
 
 export async function runExec(context: CommandContext, targetText: string, argv: string[], options: { traffic: TrafficSpec[] }): Promise<void> {
-  const { io, opts, chalk } = context();
+  const { io, opts, chalk } = await context();
   if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
   const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
   const ns = netnsOf(dataplane, targetText);

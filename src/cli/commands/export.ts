@@ -10,7 +10,7 @@ export interface ExportOptions {
 }
 
 export async function runExport(context: CommandContext, options: ExportOptions): Promise<void> {
-  const { io, opts, chalk } = context();
+  const { io, opts, chalk } = await context();
   const { dataplane, source } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
   const { exportNetns } = await import('../../export/netns.js');
   const result = exportNetns(dataplane, { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), source: source.file });

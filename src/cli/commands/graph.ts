@@ -7,7 +7,7 @@ import { loadAndBuild } from '../pipeline.js';
 import { whatIfOf } from '../what-if-options.js';
 
 export async function runGraph(context: CommandContext, options: { format: 'mermaid' | 'dot' }): Promise<void> {
-  const { io, opts, chalk } = context();
+  const { io, opts, chalk } = await context();
   const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
   const graph = topologyGraph(dataplane);
   if (opts.output === 'json') writeJson(io.stdout, graph);

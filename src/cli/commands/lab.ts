@@ -58,7 +58,7 @@ function paint(chalk: ChalkInstance, status: Status): (s: string) => string {
 }
 
 export async function runLabs(context: CommandContext, paths: string[], options: { junit?: string }): Promise<void> {
-  const { io, opts, chalk } = context();
+  const { io, opts, chalk } = await context();
   refuseWhatIfOptions(opts);
   const junitPath = options.junit !== undefined ? resolve(io.cwd, options.junit) : undefined;
   if (junitPath !== undefined && (!existsSync(dirname(junitPath)) || !statSync(dirname(junitPath)).isDirectory())) {
@@ -99,7 +99,7 @@ export async function runLabs(context: CommandContext, paths: string[], options:
 }
 
 export async function listLabs(context: CommandContext, paths: string[]): Promise<void> {
-  const { io, opts, chalk } = context();
+  const { io, opts, chalk } = await context();
   refuseWhatIfOptions(opts);
   const labs = loadAll(io, paths);
   for (const entry of labs) printDiagnostics(io, chalk, entry.diagnostics, new Map([[entry.file.display, entry.source]]));

@@ -16,7 +16,7 @@ export interface PolicyOptions {
 }
 
 export async function runPolicy(context: CommandContext, options: PolicyOptions): Promise<void> {
-  const { io, opts, chalk } = context();
+  const { io, opts, chalk } = await context();
   const { cluster } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
   const known = new Set(cluster.topology.namespaces.map((n) => n.name));
   for (const ns of options.namespace) {

@@ -17,7 +17,7 @@ export function netnsOf(dataplane: Dataplane, targetText: string): NetNs {
 }
 
 export async function runShow(context: CommandContext, what: string, targetText: string, options: { table?: string; traffic: TrafficSpec[] }): Promise<void> {
-  const { io, opts, chalk } = context();
+  const { io, opts, chalk } = await context();
   const view = resolveView(what);
   const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
   const ns = netnsOf(dataplane, targetText);

@@ -31,7 +31,7 @@ export interface TraceOptions {
 }
 
 export async function runTrace(context: CommandContext, fromText: string, toText: string, options: TraceOptions): Promise<void> {
-  const { io, opts, chalk } = context();
+  const { io, opts, chalk } = await context();
   const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
   const from = resolveTraceEndpoint(dataplane, fromText);
   if (!from.ns) throw new UsageError(`cannot send from ${fromText}: it is not a pod or node of this cluster`);

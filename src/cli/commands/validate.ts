@@ -8,7 +8,7 @@ import { loadAndBuild } from '../pipeline.js';
 import { drawTable } from './show.js';
 
 export async function runValidate(context: CommandContext): Promise<void> {
-  const { io, opts, chalk } = context();
+  const { io, opts, chalk } = await context();
   const { cluster, dataplane } = loadAndBuild(io, chalk, opts.topology, { whatIf: whatIfOf(opts) });
   const summary = summarize(cluster, dataplane.warnings);
   if (opts.output === 'json') {
