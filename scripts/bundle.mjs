@@ -82,6 +82,23 @@ const commandsElsewhere = {
   },
 };
 
+/**
+ * commander requires node:child_process when it loads, for subcommands that
+ * are executables of their own (netlab has none): Node's child_process
+ * brings net, dgram and more, about 2 ms of every start. Here commander gets
+ * it when it first uses it.
+ */
+const childProcessWhenUsed = {
+  name: 'child-process-when-used',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) => (args.importer.includes('/node_modules/commander/') ? { path: 'child_process', namespace: 'netlab-when-used' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'netlab-when-used' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_target, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
 /** A module netlab.cjs has too: taken from there. */
 function sharedFrom(shared) {
   return {
@@ -127,11 +144,11 @@ function writeWhole(path, content) {
 const inputs = (result) => new Set(Object.keys(result.metafile.inputs).filter((key) => !key.includes(':')));
 
 // First the modules each script would have on its own; those in both are shared.
-const mainAlone = inputs(await build({ ...common, stdin: mainEntry([]), outfile: join(outdir, 'netlab.cjs'), plugins: [commandsElsewhere] }));
+const mainAlone = inputs(await build({ ...common, stdin: mainEntry([]), outfile: join(outdir, 'netlab.cjs'), plugins: [commandsElsewhere, childProcessWhenUsed] }));
 const commandsAlone = inputs(await build({ ...common, stdin: commandsEntry, outfile: join(outdir, 'commands.cjs') }));
 const shared = new Set([...mainAlone].filter((key) => commandsAlone.has(key)));
 
-const main = await build({ ...common, stdin: mainEntry(shared), outfile: join(outdir, 'netlab.cjs'), plugins: [commandsElsewhere] });
+const main = await build({ ...common, stdin: mainEntry(shared), outfile: join(outdir, 'netlab.cjs'), plugins: [commandsElsewhere, childProcessWhenUsed] });
 const commands = await build({ ...common, stdin: commandsEntry, outfile: join(outdir, 'commands.cjs'), plugins: [sharedFrom(shared)] });
 const twice = [...inputs(main)].filter((key) => inputs(commands).has(key));
 if (twice.length > 0) throw new Error(`bundle: in both scripts (two instances at run time): ${twice.join(', ')}`);
