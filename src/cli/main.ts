@@ -10,17 +10,11 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../diagnostics/diagnostic.js';
-import type { ChalkInstance } from 'chalk';
 import type { Io } from './output.js';
 import { ExitError } from './exit-error.js';
 import { declareCommands } from './program.js';
-import { addWhatIfOptions, type WhatIfOptions } from './what-if-options.js';
-
-export interface GlobalOptions extends WhatIfOptions {
-  topology?: string;
-  output: 'text' | 'json';
-  color: boolean;
-}
+import { addWhatIfOptions } from './what-if-options.js';
+import type { GlobalOptions } from './context.js';
 
 export function buildProgram(io: Io): Command {
   const program = new Command('netlab')
@@ -46,8 +40,6 @@ export function buildProgram(io: Io): Command {
   declareCommands(program, context);
   return program;
 }
-
-export type CommandContext = () => Promise<{ io: Io; opts: GlobalOptions; chalk: ChalkInstance }>;
 
 /** Runs the CLI; resolves to the exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {

@@ -10,7 +10,7 @@ import { DEFAULT_SEED } from '../dataplane/random.js';
 import { supportedCommandLines } from '../exec/commands.js';
 import { VIEW_NAMES } from '../views/view-names.js';
 import { DEFAULT_MAX_PODS } from '../whatif/diff/endpoints.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { collectTraffic, TRAFFIC_HELP, type TrafficSpec } from './traffic-option.js';
 import type { DiffOptions } from './commands/diff.js';
 import type { ExportOptions } from './commands/export.js';

@@ -1,20 +1,20 @@
 import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import type { ProbeOptions } from '../../dataplane/probes.js';
-import { changeLines, matrixLines, nodeDiffLines, pairFactsTable, pairHopsTable, type DiffStyle } from '../../render/diff-text.js';
+import { changeLines, matrixLines, nodeDiffLines, pairFactsTable, pairHopsTable, type DiffStyle } from '../../views/diff-text.js';
 import { compareMatrices } from '../../whatif/diff/compare.js';
 import { matrixAxes } from '../../whatif/diff/endpoints.js';
 import { computeMatrix, type CellOrAbsent } from '../../whatif/diff/matrix.js';
 import { diffPair, type SideOfPair } from '../../whatif/diff/pair.js';
 import { buildVariant, NO_WHAT_IF, type Variant, type WhatIf } from '../../whatif/variant.js';
 import { faultLabel } from '../../whatif/faults.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError } from '../exit-error.js';
 import { readTopologySource, reportDiagnostics } from '../pipeline.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
 import { intOption } from '../int-option.js';
-import { drawTable } from './show.js';
+import { drawTable } from '../table.js';
 
 export interface DiffOptions {
   pair?: string[];
@@ -73,7 +73,7 @@ export async function runDiff(context: CommandContext, files: string[], options:
   }
 
   if (options.node) {
-    const { diffNode } = await import('../../whatif/diff/node-diff.js');
+    const { diffNode } = await import('../../exec/node-diff.js');
     const node = diffNode(baseline.dataplane!, variant.dataplane!, options.node);
     if (opts.output === 'json') writeJson(io.stdout, { ...sides, ...node });
     else await writeLines(io.stdout, nodeDiffLines(node, style));

@@ -1,11 +1,11 @@
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { routeGet } from '../../dataplane/route-get.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError } from '../exit-error.js';
 import { loadAndBuild } from '../pipeline.js';
-import { netnsOf } from './show.js';
+import { netnsOf } from '../../dataplane/endpoints.js';
 import { sendTraffic, type TrafficSpec } from '../traffic.js';
 
 export async function runExec(context: CommandContext, targetText: string, argv: string[], options: { traffic: TrafficSpec[] }): Promise<void> {

@@ -1,5 +1,5 @@
 import { UsageError } from '../../diagnostics/diagnostic.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
 

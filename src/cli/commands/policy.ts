@@ -2,12 +2,12 @@
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { policyContext } from '../../model/policy.js';
 import { deniedLines, matrixTable, MATRIX_MAX_PODS, policyMatrix, selectPods, type MatrixOptions } from '../../views/policy.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
 import { whatIfOf } from '../what-if-options.js';
 import { intOption } from '../int-option.js';
-import { drawTable } from './show.js';
+import { drawTable } from '../table.js';
 
 export interface PolicyOptions {
   namespace: string[];

@@ -1,11 +1,11 @@
 import { formatCidr } from '../../net/cidr.js';
 import { formatIPv4 } from '../../net/ipv4.js';
 import { nodesTable, podsTable, summarize, summaryTable } from '../../views/summary.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
-import { drawTable } from './show.js';
+import { drawTable } from '../table.js';
 
 export async function runValidate(context: CommandContext): Promise<void> {
   const { io, opts, chalk } = await context();
