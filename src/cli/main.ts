@@ -75,5 +75,14 @@ function processIo(): Io {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return {
+    // Only netlab import reads stdin: the stream is made when it is asked for, not at every start.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }

@@ -8,12 +8,14 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_SEED } from '../dataplane/random.js';
 import { supportedCommandLines } from '../exec/commands.js';
+import { CNI_CHOICES, parseCidrOption, parseMtu, parseSubnetOption, type SubnetOption } from '../import/options.js';
 import { VIEW_NAMES } from '../views/view-names.js';
 import { DEFAULT_MAX_PODS } from '../whatif/diff/endpoints.js';
 import type { CommandContext } from './context.js';
 import { collectTraffic, TRAFFIC_HELP, type TrafficSpec } from './traffic-option.js';
 import type { DiffOptions } from './commands/diff.js';
 import type { ExportOptions } from './commands/export.js';
+import type { ImportFlags } from './commands/import.js';
 import type { PolicyOptions } from './commands/policy.js';
 import type { TraceOptions } from './commands/trace.js';
 
@@ -116,4 +118,19 @@ Exit code: 0 when reachability is unchanged, 1 when a flow was lost or gained
     .option('--port <port>', "check this port instead of each destination's container ports")
     .addOption(new Option('--proto <protocol>', 'protocol of --port').choices(['tcp', 'udp', 'sctp']).default('tcp'))
     .action(async (options: PolicyOptions) => (await import('./commands/policy.js')).runPolicy(context, options));
+
+  program
+    .command('import')
+    .description('mirror a real cluster: read what `kubectl get nodes,pods,services,endpointslices,networkpolicies -A -o json` prints (or manifests) and write a topology with everything pinned')
+    .argument('<inputs...>', 'a kubectl List (JSON or YAML), a multi-document YAML, a directory of manifests, or - for stdin')
+    .option('-w, --out <file>', 'write the topology to FILE (whole or not at all) instead of stdout')
+    .addOption(new Option('--subnet <name=cidr[,gw=ip][,mtu=n]>', 'an underlay subnet the nodes are on (repeatable); nodes go on the first that holds their address').argParser((v, prev: SubnetOption[] = []) => [...prev, parseSubnetOption(v)]))
+    .addOption(new Option('--mtu <n>', 'MTU of the nodes\' interfaces (default 1500)').argParser((v) => parseMtu(v)))
+    .addOption(new Option('--proxy-mode <mode>', "kube-proxy's mode when its ConfigMap is not in the input").choices(['iptables', 'ipvs', 'nftables', 'userspace', 'none']))
+    .addOption(new Option('--pod-cidr <cidr>', 'the pod network, when no configuration in the input says it').argParser((v) => parseCidrOption(v, '--pod-cidr')))
+    .addOption(new Option('--service-cidr <cidr>', 'the service network (kube-apiserver --service-cluster-ip-range), when kubeadm-config is not in the input').argParser((v) => parseCidrOption(v, '--service-cidr')))
+    .addOption(new Option('--cni <cni>', 'the CNI, when the input does not show it or netlab does not model it').choices([...CNI_CHOICES]))
+    .option('--name <name>', "the topology's metadata.name (default: the kind cluster's name, else imported)")
+    .option('--nodes <n>', 'manifests without Node objects: how many workers (besides one control-plane node; default 2)')
+    .action(async (paths: string[], flags: ImportFlags) => (await import('./commands/import.js')).runImport(context, paths, flags));
 }

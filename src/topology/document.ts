@@ -5,7 +5,7 @@
  * also holds the words both share and the NetworkPolicy spec (carried
  * as written). Keep the three in step.
  */
-import type { ContainerRuntime, DocumentPolicySpec, FaultKind, NodeRole, Protocol, ServiceType } from './types.js';
+import type { ContainerRuntime, DocumentPolicySpec, FaultKind, NodeRole, PodOwnerKind, Protocol, ServiceType } from './types.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -64,6 +64,7 @@ export interface DocumentNode {
   readonly mac?: string;
   readonly bridgeMAC?: string;
   readonly vtepMAC?: string;
+  readonly tunnelAddress?: string;
 }
 
 export interface DocumentNodePool {
@@ -101,6 +102,7 @@ export interface DocumentPod {
   readonly ip?: string;
   readonly mac?: string;
   readonly hostVeth?: { readonly name?: string; readonly mac?: string };
+  readonly owner?: { readonly kind: PodOwnerKind; readonly name: string; readonly deployment?: string };
 }
 
 /** What deployments and deployment sets share: the pod template and placement. */

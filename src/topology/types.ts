@@ -114,6 +114,8 @@ export interface NodeSpec extends Sourced {
   readonly mac?: string;
   readonly bridgeMAC?: string;
   readonly vtepMAC?: string;
+  /** calico ipip/vxlan: a pinned tunl0 / vxlan.calico address (the node's IPv4IPIPTunnelAddr or IPv4VXLANTunnelAddr annotation). */
+  readonly tunnelAddress?: string;
   /** The node pool the node was generated from, if any. */
   readonly pool?: string;
 }
@@ -145,13 +147,22 @@ export interface PodSpec extends Sourced {
   readonly mac?: string;
   /** Pinned host side of the veth. */
   readonly hostVeth?: { readonly name?: string; readonly mac?: string };
-  /** For pods generated from a deployment: the deployment and its ReplicaSet (`<deployment>-<pod-template-hash>`). */
+  /**
+   * The pod's controller: written (a mirrored pod keeps its owner), or, for
+   * pods generated from a deployment, its ReplicaSet
+   * (`<deployment>-<pod-template-hash>`) and the deployment.
+   */
   readonly owner?: PodOwner;
 }
 
+export type PodOwnerKind = 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'Node';
+
+/** The ownerReference with controller: true, as kubectl shows it. */
 export interface PodOwner {
-  readonly deployment: string;
-  readonly replicaSet: string;
+  readonly kind: PodOwnerKind;
+  readonly name: string;
+  /** kind ReplicaSet: the Deployment that owns the ReplicaSet. */
+  readonly deployment?: string;
 }
 
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';

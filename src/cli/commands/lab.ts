@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ChalkInstance } from 'chalk';
@@ -16,6 +16,7 @@ import { diagnosticStyle } from '../pipeline.js';
 import { displayPath, findLabFiles, type LabFile } from '../lab-files.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
 import { drawTable } from '../table.js';
+import { writeWhole } from '../write-whole.js';
 
 interface Loaded {
   readonly file: LabFile;
@@ -110,22 +111,6 @@ export async function listLabs(context: CommandContext, paths: string[]): Promis
     await writeLines(io.stdout, drawTable({ title: `${labs.length} lab${labs.length === 1 ? '' : 's'}`, columns: ['name', 'title', 'steps', 'file'], rows }, chalk));
   }
   if (labs.some((e) => !e.lab)) throw new ExitError(2);
-}
-
-/** Written whole or not at all: a temporary file next to the target, renamed over it. */
-function writeWhole(path: string, content: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, content);
-    renameSync(temp, path);
-  } catch (e) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // nothing was written
-    }
-    throw new UsageError(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
 }
 
 function summary(results: readonly LabResult[], unloadable: readonly UnloadableLab[]) {

@@ -189,7 +189,7 @@ function unlocatedSource(file: string, text: string): SourceText {
   return new SourceText(file, text, () => ({ locate: () => undefined }));
 }
 
-function tooDeep(at: { offset?: number; path?: DocPath }): Finding {
+export function tooDeep(at: { offset?: number; path?: DocPath }): Finding {
   return error(Code.InputTooDeep, `the document nests more than ${MAX_DEPTH} levels deep`, at.path, {
     ...(at.offset !== undefined ? { offset: at.offset } : {}),
     hint: 'a topology nests about 10 levels; this looks like a generated or hostile file',
@@ -207,7 +207,7 @@ const YAML_HINTS: Partial<Record<string, string>> = {
   TAG_RESOLVE_FAILED: 'netlab uses plain YAML: drop the tag',
 };
 
-function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 'error' | 'warning'): Finding {
+export function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 'error' | 'warning'): Finding {
   const offset = e.pos[0];
   const make = severity === 'error' ? error : warning;
   switch (e.code) {
