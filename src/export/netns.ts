@@ -29,6 +29,8 @@ export interface NetnsExportOptions {
   readonly source?: string;
   /** The what-if options the model was built with (`--set`, `--fail`, ... and their values), for the header. */
   readonly whatIf?: readonly string[];
+  /** Where the script records what it built (default /run/netlab); tests running it with stub tools move it. */
+  readonly stateRoot?: string;
 }
 
 export interface NetnsExport {
@@ -133,6 +135,7 @@ function exportOrRefuse(dataplane: Dataplane, options: NetnsExportOptions): Netn
     linkKinds: linkKinds(built),
     tools: tools(built),
     steps,
+    ...(options.stateRoot !== undefined ? { stateRoot: options.stateRoot } : {}),
   };
   return { export: { prefix, names, netns: netns.all, netnsById, linkKinds: spec.linkKinds, tools: spec.tools, build: buildScript(spec), teardown: teardownScript(spec) } };
 }

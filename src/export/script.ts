@@ -20,6 +20,8 @@ export interface ScriptSpec {
   /** Commands that must be on PATH. */
   readonly tools: readonly string[];
   readonly steps: readonly Step[];
+  /** Where the state directories live (default STATE_ROOT; tests that run the script with stub tools move it). */
+  readonly stateRoot?: string;
 }
 
 /** Where a build records what it created (one directory per prefix; /run is emptied at boot, as namespaces are). */
@@ -43,7 +45,7 @@ const USAGE = [
 
 /** Shared by the build and the teardown-only script: the lab's names, its state file, and deleting what it owns. */
 function common(spec: ScriptSpec): string[] {
-  const stateDir = `${STATE_ROOT}/${spec.prefix}`;
+  const stateDir = `${spec.stateRoot ?? STATE_ROOT}/${spec.prefix}`;
   return [
     'set -Eeuo pipefail',
     'export LC_ALL=C',
@@ -182,6 +184,7 @@ export function teardownScript(spec: ScriptSpec): string[] {
 }
 
 export function buildScript(spec: ScriptSpec): string[] {
+  const stateRoot = spec.stateRoot ?? STATE_ROOT;
   const usesTun = spec.linkKinds.includes('tun');
   const lines: string[] = [
     '#!/usr/bin/env bash',
@@ -191,7 +194,7 @@ export function buildScript(spec: ScriptSpec): string[] {
     '#',
     '# Nothing is added to the root namespace: every link is created inside the',
     "# lab's namespaces. The build records each namespace it creates (name and",
-    `# identity) in ${STATE_ROOT}/<prefix>/netns; the teardown deletes only those.`,
+    `# identity) in ${stateRoot}/<prefix>/netns; the teardown deletes only those.`,
     '# On failure the script names the step that failed and deletes what the run',
     '# created.',
     ...common(spec),
@@ -304,8 +307,8 @@ export function buildScript(spec: ScriptSpec): string[] {
     '  if [ ${#left[@]} -gt 0 ]; then',
     '    die "${#left[@]} namespace(s) of this lab already exist, and no build of it is recorded (${left[*]}): delete them (ip netns del NAME) or export the lab with another --prefix"',
     '  fi',
-    `  mkdir -p -m 0755 ${shellWord(STATE_ROOT)}`,
-    `  if [ -L ${shellWord(STATE_ROOT)} ] || [ ! -d ${shellWord(STATE_ROOT)} ]; then die "${STATE_ROOT} is not a directory"; fi`,
+    `  mkdir -p -m 0755 ${shellWord(stateRoot)}`,
+    `  if [ -L ${shellWord(stateRoot)} ] || [ ! -d ${shellWord(stateRoot)} ]; then die ${shellWord(`${stateRoot} is not a directory`)}; fi`,
     '  mkdir -m 0700 -- "$STATE_DIR" 2>/dev/null || die "cannot record the build in $STATE_DIR (another build with the prefix $PREFIX started at the same time?)"',
     '  save_state || { forget_state; die "cannot write $STATE"; }',
     '}',

@@ -13,6 +13,10 @@
  * template the kernel fills in (`x%d` becomes `x0`), so the device would
  * not get the name asked for.
  *
+ * And one from the tools that program rules naming devices: iptables-restore
+ * (kube-proxy, Calico's Felix, the exported script) reads `"` as a quote, so a
+ * rule `-i a"b` cannot be restored; every other character stays literal.
+ *
  * netlab adds rules of its own: no control characters (C0, DEL, C1 such as
  * NEL U+0085), no Unicode spaces (U+2028, U+3000, ...) and no lone UTF-16
  * surrogates. The kernel accepts most of them, but every tool prints them
@@ -21,7 +25,7 @@
  */
 
 /** The rule in a sentence, for hints. */
-export const INTERFACE_NAME_RULE = "a Linux interface name has 1 to 15 bytes (UTF-8), without '/', ':', '%', spaces or control characters, and is not '.', '..', 'all' or 'default'";
+export const INTERFACE_NAME_RULE = `a Linux interface name has 1 to 15 bytes (UTF-8), without '/', ':', '%', '"', spaces or control characters, and is not '.', '..', 'all' or 'default'`;
 
 /** The longest interface name, in bytes (IFNAMSIZ - 1). */
 export const IFNAME_MAX_BYTES = 15;
@@ -47,6 +51,7 @@ export function interfaceNameProblem(name: string): string | undefined {
   for (const ch of name) {
     if (ch === '/' || ch === ':') return `'${ch}' is not allowed`;
     if (ch === '%') return "'%' is not allowed (the kernel reads it as a name template: x%d becomes x0)";
+    if (ch === '"') return `'"' is not allowed (iptables-restore, which kube-proxy and Calico program their rules with, reads it as a quote)`;
     const encoded = Buffer.from(ch, 'utf8');
     if (encoded.length === 1 && KERNEL_SPACE_BYTES.has(encoded[0]!)) return `${NAMED_BYTES[encoded[0]!]} is not allowed`;
     if (encoded.includes(0xa0)) return `'${ch}' (${codePoint(ch)}) is not allowed: its UTF-8 form holds the byte 0xa0, which the kernel counts as a space`;
