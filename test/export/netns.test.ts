@@ -209,4 +209,21 @@ describe('netlab export: backends and details', () => {
     const json = await runCli(['export', '--format', 'netns', '-o', 'json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ format: 'netns', prefix: 'nl-default-', script: build.stdout });
   });
+
+  it('netlab export honours --set and the fault options, and says so in the header', async () => {
+    const plain = await runCli(['export', '--format', 'netns']);
+    expect(plain.stdout).not.toContain('flannel0');
+    const udp = await runCli(['export', '--format', 'netns', '--set', 'network.cni.backend=udp']);
+    expect(udp.code, udp.stderr).toBe(0);
+    expect(udp.stdout.split('\n')[1]).toContain('with --set network.cni.backend=udp: lab default,');
+    expect(udp.stdout).toMatch(/^tun_hold nl-default-node-02 flannel0 tun,no_pi 8285 /m);
+    const failed = await runCli(['export', '--format', 'netns', '--fail', 'node-03', '--link-down', 'node-02:cni0']);
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stdout.split('\n')[1]).toContain('with --fail node-03 --link-down node-02:cni0: lab default,');
+    expect(failed.stdout).not.toContain('ip -n nl-default-node-03 link set dev eth0 up');
+    expect(failed.stdout).not.toContain('ip -n nl-default-node-02 link set dev cni0 up');
+    expect(plain.stdout).toContain('ip -n nl-default-node-03 link set dev eth0 up');
+    const unknown = await runCli(['export', '--format', 'netns', '--fail', 'node-09']);
+    expect(unknown.code).toBe(2);
+  });
 });
