@@ -1,8 +1,12 @@
 /**
- * The bash around the build steps: guards (root, tools, kernel features,
- * leftovers of an earlier build), the helpers the steps call, the error
- * trap that names the failed step and deletes what the run created, and the
- * teardown. Pure: data in, script lines out.
+ * The bash around the build steps: guards (root, tools, kernel features
+ * probed in a nameless namespace, a prefix already taken), the record of
+ * what the build creates (/run/netlab/<prefix>/netns: each namespace's name
+ * and identity, rewritten whole as it goes), the helpers the steps call,
+ * the error trap that names the failed step and deletes what the run
+ * created, and the teardown, which deletes only recorded namespaces that
+ * still have their recorded identity. See docs/export.md "Safety".
+ * Pure: data in, script lines out.
  */
 import { QUIET_SYSCTLS, type Step } from './steps.js';
 import { stableHex } from '../net/hash.js';
@@ -51,7 +55,7 @@ function common(spec: ScriptSpec): string[] {
     'export LC_ALL=C',
     'ME=${0##*/}',
     `PREFIX=${shellWord(spec.prefix)}`,
-    '# Every namespace of the lab, in creation order (teardown goes backwards).',
+    '# Every namespace the build creates, in creation order: it refuses to start when one exists.',
     'LAB_NETNS=(',
     ...spec.netns.map((n) => `  ${shellWord(n)}`),
     ')',
@@ -69,8 +73,9 @@ function common(spec: ScriptSpec): string[] {
     'need_root() { [ "$(id -u)" = 0 ] || die "must run as root: it creates network namespaces (sudo bash $0)"; }',
     '',
     '# netns_id NAME: which namespace has the name now: the inode number of its nsfs file and the time',
-    '# that inode was made (when the namespace got its name). One deleted and made again differs.',
-    'netns_id() { stat -L -c \'%i %z\' -- "/run/netns/$1"; }',
+    '# that inode was made (when the namespace got its name), in UTC whatever TZ says. One deleted and',
+    '# made again differs.',
+    'netns_id() { TZ=UTC0 stat -L -c \'%i %z\' -- "/run/netns/$1"; }',
     '',
     'is_lab_netns() {',
     '  local n',

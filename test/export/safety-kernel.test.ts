@@ -12,7 +12,8 @@
  *   the canary never runs;
  * - the kernel probe leaves a namespace named like it (the old
  *   `<prefix>.probe`) alone; a second build with the same prefix is
- *   refused and leaves the first intact; --rebuild works;
+ *   refused and leaves the first intact; --rebuild works; another lab's
+ *   teardown with the same prefix deletes nothing;
  * - the teardown refuses a look-alike (a namespace that took the name of
  *   one the build made) and one it has no record of, and leaves them;
  * - a build that fails midway deletes what it created and nothing else; a
@@ -93,7 +94,7 @@ describe.skipIf(reason !== undefined)(`the exported scripts as root, in a privat
     return ns.bash(`bash ${file} ${args}`, { env });
   };
   const netnsList = (): string[] => ns.bash('ls -A /run/netns 2>/dev/null || true').stdout.split('\n').filter((n) => n !== '');
-  const identity = (name: string): string => ns.bash(`stat -L -c '%i %z' /run/netns/${name}`).stdout;
+  const identity = (name: string): string => ns.bash(`TZ=UTC0 stat -L -c '%i %z' /run/netns/${name}`).stdout;
   const netnsOf = (p: string) => netnsList().filter((n) => n.startsWith(p));
 
   beforeAll(async () => {
@@ -146,6 +147,12 @@ describe.skipIf(reason !== undefined)(`the exported scripts as root, in a privat
     const rebuilt = script(ex.build, 'small.sh', '--rebuild');
     expect(rebuilt.status, rebuilt.stderr).toBe(0);
     for (const n of ex.netns) expect(identity(n), n).not.toBe(built[n]);
+    // Another lab's teardown with the same prefix deletes nothing of this one.
+    const other = exported(flannelYaml({ pods: '  - {name: pod-z, node: node-01, containers: [{name: app}]}' }), p);
+    const otherDown = script(other.teardown, 'other-teardown.sh');
+    expect(otherDown.status).toBe(1);
+    expect(otherDown.stderr).toContain('records a build of another lab with the prefix');
+    expect(netnsOf(p).sort()).toEqual([...ex.netns, `${p}.probe`].sort());
     const down = script(ex.teardown, 'small-teardown.sh');
     expect(down.status, down.stderr).toBe(0);
     expect(netnsOf(p)).toEqual([`${p}.probe`]);
