@@ -20,13 +20,8 @@ import { registerDiff } from './commands/diff.js';
 import { registerLab } from './commands/lab.js';
 import { registerGraph } from './commands/graph.js';
 import { registerPolicy } from './commands/policy.js';
-import { addWhatIfOptions, type WhatIfOptions } from './what-if-options.js';
-
-export interface GlobalOptions extends WhatIfOptions {
-  topology?: string;
-  output: 'text' | 'json';
-  color: boolean;
-}
+import { addWhatIfOptions } from './what-if-options.js';
+import type { GlobalOptions } from './context.js';
 
 export function buildProgram(io: Io): Command {
   const program = new Command('netlab')
@@ -58,8 +53,6 @@ export function buildProgram(io: Io): Command {
   registerPolicy(program, context);
   return program;
 }
-
-export type CommandContext = () => { io: Io; opts: GlobalOptions; chalk: ReturnType<typeof makeChalk> };
 
 /** Runs the CLI; resolves to the exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {

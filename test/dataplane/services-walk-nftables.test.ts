@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { newSession, traceEveryEndpoint, tracePacket } from '../../src/dataplane/probes.js';
 import { statisticFromSeed } from '../../src/dataplane/random.js';
-import type { Step, Trace } from '../../src/dataplane/trace.js';
+import type { Step, Trace } from '../../src/flow/trace.js';
 import { formatIPv4 } from '../../src/net/ipv4.js';
-import { stepText } from '../../src/render/trace-text.js';
+import { stepText } from '../../src/views/trace-text.js';
 import { buildFromText, readRepoFile, type Built } from '../helpers.js';
 import { sendTraffic } from '../../src/cli/traffic.js';
 

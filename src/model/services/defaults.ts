@@ -19,7 +19,7 @@
  */
 import type { ContainerSpec, NodeSpec, PodSpec, ServiceSpec, Topology } from '../../topology/types.js';
 import { canonicalJson, PodNameRegistry, podTemplateHash, replicaNames } from '../../topology/normalise/pod-names.js';
-import type { BuiltInService } from './types.js';
+import type { BuiltInService } from '../types.js';
 
 export const KUBERNETES_SERVICE = { namespace: 'default', name: 'kubernetes' } as const;
 export const KUBE_DNS_SERVICE = { namespace: 'kube-system', name: 'kube-dns' } as const;
