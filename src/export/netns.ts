@@ -15,11 +15,11 @@ import type { NetNs } from '../kernel/netns.js';
 import type { Node, Pod, Subnet } from '../model/types.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { formatCidr } from '../net/cidr.js';
+import { INTERFACE_NAME_RULE, interfaceNameProblem, printableName } from '../net/ifname.js';
 import { defaultPrefix, labNames, labNetnsNames, prefixProblem, type LabNames } from './names.js';
 import { buildScript, teardownScript, type ScriptSpec } from './script.js';
 import { iptablesPayload, netnsSteps, nfacctNames, nftablesPayload, type Step, type StepContext, type TunHolder } from './steps.js';
 import { underlayPortMac, underlaySteps } from './underlay.js';
-import { INTERFACE_NAME_RULE, interfaceNameProblem, printableName } from '../net/ifname.js';
 import { shellLine, shellWord, UnquotableError } from './shell.js';
 
 export interface NetnsExportOptions {

@@ -8,8 +8,8 @@
  * still have their recorded identity. See docs/export.md "Safety".
  * Pure: data in, script lines out.
  */
-import { QUIET_SYSCTLS, type Step } from './steps.js';
 import { stableHex } from '../net/hash.js';
+import { QUIET_SYSCTLS, type Step } from './steps.js';
 import { heredocDelimiter, shellComment, shellLine, shellWord } from './shell.js';
 import { TUN_HOLDER_PERL } from './tun-holder.js';
 
