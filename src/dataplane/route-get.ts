@@ -78,6 +78,6 @@ export function routeGet(ns: NetNs, query: RouteGetQuery): RouteGetResult | Rout
     ...(local ? { cacheFlags: ['local' as const] } : broadcast ? { cacheFlags: ['local' as const, 'brd' as const] } : {}),
   };
   if (forwarded) return { ...base, iif: query.iif! };
-  const src = query.from ?? (local ? query.dst : selectSource(ns, route, query.dst));
+  const src = query.from ?? (local ? query.dst : selectSource(ns, route));
   return { ...base, ...(src !== undefined && query.from === undefined ? { src } : {}) };
 }

@@ -237,7 +237,7 @@ class Walk {
     if (special) return special;
     let p = packet;
     if (!p.src) {
-      const src = selectSource(ns, lookup, p.dst);
+      const src = selectSource(ns, lookup);
       if (src === undefined) return this.finish('NO_ROUTE', `no source address for ${formatIPv4(p.dst)} in ${ns.displayName}`, { kind: 'local-error', errno: 'EINVAL' }, ns.id);
       p = { ...p, src };
       this.record({ kind: 'source', src, why: lookup.prefsrc !== undefined ? 'the route\'s src' : `the primary address of ${lookup.dev ?? 'the egress device'}` });
@@ -884,7 +884,7 @@ class Walk {
    */
   private icmpError(ns: NetNs, p: Packet, type: number, code: number, disposition: Disposition, why: string, mtu?: number): undefined {
     const back = fibLookup(ns, p.src);
-    const from = back.ok ? (isLocalAddress(ns, p.dst) ? p.dst : selectSource(ns, back.route, p.src)) : undefined;
+    const from = back.ok ? (isLocalAddress(ns, p.dst) ? p.dst : selectSource(ns, back.route)) : undefined;
     const notice: SenderNotice = from !== undefined ? { kind: 'icmp', from, type, code, ...(mtu !== undefined ? { mtu } : {}) } : { kind: 'none' };
     return this.finish(disposition, why, notice, ns.id, { icmpFrom: { ns }, offending: p });
   }
