@@ -3,6 +3,7 @@ import { UsageError } from '../../diagnostics/diagnostic.js';
 import type { CommandContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
+import { whatIfArgv, whatIfOf } from '../what-if-options.js';
 
 export function registerExport(program: Command, context: CommandContext): void {
   program
@@ -13,9 +14,10 @@ export function registerExport(program: Command, context: CommandContext): void 
     .option('--teardown', 'with --format netns: print the teardown script instead (same as --format netns-teardown)')
     .action(async (options: { format: 'netns' | 'netns-teardown'; prefix?: string; teardown?: boolean }) => {
       const { io, opts, chalk } = context();
-      const { dataplane, source } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
+      const whatIf = whatIfOf(opts);
+      const { dataplane, source } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf });
       const { exportNetns } = await import('../../export/netns.js');
-      const result = exportNetns(dataplane, { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), source: source.file });
+      const result = exportNetns(dataplane, { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), source: source.file, whatIf: whatIfArgv(whatIf) });
       if (result.error !== undefined) throw new UsageError(result.error, result.hint);
       const teardown = options.format === 'netns-teardown' || options.teardown === true;
       const script = teardown ? result.export.teardown : result.export.build;
