@@ -50,3 +50,8 @@ export function whatIfOf(options: WhatIfOptions): WhatIf {
 export function hasWhatIf(whatIf: WhatIf): boolean {
   return whatIf.sets.length > 0 || whatIf.faults.length > 0;
 }
+
+/** The what-if options as they were given, option and value (`--set`, `a=b`, `--fail`, `node-03`): for a generated file's header. */
+export function whatIfArgv(whatIf: WhatIf): string[] {
+  return [...whatIf.sets.flatMap((s) => ['--set', typeof s === 'string' ? s : s.text]), ...whatIf.faults.flatMap((f) => [FAULT_OPTIONS[f.kind], f.value])];
+}

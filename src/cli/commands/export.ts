@@ -2,6 +2,7 @@ import { UsageError } from '../../diagnostics/diagnostic.js';
 import type { CommandContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
+import { whatIfArgv, whatIfOf } from '../what-if-options.js';
 
 export interface ExportOptions {
   format: 'netns' | 'netns-teardown';
@@ -11,9 +12,10 @@ export interface ExportOptions {
 
 export async function runExport(context: CommandContext, options: ExportOptions): Promise<void> {
   const { io, opts, chalk } = await context();
-  const { dataplane, source } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true });
+  const whatIf = whatIfOf(opts);
+  const { dataplane, source } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf });
   const { exportNetns } = await import('../../export/netns.js');
-  const result = exportNetns(dataplane, { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), source: source.file });
+  const result = exportNetns(dataplane, { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), source: source.file, whatIf: whatIfArgv(whatIf) });
   if (result.error !== undefined) throw new UsageError(result.error, result.hint);
   const teardown = options.format === 'netns-teardown' || options.teardown === true;
   const script = teardown ? result.export.teardown : result.export.build;
