@@ -29,7 +29,7 @@ import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { codeCacheFile, loadCli } from '../bin/load-bundle.js';
+import { loadCli } from '../bin/load-bundle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Two directories below the package root, as src/cli/ is: cli/pipeline.ts
