@@ -9,17 +9,16 @@ import { fail, iproute2Subcommand, matches, ok, type ExecResult } from './types.
 const OBJECTS = ['link', 'fdb', 'mdb', 'vlan', 'vni', 'monitor'] as const;
 
 export function runBridge(ns: NetNs, argv: readonly string[]): ExecResult {
-  let i = 1;
-  while (i < argv.length && argv[i]!.startsWith('-')) {
-    const opt = argv[i]!.replace(/^--/, '-');
-    if (matches(opt, '-Version')) return ok(['bridge utility, 6.1.0']);
-    return notEmulated(argv, `option ${argv[i]}`);
+  const word = argv[1];
+  // Of bridge's options only -Version is emulated, and it answers at once.
+  if (word?.startsWith('-')) {
+    if (matches(word.replace(/^--/, '-'), '-Version')) return ok(['bridge utility, 6.1.0']);
+    return notEmulated(argv, `option ${word}`);
   }
-  const word = argv[i];
   if (word === undefined) return fail(255, 'Usage: bridge [ OPTIONS ] OBJECT { COMMAND | help }');
   const object = OBJECTS.find((o) => matches(word, o));
   if (object === undefined) return fail(255, `Object "${word}" is unknown, try "bridge help".`);
-  const args = argv.slice(i + 1);
+  const args = argv.slice(2);
   if (object === 'fdb') return bridgeFdb(ns, argv, args);
   if (object === 'link') return bridgeLink(ns, argv, args);
   return notEmulated(argv, `bridge ${object}`);

@@ -76,6 +76,12 @@ describe('filters', () => {
     expect(toText(misc.stdout)).not.toMatch(/^vethd2/m);
   });
 
+  it('bridge answers -V (any abbreviation of -Version) and no other option', () => {
+    for (const c of ['bridge -V', 'bridge -Ver', 'bridge --Version']) expect(run(c)).toEqual({ out: 'bridge utility, 6.1.0\n', err: [], code: 0 });
+    expect(run('bridge -s fdb').code).toBe(2);
+    expect(run('bridge -s fdb').err[0]).toBe('netlab: "bridge -s fdb" is not emulated (option -s).');
+  });
+
   it('bridge fdb show br cni0 keeps the dev column', () => {
     const out = run('bridge fdb show br cni0').out;
     expect(out.startsWith('33:33:00:00:00:01 dev cni0 self permanent\n')).toBe(true);
