@@ -52,10 +52,11 @@ export interface PingNames {
 
 function probeLine(probe: PingProbe, names?: PingNames): string | undefined {
   switch (probe.kind) {
-    case 'reply':
+    case 'reply': {
       // Given a name, ping looks the replying address up (its PTR, else the address itself).
       const from = names ? `${names.reverse(probe.from) ?? formatIPv4(probe.from)} (${formatIPv4(probe.from)})` : formatIPv4(probe.from);
       return `${probe.bytes} bytes from ${from}: icmp_seq=${probe.seq} ttl=${probe.ttl} time=${ms(rttOf(probe.hops))} ms`;
+    }
     case 'lost':
       return undefined;
     case 'error': {

@@ -60,11 +60,17 @@ function myers(a: readonly string[], b: readonly string[]): Edit[] {
     const prevX = at(d - 1, prevK);
     const prevY = prevX - prevK;
     // The snake after the edit, then the edit itself.
-    while (x > (down ? prevX : prevX + 1) && y > (down ? prevY + 1 : prevY)) edits.push({ op: ' ', line: a[--x]! }), y--;
+    while (x > (down ? prevX : prevX + 1) && y > (down ? prevY + 1 : prevY)) {
+      edits.push({ op: ' ', line: a[--x]! });
+      y--;
+    }
     if (down) edits.push({ op: '+', line: b[--y]! });
     else edits.push({ op: '-', line: a[--x]! });
   }
-  while (x > 0 && y > 0) edits.push({ op: ' ', line: a[--x]! }), y--;
+  while (x > 0 && y > 0) {
+    edits.push({ op: ' ', line: a[--x]! });
+    y--;
+  }
   return edits.reverse();
 }
 
