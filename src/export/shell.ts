@@ -24,6 +24,7 @@ export class UnquotableError extends Error {
 
 const BARE = /^[A-Za-z0-9_./:=@%+,-]+$/;
 /** Characters bash (or a terminal showing the script) would not keep as they are on one line. */
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern is for
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

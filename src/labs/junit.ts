@@ -16,7 +16,7 @@ export interface UnloadableLab {
 
 export function escapeXml(text: string): string {
   // XML 1.0 cannot carry most control characters at all: drop them.
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- they are the characters to drop
   return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

@@ -42,6 +42,7 @@ const NAMED_BYTES: Readonly<Record<number, string>> = { 0x09: 'a tab', 0x0a: 'a 
 export function interfaceNameProblem(name: string): string | undefined {
   if (name === '') return 'it is empty';
   if (LONE_SURROGATE.test(name)) return 'it is not valid Unicode (a lone surrogate)';
+  // eslint-disable-next-line no-control-regex -- the kernel refuses these characters in a name
   const control = /[\u0000-\u001f\u007f-\u009f]/u.exec(name);
   if (control) return `it contains the control character ${codePoint(control[0])}`;
   const bytes = Buffer.byteLength(name, 'utf8');
@@ -70,6 +71,7 @@ function codePoint(ch: string): string {
  * `\u0085`), so a hostile name cannot break a line of a diagnostic.
  */
 export function printableName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- the control characters are the ones to escape
   const escaped = name.replace(/[\\'\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (ch) => {
     const named: Record<string, string> = { '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' };
     return named[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;

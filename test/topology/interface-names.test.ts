@@ -49,6 +49,7 @@ describe('interface names: the kernel rule', () => {
     expect(errors[0]).toMatchObject({ file: 'veth.yaml', line: 9, col: 46 });
     // The name is quoted with its control characters escaped: one line whatever it holds.
     expect(errors[0]!.message.startsWith(`invalid interface name ${printableName(name)}: `)).toBe(true);
+    // eslint-disable-next-line no-control-regex -- the message must carry no control character
     expect(errors[0]!.message).not.toMatch(/[\u0000-\u001f\u0085\u2028]/);
   });
 
