@@ -151,10 +151,18 @@ build_node_base() { # lo, eth0, flannel device
   build_node_uplink "$n"
   case "$BACKEND" in
     vxlan)
-      # No dstport: flanneld sends no IFLA_VXLAN_PORT, the kernel uses 8472.
-      # iproute2 warns about that on stderr (kept in the build log).
-      log "$ns: ip link add flannel.1 address ${NODE_VTEP[$n]} mtu 1450 type vxlan id 1 local ${NODE_IP[$n]} dev eth0 nolearning"
-      ip netns exec "$ns" ip link add flannel.1 address "${NODE_VTEP[$n]}" mtu 1450 \
+      # The attributes of flanneld's request (pkg/backend/vxlan/device.go
+      # newVXLANDevice, vishvananda/netlink LinkAdd of a netlink.Vxlan):
+      #   address, mtu     HardwareAddr, MTU (the external MTU - 50)
+      #   txqueuelen 0     its LinkAttrs literal leaves TxQLen 0, and netlink sends
+      #                    IFLA_TXQLEN 0 (probes/netlink-attributes.txt: the same
+      #                    device as this command makes)
+      #   id, local, dev   VxlanId, SrcAddr, VtepDevIndex
+      #   nolearning       Learning false (IFLA_VXLAN_LEARNING 0)
+      #   no dstport       Port 0: no IFLA_VXLAN_PORT, the kernel uses 8472;
+      #                    iproute2 warns about that on stderr (kept in the build log)
+      log "$ns: ip link add flannel.1 address ${NODE_VTEP[$n]} mtu 1450 txqueuelen 0 type vxlan id 1 local ${NODE_IP[$n]} dev eth0 nolearning"
+      ip netns exec "$ns" ip link add flannel.1 address "${NODE_VTEP[$n]}" mtu 1450 txqueuelen 0 \
         type vxlan id 1 local "${NODE_IP[$n]}" dev eth0 nolearning 2>"$TMP_OUT/vxlan.stderr"
       sed 's/^/  stderr: /' "$TMP_OUT/vxlan.stderr" >>"$BUILD_LOG"
       sysctl_w "$ns" net/ipv6/conf/flannel.1/accept_ra 0
@@ -227,6 +235,10 @@ build_pods() {
   local n=$1 ns=nlg-$1 x first=1 p pns v
   x=${NODE_X[$n]}
   [ "${NODE_NPODS[$n]}" -gt 0 ] || return 0
+  # The bridge plugin (containernetworking/plugins v1.9.1, bridge.go
+  # ensureBridge) asks for a bridge with the config's MTU and nothing else:
+  # netlink.NewLinkAttrs() sends no queue length (the kernel's 1000). The MAC
+  # is pinned at creation here, by the plugin after (see README).
   nsx "$ns" ip link add cni0 address "${NODE_BRMAC[$n]}" mtu "$FLANNEL_MTU" type bridge
   sysctl_w "$ns" net/ipv6/conf/cni0/accept_ra 0
   nsx "$ns" ip link set cni0 up
@@ -235,7 +247,12 @@ build_pods() {
     [ "${POD_NODE[$p]}" = "$n" ] || continue
     pns=${POD_NETNS[$p]} v=${POD_VETH[$p]}
     mk_netns "$pns"
-    nsx "$ns" ip link add "$v" address "${POD_VETHMAC[$p]}" mtu "$FLANNEL_MTU" \
+    # The bridge plugin's pair (pkg/ip/link_linux.go makeVethPair, made in the
+    # pod's netns with the host end as the peer): both ends get the config's
+    # MTU; the pod's eth0 no queue length (NewLinkAttrs: the kernel's 1000),
+    # the host end txqueuelen 0 (the netlink.Veth literal's PeerTxQLen 0,
+    # which vishvananda/netlink v1.3.1 sends); queue counts are the kernel's.
+    nsx "$ns" ip link add "$v" address "${POD_VETHMAC[$p]}" mtu "$FLANNEL_MTU" txqueuelen 0 \
       type veth peer name eth0 address "${POD_MAC[$p]}" mtu "$FLANNEL_MTU" netns "$pns"
     sysctl_w "$ns" "net/ipv6/conf/$v/accept_ra" 0
     nsx "$ns" ip link set "$v" master cni0
