@@ -437,22 +437,16 @@ function vethSteps(
   if (!peerNs || !peerLink) throw new Error(`bug: ${where}: the peer ${link.info.peer.netns}/${link.info.peer.name} is not in the model`);
   const peerName = local ? name : ctx.netnsName(peerNs.id)!;
   if (!local) steps.push(...createNetns(peerNs, peerName, ctx));
-  // Which side made the pair shows in the far end's index. Made from here (the bridge plugin), the far
-  // end takes the next index of its namespace. Made over there (calico's plugin), the kernel registers
-  // this end there first and the far end next, then this end moves here: a gap below the far end.
-  const madeOverThere = !local && peerLink.ifindex > 2 && !peerNs.links.some((l) => l.ifindex === peerLink.ifindex - 1);
-  const create = madeOverThere
-    ? [
-        shellLine(['ip', '-n', peerName, 'link', 'add', 'name', peerLink.name, ...linkAttributes(peerLink), 'type', 'veth', 'peer', 'name', link.name, ...linkAttributes(link)]),
-        shellLine(['ip', '-n', peerName, 'link', 'set', 'dev', link.name, 'netns', name]),
-      ]
-    : [
-        shellLine([
-          'ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link),
-          'type', 'veth', 'peer', 'name', peerLink.name, ...linkAttributes(peerLink),
-          ...(local ? [] : ['netns', peerName]),
-        ]),
-      ];
+  // One request makes both ends, the far one straight in its namespace (IFLA_NET_NS_FD), as the bridge
+  // plugin and calico's plugin (v3.27+) do from the pod's side: each end takes the next index of its own
+  // namespace, whichever side the request comes from.
+  const create = [
+    shellLine([
+      'ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link),
+      'type', 'veth', 'peer', 'name', peerLink.name, ...linkAttributes(peerLink),
+      ...(local ? [] : ['netns', peerName]),
+    ]),
+  ];
   const port: string[] = [];
   if (link.bridgePort) {
     port.push(shellLine(['ip', '-n', name, 'link', 'set', 'dev', link.name, 'master', link.bridgePort.bridge]));

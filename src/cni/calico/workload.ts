@@ -3,18 +3,21 @@
  * pkg/dataplane/linux/dataplane_linux.go), step by step as it talks to the
  * kernel:
  *
- * 1. In the pod's netns it creates the veth pair: the kernel registers the
- *    peer (the future host end, cali<hash>) first, so it takes ifindex 2
- *    (3 when tunl0 exists) and eth0 the next one. Hence a calico pod's
- *    eth0 is not ifindex 2, and the host side prints `caliX@if3`.
- * 2. The host end gets the fixed MAC ee:ee:ee:ee:ee:ee.
- * 3. In the pod: eth0 up, the address as a /32 (no broadcast), then
- *    `169.254.1.1 dev eth0 scope link` and `default via 169.254.1.1 dev eth0`.
- *    Nothing owns 169.254.1.1: the host end answers ARP for it by proxy ARP.
- * 4. The host end moves to the node's netns (a new ifindex there), is set
- *    up, gets its sysctls (proxy_arp=1, neigh proxy_delay=0, forwarding=1,
- *    route_localnet=1; accept_ra=0) and the route `<pod IP> dev caliX scope link`.
- *    No bridge, no IPv4 address on the host end.
+ * 1. In the pod's netns one request creates the veth pair: eth0 there, and
+ *    its peer, the host end cali<hash>, straight in the node's netns
+ *    (PeerNamespace, IFLA_NET_NS_FD; since v3.27, which stopped moving the
+ *    host end out afterwards). Each end takes the next index of its own
+ *    netns: eth0 is 2 (3 after an ipip module's tunl0), and the host side
+ *    prints `caliX@if2`. (Up to v3.26 the host end was made in the pod's
+ *    netns and moved, which left eth0 at 3 and `caliX@if3`.)
+ * 2. The host end gets the fixed MAC ee:ee:ee:ee:ee:ee, its sysctls
+ *    (proxy_arp=1, neigh proxy_delay=0, forwarding=1, route_localnet=1;
+ *    accept_ra=0) and is set up; then eth0 is set up.
+ * 3. In the pod: `169.254.1.1 dev eth0 scope link`, `default via 169.254.1.1
+ *    dev eth0`, then the address as a /32 (no broadcast). Nothing owns
+ *    169.254.1.1: the host end answers ARP for it by proxy ARP.
+ * 4. On the node, the route `<pod IP> dev caliX scope link`. No bridge, no
+ *    IPv4 address on the host end.
  *
  * Both ends carry what the plugin's netlink request carries (v3.30, with
  * vishvananda/netlink 62fb240): one TX and one RX queue each (the plugin's
@@ -33,7 +36,7 @@ export const CALICO_GATEWAY = 0xa9fe0101; // 169.254.1.1
 /** The queues calico's plugin asks for on both ends: NumQueues, 1 when the CNI config sets none (plugin.go). */
 export const CALICO_VETH_QUEUES = 1;
 
-const PLUGIN = "calico's CNI plugin: cni-plugin/pkg/dataplane/linux/dataplane_linux.go DoWorkloadNetnsSetUp (v3.30, vishvananda/netlink 62fb240)";
+const PLUGIN = "calico's CNI plugin: cni-plugin/pkg/dataplane/linux/dataplane_linux.go DoWorkloadNetnsSetUp, in the pod's netns (v3.30, vishvananda/netlink 62fb240)";
 
 const QUEUES: readonly [string, string] = [
   `numtxqueues ${CALICO_VETH_QUEUES}, numrxqueues ${CALICO_VETH_QUEUES}`,
@@ -57,6 +60,7 @@ export const CALICO_HOST_VETH_ORIGIN: LinkOrigin = {
   creator: PLUGIN,
   attributes: [
     ['name cali<11 hex>', 'VethNameForWorkload: sha1 of <namespace>.<pod>'],
+    ["netns: the node's", 'PeerNamespace: IFLA_NET_NS_FD of the host netns, in the same request (v3.27 and later)'],
     ['mtu', 'copied to the peer by vishvananda/netlink'],
     [
       'txqueuelen: not sent',
@@ -70,8 +74,7 @@ export const CALICO_HOST_VETH_ORIGIN: LinkOrigin = {
 
 export function addCalicoWorkload(node: NetnsBuilder, podNs: NetnsBuilder, pod: Pod, mtu: number): void {
   const hostVeth = pod.hostVeth!;
-  // The peer is registered first and leaves the pod's netns: its index there stays used.
-  podNs.reserveIfindex();
+  // One request makes both ends, each in its own netns (the peer straight in the node's): each takes its netns's next index.
   const hostEnd = node.peekIfindex();
   const podEnd = podNs.peekIfindex();
   podNs.addLink({
