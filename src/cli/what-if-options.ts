@@ -5,7 +5,8 @@
  */
 import { Option, type Command } from 'commander';
 import type { FaultKind } from '../topology/types.js';
-import { FAULT_OPTIONS, type FaultRequest } from '../whatif/faults.js';
+import { FAULT_OPTIONS } from '../whatif/fault-options.js';
+import type { FaultRequest } from '../whatif/faults.js';
 import type { WhatIf } from '../whatif/variant.js';
 
 /** As commander gives them: absent when the option was not used. */

@@ -8,7 +8,7 @@
  * still have their recorded identity. See docs/export.md "Safety".
  * Pure: data in, script lines out.
  */
-import { stableHex } from '../net/hash.js';
+import { stableHex } from '../net/digest.js';
 import { QUIET_SYSCTLS, type Step } from './steps.js';
 import { heredocDelimiter, shellComment, shellLine, shellWord } from './shell.js';
 import { TUN_HOLDER_PERL } from './tun-holder.js';

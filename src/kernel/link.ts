@@ -99,16 +99,16 @@ export interface BridgePort {
 }
 
 export interface Counters {
-  rxPackets: number;
-  rxBytes: number;
-  txPackets: number;
-  txBytes: number;
-  rxDropped: number;
-  txDropped: number;
+  readonly rxPackets: number;
+  readonly rxBytes: number;
+  readonly txPackets: number;
+  readonly txBytes: number;
+  readonly rxDropped: number;
+  readonly txDropped: number;
   /** Transmissions the driver gave up on (a vxlan device with no route to the remote VTEP). */
-  txErrors: number;
+  readonly txErrors: number;
   /** Of those, the ones for want of a path (the kernel's tx_carrier_errors: vxlan's ENETUNREACH). */
-  txCarrierErrors: number;
+  readonly txCarrierErrors: number;
 }
 
 /**
@@ -124,6 +124,16 @@ export interface LinkOrigin {
   /** Each attribute as `name value` (or `name: not sent`), with where it comes from, in request order. */
   readonly attributes: readonly (readonly [attribute: string, source: string])[];
 }
+
+/**
+ * Where a renderer reads a device's counters: the state's own (`link.counters`,
+ * what the device had counted when the state was taken), or those plus what
+ * a run of packet walks counted since (src/dataplane/device-counters.ts).
+ */
+export type CountersOf = (link: Link) => Counters;
+
+/** The counters the state itself holds: zero for a netns netlab built, whatever a captured device had for a fixture. */
+export const stateCounters: CountersOf = (link) => link.counters;
 
 export interface Link {
   readonly ifindex: number;
@@ -169,7 +179,11 @@ export interface Link {
   readonly ipv6LinkLocalAddress?: string;
   /** The device's link-layer multicast list (`ip maddr`), in the order the kernel keeps it. */
   readonly multicast: readonly Mac[];
-  /** Traffic counters, moved by packet walks. */
+  /**
+   * The traffic counters as the state was taken: zero when netlab builds it.
+   * Walks never change them; what they count is kept by the walk session
+   * (src/dataplane/device-counters.ts).
+   */
   readonly counters: Counters;
   /** Who created the device and how; absent for what the kernel or the machine has by itself (lo, the NIC). */
   readonly origin?: LinkOrigin;

@@ -8,7 +8,7 @@ import { ethernetMulticast } from '../../kernel/devices.js';
 import type { LinkOrigin } from '../../kernel/link.js';
 import { RT_TABLE, RTPROT, type Route } from '../../kernel/route.js';
 import { contains } from '../../net/cidr.js';
-import { stableHex } from '../../net/hash.js';
+import { stableHex } from '../../net/digest.js';
 import type { Cluster, Node } from '../../model/types.js';
 import type { FlannelCni } from '../../topology/types.js';
 import { directRoute, vxlanPeer, type VxlanPeer } from './overlay.js';
