@@ -7,9 +7,8 @@
  */
 import { broadcastOf, cidr } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
-import type { Mac } from '../net/mac.js';
 import { kernelQueues, KERNEL_TXQUEUELEN } from './devices.js';
-import type { Ipv4Address, Link, LinkInfo, LinkOrigin } from './link.js';
+import type { Ipv4Address, Link, NewLink } from './link.js';
 import { zeroCounters } from './link.js';
 import type { IpSet } from './ipset.js';
 import type { Ipvs } from './ipvs.js';
@@ -19,30 +18,6 @@ import type { NetNs, NetnsKind } from './netns.js';
 import type { Chain, IptRule, Netfilter, NetfilterTable, TableName } from './netfilter/rule.js';
 import { BUILTIN_CHAINS } from './netfilter/rule.js';
 import { DEFAULT_POLICY_RULES, fibOrder, RT_TABLE, RTPROT, type Route } from './route.js';
-
-/** What a caller must say about a new link; the rest takes the kernel's defaults for its kind. */
-export interface NewLink {
-  readonly name: string;
-  readonly info: LinkInfo;
-  readonly mtu: number;
-  readonly mac?: Mac;
-  readonly up?: boolean;
-  readonly carrier?: boolean;
-  readonly operstate?: Link['state']['operstate'];
-  readonly qdisc?: string;
-  readonly txqueuelen?: number;
-  readonly multicast?: readonly Mac[];
-  readonly ipv6LinkLocal?: boolean;
-  /** For devices without a MAC (TUN): the random (stable-privacy) link-local they get. */
-  readonly ipv6LinkLocalAddress?: string;
-  readonly flags?: Partial<Link['flags']>;
-  /** Set only when the creator's request carries it (IFLA_NUM_TX_QUEUES); else the kernel's choice for the kind. */
-  readonly numTxQueues?: number;
-  readonly numRxQueues?: number;
-  readonly tsoMaxSize?: number;
-  /** Who creates the device, and where each attribute of its request comes from. */
-  readonly origin?: LinkOrigin;
-}
 
 const TABLE_ORDER: readonly TableName[] = ['raw', 'mangle', 'filter', 'nat', 'security'];
 

@@ -6,8 +6,7 @@
  * with a LinkOrigin).
  */
 import { solicitedNodeMulticastMac, type Mac } from '../net/mac.js';
-import type { NewLink } from './builder.js';
-import type { BridgeInfo, LinkKind } from './link.js';
+import type { BridgeInfo, LinkKind, NewLink } from './link.js';
 
 const IPV6_ALL_NODES = '33:33:00:00:00:01';
 const IPV4_ALL_HOSTS = '01:00:5e:00:00:01';

@@ -192,3 +192,27 @@ export interface Link {
 export function zeroCounters(): Counters {
   return { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0, txDropped: 0, txErrors: 0, txCarrierErrors: 0 };
 }
+
+/** What a caller must say about a new link; the rest takes the kernel's defaults for its kind. */
+export interface NewLink {
+  readonly name: string;
+  readonly info: LinkInfo;
+  readonly mtu: number;
+  readonly mac?: Mac;
+  readonly up?: boolean;
+  readonly carrier?: boolean;
+  readonly operstate?: Link['state']['operstate'];
+  readonly qdisc?: string;
+  readonly txqueuelen?: number;
+  readonly multicast?: readonly Mac[];
+  readonly ipv6LinkLocal?: boolean;
+  /** For devices without a MAC (TUN): the random (stable-privacy) link-local they get. */
+  readonly ipv6LinkLocalAddress?: string;
+  readonly flags?: Partial<Link['flags']>;
+  /** Set only when the creator's request carries it (IFLA_NUM_TX_QUEUES); else the kernel's choice for the kind. */
+  readonly numTxQueues?: number;
+  readonly numRxQueues?: number;
+  readonly tsoMaxSize?: number;
+  /** Who creates the device, and where each attribute of its request comes from. */
+  readonly origin?: LinkOrigin;
+}

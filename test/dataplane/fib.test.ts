@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fibLookup, isLocalAddress, selectSource } from '../../src/dataplane/fib.js';
-import { NetnsBuilder, type NewLink } from '../../src/kernel/builder.js';
+import { NetnsBuilder } from '../../src/kernel/builder.js';
+import type { NewLink } from '../../src/kernel/link.js';
 import type { NetNs } from '../../src/kernel/netns.js';
 import { RT_TABLE, RTPROT, type PolicyRule, type Route } from '../../src/kernel/route.js';
 import { parseCidr } from '../../src/net/cidr.js';

@@ -8,8 +8,8 @@
  * table local|main`, `ip -d link show`).
  */
 import { describe, expect, it } from 'vitest';
-import { NetnsBuilder, type NewLink } from '../../src/kernel/builder.js';
-import type { Ipv4Address } from '../../src/kernel/link.js';
+import { NetnsBuilder } from '../../src/kernel/builder.js';
+import type { Ipv4Address, NewLink } from '../../src/kernel/link.js';
 import type { Chain, IptRule } from '../../src/kernel/netfilter/rule.js';
 import { RT_TABLE, RTPROT, type Route } from '../../src/kernel/route.js';
 import { formatIPv4, parseIPv4, type IPv4 } from '../../src/net/ipv4.js';
