@@ -1,13 +1,16 @@
 /**
  * The two import rules of eslint.config.js can fail: an import up the floors
  * and an import circle are reported, and the table of floors is the one
- * ARCHITECTURE.md gives, with every folder of src/ on it.
+ * ARCHITECTURE.md gives, with every folder of src/ on it. import-x/no-cycle
+ * skips `import type` (it leaves nothing at run time), so a last check here
+ * finds circles with type-only imports counted too.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ESLint, type Linter } from 'eslint';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -91,5 +94,73 @@ describe('the table of floors', () => {
     const onFloors = FLOORS.flat();
     expect([...onFloors].sort()).toEqual([...new Set(onFloors)].sort());
     expect([...folders].sort()).toEqual([...onFloors].sort());
+  });
+});
+
+describe('import circles, type-only imports counted', () => {
+  function sources(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
+  }
+
+  /** Each module under `dir` and the modules it imports by a relative path: statically, dynamically or for types only. */
+  function importGraph(dir: string): Map<string, string[]> {
+    const graph = new Map<string, string[]>();
+    for (const file of sources(dir)) {
+      const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+      const local = importedFiles.map((i) => i.fileName).filter((name) => name.startsWith('.'));
+      graph.set(
+        file.slice(dir.length + 1),
+        local.map((name) => join(dirname(file), name).slice(dir.length + 1).replace(/\.js$/, '.ts')),
+      );
+    }
+    return graph;
+  }
+
+  /** The circles: strongly connected components of more than one module, or a module importing itself (Tarjan). */
+  function circles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const found: string[][] = [];
+    const visit = (v: string) => {
+      index.set(v, index.size);
+      low.set(v, index.get(v)!);
+      stack.push(v);
+      for (const w of graph.get(v) ?? []) {
+        if (!graph.has(w)) continue;
+        if (!index.has(w)) {
+          visit(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (stack.includes(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+      if (low.get(v) !== index.get(v)) return;
+      const component = stack.splice(stack.indexOf(v));
+      if (component.length > 1 || graph.get(v)!.includes(v)) found.push(component.sort());
+    };
+    for (const v of graph.keys()) if (!index.has(v)) visit(v);
+    return found;
+  }
+
+  it('finds a circle that a type-only import closes', () => {
+    const root = mkdtempSync(join(tmpdir(), 'netlab-circle-'));
+    try {
+      mkdirSync(join(root, 'kernel'));
+      writeFileSync(join(root, 'kernel/builder.ts'), "import { QUEUES } from './devices.js';\nexport interface NewLink { queues: number }\nexport const q = QUEUES;\n");
+      writeFileSync(join(root, 'kernel/devices.ts'), "import type { NewLink } from './builder.js';\nexport const QUEUES = 2;\nexport const lo: NewLink = { queues: 1 };\n");
+      writeFileSync(join(root, 'kernel/link.ts'), "import { QUEUES } from './devices.js';\nexport const n = QUEUES;\n");
+      expect(circles(importGraph(root))).toEqual([['kernel/builder.ts', 'kernel/devices.ts']]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('finds none in src/', () => {
+    const graph = importGraph(join(ROOT, 'src'));
+    expect(graph.size).toBeGreaterThan(100);
+    // Every relative import is a module of src/, so no edge is lost.
+    expect([...graph.values()].flat().filter((f) => !graph.has(f))).toEqual([]);
+    expect(circles(graph)).toEqual([]);
   });
 });
