@@ -14,10 +14,12 @@ export interface UnloadableLab {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+// XML 1.0 cannot carry most control characters at all: escapeXml drops them.
+// eslint-disable-next-line no-control-regex -- they are the characters to drop
+const NOT_IN_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
 export function escapeXml(text: string): string {
-  // XML 1.0 cannot carry most control characters at all: drop them.
-  // eslint-disable-next-line no-control-regex -- they are the characters to drop
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return text.replace(NOT_IN_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 const seconds = (s: number): string => Math.max(0, s).toFixed(3);

@@ -65,14 +65,16 @@ function codePoint(ch: string): string {
   return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+// eslint-disable-next-line no-control-regex -- the control characters are among those to escape
+const TO_ESCAPE = /[\\'\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /**
  * A name as a message quotes it: between single quotes, with control
  * characters, backslashes, quotes and lone surrogates escaped (`\n`,
  * `\u0085`), so a hostile name cannot break a line of a diagnostic.
  */
 export function printableName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- the control characters are the ones to escape
-  const escaped = name.replace(/[\\'\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (ch) => {
+  const escaped = name.replace(TO_ESCAPE, (ch) => {
     const named: Record<string, string> = { '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' };
     return named[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
