@@ -233,7 +233,7 @@ class Walk {
       return this.finish('NO_ROUTE', `no route to ${formatIPv4(packet.dst)} in ${ns.displayName}`, { kind: 'local-error', errno: 'ENETUNREACH' }, ns.id);
     }
     const special = this.specialRoute(ns, lookup, true);
-    if (special) return special;
+    if (special !== undefined || this.end) return special;
     let p = packet;
     if (!p.src) {
       const src = selectSource(ns, lookup, p.dst);
@@ -254,7 +254,7 @@ class Walk {
       const rerouted = this.route(ns, p.dst, p.src, 'output');
       if (!rerouted) return this.finish('NO_ROUTE', `no route to ${formatIPv4(p.dst)} after DNAT`, { kind: 'local-error', errno: 'ENETUNREACH' }, ns.id);
       const special2 = this.specialRoute(ns, rerouted, true);
-      if (special2) return special2;
+      if (special2 !== undefined || this.end) return special2;
       route = rerouted;
     }
     if (local(route)) return this.loopback(ns, p);

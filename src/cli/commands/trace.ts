@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
-import { resolveTraceEndpoint } from '../../dataplane/endpoints.js';
+import { resolveTraceEndpoint, resolveTraceSource } from '../../dataplane/endpoints.js';
 import { DEFAULT_SEED, newSession, traceEveryEndpoint, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
 import { statisticFromSeed } from '../../dataplane/random.js';
 import { endpointsTable } from '../../render/trace-text.js';
@@ -50,8 +50,7 @@ export function registerTrace(program: Command, context: CommandContext): void {
     .action(async (fromText: string, toText: string, options: TraceOptions) => {
       const { io, opts, chalk } = context();
       const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
-      const from = resolveTraceEndpoint(dataplane, fromText);
-      if (!from.ns) throw new UsageError(`cannot send from ${fromText}: it is not a pod or node of this cluster`);
+      const from = resolveTraceSource(dataplane, fromText);
       const to = resolveTraceEndpoint(dataplane, toText, from);
       if (to.resolvedBy && opts.output !== 'json') io.stderr.write(`netlab: ${toText}: ${to.resolvedBy}\n`);
       const seed = intOption(options.seed, 'seed', 0, 0xffffffff) ?? DEFAULT_SEED;
