@@ -11,6 +11,7 @@ export const Code = {
   DuplicateKey: 'NL-DUPLICATE-KEY',
   YamlMultipleDocuments: 'NL-YAML-MULTIPLE-DOCUMENTS',
   YamlAliasLimit: 'NL-YAML-ALIAS-LIMIT',
+  YamlMerge: 'NL-YAML-MERGE',
   JsonSyntax: 'NL-JSON-SYNTAX',
   DocumentRoot: 'NL-DOCUMENT-ROOT',
 

@@ -10,6 +10,7 @@ import { buildDataplane, type Dataplane } from '../dataplane/build.js';
 import { buildCluster } from '../model/cluster.js';
 import type { Cluster } from '../model/types.js';
 import type { Finding } from '../topology/finding.js';
+import { toDiagnostics } from '../topology/diagnostics.js';
 import { topologyFromDocument } from '../topology/load.js';
 import { parseText } from '../topology/parse/parse-text.js';
 import type { SourceText } from '../topology/source-text.js';
@@ -48,8 +49,8 @@ export interface Variant {
 export function buildVariant(text: string, file: string, whatIf: WhatIf = NO_WHAT_IF): Variant {
   const parsed = parseText(text, file);
   if (parsed.document === undefined || parsed.findings.some((f) => f.severity === 'error')) {
-    const loaded = topologyFromDocument(undefined, parsed.source, parsed.findings);
-    return { source: parsed.source, diagnostics: loaded.diagnostics };
+    // Only what the parse found: there is no document for the schema to check.
+    return { source: parsed.source, diagnostics: toDiagnostics(parsed.findings, parsed.source) };
   }
   return buildVariantFromDocument(parsed.document, parsed.source, whatIf, parsed.findings);
 }

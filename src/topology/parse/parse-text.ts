@@ -12,12 +12,13 @@ import { parseDocument, isMap, isSeq, isScalar, visit, type Document, type YAMLE
 import type { DocPath } from '../../diagnostics/diagnostic.js';
 import { Code } from '../codes.js';
 import { error, warning, type Finding } from '../finding.js';
-import { MAX_ALIAS_COUNT, MAX_DEPTH, MAX_JSON_CHARS, MAX_YAML_CHARS } from '../limits.js';
+import { MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_EXPANDED_VALUES, MAX_JSON_CHARS, MAX_YAML_CHARS } from '../limits.js';
 import { SourceText } from '../source-text.js';
 import { findDepthProblem } from './depth.js';
 import { findExcessiveFlowNesting } from './flow-depth.js';
 import { findJsonStructureProblems, JsonPathLocator } from './json-text.js';
 import { YamlPathLocator } from './locate-yaml.js';
+import { measureExpansion, toData } from './yaml-expansion.js';
 
 export type InputFormat = 'yaml' | 'json';
 
@@ -114,25 +115,57 @@ function parseYaml(text: string, file: string, format: InputFormat): ParsedText 
     return { findings, source, format };
   }
 
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (e) {
-    if (e instanceof ReferenceError) {
-      findings.push(
-        error(Code.YamlAliasLimit, `aliases expand the document too much (more than ${MAX_ALIAS_COUNT}-fold)`, undefined, {
+  const expansion = measureExpansion(doc, MAX_DEPTH);
+  if (expansion.problem?.kind === 'too-deep') {
+    findings.push(tooDeep({ offset: expansion.problem.offset }));
+    return { findings, source, format };
+  }
+  if (expansion.problem?.kind === 'merge-cycle') {
+    findings.push(
+      error(Code.InputTooDeep, 'a merge key refers to the mapping that contains it, so the document would be infinitely deep', undefined, {
+        offset: expansion.problem.offset,
+        hint: 'an alias (*name) cannot be used inside the node its anchor (&name) marks',
+      }),
+    );
+    return { findings, source, format };
+  }
+  if (expansion.problem?.kind === 'bad-merge') {
+    findings.push(
+      error(Code.YamlMerge, 'a merge key (<<) takes a mapping, an alias of one, or a list of those', undefined, {
+        offset: expansion.problem.offset,
+        hint: 'e.g. <<: *worker, where worker is an anchor (&worker) on a mapping',
+      }),
+    );
+    return { findings, source, format };
+  }
+  // Expanding is refused only beyond the written size: a big file without aliases is the size limit's business.
+  const allowed = Math.min(MAX_ALIAS_EXPANSION * expansion.written, Math.max(expansion.written, MAX_EXPANDED_VALUES));
+  if (expansion.expanded > allowed) {
+    const fold = expansion.expanded > MAX_ALIAS_EXPANSION * expansion.written;
+    findings.push(
+      error(
+        Code.YamlAliasLimit,
+        fold ? `aliases expand the document too much (more than ${MAX_ALIAS_EXPANSION}-fold)` : `aliases expand the document to more than ${MAX_EXPANDED_VALUES.toLocaleString('en-US')} values`,
+        undefined,
+        {
           offset: firstAliasOffset(doc),
           hint: 'this looks like an alias bomb ("billion laughs"); write the data out or use the compact forms',
-        }),
-      );
-      return { findings, source, format };
-    }
-    if (e instanceof RangeError) {
-      findings.push(tooDeep({ offset: 0 }));
-      return { findings, source, format };
-    }
-    throw e;
+        },
+      ),
+    );
+    return { findings, source, format };
   }
+
+  const converted = toData(doc, text, expansion.targets);
+  for (const key of converted.collectionKeys) {
+    findings.push(
+      warning(Code.YamlSyntax, `a mapping key that is a list or a mapping is read as the text '${key.text}'`, undefined, {
+        offset: key.offset,
+        hint: 'netlab reads keys as text: write the key as a plain word',
+      }),
+    );
+  }
+  const value = converted.value;
   const problem = findDepthProblem(value, MAX_DEPTH);
   if (problem?.kind === 'cycle') {
     findings.push(
