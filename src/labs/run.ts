@@ -48,20 +48,30 @@ export interface TopologyText {
   readonly file: string;
 }
 
+/** Why a lab's topology file was not read (outside the lab's folder, not a file, ...): reported at the lab's `topology:`. */
+export interface TopologyUnread {
+  readonly unread: string;
+  readonly hint?: string;
+}
+
+export type TopologyInput = TopologyText | TopologyUnread;
+
 export interface RunOptions {
   /** Seconds, for durations (default: none measured). */
   readonly now?: () => number;
 }
 
-export function runLab(lab: Lab, topology: TopologyText | undefined, options: RunOptions = {}): LabResult {
+export function runLab(lab: Lab, topology: TopologyInput | undefined, options: RunOptions = {}): LabResult {
   const now = options.now ?? (() => 0);
   const started = now();
   const build = (extra: { sets: WhatIf['sets']; faults: WhatIf['faults'] }): Variant | Diagnostic => {
     const whatIf: WhatIf = { sets: [...lab.sets, ...extra.sets], faults: [...lab.faults, ...extra.faults] };
     if (lab.topology.kind === 'inline') return buildVariantFromDocument(lab.topology.document, lab.topology.source, whatIf);
-    if (!topology) {
+    if (!topology || 'unread' in topology) {
       const at = lab.source.locate(['topology']);
-      return { code: LabCode.Topology, severity: 'error', message: `topology file ${lab.topology.path} does not exist`, file: lab.file, ...(at ?? {}), hint: 'the path is relative to the lab file' };
+      const message = topology ? topology.unread : `topology file ${lab.topology.path} does not exist`;
+      const hint = topology ? topology.hint : 'the path is relative to the lab file';
+      return { code: LabCode.Topology, severity: 'error', message, file: lab.file, ...(at ?? {}), ...(hint !== undefined ? { hint } : {}) };
     }
     return buildVariant(topology.text, topology.file, whatIf);
   };

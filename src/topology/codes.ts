@@ -7,6 +7,7 @@ export const Code = {
   // The text itself.
   InputTooLarge: 'NL-INPUT-TOO-LARGE',
   InputTooDeep: 'NL-INPUT-TOO-DEEP',
+  InputNotText: 'NL-INPUT-NOT-TEXT',
   YamlSyntax: 'NL-YAML-SYNTAX',
   DuplicateKey: 'NL-DUPLICATE-KEY',
   YamlMultipleDocuments: 'NL-YAML-MULTIPLE-DOCUMENTS',

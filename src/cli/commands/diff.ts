@@ -67,8 +67,8 @@ Exit code: 0 when reachability is unchanged, 1 when a flow was lost or gained
       const probe = probeOf(options);
 
       // Baseline first: its problems are reported before the variant's.
-      const baseSource = readTopologySource(io, files[0] ?? opts.topology);
-      const varSource = files.length === 2 ? readTopologySource(io, files[1]) : baseSource;
+      const baseSource = readTopologySource(io, chalk, files[0] ?? opts.topology);
+      const varSource = files.length === 2 ? readTopologySource(io, chalk, files[1]) : baseSource;
       const baseline = buildVariant(baseSource.text, baseSource.file, NO_WHAT_IF);
       reportDiagnostics(io, chalk, baseline, baseSource.file, { quietWarnings: true });
       const variant = buildVariant(varSource.text, varSource.file, whatIf);

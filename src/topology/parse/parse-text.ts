@@ -37,6 +37,8 @@ export function looksLikeJson(text: string, file: string): boolean {
 }
 
 export function parseText(text: string, file: string): ParsedText {
+  const control = firstNonPrintable(text);
+  if (control !== undefined) return notText(text, file, control);
   if (looksLikeJson(text, file)) {
     if (text.length > MAX_JSON_CHARS) return tooLarge(text, file, 'json');
     const parsed = parseJson(text, file);
@@ -57,12 +59,14 @@ function parseJson(text: string, file: string): ParsedText | undefined {
   } catch {
     return undefined;
   }
-  const source = new SourceText(file, text, () => new JsonPathLocator(text));
+  const located = new SourceText(file, text, () => new JsonPathLocator(text));
+  const netlab = value === null || typeof value !== 'object' || Array.isArray(value) || isNetlabDocument(Object.keys(value));
+  const source = netlab ? located : located.unquotable();
   const findings: Finding[] = [];
   for (const problem of findJsonStructureProblems(text, MAX_DEPTH)) {
     if (problem.kind === 'too-deep') {
       findings.push(tooDeep({ offset: problem.offset }));
-    } else {
+    } else if (netlab) {
       const first = source.position(problem.firstOffset);
       findings.push(
         error(Code.DuplicateKey, `duplicate key '${problem.key}'`, undefined, {
@@ -72,6 +76,7 @@ function parseJson(text: string, file: string): ParsedText | undefined {
       );
     }
   }
+  if (findings.length === 0 && !netlab) return notNetlab(source, 'json');
   if (findings.length > 0) return { findings, source, format: 'json' };
   return withRoot(value, findings, source, 'json');
 }
@@ -97,17 +102,21 @@ function parseYaml(text: string, file: string, format: InputFormat): ParsedText 
   if (deepAt !== undefined) return { findings: [tooDeep({ offset: deepAt })], source: unlocatedSource(file, text), format };
 
   const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: true, keepSourceTokens: false });
-  const source = new SourceText(file, text, () => new YamlPathLocator(doc));
+  // Only a netlab document is quoted in code frames and messages: text that did not get as far as a mapping,
+  // or a mapping none of whose keys netlab knows, is someone else's file (a config, /etc/shadow), not a topology with a mistake.
+  const netlab = isMap(doc.contents) && isNetlabDocument((doc.contents.items as { key: unknown }[]).map((pair) => (isScalar(pair.key) ? String(pair.key.value) : '')));
+  const located = new SourceText(file, text, () => new YamlPathLocator(doc));
+  const source = netlab ? located : located.unquotable();
   const findings: Finding[] = [
-    ...doc.errors.map((e) => yamlProblem(e, text, format, 'error')),
-    ...doc.warnings.map((e) => yamlProblem(e, text, format, 'warning')),
+    ...doc.errors.map((e) => yamlProblem(e, text, format, 'error', netlab)),
+    ...doc.warnings.map((e) => yamlProblem(e, text, format, 'warning', netlab)),
   ];
   if (doc.errors.length > 0) return { findings, source, format };
 
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) {
     findings.push(emptyFileError());
-    return { findings, source, format };
+    return { findings, source: located, format };
   }
   if (!isMap(root)) {
     const found = isSeq(root) ? 'a list' : 'a single value';
@@ -179,10 +188,34 @@ function parseYaml(text: string, file: string, format: InputFormat): ParsedText 
     findings.push(tooDeep({ path: problem.path }));
     return { findings, source, format };
   }
+  if (!netlab) return notNetlab(source, format);
   return withRoot(value, findings, source, format);
 }
 
 const startHint = 'a topology starts with apiVersion: netlab/v1 and kind: Cluster (see docs/topology.md)';
+
+/**
+ * The top-level keys of a topology and of a lab (schemas/*.schema.json; a
+ * test keeps this list complete), and the `x-` keys that hold anchors.
+ */
+export const NETLAB_KEYS: ReadonlySet<string> = new Set([
+  '$schema', 'apiVersion', 'kind', 'metadata',
+  'network', 'subnets', 'nodes', 'nodePools', 'namespaces', 'pods', 'deployments', 'deploymentSets', 'services', 'serviceSets', 'networkPolicies', 'faults',
+  'topology', 'set', 'steps',
+]);
+
+/** A mapping with a key netlab knows, or with none at all (`{}`: the schema says what is missing). */
+function isNetlabDocument(keys: readonly string[]): boolean {
+  return keys.length === 0 || keys.some((key) => NETLAB_KEYS.has(key) || key.startsWith('x-'));
+}
+
+function notNetlab(source: SourceText, format: InputFormat = 'yaml'): ParsedText {
+  return {
+    findings: [error(Code.DocumentRoot, 'this is not a netlab file: none of its top-level keys is one netlab knows', undefined, { offset: 0, hint: startHint })],
+    source: source.unquotable(),
+    format,
+  };
+}
 
 function withRoot(value: unknown, findings: Finding[], source: SourceText, format: InputFormat): ParsedText {
   if (value === null || value === undefined) {
@@ -191,7 +224,7 @@ function withRoot(value: unknown, findings: Finding[], source: SourceText, forma
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
     findings.push(rootError(Array.isArray(value) ? 'a list' : 'a single value', 0));
-    return { findings, source, format };
+    return { findings, source: source.unquotable(), format };
   }
   return { document: value as Record<string, unknown>, findings, source, format };
 }
@@ -205,15 +238,43 @@ function rootError(found: string, offset: number): Finding {
 }
 
 function tooLarge(text: string, file: string, format: InputFormat): ParsedText {
+  const { message, hint } = inputTooLargeMessage(text.length, format);
+  return { findings: [error(Code.InputTooLarge, message, undefined, { hint })], source: unlocatedSource(file, text), format };
+}
+
+/** The words for input over the size limit of its format; `size` (characters or bytes) when known. */
+export function inputTooLargeMessage(size: number | undefined, format: InputFormat): { message: string; hint: string } {
   const limit = format === 'json' ? MAX_JSON_CHARS : MAX_YAML_CHARS;
   const hint =
     format === 'json'
       ? 'generate the cluster with nodePools, deploymentSets and serviceSets instead of listing it'
       : `write large clusters with nodePools, deploymentSets and serviceSets, or as JSON (up to ${mib(MAX_JSON_CHARS)})`;
+  const is = size === undefined ? `more than ${mib(limit)}` : mib(size);
+  return { message: `the file is ${is}; ${format.toUpperCase()} input is limited to ${mib(limit)}`, hint };
+}
+
+/**
+ * Characters YAML does not allow in a stream (YAML 1.2, 5.1: C0 controls but
+ * tab, LF and CR; DEL; C1 controls but NEL; U+FFFE, U+FFFF; unpaired
+ * surrogates). JSON text cannot hold them unescaped either, except DEL and C1
+ * inside strings, which no topology needs. A NUL byte means a binary file.
+ */
+// eslint-disable-next-line no-control-regex
+const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function firstNonPrintable(text: string): number | undefined {
+  const match = NON_PRINTABLE.exec(text);
+  return match === null ? undefined : match.index;
+}
+
+/** Not text: where the first offending character is and which it is, never the text around it. */
+function notText(text: string, file: string, offset: number): ParsedText {
+  const code = text.charCodeAt(offset);
+  const what = code === 0 ? 'a NUL byte' : code >= 0xd800 && code <= 0xdfff ? 'an unpaired surrogate' : `the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   return {
-    findings: [error(Code.InputTooLarge, `the file is ${mib(text.length)}; ${format.toUpperCase()} input is limited to ${mib(limit)}`, undefined, { hint })],
-    source: unlocatedSource(file, text),
-    format,
+    findings: [error(Code.InputNotText, `the file is not a text file: it holds ${what}`, undefined, { offset, hint: 'a topology is YAML or JSON text' })],
+    source: unlocatedSource(file, text).unquotable(),
+    format: 'yaml',
   };
 }
 
@@ -240,13 +301,14 @@ const YAML_HINTS: Partial<Record<string, string>> = {
   TAG_RESOLVE_FAILED: 'netlab uses plain YAML: drop the tag',
 };
 
-function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 'error' | 'warning'): Finding {
+/** `quote`: whether the message may repeat text of the file (a duplicate key's name). */
+function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 'error' | 'warning', quote: boolean): Finding {
   const offset = e.pos[0];
   const make = severity === 'error' ? error : warning;
   switch (e.code) {
     case 'DUPLICATE_KEY': {
-      const key = keyTextAt(text, offset);
-      return make(Code.DuplicateKey, `duplicate key '${key}'`, undefined, { offset, hint: 'a mapping holds each key once: remove or rename one of them' });
+      const key = quote ? ` '${keyTextAt(text, offset)}'` : '';
+      return make(Code.DuplicateKey, `duplicate key${key}`, undefined, { offset, hint: 'a mapping holds each key once: remove or rename one of them' });
     }
     case 'MULTIPLE_DOCS':
       return make(Code.YamlMultipleDocuments, 'the file holds more than one YAML document', undefined, {
