@@ -6,6 +6,7 @@ import { parseMac } from '../net/mac.js';
 import type { PodSpec, Topology } from '../topology/types.js';
 import { allocateCalicoIpam } from './calico-ipam.js';
 import { allocateNodePodCidrs, allocatePodIps } from './ipam.js';
+import { hostVethClashes } from './node-devices.js';
 import { CALICO_HOST_VETH_MAC, calicoVethName, calicoVtepMac, hostVethName, macs } from './names.js';
 import { buildServices } from './services/build.js';
 import { coreDnsPods } from './services/defaults.js';
@@ -90,6 +91,7 @@ export function buildCluster(topology: Topology): ClusterResult {
     }
   });
 
+  diagnostics.push(...hostVethClashes(topology, new Map(nodes.map((n) => [n.name, n.pods])), new Map(nodes.map((n) => [n.name, n.spec]))));
   if (hasErrors(diagnostics)) return { diagnostics };
   const services = buildServices({ topology, serviceCIDR, nodes, pods }, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };

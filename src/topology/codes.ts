@@ -85,6 +85,7 @@ export const Code = {
   IpamPodIp: 'NL-IPAM-POD-IP',
   IpamPoolFull: 'NL-IPAM-POOL-FULL',
   IpamNodeCidrsExhausted: 'NL-IPAM-NODE-CIDRS-EXHAUSTED',
+  HostVethName: 'NL-HOST-VETH-NAME',
   HostGwNotL2: 'NL-HOSTGW-NOT-L2',
   CalicoBgpNotL2: 'NL-CALICO-BGP-NOT-L2',
   CalicoFullMesh: 'NL-CALICO-FULL-MESH',
