@@ -15,7 +15,7 @@ import { topologyFromDocument } from '../topology/load.js';
 import { parseText } from '../topology/parse/parse-text.js';
 import type { SourceText } from '../topology/source-text.js';
 import type { Topology } from '../topology/types.js';
-import { applyNotReady, faultTransform, parseFault, type FaultRequest, type ParsedFault, type SourceAt } from './faults.js';
+import { faultTransform, resolveNotReady, parseFault, type FaultRequest, type ParsedFault, type SourceAt } from './faults.js';
 import { applyAssignment, parseAssignment, type Assignment } from './set-path.js';
 import { topologyFields } from './topology-fields.js';
 
@@ -97,12 +97,12 @@ export function buildVariantFromDocument(document: Record<string, unknown>, sour
   const place = (d: Diagnostic): Diagnostic => placeDiagnostic(attribute(d), source);
   if (hasErrors(diagnostics)) return { source, topology: loaded.topology, diagnostics: diagnostics.map(place) };
 
-  const notReady = applyNotReady(loaded.topology, parsedFaults);
+  const notReady = resolveNotReady(loaded.topology, parsedFaults);
   diagnostics.push(...notReady.diagnostics);
   if (hasErrors(diagnostics)) return { source, topology: loaded.topology, diagnostics: diagnostics.map(place) };
-  const topology = notReady.topology;
+  const topology = loaded.topology;
 
-  const clustered = buildCluster(topology);
+  const clustered = buildCluster(topology, { notReady: notReady.notReady });
   diagnostics.push(...clustered.diagnostics);
   if (!clustered.cluster) return { source, topology, diagnostics: diagnostics.map(place) };
   const cluster = clustered.cluster;
