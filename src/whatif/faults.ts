@@ -30,6 +30,7 @@ import { tableName } from '../render/ip-route.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import type { FaultKind, PodSpec, Topology } from '../topology/types.js';
 import { deleteRoute, deleteRule, loseCarrier, setLinkDown } from './netns-edit.js';
+import { shorten } from './set-path.js';
 
 /** A place in a file, resolved already (a lab's own `faults:` and `set:` entries). */
 export interface SourceAt {
@@ -88,7 +89,7 @@ export function faultLabel(request: FaultRequest): string {
 
 export function faultDiagnostic(request: FaultRequest, code: string, message: string, hint?: string): Diagnostic {
   const origin = request.origin;
-  const where = 'flag' in origin ? { file: `${origin.flag} ${request.value}` } : 'at' in origin ? { ...origin.at } : { path: origin.path };
+  const where = 'flag' in origin ? { file: `${origin.flag} ${shorten(request.value)}` } : 'at' in origin ? { ...origin.at } : { path: origin.path };
   return { code, severity: 'error', message, ...where, ...(hint !== undefined ? { hint } : {}) };
 }
 

@@ -16,7 +16,7 @@ import { parseText } from '../topology/parse/parse-text.js';
 import type { SourceText } from '../topology/source-text.js';
 import type { Topology } from '../topology/types.js';
 import { faultTransform, resolveNotReady, parseFault, type FaultRequest, type ParsedFault, type SourceAt } from './faults.js';
-import { applyAssignment, parseAssignment, type Assignment } from './set-path.js';
+import { applyAssignment, parseAssignment, shorten, type Assignment } from './set-path.js';
 import { topologyFields } from './topology-fields.js';
 
 /** A `PATH=VALUE` edit; `at` when it was written in a file (a lab) rather than given as an option. */
@@ -122,7 +122,7 @@ export function buildVariantFromDocument(document: Record<string, unknown>, sour
 type SetWhere = { readonly file: string; readonly line?: number; readonly col?: number };
 
 function setWhere(request: SetRequest): SetWhere {
-  return typeof request === 'string' ? { file: `--set ${request}` } : { ...request.at };
+  return typeof request === 'string' ? { file: `--set ${shorten(request)}` } : { ...request.at };
 }
 
 function setDiagnostic(where: SetWhere, code: string, message: string, hint: string | undefined): Diagnostic {
