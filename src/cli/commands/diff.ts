@@ -10,7 +10,7 @@ import { diffPair, type SideOfPair } from '../../whatif/diff/pair.js';
 import { buildVariant, NO_WHAT_IF, type Variant, type WhatIf } from '../../whatif/variant.js';
 import { faultLabel } from '../../whatif/faults.js';
 import type { CommandContext } from '../main.js';
-import { writeJson, writeLines } from '../output.js';
+import { type Io, writeJson, writeLines } from '../output.js';
 import { ExitError, readTopologySource, reportDiagnostics } from '../pipeline.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
 import { intOption } from '../int-option.js';
@@ -103,7 +103,7 @@ Exit code: 0 when reachability is unchanged, 1 when a flow was lost or gained
         return;
       }
 
-      const result = matrixDiff(baseline, variant, intOption(options.maxPods, 'max-pods', 1, 1000), probe);
+      const result = matrixDiff(baseline, variant, intOption(options.maxPods, 'max-pods', 1, 1000), probe, progressLine(io));
       if (opts.output === 'json') {
         writeJson(io.stdout, {
           ...sides,
@@ -123,9 +123,35 @@ Exit code: 0 when reachability is unchanged, 1 when a flow was lost or gained
     });
 }
 
-function matrixDiff(baseline: Variant, variant: Variant, maxPods: number | undefined, probe: ProbeOptions) {
+function matrixDiff(baseline: Variant, variant: Variant, maxPods: number | undefined, probe: ProbeOptions, progress?: Progress) {
   const axes = matrixAxes(baseline.cluster!, variant.cluster!, maxPods !== undefined ? { maxPods } : {});
-  return compareMatrices(axes, computeMatrix(baseline.dataplane!, axes, probe), computeMatrix(variant.dataplane!, axes, probe));
+  const base = computeMatrix(baseline.dataplane!, axes, probe, progress && ((done, total) => progress('baseline', done, total)));
+  const varied = computeMatrix(variant.dataplane!, axes, probe, progress && ((done, total) => progress('variant', done, total)));
+  progress?.('', 0, 0);
+  return compareMatrices(axes, base, varied);
+}
+
+type Progress = (side: string, done: number, total: number) => void;
+
+/**
+ * A matrix over a big cluster takes a while: on a terminal, one line on
+ * stderr says how far it is (redrawn at most every 200 ms, erased at the
+ * end). Never in a pipe or a file, so output stays the same there.
+ */
+function progressLine(io: Io): Progress | undefined {
+  if (!io.stderr.isTTY) return undefined;
+  const started = Date.now();
+  let drawn = 0;
+  return (side, done, total) => {
+    if (total === 0) {
+      if (drawn > 0) io.stderr.write('\r\x1b[K');
+      return;
+    }
+    const now = Date.now();
+    if (now - started < 1000 || now - drawn < 200) return;
+    drawn = now;
+    io.stderr.write(`\r\x1b[Knetlab: walking the ${side}: ${done}/${total} cells`);
+  };
 }
 
 function probeOf(options: DiffOptions): ProbeOptions {
