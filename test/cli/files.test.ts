@@ -4,7 +4,7 @@
  * inside its folder unless --allow-outside; what is not a netlab document
  * is never quoted; --junit writes like a careful tool.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -179,21 +179,19 @@ describe('a lab reads inside its folder', () => {
 
 describe('lab list and lab run search', () => {
   it('a directory that cannot be listed is a sentence and exit 2', async () => {
-    const d = mkdtempSync(join(dir, 'locked-'));
+    const d = mkdtempSync(join(tmpdir(), 'netlab-locked-'));
+    chmodSync(d, 0o755);
     mkdirSync(join(d, 'inner'));
     chmodSync(join(d, 'inner'), 0);
-    let listable = true;
     try {
-      readdirSync(join(d, 'inner'));
-    } catch {
-      listable = false;
+      // Root lists any directory: as root, run the built CLI as nobody (setpriv), as a user would meet it.
+      const run = process.getuid?.() === 0
+        ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin/netlab.js'), 'lab', 'list', d], { encoding: 'utf8' })
+        : await runCli(['lab', 'list', d]).then((r) => ({ status: r.code, stderr: r.stderr }));
+      expect([run.status, run.stderr.split('\n')[0]]).toEqual([2, `netlab: cannot search ${join(d, 'inner')} for labs: permission denied`]);
+    } finally {
+      chmodSync(join(d, 'inner'), 0o755);
     }
-    chmodSync(join(d, 'inner'), 0o755);
-    if (listable) return; // root reads any directory: nothing to refuse here
-    chmodSync(join(d, 'inner'), 0);
-    const run = await runCli(['lab', 'list', d]);
-    chmodSync(join(d, 'inner'), 0o755);
-    expect([run.code, run.stderr.split('\n')[0]]).toEqual([2, `netlab: cannot search ${join(d, 'inner')} for labs: permission denied`]);
   });
 });
 

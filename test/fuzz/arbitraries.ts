@@ -14,6 +14,9 @@ import { parse as parseYamlText, stringify } from 'yaml';
 import { ROOT } from '../helpers.js';
 import { runCli, type CliRun } from '../cli/run-cli.js';
 
+/** The default lab, the one every name above fits, half the time; any lab topology otherwise. */
+export const seedTopology = () => fc.oneof({ weight: 3, arbitrary: fc.constant(SEEDS[0]!) }, { weight: 3, arbitrary: fc.constantFrom(...SEEDS) });
+
 /** The topologies of the lab set: the seeds every mutation starts from. */
 export const SEEDS: readonly { readonly file: string; readonly text: string }[] = [
   'labs/default.yaml',
@@ -23,7 +26,11 @@ export const SEEDS: readonly { readonly file: string; readonly text: string }[] 
     .map((d) => `labs/${d}/topology.yaml`),
 ].map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
 
-const NAMES = ['master', 'node-01', 'node-02', 'node-03', 'pod-a', 'pod-b', 'pod-c', 'pod-d', 'default/pod-a', 'pod-a:nginx', 'svc/web', 'svc/web:80', 'svc/kube-system/kube-dns:dns', 'web', 'web.default.svc.cluster.local', 'external', '10.244.2.2', '10.96.0.1', '10.234.2.12', 'kube-system/coredns-6484dd8989-4pkqf', 'nope', '', ':', '::', 'pod-a:', '/', 'svc/', 'svc/web:99999', '999.1.1.1'];
+/** Names the lab topologies have (most of them in most labs). */
+const GOOD_NAMES = ['master', 'node-01', 'node-02', 'node-03', 'pod-a', 'pod-b', 'pod-c', 'pod-d', 'default/pod-a', 'pod-a:nginx', 'svc/web', 'svc/web:80', 'svc/kube-system/kube-dns:dns', 'web', 'web.default.svc.cluster.local', 'external', '10.244.2.2', '10.244.1.3', '10.96.0.1', '10.96.0.10', '10.234.2.12', 'kube-system/coredns-6484dd8989-4pkqf'];
+/** And names close to them, or not names at all. */
+const ODD_NAMES = ['nope', '', ':', '::', 'pod-a:', '/', 'svc/', 'svc/web:99999', '999.1.1.1', 'pod-a:80', 'svc/nope', 'node-3', 'POD-A', '0.0.0.0', '255.255.255.255', '127.0.0.1'];
+const NAMES = [...GOOD_NAMES, ...ODD_NAMES];
 const DEVICES = ['eth0', 'lo', 'cni0', 'flannel.1', 'flannel0', 'tunl0', 'vxlan.calico', 'kube-ipvs0', 'docker0', 'nosuch', ''];
 const NUMBERS = ['0', '1', '-1', '2', '80', '255', '256', '1423', '65535', '65536', '9999999999', '99999999999999999999', '1e3', '0x10', '1.5', 'abc', '', ' 3', '+2'];
 const WEIRD = ['\n', '\t', '\u0000', '\u001b[2J', '\u202e', '"', "'", '[', '{', ']', '}', ',', ': ', '&a ', '*a', '<<: ', '? ', '---', '#', '|', '>', '!!binary ', '~', '%YAML 1.2', '\ufeff', 'ä', '💥', '\\', ' ', '-'];
@@ -32,11 +39,20 @@ const SET_VALUES = ['host-gw', 'udp', 'vxlan', 'calico', 'ipip', 'bgp', 'ipvs', 
 
 const pick = <T>(items: readonly T[]) => fc.constantFrom(...items);
 
-/** A word netlab knows, or something close to one, or something hostile. */
-const word = fc.oneof({ weight: 4, arbitrary: pick(NAMES) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }, { weight: 1, arbitrary: pick(WEIRD) });
+/** A word netlab knows (mostly), or something close to one, or something hostile. */
+const word = fc.oneof({ weight: 12, arbitrary: pick(GOOD_NAMES) }, { weight: 3, arbitrary: pick(ODD_NAMES) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }, { weight: 1, arbitrary: pick(WEIRD) });
 const number = fc.oneof({ weight: 4, arbitrary: pick(NUMBERS) }, { weight: 1, arbitrary: fc.integer({ min: -5, max: 70_000 }).map(String) });
 
+const GOOD_WHAT_IFS: readonly string[][] = [
+  ['--set', 'network.cni.backend=host-gw'], ['--set', 'network.cni.backend=udp'], ['--set', 'network.cni.directRouting=true'], ['--set', 'network.kubeProxy.mode=ipvs'],
+  ['--set', 'network.kubeProxy.mode=nftables'], ['--set', 'network.kubeProxy.mode=userspace'], ['--set', 'network.cni={plugin: calico, mode: ipip}'], ['--set', 'network.cni={plugin: calico, mode: vxlan, crossSubnet: true}'],
+  ['--set', 'subnets.rack-1.mtu=9000'], ['--set', 'services.default/web.externalTrafficPolicy=Local'],
+  ['--fail', 'node-03'], ['--fail', 'node-02'], ['--fail', 'master'], ['--link-down', 'node-02:eth0'], ['--link-down', 'pod-a:eth0'], ['--link-down', 'node-02:cni0'], ['--link-down', 'node-02:flannel.1'],
+  ['--route-del', 'node-02:default'], ['--route-del', 'pod-a:default'], ['--rule-del', 'node-02:nat:KUBE-SERVICES:1'], ['--not-ready', 'pod-b'], ['--not-ready', 'kube-system/coredns-6484dd8989-4pkqf'],
+];
+
 const whatIf = fc.oneof(
+  { weight: 8, arbitrary: pick(GOOD_WHAT_IFS) },
   fc.tuple(pick(SET_PATHS), pick(SET_VALUES)).map(([p, v]) => ['--set', `${p}=${v}`]),
   fc.tuple(pick(['--fail', '--not-ready']), word).map(([o, w]) => [o, w]),
   fc.tuple(word, pick(DEVICES)).map(([t, d]) => ['--link-down', `${t}:${d}`]),
@@ -51,18 +67,19 @@ export const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(word, word, pick(['--port', '--size', '--ttl', '--sport', '--seed']), number).map(([a, b, o, n]) => ['trace', a, b, o, n]),
   fc.tuple(word, word, pick(['--reply', '--all-endpoints', '--no-df', '--format=traceroute', '--format=mermaid', '--format=dot', '--proto=udp'])).map(([a, b, o]) => ['trace', a, b, o]),
   fc.tuple(pick(['routes', 'links', 'addresses', 'neighbours', 'fdb', 'bridges', 'stats', 'sysctls', 'iptables', 'nope']), word).map(([v, t]) => ['show', v, t]),
-  fc.tuple(word, word).map(([a, b]) => ['diff', '--pair', a, b]),
-  fc.tuple(word).map(([n]) => ['diff', '--node', n]),
-  fc.tuple(number).map(([n]) => ['diff', '--max-pods', n]),
+  fc.tuple(word, word, pick(GOOD_WHAT_IFS)).map(([a, b, w]) => ['diff', '--pair', a, b, ...w]),
+  fc.tuple(word, pick(GOOD_WHAT_IFS)).map(([n, w]) => ['diff', '--node', n, ...w]),
+  fc.tuple(number, pick(GOOD_WHAT_IFS)).map(([n, w]) => ['diff', '--max-pods', n, ...w]),
+  fc.tuple(pick(GOOD_WHAT_IFS), pick(['--port=80', '--proto=udp', '--port=53', '--proto=tcp'])).map(([w, p]) => ['diff', ...w, p]),
   fc.constant<string[]>(['graph']),
   fc.constant<string[]>(['graph', '--format', 'dot']),
-  fc.tuple(word).map(([n]) => ['policy', '-n', n]),
+  fc.tuple(pick(['default', 'kube-system', 'nope'])).map(([n]) => ['policy', '-n', n]),
   fc.constant<string[]>(['export', '--format', 'netns']),
 );
 
 /** A full command line on the default lab: a command, what-ifs, maybe JSON output. */
 export const commandLine: fc.Arbitrary<string[]> = fc
-  .tuple(command, fc.array(whatIf, { maxLength: 2 }), fc.boolean())
+  .tuple(command, fc.oneof({ weight: 3, arbitrary: fc.constant<string[][]>([]) }, { weight: 2, arbitrary: fc.array(whatIf, { minLength: 1, maxLength: 2 }) }), fc.boolean())
   .map(([c, w, json]) => [...c, ...w.flat(), ...(json ? ['-o', 'json'] : [])]);
 
 const TOOL_LINES: readonly (readonly string[])[] = [
@@ -71,11 +88,11 @@ const TOOL_LINES: readonly (readonly string[])[] = [
   ['iptables', '-t', 'nat', '-L'], ['iptables', '-S'], ['iptables-save', '-t'], ['ipvsadm', '-Ln'], ['ipset', 'list'], ['nft', 'list', 'ruleset'], ['nft', 'list', 'chain', 'ip'], ['cat'], ['hostname'], ['sysctl', '-n'],
   ['ping', '-c'], ['ping', '-c', '2', '-s'], ['ping', '-t'], ['ping', '-W'], ['curl', '-m'], ['curl'], ['conntrack', '-L', '-p'], ['traceroute', '-m'], ['traceroute', '-q'], ['traceroute', '-n', '-w'], ['nslookup'], ['dig'], ['dig', '+short', '-x'], ['calicoctl', 'node', 'status'], ['birdcl', 'show', 'protocols'], ['tc', 'qdisc'],
 ];
-const toolArg = fc.oneof(pick(NAMES), pick(DEVICES), pick(NUMBERS), pick(['nat', 'filter', 'main', 'local', 'all', '10.244.2.2', 'http://web', 'http://10.96.0.1:99999/', 'web.default.svc.cluster.local', '/run/flannel/subnet.env', '/etc/shadow', 'net.ipv4.ip_forward', '-4', '-s', '-x', 'tcp', 'icmp', '@10.96.0.10', '+search', 'SRV', 'PTR']), word);
+const toolArg = fc.oneof(pick(GOOD_NAMES), pick(DEVICES), pick(NUMBERS), pick(['nat', 'filter', 'main', 'local', 'all', '10.244.2.2', 'http://web', 'http://10.96.0.1:99999/', 'web.default.svc.cluster.local', '/run/flannel/subnet.env', '/etc/shadow', 'net.ipv4.ip_forward', '-4', '-s', '-x', 'tcp', 'icmp', '@10.96.0.10', '+search', 'SRV', 'PTR']), word);
 
 /** `exec TARGET [--traffic ...] -- TOOL ARGS...`. */
 export const execLine: fc.Arbitrary<string[]> = fc
-  .tuple(pick(['master', 'node-02', 'node-03', 'pod-a', 'pod-b', 'pod-c', 'kube-system/coredns-6484dd8989-4pkqf', 'nope']), pick(TOOL_LINES), fc.array(toolArg, { maxLength: 3 }), fc.option(fc.tuple(word, word, number), { freq: 4 }))
+  .tuple(pick(['master', 'node-02', 'node-03', 'pod-a', 'pod-b', 'pod-c', 'kube-system/coredns-6484dd8989-4pkqf', 'nope']), pick(TOOL_LINES), fc.array(toolArg, { maxLength: 3 }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(pick(GOOD_NAMES), pick(GOOD_NAMES), pick(['1', '3', '10'])) }))
   .map(([target, tool, args, traffic]) => ['exec', target, ...(traffic ? ['--traffic', traffic.join(' ')] : []), '--', ...tool, ...args]);
 
 // ---------------------------------------------------------------- topologies
@@ -97,6 +114,23 @@ const textMutation = fc.oneof(
   }),
 );
 
+/** Settings worth swapping, with values they take and a few they do not. */
+const SWAPS: Readonly<Record<string, readonly string[]>> = {
+  backend: ['vxlan', 'host-gw', 'udp', 'vxlam'],
+  mode: ['iptables', 'ipvs', 'nftables', 'userspace', 'none', 'bgp', 'ipip', 'vxlan'],
+  plugin: ['flannel', 'calico'],
+  subnet: ['rack-1', 'rack-2', 'rack-9'],
+  node: ['master', 'node-01', 'node-02', 'node-03'],
+  mtu: ['1500', '9000', '1280', '68', '65536'],
+  type: ['ClusterIP', 'NodePort', 'LoadBalancer'],
+  externalTrafficPolicy: ['Cluster', 'Local'],
+  runtime: ['containerd', 'docker'],
+  directRouting: ['true', 'false'],
+  crossSubnet: ['true', 'false'],
+  hostNetwork: ['true', 'false'],
+};
+const SWAPPABLE = new RegExp(`\\b(${Object.keys(SWAPS).join('|')}): ([\\w.-]+)`, 'g');
+
 const VALUES: readonly unknown[] = [null, true, 0, -1, 1.5, 2 ** 32, 1e300, '', 'eth0', 'x'.repeat(300), [], {}, [[[[[]]]]], { name: 'x' }, ['a'], '10.0.0.0/8', 'node-02', 99999, 'cni0', '__proto__'];
 
 /** A data mutation: set a random path (of the parsed document) to an interesting value. */
@@ -113,6 +147,14 @@ function setAt(doc: unknown, picks: readonly number[], value: unknown): unknown 
 /** A topology: a lab topology mutated as text, or as data and written back as YAML or JSON. */
 export const topology: fc.Arbitrary<{ name: string; text: string }> = fc.oneof(
   fc.tuple(pick(SEEDS), fc.array(textMutation, { minLength: 1, maxLength: 3 })).map(([seed, ms]) => ({ name: 'mutated.yaml', text: ms.reduce((t, m) => m(t), seed.text) })),
+  // A light touch, so that many still build and the commands go deep: one setting swapped for another value it takes (or nearly).
+  { weight: 3, arbitrary: fc.tuple(pick(SEEDS), fc.nat(), fc.nat()).map(([seed, at, choice]) => {
+    const tokens = [...seed.text.matchAll(SWAPPABLE)];
+    if (tokens.length === 0) return { name: 'swapped.yaml', text: seed.text };
+    const m = tokens[at % tokens.length]!;
+    const values = SWAPS[m[1]!]!;
+    return { name: 'swapped.yaml', text: seed.text.slice(0, m.index! + m[0].length - m[2]!.length) + values[choice % values.length] + seed.text.slice(m.index! + m[0].length) };
+  }) },
   fc
     .tuple(pick(SEEDS), fc.array(fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), pick(VALUES)), { minLength: 1, maxLength: 3 }), fc.boolean())
     .map(([seed, edits, json]) => {

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { budget, commandLine, execLine, judge, labFile, scratch, SEEDS, topology, writeTopology } from './arbitraries.js';
+import { budget, commandLine, execLine, judge, labFile, scratch, seedTopology, topology, writeTopology } from './arbitraries.js';
 import { ROOT } from '../helpers.js';
 
 // A long run sets its own pace: no per-test limit (each run is still held to 10 s by judge).
@@ -30,7 +30,7 @@ describe('fuzz', () => {
 
   it('command lines on the lab topologies', { timeout: TIMEOUT }, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...SEEDS), commandLine, async (seed, line) => {
+      fc.asyncProperty(seedTopology(), commandLine, async (seed, line) => {
         await judge(['-f', join(ROOT, seed.file), ...line]);
       }),
       budget(120),
@@ -39,7 +39,7 @@ describe('fuzz', () => {
 
   it('exec lines: every emulated tool, with hostile arguments', { timeout: TIMEOUT }, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...SEEDS), execLine, async (seed, line) => {
+      fc.asyncProperty(seedTopology(), execLine, async (seed, line) => {
         await judge(['-f', join(ROOT, seed.file), ...line], { exec: true });
       }),
       budget(200),
@@ -48,7 +48,7 @@ describe('fuzz', () => {
 
   it('lab files', { timeout: TIMEOUT }, async () => {
     await fc.assert(
-      fc.asyncProperty(labFile, fc.constantFrom(...SEEDS), async (text, seed) => {
+      fc.asyncProperty(labFile, seedTopology(), async (text, seed) => {
         const dir = scratch();
         writeFileSync(join(dir, 'lab.yaml'), text);
         writeFileSync(join(dir, 'topology.yaml'), seed.text);
