@@ -21,13 +21,9 @@ import { registerDiff } from './commands/diff.js';
 import { registerLab } from './commands/lab.js';
 import { registerGraph } from './commands/graph.js';
 import { registerPolicy } from './commands/policy.js';
-import { addWhatIfOptions, type WhatIfOptions } from './what-if-options.js';
-
-export interface GlobalOptions extends WhatIfOptions {
-  topology?: string;
-  output: 'text' | 'json';
-  color: boolean;
-}
+import { registerImport } from './commands/import.js';
+import { addWhatIfOptions } from './what-if-options.js';
+import type { GlobalOptions } from './context.js';
 
 export function buildProgram(io: Io): Command {
   const program = new Command('netlab')
@@ -57,10 +53,9 @@ export function buildProgram(io: Io): Command {
   registerLab(program, context);
   registerGraph(program, context);
   registerPolicy(program, context);
+  registerImport(program, context);
   return program;
 }
-
-export type CommandContext = () => { io: Io; opts: GlobalOptions; chalk: ReturnType<typeof makeChalk> };
 
 /** Runs the CLI; resolves to the exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
@@ -96,5 +91,5 @@ function processIo(): Io {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }

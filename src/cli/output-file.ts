@@ -1,5 +1,6 @@
 /**
- * Writing the files netlab writes (`lab run --junit FILE`) the way tools
+ * Writing the files netlab writes (`lab run --junit FILE`, `import --out
+ * FILE`) the way tools
  * trusted with root write them, since CI runs netlab as whoever it runs as:
  *
  * - the target is refused, with a sentence and exit code 2, when it exists
@@ -49,12 +50,12 @@ export function checkOutputFile(target: OutputTarget, inputs: readonly string[])
   const existing = lstatOrUndefined(path);
   if (existing === undefined) return;
   if (!existing.isFile()) {
-    throw new UsageError(`refusing to write ${shown}: it exists and is ${kindOf(existing)}, not a regular file`, `${option} replaces a regular file or creates a new one: give another path`);
+    throw new UsageError(`${shown} is ${kindOf(existing)}: netlab writes output files only to regular files`, `${option}: name a new file, or an earlier output of netlab`);
   }
   for (const input of inputs) {
     const stats = statOrUndefined(input);
     if (stats !== undefined && stats.dev === existing.dev && stats.ino === existing.ino) {
-      throw new UsageError(`refusing to write ${shown}: it is one of this run's inputs`, `${option} would overwrite it: give another path`);
+      throw new UsageError(`${shown} is one of this run's inputs: netlab does not write over its inputs`, `${option}: name another file`);
     }
   }
 }

@@ -6,6 +6,8 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { jsonReplacer } from './json.js';
 
 export interface Io {
+  /** Input for `-` (netlab import); absent where nothing can be read. */
+  readonly stdin?: NodeJS.ReadableStream;
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;

@@ -6,7 +6,7 @@
  * flannel alone nothing decides, and the step says what calico would have
  * done. Steps are only recorded for pods some policy isolates.
  */
-import type { Step } from '../dataplane/trace.js';
+import type { Step } from '../flow/trace.js';
 import type { NetNs } from '../kernel/netns.js';
 import { evaluateDirection, verdictReason, type Direction, type PolicyContext, type PolicyFlow } from '../model/policy.js';
 import type { Cluster, Pod } from '../model/types.js';

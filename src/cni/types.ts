@@ -5,7 +5,7 @@
  * the way its daemon does at start-up, then sets up each pod (CNI ADD).
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import type { Step } from '../dataplane/trace.js';
+import type { Step } from '../flow/trace.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { NetnsBuilder } from '../kernel/builder.js';
 import type { FdbEntry, Neighbour } from '../kernel/neigh.js';

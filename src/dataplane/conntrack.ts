@@ -5,7 +5,7 @@
  * their entry and are ESTABLISHED.
  */
 import type { IPv4 } from '../net/ipv4.js';
-import type { Packet } from './packet.js';
+import type { Packet } from '../flow/packet.js';
 
 export interface Tuple {
   readonly src: IPv4;

@@ -13,7 +13,7 @@ import { resolveNetnsTarget, type NetnsTarget } from '../model/resolve.js';
 import type { Cluster } from '../model/types.js';
 import { podResolvConf, resolveName, usesClusterDns } from '../model/dns.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
-import type { L4Protocol } from './packet.js';
+import type { L4Protocol } from '../flow/packet.js';
 import type { Dataplane } from './build.js';
 import { EXTERNAL_CLIENT } from './external.js';
 
@@ -144,4 +144,9 @@ function ownerOf(dataplane: Dataplane, ip: IPv4): { ns?: NetNs } {
 /** The netns a node or pod target names (a hostNetwork pod's is its node's). */
 export function netnsOfTarget(dataplane: Dataplane, target: NetnsTarget): NetNs {
   return target.kind === 'node' ? dataplane.nodeNetns(target.node) : dataplane.podNetns(target.pod);
+}
+
+/** The netns of a node or pod named as people name it (`node-02`, `pod-a`, `default/pod-a`); a UsageError with a did-you-mean otherwise. */
+export function netnsOf(dataplane: Dataplane, text: string): NetNs {
+  return netnsOfTarget(dataplane, resolveNetnsTarget(dataplane.cluster, text));
 }

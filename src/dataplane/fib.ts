@@ -4,7 +4,7 @@
  * on to the next rule. Plus source address selection for locally generated
  * packets (inet_select_addr).
  */
-import type { Link } from '../kernel/link.js';
+import type { Ipv4Address, Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { RT_TABLE, type Route } from '../kernel/route.js';
 import { cidr, contains } from '../net/cidr.js';
@@ -63,17 +63,25 @@ export function isLocalAddress(ns: NetNs, ip: IPv4): boolean {
 
 /**
  * The source address the kernel picks for a locally generated packet leaving
- * by `route` (inet_select_addr): the route's preferred source, else the egress
- * device's first address in the same subnet as the next hop, else its first
- * address of suitable scope, else a global address of any other device in
- * ifindex order (how a calico node answers from eth0 over an address-less cali veth).
+ * by `route` (fib_info_update_nhc_saddr → inet_select_addr(dev, gateway,
+ * route scope)): the route's preferred source, else the egress device's
+ * first address in the gateway's subnet, else its first address; only
+ * addresses no narrower in scope than the route count (a gateway route,
+ * scope universe, takes global addresses only; a device route, scope
+ * link, global or link ones). A device route has no gateway, so the
+ * destination plays no part: `10.2.0.0/25 dev v0` on a device holding
+ * 10.1.0.1/24 and 10.2.0.1/24 answers from 10.1.0.1. With no address fit
+ * on the device, another device's (in ifindex order) will do: how a calico
+ * node answers from eth0 over an address-less cali veth.
  */
-export function selectSource(ns: NetNs, route: Route, dst: IPv4): IPv4 | undefined {
+export function selectSource(ns: NetNs, route: Route): IPv4 | undefined {
   if (route.prefsrc !== undefined) return route.prefsrc;
-  const nexthop = route.gateway ?? dst;
+  const scope = ROUTE_SCOPE_RANK[route.scope];
   const dev = route.dev !== undefined ? ns.links.find((l) => l.name === route.dev) : undefined;
-  const fromDev = dev && pickAddress(dev, nexthop, route.scope === 'host' ? 'host' : 'link');
-  return fromDev ?? otherGlobalAddress(ns, dev);
+  const fits = (a: Ipv4Address) => ADDRESS_SCOPE_RANK[a.scope] <= scope;
+  const gateway = route.gateway;
+  const fromDev = dev && ((gateway !== undefined ? firstInKernelOrder(dev.ipv4, (a) => fits(a) && contains(cidr(a.ip, a.len), gateway)) : undefined) ?? firstInKernelOrder(dev.ipv4, fits));
+  return fromDev?.ip ?? otherDeviceAddress(ns, dev, scope);
 }
 
 /**
@@ -86,23 +94,37 @@ export function selectSource(ns: NetNs, route: Route, dst: IPv4): IPv4 | undefin
  */
 export function masqueradeSource(ns: NetNs, outDev: string): IPv4 | undefined {
   const dev = ns.links.find((l) => l.name === outDev);
-  return dev?.ipv4.find((a) => a.scope === 'global')?.ip ?? otherGlobalAddress(ns, dev);
+  return dev?.ipv4.find((a) => a.scope === 'global')?.ip ?? otherDeviceAddress(ns, dev, ROUTE_SCOPE_RANK.universe);
 }
 
-/** inet_select_addr's last resort: the first global address of a device other than `dev`, in ifindex order. */
-function otherGlobalAddress(ns: NetNs, dev: Link | undefined): IPv4 | undefined {
+/**
+ * inet_select_addr's last resort (in_dev_select_addr): the first address of
+ * another device, in ifindex order, that is neither link-scoped nor
+ * narrower in scope than the route.
+ */
+function otherDeviceAddress(ns: NetNs, dev: Link | undefined, scope: number): IPv4 | undefined {
   for (const link of ns.links) {
     if (link === dev) continue;
-    const global = link.ipv4.find((a) => a.scope === 'global');
-    if (global) return global.ip;
+    const fit = firstInKernelOrder(link.ipv4, (a) => a.scope !== 'link' && ADDRESS_SCOPE_RANK[a.scope] <= scope);
+    if (fit) return fit.ip;
   }
   return undefined;
 }
 
-function pickAddress(dev: Link, nexthop: IPv4, maxScope: 'link' | 'host'): IPv4 | undefined {
-  // An address is usable when its scope is no narrower than the route's.
-  const rank = { global: 0, link: 1, host: 2 } as const;
-  const usable = dev.ipv4.filter((a) => rank[a.scope] <= rank[maxScope]);
-  const sameSubnet = usable.find((a) => contains(cidr(a.ip, a.len), nexthop));
-  return (sameSubnet ?? usable[0])?.ip;
+/** Scopes as the kernel numbers them (RT_SCOPE_*): the wider the scope, the smaller the number. */
+const ROUTE_SCOPE_RANK: Readonly<Record<Route['scope'], number>> = { universe: 0, link: 253, host: 254 };
+const ADDRESS_SCOPE_RANK: Readonly<Record<Ipv4Address['scope'], number>> = { global: 0, link: 253, host: 254 };
+
+/**
+ * The first address that fits, in the order the kernel keeps a device's
+ * addresses (__inet_insert_ifa puts a new primary address after the last
+ * one of its scope or a narrower one): host-scoped first, then link-scoped,
+ * then global, each in the order they were added.
+ */
+function firstInKernelOrder(addresses: readonly Ipv4Address[], fits: (a: Ipv4Address) => boolean): Ipv4Address | undefined {
+  for (const scope of ['host', 'link', 'global'] as const) {
+    const found = addresses.find((a) => a.scope === scope && fits(a));
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -17,11 +17,10 @@
  * the template <proto, caddr, 0, vaddr, vport, daddr, dport> is created
  * first and controls the connection).
  */
-import type { IpvsActivity, IpvsCounters, IpvsDestActivity, IpvsRealServer, IpvsVirtualServer } from '../kernel/ipvs.js';
+import type { IpvsActivity, IpvsConnection, IpvsCounters, IpvsDestActivity, IpvsRealServer, IpvsVirtualServer } from '../kernel/ipvs.js';
 import { formatIPv4, type IPv4 } from '../net/ipv4.js';
-import type { IpvsConnection } from '../render/ipvsadm.js';
 import type { ConntrackEntry } from './conntrack.js';
-import type { Packet } from './packet.js';
+import type { Packet } from '../flow/packet.js';
 import { chainedChoice } from './random.js';
 
 /** Real servers in ipvsadm's order (address, port): the order choices and --all-endpoints enumerate. */

@@ -18,7 +18,7 @@
 import { fnv1a32 } from '../net/hash.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { HookContext } from './netfilter-eval.js';
-import type { Packet } from './packet.js';
+import type { Packet } from '../flow/packet.js';
 
 export function randomFullySourcePort(p: Packet): number | undefined {
   if ((p.protocol !== 'tcp' && p.protocol !== 'udp') || p.sport === undefined) return undefined;

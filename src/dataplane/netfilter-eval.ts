@@ -21,11 +21,9 @@ import type { IPv4 } from '../net/ipv4.js';
 import { isLocalAddress } from './fib.js';
 import { masqueraded, sourceNatted } from './nat-port.js';
 import { nftBaseChains, runNftBaseChain, type NftBaseChainRef, type NftDynamicSets } from './nft-eval.js';
-import { IP_PROTOCOL_NUMBER, type Packet } from './packet.js';
+import { IP_PROTOCOL_NUMBER, type Packet } from '../flow/packet.js';
 import type { RecentLists } from './recent.js';
-import type { NftPathEntry } from './trace.js';
-
-export type { NftPathEntry } from './trace.js';
+import type { NftPathEntry } from '../flow/trace.js';
 
 /** The iptables tables registered at each hook, in priority order (raw -300, mangle -150, nat DNAT -100, filter 0, security 50, nat SNAT 100). */
 export const HOOK_TABLES: Readonly<Record<BuiltinChain, readonly TableName[]>> = {

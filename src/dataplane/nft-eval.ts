@@ -21,9 +21,10 @@ import { contains } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
 import { lookupTable } from './fib.js';
 import { masqueraded } from './nat-port.js';
-import type { HookContext, NftPathEntry, RuleHit } from './netfilter-eval.js';
+import type { HookContext, RuleHit } from './netfilter-eval.js';
+import type { NftPathEntry } from '../flow/trace.js';
 import { IP_PROTOCOL_NUMBERS, type IpProtocolName } from '../net/ip-protocols.js';
-import { IP_PROTOCOL_NUMBER, type Packet } from './packet.js';
+import { IP_PROTOCOL_NUMBER, type Packet } from '../flow/packet.js';
 import { chainedChoice } from './random.js';
 
 /** `ip kube-proxy`: how nft names a table, and how a trace names it. */

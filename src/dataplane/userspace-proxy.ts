@@ -33,9 +33,9 @@ import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { Cluster, Node } from '../model/types.js';
 import { EPHEMERAL_HIGH, EPHEMERAL_LOW } from '../proxy/userspace/proxy-ports.js';
 import { userspaceProxier, type ProxySocket } from '../proxy/userspace/state.js';
-import { DEFAULT_TTL, type Packet } from './packet.js';
+import { DEFAULT_TTL, type Packet } from '../flow/packet.js';
 import { chainedChoice } from './random.js';
-import type { Disposition, SenderNotice, Step } from './trace.js';
+import type { Disposition, SenderNotice, Step } from '../flow/trace.js';
 
 /** What the walker needs to know to ask kube-proxy. */
 export interface ProxyContext {

@@ -19,9 +19,10 @@ import type { Dataplane } from './build.js';
 import { Conntrack, type ConntrackEntry } from './conntrack.js';
 import { fibLookup, isLocalAddress, masqueradeSource, selectSource } from './fib.js';
 import { runHook, type CtState, type HookContext, type HookResult } from './netfilter-eval.js';
-import { DEFAULT_TTL, FLANNEL_UDP_OVERHEAD, IPIP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from './packet.js';
-import { findListener, listenersOfNode, listenersOfPod } from './sockets.js';
-import type { Disposition, Hop, SenderNotice, Step } from './trace.js';
+import { DEFAULT_TTL, FLANNEL_UDP_OVERHEAD, IPIP_OVERHEAD, VXLAN_OVERHEAD, type Frame, type Packet } from '../flow/packet.js';
+import { findListener } from './sockets.js';
+import { listenersOfNode, listenersOfPod } from '../model/listeners.js';
+import type { Disposition, Hop, SenderNotice, Step } from '../flow/trace.js';
 import { ROUTER_ID, type RouterPort, type Underlay } from './underlay.js';
 import { resolveNeighbour } from './neighbour.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
@@ -236,7 +237,7 @@ class Walk {
     if (special !== undefined || this.end) return special;
     let p = packet;
     if (!p.src) {
-      const src = selectSource(ns, lookup, p.dst);
+      const src = selectSource(ns, lookup);
       if (src === undefined) return this.finish('NO_ROUTE', `no source address for ${formatIPv4(p.dst)} in ${ns.displayName}`, { kind: 'local-error', errno: 'EINVAL' }, ns.id);
       p = { ...p, src };
       this.record({ kind: 'source', src, why: lookup.prefsrc !== undefined ? 'the route\'s src' : `the primary address of ${lookup.dev ?? 'the egress device'}` });
@@ -883,7 +884,7 @@ class Walk {
    */
   private icmpError(ns: NetNs, p: Packet, type: number, code: number, disposition: Disposition, why: string, mtu?: number): undefined {
     const back = fibLookup(ns, p.src);
-    const from = back.ok ? (isLocalAddress(ns, p.dst) ? p.dst : selectSource(ns, back.route, p.src)) : undefined;
+    const from = back.ok ? (isLocalAddress(ns, p.dst) ? p.dst : selectSource(ns, back.route)) : undefined;
     const notice: SenderNotice = from !== undefined ? { kind: 'icmp', from, type, code, ...(mtu !== undefined ? { mtu } : {}) } : { kind: 'none' };
     return this.finish(disposition, why, notice, ns.id, { icmpFrom: { ns }, offending: p });
   }

@@ -1,7 +1,9 @@
 /**
  * The emulated command forms, as data: `netlab exec --help`, the docs and
- * the "not emulated" message all print this table, so it cannot drift from
- * what the dispatcher accepts.
+ * the "not emulated" message all print this table. The dispatcher's runners
+ * (run.ts) are keyed by the tools named here (EmulatedTool), so a tool
+ * without a form, or a form without a runner, does not compile. Kept apart
+ * from the runners so help text does not load the emulators.
  */
 export interface CommandForm {
   /** The tool (argv[0]). */
@@ -11,7 +13,7 @@ export interface CommandForm {
   readonly description: string;
 }
 
-export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
+export const SUPPORTED_COMMANDS = [
   { tool: 'ip', usage: 'ip [-4|-6] [-d] [-s] [-br|-o] addr [show [dev] IF] [up] [master BR] [type KIND]', description: 'addresses (iproute2 6.1)' },
   { tool: 'ip', usage: 'ip [-d] [-s] [-br|-o] link [show [dev] IF] [up] [master BR] [type KIND]', description: 'links, -d kind details, -s counters' },
   { tool: 'ip', usage: 'ip [-4|-6] [-d] route [show|list] [table local|main|default|all|N] [dev IF] [proto P] [[exact|root|match] PREFIX]', description: 'routing tables (FIB order)' },
@@ -44,7 +46,10 @@ export const SUPPORTED_COMMANDS: readonly CommandForm[] = [
   { tool: 'dig', usage: 'dig [@SERVER] [-t A|AAAA|SRV|PTR] [-x ADDR] [+short] [+[no]search] [+[no]cmd|comments|question|answer|authority|additional|stats|all] NAME [TYPE]', description: "cluster DNS as bind9 9.18's dig prints it: the whole reply, or parts of it" },
   { tool: 'calicoctl', usage: 'calicoctl node status', description: "calico-node's BGP peers (calico bgp and ipip modes)" },
   { tool: 'birdcl', usage: 'birdcl [-s SOCKET] show protocols', description: "BIRD's protocols on a calico node" },
-];
+] as const satisfies readonly CommandForm[];
+
+/** A tool netlab emulates: argv[0] of some form above. */
+export type EmulatedTool = (typeof SUPPORTED_COMMANDS)[number]['tool'];
 
 /** One line per supported form, for help and the "not emulated" message. */
 export function supportedCommandLines(): string[] {

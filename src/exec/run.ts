@@ -21,11 +21,13 @@ import { notEmulated } from './not-emulated.js';
 import { runPing, runTraceroute } from './probes.js';
 import { runConntrack } from './conntrack.js';
 import { runCurl } from './curl.js';
+import type { EmulatedTool } from './commands.js';
 import type { ExecContext, ExecResult } from './types.js';
 
 type Runner = (ns: NetNs, argv: readonly string[], ctx: ExecContext) => ExecResult;
 
-const TOOLS: Readonly<Record<string, Runner>> = {
+/** Every tool of src/exec/commands.ts and only those: the type makes a missing or extra runner an error. */
+const TOOLS: Readonly<Record<EmulatedTool, Runner>> = {
   ip: runIp,
   bridge: runBridge,
   brctl: runBrctl,
@@ -35,10 +37,7 @@ const TOOLS: Readonly<Record<string, Runner>> = {
   netstat: runNetstat,
   arp: runArp,
   iptables: runIptables,
-  // On the profile machine these are the same nf_tables binaries.
-  'iptables-nft': runIptables,
   'iptables-save': runIptablesSave,
-  'iptables-nft-save': runIptablesSave,
   ipvsadm: runIpvsadm,
   ipset: runIpset,
   nft: runNft,
@@ -55,13 +54,21 @@ const TOOLS: Readonly<Record<string, Runner>> = {
   birdcl: runBirdcl,
 };
 
+/** Other names of an emulated tool: on the profile machine these are the same nf_tables binaries. */
+const SAME_BINARY: Readonly<Record<string, EmulatedTool>> = {
+  'iptables-nft': 'iptables',
+  'iptables-nft-save': 'iptables-save',
+};
+
 export function runEmulated(ns: NetNs, argv: readonly string[], ctx: ExecContext = {}): ExecResult {
   let words = argv;
   // `sudo ip ...` and `/usr/sbin/ip ...` are the same command here.
   if (words[0] === 'sudo') words = words.slice(1);
   if (words.length === 0) return notEmulated(argv, 'no command given');
   const tool = words[0]!.slice(words[0]!.lastIndexOf('/') + 1);
-  const runner = TOOLS[tool];
+  // Own keys only: `toString` or `constructor` is not a tool.
+  const name = Object.hasOwn(SAME_BINARY, tool) ? SAME_BINARY[tool]! : tool;
+  const runner = Object.hasOwn(TOOLS, name) ? TOOLS[name as EmulatedTool] : undefined;
   if (!runner) return notEmulated(argv);
   return runner(ns, [tool, ...words.slice(1)], ctx);
 }

@@ -3,9 +3,8 @@ import type { Dataplane } from '../dataplane/build.js';
 import type { Conntrack } from '../dataplane/conntrack.js';
 import type { IpvsSessionState } from '../dataplane/ipvs.js';
 import type { NftDynamicSets } from '../dataplane/nft-eval.js';
+import type { RouteGetError, RouteGetQuery, RouteGetResult } from '../dataplane/route-get.js';
 import type { NetNs } from '../kernel/netns.js';
-import type { IPv4 } from '../net/ipv4.js';
-import type { RouteGetError, RouteGetResult } from '../render/ip-route-get.js';
 import { DEFAULT_IPTABLES_SAVE_DATE } from '../render/profile.js';
 import { toText, type Lines } from '../render/types.js';
 
@@ -25,14 +24,6 @@ export interface ExecResult {
 export function stdoutText(result: Pick<ExecResult, 'stdout' | 'unterminated'>): string {
   const text = toText(result.stdout);
   return result.unterminated && text.endsWith('\n') ? text.slice(0, -1) : text;
-}
-
-/** What `ip route get` asks the FIB. */
-export interface RouteGetQuery {
-  readonly dst: IPv4;
-  readonly from?: IPv4;
-  readonly iif?: string;
-  readonly mark?: number;
 }
 
 export type RouteGetFn = (ns: NetNs, query: RouteGetQuery) => RouteGetResult | RouteGetError;
@@ -61,7 +52,7 @@ export function execClock(ctx: ExecContext): Date {
   return ctx.now ?? DEFAULT_IPTABLES_SAVE_DATE;
 }
 
-/** Exit code for "netlab does not emulate this" (usage error, per DESIGN.md). */
+/** Exit code for "netlab does not emulate this": a usage error (exit codes in README.md). */
 export const NOT_EMULATED_EXIT = 2;
 
 export function ok(stdout: Lines): ExecResult {

@@ -96,7 +96,8 @@ export class NetnsBuilder {
         carrier: spec.carrier ?? up,
         operstate: spec.operstate ?? (up ? 'UP' : 'DOWN'),
       },
-      qdisc: spec.qdisc ?? 'noqueue',
+      // A device gets its queueing discipline when it comes up (dev_activate); until then it shows noop.
+      qdisc: spec.qdisc ?? (up ? 'noqueue' : 'noop'),
       txqueuelen: spec.txqueuelen ?? 1000,
       flags: {
         broadcast: !loopback && !noarp,
@@ -165,7 +166,9 @@ export class NetnsBuilder {
    * adds by itself (fib_add_ifaddr): a `local` entry, a `broadcast` entry
    * for the broadcast address, and the connected prefix route. On loopback
    * the prefix route is a `local` route in table local. Since Linux 5.14 no
-   * broadcast entry is made for the network address.
+   * broadcast entry is made for the network address. On a link that is not
+   * up only the `local` entry is made (fib_add_ifaddr stops at the IFF_UP
+   * check; NETDEV_UP adds the rest, and the builder has no `link set up`).
    */
   addAddress(dev: string, ip: IPv4, len: number, options: { broadcast?: boolean; scope?: Ipv4Address['scope'] } = {}): void {
     const prefix = cidr(ip, len);
@@ -181,6 +184,7 @@ export class NetnsBuilder {
     const loopback = this.link(dev).info.kind === 'loopback';
     const kernel = { protocol: RTPROT.kernel, prefsrc: ip, dev };
     this.addRoute({ ...kernel, table: RT_TABLE.local, type: 'local', dst: cidr(ip, 32), scope: 'host' });
+    if (!this.link(dev).state.up) return;
     if (len < 32) {
       if (loopback) {
         this.addRoute({ ...kernel, table: RT_TABLE.local, type: 'local', dst: prefix, scope: 'host' });

@@ -60,3 +60,14 @@ export interface IpvsDestActivity {
 export interface IpvsActivity {
   dest(vs: IpvsVirtualServer, rs: IpvsRealServer): IpvsDestActivity;
 }
+
+/** One IPVS connection entry (`ipvsadm -Lnc`), as a walk leaves it. */
+export interface IpvsConnection {
+  readonly protocol: IpvsProtocol;
+  readonly state: string;
+  /** Seconds left, printed mm:ss. */
+  readonly expires: number;
+  readonly source: string;
+  readonly virtual: string;
+  readonly destination: string;
+}

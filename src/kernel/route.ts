@@ -4,6 +4,11 @@ import type { IPv4 } from '../net/ipv4.js';
 
 export const RT_TABLE = { local: 255, main: 254, default: 253 } as const;
 
+/** A table as /etc/iproute2/rt_tables names it (`local`, `main`, `default`), else its number. */
+export function tableName(table: number): string {
+  return table === RT_TABLE.local ? 'local' : table === RT_TABLE.main ? 'main' : table === RT_TABLE.default ? 'default' : String(table);
+}
+
 /** rtm_protocol values (/etc/iproute2/rt_protos); 3 (boot) is hidden by `ip route`. */
 export const RTPROT = { unspec: 0, redirect: 1, kernel: 2, boot: 3, static: 4, bird: 12, calicoFelix: 80 } as const;
 

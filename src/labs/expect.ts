@@ -3,7 +3,7 @@
  * Failure with the expected and the actual value in words, as the runner
  * prints them and JUnit carries them.
  */
-import type { Trace } from '../dataplane/trace.js';
+import type { Trace } from '../flow/trace.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { NetNs } from '../kernel/netns.js';
 import { traceFacts } from '../whatif/diff/pair.js';

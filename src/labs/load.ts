@@ -7,7 +7,7 @@
  */
 import type { Diagnostic, DocPath } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
-import { DISPOSITIONS } from '../dataplane/trace.js';
+import { DISPOSITIONS } from '../flow/trace.js';
 import { toDiagnostics } from '../topology/diagnostics.js';
 import { parseText } from '../topology/parse/parse-text.js';
 import { SourceText } from '../topology/source-text.js';

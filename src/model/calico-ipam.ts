@@ -14,11 +14,12 @@
  *   block's network address is a valid pod address in Calico): the block's
  *   `Unallocated` list starts as 0, 1, 2, ... and autoAssign takes from its
  *   front.
- * - Order of allocation: pinned pod addresses first (their block becomes
- *   affine to the pod's node), then every node's tunnel address (tunl0 or
- *   vxlan.calico, when the pool uses IPIP or VXLAN: calico-node allocates it
- *   at start-up, so it is usually ordinal 0 of the node's first block), then
- *   the pods in topology order. Nodes are processed in topology order.
+ * - Order of allocation: pinned pod addresses and pinned tunnel addresses
+ *   first (their block becomes affine to the node), then every other node's
+ *   tunnel address (tunl0 or vxlan.calico, when the pool uses IPIP or VXLAN:
+ *   calico-node allocates it at start-up, so it is usually ordinal 0 of the
+ *   node's first block), then the pods in topology order. Nodes are
+ *   processed in topology order.
  *
  * Not modelled: borrowing an address from another node's block (strict
  * affinity is assumed), releasing addresses, several pools.
@@ -129,7 +130,25 @@ export function allocateCalicoIpam(
     return claimNext(node)?.next();
   };
 
-  // 1. Pinned addresses (the cni.projectcalico.org/ipAddrs annotation).
+  // 1. Pinned addresses (the cni.projectcalico.org/ipAddrs annotation), and
+  // pinned tunnel addresses (a mirrored node's IPv4IPIPTunnelAddr annotation).
+  nodes.forEach((node, n) => {
+    if (!tunnel || node.tunnelAddress === undefined) return;
+    const ip = parseIPv4(node.tunnelAddress);
+    if (ip === undefined) return; // malformed: reported by the topology checks
+    const problem = pinnedProblem(ip, n);
+    if (problem) {
+      diagnostics.push({
+        code: 'NL-IPAM-TUNNEL-ADDRESS',
+        severity: 'error',
+        message: `tunnel address ${node.tunnelAddress} ${problem}`,
+        path: [...node.source, 'tunnelAddress'],
+        hint: `leave tunnelAddress out to have calico IPAM allocate it from node ${node.name}'s blocks`,
+      });
+      return;
+    }
+    tunnelAddresses[n] = ip;
+  });
   nodes.forEach((node, n) => {
     for (const pod of podsByNode.get(node.name) ?? []) {
       if (pod.ip === undefined) continue;
@@ -152,12 +171,13 @@ export function allocateCalicoIpam(
       return `is in block ${formatCidr(block.cidr)}, which is affine to node ${nodes[block.owner]!.name} (netlab does not model borrowed addresses)`;
     }
     block ??= claim(index, node);
-    return block.take(ip) ? undefined : 'is already used by another pod';
+    return block.take(ip) ? undefined : 'is already used (by a pod or a tunnel address)';
   }
 
   // 2. Tunnel addresses, as calico-node allocates them at start-up.
   if (tunnel) {
-    nodes.forEach((_, n) => {
+    nodes.forEach((node, n) => {
+      if (node.tunnelAddress !== undefined) return; // pinned (or reported)
       const ip = assign(n);
       if (ip === undefined) poolFull(`the tunnel address of node ${nodes[n]!.name}`, nodes[n]!.source);
       tunnelAddresses[n] = ip;

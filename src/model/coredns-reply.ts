@@ -27,8 +27,7 @@
 import { parseIPv4, type IPv4 } from '../net/ipv4.js';
 import { EDNS_OPTION, encodeMessage, FLAG, RCODE, type Edns, type WireMessage, type WireRecord } from '../net/dns-wire.js';
 import { dashed, lookupA, parseClusterName, readyAddresses, requestsPort, reverseLookup, type RecordRequest } from './dns.js';
-import type { Service } from './services/types.js';
-import type { Cluster } from './types.js';
+import type { Cluster, Service } from './types.js';
 
 /** kubeadm's Corefile sets `ttl 30` in the kubernetes block (the plugin's own default is 5). */
 export const KUBERNETES_TTL = 30;

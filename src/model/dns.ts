@@ -28,8 +28,7 @@
  * then as is; otherwise as is first, then with the search domains.
  */
 import { formatIPv4, parseIPv4, type IPv4 } from '../net/ipv4.js';
-import type { Service, ServicePortModel } from './services/types.js';
-import type { Cluster, Pod } from './types.js';
+import type { Cluster, Pod, Service, ServicePortModel } from './types.js';
 
 export const NDOTS = 5;
 

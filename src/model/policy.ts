@@ -20,8 +20,7 @@
  */
 import { contains, parseCidr, type Cidr } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
-import type { DocumentLabelSelector, DocumentPolicyPeer, DocumentPolicyRule } from '../topology/document.js';
-import type { NetworkPolicySpec, Protocol, Topology } from '../topology/types.js';
+import type { DocumentLabelSelector, DocumentPolicyPeer, DocumentPolicyRule, NetworkPolicySpec, Protocol, Topology } from '../topology/types.js';
 import type { Cluster, Pod } from './types.js';
 
 export type Direction = 'ingress' | 'egress';

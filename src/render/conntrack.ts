@@ -5,7 +5,7 @@
  * kernel lists entries in hash order; netlab lists them in creation order.
  */
 import type { ConntrackEntry, Tuple } from '../dataplane/conntrack.js';
-import { IP_PROTOCOL_NUMBER } from '../dataplane/packet.js';
+import { IP_PROTOCOL_NUMBER } from '../flow/packet.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';
 

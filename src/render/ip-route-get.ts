@@ -1,45 +1,11 @@
 /**
  * `ip route get ADDR [from SRC iif DEV] [mark M]` output. The lookup itself
- * belongs to the dataplane (src/dataplane/fib.ts); this renders its result,
+ * belongs to the dataplane (src/dataplane/route-get.ts); this renders its result,
  * as iproute2 6.1 prints the RTM_F_CLONED answer the kernel sends back.
  */
-import type { IPv4 } from '../net/ipv4.js';
+import type { RouteGetError, RouteGetResult } from '../dataplane/route-get.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';
-
-/** A resolved `ip route get`: what the kernel's answer carries. */
-export interface RouteGetResult {
-  readonly kind: 'route';
-  readonly dst: IPv4;
-  /** unicast prints nothing; `local` and `broadcast` lead the line. */
-  readonly type: 'unicast' | 'local' | 'broadcast' | 'multicast';
-  /** Echoed when the query gave `from` (then `src` is not printed). */
-  readonly from?: IPv4;
-  readonly gateway?: IPv4;
-  /** Output device (`lo` for local delivery). */
-  readonly dev: string;
-  /** Preferred source; printed only for locally generated lookups (no `iif`). */
-  readonly src?: IPv4;
-  /** Non-main tables print `table N` (e.g. policy routing); unset for main and local. */
-  readonly table?: string;
-  readonly mark?: number;
-  /** Input device of a forwarded lookup (`iif cni0`); when absent the lookup is from this host, printed `uid 0`. */
-  readonly iif?: string;
-  /** Cached path MTU (`cache expires 595sec mtu 1450`). */
-  readonly pmtu?: { readonly mtu: number; readonly expiresSec: number };
-  /**
-   * Route cache flags shown in `<...>`: `local`, `brd`, `redirect` (the
-   * kernel would send an ICMP redirect: forwarded back out of its input device).
-   */
-  readonly cacheFlags?: readonly ('local' | 'brd' | 'redirect')[];
-}
-
-/** The errors `ip route get` reports as `RTNETLINK answers: ...` (exit 2). */
-export interface RouteGetError {
-  readonly kind: 'error';
-  /** ENETUNREACH: no route; EHOSTUNREACH: `unreachable` route; EACCES: `prohibit`; EINVAL: `blackhole`. */
-  readonly errno: 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL';
-}
 
 export const ROUTE_GET_ERROR_TEXT: Readonly<Record<RouteGetError['errno'], string>> = {
   ENETUNREACH: 'Network is unreachable',

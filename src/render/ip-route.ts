@@ -5,7 +5,7 @@
  */
 import type { Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
-import { RT_TABLE, type Route } from '../kernel/route.js';
+import { RT_TABLE, tableName, type Route } from '../kernel/route.js';
 import { contains, type Cidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { ipv6LocalRoutes, ipv6MainRoutes } from './ipv6-auto.js';
@@ -42,10 +42,6 @@ const RT_PROTOS: Readonly<Record<number, string>> = {
 
 export function protocolName(protocol: number): string {
   return RT_PROTOS[protocol] ?? String(protocol);
-}
-
-export function tableName(table: number): string {
-  return table === RT_TABLE.local ? 'local' : table === RT_TABLE.main ? 'main' : table === RT_TABLE.default ? 'default' : String(table);
 }
 
 export function tableId(selector: Exclude<RouteTableSelector, 'all'>): number {

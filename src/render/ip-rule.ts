@@ -2,7 +2,7 @@
 import type { NetNs } from '../kernel/netns.js';
 import { formatCidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';
-import { tableName } from './ip-route.js';
+import { tableName } from '../kernel/route.js';
 import type { Lines } from './types.js';
 
 /** The IPv6 rules the kernel starts with (no `default` table rule for IPv6); netlab adds none. */

@@ -8,7 +8,7 @@
  * addresses, as libipvs does), real servers by address and port,
  * `size=4096` (the default connection table bits, 12).
  */
-import type { Ipvs, IpvsActivity, IpvsCounters, IpvsDestActivity, IpvsVirtualServer } from '../kernel/ipvs.js';
+import type { Ipvs, IpvsActivity, IpvsConnection, IpvsCounters, IpvsDestActivity, IpvsVirtualServer } from '../kernel/ipvs.js';
 import { ipProtocolNumber } from '../net/ip-protocols.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';
@@ -96,17 +96,6 @@ export function* renderIpvsadmStats(ipvs: Ipvs | undefined, activity: IpvsActivi
     yield `${pad(serviceName(vs), 33)}${countersText(sum(dests.map(([, a]) => a.counters)), exact)}`;
     for (const [rs, a] of dests) yield `  -> ${pad(`${formatIPv4(rs.addr)}:${rs.port}`, 28)}${countersText(a.counters, exact)}`;
   }
-}
-
-/** One IPVS connection entry (`ipvsadm -Lnc`), as a walk leaves it. */
-export interface IpvsConnection {
-  readonly protocol: IpvsVirtualServer['protocol'];
-  readonly state: string;
-  /** Seconds left, printed mm:ss. */
-  readonly expires: number;
-  readonly source: string;
-  readonly virtual: string;
-  readonly destination: string;
 }
 
 /** print_conn: `%-3s %-6s %-11s %-18s %-18s %s`. */

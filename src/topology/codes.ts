@@ -83,6 +83,7 @@ export const Code = {
 
   // Allocation and the CNI (reported when the cluster and its dataplane are built).
   IpamPodIp: 'NL-IPAM-POD-IP',
+  IpamTunnelAddress: 'NL-IPAM-TUNNEL-ADDRESS',
   IpamPoolFull: 'NL-IPAM-POOL-FULL',
   IpamNodeCidrsExhausted: 'NL-IPAM-NODE-CIDRS-EXHAUSTED',
   HostVethName: 'NL-HOST-VETH-NAME',

@@ -1,10 +1,11 @@
 /**
  * The topology file as written, after schema validation: the shape of
  * schemas/topology.schema.json in TypeScript (optional where the schema has a
- * default). Normalisation turns it into the Topology of types.ts. Keep the
- * three in step.
+ * default). Normalisation turns it into the Topology of types.ts, which
+ * also holds the words both share and the NetworkPolicy spec (carried
+ * as written). Keep the three in step.
  */
-import type { ContainerRuntime, FaultKind, NodeRole, Protocol, ServiceType } from './types.js';
+import type { ContainerRuntime, DocumentPolicySpec, FaultKind, NodeRole, PodOwnerKind, Protocol, ServiceType } from './types.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -63,6 +64,7 @@ export interface DocumentNode {
   readonly mac?: string;
   readonly bridgeMAC?: string;
   readonly vtepMAC?: string;
+  readonly tunnelAddress?: string;
 }
 
 export interface DocumentNodePool {
@@ -100,6 +102,7 @@ export interface DocumentPod {
   readonly ip?: string;
   readonly mac?: string;
   readonly hostVeth?: { readonly name?: string; readonly mac?: string };
+  readonly owner?: { readonly kind: PodOwnerKind; readonly name: string; readonly deployment?: string };
 }
 
 /** What deployments and deployment sets share: the pod template and placement. */
@@ -156,48 +159,6 @@ export interface DocumentServiceSet extends DocumentServiceCommon {
   readonly namePattern: string;
   readonly count: number;
   readonly startIndex?: number;
-}
-
-/** A Kubernetes label selector ({} selects everything). */
-export interface DocumentLabelSelector {
-  readonly matchLabels?: Labels;
-  readonly matchExpressions?: readonly {
-    readonly key: string;
-    readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-    readonly values?: readonly string[];
-  }[];
-}
-
-export interface DocumentIpBlock {
-  readonly cidr: string;
-  readonly except?: readonly string[];
-}
-
-export interface DocumentPolicyPeer {
-  readonly podSelector?: DocumentLabelSelector;
-  readonly namespaceSelector?: DocumentLabelSelector;
-  readonly ipBlock?: DocumentIpBlock;
-}
-
-export interface DocumentPolicyPort {
-  readonly protocol?: Protocol;
-  readonly port?: number | string;
-  readonly endPort?: number;
-}
-
-/** An ingress rule has `from`, an egress rule `to`. */
-export interface DocumentPolicyRule {
-  readonly from?: readonly DocumentPolicyPeer[];
-  readonly to?: readonly DocumentPolicyPeer[];
-  readonly ports?: readonly DocumentPolicyPort[];
-}
-
-/** The NetworkPolicy spec as in Kubernetes (networking.k8s.io/v1). */
-export interface DocumentPolicySpec {
-  readonly podSelector: DocumentLabelSelector;
-  readonly policyTypes?: readonly ('Ingress' | 'Egress')[];
-  readonly ingress?: readonly DocumentPolicyRule[];
-  readonly egress?: readonly DocumentPolicyRule[];
 }
 
 export interface DocumentNetworkPolicy {

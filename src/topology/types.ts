@@ -9,7 +9,6 @@
  * deterministically.
  */
 import type { DocPath } from '../diagnostics/diagnostic.js';
-import type { DocumentPolicySpec } from './document.js';
 
 export type FlannelBackend = 'vxlan' | 'host-gw' | 'udp';
 export type CalicoMode = 'bgp' | 'ipip' | 'vxlan';
@@ -115,6 +114,8 @@ export interface NodeSpec extends Sourced {
   readonly mac?: string;
   readonly bridgeMAC?: string;
   readonly vtepMAC?: string;
+  /** calico ipip/vxlan: a pinned tunl0 / vxlan.calico address (the node's IPv4IPIPTunnelAddr or IPv4VXLANTunnelAddr annotation). */
+  readonly tunnelAddress?: string;
   /** The node pool the node was generated from, if any. */
   readonly pool?: string;
 }
@@ -146,13 +147,22 @@ export interface PodSpec extends Sourced {
   readonly mac?: string;
   /** Pinned host side of the veth. */
   readonly hostVeth?: { readonly name?: string; readonly mac?: string };
-  /** For pods generated from a deployment: the deployment and its ReplicaSet (`<deployment>-<pod-template-hash>`). */
+  /**
+   * The pod's controller: written (a mirrored pod keeps its owner), or, for
+   * pods generated from a deployment, its ReplicaSet
+   * (`<deployment>-<pod-template-hash>`) and the deployment.
+   */
   readonly owner?: PodOwner;
 }
 
+export type PodOwnerKind = 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'Node';
+
+/** The ownerReference with controller: true, as kubectl shows it. */
 export interface PodOwner {
-  readonly deployment: string;
-  readonly replicaSet: string;
+  readonly kind: PodOwnerKind;
+  readonly name: string;
+  /** kind ReplicaSet: the Deployment that owns the ReplicaSet. */
+  readonly deployment?: string;
 }
 
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
@@ -190,6 +200,54 @@ export interface NamespaceSpec extends Sourced {
   readonly name: string;
   /** As written, plus kubernetes.io/metadata.name=<name>, as the API server adds it. */
   readonly labels: Readonly<Record<string, string>>;
+}
+
+/*
+ * The NetworkPolicy spec as the topology file writes it (the Kubernetes
+ * shape): normalisation carries it unchanged, and src/model/policy.ts gives
+ * it its typed model.
+ */
+
+/** A Kubernetes label selector ({} selects everything). */
+export interface DocumentLabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly {
+    readonly key: string;
+    readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    readonly values?: readonly string[];
+  }[];
+}
+
+export interface DocumentIpBlock {
+  readonly cidr: string;
+  readonly except?: readonly string[];
+}
+
+export interface DocumentPolicyPeer {
+  readonly podSelector?: DocumentLabelSelector;
+  readonly namespaceSelector?: DocumentLabelSelector;
+  readonly ipBlock?: DocumentIpBlock;
+}
+
+export interface DocumentPolicyPort {
+  readonly protocol?: Protocol;
+  readonly port?: number | string;
+  readonly endPort?: number;
+}
+
+/** An ingress rule has `from`, an egress rule `to`. */
+export interface DocumentPolicyRule {
+  readonly from?: readonly DocumentPolicyPeer[];
+  readonly to?: readonly DocumentPolicyPeer[];
+  readonly ports?: readonly DocumentPolicyPort[];
+}
+
+/** The NetworkPolicy spec as in Kubernetes (networking.k8s.io/v1). */
+export interface DocumentPolicySpec {
+  readonly podSelector: DocumentLabelSelector;
+  readonly policyTypes?: readonly ('Ingress' | 'Egress')[];
+  readonly ingress?: readonly DocumentPolicyRule[];
+  readonly egress?: readonly DocumentPolicyRule[];
 }
 
 /** The spec as written; src/model/policy.ts gives it its typed model. */

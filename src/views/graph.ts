@@ -10,7 +10,7 @@
  * host-gw). Big clusters are capped, with a note.
  */
 import type { Dataplane } from '../dataplane/build.js';
-import type { Hop, Step, Trace } from '../dataplane/trace.js';
+import type { Hop, Step, Trace } from '../flow/trace.js';
 import type { Link } from '../kernel/link.js';
 import { formatCidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';

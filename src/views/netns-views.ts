@@ -5,11 +5,10 @@
  */
 import type { Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
-import { RT_TABLE, RTPROT, type Route } from '../kernel/route.js';
+import { RT_TABLE, RTPROT, tableName, type Route } from '../kernel/route.js';
 import { formatCidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { linkLocalFromMac } from '../net/mac.js';
-import { tableName } from '../render/ip-route.js';
 import { UsageError } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
 import { iptablesView } from './iptables-view.js';

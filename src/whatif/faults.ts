@@ -21,12 +21,11 @@ import { closestMatch, didYouMean, knownList } from '../diagnostics/did-you-mean
 import type { BuildTransform, BuiltNode } from '../dataplane/build.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { TableName } from '../kernel/netfilter/rule.js';
-import { RT_TABLE } from '../kernel/route.js';
+import { RT_TABLE, tableName } from '../kernel/route.js';
 import { formatCidr, parseCidr, type Cidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
 import { findPodByName, resolveNetnsTarget } from '../model/resolve.js';
 import { coreDnsPods } from '../model/services/defaults.js';
-import { tableName } from '../render/ip-route.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import type { FaultKind, PodSpec, Topology } from '../topology/types.js';
 import { deleteRoute, deleteRule, loseCarrier, setLinkDown } from './netns-edit.js';

@@ -199,15 +199,15 @@ describe('--junit', () => {
   const inputs = ['lab', 'run', 'labs/mtu'];
 
   it.each([
-    ['/dev/null', '/dev/null', 'it exists and is a character device, not a regular file'],
-    ['a FIFO', fifo, 'it exists and is a named pipe (FIFO), not a regular file'],
-    ['a directory', dir, 'it exists and is a directory, not a regular file'],
-    ['the lab file', join(ROOT, 'labs/mtu/lab.yaml'), "it is one of this run's inputs"],
-    ['its topology', join(ROOT, 'labs/default.yaml'), "it is one of this run's inputs"],
+    ['/dev/null', '/dev/null', 'is a character device: netlab writes output files only to regular files'],
+    ['a FIFO', fifo, 'is a named pipe (FIFO): netlab writes output files only to regular files'],
+    ['a directory', dir, 'is a directory: netlab writes output files only to regular files'],
+    ['the lab file', join(ROOT, 'labs/mtu/lab.yaml'), "is one of this run's inputs: netlab does not write over its inputs"],
+    ['its topology', join(ROOT, 'labs/default.yaml'), "is one of this run's inputs: netlab does not write over its inputs"],
   ])('refuses %s and leaves it alone', async (_, target, why) => {
     const before = lstatSync(target);
     const run = await runCli([...inputs, '--junit', target]);
-    expect([run.code, run.stderr.split('\n')[0]]).toEqual([2, `netlab: refusing to write ${target}: ${why}`]);
+    expect([run.code, run.stderr.split('\n')[0]]).toEqual([2, `netlab: ${target} ${why}`]);
     const after = lstatSync(target);
     expect([after.ino, after.mode, after.size, after.mtimeMs]).toEqual([before.ino, before.mode, before.size, before.mtimeMs]);
   });
@@ -218,7 +218,7 @@ describe('--junit', () => {
     const link = join(dir, 'link.xml');
     symlinkSync(victim, link);
     const run = await runCli([...inputs, '--junit', link]);
-    expect(run.stderr.split('\n')[0]).toBe(`netlab: refusing to write ${link}: it exists and is a symbolic link, not a regular file`);
+    expect(run.stderr.split('\n')[0]).toBe(`netlab: ${link} is a symbolic link: netlab writes output files only to regular files`);
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
   });
 

@@ -1,5 +1,5 @@
 /** Runs the CLI in-process with captured streams, as a user would from a shell. */
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { ROOT } from '../helpers.js';
 
@@ -18,9 +18,10 @@ class Capture extends Writable {
   }
 }
 
-export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliRun> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const code = await main(['node', 'netlab', ...args], { stdout, stderr, env: options.env ?? {}, cwd: options.cwd ?? ROOT });
+  const stdin = options.stdin !== undefined ? { stdin: Readable.from([options.stdin]) } : {};
+  const code = await main(['node', 'netlab', ...args], { ...stdin, stdout, stderr, env: options.env ?? {}, cwd: options.cwd ?? ROOT });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

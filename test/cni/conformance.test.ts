@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { isLocalAddress } from '../../src/dataplane/fib.js';
 import { tracePacket, type ProbeOptions } from '../../src/dataplane/probes.js';
-import type { Step, Trace } from '../../src/dataplane/trace.js';
+import type { Step, Trace } from '../../src/flow/trace.js';
 import { formatIPv4 } from '../../src/net/ipv4.js';
 import { buildFromText, type Built } from '../helpers.js';
 

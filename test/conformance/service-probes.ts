@@ -24,8 +24,8 @@ import type { Dataplane } from '../../src/dataplane/build.js';
 import { isLocalAddress } from '../../src/dataplane/fib.js';
 import { answerTo, buildProbe, icmpErrorBack, newSession } from '../../src/dataplane/probes.js';
 import { branchProbability, forcedChoice } from '../../src/dataplane/random.js';
-import { listenersOfNode, listenersOfPod, type Listener } from '../../src/dataplane/sockets.js';
-import type { Packet } from '../../src/dataplane/packet.js';
+import { listenersOfNode, listenersOfPod, type Listener } from '../../src/model/listeners.js';
+import type { Packet } from '../../src/flow/packet.js';
 import type { WalkResult, WalkSession } from '../../src/dataplane/walker.js';
 import type { Pod } from '../../src/model/types.js';
 import { formatIPv4, type IPv4 } from '../../src/net/ipv4.js';
@@ -118,7 +118,7 @@ function podOf(dataplane: Dataplane, e: Endpoint): Pod | undefined {
   return e.kind === 'pod' ? dataplane.cluster.pods.find((p) => !p.hostNetwork && p.ip === e.ip && p.node === e.node) : undefined;
 }
 
-/** The sockets netlab's walk delivers to (src/dataplane/sockets.ts), one server per namespace. */
+/** The sockets netlab's walk delivers to (src/model/listeners.ts), one server per namespace. */
 export function listenerSpecs(dataplane: Dataplane, endpoints: readonly Endpoint[]): ListenerSpec[] {
   const specs: ListenerSpec[] = [];
   for (const e of endpoints) {

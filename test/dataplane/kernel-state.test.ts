@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { sendTraffic } from '../../src/cli/traffic.js';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { newSession, tracePacket } from '../../src/dataplane/probes.js';
-import type { Step, Trace } from '../../src/dataplane/trace.js';
+import type { Step, Trace } from '../../src/flow/trace.js';
 import { formatIPv4 } from '../../src/net/ipv4.js';
 import { buildFromText, readRepoFile } from '../helpers.js';
 

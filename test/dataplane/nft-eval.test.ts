@@ -15,7 +15,7 @@ import { formatIPv4, parseIPv4 } from '../../src/net/ipv4.js';
 import { runHook, type CtState, type HookContext } from '../../src/dataplane/netfilter-eval.js';
 import { NftDynamicSets } from '../../src/dataplane/nft-eval.js';
 import { branchProbability, forcedChoice, statisticFromSeed } from '../../src/dataplane/random.js';
-import type { Packet } from '../../src/dataplane/packet.js';
+import type { Packet } from '../../src/flow/packet.js';
 import type { BuiltinChain } from '../../src/kernel/netfilter/rule.js';
 
 const ip = (s: string) => parseIPv4(s)!;

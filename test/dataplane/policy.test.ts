@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { tracePacket } from '../../src/dataplane/probes.js';
-import type { Step } from '../../src/dataplane/trace.js';
+import type { Step } from '../../src/flow/trace.js';
 import { evaluateDirection, policyContext } from '../../src/model/policy.js';
 import { buildFromText, type Built } from '../helpers.js';
 import { DB_FROM_WEB, SHOP } from './policy-fixtures.js';

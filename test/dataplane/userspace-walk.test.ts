@@ -6,12 +6,16 @@
  * the endpoint it chose round-robin; the answer comes back through the
  * process, from the service address as the client dialled it. The same
  * addresses were measured on real namespaces (test/proxy/userspace-kernel.test.ts).
+ * The endpoint reached, the source it sees and the answer's addresses, as
+ * every mode's, are the kube-proxy conformance suite's
+ * (test/proxy/conformance.test.ts); here: the proxy's sockets, legs and
+ * balancer.
  */
 import { describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { newSession, traceEveryEndpoint, tracePacket } from '../../src/dataplane/probes.js';
 import { statisticFromSeed } from '../../src/dataplane/random.js';
-import type { Step, Trace } from '../../src/dataplane/trace.js';
+import type { Step, Trace } from '../../src/flow/trace.js';
 import { runEmulated } from '../../src/exec/run.js';
 import { formatIPv4 } from '../../src/net/ipv4.js';
 import { userspaceProxier } from '../../src/proxy/userspace/state.js';
@@ -49,12 +53,6 @@ function branches(from: string, to: string) {
 describe('pod to a ClusterIP', () => {
   const list = branches('pod-c', 'svc/web');
 
-  it('--all-endpoints: each ready endpoint is where the round-robin list may start, 1/n each', () => {
-    expect(list.map((b) => `${ip(b.endpoint)}:${b.port}`)).toEqual(['10.244.1.2:80', '10.244.2.2:80']);
-    expect(list.map((b) => b.probability)).toEqual([0.5, 0.5]);
-    expect(list.map((b) => b.run.request.disposition)).toEqual(['DELIVERED', 'DELIVERED']);
-  });
-
   it('leg 1: REDIRECTed in PREROUTING to cni0\'s address and kube-proxy\'s port, accepted by its socket', () => {
     const run = list[0]!.run.request;
     const redirect = steps(run).find((s) => s.kind === 'netfilter' && s.verdict === 'REDIRECT');
@@ -77,18 +75,10 @@ describe('pod to a ClusterIP', () => {
     expect(delivered.sport).not.toBe(45678);
   });
 
-  it('the endpoint sees the node: cni0\'s address for a local endpoint, flannel.1\'s for a remote one (not the client pod)', () => {
-    expect(ip(list[0]!.run.request.delivered!.src)).toBe('10.244.1.1');
-    expect(ip(list[1]!.run.request.delivered!.src)).toBe('10.244.1.0');
-  });
-
-  it('the answer goes back through kube-proxy: the client sees the cluster IP and port as the source', () => {
+  it('the answer goes back through kube-proxy: one relay into the client\'s connection', () => {
     for (const b of list) {
       expect(b.run.reply?.disposition).toBe('DELIVERED');
       expect(proxySteps(b.run.reply!).map((s) => s.action)).toEqual(['relay']);
-      expect(b.run.reply!.delivered!.src).toBe(clusterIP('default/web'));
-      expect(b.run.reply!.delivered!.sport).toBe(80);
-      expect(b.run.reply!.delivered!.dport).toBe(45678);
     }
   });
 });
@@ -115,21 +105,6 @@ describe('NodePort from outside', () => {
     expect(redirect).toMatchObject({ chain: 'KUBE-NODEPORT-CONTAINER' });
     expect(ip(redirect.after.dst)).toBe('10.234.2.13');
     expect(steps(run)).toContainEqual(expect.objectContaining({ kind: 'netfilter', hook: 'INPUT', chain: 'KUBE-NODEPORT-NON-LOCAL', verdict: 'ACCEPT' }));
-  });
-
-  it('the endpoint sees node-03, never the outside client', () => {
-    expect(list.map((b) => [`${ip(b.endpoint)}`, ip(b.run.request.delivered!.src)])).toEqual([
-      ['10.244.1.2', '10.244.2.0'],
-      ['10.244.2.2', '10.244.2.1'],
-    ]);
-  });
-
-  it('the client gets its answer from the node port it dialled', () => {
-    for (const b of list) {
-      expect(b.run.reply!.disposition).toBe('DELIVERED');
-      expect(ip(b.run.reply!.delivered!.src)).toBe('10.234.2.13');
-      expect(b.run.reply!.delivered!.sport).toBe(30080);
-    }
   });
 });
 

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { runEmulated } from '../../src/exec/run.js';
 import { SUPPORTED_COMMANDS } from '../../src/exec/commands.js';
-import type { ExecContext, RouteGetQuery } from '../../src/exec/types.js';
-import type { RouteGetResult } from '../../src/render/ip-route-get.js';
+import type { ExecContext } from '../../src/exec/types.js';
+import type { RouteGetQuery, RouteGetResult } from '../../src/dataplane/route-get.js';
 import { toText } from '../../src/render/types.js';
 import { ip, labMisc, labNode } from '../render/fixtures.js';
 
@@ -144,7 +144,7 @@ describe('errors as the real tools print them', () => {
 });
 
 describe('not emulated', () => {
-  it.each(['tcpdump -ni eth0', 'ip link set eth0 down', 'ip -j addr', 'ip -c addr', 'iptables -A INPUT -j DROP', 'route', 'ip xfrm state', 'nft add table ip x', ''])(
+  it.each(['tcpdump -ni eth0', 'ip link set eth0 down', 'ip -j addr', 'ip -c addr', 'iptables -A INPUT -j DROP', 'route', 'ip xfrm state', 'nft add table ip x', '', 'toString', 'constructor', '__proto__'])(
     '"%s" exits 2 and lists what is emulated',
     (command) => {
       const r = run(command);

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
-import { newSession, traceEveryEndpoint, tracePacket } from '../../src/dataplane/probes.js';
+import { newSession, tracePacket } from '../../src/dataplane/probes.js';
 import { statisticFromSeed } from '../../src/dataplane/random.js';
 import { runEmulated } from '../../src/exec/run.js';
 import type { NetNs } from '../../src/kernel/netns.js';
@@ -124,39 +124,20 @@ describe('the walk through IPVS', () => {
   };
   const steps = (r: ReturnType<typeof trace>['request']) => r.hops.flatMap((h) => h.steps);
 
-  it('pod to a ClusterIP: local route via kube-ipvs0, INPUT, then IPVS picks a real server; not SNATed; the reply comes from the cluster IP', () => {
-    const { request, reply } = trace('client', 'svc/web');
+  // The endpoint reached, the source it sees, the masquerade and the answer's addresses, as every mode's, are the
+  // kube-proxy conformance suite's (test/proxy/conformance.test.ts); here: how IPVS takes the packet.
+  it('pod to a ClusterIP: local route via kube-ipvs0, INPUT, then IPVS picks one of the real servers', () => {
+    const { request } = trace('client', 'svc/web');
     expect(request.disposition).toBe('DELIVERED');
     const all = steps(request);
     expect(all).toContainEqual(expect.objectContaining({ kind: 'route', decision: 'local' }));
     expect(all).toContainEqual(expect.objectContaining({ kind: 'ipvs', hook: 'INPUT', verdict: 'masq', scheduler: 'rr', realServers: 2 }));
-    expect(formatIPv4(request.delivered!.src)).toBe('10.244.1.3');
-    expect(['10.244.1.2', '10.244.2.2']).toContain(formatIPv4(request.delivered!.dst));
-    expect(reply?.disposition).toBe('DELIVERED');
-    expect(reply!.delivered!.src).toBe(web.clusterIP);
   });
 
-  it('--all-endpoints: one branch per real server, 1/n each', () => {
-    const source = resolveTraceEndpoint(dataplane, 'client');
-    const branches = traceEveryEndpoint(dataplane, source, resolveTraceEndpoint(dataplane, 'svc/web', source), {}, true);
-    expect(branches.map((b) => [formatIPv4(b.endpoint), b.probability])).toEqual([['10.244.1.2', 0.5], ['10.244.2.2', 0.5]]);
-  });
-
-  it('external to a NodePort: masqueraded (KUBE-NODE-PORT-TCP marks), delivered to an endpoint', () => {
+  it('external to a NodePort: the virtual server on the node address the client dialled', () => {
     const { request } = trace('external', 'node-02:30080');
     expect(request.disposition).toBe('DELIVERED');
     expect(steps(request)).toContainEqual(expect.objectContaining({ kind: 'ipvs', virtual: 'TCP 10.234.2.12:30080' }));
-    expect(formatIPv4(request.delivered!.src)).not.toBe(formatIPv4(resolveTraceEndpoint(dataplane, 'external').ip));
-  });
-
-  it('ClientIP affinity: a second connection in the session goes to the same real server whatever the scheduler would pick', () => {
-    const dp = dataplane;
-    const from = resolveTraceEndpoint(dp, 'client');
-    const to = resolveTraceEndpoint(dp, 'svc/sticky', from);
-    const picks = new Set<number>();
-    const session = newSession(dp, statisticFromSeed(3));
-    for (let sport = 40000; sport < 40006; sport++) picks.add(tracePacket(dp, from, { ...to }, { sport }, false, session).request.delivered!.dst);
-    expect(picks.size).toBe(1);
   });
 
   it('a service without endpoints: no real server, ICMP port unreachable from the cluster IP', () => {

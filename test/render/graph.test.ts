@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { tracePacket } from '../../src/dataplane/probes.js';
-import { renderDot } from '../../src/render/graph-dot.js';
-import { renderMermaid } from '../../src/render/graph-mermaid.js';
+import { renderDot } from '../../src/views/graph-dot.js';
+import { renderMermaid } from '../../src/views/graph-mermaid.js';
 import { graphId, topologyGraph, traceGraph } from '../../src/views/graph.js';
 import { runCli } from '../cli/run-cli.js';
 import { buildFromText, flannelYaml } from '../helpers.js';

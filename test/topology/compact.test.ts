@@ -90,8 +90,8 @@ deployments:
     expect(web).toHaveLength(4);
     for (const pod of web) {
       expect(pod.name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
-      expect(pod.name.startsWith(`${pod.owner!.replicaSet}-`)).toBe(true);
-      expect(pod.labels).toEqual({ app: 'web', 'pod-template-hash': pod.owner!.replicaSet.slice(4) });
+      expect(pod.name.startsWith(`${pod.owner!.name}-`)).toBe(true);
+      expect(pod.labels).toEqual({ app: 'web', 'pod-template-hash': pod.owner!.name.slice(4) });
     }
     expect(new Set(web.map((p) => p.name)).size).toBe(4);
   });
@@ -130,7 +130,7 @@ deployments:
   });
 
   it('changes the pod-template-hash when the template changes, as a rollout does', () => {
-    const hash = (image: string): string => load(text.replace('nginx:1.27', image)).pods.find((p) => p.owner?.deployment === 'web')!.owner!.replicaSet;
+    const hash = (image: string): string => load(text.replace('nginx:1.27', image)).pods.find((p) => p.owner?.deployment === 'web')!.owner!.name;
     expect(hash('nginx:1.27')).not.toBe(hash('nginx:1.28'));
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareMatrices } from '../../src/whatif/diff/compare.js';
 import { matrixAxes } from '../../src/whatif/diff/endpoints.js';
 import { computeMatrix } from '../../src/whatif/diff/matrix.js';
-import { changeLines, matrixLines } from '../../src/render/diff-text.js';
+import { changeLines, matrixLines } from '../../src/views/diff-text.js';
 import { buildVariant, NO_WHAT_IF, type WhatIf } from '../../src/whatif/variant.js';
 import { flannelYaml } from '../helpers.js';
 

@@ -2,19 +2,19 @@ import { Option, type Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import type { ProbeOptions } from '../../dataplane/probes.js';
-import { changeLines, matrixLines, nodeDiffLines, pairFactsTable, pairHopsTable, type DiffStyle } from '../../render/diff-text.js';
+import { changeLines, matrixLines, nodeDiffLines, pairFactsTable, pairHopsTable, type DiffStyle } from '../../views/diff-text.js';
 import { compareMatrices } from '../../whatif/diff/compare.js';
 import { DEFAULT_MAX_PODS, matrixAxes } from '../../whatif/diff/endpoints.js';
 import { computeMatrix, type CellOrAbsent } from '../../whatif/diff/matrix.js';
 import { diffPair, type SideOfPair } from '../../whatif/diff/pair.js';
 import { buildVariant, NO_WHAT_IF, type Variant, type WhatIf } from '../../whatif/variant.js';
 import { faultLabel } from '../../whatif/faults.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { type Io, writeJson, writeLines } from '../output.js';
 import { ExitError, readTopologySource, reportDiagnostics } from '../pipeline.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
 import { intOption } from '../int-option.js';
-import { drawTable } from './show.js';
+import { drawTable } from '../table.js';
 
 interface DiffOptions {
   pair?: string[];
@@ -95,7 +95,7 @@ Exit code: 0 when reachability is unchanged, 1 when a flow was lost or gained
       }
 
       if (options.node) {
-        const { diffNode } = await import('../../whatif/diff/node-diff.js');
+        const { diffNode } = await import('../../exec/node-diff.js');
         const node = diffNode(baseline.dataplane!, variant.dataplane!, options.node);
         if (opts.output === 'json') writeJson(io.stdout, { ...sides, ...node });
         else await writeLines(io.stdout, nodeDiffLines(node, style));

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { supportedCommandLines } from '../../exec/commands.js';
 import { routeGet } from '../../dataplane/route-get.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError, loadAndBuild } from '../pipeline.js';
-import { netnsOf } from './show.js';
+import { netnsOf } from '../../dataplane/endpoints.js';
 import { collectTraffic, sendTraffic, TRAFFIC_HELP, type TrafficSpec } from '../traffic.js';
 
 export function registerExec(program: Command, context: CommandContext): void {

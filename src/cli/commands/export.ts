@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
 

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { renderDot } from '../../render/graph-dot.js';
-import { renderMermaid } from '../../render/graph-mermaid.js';
+import { renderDot } from '../../views/graph-dot.js';
+import { renderMermaid } from '../../views/graph-mermaid.js';
 import { topologyGraph } from '../../views/graph.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
 import { whatIfOf } from '../what-if-options.js';

@@ -9,7 +9,7 @@ import { loadLab } from '../../labs/load.js';
 import type { LabResult, Status, TopologyInput } from '../../labs/run.js';
 import type { Lab } from '../../labs/types.js';
 import { parseText } from '../../topology/parse/parse-text.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { type Io, writeJson, writeLines } from '../output.js';
 import { diagnosticStyle, ExitError } from '../pipeline.js';
 import { displayPath, findLabFiles, type LabFile } from '../lab-files.js';
@@ -17,7 +17,7 @@ import { readInputFile } from '../input-file.js';
 import { resolveLabPath } from '../lab-paths.js';
 import { checkOutputFile, writeOutputFile, type OutputTarget } from '../output-file.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
-import { drawTable } from './show.js';
+import { drawTable } from '../table.js';
 
 interface Loaded {
   readonly file: LabFile;

@@ -3,12 +3,12 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { policyContext } from '../../model/policy.js';
 import { deniedLines, matrixTable, MATRIX_MAX_PODS, policyMatrix, selectPods, type MatrixOptions } from '../../views/policy.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
 import { whatIfOf } from '../what-if-options.js';
 import { intOption } from '../int-option.js';
-import { drawTable } from './show.js';
+import { drawTable } from '../table.js';
 
 interface PolicyOptions {
   namespace: string[];

@@ -3,18 +3,18 @@ import { UsageError } from '../../diagnostics/diagnostic.js';
 import { resolveTraceEndpoint, resolveTraceSource } from '../../dataplane/endpoints.js';
 import { DEFAULT_SEED, newSession, traceEveryEndpoint, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
 import { statisticFromSeed } from '../../dataplane/random.js';
-import { endpointsTable } from '../../render/trace-text.js';
-import type { Trace } from '../../dataplane/trace.js';
-import { dispositionLine, traceTable } from '../../render/trace-text.js';
+import { endpointsTable } from '../../views/trace-text.js';
+import type { Trace } from '../../flow/trace.js';
+import { dispositionLine, traceTable } from '../../views/trace-text.js';
 import { renderTraceroute } from '../../render/traceroute.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { whatIfOf } from '../what-if-options.js';
 import { intOption } from '../int-option.js';
 import { writeJson, writeLines } from '../output.js';
 import { ExitError, loadAndBuild } from '../pipeline.js';
-import { drawTable } from './show.js';
-import { renderDot } from '../../render/graph-dot.js';
-import { renderMermaid } from '../../render/graph-mermaid.js';
+import { drawTable } from '../table.js';
+import { renderDot } from '../../views/graph-dot.js';
+import { renderMermaid } from '../../views/graph-mermaid.js';
 import { traceGraph } from '../../views/graph.js';
 
 interface TraceOptions {

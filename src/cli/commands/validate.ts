@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { formatCidr } from '../../net/cidr.js';
 import { formatIPv4 } from '../../net/ipv4.js';
 import { nodesTable, podsTable, summarize, summaryTable } from '../../views/summary.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
-import { drawTable } from './show.js';
+import { drawTable } from '../table.js';
 
 export function registerValidate(program: Command, context: CommandContext): void {
   program

@@ -23,14 +23,10 @@ import type { NetnsBuilder } from '../../kernel/builder.js';
 import type { BuiltinChain, IptRule, TableName } from '../../kernel/netfilter/rule.js';
 import type { Pod } from '../../model/types.js';
 import { lengthLimitedId } from './felix-hash.js';
+import { MARK_ACCEPT, MARK_ALL, MARK_PASS } from './felix-marks.js';
 import { kernelRule, renderChain, type FelixAction, type FelixChain, type FelixMatch, type FelixRule } from './felix-rules.js';
 import type { FelixPolicies } from './felix-policy.js';
 import { VXLAN_PORT } from './modes.js';
-
-/** Felix's mark bits (IptablesMarkMask 0xffff0000): accept, pass, and all of its bits. */
-export const MARK_ACCEPT = 0x10000;
-export const MARK_PASS = 0x20000;
-const MARK_ALL = 0xf0000;
 
 export const IPSET = {
   allPools: 'cali40all-ipam-pools',

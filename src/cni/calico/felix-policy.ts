@@ -38,7 +38,7 @@ import {
 } from '../../model/policy.js';
 import type { Cluster, Pod } from '../../model/types.js';
 import { base64url, lengthLimitedId } from './felix-hash.js';
-import { MARK_ACCEPT } from './felix-iptables.js';
+import { MARK_ACCEPT } from './felix-marks.js';
 import { renderChain, type FelixMatch, type FelixRule } from './felix-rules.js';
 
 export interface FelixPolicyChain {

@@ -31,7 +31,7 @@ import { formatIPv4, parseIPv4, type IPv4 } from '../../net/ipv4.js';
 import { Code } from '../../topology/codes.js';
 import { fnv1a32 } from '../../net/hash.js';
 import type { ServiceSpec } from '../../topology/types.js';
-import type { BuiltInService } from './types.js';
+import type { BuiltInService } from '../types.js';
 
 export interface ServiceAllocation {
   /** Undefined for a headless service (and when the range is full: reported). */

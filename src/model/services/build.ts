@@ -8,11 +8,10 @@ import { parseCidr, type Cidr } from '../../net/cidr.js';
 import { parseIPv4, type IPv4 } from '../../net/ipv4.js';
 import { parsePortRange } from '../../topology/normalise/network.js';
 import type { ServiceSpec, Topology } from '../../topology/types.js';
-import type { Node, Pod } from '../types.js';
+import type { BuiltInService, Node, Pod, Service, ServiceAddress, ServiceEndpoint, ServicePortModel } from '../types.js';
 import { allocateServices, type AllocationInput, type ServiceAllocation } from './allocate.js';
 import { builtInOf, defaultServices } from './defaults.js';
 import { apiserverEndpoints, portEndpoints, SelectorIndex, serviceAddresses } from './endpoints.js';
-import type { BuiltInService, Service, ServiceAddress, ServiceEndpoint, ServicePortModel } from './types.js';
 
 export interface ServicesInput {
   readonly topology: Topology;

@@ -19,7 +19,7 @@
  */
 import type { ContainerSpec, NodeSpec, PodSpec, ServiceSpec, Topology } from '../../topology/types.js';
 import { canonicalJson, PodNameRegistry, podTemplateHash, replicaNames } from '../../topology/normalise/pod-names.js';
-import type { BuiltInService } from './types.js';
+import type { BuiltInService } from '../types.js';
 
 export const KUBERNETES_SERVICE = { namespace: 'default', name: 'kubernetes' } as const;
 export const KUBE_DNS_SERVICE = { namespace: 'kube-system', name: 'kube-dns' } as const;
@@ -114,7 +114,7 @@ export function coreDnsPods(topology: Topology): PodSpec[] {
   for (const pod of topology.pods) if (pod.namespace === KUBE_DNS_SERVICE.namespace) registry.add(pod.namespace, pod.name);
   const names = replicaNames(KUBE_DNS_SERVICE.namespace, replicaSet, COREDNS_REPLICAS, registry);
   const labels = Object.freeze({ ...COREDNS_LABELS, 'pod-template-hash': hash });
-  const owner = Object.freeze({ deployment: 'coredns', replicaSet });
+  const owner = Object.freeze({ kind: 'ReplicaSet' as const, name: replicaSet, deployment: 'coredns' });
   return names.map((name, i) => ({
     source: ['network', 'dns'],
     name,

@@ -21,9 +21,8 @@
  */
 import { formatIPv4 } from '../../net/ipv4.js';
 import type { ContainerSpec, Protocol } from '../../topology/types.js';
-import type { Node, Pod } from '../types.js';
+import type { Node, Pod, ServiceAddress, ServiceEndpoint, ServicePortModel } from '../types.js';
 import { APISERVER_PORT } from './defaults.js';
-import type { ServiceAddress, ServiceEndpoint, ServicePortModel } from './types.js';
 
 type Labels = Readonly<Record<string, string>>;
 

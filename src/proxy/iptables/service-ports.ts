@@ -12,8 +12,7 @@
 import type { IPv4 } from '../../net/ipv4.js';
 import type { Target } from '../../kernel/netfilter/rule.js';
 import type { Cidr } from '../../net/cidr.js';
-import type { Service, ServiceEndpoint, ServicePortModel } from '../../model/services/types.js';
-import type { Cluster } from '../../model/types.js';
+import type { Cluster, Service, ServiceEndpoint, ServicePortModel } from '../../model/types.js';
 import { endpointChain, servicePortChains, type ServicePortChains } from './chain-names.js';
 
 export type IptProtocol = 'tcp' | 'udp' | 'sctp';

@@ -24,9 +24,8 @@
  *   timeout.
  */
 import type { IPv4 } from '../../net/ipv4.js';
-import type { ServiceEndpoint } from '../../model/services/types.js';
-import type { Cluster, Node } from '../../model/types.js';
-import { listenersOfNode } from '../../dataplane/sockets.js';
+import type { Cluster, Node, ServiceEndpoint } from '../../model/types.js';
+import { listenersOfNode } from '../../model/listeners.js';
 import { servicePortMap, type ServicePortInfo } from '../iptables/service-ports.js';
 import { allocateProxyPorts } from './proxy-ports.js';
 

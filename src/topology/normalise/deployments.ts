@@ -131,7 +131,7 @@ function expand(
   // One labels object and one owner per deployment, shared by its replicas:
   // 150,000 pods must not mean 150,000 copies.
   const podLabels: Labels = Object.freeze({ ...labels, 'pod-template-hash': hash });
-  const owner = Object.freeze({ deployment: name, replicaSet });
+  const owner = Object.freeze({ kind: 'ReplicaSet' as const, name: replicaSet, deployment: name });
   for (let r = 0; r < replicas; r++) {
     pods.push({
       source: path,

@@ -41,6 +41,7 @@ export function explicitNodes(nodes: readonly DocumentNode[]): NodeSpec[] {
       ...(node.mac !== undefined ? { mac: node.mac } : {}),
       ...(node.bridgeMAC !== undefined ? { bridgeMAC: node.bridgeMAC } : {}),
       ...(node.vtepMAC !== undefined ? { vtepMAC: node.vtepMAC } : {}),
+      ...(node.tunnelAddress !== undefined ? { tunnelAddress: node.tunnelAddress } : {}),
     };
   });
 }

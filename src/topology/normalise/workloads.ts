@@ -79,6 +79,7 @@ export function explicitPods(pods: readonly DocumentPod[]): PodSpec[] {
     ...(pod.ip !== undefined ? { ip: pod.ip } : {}),
     ...(pod.mac !== undefined ? { mac: pod.mac } : {}),
     ...(pod.hostVeth !== undefined ? { hostVeth: { ...pod.hostVeth } } : {}),
+    ...(pod.owner !== undefined ? { owner: { ...pod.owner } } : {}),
   }));
 }
 

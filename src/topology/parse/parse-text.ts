@@ -124,70 +124,10 @@ function parseYaml(text: string, file: string, format: InputFormat): ParsedText 
     return { findings, source, format };
   }
 
-  const expansion = measureExpansion(doc, MAX_DEPTH);
-  if (expansion.problem?.kind === 'too-deep') {
-    findings.push(tooDeep({ offset: expansion.problem.offset }));
-    return { findings, source, format };
-  }
-  if (expansion.problem?.kind === 'merge-cycle') {
-    findings.push(
-      error(Code.InputTooDeep, 'a merge key refers to the mapping that contains it, so the document would be infinitely deep', undefined, {
-        offset: expansion.problem.offset,
-        hint: 'an alias (*name) cannot be used inside the node its anchor (&name) marks',
-      }),
-    );
-    return { findings, source, format };
-  }
-  if (expansion.problem?.kind === 'bad-merge') {
-    findings.push(
-      error(Code.YamlMerge, 'a merge key (<<) takes a mapping, an alias of one, or a list of those', undefined, {
-        offset: expansion.problem.offset,
-        hint: 'e.g. <<: *worker, where worker is an anchor (&worker) on a mapping',
-      }),
-    );
-    return { findings, source, format };
-  }
-  // Expanding is refused only beyond the written size: a big file without aliases is the size limit's business.
-  const allowed = Math.min(MAX_ALIAS_EXPANSION * expansion.written, Math.max(expansion.written, MAX_EXPANDED_VALUES));
-  if (expansion.expanded > allowed) {
-    const fold = expansion.expanded > MAX_ALIAS_EXPANSION * expansion.written;
-    findings.push(
-      error(
-        Code.YamlAliasLimit,
-        fold ? `aliases expand the document too much (more than ${MAX_ALIAS_EXPANSION}-fold)` : `aliases expand the document to more than ${MAX_EXPANDED_VALUES.toLocaleString('en-US')} values`,
-        undefined,
-        {
-          offset: firstAliasOffset(doc),
-          hint: 'this looks like an alias bomb ("billion laughs"); write the data out or use the compact forms',
-        },
-      ),
-    );
-    return { findings, source, format };
-  }
-
-  const converted = toData(doc, text, expansion.targets);
-  for (const key of converted.collectionKeys) {
-    findings.push(
-      warning(Code.YamlSyntax, `a mapping key that is a list or a mapping is read as the text '${key.text}'`, undefined, {
-        offset: key.offset,
-        hint: 'netlab reads keys as text: write the key as a plain word',
-      }),
-    );
-  }
-  const value = converted.value;
-  const problem = findDepthProblem(value, MAX_DEPTH);
-  if (problem?.kind === 'cycle') {
-    findings.push(
-      error(Code.InputTooDeep, 'an alias refers to a collection that contains it, so the document would be infinitely deep', problem.path, {
-        hint: 'an alias (*name) cannot be used inside the node its anchor (&name) marks',
-      }),
-    );
-    return { findings, source, format };
-  }
-  if (problem) {
-    findings.push(tooDeep({ path: problem.path }));
-    return { findings, source, format };
-  }
+  const data = yamlDocumentData(doc, text);
+  findings.push(...data.findings);
+  if (data.findings.some((f) => f.severity === 'error')) return { findings, source, format };
+  const value = data.value;
   if (!netlab) return notNetlab(source, format);
   return withRoot(value, findings, source, format);
 }
@@ -283,7 +223,7 @@ function unlocatedSource(file: string, text: string): SourceText {
   return new SourceText(file, text, () => ({ locate: () => undefined }));
 }
 
-function tooDeep(at: { offset?: number; path?: DocPath }): Finding {
+export function tooDeep(at: { offset?: number; path?: DocPath }): Finding {
   return error(Code.InputTooDeep, `the document nests more than ${MAX_DEPTH} levels deep`, at.path, {
     ...(at.offset !== undefined ? { offset: at.offset } : {}),
     hint: 'a topology nests about 10 levels; this looks like a generated or hostile file',
@@ -302,7 +242,7 @@ const YAML_HINTS: Partial<Record<string, string>> = {
 };
 
 /** `quote`: whether the message may repeat text of the file (a duplicate key's name). */
-function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 'error' | 'warning', quote: boolean): Finding {
+export function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 'error' | 'warning', quote = true): Finding {
   const offset = e.pos[0];
   const make = severity === 'error' ? error : warning;
   switch (e.code) {
@@ -353,4 +293,80 @@ function lowerFirst(message: string): string {
 function mib(chars: number): string {
   const value = chars / (1024 * 1024);
   return `${Number.isInteger(value) ? value : value.toFixed(1)} MiB`;
+}
+
+/**
+ * A parsed YAML document (without errors) as plain data, with the guards
+ * every YAML input gets: nesting, merge keys and alias expansion measured
+ * before anything is expanded, collection keys as warnings, cycles and depth
+ * checked after. `value` is present when no finding is an error. Paths in
+ * findings are the document's own.
+ */
+export function yamlDocumentData(doc: Document, text: string): { value?: unknown; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const expansion = measureExpansion(doc, MAX_DEPTH);
+  if (expansion.problem?.kind === 'too-deep') {
+    findings.push(tooDeep({ offset: expansion.problem.offset }));
+    return { findings };
+  }
+  if (expansion.problem?.kind === 'merge-cycle') {
+    findings.push(
+      error(Code.InputTooDeep, 'a merge key refers to the mapping that contains it, so the document would be infinitely deep', undefined, {
+        offset: expansion.problem.offset,
+        hint: 'an alias (*name) cannot be used inside the node its anchor (&name) marks',
+      }),
+    );
+    return { findings };
+  }
+  if (expansion.problem?.kind === 'bad-merge') {
+    findings.push(
+      error(Code.YamlMerge, 'a merge key (<<) takes a mapping, an alias of one, or a list of those', undefined, {
+        offset: expansion.problem.offset,
+        hint: 'e.g. <<: *worker, where worker is an anchor (&worker) on a mapping',
+      }),
+    );
+    return { findings };
+  }
+  // Expanding is refused only beyond the written size: a big file without aliases is the size limit's business.
+  const allowed = Math.min(MAX_ALIAS_EXPANSION * expansion.written, Math.max(expansion.written, MAX_EXPANDED_VALUES));
+  if (expansion.expanded > allowed) {
+    const fold = expansion.expanded > MAX_ALIAS_EXPANSION * expansion.written;
+    findings.push(
+      error(
+        Code.YamlAliasLimit,
+        fold ? `aliases expand the document too much (more than ${MAX_ALIAS_EXPANSION}-fold)` : `aliases expand the document to more than ${MAX_EXPANDED_VALUES.toLocaleString('en-US')} values`,
+        undefined,
+        {
+          offset: firstAliasOffset(doc),
+          hint: 'this looks like an alias bomb ("billion laughs"); write the data out or use the compact forms',
+        },
+      ),
+    );
+    return { findings };
+  }
+
+  const converted = toData(doc, text, expansion.targets);
+  for (const key of converted.collectionKeys) {
+    findings.push(
+      warning(Code.YamlSyntax, `a mapping key that is a list or a mapping is read as the text '${key.text}'`, undefined, {
+        offset: key.offset,
+        hint: 'netlab reads keys as text: write the key as a plain word',
+      }),
+    );
+  }
+  const value = converted.value;
+  const problem = findDepthProblem(value, MAX_DEPTH);
+  if (problem?.kind === 'cycle') {
+    findings.push(
+      error(Code.InputTooDeep, 'an alias refers to a collection that contains it, so the document would be infinitely deep', problem.path, {
+        hint: 'an alias (*name) cannot be used inside the node its anchor (&name) marks',
+      }),
+    );
+    return { findings };
+  }
+  if (problem) {
+    findings.push(tooDeep({ path: problem.path }));
+    return { findings };
+  }
+  return { value, findings };
 }

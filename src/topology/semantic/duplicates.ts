@@ -69,7 +69,7 @@ export function checkDuplicates({ topology, document, findings }: CheckContext):
   // Pods generated from deployments get names no other pod has (pod-names.ts
   // draws again on a collision), so only written pods can collide: checking
   // 150,000 generated names would find nothing.
-  reportDuplicates(named(topology.pods.filter((p) => p.owner === undefined), (p) => p.namespace), findings, (k) => ({
+  reportDuplicates(named(topology.pods.filter((p) => p.source[0] === 'pods'), (p) => p.namespace), findings, (k) => ({
     code: Code.DuplicateName,
     message: `pod '${unscoped(k)}' is defined twice in namespace ${scopeOf(k)}`,
     hint: nameHint('pod'),

@@ -55,6 +55,21 @@ export function checkIgnoredOptions({ document, findings }: CheckContext): void 
       );
     }
   });
+  const tunnelled = cni?.plugin === 'calico' && (cni.mode ?? 'ipip') !== 'bgp';
+  (document.nodes ?? []).forEach((node, i) => {
+    if (node.tunnelAddress === undefined || tunnelled) return;
+    const where = cni?.plugin === 'calico' ? 'calico in bgp mode has no tunnel device' : 'flannel takes its tunnel address from the node\'s podCIDR';
+    findings.push(warning(Code.OptionIgnored, `tunnelAddress is ignored: ${where}`, ['nodes', i, 'tunnelAddress'], { hint: 'tunnelAddress pins tunl0 or vxlan.calico under calico ipip or vxlan' }));
+  });
+  (document.pods ?? []).forEach((pod, i) => {
+    if (pod.owner?.deployment !== undefined && pod.owner.kind !== 'ReplicaSet') {
+      findings.push(
+        warning(Code.OptionIgnored, `owner.deployment is ignored: a ${pod.owner.kind} is not owned by a Deployment`, ['pods', i, 'owner', 'deployment'], {
+          hint: 'a Deployment owns ReplicaSets: write owner: {kind: ReplicaSet, name: <deployment>-<hash>, deployment: <deployment>}',
+        }),
+      );
+    }
+  });
   (document.pods ?? []).forEach((pod, i) => {
     if (pod.hostNetwork !== true) return;
     for (const field of ['ip', 'mac', 'hostVeth'] as const) {

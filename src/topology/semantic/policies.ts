@@ -5,7 +5,7 @@
 import { contains, formatCidr, hasHostBits, parseCidrText, cidr as makeCidr, type Cidr } from '../../net/cidr.js';
 import type { DocPath } from '../../diagnostics/diagnostic.js';
 import { Code } from '../codes.js';
-import type { DocumentIpBlock, DocumentLabelSelector, DocumentPolicyPeer, DocumentPolicyPort } from '../document.js';
+import type { DocumentIpBlock, DocumentLabelSelector, DocumentPolicyPeer, DocumentPolicyPort } from '../types.js';
 import { error, warning, type Finding } from '../finding.js';
 import type { CheckContext } from './context.js';
 

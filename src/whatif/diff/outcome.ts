@@ -2,7 +2,7 @@
  * How a walk ended: the facts a `diff --matrix` cell and a `diff --pair`
  * side both start with, in the same key order (their JSON output keeps it).
  */
-import type { Disposition, Trace } from '../../dataplane/trace.js';
+import type { Disposition, Trace } from '../../flow/trace.js';
 
 export interface TraceOutcome {
   readonly disposition: Disposition;

@@ -6,7 +6,7 @@
 import type { Dataplane } from '../../dataplane/build.js';
 import { resolveTraceEndpoint, resolveTraceSource } from '../../dataplane/endpoints.js';
 import { newSession, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
-import type { Trace } from '../../dataplane/trace.js';
+import type { Trace } from '../../flow/trace.js';
 import { formatIPv4 } from '../../net/ipv4.js';
 import type { NetNs } from '../../kernel/netns.js';
 import { traceOutcome } from './outcome.js';

@@ -2,7 +2,7 @@
  * A Graph in Graphviz DOT (`netlab graph --format dot | dot -Tsvg`): groups
  * as clusters, shapes by kind, tunnels dashed. Deterministic output.
  */
-import type { Graph, GraphNode } from '../views/graph.js';
+import type { Graph, GraphNode } from './graph.js';
 
 /** A DOT quoted string: backslashes and quotes escaped, lines joined with \n. */
 function quote(lines: readonly string[]): string {

@@ -5,12 +5,13 @@
  */
 import type { NetNs } from '../kernel/netns.js';
 import { formatIPv4 } from '../net/ipv4.js';
-import { describePacket, type Packet } from '../dataplane/packet.js';
-import type { Hop, Step, Trace } from '../dataplane/trace.js';
+import { describePacket, type Packet } from '../flow/packet.js';
+import type { Hop, Step, Trace } from '../flow/trace.js';
 import type { EndpointBranch } from '../dataplane/probes.js';
-import type { ViewTable } from '../views/table.js';
-import { routeLine, tableName } from './ip-route.js';
-import { ruleSaveArgs } from './iptables-rule.js';
+import type { ViewTable } from './table.js';
+import { routeLine } from '../render/ip-route.js';
+import { tableName } from '../kernel/route.js';
+import { ruleSaveArgs } from '../render/iptables-rule.js';
 import { nftStepLines, rulesEvaluatedText } from './trace-nft.js';
 
 export interface TraceRenderContext {

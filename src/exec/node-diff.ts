@@ -1,15 +1,16 @@
 /**
  * `netlab diff --node node-02`: what the real tools print on one node (or
  * pod) in the baseline and in the variant, as unified diffs, one per
- * command, through the same emulated command line as `netlab exec`.
+ * command, through the same emulated command line as `netlab exec`. What
+ * it returns is data of the what-if (src/whatif/diff/command-diff.ts).
  */
-import type { Dataplane } from '../../dataplane/build.js';
-import { routeGet } from '../../dataplane/route-get.js';
-import { runEmulated } from '../../exec/run.js';
-import type { NetNs } from '../../kernel/netns.js';
-import { netnsOfTarget } from '../../dataplane/endpoints.js';
-import { resolveNetnsTarget } from '../../model/resolve.js';
-import { unifiedHunks } from './unified.js';
+import type { Dataplane } from '../dataplane/build.js';
+import { routeGet } from '../dataplane/route-get.js';
+import { runEmulated } from './run.js';
+import type { NetNs } from '../kernel/netns.js';
+import { netnsOf } from '../dataplane/endpoints.js';
+import type { CommandDiff, NodeDiff } from '../whatif/diff/command-diff.js';
+import { unifiedHunks } from '../whatif/diff/unified.js';
 
 /** The commands compared, in the order people look at a node. */
 export const NODE_DIFF_COMMANDS: readonly (readonly string[])[] = [
@@ -21,24 +22,6 @@ export const NODE_DIFF_COMMANDS: readonly (readonly string[])[] = [
   ['bridge', 'fdb', 'show'],
   ['iptables-save'],
 ];
-
-export interface CommandDiff {
-  readonly command: string;
-  /** Unified diff hunks (`@@ ... @@`, ` `, `-`, `+` lines); empty when equal. */
-  readonly hunks: readonly string[];
-}
-
-export interface NodeDiff {
-  readonly target: string;
-  /** Absent when the target exists in one build only. */
-  readonly missing?: 'baseline' | 'variant';
-  readonly commands: readonly CommandDiff[];
-  readonly changed: boolean;
-}
-
-function netnsOf(dataplane: Dataplane, target: string): NetNs {
-  return netnsOfTarget(dataplane, resolveNetnsTarget(dataplane.cluster, target));
-}
 
 function output(dataplane: Dataplane, ns: NetNs, argv: readonly string[]): string[] {
   const result = runEmulated(ns, argv, { dataplane, routeGet });

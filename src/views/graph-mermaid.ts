@@ -4,7 +4,7 @@
  * rounded boxes, tunnels dashed. Deterministic: graph order, nothing sorted
  * by address or hash.
  */
-import type { Graph, GraphNode } from '../views/graph.js';
+import type { Graph, GraphNode } from './graph.js';
 
 /** Mermaid labels are quoted strings: quotes become #quot;, line breaks <br/>. */
 function label(lines: readonly string[]): string {

@@ -10,8 +10,8 @@ import type { NetNs } from '../kernel/netns.js';
 import type { NftRule, NftTable } from '../kernel/nftables.js';
 import { NFT_HOOK, nftTableLabel } from '../dataplane/nft-eval.js';
 import type { BuiltinChain } from '../kernel/netfilter/rule.js';
-import type { NftPathEntry, Step } from '../dataplane/trace.js';
-import { nftRuleText, priorityText } from './nft.js';
+import type { NftPathEntry, Step } from '../flow/trace.js';
+import { nftRuleText, priorityText } from '../render/nft.js';
 
 type NetfilterStep = Extract<Step, { kind: 'netfilter' }>;
 

@@ -6,9 +6,9 @@
  */
 import type { CellChange, CellDiff, MatrixDiff } from '../whatif/diff/compare.js';
 import type { CellOrAbsent } from '../whatif/diff/matrix.js';
-import type { NodeDiff } from '../whatif/diff/node-diff.js';
+import type { NodeDiff } from '../whatif/diff/command-diff.js';
 import type { PairDiff, SideOfPair, TraceFacts } from '../whatif/diff/pair.js';
-import type { ViewTable } from '../views/table.js';
+import type { ViewTable } from './table.js';
 import { stepText } from './trace-text.js';
 
 export interface DiffStyle {
