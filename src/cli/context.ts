@@ -4,7 +4,8 @@
  * main.ts builds it once the arguments are parsed; commands import it from
  * here, not from main.ts.
  */
-import type { Io, makeChalk } from './output.js';
+import type { ChalkInstance } from 'chalk';
+import type { Io } from './output.js';
 import type { WhatIfOptions } from './what-if-options.js';
 
 export interface GlobalOptions extends WhatIfOptions {
@@ -13,4 +14,5 @@ export interface GlobalOptions extends WhatIfOptions {
   color: boolean;
 }
 
-export type CommandContext = () => { io: Io; opts: GlobalOptions; chalk: ReturnType<typeof makeChalk> };
+/** Asynchronous: chalk, like everything a command prints with, is loaded when a command runs (not for --help). */
+export type CommandContext = () => Promise<{ io: Io; opts: GlobalOptions; chalk: ChalkInstance }>;

@@ -1,27 +1,19 @@
 /**
  * netlab's command line: commander wiring only. Every command loads the
  * topology through the same pipeline, asks the pure core, and prints.
- * Machinery only one command needs (the tool emulators of exec and diff
- * --node, the lab runner, the exporter) is imported when that command runs,
- * so a trace does not load it.
+ * The commands are declared in program.ts; each imports its machinery
+ * (commands/*.ts, and with it the core) only when it runs, so `--help`
+ * loads none of it and a trace does not load the exec emulators or the lab
+ * runner.
  * Exit codes: 0 ok, 1 a dropped trace or failed expectation, 2 bad input or
  * usage, 70 an internal error (a bug).
  */
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../diagnostics/diagnostic.js';
 import { escapeControls } from '../diagnostics/format.js';
-import { makeChalk, type Io } from './output.js';
-import { ExitError } from './pipeline.js';
-import { registerValidate } from './commands/validate.js';
-import { registerShow } from './commands/show.js';
-import { registerExec } from './commands/exec.js';
-import { registerTrace } from './commands/trace.js';
-import { registerExport } from './commands/export.js';
-import { registerDiff } from './commands/diff.js';
-import { registerLab } from './commands/lab.js';
-import { registerGraph } from './commands/graph.js';
-import { registerPolicy } from './commands/policy.js';
-import { registerImport } from './commands/import.js';
+import type { Io } from './output.js';
+import { ExitError } from './exit-error.js';
+import { declareCommands } from './program.js';
 import { addWhatIfOptions } from './what-if-options.js';
 import type { GlobalOptions } from './context.js';
 
@@ -40,20 +32,13 @@ export function buildProgram(io: Io): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
-  const context = () => {
+  // Asynchronous so that chalk, like everything a command prints with, is loaded when a command runs.
+  const context = async () => {
     const opts = program.opts<GlobalOptions>();
+    const { makeChalk } = await import('./output.js');
     return { io, opts, chalk: makeChalk(io, !opts.color) };
   };
-  registerValidate(program, context);
-  registerShow(program, context);
-  registerExec(program, context);
-  registerTrace(program, context);
-  registerExport(program, context);
-  registerDiff(program, context);
-  registerLab(program, context);
-  registerGraph(program, context);
-  registerPolicy(program, context);
-  registerImport(program, context);
+  declareCommands(program, context);
   return program;
 }
 
@@ -91,5 +76,14 @@ function processIo(): Io {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return {
+    // Only netlab import reads stdin: the stream is made when it is asked for, not at every start.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }

@@ -13,16 +13,10 @@ import type { Cluster } from '../model/types.js';
 import type { Dataplane } from '../dataplane/build.js';
 import { buildVariant, NO_WHAT_IF, type Variant, type WhatIf } from '../whatif/variant.js';
 import { readInputFile, type InputNaming } from './input-file.js';
+import { ExitError } from './exit-error.js';
 import type { Io } from './output.js';
 
 export const DEFAULT_LAB_PATH = fileURLToPath(new URL('../../labs/default.yaml', import.meta.url));
-
-/** Ends a command with an exit code after its messages were printed. */
-export class ExitError extends Error {
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
-  }
-}
 
 export interface TopologySource {
   readonly file: string;

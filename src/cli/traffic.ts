@@ -1,29 +1,17 @@
 /**
- * `--traffic "FROM TO [COUNT]"`: walk packets (each with its answer) before a
- * view is printed, so the counters in `ip -s link`, `ifconfig` and
- * `netlab show stats` move as they would after that traffic on a real node.
+ * `--traffic "FROM TO [COUNT]"` (declared in traffic-option.ts): walk
+ * packets (each with its answer) before a view is printed, so the counters
+ * in `ip -s link`, `ifconfig` and `netlab show stats` move as they would
+ * after that traffic on a real node.
  */
 import { UsageError } from '../diagnostics/diagnostic.js';
 import type { Dataplane } from '../dataplane/build.js';
 import { resolveTraceEndpoint } from '../dataplane/endpoints.js';
 import { EPHEMERAL_SPORT, newSession, tracePacket } from '../dataplane/probes.js';
 import { KernelState } from '../dataplane/kernel-state.js';
+import type { TrafficSpec } from './traffic-option.js';
 
-export interface TrafficSpec {
-  readonly from: string;
-  readonly to: string;
-  readonly count: number;
-}
-
-export const TRAFFIC_HELP = 'before printing, send COUNT packets FROM TO and their answers (e.g. "pod-a pod-b 3", "pod-a pod-b:80"); repeatable';
-
-export function collectTraffic(value: string, previous: TrafficSpec[] = []): TrafficSpec[] {
-  const words = value.trim().split(/\s+/);
-  if (words.length < 2 || words.length > 3) throw new UsageError(`--traffic takes "FROM TO [COUNT]", not "${value}"`, 'e.g. --traffic "pod-a pod-b 3"');
-  const count = words[2] === undefined ? 1 : Number(words[2]);
-  if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new UsageError(`--traffic count must be 1 to 10000, not "${words[2]}"`);
-  return [...previous, { from: words[0]!, to: words[1]!, count }];
-}
+export type { TrafficSpec } from './traffic-option.js';
 
 /** What the traffic left in the kernels beside link counters: the tables `conntrack -L` and `ipvsadm -Lnc` list, affinities. */
 export type TrafficState = KernelState;

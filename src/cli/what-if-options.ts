@@ -5,7 +5,8 @@
  */
 import { Option, type Command } from 'commander';
 import type { FaultKind } from '../topology/types.js';
-import { FAULT_OPTIONS, type FaultRequest } from '../whatif/faults.js';
+import { FAULT_OPTIONS } from '../whatif/fault-options.js';
+import type { FaultRequest } from '../whatif/faults.js';
 import type { WhatIf } from '../whatif/variant.js';
 
 /** As commander gives them: absent when the option was not used. */
@@ -48,4 +49,9 @@ export function whatIfOf(options: WhatIfOptions): WhatIf {
 
 export function hasWhatIf(whatIf: WhatIf): boolean {
   return whatIf.sets.length > 0 || whatIf.faults.length > 0;
+}
+
+/** The what-if options as they were given, option and value (`--set`, `a=b`, `--fail`, `node-03`): for a generated file's header. */
+export function whatIfArgv(whatIf: WhatIf): string[] {
+  return [...whatIf.sets.flatMap((s) => ['--set', typeof s === 'string' ? s : s.text]), ...whatIf.faults.flatMap((f) => [FAULT_OPTIONS[f.kind], f.value])];
 }

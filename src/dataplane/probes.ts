@@ -12,7 +12,7 @@ import { DEFAULT_TTL, IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet 
 import type { Flow, SenderNotice, Trace } from '../flow/trace.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import type { KernelState } from './kernel-state.js';
-import { branchProbability, forcedChoice, statisticFromSeed } from './random.js';
+import { branchProbability, DEFAULT_SEED, forcedChoice, statisticFromSeed } from './random.js';
 import { NEIGHBOUR_RESOLUTION_MS, WalkSession, type WalkResult } from './walker.js';
 
 export interface ProbeOptions {
@@ -35,8 +35,6 @@ const SYN_OPTIONS = 20;
 export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED), kernel?: KernelState): WalkSession {
   return new WalkSession(dataplane, dataplane.underlay(), random, kernel);
 }
-
-export const DEFAULT_SEED = 1;
 
 export function buildProbe(dst: IPv4, options: ProbeOptions): Packet {
   const protocol = options.protocol ?? (options.dport !== undefined ? 'tcp' : 'icmp');

@@ -5,6 +5,9 @@
  */
 import { mulberry32 } from '../net/hash.js';
 
+/** The seed of a walk when none is given (`netlab trace --seed`): the same seed, the same endpoint. */
+export const DEFAULT_SEED = 1;
+
 /** Numbers in [0, 1) from mulberry32: the same seed always gives the same walk. */
 export function seededRandom(seed: number): () => number {
   const next = mulberry32(seed);

@@ -15,9 +15,7 @@
  */
 import type { Cluster, Node, Pod, Subnet } from '../model/types.js';
 import { podNetnsName } from '../model/names.js';
-
-/** Linux interface names: at most IFNAMSIZ - 1 bytes, no '/', ':' or whitespace. */
-export const IFNAMSIZ_MAX = 15;
+import { interfaceNameProblem } from '../net/ifname.js';
 
 /** What a prefix may contain: it ends up in /run/netns file names and shell words. */
 const PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
@@ -71,7 +69,7 @@ export function labNames(cluster: Cluster, prefix: string): LabNames {
       let names = ports.get(segment.name);
       if (!names) ports.set(segment.name, (names = portNames(cluster.nodes.filter((n) => n.subnet.name === segment.name).map((n) => n.name))));
       const name = names.get(host) ?? `to-${host}`;
-      if (name.length > IFNAMSIZ_MAX) throw new Error(`bug: underlay port name ${name} for a host not on ${segment.name}`);
+      if (interfaceNameProblem(name) !== undefined) throw new Error(`bug: underlay port name ${name} for a host not on ${segment.name}`);
       return name;
     },
     routerPort: 'to-router',
@@ -88,7 +86,7 @@ function portNames(hosts: readonly string[]): Map<string, string> {
   const taken = new Set(['to-router', 'br0', 'lo']);
   hosts.forEach((host, i) => {
     let name = `to-${host}`;
-    if (name.length > IFNAMSIZ_MAX || /[/:\s]/.test(name) || taken.has(name)) name = `to-n${i + 1}`;
+    if (interfaceNameProblem(name) !== undefined || taken.has(name)) name = `to-n${i + 1}`;
     taken.add(name);
     names.set(host, name);
   });

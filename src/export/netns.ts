@@ -15,16 +15,22 @@ import type { NetNs } from '../kernel/netns.js';
 import type { Node, Pod, Subnet } from '../model/types.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { formatCidr } from '../net/cidr.js';
+import { INTERFACE_NAME_RULE, interfaceNameProblem, printableName } from '../net/ifname.js';
 import { defaultPrefix, labNames, labNetnsNames, prefixProblem, type LabNames } from './names.js';
 import { buildScript, teardownScript, type ScriptSpec } from './script.js';
 import { iptablesPayload, netnsSteps, nfacctNames, nftablesPayload, type Step, type StepContext, type TunHolder } from './steps.js';
 import { underlayPortMac, underlaySteps } from './underlay.js';
+import { shellLine, shellWord, UnquotableError } from './shell.js';
 
 export interface NetnsExportOptions {
   /** Namespace name prefix (default: `nl-<metadata.name>-`). */
   readonly prefix?: string;
   /** Where the topology came from, for the script's header. */
   readonly source?: string;
+  /** The what-if options the model was built with (`--set`, `--fail`, ... and their values), for the header. */
+  readonly whatIf?: readonly string[];
+  /** Where the script records what it built (default /run/netlab); tests running it with stub tools move it. */
+  readonly stateRoot?: string;
 }
 
 export interface NetnsExport {
@@ -45,6 +51,15 @@ export interface NetnsExport {
 export type NetnsExportResult = { readonly export: NetnsExport; readonly error?: undefined } | { readonly export?: undefined; readonly error: string; readonly hint?: string };
 
 export function exportNetns(dataplane: Dataplane, options: NetnsExportOptions = {}): NetnsExportResult {
+  try {
+    return exportOrRefuse(dataplane, options);
+  } catch (error) {
+    if (error instanceof UnquotableError) return { error: `the export cannot write the lab as a script: ${error.message}` };
+    throw error;
+  }
+}
+
+function exportOrRefuse(dataplane: Dataplane, options: NetnsExportOptions): NetnsExportResult {
   const cluster = dataplane.cluster;
   const prefix = options.prefix ?? defaultPrefix(cluster.topology.metadata.name);
   const problem = prefixProblem(prefix);
@@ -58,6 +73,11 @@ export function exportNetns(dataplane: Dataplane, options: NetnsExportOptions = 
   const netns = labNetnsNames(cluster, names, segments, routerPorts.length > 0, true);
   if (netns.clash !== undefined) {
     return { error: `two parts of the lab would get the same namespace name ${netns.clash}`, hint: 'a node named like the router (router) or an underlay segment (ul-<subnet>)? rename it' };
+  }
+
+  const tooLong = netns.all.find((n) => Buffer.byteLength(n, 'utf8') > NETNS_NAME_MAX);
+  if (tooLong !== undefined) {
+    return { error: `the namespace name ${tooLong} is longer than ${NETNS_NAME_MAX} bytes, the longest file name /run/netns can hold`, hint: 'a shorter --prefix, or shorter node names' };
   }
 
   const netnsById = new Map<string, string>([[external.id, names.external]]);
@@ -105,13 +125,17 @@ export function exportNetns(dataplane: Dataplane, options: NetnsExportOptions = 
     built.push(ctx.modelNetns(id)!);
   }
 
+  const badDevice = unfitDeviceName(built);
+  if (badDevice !== undefined) return { error: badDevice, hint: INTERFACE_NAME_RULE };
+
   const spec: ScriptSpec = {
-    title: title(dataplane, options.source, prefix),
+    title: title(dataplane, options, prefix),
     prefix,
     netns: netns.all,
     linkKinds: linkKinds(built),
     tools: tools(built),
     steps,
+    ...(options.stateRoot !== undefined ? { stateRoot: options.stateRoot } : {}),
   };
   return { export: { prefix, names, netns: netns.all, netnsById, linkKinds: spec.linkKinds, tools: spec.tools, build: buildScript(spec), teardown: teardownScript(spec) } };
 }
@@ -138,8 +162,29 @@ function linkKinds(built: readonly NetNs[]): string[] {
   return [...kinds];
 }
 
+/** NAME_MAX: a namespace name is a file name in /run/netns. */
+const NETNS_NAME_MAX = 255;
+
+/**
+ * The first device name the kernel would refuse, said as an error; the
+ * topology's checks refuse such names already, so this guards the names
+ * netlab makes itself (and any made in future).
+ */
+function unfitDeviceName(built: readonly NetNs[]): string | undefined {
+  for (const ns of built) {
+    for (const link of ns.links) {
+      const problem = interfaceNameProblem(link.name);
+      if (problem !== undefined) return `${ns.displayName}: the device name ${printableName(link.name)} cannot be created: ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+/** What the script itself runs besides the build's own tools: the state file's identities and the kernel probe. */
+const SCRIPT_TOOLS = ['stat', 'mktemp', 'unshare'];
+
 function tools(built: readonly NetNs[]): string[] {
-  const list = ['ip'];
+  const list = ['ip', ...SCRIPT_TOOLS];
   if (built.some((ns) => ns.netfilter.tables.length > 0)) list.push('iptables-restore');
   if (built.some((ns) => nfacctNames(iptablesPayload(ns)).length > 0)) list.push('nfacct');
   if (built.some((ns) => (ns.ipsets?.size ?? 0) > 0)) list.push('ipset');
@@ -149,14 +194,16 @@ function tools(built: readonly NetNs[]): string[] {
   return list;
 }
 
-function title(dataplane: Dataplane, source: string | undefined, prefix: string): string[] {
+function title(dataplane: Dataplane, options: NetnsExportOptions, prefix: string): string[] {
   const cluster = dataplane.cluster;
   const cni = cluster.topology.network.cni;
   const plugin = cni.plugin === 'flannel' ? `flannel ${cni.backend}${cni.directRouting ? ' + DirectRouting' : ''}` : `calico ${cni.mode}`;
   const pods = cluster.pods.filter((p) => !p.hostNetwork).length;
+  const from = options.source !== undefined ? ` from ${shellWord(options.source)}` : '';
+  const whatIf = options.whatIf !== undefined && options.whatIf.length > 0 ? ` with ${shellLine(options.whatIf)}` : '';
   const lines = [
-    `Built by \`netlab export --format netns\`${source !== undefined ? ` from ${source}` : ''}: lab "${cluster.topology.metadata.name}",`,
-    `${plugin}, ${cluster.nodes.length} node(s), ${pods} pod(s), ${cluster.subnets.length} subnet(s); namespaces ${prefix}*.`,
+    `Built by \`netlab export --format netns\`${from}${whatIf}: lab ${shellWord(cluster.topology.metadata.name)},`,
+    `${plugin}, ${cluster.nodes.length} node(s), ${pods} pod(s), ${cluster.subnets.length} subnet(s); namespaces ${shellWord(prefix)}*.`,
   ];
   for (const w of dataplane.warnings) lines.push(`netlab warns (${w.code}): ${w.message}`);
   return lines;

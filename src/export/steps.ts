@@ -31,7 +31,7 @@ import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import { renderIptablesSave } from '../render/iptables-save.js';
 import { knftablesTransaction } from '../render/knftables.js';
-import { heredocDelimiter, shellLine } from './shell.js';
+import { hereDocument, shellLine } from './shell.js';
 
 /** One named step of the script: what it does (for the error message) and its commands. */
 export interface Step {
@@ -93,7 +93,7 @@ export function sysctlPath(name: string): { readonly path: string; readonly devi
 }
 
 function sysctlCommand(netns: string, entries: readonly (readonly [string, string])[]): string {
-  return shellLine(['nsysctl', netns, ...entries.map(([path, value]) => `${path}=${value}`)]);
+  return shellLine(['nsysctl', netns, ...entries.flat()]);
 }
 
 const DEFAULT_TXQUEUELEN: Readonly<Record<string, number>> = { tun: 500 };
@@ -314,7 +314,7 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
   const where = `${ns.displayName}: ${link.name}`;
   const sysctls = deviceSysctls(ns, link.name);
   const sysctlLines = sysctls.length > 0 ? [sysctlCommand(name, sysctls)] : [];
-  const up = link.state.up ? [shellLine(['ip', '-n', name, 'link', 'set', link.name, 'up'])] : [];
+  const up = link.state.up ? [shellLine(['ip', '-n', name, 'link', 'set', 'dev', link.name, 'up'])] : [];
   const addresses = addressCommands(name, link);
   const info = link.info;
   switch (info.kind) {
@@ -325,9 +325,9 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
         {
           what: `${where}: NIC, plugged into ${plug.bridge} of ${plug.segmentNetns} as ${plug.port}`,
           commands: [
-            shellLine(['ip', '-n', name, 'link', 'add', link.name, ...linkAttributes(link), 'type', 'veth', 'peer', 'name', plug.port, 'address', plug.portMac, 'mtu', link.mtu, 'netns', plug.segmentNetns]),
-            shellLine(['ip', '-n', plug.segmentNetns, 'link', 'set', plug.port, 'master', plug.bridge]),
-            shellLine(['ip', '-n', plug.segmentNetns, 'link', 'set', plug.port, 'up']),
+            shellLine(['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'veth', 'peer', 'name', plug.port, 'address', plug.portMac, 'mtu', link.mtu, 'netns', plug.segmentNetns]),
+            shellLine(['ip', '-n', plug.segmentNetns, 'link', 'set', 'dev', plug.port, 'master', plug.bridge]),
+            shellLine(['ip', '-n', plug.segmentNetns, 'link', 'set', 'dev', plug.port, 'up']),
             ...sysctlLines,
             ...addresses,
             ...up,
@@ -336,20 +336,20 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
       ];
     }
     case 'bridge': {
-      const create = shellLine(['ip', '-n', name, 'link', 'add', link.name, ...linkAttributes(link), 'type', 'bridge', ...bridgeOptions(link)]);
+      const create = shellLine(['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'bridge', ...bridgeOptions(link)]);
       // A bridge with ports gets its addresses once the first port is up (see the veth case).
       const now = bridgesWaiting.has(link.name) ? [] : addresses;
       return [{ what: `${where}: bridge`, commands: [create, ...sysctlLines, ...up, ...now] }];
     }
     case 'vxlan': {
-      const words: (string | number)[] = ['ip', '-n', name, 'link', 'add', link.name, ...linkAttributes(link), 'type', 'vxlan', 'id', info.id, 'local', formatIPv4(info.local), 'dev', info.dev, 'dstport', info.dstport];
+      const words: (string | number)[] = ['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'vxlan', 'id', info.id, 'local', formatIPv4(info.local), 'dev', info.dev, 'dstport', info.dstport];
       if (!info.learning) words.push('nolearning');
       if (info.ageing !== 300) words.push('ageing', info.ageing);
       return [{ what: `${where}: vxlan id ${info.id}`, commands: [shellLine(words), ...sysctlLines, ...addresses, ...up] }];
     }
     case 'tun': {
       const holder = ctx.tunHolder(ns, link);
-      const set: (string | number)[] = ['ip', '-n', name, 'link', 'set', link.name, 'mtu', link.mtu];
+      const set: (string | number)[] = ['ip', '-n', name, 'link', 'set', 'dev', link.name, 'mtu', link.mtu];
       if (link.txqueuelen !== DEFAULT_TXQUEUELEN.tun) set.push('txqueuelen', link.txqueuelen);
       if (link.mac !== undefined) set.push('address', link.mac);
       return [
@@ -366,14 +366,14 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
       ];
     }
     case 'dummy':
-      return [{ what: `${where}: dummy`, commands: [shellLine(['ip', '-n', name, 'link', 'add', link.name, ...linkAttributes(link), 'type', 'dummy']), ...sysctlLines, ...addresses, ...up] }];
+      return [{ what: `${where}: dummy`, commands: [shellLine(['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'dummy']), ...sysctlLines, ...addresses, ...up] }];
     case 'ipip': {
       // tunl0 is the ipip module's fallback device: every namespace has it once the module is loaded.
       const create =
         link.name === 'tunl0'
-          ? shellLine(['ip', '-n', name, 'link', 'set', 'tunl0', 'mtu', link.mtu])
+          ? shellLine(['ip', '-n', name, 'link', 'set', 'dev', 'tunl0', 'mtu', link.mtu])
           : shellLine([
-              'ip', '-n', name, 'link', 'add', link.name, 'mtu', link.mtu, 'type', 'ipip',
+              'ip', '-n', name, 'link', 'add', 'name', link.name, 'mtu', link.mtu, 'type', 'ipip',
               ...(info.local !== undefined ? ['local', formatIPv4(info.local)] : []),
               ...(info.remote !== undefined ? ['remote', formatIPv4(info.remote)] : []),
             ]);
@@ -409,24 +409,24 @@ function vethSteps(
   const madeOverThere = !local && peerLink.ifindex > 2 && !peerNs.links.some((l) => l.ifindex === peerLink.ifindex - 1);
   const create = madeOverThere
     ? [
-        shellLine(['ip', '-n', peerName, 'link', 'add', peerLink.name, ...linkAttributes(peerLink), 'type', 'veth', 'peer', 'name', link.name, ...linkAttributes(link)]),
-        shellLine(['ip', '-n', peerName, 'link', 'set', link.name, 'netns', name]),
+        shellLine(['ip', '-n', peerName, 'link', 'add', 'name', peerLink.name, ...linkAttributes(peerLink), 'type', 'veth', 'peer', 'name', link.name, ...linkAttributes(link)]),
+        shellLine(['ip', '-n', peerName, 'link', 'set', 'dev', link.name, 'netns', name]),
       ]
     : [
         shellLine([
-          'ip', '-n', name, 'link', 'add', link.name, ...linkAttributes(link),
+          'ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link),
           'type', 'veth', 'peer', 'name', peerLink.name, ...linkAttributes(peerLink),
           ...(local ? [] : ['netns', peerName]),
         ]),
       ];
   const port: string[] = [];
   if (link.bridgePort) {
-    port.push(shellLine(['ip', '-n', name, 'link', 'set', link.name, 'master', link.bridgePort.bridge]));
+    port.push(shellLine(['ip', '-n', name, 'link', 'set', 'dev', link.name, 'master', link.bridgePort.bridge]));
     const slave: string[] = [];
     if (link.bridgePort.hairpin) slave.push('hairpin', 'on');
     if (!link.bridgePort.learning) slave.push('learning', 'off');
     if (!link.bridgePort.flood) slave.push('flood', 'off');
-    if (slave.length > 0) port.push(shellLine(['ip', '-n', name, 'link', 'set', link.name, 'type', 'bridge_slave', ...slave]));
+    if (slave.length > 0) port.push(shellLine(['ip', '-n', name, 'link', 'set', 'dev', link.name, 'type', 'bridge_slave', ...slave]));
   }
   const bridgeAddresses: string[] = [];
   const bridge = link.bridgePort?.bridge;
@@ -445,7 +445,7 @@ function vethSteps(
       what: `${peerNs.displayName}: ${peerLink.name} (up before its address)`,
       commands: [
         ...(peerSysctls.length > 0 ? [sysctlCommand(peerName, peerSysctls)] : []),
-        ...(peerLink.state.up ? [shellLine(['ip', '-n', peerName, 'link', 'set', peerLink.name, 'up'])] : []),
+        ...(peerLink.state.up ? [shellLine(['ip', '-n', peerName, 'link', 'set', 'dev', peerLink.name, 'up'])] : []),
         ...addressCommands(peerName, peerLink),
       ],
     });
@@ -468,20 +468,17 @@ function tableSteps(ns: NetNs, name: string): Step[] {
   if (ns.fdb.length > 0) steps.push({ what: `${ns.displayName}: bridge fdb`, commands: ns.fdb.map((e) => fdbCommand(name, e)) });
   const sets = ipsetPayload(ns);
   if (sets.length > 0) {
-    const eof = heredocDelimiter(sets, 'NETLAB_IPSET');
-    steps.push({ what: `${ns.displayName}: ipsets (ipset restore)`, commands: [`ip netns exec ${shellLine([name])} ipset restore <<'${eof}'`, ...sets, eof] });
+    steps.push({ what: `${ns.displayName}: ipsets (ipset restore)`, commands: hereDocument(shellLine(['ip', 'netns', 'exec', name, 'ipset', 'restore']), sets, 'NETLAB_IPSET') });
   }
   const payload = iptablesPayload(ns);
   if (payload.length > 0) {
-    const eof = heredocDelimiter(payload, 'NETLAB_IPTABLES');
     // `-m nfacct` needs its accounting object to exist (kube-proxy creates its counters first).
     const counters = nfacctNames(payload).map((counter) => shellLine(['ip', 'netns', 'exec', name, 'nfacct', 'add', counter]));
-    steps.push({ what: `${ns.displayName}: iptables (iptables-restore --noflush)`, commands: [...counters, `ipt_restore ${shellLine([name])} <<'${eof}'`, ...payload, eof] });
+    steps.push({ what: `${ns.displayName}: iptables (iptables-restore --noflush)`, commands: [...counters, ...hereDocument(shellLine(['ipt_restore', name]), payload, 'NETLAB_IPTABLES')] });
   }
   const nft = nftablesPayload(ns);
   if (nft.length > 0) {
-    const eof = heredocDelimiter(nft, 'NETLAB_NFT');
-    steps.push({ what: `${ns.displayName}: nftables (nft -f)`, commands: [`ip netns exec ${shellLine([name])} nft -f - <<'${eof}'`, ...nft, eof] });
+    steps.push({ what: `${ns.displayName}: nftables (nft -f)`, commands: hereDocument(shellLine(['ip', 'netns', 'exec', name, 'nft', '-f', '-']), nft, 'NETLAB_NFT') });
   }
   return steps;
 }

@@ -27,8 +27,8 @@ export function underlaySteps(segments: readonly Subnet[], routerPorts: readonly
       what: `underlay ${segment.name}: namespace ${ns} with bridge ${names.underlayBridge}`,
       commands: [
         shellLine(['mkns', ns]),
-        shellLine(['ip', '-n', ns, 'link', 'add', names.underlayBridge, 'address', underlayPortMac(segment, 'br0'), 'mtu', segment.mtu, 'type', 'bridge']),
-        shellLine(['ip', '-n', ns, 'link', 'set', names.underlayBridge, 'up']),
+        shellLine(['ip', '-n', ns, 'link', 'add', 'name', names.underlayBridge, 'address', underlayPortMac(segment, 'br0'), 'mtu', segment.mtu, 'type', 'bridge']),
+        shellLine(['ip', '-n', ns, 'link', 'set', 'dev', names.underlayBridge, 'up']),
       ],
     });
   }
@@ -38,7 +38,7 @@ export function underlaySteps(segments: readonly Subnet[], routerPorts: readonly
     what: `router: namespace ${router}, forwarding`,
     commands: [
       shellLine(['mkns', router]),
-      shellLine(['nsysctl', router, 'net/ipv4/ip_forward=1', 'net/ipv4/conf/all/rp_filter=0', 'net/ipv4/conf/default/rp_filter=0']),
+      shellLine(['nsysctl', router, 'net/ipv4/ip_forward', 1, 'net/ipv4/conf/all/rp_filter', 0, 'net/ipv4/conf/default/rp_filter', 0]),
     ],
   });
   for (const port of routerPorts) {
@@ -47,13 +47,13 @@ export function underlaySteps(segments: readonly Subnet[], routerPorts: readonly
       what: `router: ${port.dev} on ${port.subnet.name} (${formatIPv4(port.ip)})`,
       commands: [
         shellLine([
-          'ip', '-n', router, 'link', 'add', port.dev, 'address', port.mac, 'mtu', port.subnet.mtu,
+          'ip', '-n', router, 'link', 'add', 'name', port.dev, 'address', port.mac, 'mtu', port.subnet.mtu,
           'type', 'veth', 'peer', 'name', names.routerPort, 'address', underlayPortMac(port.subnet, 'router'), 'mtu', port.subnet.mtu, 'netns', ul,
         ]),
-        shellLine(['ip', '-n', ul, 'link', 'set', names.routerPort, 'master', names.underlayBridge]),
-        shellLine(['ip', '-n', ul, 'link', 'set', names.routerPort, 'up']),
+        shellLine(['ip', '-n', ul, 'link', 'set', 'dev', names.routerPort, 'master', names.underlayBridge]),
+        shellLine(['ip', '-n', ul, 'link', 'set', 'dev', names.routerPort, 'up']),
         shellLine(['ip', '-n', router, 'addr', 'add', `${formatIPv4(port.ip)}/${port.subnet.cidr.len}`, 'brd', '+', 'dev', port.dev]),
-        shellLine(['ip', '-n', router, 'link', 'set', port.dev, 'up']),
+        shellLine(['ip', '-n', router, 'link', 'set', 'dev', port.dev, 'up']),
       ],
     });
   }

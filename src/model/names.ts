@@ -4,7 +4,7 @@
  * the real ones: `veth` + 8 hex (containernetworking/plugins), `cni-<uuid>`
  * netns names (containerd), locally administered unicast MACs.
  */
-import { sha1Hex, stableHex } from '../net/hash.js';
+import { sha1Hex, stableHex } from '../net/digest.js';
 import { stableMac, type Mac } from '../net/mac.js';
 
 export function hostVethName(namespace: string, pod: string): string {

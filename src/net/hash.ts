@@ -1,14 +1,3 @@
-import { createHash } from 'node:crypto';
-
-/** Lowercase hex of sha256(seed): the root of every name netlab allocates deterministically. */
-export function stableHex(seed: string, chars: number): string {
-  return createHash('sha256').update(seed).digest('hex').slice(0, chars);
-}
-
-export function sha1Hex(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
-}
-
 // Small, fast, deterministic hashing for generated names and seeded choices.
 // Kubernetes itself uses FNV-1a (32 bit) for the pod-template-hash. Not for
 // anything security-related.

@@ -9,10 +9,9 @@ import { RT_TABLE, RTPROT, tableName, type Route } from '../kernel/route.js';
 import { formatCidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { linkLocalFromMac } from '../net/mac.js';
-import { UsageError } from '../diagnostics/diagnostic.js';
-import { didYouMean } from '../diagnostics/did-you-mean.js';
 import { iptablesView } from './iptables-view.js';
 import type { ViewTable } from './table.js';
+import { resolveView, VIEW_ALIASES, VIEW_NAMES, type ViewName } from './view-names.js';
 
 const PROTO_NAMES = new Map<number, string>([
   [RTPROT.kernel, 'kernel'],
@@ -150,7 +149,8 @@ export function sysctlsView(ns: NetNs): ViewTable {
   return { title: `sysctls in ${ns.displayName}`, columns: ['name', 'value'], rows };
 }
 
-export const VIEWS = {
+/** The view of each name but iptables (iptables-view.ts); the names themselves are in view-names.ts. */
+export const VIEWS: Readonly<Record<Exclude<ViewName, 'iptables'>, (ns: NetNs) => ViewTable>> = {
   routes: routesView,
   links: linksView,
   addresses: addressesView,
@@ -159,36 +159,9 @@ export const VIEWS = {
   bridges: bridgesView,
   stats: statsView,
   sysctls: sysctlsView,
-} as const;
-
-export type ViewName = keyof typeof VIEWS | 'iptables';
-
-/** Short and alternative names people type. */
-export const VIEW_ALIASES: Readonly<Record<string, ViewName>> = {
-  route: 'routes',
-  link: 'links',
-  addr: 'addresses',
-  address: 'addresses',
-  addrs: 'addresses',
-  neigh: 'neighbours',
-  neighbors: 'neighbours',
-  arp: 'neighbours',
-  bridge: 'bridges',
-  counters: 'stats',
-  sysctl: 'sysctls',
-  rules: 'iptables',
 };
 
-/** Every view's name: the ones above, and iptables (iptables-view.ts). */
-export const VIEW_NAMES: readonly ViewName[] = [...(Object.keys(VIEWS) as ViewName[]), 'iptables'];
-
-/** A view's name as typed, or its alias; a UsageError with a did-you-mean when there is no such view. */
-export function resolveView(what: string): ViewName {
-  if ((VIEW_NAMES as readonly string[]).includes(what)) return what as ViewName;
-  const alias = VIEW_ALIASES[what];
-  if (alias) return alias;
-  throw new UsageError(`netlab show has no view "${what}"`, didYouMean(what, [...VIEW_NAMES, ...Object.keys(VIEW_ALIASES)]) ?? `views: ${VIEW_NAMES.join(', ')}`);
-}
+export { resolveView, VIEW_ALIASES, VIEW_NAMES, type ViewName };
 
 /** A view of one netns: one table, or for iptables one per netfilter table (only `table` when given). */
 export function viewTables(view: ViewName, ns: NetNs, table?: string): ViewTable[] {

@@ -28,6 +28,7 @@ import { findPodByName, resolveNetnsTarget } from '../model/resolve.js';
 import { coreDnsPods } from '../model/services/defaults.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import type { FaultKind, PodSpec, Topology } from '../topology/types.js';
+import { FAULT_OPTIONS } from './fault-options.js';
 import { deleteRoute, deleteRule, loseCarrier, setLinkDown } from './netns-edit.js';
 import { shorten } from './set-path.js';
 
@@ -54,14 +55,8 @@ export type Fault =
   | { readonly kind: 'ruleDel'; readonly target: string; readonly table: TableName; readonly chain: string; readonly rule: number }
   | { readonly kind: 'notReady'; readonly pod: string };
 
-/** The command-line option of each kind. */
-export const FAULT_OPTIONS: Readonly<Record<FaultKind, string>> = {
-  fail: '--fail',
-  linkDown: '--link-down',
-  routeDel: '--route-del',
-  ruleDel: '--rule-del',
-  notReady: '--not-ready',
-};
+/** The command-line option of each kind (fault-options.ts). */
+export { FAULT_OPTIONS };
 
 const SYNTAX: Readonly<Record<FaultKind, string>> = {
   fail: 'NODE, e.g. node-03',

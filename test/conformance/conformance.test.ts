@@ -21,7 +21,7 @@
  * a lab needing a device kind this kernel lacks (ipip, dummy) is skipped
  * with that reason. See docs/export.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,11 +29,13 @@ import { buildDataplane, type Dataplane } from '../../src/dataplane/build.js';
 import { routeGet } from '../../src/dataplane/route-get.js';
 import { runEmulated } from '../../src/exec/run.js';
 import { exportNetns, type NetnsExport } from '../../src/export/netns.js';
+import { STATE_ROOT } from '../../src/export/script.js';
 import { buildCluster } from '../../src/model/cluster.js';
 import { addrGenMode, autoIpv6 } from '../../src/render/link-common.js';
 import { stdoutText } from '../../src/exec/types.js';
 import { loadTopology } from '../../src/topology/load.js';
 import { knownBug, normalise, TUN_LL_MASK, type Context } from '../golden/accepted-differences.js';
+import { forgetExportRecords } from '../netns-helpers.js';
 import { deleteNetns, listNetns, onPath, probeHost, runJobsAsync, runScriptAsync, startServers, type LinkKind, type Output } from './host.js';
 import { DEFAULT_CASES, fixedLabs, randomLab, servicesLabs, type LabSource } from './labs.js';
 import { endpoints, planChecks, randomLinkLocalDevices, type Check } from './plan.js';
@@ -73,12 +75,22 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Namespaces left by an earlier run of this suite that was killed (its pid is gone). */
-function leftoversOfDeadRuns(): string[] {
-  return listNetns().filter((name) => {
-    const m = /^nlc(\d+)-/.exec(name);
-    return m !== null && Number(m[1]) !== process.pid && !isAlive(Number(m[1]));
-  });
+/** Whether a name (a namespace, a build record) is of an earlier run of this suite that was killed (its pid is gone). */
+function ofDeadRun(name: string): boolean {
+  const m = /^nlc(\d+)-/.exec(name);
+  return m !== null && Number(m[1]) !== process.pid && !isAlive(Number(m[1]));
+}
+
+/** Deletes what killed runs of this suite left: their namespaces, and their builds' records (/run/netlab). */
+function cleanUpDeadRuns(): void {
+  deleteNetns(listNetns().filter(ofDeadRun));
+  let records: string[] = [];
+  try {
+    records = readdirSync(STATE_ROOT);
+  } catch {
+    // no record at all
+  }
+  for (const record of records.filter(ofDeadRun)) forgetExportRecords(record);
 }
 
 function model(source: LabSource): Dataplane {
@@ -201,6 +213,8 @@ async function runLab(source: LabSource, prefix: string, exported: NetnsExport, 
     const teardown = await runScriptAsync(exported.teardown);
     const left = listNetns().filter((n) => n.startsWith(prefix));
     if (left.length > 0) deleteNetns(left);
+    // A teardown that failed leaves its record; the check below reports it, the next run must not trip on it.
+    if (teardown.status !== 0) forgetExportRecords(prefix);
     into.teardown = { status: teardown.status, stderr: teardown.stderr, left };
   }
 }
@@ -323,8 +337,11 @@ describe.skipIf(host.unusable !== undefined)(`real kernel conformance${host.unus
   labs.forEach((source, i) => labSuite(source, `${RUN}${i}-`));
   // Every lab is built and probed here, a few at a time, before any check compares.
   beforeAll(async () => {
-    deleteNetns(leftoversOfDeadRuns());
+    cleanUpDeadRuns();
     await runPending();
   }, 120_000 + labs.length * 60_000);
-  afterAll(() => deleteNetns(listNetns().filter((n) => n.startsWith(RUN))));
+  afterAll(() => {
+    deleteNetns(listNetns().filter((n) => n.startsWith(RUN)));
+    forgetExportRecords(RUN);
+  });
 });

@@ -77,8 +77,8 @@ describe('netlab export --format netns: the default lab', () => {
 
   it('creates what the model has, in ifindex order, with its MACs', () => {
     const node = lab.dataplane.nodeNetns(lab.cluster.nodeByName.get('node-02')!);
-    const lines = commands(ex.build).filter((l) => l.startsWith('ip -n nl-default-node-02 link add '));
-    expect(lines.map((l) => l.split(' ')[5])).toEqual(node.links.filter((l) => l.info.kind !== 'loopback').map((l) => l.name));
+    const lines = commands(ex.build).filter((l) => l.startsWith('ip -n nl-default-node-02 link add name '));
+    expect(lines.map((l) => l.split(' ')[6])).toEqual(node.links.filter((l) => l.info.kind !== 'loopback').map((l) => l.name));
     for (const link of node.links) if (link.mac && link.info.kind !== 'loopback') expect(lines.some((l) => l.includes(`${link.name} address ${link.mac} `))).toBe(true);
     expect(lines.find((l) => l.includes('flannel.1'))).toContain('type vxlan id 1 local 10.234.2.12 dev eth0 dstport 8472 nolearning');
   });
@@ -86,12 +86,12 @@ describe('netlab export --format netns: the default lab', () => {
   it("brings a pod's eth0 up before its address, and adds cni0's address once its first port is up", () => {
     const all = commands(ex.build);
     const podNs = ex.netnsById.get('pod/default/pod-a')!;
-    const up = all.indexOf(`ip -n ${podNs} link set eth0 up`);
+    const up = all.indexOf(`ip -n ${podNs} link set dev eth0 up`);
     const addr = all.findIndex((l) => l.startsWith(`ip -n ${podNs} addr add `));
     expect(up).toBeGreaterThan(0);
     expect(addr).toBeGreaterThan(up);
     const node = 'nl-default-node-02';
-    const firstPortUp = all.findIndex((l) => /^ip -n nl-default-node-02 link set veth\w+ up$/.test(l));
+    const firstPortUp = all.findIndex((l) => /^ip -n nl-default-node-02 link set dev veth\w+ up$/.test(l));
     expect(all.findIndex((l) => l.startsWith(`ip -n ${node} addr add 10.244.1.1/24`))).toBe(firstPortUp + 1);
   });
 
@@ -111,9 +111,11 @@ describe('netlab export --format netns: the default lab', () => {
     expect(all.some((l) => / fdb append .* master\b/.test(l))).toBe(false);
   });
 
-  it('refuses to run twice over its own leftovers, and tears down backwards', () => {
+  it('refuses to run twice over its own leftovers, and tears down backwards what it recorded', () => {
     expect(ex.build.some((l) => l.includes('namespace(s) of this lab already exist'))).toBe(true);
-    expect(ex.teardown.join('\n')).toContain('for ((i = ${#LAB_NETNS[@]} - 1; i >= 0; i--)); do');
+    expect(ex.build.some((l) => l.includes('a build with the prefix $PREFIX is recorded in $STATE_DIR'))).toBe(true);
+    expect(ex.teardown).toContain('STATE_DIR=/run/netlab/nl-default-');
+    expect(ex.teardown.join('\n')).toContain('for ((i = ${#OWNED[@]} - 1; i >= 0; i--)); do');
     expect(ex.teardown.filter((l) => /^ {2}nl-default-/.test(l))).toEqual(ex.netns.map((n) => `  ${n}`));
   });
 });
@@ -142,9 +144,9 @@ describe('netlab export: backends and details', () => {
     const podNs = ex.netnsById.get(`pod/${pod.key}`)!;
     const hostVeth = lab.dataplane.nodeNetns(pod.node).links.find((l) => l.info.kind === 'veth' && l.info.peer.netns === `pod/${pod.key}`)!;
     const all = commands(ex.build);
-    const add = all.findIndex((l) => l.startsWith(`ip -n ${podNs} link add eth0 `) && l.includes(` type veth peer name ${hostVeth.name} address ee:ee:ee:ee:ee:ee `));
+    const add = all.findIndex((l) => l.startsWith(`ip -n ${podNs} link add name eth0 `) && l.includes(` type veth peer name ${hostVeth.name} address ee:ee:ee:ee:ee:ee `));
     expect(add).toBeGreaterThan(0);
-    expect(all[add + 1]).toBe(`ip -n ${podNs} link set ${hostVeth.name} netns ${ex.netnsById.get(`node/${pod.node.name}`)}`);
+    expect(all[add + 1]).toBe(`ip -n ${podNs} link set dev ${hostVeth.name} netns ${ex.netnsById.get(`node/${pod.node.name}`)}`);
   });
 
   it('calico: a route to the gateway before the routes through it, ipsets before the rules that match them', () => {
@@ -203,8 +205,25 @@ describe('netlab export: backends and details', () => {
     const teardown = await runCli(['export', '--format', 'netns-teardown']);
     const alias = await runCli(['export', '--format', 'netns', '--teardown']);
     expect(teardown.stdout).toBe(alias.stdout);
-    expect(teardown.stdout).toContain('teardown\n');
+    expect(teardown.stdout).toContain('teardown || exit 1\n');
     const json = await runCli(['export', '--format', 'netns', '-o', 'json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ format: 'netns', prefix: 'nl-default-', script: build.stdout });
+  });
+
+  it('netlab export honours --set and the fault options, and says so in the header', async () => {
+    const plain = await runCli(['export', '--format', 'netns']);
+    expect(plain.stdout).not.toContain('flannel0');
+    const udp = await runCli(['export', '--format', 'netns', '--set', 'network.cni.backend=udp']);
+    expect(udp.code, udp.stderr).toBe(0);
+    expect(udp.stdout.split('\n')[1]).toContain('with --set network.cni.backend=udp: lab default,');
+    expect(udp.stdout).toMatch(/^tun_hold nl-default-node-02 flannel0 tun,no_pi 8285 /m);
+    const failed = await runCli(['export', '--format', 'netns', '--fail', 'node-03', '--link-down', 'node-02:cni0']);
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stdout.split('\n')[1]).toContain('with --fail node-03 --link-down node-02:cni0: lab default,');
+    expect(failed.stdout).not.toContain('ip -n nl-default-node-03 link set dev eth0 up');
+    expect(failed.stdout).not.toContain('ip -n nl-default-node-02 link set dev cni0 up');
+    expect(plain.stdout).toContain('ip -n nl-default-node-03 link set dev eth0 up');
+    const unknown = await runCli(['export', '--format', 'netns', '--fail', 'node-09']);
+    expect(unknown.code).toBe(2);
   });
 });

@@ -19,7 +19,7 @@ import { renderNftRuleset } from '../../src/render/nft.js';
 import { toText } from '../../src/render/types.js';
 import { buildVariant } from '../../src/whatif/variant.js';
 import { readRepoFile } from '../helpers.js';
-import { netnsSkipReason } from '../netns-helpers.js';
+import { forgetExportRecords, netnsSkipReason } from '../netns-helpers.js';
 
 function nftablesDefaultLab() {
   const variant = buildVariant(readRepoFile('labs/default.yaml'), 'labs/default.yaml', { sets: ['network.kubeProxy.mode=nftables'], faults: [] });
@@ -67,6 +67,7 @@ afterAll(() => {
     const ns = name.split(' ')[0]!;
     if (ns.startsWith(PREFIX)) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
   }
+  forgetExportRecords(PREFIX);
   rmSync(work, { recursive: true, force: true });
 });
 

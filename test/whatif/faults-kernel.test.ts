@@ -20,6 +20,7 @@ import { buildVariant } from '../../src/whatif/variant.js';
 import { deleteNetns, listNetns, probeHost, runJobs, runScript } from '../conformance/host.js';
 import { normalise, type Context } from '../golden/accepted-differences.js';
 import { readRepoFile } from '../helpers.js';
+import { forgetExportRecords } from '../netns-helpers.js';
 
 const RUN = `nlf${process.pid}-`;
 const host = probeHost(`${RUN}probe`);
@@ -100,7 +101,10 @@ const CASES: readonly Case[] = [
 
 describe.skipIf(host.unusable !== undefined)(`faults against the real kernel${host.unusable !== undefined ? ` — skipped: ${host.unusable}` : ''}`, () => {
   beforeAll(() => deleteNetns(listNetns().filter((n) => n.startsWith(RUN))));
-  afterAll(() => deleteNetns(listNetns().filter((n) => n.startsWith(RUN))));
+  afterAll(() => {
+    deleteNetns(listNetns().filter((n) => n.startsWith(RUN)));
+    forgetExportRecords(RUN);
+  });
 
   CASES.forEach((c, i) => {
     describe(c.name, () => {

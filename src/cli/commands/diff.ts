@@ -1,22 +1,22 @@
-import { Option, type Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import type { ProbeOptions } from '../../dataplane/probes.js';
 import { changeLines, matrixLines, nodeDiffLines, pairFactsTable, pairHopsTable, type DiffStyle } from '../../views/diff-text.js';
 import { compareMatrices } from '../../whatif/diff/compare.js';
-import { DEFAULT_MAX_PODS, matrixAxes } from '../../whatif/diff/endpoints.js';
+import { matrixAxes } from '../../whatif/diff/endpoints.js';
 import { computeMatrix, type CellOrAbsent } from '../../whatif/diff/matrix.js';
 import { diffPair, type SideOfPair } from '../../whatif/diff/pair.js';
 import { buildVariant, NO_WHAT_IF, type Variant, type WhatIf } from '../../whatif/variant.js';
 import { faultLabel } from '../../whatif/faults.js';
 import type { CommandContext } from '../context.js';
 import { type Io, writeJson, writeLines } from '../output.js';
-import { ExitError, readTopologySource, reportDiagnostics } from '../pipeline.js';
+import { ExitError } from '../exit-error.js';
+import { readTopologySource, reportDiagnostics } from '../pipeline.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
 import { intOption } from '../int-option.js';
 import { drawTable } from '../table.js';
 
-interface DiffOptions {
+export interface DiffOptions {
   pair?: string[];
   node?: string;
   maxPods?: string;
@@ -32,95 +32,72 @@ function whatIfWords(whatIf: WhatIf): string[] {
   return [...whatIf.sets.map((s) => `--set ${s}`), ...whatIf.faults.map(faultLabel)];
 }
 
-export function registerDiff(program: Command, context: CommandContext): void {
-  program
-    .command('diff')
-    .description('what-if: compare a baseline with a variant (the same topology with --set/faults, or two files): reachability, one flow, a node')
-    .argument('[files...]', 'two topology files, baseline and variant (default: -f or the default lab, with --set/faults for the variant)')
-    .option('--pair <from-to...>', 'compare one flow FROM TO hop by hop, side by side')
-    .option('--node <target>', 'unified diff of what the real tools print on a node or pod (ip route, iptables-save, ...)')
-    .option('--max-pods <n>', `pods in the reachability matrix (default ${DEFAULT_MAX_PODS}; bigger clusters are sampled)`)
-    .option('--port <port>', 'probe a TCP port (with --proto udp, a UDP port) instead of ICMP echo')
-    .addOption(new Option('--proto <protocol>', 'icmp (default), tcp or udp').choices(['icmp', 'tcp', 'udp']))
-    .addHelpText(
-      'after',
-      `
-Examples:
-  netlab diff --set network.cni.backend=host-gw        the file with and without the change
-  netlab diff --fail node-03 --pair pod-a pod-b         one flow, before and after
-  netlab diff --set network.cni.backend=host-gw --node node-02
-  netlab diff before.yaml after.yaml                    two files (--set/faults apply to the second)
+export async function runDiff(context: CommandContext, files: string[], options: DiffOptions): Promise<void> {
+  const { io, opts, chalk } = await context();
+  const whatIf = whatIfOf(opts);
+  const style = diffStyle(chalk);
+  if (options.pair && options.pair.length !== 2) throw new UsageError(`--pair takes FROM TO, not ${options.pair.length} word${options.pair.length === 1 ? '' : 's'}`, 'e.g. netlab diff --fail node-03 --pair pod-a pod-b');
+  if (options.pair && options.node) throw new UsageError('--pair and --node cannot be combined', 'run netlab diff twice');
+  if (files.length !== 0 && files.length !== 2) throw new UsageError(`netlab diff takes two files (baseline and variant) or none, not ${files.length}`, 'netlab diff A.yaml B.yaml, or netlab diff -f A.yaml --set PATH=VALUE');
+  if (files.length === 0 && !hasWhatIf(whatIf)) {
+    throw new UsageError('nothing to compare: the variant is the same as the baseline', 'give a change (--set PATH=VALUE, --fail NODE, --link-down TARGET:DEV, ...) or two files');
+  }
+  const probe = probeOf(options);
 
-Exit code: 0 when reachability is unchanged, 1 when a flow was lost or gained
-(with --node: when the outputs differ), 2 for bad input.`,
-    )
-    .action(async (files: string[], options: DiffOptions) => {
-      const { io, opts, chalk } = context();
-      const whatIf = whatIfOf(opts);
-      const style = diffStyle(chalk);
-      if (options.pair && options.pair.length !== 2) throw new UsageError(`--pair takes FROM TO, not ${options.pair.length} word${options.pair.length === 1 ? '' : 's'}`, 'e.g. netlab diff --fail node-03 --pair pod-a pod-b');
-      if (options.pair && options.node) throw new UsageError('--pair and --node cannot be combined', 'run netlab diff twice');
-      if (files.length !== 0 && files.length !== 2) throw new UsageError(`netlab diff takes two files (baseline and variant) or none, not ${files.length}`, 'netlab diff A.yaml B.yaml, or netlab diff -f A.yaml --set PATH=VALUE');
-      if (files.length === 0 && !hasWhatIf(whatIf)) {
-        throw new UsageError('nothing to compare: the variant is the same as the baseline', 'give a change (--set PATH=VALUE, --fail NODE, --link-down TARGET:DEV, ...) or two files');
-      }
-      const probe = probeOf(options);
+  // Baseline first: its problems are reported before the variant's.
+  const baseSource = readTopologySource(io, chalk, files[0] ?? opts.topology);
+  const varSource = files.length === 2 ? readTopologySource(io, chalk, files[1]) : baseSource;
+  const baseline = buildVariant(baseSource.text, baseSource.file, NO_WHAT_IF);
+  reportDiagnostics(io, chalk, baseline, baseSource.file, { quietWarnings: true });
+  const variant = buildVariant(varSource.text, varSource.file, whatIf);
+  reportDiagnostics(io, chalk, variant, `${varSource.file} (variant)`, { quietWarnings: true });
+  const sides = { baseline: { file: baseSource.file }, variant: { file: varSource.file, whatIf: whatIfWords(whatIf) } };
 
-      // Baseline first: its problems are reported before the variant's.
-      const baseSource = readTopologySource(io, chalk, files[0] ?? opts.topology);
-      const varSource = files.length === 2 ? readTopologySource(io, chalk, files[1]) : baseSource;
-      const baseline = buildVariant(baseSource.text, baseSource.file, NO_WHAT_IF);
-      reportDiagnostics(io, chalk, baseline, baseSource.file, { quietWarnings: true });
-      const variant = buildVariant(varSource.text, varSource.file, whatIf);
-      reportDiagnostics(io, chalk, variant, `${varSource.file} (variant)`, { quietWarnings: true });
-      const sides = { baseline: { file: baseSource.file }, variant: { file: varSource.file, whatIf: whatIfWords(whatIf) } };
+  if (options.pair) {
+    const [from, to] = options.pair as [string, string];
+    const pair = diffPair(baseline.dataplane!, variant.dataplane!, from, to, probe);
+    if (opts.output === 'json') {
+      writeJson(io.stdout, { ...sides, from, to, baselineTrace: sideJson(pair.baseline), variantTrace: sideJson(pair.variant), changed: pair.changed, reachabilityChanged: pair.reachabilityChanged });
+    } else {
+      const lines = [
+        ...drawTable(pairFactsTable(pair, style), chalk),
+        '',
+        ...drawTable(pairHopsTable(pair), chalk),
+        '',
+        pair.reachabilityChanged ? style.lost(`reachability changed: ${pair.baseline.facts.disposition} → ${pair.variant.facts.disposition}: ${pair.variant.facts.summary}`) : style.gained(`reachability unchanged: ${pair.variant.facts.disposition}${pair.changed.length ? ` (changed: ${pair.changed.join(', ')})` : ''}`),
+      ];
+      await writeLines(io.stdout, lines);
+    }
+    if (pair.reachabilityChanged) throw new ExitError(1);
+    return;
+  }
 
-      if (options.pair) {
-        const [from, to] = options.pair as [string, string];
-        const pair = diffPair(baseline.dataplane!, variant.dataplane!, from, to, probe);
-        if (opts.output === 'json') {
-          writeJson(io.stdout, { ...sides, from, to, baselineTrace: sideJson(pair.baseline), variantTrace: sideJson(pair.variant), changed: pair.changed, reachabilityChanged: pair.reachabilityChanged });
-        } else {
-          const lines = [
-            ...drawTable(pairFactsTable(pair, style), chalk),
-            '',
-            ...drawTable(pairHopsTable(pair), chalk),
-            '',
-            pair.reachabilityChanged ? style.lost(`reachability changed: ${pair.baseline.facts.disposition} → ${pair.variant.facts.disposition}: ${pair.variant.facts.summary}`) : style.gained(`reachability unchanged: ${pair.variant.facts.disposition}${pair.changed.length ? ` (changed: ${pair.changed.join(', ')})` : ''}`),
-          ];
-          await writeLines(io.stdout, lines);
-        }
-        if (pair.reachabilityChanged) throw new ExitError(1);
-        return;
-      }
+  if (options.node) {
+    const { diffNode } = await import('../../exec/node-diff.js');
+    const node = diffNode(baseline.dataplane!, variant.dataplane!, options.node);
+    if (opts.output === 'json') writeJson(io.stdout, { ...sides, ...node });
+    else await writeLines(io.stdout, nodeDiffLines(node, style));
+    if (node.changed) throw new ExitError(1);
+    return;
+  }
 
-      if (options.node) {
-        const { diffNode } = await import('../../exec/node-diff.js');
-        const node = diffNode(baseline.dataplane!, variant.dataplane!, options.node);
-        if (opts.output === 'json') writeJson(io.stdout, { ...sides, ...node });
-        else await writeLines(io.stdout, nodeDiffLines(node, style));
-        if (node.changed) throw new ExitError(1);
-        return;
-      }
-
-      const result = matrixDiff(baseline, variant, intOption(options.maxPods, 'max-pods', 1, 1000), probe, progressLine(io));
-      if (opts.output === 'json') {
-        writeJson(io.stdout, {
-          ...sides,
-          probe: probeWords(probe),
-          rows: result.axes.rows.map((r) => r.label),
-          columns: result.axes.columns.map((c) => c.label),
-          ...(result.axes.note ? { note: result.axes.note } : {}),
-          counts: result.counts,
-          reachabilityChanged: result.reachabilityChanged,
-          cells: result.cells.map((c) => ({ from: c.from.label, to: c.to.label, change: c.change, ...(c.reason ? { reason: c.reason } : {}), baseline: cellJson(c.baseline), variant: cellJson(c.variant) })),
-        });
-      } else {
-        const header = [style.dim(`baseline: ${baseSource.file}`), style.dim(`variant:  ${varSource.file}${whatIfWords(whatIf).length ? ` with ${whatIfWords(whatIf).join(' ')}` : ''}`), ''];
-        await writeLines(io.stdout, [...header, ...matrixLines(result, style, probeWords(probe)), '', ...changeLines(result, style)]);
-      }
-      if (result.reachabilityChanged) throw new ExitError(1);
+  const result = matrixDiff(baseline, variant, intOption(options.maxPods, 'max-pods', 1, 1000), probe, progressLine(io));
+  if (opts.output === 'json') {
+    writeJson(io.stdout, {
+      ...sides,
+      probe: probeWords(probe),
+      rows: result.axes.rows.map((r) => r.label),
+      columns: result.axes.columns.map((c) => c.label),
+      ...(result.axes.note ? { note: result.axes.note } : {}),
+      counts: result.counts,
+      reachabilityChanged: result.reachabilityChanged,
+      cells: result.cells.map((c) => ({ from: c.from.label, to: c.to.label, change: c.change, ...(c.reason ? { reason: c.reason } : {}), baseline: cellJson(c.baseline), variant: cellJson(c.variant) })),
     });
+  } else {
+    const header = [style.dim(`baseline: ${baseSource.file}`), style.dim(`variant:  ${varSource.file}${whatIfWords(whatIf).length ? ` with ${whatIfWords(whatIf).join(' ')}` : ''}`), ''];
+    await writeLines(io.stdout, [...header, ...matrixLines(result, style, probeWords(probe)), '', ...changeLines(result, style)]);
+  }
+  if (result.reachabilityChanged) throw new ExitError(1);
 }
 
 function matrixDiff(baseline: Variant, variant: Variant, maxPods: number | undefined, probe: ProbeOptions, progress?: Progress) {
@@ -153,6 +130,7 @@ function progressLine(io: Io): Progress | undefined {
     io.stderr.write(`\r\x1b[Knetlab: walking the ${side}: ${done}/${total} cells`);
   };
 }
+
 
 function probeOf(options: DiffOptions): ProbeOptions {
   const port = intOption(options.port, 'port', 1, 65535);

@@ -1,39 +1,29 @@
-import type { Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
-import { supportedCommandLines } from '../../exec/commands.js';
 import { routeGet } from '../../dataplane/route-get.js';
 import type { CommandContext } from '../context.js';
 import { whatIfOf } from '../what-if-options.js';
 import { writeJson, writeLines } from '../output.js';
-import { ExitError, loadAndBuild } from '../pipeline.js';
+import { ExitError } from '../exit-error.js';
+import { loadAndBuild } from '../pipeline.js';
 import { netnsOf } from '../../dataplane/endpoints.js';
-import { collectTraffic, sendTraffic, TRAFFIC_HELP, type TrafficSpec } from '../traffic.js';
+import { sendTraffic, type TrafficSpec } from '../traffic.js';
 
-export function registerExec(program: Command, context: CommandContext): void {
-  program
-    .command('exec')
-    .description("run a real tool's command in a node's or pod's namespace, emulated: same syntax, same output")
-    .argument('<target>', 'a node (node-02) or pod (pod-a, default/pod-a, pod-a:nginx)')
-    .argument('<command...>', 'the command after --, e.g. -- ip route show table local')
-    .option('--traffic <flow>', TRAFFIC_HELP, collectTraffic, [])
-    .addHelpText('after', () => ['', 'Emulated commands:', ...supportedCommandLines()].join('\n'))
-    .action(async (targetText: string, argv: string[], options: { traffic: TrafficSpec[] }) => {
-      const { io, opts, chalk } = context();
-      if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
-      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
-      const ns = netnsOf(dataplane, targetText);
-      const traffic = sendTraffic(dataplane, options.traffic);
-      const now = sourceDateEpoch(io.env);
-      const { runEmulated } = await import('../../exec/run.js');
-      const result = runEmulated(ns, argv, { dataplane, routeGet, ...traffic, ...(now ? { now } : {}) });
-      if (opts.output === 'json') {
-        writeJson(io.stdout, { target: ns.displayName, command: argv, exitCode: result.exitCode, stdout: [...result.stdout], stderr: result.stderr });
-      } else {
-        await writeLines(io.stdout, result.stdout, result.unterminated);
-        for (const line of result.stderr) io.stderr.write(line + '\n');
-      }
-      if (result.exitCode !== 0) throw new ExitError(result.exitCode);
-    });
+export async function runExec(context: CommandContext, targetText: string, argv: string[], options: { traffic: TrafficSpec[] }): Promise<void> {
+  const { io, opts, chalk } = await context();
+  if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
+  const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
+  const ns = netnsOf(dataplane, targetText);
+  const traffic = sendTraffic(dataplane, options.traffic);
+  const now = sourceDateEpoch(io.env);
+  const { runEmulated } = await import('../../exec/run.js');
+  const result = runEmulated(ns, argv, { dataplane, routeGet, ...traffic, ...(now ? { now } : {}) });
+  if (opts.output === 'json') {
+    writeJson(io.stdout, { target: ns.displayName, command: argv, exitCode: result.exitCode, stdout: [...result.stdout], stderr: result.stderr });
+  } else {
+    await writeLines(io.stdout, result.stdout, result.unterminated);
+    for (const line of result.stderr) io.stderr.write(line + '\n');
+  }
+  if (result.exitCode !== 0) throw new ExitError(result.exitCode);
 }
 
 /**

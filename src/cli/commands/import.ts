@@ -6,21 +6,21 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import type { InputFile } from '../../import/read.js';
-import { CNI_CHOICES, parseCidrOption, parseMtu, parseSubnetOption, type CniChoice, type ImportOptions, type SubnetOption } from '../../import/options.js';
+import type { CniChoice, ImportOptions, SubnetOption } from '../../import/options.js';
 import type { KubeProxyMode } from '../../topology/types.js';
 import { MAX_JSON_CHARS } from '../../topology/limits.js';
 import { intOption } from '../int-option.js';
 import type { CommandContext } from '../context.js';
 import type { Io } from '../output.js';
-import { diagnosticStyle, ExitError } from '../pipeline.js';
+import { ExitError } from '../exit-error.js';
+import { diagnosticStyle } from '../pipeline.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
 import { checkOutputFile, writeOutputFile, type OutputTarget } from '../output-file.js';
 
-interface ImportFlags {
+export interface ImportFlags {
   readonly out?: string;
   readonly subnet?: readonly SubnetOption[];
   readonly mtu?: number;
@@ -34,61 +34,46 @@ interface ImportFlags {
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
-export function registerImport(program: Command, context: CommandContext): void {
-  program
-    .command('import')
-    .description('mirror a real cluster: read what `kubectl get nodes,pods,services,endpointslices,networkpolicies -A -o json` prints (or manifests) and write a topology with everything pinned')
-    .argument('<inputs...>', 'a kubectl List (JSON or YAML), a multi-document YAML, a directory of manifests, or - for stdin')
-    .option('-w, --out <file>', 'write the topology to FILE (whole or not at all) instead of stdout')
-    .addOption(new Option('--subnet <name=cidr[,gw=ip][,mtu=n]>', 'an underlay subnet the nodes are on (repeatable); nodes go on the first that holds their address').argParser((v, prev: SubnetOption[] = []) => [...prev, parseSubnetOption(v)]))
-    .addOption(new Option('--mtu <n>', 'MTU of the nodes\' interfaces (default 1500)').argParser((v) => parseMtu(v)))
-    .addOption(new Option('--proxy-mode <mode>', "kube-proxy's mode when its ConfigMap is not in the input").choices(['iptables', 'ipvs', 'nftables', 'userspace', 'none']))
-    .addOption(new Option('--pod-cidr <cidr>', 'the pod network, when no configuration in the input says it').argParser((v) => parseCidrOption(v, '--pod-cidr')))
-    .addOption(new Option('--service-cidr <cidr>', 'the service network (kube-apiserver --service-cluster-ip-range), when kubeadm-config is not in the input').argParser((v) => parseCidrOption(v, '--service-cidr')))
-    .addOption(new Option('--cni <cni>', 'the CNI, when the input does not show it or netlab does not model it').choices([...CNI_CHOICES]))
-    .option('--name <name>', "the topology's metadata.name (default: the kind cluster's name, else imported)")
-    .option('--nodes <n>', 'manifests without Node objects: how many workers (besides one control-plane node; default 2)')
-    .action(async (paths: string[], flags: ImportFlags) => {
-      const { io, opts, chalk } = context();
-      if (hasWhatIf(whatIfOf(opts))) throw new UsageError('netlab import takes no --set or fault options: it writes a topology, it does not build one', 'import first, then run the what-ifs on the imported file (-f FILE)');
-      if (opts.topology !== undefined) throw new UsageError('netlab import reads Kubernetes objects, not a topology: -f does not apply', 'name the kubectl output as the argument: netlab import cluster.json');
-      if (flags.name !== undefined && !/^(?=.{1,63}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/.test(flags.name)) throw new UsageError(`--name ${flags.name}: not an RFC 1123 label (a-z, 0-9, '-', at most 63)`);
-      if (flags.out === '') throw new UsageError('--out needs a file name, not an empty one');
-      const out: OutputTarget | undefined = flags.out !== undefined ? { path: resolve(io.cwd, flags.out), shown: flags.out, option: '--out' } : undefined;
-      // The inputs, as paths: --out may not name one of them.
-      const inputPaths = paths.filter((p) => p !== '-').map((p) => resolve(io.cwd, p));
-      if (out !== undefined) checkOutputFile(out, inputPaths);
-      const inputs = await readInputFiles(io, paths);
-      const options: ImportOptions = {
-        ...(flags.name !== undefined ? { name: flags.name } : {}),
-        ...(flags.subnet !== undefined ? { subnets: flags.subnet } : {}),
-        ...(flags.mtu !== undefined ? { mtu: flags.mtu } : {}),
-        ...(flags.proxyMode !== undefined ? { proxyMode: flags.proxyMode } : {}),
-        ...(flags.podCidr !== undefined ? { podCIDR: flags.podCidr } : {}),
-        ...(flags.serviceCidr !== undefined ? { serviceCIDR: flags.serviceCidr } : {}),
-        ...(flags.cni !== undefined ? { cni: flags.cni } : {}),
-        ...(flags.nodes !== undefined ? { nodes: intOption(flags.nodes, 'nodes', 1, 5000)! } : {}),
-      };
-      const { importCluster } = await import('../../import/import.js');
-      const result = importCluster(inputs, options);
-      const style = diagnosticStyle(chalk);
-      for (const d of result.diagnostics) io.stderr.write(formatDiagnostic(d, d.file !== undefined ? result.sources.get(d.file) : undefined, style) + '\n');
-      const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-      if (errors > 0 || result.yaml === undefined) {
-        io.stderr.write(`netlab import: ${errors} error${errors === 1 ? '' : 's'}: nothing was written\n`);
-        throw new ExitError(2);
-      }
-      const text = opts.output === 'json' ? result.json! : result.yaml;
-      if (out !== undefined) writeOutputFile(out, text, inputPaths);
-      else io.stdout.write(text);
-      const s = result.summary!;
-      const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-      const lines = [`netlab import: ${count(s.nodes, 'node')}, ${count(s.pods, 'pod')}, ${count(s.services, 'service')}, ${count(s.networkPolicies, 'network policy', 'network policies')}${flags.out !== undefined ? ` written to ${flags.out}` : ''}`];
-      for (const line of result.notes.lines('assumed')) lines.push(`  assumed: ${line}`);
-      for (const line of result.notes.lines('notExpressible')) lines.push(`  not expressible yet: ${line}`);
-      for (const line of result.notes.lines('skipped')) lines.push(`  skipped: ${line}`);
-      io.stderr.write(lines.join('\n') + '\n');
-    });
+export async function runImport(context: CommandContext, paths: string[], flags: ImportFlags): Promise<void> {
+  const { io, opts, chalk } = await context();
+  if (hasWhatIf(whatIfOf(opts))) throw new UsageError('netlab import takes no --set or fault options: it writes a topology, it does not build one', 'import first, then run the what-ifs on the imported file (-f FILE)');
+  if (opts.topology !== undefined) throw new UsageError('netlab import reads Kubernetes objects, not a topology: -f does not apply', 'name the kubectl output as the argument: netlab import cluster.json');
+  if (flags.name !== undefined && !/^(?=.{1,63}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/.test(flags.name)) throw new UsageError(`--name ${flags.name}: not an RFC 1123 label (a-z, 0-9, '-', at most 63)`);
+  if (flags.out === '') throw new UsageError('--out needs a file name, not an empty one');
+  const out: OutputTarget | undefined = flags.out !== undefined ? { path: resolve(io.cwd, flags.out), shown: flags.out, option: '--out' } : undefined;
+  // The inputs, as paths: --out may not name one of them.
+  const inputPaths = paths.filter((p) => p !== '-').map((p) => resolve(io.cwd, p));
+  if (out !== undefined) checkOutputFile(out, inputPaths);
+  const inputs = await readInputFiles(io, paths);
+  const options: ImportOptions = {
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(flags.subnet !== undefined ? { subnets: flags.subnet } : {}),
+    ...(flags.mtu !== undefined ? { mtu: flags.mtu } : {}),
+    ...(flags.proxyMode !== undefined ? { proxyMode: flags.proxyMode } : {}),
+    ...(flags.podCidr !== undefined ? { podCIDR: flags.podCidr } : {}),
+    ...(flags.serviceCidr !== undefined ? { serviceCIDR: flags.serviceCidr } : {}),
+    ...(flags.cni !== undefined ? { cni: flags.cni } : {}),
+    ...(flags.nodes !== undefined ? { nodes: intOption(flags.nodes, 'nodes', 1, 5000)! } : {}),
+  };
+  const { importCluster } = await import('../../import/import.js');
+  const result = importCluster(inputs, options);
+  const style = diagnosticStyle(chalk);
+  for (const d of result.diagnostics) io.stderr.write(formatDiagnostic(d, d.file !== undefined ? result.sources.get(d.file) : undefined, style) + '\n');
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors > 0 || result.yaml === undefined) {
+    io.stderr.write(`netlab import: ${errors} error${errors === 1 ? '' : 's'}: nothing was written\n`);
+    throw new ExitError(2);
+  }
+  const text = opts.output === 'json' ? result.json! : result.yaml;
+  if (out !== undefined) writeOutputFile(out, text, inputPaths);
+  else io.stdout.write(text);
+  const s = result.summary!;
+  const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  const lines = [`netlab import: ${count(s.nodes, 'node')}, ${count(s.pods, 'pod')}, ${count(s.services, 'service')}, ${count(s.networkPolicies, 'network policy', 'network policies')}${flags.out !== undefined ? ` written to ${flags.out}` : ''}`];
+  for (const line of result.notes.lines('assumed')) lines.push(`  assumed: ${line}`);
+  for (const line of result.notes.lines('notExpressible')) lines.push(`  not expressible yet: ${line}`);
+  for (const line of result.notes.lines('skipped')) lines.push(`  skipped: ${line}`);
+  io.stderr.write(lines.join('\n') + '\n');
 }
 
 /** The inputs' texts: files as named, a directory's manifests (*.yaml, *.yml, *.json, sorted), stdin for `-`. */

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { UsageError, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { formatDiagnostic, type CodeFrameSource } from '../../diagnostics/format.js';
@@ -11,7 +10,8 @@ import type { Lab } from '../../labs/types.js';
 import { parseText } from '../../topology/parse/parse-text.js';
 import type { CommandContext } from '../context.js';
 import { type Io, writeJson, writeLines } from '../output.js';
-import { diagnosticStyle, ExitError } from '../pipeline.js';
+import { ExitError } from '../exit-error.js';
+import { diagnosticStyle } from '../pipeline.js';
 import { displayPath, findLabFiles, type LabFile } from '../lab-files.js';
 import { readInputFile } from '../input-file.js';
 import { resolveLabPath } from '../lab-paths.js';
@@ -70,74 +70,60 @@ function paint(chalk: ChalkInstance, status: Status): (s: string) => string {
   return status === 'pass' ? chalk.green : status === 'fail' ? chalk.red : chalk.magenta;
 }
 
-export function registerLab(program: Command, context: CommandContext): void {
-  const lab = program.command('lab').description('scripted exercises: a topology, steps and expected outcomes (docs/labs.md)');
+export async function runLabs(context: CommandContext, paths: string[], options: { junit?: string; allowOutside?: boolean }): Promise<void> {
+  const { io, opts, chalk } = await context();
+  refuseWhatIfOptions(opts);
+  if (options.junit === '') throw new UsageError('--junit needs a file name, not an empty one');
+  const junit: OutputTarget | undefined = options.junit !== undefined ? { path: resolve(io.cwd, options.junit), shown: options.junit, option: '--junit' } : undefined;
+  const labs = loadAll(io, paths);
+  const inputs: string[] = labs.map((l) => l.file.path);
+  if (junit !== undefined) checkOutputFile(junit, inputs);
+  const { runLab } = await import('../../labs/run.js');
+  const results: LabResult[] = [];
+  const unloadable: UnloadableLab[] = [];
+  const json = opts.output === 'json';
+  for (const entry of labs) {
+    const sources = new Map<string, CodeFrameSource>(entry.source ? [[entry.file.display, entry.source]] : []);
+    if (!entry.lab) {
+      unloadable.push({ file: entry.file.display, diagnostics: entry.diagnostics });
+      printDiagnostics(io, chalk, entry.diagnostics, sources);
+      if (!json) io.stdout.write(`${paint(chalk, 'error')(MARK.error)}  ${entry.file.display}  (not a valid lab file: ${entry.diagnostics.length} problem${entry.diagnostics.length === 1 ? '' : 's'}, above)\n`);
+      continue;
+    }
+    const topology = topologyOf(io, entry.file, entry.lab, options.allowOutside === true);
+    if (topology.path !== undefined) inputs.push(topology.path);
+    const result = runLab(entry.lab, topology.input, { now: () => performance.now() / 1000 });
+    results.push(result);
+    if (topology.input && 'text' in topology.input) sources.set(topology.input.file, parseText(topology.input.text, topology.input.file).source);
+    printDiagnostics(io, chalk, [...result.diagnostics, ...result.steps.flatMap((s) => s.diagnostics)], sources);
+    if (!json) {
+      const passed = result.steps.filter((s) => s.status === 'pass').length;
+      const counts = result.steps.length === 0 ? 'not run: the topology does not build' : `${passed}/${result.steps.length} steps`;
+      io.stdout.write(`${paint(chalk, result.status)(MARK[result.status])}  ${entry.file.display}  ${result.lab.title} (${counts})\n`);
+    }
+  }
+  if (junit !== undefined) writeOutputFile(junit, junitXml(results, unloadable), inputs);
+  const exitCode = unloadable.length > 0 || results.some((r) => r.status === 'error') ? 2 : results.some((r) => r.status === 'fail') ? 1 : 0;
+  if (json) {
+    writeJson(io.stdout, { labs: [...results.map(resultJson), ...unloadable.map((u) => ({ file: u.file, status: 'error', diagnostics: u.diagnostics }))], summary: summary(results, unloadable), exitCode });
+  } else {
+    await writeLines(io.stdout, ['', ...summaryTable(results, unloadable, chalk), ...failureLines(results, chalk), '', finalLine(results, unloadable, chalk)]);
+  }
+  if (exitCode !== 0) throw new ExitError(exitCode);
+}
 
-  lab
-    .command('run')
-    .description('run labs (files or directories; default labs/) and check their expectations; exit 1 when one fails')
-    .argument('[paths...]', 'lab files, or directories searched for lab.yaml and *.lab.yaml')
-    .option('--junit <file>', 'also write a JUnit XML report (one testcase per step)')
-    .option('--allow-outside', "let labs read files outside their own folder (absolute paths, ../ out of it): only for labs you trust")
-    .action(async (paths: string[], options: { junit?: string; allowOutside?: boolean }) => {
-      const { io, opts, chalk } = context();
-      refuseWhatIfOptions(opts);
-      if (options.junit === '') throw new UsageError('--junit needs a file name, not an empty one');
-      const junit: OutputTarget | undefined = options.junit !== undefined ? { path: resolve(io.cwd, options.junit), shown: options.junit, option: '--junit' } : undefined;
-      const labs = loadAll(io, paths);
-      const inputs: string[] = labs.map((l) => l.file.path);
-      if (junit !== undefined) checkOutputFile(junit, inputs);
-      const { runLab } = await import('../../labs/run.js');
-      const results: LabResult[] = [];
-      const unloadable: UnloadableLab[] = [];
-      const json = opts.output === 'json';
-      for (const entry of labs) {
-        const sources = new Map<string, CodeFrameSource>(entry.source ? [[entry.file.display, entry.source]] : []);
-        if (!entry.lab) {
-          unloadable.push({ file: entry.file.display, diagnostics: entry.diagnostics });
-          printDiagnostics(io, chalk, entry.diagnostics, sources);
-          if (!json) io.stdout.write(`${paint(chalk, 'error')(MARK.error)}  ${entry.file.display}  (not a valid lab file: ${entry.diagnostics.length} problem${entry.diagnostics.length === 1 ? '' : 's'}, above)\n`);
-          continue;
-        }
-        const topology = topologyOf(io, entry.file, entry.lab, options.allowOutside === true);
-        if (topology.path !== undefined) inputs.push(topology.path);
-        const result = runLab(entry.lab, topology.input, { now: () => performance.now() / 1000 });
-        results.push(result);
-        if (topology.input && 'text' in topology.input) sources.set(topology.input.file, parseText(topology.input.text, topology.input.file).source);
-        printDiagnostics(io, chalk, [...result.diagnostics, ...result.steps.flatMap((s) => s.diagnostics)], sources);
-        if (!json) {
-          const passed = result.steps.filter((s) => s.status === 'pass').length;
-          const counts = result.steps.length === 0 ? 'not run: the topology does not build' : `${passed}/${result.steps.length} steps`;
-          io.stdout.write(`${paint(chalk, result.status)(MARK[result.status])}  ${entry.file.display}  ${result.lab.title} (${counts})\n`);
-        }
-      }
-      if (junit !== undefined) writeOutputFile(junit, junitXml(results, unloadable), inputs);
-      const exitCode = unloadable.length > 0 || results.some((r) => r.status === 'error') ? 2 : results.some((r) => r.status === 'fail') ? 1 : 0;
-      if (json) {
-        writeJson(io.stdout, { labs: [...results.map(resultJson), ...unloadable.map((u) => ({ file: u.file, status: 'error', diagnostics: u.diagnostics }))], summary: summary(results, unloadable), exitCode });
-      } else {
-        await writeLines(io.stdout, ['', ...summaryTable(results, unloadable, chalk), ...failureLines(results, chalk), '', finalLine(results, unloadable, chalk)]);
-      }
-      if (exitCode !== 0) throw new ExitError(exitCode);
-    });
-
-  lab
-    .command('list')
-    .description('list labs with their titles (default: labs/)')
-    .argument('[paths...]', 'lab files, or directories searched for lab.yaml and *.lab.yaml')
-    .action(async (paths: string[]) => {
-      const { io, opts, chalk } = context();
-      refuseWhatIfOptions(opts);
-      const labs = loadAll(io, paths);
-      for (const entry of labs) printDiagnostics(io, chalk, entry.diagnostics, new Map<string, CodeFrameSource>(entry.source ? [[entry.file.display, entry.source]] : []));
-      if (opts.output === 'json') {
-        writeJson(io.stdout, labs.map((e) => (e.lab ? { name: e.lab.name, title: e.lab.title, teaches: e.lab.teaches, steps: e.lab.steps.length, file: e.file.display } : { file: e.file.display, invalid: true })));
-      } else {
-        const rows = labs.map((e) => (e.lab ? [e.lab.name, e.lab.title, String(e.lab.steps.length), e.file.display] : ['?', chalk.red('(not a valid lab file: see above)'), '', e.file.display]));
-        await writeLines(io.stdout, drawTable({ title: `${labs.length} lab${labs.length === 1 ? '' : 's'}`, columns: ['name', 'title', 'steps', 'file'], rows }, chalk));
-      }
-      if (labs.some((e) => !e.lab)) throw new ExitError(2);
-    });
+export async function listLabs(context: CommandContext, paths: string[]): Promise<void> {
+  const { io, opts, chalk } = await context();
+  refuseWhatIfOptions(opts);
+  const labs = loadAll(io, paths);
+  for (const entry of labs) printDiagnostics(io, chalk, entry.diagnostics, new Map<string, CodeFrameSource>(entry.source ? [[entry.file.display, entry.source]] : []));
+  if (opts.output === 'json') {
+    writeJson(io.stdout, labs.map((e) => (e.lab ? { name: e.lab.name, title: e.lab.title, teaches: e.lab.teaches, steps: e.lab.steps.length, file: e.file.display } : { file: e.file.display, invalid: true })));
+  } else {
+    const rows = labs.map((e) => (e.lab ? [e.lab.name, e.lab.title, String(e.lab.steps.length), e.file.display] : ['?', chalk.red('(not a valid lab file: see above)'), '', e.file.display]));
+    await writeLines(io.stdout, drawTable({ title: `${labs.length} lab${labs.length === 1 ? '' : 's'}`, columns: ['name', 'title', 'steps', 'file'], rows }, chalk));
+  }
+  if (labs.some((e) => !e.lab)) throw new ExitError(2);
 }
 
 function summary(results: readonly LabResult[], unloadable: readonly UnloadableLab[]) {

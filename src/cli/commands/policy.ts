@@ -1,5 +1,4 @@
 /** `netlab policy`: the NetworkPolicy reachability matrix (src/views/policy.ts). */
-import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { policyContext } from '../../model/policy.js';
 import { deniedLines, matrixTable, MATRIX_MAX_PODS, policyMatrix, selectPods, type MatrixOptions } from '../../views/policy.js';
@@ -10,41 +9,33 @@ import { whatIfOf } from '../what-if-options.js';
 import { intOption } from '../int-option.js';
 import { drawTable } from '../table.js';
 
-interface PolicyOptions {
+export interface PolicyOptions {
   namespace: string[];
   port?: string;
   proto: 'tcp' | 'udp' | 'sctp';
 }
 
-export function registerPolicy(program: Command, context: CommandContext): void {
-  program
-    .command('policy')
-    .description("who can reach whom under the NetworkPolicies: a matrix of pods, with the reason for every denied cell")
-    .option('-n, --namespace <ns>', 'only pods of this namespace (repeat for several)', (value: string, list: string[]) => [...list, value], [] as string[])
-    .option('--port <port>', "check this port instead of each destination's container ports")
-    .addOption(new Option('--proto <protocol>', 'protocol of --port').choices(['tcp', 'udp', 'sctp']).default('tcp'))
-    .action(async (options: PolicyOptions) => {
-      const { io, opts, chalk } = context();
-      const { cluster } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
-      const known = new Set(cluster.topology.namespaces.map((n) => n.name));
-      for (const ns of options.namespace) {
-        if (!known.has(ns)) throw new UsageError(`unknown namespace '${ns}'`, `namespaces: ${[...known].join(', ')}`);
-      }
-      const portNumber = intOption(options.port, 'port', 1, 65535);
-      const port: MatrixOptions['port'] = portNumber !== undefined ? { protocol: options.proto, port: portNumber } : undefined;
-      const matrixOptions: MatrixOptions = { namespaces: options.namespace, ...(port ? { port } : {}) };
-      const pods = selectPods(cluster, matrixOptions);
-      if (pods.length > MATRIX_MAX_PODS) {
-        throw new UsageError(`${pods.length} pods are too many for a matrix (at most ${MATRIX_MAX_PODS})`, 'narrow it with --namespace NS (repeatable)');
-      }
-      const matrix = policyMatrix(cluster, policyContext(cluster), pods, matrixOptions);
-      if (opts.output === 'json') {
-        writeJson(io.stdout, matrix);
-        return;
-      }
-      const denied = deniedLines(matrix);
-      const lines = drawTable(matrixTable(matrix), chalk);
-      if (denied.length > 0) lines.push('', chalk.bold(matrix.enforcedBy === 'none' ? 'would be denied (not enforced):' : 'denied:'), ...denied.map((l) => `  ${l}`));
-      await writeLines(io.stdout, lines);
-    });
+export async function runPolicy(context: CommandContext, options: PolicyOptions): Promise<void> {
+  const { io, opts, chalk } = await context();
+  const { cluster } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
+  const known = new Set(cluster.topology.namespaces.map((n) => n.name));
+  for (const ns of options.namespace) {
+    if (!known.has(ns)) throw new UsageError(`unknown namespace '${ns}'`, `namespaces: ${[...known].join(', ')}`);
+  }
+  const portNumber = intOption(options.port, 'port', 1, 65535);
+  const port: MatrixOptions['port'] = portNumber !== undefined ? { protocol: options.proto, port: portNumber } : undefined;
+  const matrixOptions: MatrixOptions = { namespaces: options.namespace, ...(port ? { port } : {}) };
+  const pods = selectPods(cluster, matrixOptions);
+  if (pods.length > MATRIX_MAX_PODS) {
+    throw new UsageError(`${pods.length} pods are too many for a matrix (at most ${MATRIX_MAX_PODS})`, 'narrow it with --namespace NS (repeatable)');
+  }
+  const matrix = policyMatrix(cluster, policyContext(cluster), pods, matrixOptions);
+  if (opts.output === 'json') {
+    writeJson(io.stdout, matrix);
+    return;
+  }
+  const denied = deniedLines(matrix);
+  const lines = drawTable(matrixTable(matrix), chalk);
+  if (denied.length > 0) lines.push('', chalk.bold(matrix.enforcedBy === 'none' ? 'would be denied (not enforced):' : 'denied:'), ...denied.map((l) => `  ${l}`));
+  await writeLines(io.stdout, lines);
 }

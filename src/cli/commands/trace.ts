@@ -1,8 +1,7 @@
-import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { resolveTraceEndpoint, resolveTraceSource } from '../../dataplane/endpoints.js';
-import { DEFAULT_SEED, newSession, traceEveryEndpoint, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
-import { statisticFromSeed } from '../../dataplane/random.js';
+import { newSession, traceEveryEndpoint, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
+import { DEFAULT_SEED, statisticFromSeed } from '../../dataplane/random.js';
 import { endpointsTable } from '../../views/trace-text.js';
 import type { Trace } from '../../flow/trace.js';
 import { dispositionLine, traceTable } from '../../views/trace-text.js';
@@ -11,13 +10,14 @@ import type { CommandContext } from '../context.js';
 import { whatIfOf } from '../what-if-options.js';
 import { intOption } from '../int-option.js';
 import { writeJson, writeLines } from '../output.js';
-import { ExitError, loadAndBuild } from '../pipeline.js';
+import { ExitError } from '../exit-error.js';
+import { loadAndBuild } from '../pipeline.js';
 import { drawTable } from '../table.js';
 import { renderDot } from '../../views/graph-dot.js';
 import { renderMermaid } from '../../views/graph-mermaid.js';
 import { traceGraph } from '../../views/graph.js';
 
-interface TraceOptions {
+export interface TraceOptions {
   proto?: 'icmp' | 'tcp' | 'udp';
   port?: string;
   sport?: string;
@@ -30,81 +30,63 @@ interface TraceOptions {
   allEndpoints?: boolean;
 }
 
-export function registerTrace(program: Command, context: CommandContext): void {
-  program
-    .command('trace')
-    .description('walk a packet hop by hop: routes, iptables, bridges, tunnels, ARP, TTL, and where and why it ends')
-    .argument('<from>', 'source: a pod (pod-a, default/pod-a, pod-a:nginx), a node, or external (a client outside the cluster)')
-    .argument('<to>', 'destination: a pod, a node, external, a service (svc/web, svc/web:80, svc/kube-system/kube-dns:dns), a DNS name as the source pod resolves it (web, web.default.svc.cluster.local) or an IP, optionally with :port')
-    .addOption(new Option('--proto <protocol>', 'icmp echo (default), tcp when a port is given, the service port\'s protocol for a service').choices(['icmp', 'tcp', 'udp']))
-    .option('--port <port>', 'destination port (implies tcp unless --proto says udp)')
-    .option('--sport <port>', 'source port')
-    .option('--size <bytes>', 'payload size (like ping -s; default 56 for icmp)')
-    .option('--df', 'set Don\'t Fragment (default for icmp, as ping does)', true)
-    .option('--no-df', 'clear Don\'t Fragment: oversize packets are fragmented instead of dropped')
-    .option('--ttl <n>', 'initial TTL (default 64)')
-    .option('--reply', 'walk the answer back too (echo reply, SYN-ACK)')
-    .option('--seed <n>', `seed for kube-proxy's random endpoint choice (default ${DEFAULT_SEED}): the same seed, the same endpoint`)
-    .option('--all-endpoints', 'walk every endpoint the random choices allow, each with its probability')
-    .addOption(new Option('--format <format>', 'table (default); traceroute: what `traceroute -n` prints from the source; mermaid or dot: the walk as a diagram').choices(['table', 'traceroute', 'mermaid', 'dot']).default('table'))
-    .action(async (fromText: string, toText: string, options: TraceOptions) => {
-      const { io, opts, chalk } = context();
-      const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
-      const from = resolveTraceSource(dataplane, fromText);
-      const to = resolveTraceEndpoint(dataplane, toText, from);
-      if (to.resolvedBy && opts.output !== 'json') io.stderr.write(`netlab: ${toText}: ${to.resolvedBy}\n`);
-      const seed = intOption(options.seed, 'seed', 0, 0xffffffff) ?? DEFAULT_SEED;
-      const dport = intOption(options.port, 'port', 1, 65535) ?? to.port;
-      const probe: ProbeOptions = {
-        ...(options.proto ? { protocol: options.proto } : {}),
-        ...(dport !== undefined ? { dport } : {}),
-        ...(options.sport !== undefined ? { sport: intOption(options.sport, 'sport', 1, 65535)! } : {}),
-        ...(options.size !== undefined ? { size: intOption(options.size, 'size', 0, 65507)! } : {}),
-        ...(options.ttl !== undefined ? { ttl: intOption(options.ttl, 'ttl', 1, 255)! } : {}),
-        df: options.df,
-      };
-      if (probe.protocol === 'icmp' && dport !== undefined) throw new UsageError('icmp has no ports', 'drop --port, or use --proto tcp or udp');
+export async function runTrace(context: CommandContext, fromText: string, toText: string, options: TraceOptions): Promise<void> {
+  const { io, opts, chalk } = await context();
+  const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
+  const from = resolveTraceSource(dataplane, fromText);
+  const to = resolveTraceEndpoint(dataplane, toText, from);
+  if (to.resolvedBy && opts.output !== 'json') io.stderr.write(`netlab: ${toText}: ${to.resolvedBy}\n`);
+  const seed = intOption(options.seed, 'seed', 0, 0xffffffff) ?? DEFAULT_SEED;
+  const dport = intOption(options.port, 'port', 1, 65535) ?? to.port;
+  const probe: ProbeOptions = {
+    ...(options.proto ? { protocol: options.proto } : {}),
+    ...(dport !== undefined ? { dport } : {}),
+    ...(options.sport !== undefined ? { sport: intOption(options.sport, 'sport', 1, 65535)! } : {}),
+    ...(options.size !== undefined ? { size: intOption(options.size, 'size', 0, 65507)! } : {}),
+    ...(options.ttl !== undefined ? { ttl: intOption(options.ttl, 'ttl', 1, 255)! } : {}),
+    df: options.df,
+  };
+  if (probe.protocol === 'icmp' && dport !== undefined) throw new UsageError('icmp has no ports', 'drop --port, or use --proto tcp or udp');
 
-      if (options.format === 'traceroute') {
-        const run = traceroute(dataplane, from.ns, to.ip);
-        const out = renderTraceroute(run);
-        if (opts.output === 'json') writeJson(io.stdout, run);
-        else await writeLines(io.stdout, out.stdout, out.unterminated);
-        for (const line of out.stderr) io.stderr.write(line + '\n');
-        const last = run.hops[run.hops.length - 1];
-        if (!last?.reached) throw new ExitError(1);
-        return;
-      }
+  if (options.format === 'traceroute') {
+    const run = traceroute(dataplane, from.ns, to.ip);
+    const out = renderTraceroute(run);
+    if (opts.output === 'json') writeJson(io.stdout, run);
+    else await writeLines(io.stdout, out.stdout, out.unterminated);
+    for (const line of out.stderr) io.stderr.write(line + '\n');
+    const last = run.hops[run.hops.length - 1];
+    if (!last?.reached) throw new ExitError(1);
+    return;
+  }
 
-      if (options.allEndpoints) {
-        const branches = traceEveryEndpoint(dataplane, from, to, probe, options.reply ?? false);
-        if (opts.output === 'json') writeJson(io.stdout, branches);
-        else await writeLines(io.stdout, drawTable(endpointsTable(to.label, branches), chalk));
-        if (branches.some((b) => b.run.request.disposition !== 'DELIVERED')) throw new ExitError(1);
-        return;
-      }
+  if (options.allEndpoints) {
+    const branches = traceEveryEndpoint(dataplane, from, to, probe, options.reply ?? false);
+    if (opts.output === 'json') writeJson(io.stdout, branches);
+    else await writeLines(io.stdout, drawTable(endpointsTable(to.label, branches), chalk));
+    if (branches.some((b) => b.run.request.disposition !== 'DELIVERED')) throw new ExitError(1);
+    return;
+  }
 
-      const session = newSession(dataplane, statisticFromSeed(seed));
-      const run = tracePacket(dataplane, from, to, probe, options.reply ?? false, session);
-      const delivered = run.request.disposition === 'DELIVERED' && (!options.reply || !run.reply || run.reply.disposition === 'DELIVERED');
-      if (opts.output === 'json') {
-        writeJson(io.stdout, run);
-      } else if (options.format === 'mermaid' || options.format === 'dot') {
-        const render = options.format === 'dot' ? renderDot : renderMermaid;
-        const lines = render(traceGraph(run.request));
-        if (run.reply) lines.push('', ...render(traceGraph(run.reply)));
-        await writeLines(io.stdout, lines);
-      } else {
-        const ctx = { netns: (id: string) => session.nodeOrPodNetns(id) };
-        const show = (trace: Trace, label?: string): string[] => {
-          const table = traceTable(trace, ctx);
-          const color = trace.disposition === 'DELIVERED' ? chalk.green : chalk.red;
-          return [...(label ? [chalk.bold(label)] : []), ...drawTable(table, chalk), color(dispositionLine(trace))];
-        };
-        const lines = show(run.request);
-        if (run.reply) lines.push('', ...show(run.reply, 'reply'));
-        await writeLines(io.stdout, lines);
-      }
-      if (!delivered) throw new ExitError(1);
-    });
+  const session = newSession(dataplane, statisticFromSeed(seed));
+  const run = tracePacket(dataplane, from, to, probe, options.reply ?? false, session);
+  const delivered = run.request.disposition === 'DELIVERED' && (!options.reply || !run.reply || run.reply.disposition === 'DELIVERED');
+  if (opts.output === 'json') {
+    writeJson(io.stdout, run);
+  } else if (options.format === 'mermaid' || options.format === 'dot') {
+    const render = options.format === 'dot' ? renderDot : renderMermaid;
+    const lines = render(traceGraph(run.request));
+    if (run.reply) lines.push('', ...render(traceGraph(run.reply)));
+    await writeLines(io.stdout, lines);
+  } else {
+    const ctx = { netns: (id: string) => session.nodeOrPodNetns(id) };
+    const show = (trace: Trace, label?: string): string[] => {
+      const table = traceTable(trace, ctx);
+      const color = trace.disposition === 'DELIVERED' ? chalk.green : chalk.red;
+      return [...(label ? [chalk.bold(label)] : []), ...drawTable(table, chalk), color(dispositionLine(trace))];
+    };
+    const lines = show(run.request);
+    if (run.reply) lines.push('', ...show(run.reply, 'reply'));
+    await writeLines(io.stdout, lines);
+  }
+  if (!delivered) throw new ExitError(1);
 }

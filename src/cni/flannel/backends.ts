@@ -7,7 +7,7 @@ import type { NetnsBuilder } from '../../kernel/builder.js';
 import { ethernetMulticast } from '../../kernel/devices.js';
 import { RT_TABLE, RTPROT, type Route } from '../../kernel/route.js';
 import { contains } from '../../net/cidr.js';
-import { stableHex } from '../../net/hash.js';
+import { stableHex } from '../../net/digest.js';
 import type { Cluster, Node } from '../../model/types.js';
 import type { FlannelCni } from '../../topology/types.js';
 import { directRoute, vxlanPeer, type VxlanPeer } from './overlay.js';

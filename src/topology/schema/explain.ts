@@ -7,6 +7,7 @@
  * Used for schema pattern errors and for names the compact forms generate.
  */
 import { Code } from '../codes.js';
+import { INTERFACE_NAME_RULE, interfaceNameProblem, printableName } from '../../net/ifname.js';
 import { definitionPattern } from './schema-index.js';
 
 export interface Explanation {
@@ -65,7 +66,7 @@ export function explainFormat(rule: string, value: string): Explanation {
     case 'macAddress':
       return explainMac(value);
     case 'interfaceName':
-      return { code: Code.InterfaceNameInvalid, message: `invalid interface name '${value}': ${interfaceNameProblem(value)}`, hint: "Linux interface names have 1 to 15 characters, without '/', ':' or spaces" };
+      return { code: Code.InterfaceNameInvalid, message: `invalid interface name ${printableName(value)}: ${interfaceNameProblem(value) ?? 'it is not a valid interface name'}`, hint: INTERFACE_NAME_RULE };
     case 'labelKey':
       return { code: Code.LabelInvalid, message: `invalid label key '${value}': ${labelKeyProblem(value)}`, hint: "a label key is an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' and '.'" };
     case 'labelValue':
@@ -163,14 +164,6 @@ function explainMac(value: string): Explanation {
     message: `invalid MAC address '${value}': expected six two-digit hex bytes separated by ':'`,
     hint: dashed ? `use ':' between the bytes: '${value.replace(/[-.]/g, ':').toLowerCase()}'` : 'a MAC address looks like 52:54:00:12:34:0b',
   };
-}
-
-function interfaceNameProblem(value: string): string {
-  if (value === '') return 'it is empty';
-  if (value.length > 15) return `it is ${value.length} characters long (at most 15)`;
-  if (value === '.' || value === '..') return `'${value}' is reserved`;
-  const bad = /[/:\s]/.exec(value);
-  return bad ? `'${bad[0] === ' ' ? 'space' : bad[0]}' is not allowed` : 'it is not a valid interface name';
 }
 
 function portNameProblem(value: string): string {

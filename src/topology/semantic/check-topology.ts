@@ -11,6 +11,7 @@ import type { Topology } from '../types.js';
 import { checkAddresses } from './addresses.js';
 import type { Check, CheckContext } from './context.js';
 import { checkDuplicates } from './duplicates.js';
+import { checkInterfaceNames } from './interface-names.js';
 import { checkIgnoredOptions } from './options.js';
 import { checkPolicies } from './policies.js';
 import { checkReferences } from './references.js';
@@ -24,7 +25,7 @@ const checkHasNodes: Check = ({ topology, document, findings }) => {
   }
 };
 
-const CHECKS: readonly Check[] = [checkHasNodes, checkAddresses, checkReferences, checkDuplicates, checkServices, checkPolicies, checkIgnoredOptions];
+const CHECKS: readonly Check[] = [checkHasNodes, checkAddresses, checkReferences, checkDuplicates, checkServices, checkPolicies, checkInterfaceNames, checkIgnoredOptions];
 
 export function checkTopology(topology: Topology, document: TopologyDocument): Finding[] {
   const context: CheckContext = { topology, document, findings: [] };

@@ -6,7 +6,8 @@
  * round trip (import sorts by creationTimestamp, as a real cluster's objects
  * were created).
  */
-import { fnv1a32, mulberry32, stableHex } from '../../net/hash.js';
+import { stableHex } from '../../net/digest.js';
+import { fnv1a32, mulberry32 } from '../../net/hash.js';
 import { SAFE_ALPHABET } from '../../topology/normalise/pod-names.js';
 
 /** A uid shaped like the API server's (a random UUID, version 4). */
