@@ -150,6 +150,9 @@ type Event =
   | { kind: 'router'; port: RouterPort; frame: Frame }
   | { kind: 'router-out'; packet: Packet };
 
+/** Route types whose lookup fails (fib_props' errors), as dispositions. */
+const ROUTE_REFUSALS: Partial<Record<Route['type'], Disposition>> = { blackhole: 'ROUTE_BLACKHOLE', unreachable: 'ROUTE_UNREACHABLE', prohibit: 'ROUTE_PROHIBIT' };
+
 class Walk {
   private readonly hops: Hop[] = [];
   /** Conntrack entries created by this walk's packet (unconfirmed: the packet is still NEW in them). */
@@ -685,6 +688,10 @@ class Walk {
     if (entry?.direction === 'original') this.session.conntrack.natted(entry.entry, after, 'ipvs');
     const route = this.route(ns, after.dst, undefined, 'output');
     if (!route) return this.finish('NO_ROUTE', `IPVS: no route to real server ${formatIPv4(after.dst)}`, { kind: 'none' }, ns.id);
+    // A blackhole, unreachable or prohibit route fails IPVS's route lookup as a missing one does (__ip_vs_get_out_rt):
+    // the packet goes no further (a failed calico node's own block is a blackhole).
+    const refused = ROUTE_REFUSALS[route.type];
+    if (refused !== undefined) return this.finish(refused, `IPVS: ${route.type} route ${formatIPv4(route.dst.addr)}/${route.dst.len} to real server ${formatIPv4(after.dst)} in ${ns.displayName}`, { kind: 'none' }, ns.id);
     // A real server on one of this node's own addresses (a hostNetwork endpoint): delivered here.
     if (route.type === 'local') return this.localDeliver(ns, devName, after);
     let q = after;

@@ -39,6 +39,17 @@ describe('--fail on a calico cluster', () => {
   });
 });
 
+describe('IPVS on a failed calico node (found by the fuzz test, seed 99)', () => {
+  it('a real server behind the node\'s own blackhole route ends the walk there', async () => {
+    const args = ['-f', 'labs/default.yaml', '--fail', 'node-03', '--set', 'network.kubeProxy.mode=ipvs', '--set', 'network.cni={plugin: calico, mode: ipip}'];
+    const diff = await runCli([...args, 'diff', '--port=80']);
+    expect(diff.stderr).not.toContain('internal error');
+    expect(diff.code).toBe(1);
+    const trace = await runCli([...args, 'trace', 'node-03', 'svc/web', '--all-endpoints', '--no-color']);
+    expect(trace.stdout).toMatch(/ROUTE_BLACKHOLE +│ 1 +│ IPVS: blackhole route 10\.244\.\d+\.64\/26 to real server 10\.244\.\d+\.65 in node-03/);
+  });
+});
+
 describe('diff --pair from something that cannot send', () => {
   it('is a usage error, with or without a fault', async () => {
     for (const extra of [['--fail', 'node-03'], ['--set', 'network.cni.backend=host-gw']]) {
