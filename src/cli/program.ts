@@ -6,7 +6,7 @@
  * the help prints comes from modules without heavy imports of their own.
  */
 import { Option, type Command } from 'commander';
-import { DEFAULT_SEED } from '../dataplane/random.js';
+import { DEFAULT_SEED } from '../flow/random.js';
 import { supportedCommandLines } from '../exec/commands.js';
 import { CNI_CHOICES, parseCidrOption, parseMtu, parseSubnetOption, type SubnetOption } from '../import/options.js';
 import { VIEW_NAMES } from '../views/view-names.js';

@@ -13,12 +13,13 @@ import type { TrafficSpec } from './traffic-option.js';
 
 export type { TrafficSpec } from './traffic-option.js';
 
-/** What the traffic left in the kernels beside link counters: the tables `conntrack -L` and `ipvsadm -Lnc` list, affinities. */
+/** What the traffic left in the kernels: device counters, the tables `conntrack -L` and `ipvsadm -Lnc` list, affinities. */
 export type TrafficState = KernelState;
 
 /**
- * Walks the traffic through the dataplane; counters are kept on its links,
- * and the flows in the returned conntrack and IPVS connection tables.
+ * Walks the traffic through the dataplane; what it counted on the devices
+ * and the flows of the conntrack and IPVS connection tables are in the
+ * returned state.
  */
 export function sendTraffic(dataplane: Dataplane, specs: readonly TrafficSpec[]): TrafficState {
   const state = new KernelState();

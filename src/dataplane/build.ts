@@ -14,13 +14,15 @@ import { cniPlugin } from '../cni/select.js';
 import type { CniPlugin } from '../cni/types.js';
 import { setupDocker } from '../runtime/docker.js';
 import { podResolvConf, renderResolvConf, usesClusterDns } from '../model/dns.js';
-import { programKubelet, programKubeProxy } from '../proxy/index.js';
+import { kubeProxyMode, programKubelet } from '../proxy/index.js';
+import type { KubeProxyMode } from '../proxy/types.js';
 import { buildExternalNetns } from './external.js';
 import { buildUnderlay, type Underlay } from './underlay.js';
 
 export interface Dataplane {
   readonly cluster: Cluster;
   readonly cni: CniPlugin;
+  readonly kubeProxy: KubeProxyMode;
   /** Nodes whose NIC is off the underlay (powered off, eth0 down): nothing answers for them there. */
   readonly detachedNodes: ReadonlySet<string>;
   /** Problems the real components would run into (not input errors). */
@@ -69,6 +71,7 @@ export interface BuildOptions {
 export function buildDataplane(cluster: Cluster, options: BuildOptions = {}): DataplaneResult {
   const cni = cluster.topology.network.cni;
   const plugin = cniPlugin(cluster, cni);
+  const proxy = kubeProxyMode(cluster);
   const built = new Map<Node, BuiltNode>();
   let external: NetNs | undefined;
   let underlay: Underlay | undefined;
@@ -77,7 +80,7 @@ export function buildDataplane(cluster: Cluster, options: BuildOptions = {}): Da
   const buildOnce = (node: Node): BuiltNode => {
     let entry = built.get(node);
     if (!entry) {
-      entry = buildNode(cluster, node, plugin);
+      entry = buildNode(cluster, node, plugin, proxy);
       if (transform) {
         const changed = transform.apply(node, entry);
         transformProblems.push(...changed.diagnostics);
@@ -95,6 +98,7 @@ export function buildDataplane(cluster: Cluster, options: BuildOptions = {}): Da
     dataplane: {
       cluster,
       cni: plugin,
+      kubeProxy: proxy,
       detachedNodes,
       warnings: plugin.warnings,
       nodeNetns: (node) => buildOnce(node).node,
@@ -124,7 +128,7 @@ function newNetns(ns: NetnsBuilder): void {
  * kube-proxy (DaemonSet pods, on the host network), then its pods are set up
  * in order.
  */
-function buildNode(cluster: Cluster, model: Node, cni: CniPlugin): BuiltNode {
+function buildNode(cluster: Cluster, model: Node, cni: CniPlugin, kubeProxy: KubeProxyMode): BuiltNode {
   const node = new NetnsBuilder(`node/${model.name}`, 'node', model.name, model.name);
   newNetns(node);
   node.addLink(physicalNic('eth0', model.mac, model.subnet.mtu));
@@ -143,7 +147,7 @@ function buildNode(cluster: Cluster, model: Node, cni: CniPlugin): BuiltNode {
   if (model.spec.runtime === 'docker') setupDocker(node, model);
   programKubelet(node, cluster);
   cni.setupNode(node, model);
-  programKubeProxy(node, cluster, model);
+  kubeProxy.programNode(node, model);
   cni.finishNode?.(node, model);
 
   const pods = new Map<Pod, NetNs>();

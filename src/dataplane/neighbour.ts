@@ -5,12 +5,25 @@
  * without ARP (TUN) need no neighbour; a vxlan device with nolearning and no
  * entry gets no answer, as flannel relies on its permanent entries.
  */
-import type { Link } from '../kernel/link.js';
+import type { Link, VethInfo } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { formatIPv4 as fmt, type IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import { fibLookup, isLocalAddress } from './fib.js';
-import type { WalkSession } from './walker.js';
+import type { Underlay } from './underlay.js';
+
+/**
+ * How long a new neighbour entry waits for an ARP answer before it fails and
+ * the packets queued on it get host unreachable: mcast_solicit (3) probes,
+ * retrans_time (1 s) apart. Measured in a namespace: 3.07 s.
+ */
+export const NEIGHBOUR_RESOLUTION_MS = 3000;
+
+/** What an ARP request reaches beyond its own netns: the other end of a veth, and the underlay segment a NIC is plugged into. */
+export interface ArpReach {
+  vethPeer(veth: VethInfo): { ns: NetNs; link: Link | undefined };
+  readonly underlay: Pick<Underlay, 'segmentOf' | 'resolve'>;
+}
 
 export interface NeighbourResult {
   readonly mac?: Mac;
@@ -21,7 +34,7 @@ export interface NeighbourResult {
   readonly answeredBy?: string;
 }
 
-export function resolveNeighbour(session: WalkSession, ns: NetNs, dev: Link, ip: IPv4): NeighbourResult {
+export function resolveNeighbour(reach: ArpReach, ns: NetNs, dev: Link, ip: IPv4): NeighbourResult {
   const entry = ns.neighbours.find((n) => n.dev === dev.name && n.ip === ip);
   if (entry?.lladdr) return { mac: entry.lladdr, state: entry.state === 'PERMANENT' ? 'PERMANENT' : 'REACHABLE' };
   if (dev.flags.noarp) return { mac: '00:00:00:00:00:00', state: 'NOARP' };
@@ -29,19 +42,19 @@ export function resolveNeighbour(session: WalkSession, ns: NetNs, dev: Link, ip:
     case 'vxlan':
       return { state: 'FAILED', why: `${dev.name} has nolearning and no permanent entry for it` };
     case 'veth': {
-      const { ns: peerNs, link } = session.vethPeer(dev.info);
+      const { ns: peerNs, link } = reach.vethPeer(dev.info);
       const peer = link!;
       if (!peer.state.up) return { state: 'FAILED', why: `the other end of ${dev.name} is down` };
-      if (peer.bridgePort) return onBridge(session, peerNs, peerNs.links.find((l) => l.name === peer.bridgePort!.bridge)!, ip, peer);
+      if (peer.bridgePort) return onBridge(reach, peerNs, peerNs.links.find((l) => l.name === peer.bridgePort!.bridge)!, ip, peer);
       if (isLocalAddress(peerNs, ip)) return { mac: peer.mac!, state: 'REACHABLE' };
       if (proxyArp(peerNs, peer, ip)) return { mac: peer.mac!, state: 'REACHABLE', answeredBy: `proxy ARP by ${peer.name} in ${peerNs.displayName}` };
       return { state: 'FAILED', why: `${peerNs.displayName} does not have ${fmt(ip)}${proxyArpWhy(peerNs, peer)}` };
     }
     case 'bridge':
-      return onBridge(session, ns, dev, ip, undefined);
+      return onBridge(reach, ns, dev, ip, undefined);
     case 'ether': {
-      const segment = session.underlay.segmentOf(ns.id);
-      const owner = segment && session.underlay.resolve(segment, ip);
+      const segment = reach.underlay.segmentOf(ns.id);
+      const owner = segment && reach.underlay.resolve(segment, ip);
       if (!owner) return { state: 'FAILED', why: `nothing on segment ${segment?.name ?? '?'} has ${fmt(ip)}` };
       return { mac: owner.kind === 'host' ? owner.host.mac : owner.port.mac, state: 'REACHABLE' };
     }
@@ -70,11 +83,11 @@ function proxyArpWhy(ns: NetNs, dev: Link): string {
 }
 
 /** ARP on a bridge's segment: the bridge itself (the node) or a pod behind one of its ports. */
-function onBridge(session: WalkSession, ns: NetNs, bridge: Link, ip: IPv4, except: Link | undefined): NeighbourResult {
+function onBridge(reach: ArpReach, ns: NetNs, bridge: Link, ip: IPv4, except: Link | undefined): NeighbourResult {
   if (isLocalAddress(ns, ip)) return { mac: bridge.mac!, state: 'REACHABLE' };
   for (const port of ns.links) {
     if (port.bridgePort?.bridge !== bridge.name || port === except || port.info.kind !== 'veth' || port.bridgePort.state === 'disabled') continue;
-    const peer = session.vethPeer(port.info);
+    const peer = reach.vethPeer(port.info);
     if (isLocalAddress(peer.ns, ip)) return { mac: peer.link!.mac!, state: 'REACHABLE' };
   }
   return { state: 'FAILED', why: `nothing behind ${bridge.name} has ${fmt(ip)}` };

@@ -12,8 +12,10 @@ import { DEFAULT_TTL, IPV4_HEADER, l4HeaderLength, type L4Protocol, type Packet 
 import type { Flow, SenderNotice, Trace } from '../flow/trace.js';
 import { EXTERNAL_NETNS_ID } from './external.js';
 import type { KernelState } from './kernel-state.js';
-import { branchProbability, DEFAULT_SEED, forcedChoice, statisticFromSeed } from './random.js';
-import { NEIGHBOUR_RESOLUTION_MS, WalkSession, type WalkResult } from './walker.js';
+import { branchProbability, DEFAULT_SEED, forcedChoice, statisticFromSeed } from '../flow/random.js';
+import { NEIGHBOUR_RESOLUTION_MS } from './neighbour.js';
+import { WalkSession } from './walk/session.js';
+import type { WalkResult } from './walk/walk.js';
 
 export interface ProbeOptions {
   readonly protocol?: L4Protocol;

@@ -2,9 +2,9 @@
 import { linkByName, type NetNs } from '../kernel/netns.js';
 import { ETHTOOL_NO_DEVICE, ethtoolDriverInfo, ethtoolStats, isEthtoolError, renderEthtoolSettings } from '../render/ethtool.js';
 import { notEmulated } from './not-emulated.js';
-import { fail, ok, type ExecResult } from './types.js';
+import { countersIn, fail, ok, type ExecContext, type ExecResult } from './types.js';
 
-export function runEthtool(ns: NetNs, argv: readonly string[]): ExecResult {
+export function runEthtool(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
   const [, first, second, ...extra] = argv;
   if (first === undefined) return fail(1, 'ethtool: bad command line argument(s)', "For more information run ethtool -h");
   if (extra.length > 0) return notEmulated(argv);
@@ -27,6 +27,6 @@ export function runEthtool(ns: NetNs, argv: readonly string[]): ExecResult {
     const error = stats ? ETHTOOL_NO_DEVICE.stats : ETHTOOL_NO_DEVICE.driver;
     return fail(error.exitCode, error.stderr);
   }
-  const out = stats ? ethtoolStats(link) : ethtoolDriverInfo(link);
+  const out = stats ? ethtoolStats(link, countersIn(ctx, ns)(link)) : ethtoolDriverInfo(link);
   return isEthtoolError(out) ? fail(out.exitCode, out.stderr) : ok(out);
 }

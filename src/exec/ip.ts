@@ -6,7 +6,7 @@
  * matched the same way (`ip link s` is *set*, as in the real tool), then
  * the object's arguments.
  */
-import type { Link } from '../kernel/link.js';
+import type { CountersOf, Link } from '../kernel/link.js';
 import { linkByName, type NetNs } from '../kernel/netns.js';
 import { parseCidrText, cidr, type Cidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
@@ -19,7 +19,7 @@ import { renderIpRoute, tableId, type PrefixSelector, type RouteTableSelector } 
 import { renderRouteGet, routeGetErrorText } from '../render/ip-route-get.js';
 import { renderIpRule } from '../render/ip-rule.js';
 import { notEmulated, notEmulatedSubcommand } from './not-emulated.js';
-import { fail, iproute2Subcommand, matches, ok, type ExecContext, type ExecResult } from './types.js';
+import { countersIn, fail, iproute2Subcommand, matches, ok, type ExecContext, type ExecResult } from './types.js';
 
 interface IpOptions {
   family?: AddressFamily;
@@ -80,9 +80,9 @@ export function runIp(ns: NetNs, argv: readonly string[], ctx: ExecContext): Exe
   const args = rest.slice(1);
   switch (object) {
     case 'address':
-      return ipAddress(ns, argv, args, options);
+      return ipAddress(ns, argv, args, options, countersIn(ctx, ns));
     case 'link':
-      return ipLink(ns, argv, args, options);
+      return ipLink(ns, argv, args, options, countersIn(ctx, ns));
     case 'route':
       return ipRoute(ns, argv, args, options, ctx);
     case 'rule':
@@ -178,7 +178,7 @@ function filteredLinks(ns: NetNs, filter: LinkFilter): Link[] {
 const ADDRESS_SUBCOMMANDS = ['add', 'change', 'replace', 'delete', 'list', 'show', 'lst', 'flush', 'save', 'showdump', 'restore', 'help'];
 const LINK_SUBCOMMANDS = ['add', 'set', 'change', 'replace', 'delete', 'show', 'lst', 'list', 'xstats', 'afstats', 'property', 'help'];
 
-function ipAddress(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions): ExecResult {
+function ipAddress(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions, counters: CountersOf): ExecResult {
   const sub = iproute2Subcommand(args[0], ADDRESS_SUBCOMMANDS);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip address help".`);
   if (sub !== 'show') return notEmulatedSubcommand(argv, 'ip address', sub, ['save', 'showdump']);
@@ -188,10 +188,10 @@ function ipAddress(ns: NetNs, argv: readonly string[], args: readonly string[], 
   const family = options.family !== undefined ? { family: options.family } : {};
   if (options.brief) return ok(renderIpBriefAddr(ns, family, links));
   if (options.oneline) return ok(renderIpAddrOneline(ns, family, links));
-  return ok(renderIpAddr(ns, { ...family, details: options.details, stats: options.stats }, links));
+  return ok(renderIpAddr(ns, { ...family, details: options.details, stats: options.stats, counters }, links));
 }
 
-function ipLink(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions): ExecResult {
+function ipLink(ns: NetNs, argv: readonly string[], args: readonly string[], options: IpOptions, counters: CountersOf): ExecResult {
   const sub = iproute2Subcommand(args[0], LINK_SUBCOMMANDS);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "ip link help".`);
   if (sub !== 'show') return notEmulatedSubcommand(argv, 'ip link', sub, ['xstats', 'afstats', 'property']);
@@ -199,7 +199,7 @@ function ipLink(ns: NetNs, argv: readonly string[], args: readonly string[], opt
   if (isResult(filter)) return filter;
   const links = filteredLinks(ns, filter);
   if (options.brief) return ok(renderIpBriefLink(ns, links));
-  return ok(renderIpLink(ns, { details: options.details, stats: options.stats, oneline: options.oneline }, links));
+  return ok(renderIpLink(ns, { details: options.details, stats: options.stats, oneline: options.oneline, counters }, links));
 }
 
 const ROUTE_SUBCOMMANDS = ['add', 'change', 'replace', 'prepend', 'append', 'test', 'delete', 'list', 'show', 'lst', 'get', 'flush', 'save', 'restore', 'showdump', 'help'];

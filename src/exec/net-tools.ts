@@ -4,7 +4,7 @@ import { renderArpAn, renderArpN } from '../render/arp.js';
 import { ifconfigBlock, renderIfconfig } from '../render/ifconfig.js';
 import { renderNetstatRn, renderRouteN } from '../render/route-table.js';
 import { CHANGES_STATE, notEmulated } from './not-emulated.js';
-import { fail, ok, type ExecResult } from './types.js';
+import { countersIn, fail, ok, type ExecContext, type ExecResult } from './types.js';
 
 /** Short options given as `-rn`, `-n -r` or `-nr`, as a set of letters; undefined when something else is there. */
 function letters(args: readonly string[]): Set<string> | undefined {
@@ -16,15 +16,16 @@ function letters(args: readonly string[]): Set<string> | undefined {
   return set;
 }
 
-export function runIfconfig(ns: NetNs, argv: readonly string[]): ExecResult {
+export function runIfconfig(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
   const args = argv.slice(1);
   const all = args[0] === '-a';
   const rest = all ? args.slice(1) : args;
-  if (rest.length === 0) return ok(renderIfconfig(ns, { all }));
+  const counters = countersIn(ctx, ns);
+  if (rest.length === 0) return ok(renderIfconfig(ns, { all, counters }));
   if (rest.length > 1 || rest[0]!.startsWith('-')) return notEmulated(argv, rest.length > 1 ? CHANGES_STATE : `ifconfig ${rest[0]}`);
   const link = linkByName(ns, rest[0]!);
   if (!link) return fail(1, `${rest[0]}: error fetching interface information: Device not found`);
-  return ok(ifconfigBlock(link));
+  return ok(ifconfigBlock(link, counters(link)));
 }
 
 export function runRoute(ns: NetNs, argv: readonly string[]): ExecResult {

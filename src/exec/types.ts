@@ -1,9 +1,11 @@
 /** What an emulated command returns, and what the caller may inject. */
 import type { Dataplane } from '../dataplane/build.js';
-import type { Conntrack } from '../dataplane/conntrack.js';
-import type { IpvsSessionState } from '../dataplane/ipvs.js';
-import type { NftDynamicSets } from '../dataplane/nft-eval.js';
+import type { DeviceCounters } from '../dataplane/device-counters.js';
+import type { Conntrack } from '../dataplane/netfilter/conntrack.js';
+import type { IpvsSessionState } from '../proxy/ipvs/connections.js';
+import type { NftDynamicSets } from '../dataplane/netfilter/nft-sets.js';
 import type { RouteGetError, RouteGetQuery, RouteGetResult } from '../dataplane/route-get.js';
+import { stateCounters, type CountersOf } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { DEFAULT_IPTABLES_SAVE_DATE } from '../render/profile.js';
 import { toText, type Lines } from '../render/types.js';
@@ -41,6 +43,13 @@ export interface ExecContext {
   readonly ipvs?: IpvsSessionState;
   /** Elements those flows added to nftables sets (kube-proxy's affinity sets: `nft list set`). */
   readonly nftSets?: NftDynamicSets;
+  /** What those flows counted on the devices they crossed (`ip -s link`, `ifconfig`, `ethtool -S`). */
+  readonly devices?: DeviceCounters;
+}
+
+/** The counters a tool prints for the devices of `ns`: the state's own, plus what the context's flows counted. */
+export function countersIn(ctx: ExecContext, ns: NetNs): CountersOf {
+  return ctx.devices ? ctx.devices.reader(ns) : stateCounters;
 }
 
 /**

@@ -99,17 +99,27 @@ export interface BridgePort {
 }
 
 export interface Counters {
-  rxPackets: number;
-  rxBytes: number;
-  txPackets: number;
-  txBytes: number;
-  rxDropped: number;
-  txDropped: number;
+  readonly rxPackets: number;
+  readonly rxBytes: number;
+  readonly txPackets: number;
+  readonly txBytes: number;
+  readonly rxDropped: number;
+  readonly txDropped: number;
   /** Transmissions the driver gave up on (a vxlan device with no route to the remote VTEP). */
-  txErrors: number;
+  readonly txErrors: number;
   /** Of those, the ones for want of a path (the kernel's tx_carrier_errors: vxlan's ENETUNREACH). */
-  txCarrierErrors: number;
+  readonly txCarrierErrors: number;
 }
+
+/**
+ * Where a renderer reads a device's counters: the state's own (`link.counters`,
+ * what the device had counted when the state was taken), or those plus what
+ * a run of packet walks counted since (src/dataplane/device-counters.ts).
+ */
+export type CountersOf = (link: Link) => Counters;
+
+/** The counters the state itself holds: zero for a netns netlab built, whatever a captured device had for a fixture. */
+export const stateCounters: CountersOf = (link) => link.counters;
 
 export interface Link {
   readonly ifindex: number;
@@ -155,7 +165,11 @@ export interface Link {
   readonly ipv6LinkLocalAddress?: string;
   /** The device's link-layer multicast list (`ip maddr`), in the order the kernel keeps it. */
   readonly multicast: readonly Mac[];
-  /** Traffic counters, moved by packet walks. */
+  /**
+   * The traffic counters as the state was taken: zero when netlab builds it.
+   * Walks never change them; what they count is kept by the walk session
+   * (src/dataplane/device-counters.ts).
+   */
   readonly counters: Counters;
 }
 

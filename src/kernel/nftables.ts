@@ -1,7 +1,7 @@
 /**
  * nftables state as structured data: what `nft list ruleset` shows of one
  * netns. kube-proxy's nftables mode writes it (src/proxy/nftables/), the
- * walker evaluates it (src/dataplane/nft-eval.ts) and the renderers print it
+ * walker evaluates it (src/dataplane/netfilter/nft.ts) and the renderers print it
  * twice: as nft lists it back (src/render/nft.ts) and as kube-proxy wrote it
  * through knftables (the transaction upstream's tests expect).
  *

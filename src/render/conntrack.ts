@@ -4,7 +4,7 @@
  * protocol's timeout minus one second), so output is deterministic. The
  * kernel lists entries in hash order; netlab lists them in creation order.
  */
-import type { ConntrackEntry, Tuple } from '../dataplane/conntrack.js';
+import type { ConntrackEntry, Tuple } from '../dataplane/netfilter/conntrack.js';
 import { IP_PROTOCOL_NUMBER } from '../flow/packet.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';

@@ -3,7 +3,7 @@
  * Errors are part of the result because ethtool prints them instead of
  * output (`no stats available` on stderr, exit 94).
  */
-import type { Link } from '../kernel/link.js';
+import type { Counters, Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { DRIVER_INFO } from './profile.js';
 import type { Lines } from './types.js';
@@ -30,10 +30,10 @@ function vethStats(link: Link): [string, number][] {
 }
 
 /** virtio_net (kernel 6.18): device totals, then queue 0's copies. */
-function virtioStats(link: Link): [string, number][] {
+function virtioStats(counters: Counters): [string, number][] {
   const names = ['drops', 'xdp_packets', 'xdp_tx', 'xdp_redirects', 'xdp_drops', 'kicks'];
   const txNames = ['xdp_tx', 'xdp_tx_drops', 'kicks', 'tx_timeouts'];
-  const rxDrops = link.counters.rxDropped;
+  const rxDrops = counters.rxDropped;
   const values = (prefix: string, list: string[], drops: number): [string, number][] =>
     list.map((n) => [`${prefix}${n}`, n === 'drops' ? drops : 0]);
   return [
@@ -44,10 +44,10 @@ function virtioStats(link: Link): [string, number][] {
   ];
 }
 
-export function ethtoolStats(link: Link): Lines | EthtoolError {
+export function ethtoolStats(link: Link, counters: Counters = link.counters): Lines | EthtoolError {
   let stats: [string, number][];
   if (link.info.kind === 'veth') stats = vethStats(link);
-  else if (link.info.kind === 'ether') stats = virtioStats(link);
+  else if (link.info.kind === 'ether') stats = virtioStats(counters);
   else return { stderr: 'no stats available', exitCode: 94 };
   return ['NIC statistics:', ...stats.map(([name, value]) => `     ${name}: ${value}`)];
 }

@@ -4,7 +4,7 @@
  * name with net-tools' number-aware compare. Only the primary IPv4 address
  * shows (ifconfig asks with SIOCGIFADDR).
  */
-import type { Link } from '../kernel/link.js';
+import { stateCounters, type Counters, type CountersOf, type Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { formatIPv4, formatNetmask } from '../net/ipv4.js';
 import { autoIpv6, IFF, kernelFlags } from './link-common.js';
@@ -81,7 +81,7 @@ function hardwareLine(link: Link): string {
 
 const SCOPE_ID: Record<'host' | 'link', string> = { host: '0x10<host>', link: '0x20<link>' };
 
-export function* ifconfigBlock(link: Link): Lines {
+export function* ifconfigBlock(link: Link, c: Counters = link.counters): Lines {
   yield `${link.name}: ${ifconfigFlags(link)}  mtu ${link.mtu}`;
   const primary = link.ipv4[0];
   if (primary) {
@@ -92,7 +92,6 @@ export function* ifconfigBlock(link: Link): Lines {
   }
   for (const v6 of autoIpv6(link)) yield `        inet6 ${v6.address}  prefixlen ${v6.len}  scopeid ${SCOPE_ID[v6.scope]}`;
   yield hardwareLine(link);
-  const c = link.counters;
   yield `        RX packets ${c.rxPackets}  bytes ${c.rxBytes} (${humanBytes(c.rxBytes)})`;
   yield `        RX errors 0  dropped ${c.rxDropped}  overruns 0  frame 0`;
   yield `        TX packets ${c.txPackets}  bytes ${c.txBytes} (${humanBytes(c.txBytes)})`;
@@ -104,9 +103,11 @@ export function* ifconfigBlock(link: Link): Lines {
 export interface IfconfigOptions {
   /** `-a`: include interfaces that are down. */
   readonly all?: boolean;
+  /** Where the RX/TX lines read the counters: the state's own unless a traffic run counted more. */
+  readonly counters?: CountersOf;
 }
 
 export function* renderIfconfig(ns: NetNs, options: IfconfigOptions = {}): Lines {
   const links = ns.links.filter((l) => options.all || l.state.up).sort((a, b) => nstrcmp(a.name, b.name));
-  for (const link of links) yield* ifconfigBlock(link);
+  for (const link of links) yield* ifconfigBlock(link, (options.counters ?? stateCounters)(link));
 }

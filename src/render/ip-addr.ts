@@ -2,7 +2,7 @@
  * `ip addr [show [dev] X]` with `-4`/`-6`, `-d` and `-s`, as iproute2 6.1
  * prints it (ip/ipaddress.c print_addrinfo).
  */
-import type { Ipv4Address, Link } from '../kernel/link.js';
+import { stateCounters, type CountersOf, type Ipv4Address, type Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import { detailLines, linkHeader, linkLayerLine, statsLines } from './ip-link-block.js';
@@ -16,6 +16,8 @@ export interface IpAddrOptions {
   readonly family?: AddressFamily;
   readonly details?: boolean;
   readonly stats?: boolean;
+  /** Where `-s` reads the counters: the state's own unless a traffic run counted more. */
+  readonly counters?: CountersOf;
 }
 
 const LIFETIME = '       valid_lft forever preferred_lft forever';
@@ -84,6 +86,6 @@ export function* renderIpAddr(ns: NetNs, options: IpAddrOptions = {}, links = ns
       else yield linkLayerLine(ns, link);
     }
     yield* addressLines(link, options.family);
-    if (options.stats) yield* statsLines(link);
+    if (options.stats) yield* statsLines((options.counters ?? stateCounters)(link));
   }
 }

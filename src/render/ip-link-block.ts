@@ -3,7 +3,7 @@
  * ip/ipaddress.c print_linkinfo): the header line, the `link/TYPE` line,
  * the `-d` details and the `-s` counters.
  */
-import type { BridgeInfo, BridgePort, Link } from '../kernel/link.js';
+import type { BridgeInfo, BridgePort, Counters, Link } from '../kernel/link.js';
 import { linkByName, type NetNs } from '../kernel/netns.js';
 import { macBytes, type Mac } from '../net/mac.js';
 import { formatIPv4 } from '../net/ipv4.js';
@@ -185,8 +185,7 @@ function bridgeSlaveData(ns: NetNs, port: BridgePort): string {
  * `ip -s link` counters (print_stats64): column widths start at the header
  * words' lengths and grow to fit the largest number in either direction.
  */
-export function statsLines(link: Link): string[] {
-  const c = link.counters;
+export function statsLines(c: Counters): string[] {
   const rx = [c.rxBytes, c.rxPackets, 0, c.rxDropped, 0, 0];
   const tx = [c.txBytes, c.txPackets, c.txErrors, c.txDropped, c.txCarrierErrors, 0];
   // Initial widths: strlen of "*X errors:", "packets", "errors", "dropped", "heartbt", "overrun".

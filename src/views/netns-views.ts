@@ -3,7 +3,7 @@
  * at a glance, with the meaning spelled out (which table, which kind of
  * route, who programmed it). The exact tool output is `netlab exec`'s job.
  */
-import type { Link } from '../kernel/link.js';
+import { stateCounters, type CountersOf, type Link } from '../kernel/link.js';
 import type { NetNs } from '../kernel/netns.js';
 import { RT_TABLE, RTPROT, tableName, type Route } from '../kernel/route.js';
 import { formatCidr } from '../net/cidr.js';
@@ -132,15 +132,12 @@ export function bridgesView(ns: NetNs): ViewTable {
   return { title: `bridges in ${ns.displayName}`, columns: ['bridge', 'mac', 'address', 'ports'], rows };
 }
 
-export function statsView(ns: NetNs): ViewTable {
-  const rows = ns.links.map((l) => [
-    l.name,
-    String(l.counters.rxPackets),
-    String(l.counters.rxBytes),
-    String(l.counters.txPackets),
-    String(l.counters.txBytes),
-    String(l.counters.rxDropped + l.counters.txDropped),
-  ]);
+/** The devices' counters: the state's own, or (`counters`) those plus what a traffic run counted. */
+export function statsView(ns: NetNs, counters: CountersOf = stateCounters): ViewTable {
+  const rows = ns.links.map((l) => {
+    const c = counters(l);
+    return [l.name, String(c.rxPackets), String(c.rxBytes), String(c.txPackets), String(c.txBytes), String(c.rxDropped + c.txDropped)];
+  });
   return { title: `interface counters in ${ns.displayName}`, columns: ['dev', 'rx packets', 'rx bytes', 'tx packets', 'tx bytes', 'dropped'], rows };
 }
 
@@ -163,7 +160,11 @@ export const VIEWS: Readonly<Record<Exclude<ViewName, 'iptables'>, (ns: NetNs) =
 
 export { resolveView, VIEW_ALIASES, VIEW_NAMES, type ViewName };
 
-/** A view of one netns: one table, or for iptables one per netfilter table (only `table` when given). */
-export function viewTables(view: ViewName, ns: NetNs, table?: string): ViewTable[] {
-  return view === 'iptables' ? iptablesView(ns, table) : [VIEWS[view](ns)];
+/**
+ * A view of one netns: one table, or for iptables one per netfilter table
+ * (only `table` when given). `counters`: what the stats view shows.
+ */
+export function viewTables(view: ViewName, ns: NetNs, table?: string, counters?: CountersOf): ViewTable[] {
+  if (view === 'iptables') return iptablesView(ns, table);
+  return [view === 'stats' ? statsView(ns, counters) : VIEWS[view](ns)];
 }

@@ -8,7 +8,8 @@
  */
 import type { NetNs } from '../kernel/netns.js';
 import type { NftRule, NftTable } from '../kernel/nftables.js';
-import { NFT_HOOK, nftTableLabel } from '../dataplane/nft-eval.js';
+import { NFT_HOOK } from '../dataplane/netfilter/nft.js';
+import { nftTableLabel } from '../dataplane/netfilter/nft-sets.js';
 import type { BuiltinChain } from '../kernel/netfilter/rule.js';
 import type { NftPathEntry, Step } from '../flow/trace.js';
 import { nftRuleText, priorityText } from '../render/nft.js';

@@ -23,10 +23,11 @@
 import type { Dataplane } from '../../src/dataplane/build.js';
 import { isLocalAddress } from '../../src/dataplane/fib.js';
 import { answerTo, buildProbe, icmpErrorBack, newSession } from '../../src/dataplane/probes.js';
-import { branchProbability, forcedChoice } from '../../src/dataplane/random.js';
+import { branchProbability, forcedChoice } from '../../src/flow/random.js';
 import { listenersOfNode, listenersOfPod, type Listener } from '../../src/model/listeners.js';
 import type { Packet } from '../../src/flow/packet.js';
-import type { WalkResult, WalkSession } from '../../src/dataplane/walker.js';
+import type { WalkSession } from '../../src/dataplane/walk/session.js';
+import type { WalkResult } from '../../src/dataplane/walk/walk.js';
 import type { Pod } from '../../src/model/types.js';
 import { formatIPv4, type IPv4 } from '../../src/net/ipv4.js';
 import type { Endpoint } from './plan.js';

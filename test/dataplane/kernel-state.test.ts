@@ -50,6 +50,22 @@ describe('a later packet of a connection to a ClusterIP', () => {
     expect(second.delivered).toEqual(first.delivered);
   });
 
+  it('iptables: a later packet of a NodePort connection that was DNATed and masqueraded meets no nat chain at any hook', () => {
+    // The skb keeps its conntrack entry through FORWARD and POSTROUTING after its DNAT: ESTABLISHED there,
+    // so the NAT core does not consult the nat chains again and the stored masquerade is applied.
+    const built = lab('iptables');
+    const dp = built.dataplane;
+    const session = newSession(dp);
+    const from = resolveTraceEndpoint(dp, 'external');
+    const to = resolveTraceEndpoint(dp, 'master:30080', from);
+    const first = tracePacket(dp, from, to, { sport: 40001 }, false, session).request;
+    const second = tracePacket(dp, from, to, { sport: 40001 }, false, session).request;
+    expect(natSteps(first).some((s) => s.kind === 'netfilter' && s.hook === 'POSTROUTING' && s.verdict === 'MASQUERADE')).toBe(true);
+    expect(second.disposition).toBe('DELIVERED');
+    expect(natSteps(second)).toEqual([]);
+    expect(second.delivered).toEqual(first.delivered);
+  });
+
   it('--traffic with a count: every packet of the flow is delivered', () => {
     const built = lab('iptables');
     // The default seed sends this flow to pod-b (on node-02): its eth0 receives every packet and every reply... once each.
@@ -57,7 +73,7 @@ describe('a later packet of a connection to a ClusterIP', () => {
     const eth0 = endpoint.links.find((l) => l.name === 'eth0')!;
     const before = eth0.counters.rxPackets;
     const state = sendTraffic(built.dataplane, [{ from: 'pod-c', to: 'svc/web', count: 3 }]);
-    expect(eth0.counters.rxPackets - before).toBe(3);
+    expect(state.devices.of(endpoint, eth0).rxPackets - before).toBe(3);
     const node = built.dataplane.nodeNetns(built.cluster.pods.find((p) => p.name === 'pod-c')!.node);
     // One connection (the vxlan datagrams carrying it are tracked too, as the kernel tracks them).
     const entries = state.conntrack.entries(node.id).filter((e) => e.original.protocol === 'tcp');

@@ -1,6 +1,6 @@
 /** The source port a --random-fully NAT picks: random within the original port's class (nf_nat_l4proto_unique_tuple). */
 import { describe, expect, it } from 'vitest';
-import { randomFullySourcePort } from '../../src/dataplane/nat-port.js';
+import { randomFullySourcePort } from '../../src/dataplane/netfilter/nat.js';
 import type { Packet } from '../../src/flow/packet.js';
 
 const packet = (protocol: Packet['protocol'], sport: number | undefined, dst = 0x0a000001): Packet => ({

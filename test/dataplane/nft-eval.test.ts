@@ -12,9 +12,10 @@ import type { IptRule } from '../../src/kernel/netfilter/rule.js';
 import type { NftChain, NftElement, NftRule, NftSelector, NftSet, NftStatement, NftTable, NftValue, NftVerdict } from '../../src/kernel/nftables.js';
 import { parseCidr } from '../../src/net/cidr.js';
 import { formatIPv4, parseIPv4 } from '../../src/net/ipv4.js';
-import { runHook, type CtState, type HookContext } from '../../src/dataplane/netfilter-eval.js';
-import { NftDynamicSets } from '../../src/dataplane/nft-eval.js';
-import { branchProbability, forcedChoice, statisticFromSeed } from '../../src/dataplane/random.js';
+import { runHook } from '../../src/dataplane/netfilter/priority.js';
+import { NftDynamicSets } from '../../src/dataplane/netfilter/nft-sets.js';
+import type { CtState, HookContext } from '../../src/dataplane/netfilter/types.js';
+import { branchProbability, forcedChoice, statisticFromSeed } from '../../src/flow/random.js';
 import type { Packet } from '../../src/flow/packet.js';
 import type { BuiltinChain } from '../../src/kernel/netfilter/rule.js';
 

@@ -14,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { newSession, traceEveryEndpoint, tracePacket } from '../../src/dataplane/probes.js';
-import { statisticFromSeed } from '../../src/dataplane/random.js';
+import { statisticFromSeed } from '../../src/flow/random.js';
 import type { Step, Trace } from '../../src/flow/trace.js';
 import { runEmulated } from '../../src/exec/run.js';
 import { formatIPv4 } from '../../src/net/ipv4.js';

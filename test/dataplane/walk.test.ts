@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
-import { ping, traceroute, tracePacket } from '../../src/dataplane/probes.js';
+import { newSession, ping, traceroute, tracePacket } from '../../src/dataplane/probes.js';
 import { formatIPv4, parseIPv4 } from '../../src/net/ipv4.js';
 import type { IptRule, Netfilter } from '../../src/kernel/netfilter/rule.js';
 import { buildFromText, buildLab, flannelYaml, type Built } from '../helpers.js';
 
 const ip = (s: string) => parseIPv4(s)!;
 
-function trace(built: Built, from: string, to: string, options = {}, reply = false) {
+function trace(built: Built, from: string, to: string, options = {}, reply = false, session = newSession(built.dataplane)) {
   const dp = built.dataplane;
-  return tracePacket(dp, resolveTraceEndpoint(dp, from), resolveTraceEndpoint(dp, to), options, reply);
+  return tracePacket(dp, resolveTraceEndpoint(dp, from), resolveTraceEndpoint(dp, to), options, reply, session);
 }
 
 function hopsOf(built: Built, from: string, to: string): string[] {
@@ -100,13 +100,16 @@ describe('flannel vxlan (default lab): what the real kernel does', () => {
 
   it('counts the traffic on the devices it crossed', () => {
     const fresh = buildLab('labs/default.yaml');
-    trace(fresh, 'pod-a', 'pod-b');
+    const session = newSession(fresh.dataplane);
+    trace(fresh, 'pod-a', 'pod-b', {}, false, session);
     const node02 = fresh.dataplane.nodeNetns(fresh.cluster.nodeByName.get('node-02')!);
-    const flannel = node02.links.find((l) => l.name === 'flannel.1')!;
-    const eth0 = node02.links.find((l) => l.name === 'eth0')!;
-    expect(flannel.counters.txPackets).toBe(1);
-    expect(eth0.counters.txPackets).toBe(1);
-    expect(eth0.counters.txBytes).toBe(134 + 14);
+    const flannel = session.kernel.devices.of(node02, node02.links.find((l) => l.name === 'flannel.1')!);
+    const eth0 = session.kernel.devices.of(node02, node02.links.find((l) => l.name === 'eth0')!);
+    expect(flannel.txPackets).toBe(1);
+    expect(eth0.txPackets).toBe(1);
+    expect(eth0.txBytes).toBe(134 + 14);
+    // The walk counts in its session: the built state keeps its own counters (zero).
+    expect(node02.links.every((l) => l.counters.txPackets === 0)).toBe(true);
   });
 });
 
@@ -356,10 +359,11 @@ describe("errors about a tunnel's outer packet", () => {
 
   it('vxlan: no route to the remote VTEP is a tx (carrier) error on flannel.1, not a transmitted packet', () => {
     const lab = island('vxlan');
-    trace(lab, 'pod-c', 'pod-a');
+    const session = newSession(lab.dataplane);
+    trace(lab, 'pod-c', 'pod-a', {}, false, session);
     const node03 = lab.dataplane.nodeNetns(lab.cluster.nodeByName.get('node-03')!);
-    const flannel = node03.links.find((l) => l.name === 'flannel.1')!;
-    expect(flannel.counters).toMatchObject({ txPackets: 0, txBytes: 0, txErrors: 1, txCarrierErrors: 1 });
+    const flannel = session.kernel.devices.of(node03, node03.links.find((l) => l.name === 'flannel.1')!);
+    expect(flannel).toMatchObject({ txPackets: 0, txBytes: 0, txErrors: 1, txCarrierErrors: 1 });
   });
 });
 

@@ -67,3 +67,29 @@ describe('ping and traceroute by name', () => {
     expect(runEmulated(podC, ['ping', 'nosuch'], { dataplane: lab.dataplane }).stderr).toEqual(['ping: nosuch: Name or service not known']);
   });
 });
+
+describe('device counters after --traffic', () => {
+  // Three echo requests pod-a -> pod-b and their replies: on node-02 flannel.1 sends three 84-byte
+  // packets and receives three, counted as 98-byte frames (the 14-byte Ethernet header included).
+  const lab = buildLab('labs/default.yaml');
+  const node02 = lab.dataplane.nodeNetns(lab.cluster.nodeByName.get('node-02')!);
+  const traffic = sendTraffic(lab.dataplane, [{ from: 'pod-a', to: 'pod-b', count: 3 }]);
+
+  it('ip -s link and ifconfig print the same counts, from the traffic run', () => {
+    const ip = toText(runEmulated(node02, ['ip', '-s', 'link', 'show', 'flannel.1'], traffic).stdout).split('\n');
+    expect(ip.slice(2, 6)).toEqual([
+      '    RX:  bytes packets errors dropped  missed   mcast           ',
+      '           294       3      0       0       0       0 ',
+      '    TX:  bytes packets errors dropped carrier collsns           ',
+      '           294       3      0       0       0       0 ',
+    ]);
+    const ifconfig = toText(runEmulated(node02, ['ifconfig', 'flannel.1'], traffic).stdout).split('\n');
+    expect(ifconfig.filter((l) => /^ {8}[RT]X packets/.test(l))).toEqual(['        RX packets 3  bytes 294 (294.0 B)', '        TX packets 3  bytes 294 (294.0 B)']);
+  });
+
+  it('the built state is not changed: without the run\'s counters the tools print zeros', () => {
+    const ip = toText(runEmulated(node02, ['ip', '-s', 'link', 'show', 'flannel.1']).stdout).split('\n');
+    expect(ip[3]).toBe('             0       0      0       0       0       0 ');
+    expect(node02.links.every((l) => l.counters.rxPackets === 0 && l.counters.txPackets === 0)).toBe(true);
+  });
+});

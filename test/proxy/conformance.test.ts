@@ -2,7 +2,9 @@
  * One conformance suite for every kube-proxy mode: the same cluster, the
  * same cases, and where a mode behaves differently by design, its own
  * expected value with the upstream source that says so. A mode skips a
- * case only with a written reason (SKIPS below).
+ * case only with a written reason (SKIPS below). The modes are the ones the
+ * KubeProxyMode interface names (src/proxy/types.ts), and the first case
+ * checks that the build runs the mode and where it answers the walk.
  *
  * The cluster is the default lab's shape (flannel vxlan, three nodes on one
  * subnet): master has no endpoint, node-02 holds the client pod-c and the
@@ -22,8 +24,9 @@ import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { isLocalAddress } from '../../src/dataplane/fib.js';
 import { KernelState } from '../../src/dataplane/kernel-state.js';
 import { newSession, traceEveryEndpoint, tracePacket, type EndpointBranch, type ProbeOptions, type TraceRun } from '../../src/dataplane/probes.js';
-import { statisticFromSeed } from '../../src/dataplane/random.js';
+import { statisticFromSeed } from '../../src/flow/random.js';
 import type { Step, Trace } from '../../src/flow/trace.js';
+import type { KubeProxyMode } from '../../src/proxy/types.js';
 import { formatIPv4, parseIPv4, type IPv4 } from '../../src/net/ipv4.js';
 import { buildFromText, type Built } from '../helpers.js';
 
@@ -63,7 +66,8 @@ const NODE_02_CNI0 = ip('10.244.1.1');
 const NODE_02_FLANNEL = ip('10.244.1.0');
 const MASTER_FLANNEL = ip('10.244.0.0');
 
-type ModeName = 'iptables' | 'ipvs' | 'nftables' | 'userspace';
+/** Every mode the KubeProxyMode interface names, but `none` (no kube-proxy). */
+type ModeName = Exclude<KubeProxyMode['name'], 'none'>;
 /** A partial step, matched with expect.objectContaining. */
 type StepShape = Record<string, unknown>;
 /** What a sender is told, matched with toMatchObject. */
@@ -79,6 +83,8 @@ interface Refusal {
 
 interface ProxyMode {
   readonly mode: ModeName;
+  /** Where the mode answers the walk itself (src/proxy/types.ts); none: netfilter evaluates its rules. */
+  readonly walkStep: readonly ('atLocalIn' | 'atSocket')[];
   /** The step that sends the client's packet to the endpoint chosen; its `after` carries the new destination. */
   readonly translation: StepShape;
   /**
@@ -110,6 +116,7 @@ const FOLLOWS_DEFAULT_ROUTE = 'nothing in the mode matches the protocol, so the 
 const MODES: readonly ProxyMode[] = [
   {
     mode: 'iptables',
+    walkStep: [],
     translation: { kind: 'netfilter', hook: 'PREROUTING', table: 'nat', verdict: 'DNAT' },
     clusterIpSource: 'client',
     // br_netfilter: the DNATed frame is bridged straight back out of cni0, never routed.
@@ -128,6 +135,8 @@ const MODES: readonly ProxyMode[] = [
   },
   {
     mode: 'ipvs',
+    // ip_vs_in at LOCAL_IN (and LOCAL_OUT for the node's own connections).
+    walkStep: ['atLocalIn'],
     translation: { kind: 'ipvs', hook: 'INPUT', verdict: 'masq', scheduler: 'rr' },
     clusterIpSource: 'client',
     // The cluster IP is local (kube-ipvs0): IPVS takes the packet at LOCAL_IN and sends it on by a route of its
@@ -152,6 +161,7 @@ const MODES: readonly ProxyMode[] = [
   },
   {
     mode: 'nftables',
+    walkStep: [],
     translation: { kind: 'netfilter', hook: 'PREROUTING', table: 'ip kube-proxy', verdict: 'DNAT' },
     clusterIpSource: 'client',
     sameNode: { ttl: 64, forwarded: false },
@@ -170,6 +180,8 @@ const MODES: readonly ProxyMode[] = [
   },
   {
     mode: 'userspace',
+    // The proxier's sockets: a client's connection ends there and kube-proxy opens its own.
+    walkStep: ['atSocket'],
     translation: { kind: 'proxy', action: 'connect' },
     // pkg/proxy/userspace/proxysocket.go (v1.25): the proxy accepts the client's connection and dials the
     // endpoint itself, so the endpoint sees the node.
@@ -189,6 +201,7 @@ const MODES: readonly ProxyMode[] = [
 ];
 
 type CaseName =
+  | 'the mode and its walk step'
   | 'every endpoint'
   | 'ClusterIP, endpoint on the same node'
   | 'ClusterIP, endpoint on another node'
@@ -204,6 +217,13 @@ type CaseName =
 
 /** The only skips, each with its reason: none so far; every mode answers every case. */
 const SKIPS: Readonly<Partial<Record<ModeName, Partial<Record<CaseName, string>>>>> = {};
+
+/** Every mode the interface names: a new name does not type-check here until the suite has its expectations. */
+const EVERY_MODE: Readonly<Record<ModeName, true>> = { iptables: true, ipvs: true, nftables: true, userspace: true };
+
+it('the suite has expectations for every kube-proxy mode', () => {
+  expect(MODES.map((m) => m.mode).sort()).toEqual(Object.keys(EVERY_MODE).sort());
+});
 
 const steps = (t: Trace): Step[] => t.hops.flatMap((h) => h.steps);
 const like = (shape: StepShape) => expect.objectContaining(shape);
@@ -251,6 +271,11 @@ for (const m of MODES) {
       expect(run.reply!.delivered!.dport).toBe(run.request.flow.sport);
     };
     const masquerades = (t: Trace) => steps(t).filter((s) => s.kind === 'netfilter' && s.verdict === 'MASQUERADE');
+
+    kase('the mode and its walk step', () => {
+      expect(dp.kubeProxy.name).toBe(m.mode);
+      expect((['atLocalIn', 'atSocket'] as const).filter((step) => dp.kubeProxy[step] !== undefined)).toEqual(m.walkStep);
+    });
 
     kase('every endpoint', () => {
       // --all-endpoints: one branch per endpoint, 1/n each (iptables' statistic chain, nftables' numgen,

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { newSession, tracePacket } from '../../src/dataplane/probes.js';
-import { statisticFromSeed } from '../../src/dataplane/random.js';
+import { statisticFromSeed } from '../../src/flow/random.js';
 import { runEmulated } from '../../src/exec/run.js';
 import type { NetNs } from '../../src/kernel/netns.js';
 import { formatIPv4 } from '../../src/net/ipv4.js';

@@ -13,8 +13,8 @@ export async function runShow(context: CommandContext, what: string, targetText:
   const view = resolveView(what);
   const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
   const ns = netnsOf(dataplane, targetText);
-  sendTraffic(dataplane, options.traffic);
-  const tables = viewTables(view, ns, options.table);
+  const traffic = sendTraffic(dataplane, options.traffic);
+  const tables = viewTables(view, ns, options.table, traffic.devices.reader(ns));
   if (opts.output === 'json') {
     writeJson(io.stdout, tables.length === 1 ? { view, target: ns.displayName, rows: tableToJson(tables[0]!) } : { view, target: ns.displayName, tables: tables.map((t) => ({ title: t.title, rows: tableToJson(t) })) });
     return;

@@ -1,7 +1,7 @@
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { resolveTraceEndpoint, resolveTraceSource } from '../../dataplane/endpoints.js';
 import { newSession, traceEveryEndpoint, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
-import { DEFAULT_SEED, statisticFromSeed } from '../../dataplane/random.js';
+import { DEFAULT_SEED, statisticFromSeed } from '../../flow/random.js';
 import { endpointsTable } from '../../views/trace-text.js';
 import type { Trace } from '../../flow/trace.js';
 import { dispositionLine, traceTable } from '../../views/trace-text.js';

@@ -3,7 +3,7 @@
  * had it: pkg/proxy/userspace/proxier.go, proxysocket.go, roundrobin.go) on
  * one node, as data: one proxy socket per service port, the port it
  * listens on, and the endpoints its round-robin balancer holds. The rules
- * (./rules.ts) and the packet walk (src/dataplane/userspace-proxy.ts) both
+ * (./rules.ts) and the walk step (./mode.ts) both
  * read it. Pure, and cached per cluster and node.
  *
  * What upstream does, and what netlab does instead where upstream is random:

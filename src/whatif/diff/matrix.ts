@@ -9,7 +9,7 @@ import type { Dataplane } from '../../dataplane/build.js';
 import { resolveTraceEndpoint, type TraceEndpoint } from '../../dataplane/endpoints.js';
 import { tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
 import type { Disposition, Trace } from '../../flow/trace.js';
-import { WalkSession } from '../../dataplane/walker.js';
+import { WalkSession } from '../../dataplane/walk/session.js';
 import type { MatrixAxes, MatrixEndpoint } from './endpoints.js';
 import { traceOutcome } from './outcome.js';
 

@@ -1,178 +1,23 @@
 /**
- * Netfilter evaluation as the kernel does it. At a hook, every registered
- * function runs in priority order: the iptables tables (raw -300, mangle
- * -150, filter 0, security 50) and nftables base chains at their own
- * priorities, and the NAT core (-100 before routing, 100 after) which runs
- * the nat chains of both, iptables' nat table and nftables' `type nat`
- * chains, in their priority order. nat chains are consulted only for the
- * first packet of a connection, and the first one that sets a NAT binding
- * ends the NAT core's turn (nf_nat_inet_fn): later nat chains at that hook
- * do not see the connection. In an iptables table, the built-in chain's
- * rules in order, jumps and gotos pushing and replacing frames, RETURN
- * popping, the policy at the end of a built-in chain; nftables base chains
- * are run by nft-eval.ts.
+ * An iptables table as the kernel runs it (ipt_do_table): from the built-in
+ * chain of the hook, the rules in order, jumps and gotos pushing and
+ * replacing frames, RETURN popping, the policy at the end of a built-in
+ * chain. Which tables run at a hook, and in which order, is priority.ts's.
  */
-import { ipsetMatches } from '../kernel/ipset.js';
-import type { NftRule } from '../kernel/nftables.js';
-import type { NetNs } from '../kernel/netns.js';
-import type { BuiltinChain, Chain, IptRule, Match, NetfilterTable, TableName, Target } from '../kernel/netfilter/rule.js';
-import { contains } from '../net/cidr.js';
-import type { IPv4 } from '../net/ipv4.js';
-import { isLocalAddress } from './fib.js';
-import { masqueraded, sourceNatted } from './nat-port.js';
-import { nftBaseChains, runNftBaseChain, type NftBaseChainRef, type NftDynamicSets } from './nft-eval.js';
-import { IP_PROTOCOL_NUMBER, type Packet } from '../flow/packet.js';
-import type { RecentLists } from './recent.js';
-import type { NftPathEntry } from '../flow/trace.js';
-
-/** The iptables tables registered at each hook, in priority order (raw -300, mangle -150, nat DNAT -100, filter 0, security 50, nat SNAT 100). */
-export const HOOK_TABLES: Readonly<Record<BuiltinChain, readonly TableName[]>> = {
-  PREROUTING: ['raw', 'mangle', 'nat'],
-  INPUT: ['mangle', 'filter', 'security', 'nat'],
-  FORWARD: ['mangle', 'filter', 'security'],
-  OUTPUT: ['raw', 'mangle', 'nat', 'filter', 'security'],
-  POSTROUTING: ['mangle', 'nat'],
-};
-
-/** NF_IP_PRI_* of the iptables tables other than nat. */
-const IPTABLES_PRIORITY: Readonly<Record<Exclude<TableName, 'nat'>, number>> = { raw: -300, mangle: -150, filter: 0, security: 50 };
-
-/**
- * Where the NAT core hooks in (nf_nat_ipv4_ops): destination NAT before
- * routing (NF_IP_PRI_NAT_DST), source NAT after it (NF_IP_PRI_NAT_SRC).
- * iptables' nat table registers its chains at the same priorities.
- */
-export const NAT_PRIORITY: Readonly<Record<BuiltinChain, number | undefined>> = { PREROUTING: -100, OUTPUT: -100, INPUT: 100, POSTROUTING: 100, FORWARD: undefined };
+import { ipsetMatches } from '../../kernel/ipset.js';
+import type { Chain, IptRule, Match, NetfilterTable, Target } from '../../kernel/netfilter/rule.js';
+import { contains } from '../../net/cidr.js';
+import type { IPv4 } from '../../net/ipv4.js';
+import { IP_PROTOCOL_NUMBER, type Packet } from '../../flow/packet.js';
+import { isLocalAddress } from '../fib.js';
+import { masqueraded, sourceNatted } from './nat.js';
+import type { ChainResult, HookContext, RuleHit } from './types.js';
 
 /** 127.0.0.1: where REDIRECT sends the host's own packets. */
 const LOOPBACK_ADDRESS = 0x7f000001;
 
-export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
-
-export interface HookContext {
-  readonly ns: NetNs;
-  readonly hook: BuiltinChain;
-  readonly inIface?: string;
-  readonly outIface?: string;
-  /** Bridge ports, when the packet is being bridged (br_netfilter). */
-  readonly physIn?: string;
-  readonly physOut?: string;
-  readonly ctState: CtState;
-  /** Picks for `-m statistic --mode random` and nft's `numgen random` (the walker makes them reproducible). */
-  readonly random: (probability: number) => boolean;
-  /** Source address MASQUERADE would pick on the egress device. */
-  readonly masqueradeSource?: (outIface: string) => IPv4 | undefined;
-  /** The address REDIRECT sends a received packet to: the incoming device's first IPv4 address. */
-  readonly redirectAddress?: (inIface: string) => IPv4 | undefined;
-  /** nftables sets that `update @set` statements add to (kube-proxy's affinity), kept by the walk session. */
-  readonly nftSets?: NftDynamicSets;
-  /** xt_recent lists (`-m recent`), kept for the session; without them every --rcheck misses. */
-  readonly recent?: RecentLists;
-}
-
-export interface RuleHit {
-  /** The iptables table (`nat`, `filter`, ...), or the nftables table as nft names it (`ip kube-proxy`). */
-  readonly table: string;
-  readonly chain: string;
-  /** 0-based position in the chain; undefined when the chain's policy decided. */
-  readonly index?: number;
-  readonly rule?: IptRule;
-  readonly verdict: string;
-  /** Rules whose matches were tested in this table (nftables: this base chain) on the way to the verdict; a map lookup is one rule. */
-  readonly rulesEvaluated: number;
-  /** The translation this hit made, if any. */
-  readonly nat?: 'DNAT' | 'SNAT' | 'MASQUERADE';
-  /** nftables only: the base chain the hook called, its priority, the deciding rule and the rules that passed control on the way. */
-  readonly nft?: { readonly baseChain: string; readonly priority: number; readonly rule?: NftRule; readonly path: readonly NftPathEntry[] };
-}
-
-export interface HookResult {
-  readonly packet: Packet;
-  readonly verdict: 'ACCEPT' | 'DROP' | 'REJECT';
-  readonly rejectWith?: string;
-  /** One entry per table (nftables: per base chain) that had rules to evaluate. */
-  readonly hits: readonly RuleHit[];
-  readonly nat?: { readonly kind: 'DNAT' | 'SNAT' | 'MASQUERADE'; readonly before: Packet; readonly after: Packet };
-}
-
-/** One function registered at a hook, as the kernel orders them. */
-type HookEntry =
-  | { readonly kind: 'iptables'; readonly priority: number; readonly table: NetfilterTable; readonly chain: Chain }
-  | { readonly kind: 'nft'; readonly priority: number; readonly ref: NftBaseChainRef }
-  /** The NAT core: the nat chains of iptables and nftables, in their priority order. */
-  | { readonly kind: 'nat'; readonly priority: number; readonly chains: readonly NatEntry[] };
-
-type NatEntry = Exclude<HookEntry, { kind: 'nat' }>;
-
-/**
- * Everything that runs at a hook, by priority. At equal priorities the
- * kernel keeps registration order; iptables' tables (and with them the NAT
- * core) exist from boot, before kube-proxy creates its nftables table, so
- * they come first.
- */
-function hookEntries(ns: NetNs, hook: BuiltinChain): HookEntry[] {
-  const entries: HookEntry[] = [];
-  const nat: NatEntry[] = [];
-  const natPriority = NAT_PRIORITY[hook];
-  for (const tableName of HOOK_TABLES[hook]) {
-    const table = ns.netfilter.tables.find((t) => t.name === tableName);
-    const chain = table && chainsByName(table).get(hook);
-    if (!table || !chain || !hasRules(chain)) continue;
-    if (tableName === 'nat') nat.push({ kind: 'iptables', priority: natPriority!, table, chain });
-    else entries.push({ kind: 'iptables', priority: IPTABLES_PRIORITY[tableName], table, chain });
-  }
-  const nft: HookEntry[] = [];
-  for (const ref of nftBaseChains(ns.nftables, hook)) {
-    if (ref.chain.rules.length === 0 && ref.base.policy === 'accept') continue;
-    if (ref.base.type !== 'nat') nft.push({ kind: 'nft', priority: ref.base.priority, ref });
-    // nft refuses nat chains at forward; the NAT core has no place there either.
-    else if (natPriority !== undefined) nat.push({ kind: 'nft', priority: ref.base.priority, ref });
-  }
-  if (nat.length > 0) entries.push({ kind: 'nat', priority: natPriority!, chains: nat.sort((a, b) => a.priority - b.priority) });
-  // A stable sort: ties keep iptables (and the NAT core) before nftables.
-  return [...entries, ...nft].sort((a, b) => a.priority - b.priority);
-}
-
-interface EntryResult {
-  readonly packet: Packet;
-  readonly terminal: 'ACCEPT' | 'DROP' | 'REJECT';
-  readonly rejectWith?: string;
-  readonly hit: RuleHit;
-  readonly nat?: 'DNAT' | 'SNAT' | 'MASQUERADE';
-}
-
-function runEntry(ctx: HookContext, entry: NatEntry, packet: Packet): EntryResult {
-  return entry.kind === 'iptables' ? runTable(ctx, entry.table, entry.chain, packet) : runNftBaseChain(ctx, entry.ref, packet);
-}
-
-export function runHook(ctx: HookContext, packet: Packet): HookResult {
-  let current = packet;
-  const hits: RuleHit[] = [];
-  let nat: HookResult['nat'];
-  const stopped = (result: EntryResult): HookResult => ({
-    packet: current,
-    verdict: result.terminal,
-    hits,
-    ...(result.rejectWith ? { rejectWith: result.rejectWith } : {}),
-    ...(nat ? { nat } : {}),
-  });
-  for (const entry of hookEntries(ctx.ns, ctx.hook)) {
-    // The NAT core: only a connection's first packet, and only until a chain binds it.
-    const chains = entry.kind === 'nat' ? (ctx.ctState === 'NEW' ? entry.chains : []) : [entry];
-    for (const chain of chains) {
-      const result = runEntry(ctx, chain, current);
-      hits.push(result.hit);
-      if (result.nat) nat = { kind: result.nat, before: current, after: result.packet };
-      current = result.packet;
-      if (result.terminal === 'DROP' || result.terminal === 'REJECT') return stopped(result);
-      if (result.nat) break;
-    }
-  }
-  return { packet: current, verdict: 'ACCEPT', hits, ...(nat ? { nat } : {}) };
-}
-
 /** An empty built-in chain with an ACCEPT policy decides nothing worth reporting. */
-function hasRules(chain: Chain): boolean {
+export function hasRules(chain: Chain): boolean {
   return chain.rules.length > 0 || chain.policy === 'DROP';
 }
 
@@ -182,14 +27,14 @@ interface Frame {
 }
 
 /** Walks one table from a built-in chain to a terminal verdict. */
-function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start: Packet): EntryResult {
+export function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain, start: Packet): ChainResult {
   let packet = start;
   let evaluated = 0;
   // The verdict when the base chain runs out, even after a goto replaced it.
   const policy = builtin.policy ?? 'ACCEPT';
   const stack: Frame[] = [{ chain: builtin, index: 0 }];
   const chainByName = chainsByName(table);
-  const hit = (frame: Frame, index: number | undefined, verdict: string, nat?: EntryResult['nat']): RuleHit => ({
+  const hit = (frame: Frame, index: number | undefined, verdict: string, nat?: ChainResult['nat']): RuleHit => ({
     table: table.name,
     chain: frame.chain.name,
     ...(index !== undefined ? { index, rule: frame.chain.rules[index] } : {}),
@@ -275,7 +120,7 @@ function inRange(range: string, port: number): boolean {
  */
 const chainIndex = new WeakMap<readonly Chain[], { size: number; byName: ReadonlyMap<string, Chain> }>();
 
-function chainsByName(table: NetfilterTable): ReadonlyMap<string, Chain> {
+export function chainsByName(table: NetfilterTable): ReadonlyMap<string, Chain> {
   const chains = table.chains;
   let index = chainIndex.get(chains);
   if (index === undefined || index.size !== chains.length) {

@@ -15,10 +15,10 @@
  * reproducible. ICMP echo ids are left alone (nothing netlab prints shows
  * them changing but `conntrack -L`).
  */
-import { fnv1a32 } from '../net/hash.js';
-import type { IPv4 } from '../net/ipv4.js';
-import type { HookContext } from './netfilter-eval.js';
-import type { Packet } from '../flow/packet.js';
+import { fnv1a32 } from '../../net/hash.js';
+import type { IPv4 } from '../../net/ipv4.js';
+import type { Packet } from '../../flow/packet.js';
+import type { HookContext } from './types.js';
 
 export function randomFullySourcePort(p: Packet): number | undefined {
   if ((p.protocol !== 'tcp' && p.protocol !== 'udp') || p.sport === undefined) return undefined;

@@ -5,7 +5,7 @@
  * chain sends it back to the same endpoint). A walk keeps no clock, so an
  * address recorded earlier in the session is always within the timeout.
  */
-import { formatIPv4, parseIPv4, type IPv4 } from '../net/ipv4.js';
+import { formatIPv4, parseIPv4, type IPv4 } from '../../net/ipv4.js';
 
 export class RecentLists {
   private readonly lists = new Map<string, Set<IPv4>>();

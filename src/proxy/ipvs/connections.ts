@@ -1,7 +1,9 @@
 /**
- * IPVS in the packet walk: which real server ip_vs_in gives a connection,
- * and the connection table the walks leave behind (`ipvsadm -Lnc`, the
- * ActiveConn/InActConn columns and `--stats` counters of `ipvsadm -Ln`).
+ * IPVS's connection table in the packet walk: which real server ip_vs_in
+ * gives a connection, and the table the walks leave behind (`ipvsadm -Lnc`,
+ * the ActiveConn/InActConn columns and `--stats` counters of `ipvsadm -Ln`).
+ * A walk session keeps one (its KernelState); the ipvs mode's walk step
+ * (./mode.ts) reads and fills it.
  *
  * The kernel's rr scheduler hands the first connection to the head of the
  * destination list, whose order depends on the order kube-proxy added the
@@ -17,11 +19,19 @@
  * the template <proto, caddr, 0, vaddr, vport, daddr, dport> is created
  * first and controls the connection).
  */
-import type { IpvsActivity, IpvsConnection, IpvsCounters, IpvsDestActivity, IpvsRealServer, IpvsVirtualServer } from '../kernel/ipvs.js';
-import { formatIPv4, type IPv4 } from '../net/ipv4.js';
-import type { ConntrackEntry } from './conntrack.js';
-import type { Packet } from '../flow/packet.js';
-import { chainedChoice } from './random.js';
+import type { IpvsActivity, IpvsConnection, IpvsCounters, IpvsDestActivity, IpvsRealServer, IpvsVirtualServer } from '../../kernel/ipvs.js';
+import { formatIPv4, type IPv4 } from '../../net/ipv4.js';
+import type { Packet } from '../../flow/packet.js';
+import { chainedChoice } from '../../flow/random.js';
+
+/**
+ * A connection's conntrack entry, as IPVS reads it: whether a reply went
+ * through (ip_vs_conn's state follows it). The walk hands over its
+ * conntrack entries (proxy/types.ts TrackedFlow, the same shape).
+ */
+interface TrackedFlow {
+  readonly replied: boolean;
+}
 
 /** Real servers in ipvsadm's order (address, port): the order choices and --all-endpoints enumerate. */
 export function orderedRealServers(vs: IpvsVirtualServer): IpvsRealServer[] {
@@ -50,7 +60,7 @@ interface Conn {
   readonly cport: number;
   readonly rs: IpvsRealServer;
   /** The netns' conntrack entry of the connection: a reply walked through it answers the connection. */
-  readonly flow?: ConntrackEntry;
+  readonly flow?: TrackedFlow;
   /** The template controlling a persistent connection (cp->control). */
   readonly control?: Conn;
   /** A template's controlled connections. */
@@ -109,7 +119,7 @@ export class IpvsSessionState {
    * template first when the service is persistent and the client has none), or the known one
    * counts the packet (ip_vs_in_stats: skb->len, the IP packet's length).
    */
-  record(nsId: string, vs: IpvsVirtualServer, p: Packet, rs: IpvsRealServer, flow: ConntrackEntry | undefined): void {
+  record(nsId: string, vs: IpvsVirtualServer, p: Packet, rs: IpvsRealServer, flow: TrackedFlow | undefined): void {
     let conn = this.connectionOf(nsId, vs, p);
     if (!conn) {
       const table = this.table(nsId);
@@ -131,7 +141,7 @@ export class IpvsSessionState {
   }
 
   /** A reply of a tracked flow went through this netns: the IPVS connection on it counts it (ip_vs_out_stats). */
-  reply(nsId: string, flow: ConntrackEntry, p: Packet): void {
+  reply(nsId: string, flow: TrackedFlow, p: Packet): void {
     const conn = this.byNs.get(nsId)?.find((c) => c.flow === flow);
     if (!conn) return;
     conn.counters.outPkts++;

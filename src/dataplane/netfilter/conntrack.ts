@@ -4,8 +4,8 @@
  * first packet is remembered so replies are translated back; replies find
  * their entry and are ESTABLISHED.
  */
-import type { IPv4 } from '../net/ipv4.js';
-import type { Packet } from '../flow/packet.js';
+import type { IPv4 } from '../../net/ipv4.js';
+import type { Packet } from '../../flow/packet.js';
 
 export interface Tuple {
   readonly src: IPv4;
@@ -63,6 +63,8 @@ export class Conntrack {
     // The original direction after this netns' DNAT (the reply turned around): an skb keeps its conntrack
     // entry through later hooks (POSTROUTING after a PREROUTING DNAT, LOCAL_OUT after IPVS).
     for (const entry of t.values()) if (key(reverse(entry.reply)) === wanted) return { entry, direction: 'original' };
+    // The original half way: DNATed before routing, not yet masqueraded (FORWARD, and POSTROUTING before its SNAT).
+    for (const entry of t.values()) if (key({ ...entry.original, dst: entry.reply.src, dport: entry.reply.sport }) === wanted) return { entry, direction: 'original' };
     // Likewise a reply after this netns' de-NAT (INPUT, then the socket): a node's own connection to a
     // cluster IP, DNATed and masqueraded in its own OUTPUT/POSTROUTING, gets its SYN-ACK back this way.
     for (const entry of t.values()) if (key(reverse(entry.original)) === wanted) return { entry, direction: 'reply' };
@@ -126,11 +128,15 @@ export class Conntrack {
 
   /**
    * The flow an ICMP error is about: the error quotes the offending packet as
-   * it left this netns (after its NAT), which is a reply tuple turned around.
+   * it left this netns (after its NAT), which is a reply tuple turned around;
+   * after PREROUTING translated it back, the original packet itself.
    */
   related(ns: string, quoted: Packet): ConntrackEntry | undefined {
     const wanted = key(reverse(tupleOf(quoted)));
     for (const entry of this.table(ns).values()) if (key(entry.reply) === wanted) return entry;
+    // The error keeps its entry through the later hooks of this netns, quoting the original packet once translated back.
+    const translated = key(tupleOf(quoted));
+    for (const entry of this.table(ns).values()) if (key(entry.original) === translated) return entry;
     return undefined;
   }
 

@@ -5,7 +5,7 @@
  * the current one, `return` (or the end of a regular chain) pops, and the
  * end of the base chain applies its policy. Which base chains run at a
  * hook, and in which order among the iptables tables, is decided by
- * runHook (netfilter-eval.ts); this module runs one base chain.
+ * runHook (priority.ts); this module runs one base chain.
  *
  * What makes nftables different from iptables at scale is the map: kube-
  * proxy's `ip daddr . meta l4proto . th dport vmap @service-ips` is one rule
@@ -13,38 +13,26 @@
  * (a hash of their elements' concatenated keys), so a lookup here is a hash
  * lookup too, and it counts as the one rule it is.
  */
-import type { NetNs } from '../kernel/netns.js';
-import { RT_TABLE } from '../kernel/route.js';
-import type { BuiltinChain } from '../kernel/netfilter/rule.js';
-import type { NftBaseChain, NftChain, NftElement, NftHook, NftRule, NftRuleset, NftSelector, NftSet, NftStatement, NftTable, NftValue, NftVerdict } from '../kernel/nftables.js';
-import { contains } from '../net/cidr.js';
-import type { IPv4 } from '../net/ipv4.js';
-import { lookupTable } from './fib.js';
-import { masqueraded } from './nat-port.js';
-import type { HookContext, RuleHit } from './netfilter-eval.js';
-import type { NftPathEntry } from '../flow/trace.js';
-import { IP_PROTOCOL_NUMBERS, type IpProtocolName } from '../net/ip-protocols.js';
-import { IP_PROTOCOL_NUMBER, type Packet } from '../flow/packet.js';
-import { chainedChoice } from './random.js';
-
-/** `ip kube-proxy`: how nft names a table, and how a trace names it. */
-export function nftTableLabel(table: NftTable): string {
-  return `${table.family} ${table.name}`;
-}
+import type { NetNs } from '../../kernel/netns.js';
+import { RT_TABLE } from '../../kernel/route.js';
+import type { BuiltinChain } from '../../kernel/netfilter/rule.js';
+import type { NftBaseChain, NftChain, NftElement, NftHook, NftRule, NftRuleset, NftSelector, NftSet, NftStatement, NftTable, NftValue, NftVerdict } from '../../kernel/nftables.js';
+import { contains } from '../../net/cidr.js';
+import type { IPv4 } from '../../net/ipv4.js';
+import { IP_PROTOCOL_NUMBERS, type IpProtocolName } from '../../net/ip-protocols.js';
+import type { NftPathEntry } from '../../flow/trace.js';
+import { IP_PROTOCOL_NUMBER, type Packet } from '../../flow/packet.js';
+import { lookupTable } from '../fib.js';
+import { chainedChoice } from '../../flow/random.js';
+import { masqueraded } from './nat.js';
+import { keyString, nftTableLabel } from './nft-sets.js';
+import type { ChainResult, HookContext, RuleHit } from './types.js';
 
 /** A base chain with the table it belongs to. */
 export interface NftBaseChainRef {
   readonly table: NftTable;
   readonly chain: NftChain;
   readonly base: NftBaseChain;
-}
-
-export interface NftChainResult {
-  readonly packet: Packet;
-  readonly terminal: 'ACCEPT' | 'DROP' | 'REJECT';
-  readonly rejectWith?: string;
-  readonly hit: RuleHit;
-  readonly nat?: 'DNAT' | 'MASQUERADE';
 }
 
 export const NFT_HOOK: Readonly<Record<BuiltinChain, NftHook>> = {
@@ -74,46 +62,6 @@ export function nftBaseChains(ruleset: NftRuleset | undefined, hook: BuiltinChai
     baseChainIndexes.set(ruleset, (index = byHook));
   }
   return index.get(NFT_HOOK[hook]) ?? [];
-}
-
-// ---------------------------------------------------------------- dynamic sets (affinity)
-
-interface DynamicElement {
-  readonly key: readonly (number | string)[];
-  /** Seconds the element lives (the set's timeout), from when it was last updated. */
-  readonly timeout?: number;
-}
-
-/**
- * What `update @set { ip saddr }` added during a walk session, per netns:
- * kube-proxy's ClientIP affinity sets (one per endpoint, `flags dynamic,
- * timeout`). A client's next connection in the same session finds its
- * address there and goes back to the same endpoint. A session has no clock:
- * elements stay for the whole session (the set's timeout, 3 hours by
- * default, is longer than any session).
- */
-export class NftDynamicSets {
-  private readonly sets = new Map<string, Map<string, DynamicElement>>();
-
-  private static id(nsId: string, table: NftTable, set: string): string {
-    return `${nsId}|${nftTableLabel(table)}|${set}`;
-  }
-
-  add(nsId: string, table: NftTable, set: NftSet, key: readonly (number | string)[]): void {
-    const id = NftDynamicSets.id(nsId, table, set.name);
-    let elements = this.sets.get(id);
-    if (!elements) this.sets.set(id, (elements = new Map()));
-    elements.set(keyString(key), { key, ...(set.timeout !== undefined ? { timeout: set.timeout } : {}) });
-  }
-
-  has(nsId: string, table: NftTable, set: string, key: string): boolean {
-    return this.sets.get(NftDynamicSets.id(nsId, table, set))?.has(key) ?? false;
-  }
-
-  /** The elements added to one set in this session, in the order they were first added. */
-  elements(nsId: string, table: NftTable, set: string): readonly DynamicElement[] {
-    return [...(this.sets.get(NftDynamicSets.id(nsId, table, set))?.values() ?? [])];
-  }
 }
 
 // ---------------------------------------------------------------- indexes
@@ -180,10 +128,6 @@ function exactPart(value: NftValue): number | string | undefined {
   }
 }
 
-
-function keyString(parts: readonly (number | string)[]): string {
-  return parts.length === 1 ? String(parts[0]) : parts.join(' . ');
-}
 
 /** The element of a set or map whose key the packet's values match, if any. */
 function findElement(elements: readonly NftElement[], key: readonly (number | string)[]): NftElement | undefined {
@@ -330,7 +274,7 @@ function runRule(ctx: HookContext, table: NftTable, rule: NftRule, start: Packet
         p = { ...p, dst: st.addr, ...(st.port !== undefined ? { dport: st.port } : {}) };
         return { packet: p, outcome: { kind: 'nat', nat: 'DNAT' } };
       case 'masquerade':
-        // fully-random: a random source port instead of the original one (src/dataplane/nat-port.ts).
+        // fully-random: a random source port instead of the original one (nat.ts).
         p = masqueraded(ctx, p, st.fullyRandom);
         return { packet: p, outcome: { kind: 'nat', nat: 'MASQUERADE' } };
       case 'reject':
@@ -363,7 +307,7 @@ interface Frame {
 }
 
 /** Walks one base chain to its verdict: the kernel's jump stack, with the rules passed on the way. */
-export function runNftBaseChain(ctx: HookContext, ref: NftBaseChainRef, start: Packet): NftChainResult {
+export function runNftBaseChain(ctx: HookContext, ref: NftBaseChainRef, start: Packet): ChainResult {
   const { table, chain: baseChain, base } = ref;
   const chains = chainsByName(table);
   const policy = base.policy === 'drop' ? 'DROP' : 'ACCEPT';
