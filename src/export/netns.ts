@@ -94,6 +94,7 @@ function exportOrRefuse(dataplane: Dataplane, options: NetnsExportOptions): Netn
   }
   const ctx: StepContext = {
     created: new Set(),
+    explained: new Map(),
     netnsName: (id) => netnsById.get(id),
     modelNetns: (id) => {
       if (id === external.id) return external;

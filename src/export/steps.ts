@@ -21,8 +21,8 @@
  *    iptables-save rendering; then nftables (kube-proxy's nftables mode),
  *    through `nft -f` of the transaction kube-proxy would send.
  */
-import { BRIDGE_DEFAULTS } from '../kernel/devices.js';
-import type { Link } from '../kernel/link.js';
+import { BRIDGE_DEFAULTS, kernelQueues, KERNEL_TXQUEUELEN } from '../kernel/devices.js';
+import type { Link, LinkOrigin } from '../kernel/link.js';
 import type { FdbEntry, Neighbour } from '../kernel/neigh.js';
 import type { NetNs } from '../kernel/netns.js';
 import { DEFAULT_POLICY_RULES, RT_TABLE, RTPROT, type PolicyRule, type Route } from '../kernel/route.js';
@@ -31,7 +31,7 @@ import { formatIPv4, type IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
 import { renderIptablesSave } from '../render/iptables-save.js';
 import { knftablesTransaction } from '../render/knftables.js';
-import { hereDocument, shellLine } from './shell.js';
+import { hereDocument, shellComment, shellLine } from './shell.js';
 
 /** One named step of the script: what it does (for the error message) and its commands. */
 export interface Step {
@@ -66,6 +66,8 @@ export interface StepContext {
   tunHolder(ns: NetNs, link: Link): TunHolder;
   /** Namespaces already created (pods are created when their node's veth is). */
   readonly created: Set<string>;
+  /** Device origins already told in full in the script, with the device they were told for. */
+  readonly explained: Map<LinkOrigin, string>;
 }
 
 /** Sysctls every lab namespace gets before anything else: quiet and deterministic (see docs/export.md). */
@@ -96,20 +98,46 @@ function sysctlCommand(netns: string, entries: readonly (readonly [string, strin
   return shellLine(['nsysctl', netns, ...entries.flat()]);
 }
 
-const DEFAULT_TXQUEUELEN: Readonly<Record<string, number>> = { tun: 500 };
-
 /**
- * `address MAC mtu N [txqueuelen N]`: what `ip link add` is told about one
- * device. Queue counts are left to the kernel, as the CNI plugins leave
- * them: a veth given numtxqueues explicitly also gets that many *real*
- * queues (veth_init_queues), which `ethtool -S` would list.
+ * `address MAC mtu N [txqueuelen N] [numtxqueues N numrxqueues N]`: what
+ * `ip link add` is told about one device. A queue length or queue count is
+ * sent only when it is not what the kernel gives a device of that kind by
+ * itself, that is when the device's creator sent it (its LinkOrigin says
+ * why): `txqueuelen 0` is then the very IFLA_TXQLEN 0 that flanneld,
+ * dockerd or kube-proxy send (test/golden/probes/netlink-attributes.txt
+ * compares the two ways), and a veth whose creator left its queues to the
+ * kernel keeps one per possible CPU of this host, one of them real
+ * (veth_init_queues).
  */
 function linkAttributes(link: Link): (string | number)[] {
   const words: (string | number)[] = [];
   if (link.mac !== undefined) words.push('address', link.mac);
   words.push('mtu', link.mtu);
-  if (link.txqueuelen !== (DEFAULT_TXQUEUELEN[link.info.kind] ?? 1000)) words.push('txqueuelen', link.txqueuelen);
+  if (link.txqueuelen !== KERNEL_TXQUEUELEN[link.info.kind]) words.push('txqueuelen', link.txqueuelen);
+  const queues = kernelQueues(link.info.kind);
+  if (link.numTxQueues !== queues || link.numRxQueues !== queues) words.push('numtxqueues', link.numTxQueues, 'numrxqueues', link.numRxQueues);
   return words;
+}
+
+/**
+ * Comment lines saying who makes a device on a real node and where each
+ * attribute of its creation comes from (the LinkOrigin the model holds),
+ * so a reader can tell the creator's choices from the kernel's defaults.
+ * Told in full once; later devices of the same origin point back to it.
+ */
+export function originComments(link: Link, ctx: Pick<StepContext, 'explained'>): string[] {
+  const origin = link.origin;
+  if (origin === undefined) return [];
+  const first = ctx.explained.get(origin);
+  if (first !== undefined) {
+    const which = first === link.name ? `the first ${first}` : first;
+    return [shellComment(`${link.name}: made the same way as ${which} above`)];
+  }
+  ctx.explained.set(origin, link.name);
+  return [
+    shellComment(`${link.name}: made by ${origin.creator}`),
+    ...origin.attributes.map(([attribute, source]) => shellComment(`  ${attribute}: ${source}`)),
+  ];
 }
 
 function bridgeOptions(link: Link): (string | number)[] {
@@ -339,23 +367,24 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
       const create = shellLine(['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'bridge', ...bridgeOptions(link)]);
       // A bridge with ports gets its addresses once the first port is up (see the veth case).
       const now = bridgesWaiting.has(link.name) ? [] : addresses;
-      return [{ what: `${where}: bridge`, commands: [create, ...sysctlLines, ...up, ...now] }];
+      return [{ what: `${where}: bridge`, commands: [...originComments(link, ctx), create, ...sysctlLines, ...up, ...now] }];
     }
     case 'vxlan': {
       const words: (string | number)[] = ['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'vxlan', 'id', info.id, 'local', formatIPv4(info.local), 'dev', info.dev, 'dstport', info.dstport];
       if (!info.learning) words.push('nolearning');
       if (info.ageing !== 300) words.push('ageing', info.ageing);
-      return [{ what: `${where}: vxlan id ${info.id}`, commands: [shellLine(words), ...sysctlLines, ...addresses, ...up] }];
+      return [{ what: `${where}: vxlan id ${info.id}`, commands: [...originComments(link, ctx), shellLine(words), ...sysctlLines, ...addresses, ...up] }];
     }
     case 'tun': {
       const holder = ctx.tunHolder(ns, link);
       const set: (string | number)[] = ['ip', '-n', name, 'link', 'set', 'dev', link.name, 'mtu', link.mtu];
-      if (link.txqueuelen !== DEFAULT_TXQUEUELEN.tun) set.push('txqueuelen', link.txqueuelen);
+      if (link.txqueuelen !== KERNEL_TXQUEUELEN.tun) set.push('txqueuelen', link.txqueuelen);
       if (link.mac !== undefined) set.push('address', link.mac);
       return [
         {
           what: `${where}: ${info.type} device held open by a process${holder.port ? ` relaying udp/${holder.port} (flanneld's stand-in)` : ''}`,
           commands: [
+            ...originComments(link, ctx),
             shellLine(['tun_hold', name, link.name, tunFlags(link), holder.port, holder.tunIp, holder.bufferLength, ...holder.routes]),
             shellLine(set),
             ...sysctlLines,
@@ -366,7 +395,12 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
       ];
     }
     case 'dummy':
-      return [{ what: `${where}: dummy`, commands: [shellLine(['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'dummy']), ...sysctlLines, ...addresses, ...up] }];
+      return [
+        {
+          what: `${where}: dummy`,
+          commands: [...originComments(link, ctx), shellLine(['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'dummy']), ...sysctlLines, ...addresses, ...up],
+        },
+      ];
     case 'ipip': {
       // tunl0 is the ipip module's fallback device: every namespace has it once the module is loaded.
       const create =
@@ -377,7 +411,7 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
               ...(info.local !== undefined ? ['local', formatIPv4(info.local)] : []),
               ...(info.remote !== undefined ? ['remote', formatIPv4(info.remote)] : []),
             ]);
-      return [{ what: `${where}: ipip`, commands: [create, ...sysctlLines, ...addresses, ...up] }];
+      return [{ what: `${where}: ipip`, commands: [...originComments(link, ctx), create, ...sysctlLines, ...addresses, ...up] }];
     }
     case 'veth':
       return vethSteps(ns, name, link, ctx, bridgesWaiting, { sysctlLines, up, addresses });
@@ -403,22 +437,16 @@ function vethSteps(
   if (!peerNs || !peerLink) throw new Error(`bug: ${where}: the peer ${link.info.peer.netns}/${link.info.peer.name} is not in the model`);
   const peerName = local ? name : ctx.netnsName(peerNs.id)!;
   if (!local) steps.push(...createNetns(peerNs, peerName, ctx));
-  // Which side made the pair shows in the far end's index. Made from here (the bridge plugin), the far
-  // end takes the next index of its namespace. Made over there (calico's plugin), the kernel registers
-  // this end there first and the far end next, then this end moves here: a gap below the far end.
-  const madeOverThere = !local && peerLink.ifindex > 2 && !peerNs.links.some((l) => l.ifindex === peerLink.ifindex - 1);
-  const create = madeOverThere
-    ? [
-        shellLine(['ip', '-n', peerName, 'link', 'add', 'name', peerLink.name, ...linkAttributes(peerLink), 'type', 'veth', 'peer', 'name', link.name, ...linkAttributes(link)]),
-        shellLine(['ip', '-n', peerName, 'link', 'set', 'dev', link.name, 'netns', name]),
-      ]
-    : [
-        shellLine([
-          'ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link),
-          'type', 'veth', 'peer', 'name', peerLink.name, ...linkAttributes(peerLink),
-          ...(local ? [] : ['netns', peerName]),
-        ]),
-      ];
+  // One request makes both ends, the far one straight in its namespace (IFLA_NET_NS_FD), as the bridge
+  // plugin and calico's plugin (v3.27+) do from the pod's side: each end takes the next index of its own
+  // namespace, whichever side the request comes from.
+  const create = [
+    shellLine([
+      'ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link),
+      'type', 'veth', 'peer', 'name', peerLink.name, ...linkAttributes(peerLink),
+      ...(local ? [] : ['netns', peerName]),
+    ]),
+  ];
   const port: string[] = [];
   if (link.bridgePort) {
     port.push(shellLine(['ip', '-n', name, 'link', 'set', 'dev', link.name, 'master', link.bridgePort.bridge]));
@@ -436,7 +464,7 @@ function vethSteps(
   }
   steps.push({
     what: `${where}: veth to ${peerNs.displayName}${link.bridgePort ? `, port of ${link.bridgePort.bridge}` : ''}`,
-    commands: [...create, ...parts.sysctlLines, ...port, ...parts.addresses, ...parts.up, ...bridgeAddresses],
+    commands: [...originComments(link, ctx), ...originComments(peerLink, ctx), ...create, ...parts.sysctlLines, ...port, ...parts.addresses, ...parts.up, ...bridgeAddresses],
   });
   if (!local) {
     // The far end is configured now, as CNI ADD does: its sysctls, up, then its address and routes.

@@ -8,7 +8,8 @@
 import { broadcastOf, cidr } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
 import type { Mac } from '../net/mac.js';
-import type { Ipv4Address, Link, LinkInfo } from './link.js';
+import { kernelQueues, KERNEL_TXQUEUELEN } from './devices.js';
+import type { Ipv4Address, Link, LinkInfo, LinkOrigin } from './link.js';
 import { zeroCounters } from './link.js';
 import type { IpSet } from './ipset.js';
 import type { Ipvs } from './ipvs.js';
@@ -35,9 +36,12 @@ export interface NewLink {
   /** For devices without a MAC (TUN): the random (stable-privacy) link-local they get. */
   readonly ipv6LinkLocalAddress?: string;
   readonly flags?: Partial<Link['flags']>;
+  /** Set only when the creator's request carries it (IFLA_NUM_TX_QUEUES); else the kernel's choice for the kind. */
   readonly numTxQueues?: number;
   readonly numRxQueues?: number;
   readonly tsoMaxSize?: number;
+  /** Who creates the device, and where each attribute of its request comes from. */
+  readonly origin?: LinkOrigin;
 }
 
 const TABLE_ORDER: readonly TableName[] = ['raw', 'mangle', 'filter', 'nat', 'security'];
@@ -98,7 +102,8 @@ export class NetnsBuilder {
       },
       // A device gets its queueing discipline when it comes up (dev_activate); until then it shows noop.
       qdisc: spec.qdisc ?? (up ? 'noqueue' : 'noop'),
-      txqueuelen: spec.txqueuelen ?? 1000,
+      // Absent from the request: the kind's setup default (KERNEL_TXQUEUELEN).
+      txqueuelen: spec.txqueuelen ?? KERNEL_TXQUEUELEN[spec.info.kind],
       flags: {
         broadcast: !loopback && !noarp,
         multicast: !loopback && spec.info.kind !== 'ipip',
@@ -112,8 +117,8 @@ export class NetnsBuilder {
       // Loopback and ipip devices report no MTU bounds.
       minmtu: spec.info.kind === 'ipip' || loopback ? 0 : 68,
       maxmtu: spec.info.kind === 'ipip' || loopback ? 0 : 65535,
-      numTxQueues: spec.numTxQueues ?? 1,
-      numRxQueues: spec.numRxQueues ?? 1,
+      numTxQueues: spec.numTxQueues ?? kernelQueues(spec.info.kind),
+      numRxQueues: spec.numRxQueues ?? kernelQueues(spec.info.kind),
       gsoMaxSize: 65536,
       gsoMaxSegs: 65535,
       tsoMaxSize: spec.tsoMaxSize ?? 524280,
@@ -124,6 +129,7 @@ export class NetnsBuilder {
       ...(spec.ipv6LinkLocalAddress !== undefined ? { ipv6LinkLocalAddress: spec.ipv6LinkLocalAddress } : {}),
       multicast: spec.multicast ?? [],
       counters: zeroCounters(),
+      ...(spec.origin !== undefined ? { origin: spec.origin } : {}),
     };
     this.links.push(link);
     return link;

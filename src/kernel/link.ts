@@ -112,6 +112,20 @@ export interface Counters {
 }
 
 /**
+ * Who made a device and what the request that made it carried
+ * (RTM_NEWLINK, or TUNSETIFF for a TUN), attribute by attribute, so that
+ * a reader, and the export that builds the device again, can tell a value
+ * its creator chose from one the kernel filled in. Attributes a request
+ * leaves out get the device kind's setup defaults (kernel/devices.ts).
+ */
+export interface LinkOrigin {
+  /** The component and the source file and function that create the device. */
+  readonly creator: string;
+  /** Each attribute as `name value` (or `name: not sent`), with where it comes from, in request order. */
+  readonly attributes: readonly (readonly [attribute: string, source: string])[];
+}
+
+/**
  * Where a renderer reads a device's counters: the state's own (`link.counters`,
  * what the device had counted when the state was taken), or those plus what
  * a run of packet walks counted since (src/dataplane/device-counters.ts).
@@ -171,6 +185,8 @@ export interface Link {
    * (src/dataplane/device-counters.ts).
    */
   readonly counters: Counters;
+  /** Who created the device and how; absent for what the kernel or the machine has by itself (lo, the NIC). */
+  readonly origin?: LinkOrigin;
 }
 
 export function zeroCounters(): Counters {

@@ -52,11 +52,29 @@ export function humanBytes(bytes: number): string {
   return `${tenths / 10n}.${tenths % 10n} ${unit}`;
 }
 
-/** net-tools nstrcmp: names compare as text, except a shared prefix compares its trailing numbers numerically (eth2 < eth10). */
+/**
+ * net-tools 2.10's nstrcmp (lib/nstrcmp.c), the order ifconfig lists
+ * devices in: split each name before its trailing digits; compare the
+ * heads over the shorter head's length, then the shorter head comes first
+ * (so veth39974854, head `veth`, before veth16eae649), then the trailing
+ * numbers (eth2 before eth10), then the whole names. (Its `:N` alias
+ * suffixes do not occur: netlab has no alias labels.)
+ */
 export function nstrcmp(a: string, b: string): number {
-  const ma = /^(.*?)(\d*)$/.exec(a)!;
-  const mb = /^(.*?)(\d*)$/.exec(b)!;
-  if (ma[1] === mb[1] && ma[2] !== '' && mb[2] !== '') return Number(ma[2]) - Number(mb[2]);
+  const headA = a.replace(/\d+$/, '').length;
+  const headB = b.replace(/\d+$/, '').length;
+  const shared = Math.min(headA, headB);
+  const head = byteCompare(a.slice(0, shared), b.slice(0, shared));
+  if (head !== 0) return head;
+  if (headA !== headB) return headA > headB ? 1 : -1;
+  // atoi of the trailing digits (0 when there are none).
+  const numberA = Number(a.slice(headA) || '0');
+  const numberB = Number(b.slice(headB) || '0');
+  if (numberA !== numberB) return numberA < numberB ? -1 : 1;
+  return byteCompare(a, b);
+}
+
+function byteCompare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

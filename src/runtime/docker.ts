@@ -6,6 +6,7 @@
  */
 import type { NetnsBuilder } from '../kernel/builder.js';
 import { BRIDGE_DEFAULTS, bridgeMulticast } from '../kernel/devices.js';
+import type { LinkOrigin } from '../kernel/link.js';
 import { LOOPBACK_NET, parseCidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
 import { stableMac } from '../net/mac.js';
@@ -14,15 +15,33 @@ import type { Node } from '../model/types.js';
 const DOCKER_NET = parseCidr('172.17.0.0/16')!;
 const DOCKER_GW = parseIPv4('172.17.0.1')!;
 
+/** docker0, as the bridge driver makes the default bridge (moby v27). */
+export const DOCKER0_ORIGIN: LinkOrigin = {
+  creator: "dockerd's bridge driver: libnetwork/drivers/bridge/setup_device_linux.go setupDevice, then setupDefaultSysctl, setupMTU, setupBridgeIPv4, setupDeviceUp (moby v27.5)",
+  attributes: [
+    ['txqueuelen 0', 'the netlink.LinkAttrs literal (only Name) leaves TxQLen 0, which vishvananda/netlink sends as IFLA_TXQLEN 0 (v28 and v29 too)'],
+    ['address 02:42:<4 random bytes>', 'netutils.GenerateRandomMAC, in the request'],
+    ['bridge options: none', "the kernel's bridge defaults"],
+    ['net.ipv6.conf.docker0.accept_ra 0', 'setupDefaultSysctl'],
+    ['mtu 1500', "setupMTU: LinkSetMTU of the daemon's mtu (default 1500), after creation"],
+    ['172.17.0.1/16', 'setupBridgeIPv4: the default bip'],
+  ],
+};
+
 export function setupDocker(node: NetnsBuilder, model: Node): void {
   // Docker <= 27 gives docker0 02:42 plus four random bytes.
   const random = stableMac(`node/${model.name}/docker0`).split(':').slice(2);
   const mac = ['02', '42', ...random].join(':');
   node.addLink({
     name: 'docker0',
+    // setupDevice sends no bridge options.
     info: BRIDGE_DEFAULTS,
+    // setupMTU: LinkSetMTU(1500) after creation.
     mtu: 1500,
+    // setupDevice: GenerateRandomMAC, in the request.
     mac,
+    // setupDevice's LinkAttrs literal leaves TxQLen 0: netlink sends IFLA_TXQLEN 0 (`ifconfig docker0` says txqueuelen 0).
+    txqueuelen: 0,
     // A bridge without ports whose MAC was set (dockerd sets docker0's) has no carrier: NO-CARRIER,
     // state DOWN, its connected routes `linkdown`, and no IPv6 link-local (addrconf waits for carrier),
     // though it joins ff02::1 and ff01::1 when it goes up. Only a bridge with a random MAC reports
@@ -35,7 +54,10 @@ export function setupDocker(node: NetnsBuilder, model: Node): void {
     tsoMaxSize: 65536,
     // No link-local, so no solicited-node group for it.
     multicast: bridgeMulticast(mac).filter((group) => !group.startsWith('33:33:ff:')),
+    origin: DOCKER0_ORIGIN,
   });
+  // setupDefaultSysctl: no router advertisements on the bridge.
+  node.setSysctl('net.ipv6.conf.docker0.accept_ra', '0');
   node.addAddress('docker0', DOCKER_GW, DOCKER_NET.len);
 
   for (const chain of ['DOCKER', 'DOCKER-ISOLATION-STAGE-1', 'DOCKER-ISOLATION-STAGE-2', 'DOCKER-USER']) node.ensureChain('filter', chain);

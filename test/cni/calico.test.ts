@@ -91,12 +91,12 @@ describe('calico bgp: a workload as the CNI plugin sets it up', () => {
     expect(run(podNs, 'ip route')).toBe('default via 169.254.1.1 dev eth0 \n169.254.1.1 dev eth0 scope link \n');
     expect(run(podNs, 'ip -o -4 addr show dev eth0')).toContain(`inet ${formatIPv4(podA.ip)}/32 scope global eth0`);
   });
-  it('creates the pair in the pod (eth0 is ifindex 3) and moves cali<hash> to the node', () => {
-    expect(podNs.links.map((l) => `${l.ifindex}:${l.name}`)).toEqual(['1:lo', '3:eth0']);
+  it('creates the pair from the pod with cali<hash> straight in the node (PeerNamespace, v3.27+): eth0 is ifindex 2', () => {
+    expect(podNs.links.map((l) => `${l.ifindex}:${l.name}`)).toEqual(['1:lo', '2:eth0']);
     const veth = node01.links.find((l) => l.name === 'cali5e1c4d6c68c')!;
     expect(veth.mac).toBe('ee:ee:ee:ee:ee:ee');
     expect(veth.ipv4).toEqual([]);
-    expect(run(node01, 'ip link show cali5e1c4d6c68c').split('\n')[0]).toMatch(/^3: cali5e1c4d6c68c@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000$/);
+    expect(run(node01, 'ip link show cali5e1c4d6c68c').split('\n')[0]).toMatch(/^3: cali5e1c4d6c68c@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000$/);
     expect(run(node01, 'ip addr show cali5e1c4d6c68c')).toContain('inet6 fe80::ecee:eeff:feee:eeee/64 scope link');
     expect(node01.links.some((l) => l.info.kind === 'bridge')).toBe(false);
   });
@@ -173,7 +173,7 @@ describe('calico ipip: tunl0', () => {
     expect(run(pod, 'ip link').split('\n').filter((l) => /^\d/.test(l))).toEqual([
       '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000',
       '2: tunl0@NONE: <NOARP> mtu 1480 qdisc noop state DOWN mode DEFAULT group default qlen 1000',
-      expect.stringMatching(/^4: eth0@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1480 /) as unknown as string,
+      expect.stringMatching(/^3: eth0@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1480 /) as unknown as string,
     ]);
   });
 });

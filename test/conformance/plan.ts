@@ -71,7 +71,9 @@ export function endpoints(dataplane: Dataplane): Endpoint[] {
 }
 
 function stateCommands(e: Endpoint): string[][] {
-  const commands = [['ip', 'route'], ['ip', 'route', 'show', 'table', 'local'], ['ip', 'addr'], ['ip', '-d', 'link'], ['ip', 'neigh'], ['iptables-save']];
+  // `ip -d link` holds every device's qdisc, qlen (printed only when not 0), queue counts and kind details;
+  // `ifconfig -a` its txqueuelen again, 0 included: the attributes each device's creator sets, or the kernel.
+  const commands = [['ip', 'route'], ['ip', 'route', 'show', 'table', 'local'], ['ip', 'addr'], ['ip', '-d', 'link'], ['ifconfig', '-a'], ['ip', 'neigh'], ['iptables-save']];
   if (e.kind !== 'pod') commands.push(['bridge', 'fdb', 'show'], ['brctl', 'show']);
   for (const link of e.ns.links) {
     if (link.info.kind === 'loopback') continue;

@@ -137,16 +137,18 @@ describe('netlab export: backends and details', () => {
     ]);
   });
 
-  it("calico: the pair is made in the pod's namespace and the host end moved out, as calico's plugin does (pod eth0 is index 3)", () => {
+  it("calico: one request makes both ends, each straight in its namespace, as calico's plugin does since v3.27 (pod eth0 is index 2)", () => {
     const lab = buildLab('test/golden/calico-bgp/topology.yaml');
     const ex = exported(lab);
     const pod = lab.cluster.pods.find((p) => p.name === 'pod-a')!;
     const podNs = ex.netnsById.get(`pod/${pod.key}`)!;
+    const nodeNs = ex.netnsById.get(`node/${pod.node.name}`)!;
     const hostVeth = lab.dataplane.nodeNetns(pod.node).links.find((l) => l.info.kind === 'veth' && l.info.peer.netns === `pod/${pod.key}`)!;
+    expect(lab.dataplane.podNetns(pod).links.map((l) => `${l.ifindex}:${l.name}`)).toEqual(['1:lo', '2:eth0']);
     const all = commands(ex.build);
-    const add = all.findIndex((l) => l.startsWith(`ip -n ${podNs} link add name eth0 `) && l.includes(` type veth peer name ${hostVeth.name} address ee:ee:ee:ee:ee:ee `));
-    expect(add).toBeGreaterThan(0);
-    expect(all[add + 1]).toBe(`ip -n ${podNs} link set dev ${hostVeth.name} netns ${ex.netnsById.get(`node/${pod.node.name}`)}`);
+    const add = all.find((l) => l.startsWith(`ip -n ${nodeNs} link add name ${hostVeth.name} address ee:ee:ee:ee:ee:ee `));
+    expect(add).toMatch(new RegExp(` numtxqueues 1 numrxqueues 1 type veth peer name eth0 address \\S+ mtu 1500 numtxqueues 1 numrxqueues 1 netns ${podNs}$`));
+    expect(all.some((l) => l.includes(' netns ') && l.includes(' link set dev '))).toBe(false);
   });
 
   it('calico: a route to the gateway before the routes through it, ipsets before the rules that match them', () => {

@@ -96,7 +96,8 @@ build_node_base() { # lo, eth0, default route; vxlan: vxlan.calico as Felix crea
   local n=$1 ns=nlg-$1
   build_node_uplink "$n"
   if [ "$MODE" = vxlan ]; then
-    # netlink.Vxlan{VxlanId: 4096, VtepDevIndex: eth0, SrcAddr: node IP, Port: 4789, Learning: false}, MTU 1450.
+    # netlink.Vxlan{VxlanId: 4096, VtepDevIndex: eth0, SrcAddr: node IP, Port: 4789, Learning: false}, MTU 1450
+    # (Felix v3.30 vxlan_mgr.go configureVXLANDevice): NewLinkAttrs() sends no queue length, the kernel's 1000.
     nsx "$ns" ip link add vxlan.calico address "$(vtep_mac "$n")" mtu 1450 type vxlan id 4096 local "${NODE_IP[$n]}" dev eth0 dstport 4789 nolearning
     nsx "$ns" ip addr add "$(block_addr "${NODE_BLOCK[$n]}")/32" dev vxlan.calico
     nsx "$ns" ip link set vxlan.calico up
@@ -141,13 +142,15 @@ build_pods() { # calico's CNI plugin, DoNetworking
     [ "${POD_NODE[$p]}" = "$n" ] || continue
     pns=${POD_NETNS[$p]} v=${POD_VETH[$p]}
     mk_netns "$pns"
-    # The pair is created in the pod's netns; the kernel registers the peer (the host end) first.
-    nsx "$pns" ip link add eth0 address "${POD_MAC[$p]}" mtu "$POD_MTU" type veth peer name "$v" address ee:ee:ee:ee:ee:ee mtu "$POD_MTU"
-    nsx "$pns" ip link set eth0 up
-    nsx "$pns" ip addr add "${POD_IP[$p]}/32" dev eth0
-    nsx "$pns" ip route add 169.254.1.1 dev eth0 scope link
-    nsx "$pns" ip route add default via 169.254.1.1 dev eth0
-    nsx "$pns" ip link set "$v" netns "$ns"
+    # One request, sent in the pod's netns (v3.30 dataplane_linux.go DoWorkloadNetnsSetUp), makes
+    # eth0 there and its peer, the host end, straight in the node's netns (PeerNamespace: since
+    # v3.27 the host end is no longer moved out afterwards), so each end takes the next index of
+    # its own netns. Both ends: the config's MTU and num_queues (1 unless configured) TX and RX
+    # queues, no queue length (the kernel's 1000). The host end's MAC ee:ee:ee:ee:ee:ee is set
+    # right after (LinkSetHardwareAddr), given at creation here: the same address, "set".
+    nsx "$pns" ip link add eth0 address "${POD_MAC[$p]}" mtu "$POD_MTU" numtxqueues 1 numrxqueues 1 \
+      type veth peer name "$v" address ee:ee:ee:ee:ee:ee mtu "$POD_MTU" numtxqueues 1 numrxqueues 1 netns "$ns"
+    # configureSysctls on the host end (rp_filter: Felix), the host end up, then eth0 up.
     sysctl_w "$ns" "net/ipv4/conf/$v/route_localnet" 1
     sysctl_w "$ns" "net/ipv4/neigh/$v/proxy_delay" 0
     sysctl_w "$ns" "net/ipv4/conf/$v/proxy_arp" 1
@@ -155,6 +158,12 @@ build_pods() { # calico's CNI plugin, DoNetworking
     sysctl_w "$ns" "net/ipv6/conf/$v/accept_ra" 0
     sysctl_w "$ns" "net/ipv4/conf/$v/rp_filter" 1
     nsx "$ns" ip link set "$v" up
+    nsx "$pns" ip link set eth0 up
+    # In the pod: the gateway's link route and the default route, then the address.
+    nsx "$pns" ip route add 169.254.1.1 dev eth0 scope link
+    nsx "$pns" ip route add default via 169.254.1.1 dev eth0
+    nsx "$pns" ip addr add "${POD_IP[$p]}/32" dev eth0
+    # SetupRoutes, on the node.
     nsx "$ns" ip route add "${POD_IP[$p]}" dev "$v" scope link
     settle
   done

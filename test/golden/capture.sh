@@ -151,10 +151,18 @@ build_node_base() { # lo, eth0, flannel device
   build_node_uplink "$n"
   case "$BACKEND" in
     vxlan)
-      # No dstport: flanneld sends no IFLA_VXLAN_PORT, the kernel uses 8472.
-      # iproute2 warns about that on stderr (kept in the build log).
-      log "$ns: ip link add flannel.1 address ${NODE_VTEP[$n]} mtu 1450 type vxlan id 1 local ${NODE_IP[$n]} dev eth0 nolearning"
-      ip netns exec "$ns" ip link add flannel.1 address "${NODE_VTEP[$n]}" mtu 1450 \
+      # The attributes of flanneld's request (pkg/backend/vxlan/device.go
+      # newVXLANDevice, vishvananda/netlink LinkAdd of a netlink.Vxlan):
+      #   address, mtu     HardwareAddr, MTU (the external MTU - 50)
+      #   txqueuelen 0     its LinkAttrs literal leaves TxQLen 0, and netlink sends
+      #                    IFLA_TXQLEN 0 (probes/netlink-attributes.txt: the same
+      #                    device as this command makes)
+      #   id, local, dev   VxlanId, SrcAddr, VtepDevIndex
+      #   nolearning       Learning false (IFLA_VXLAN_LEARNING 0)
+      #   no dstport       Port 0: no IFLA_VXLAN_PORT, the kernel uses 8472;
+      #                    iproute2 warns about that on stderr (kept in the build log)
+      log "$ns: ip link add flannel.1 address ${NODE_VTEP[$n]} mtu 1450 txqueuelen 0 type vxlan id 1 local ${NODE_IP[$n]} dev eth0 nolearning"
+      ip netns exec "$ns" ip link add flannel.1 address "${NODE_VTEP[$n]}" mtu 1450 txqueuelen 0 \
         type vxlan id 1 local "${NODE_IP[$n]}" dev eth0 nolearning 2>"$TMP_OUT/vxlan.stderr"
       sed 's/^/  stderr: /' "$TMP_OUT/vxlan.stderr" >>"$BUILD_LOG"
       sysctl_w "$ns" net/ipv6/conf/flannel.1/accept_ra 0
@@ -227,6 +235,10 @@ build_pods() {
   local n=$1 ns=nlg-$1 x first=1 p pns v
   x=${NODE_X[$n]}
   [ "${NODE_NPODS[$n]}" -gt 0 ] || return 0
+  # The bridge plugin (containernetworking/plugins v1.9.1, bridge.go
+  # ensureBridge) asks for a bridge with the config's MTU and nothing else:
+  # netlink.NewLinkAttrs() sends no queue length (the kernel's 1000). The MAC
+  # is pinned at creation here, by the plugin after (see README).
   nsx "$ns" ip link add cni0 address "${NODE_BRMAC[$n]}" mtu "$FLANNEL_MTU" type bridge
   sysctl_w "$ns" net/ipv6/conf/cni0/accept_ra 0
   nsx "$ns" ip link set cni0 up
@@ -235,7 +247,12 @@ build_pods() {
     [ "${POD_NODE[$p]}" = "$n" ] || continue
     pns=${POD_NETNS[$p]} v=${POD_VETH[$p]}
     mk_netns "$pns"
-    nsx "$ns" ip link add "$v" address "${POD_VETHMAC[$p]}" mtu "$FLANNEL_MTU" \
+    # The bridge plugin's pair (pkg/ip/link_linux.go makeVethPair, made in the
+    # pod's netns with the host end as the peer): both ends get the config's
+    # MTU; the pod's eth0 no queue length (NewLinkAttrs: the kernel's 1000),
+    # the host end txqueuelen 0 (the netlink.Veth literal's PeerTxQLen 0,
+    # which vishvananda/netlink v1.3.1 sends); queue counts are the kernel's.
+    nsx "$ns" ip link add "$v" address "${POD_VETHMAC[$p]}" mtu "$FLANNEL_MTU" txqueuelen 0 \
       type veth peer name eth0 address "${POD_MAC[$p]}" mtu "$FLANNEL_MTU" netns "$pns"
     sysctl_w "$ns" "net/ipv6/conf/$v/accept_ra" 0
     nsx "$ns" ip link set "$v" master cni0
@@ -508,6 +525,83 @@ probe_hostgw_verbs() {
   pcap $ns "ip -d link show flannel.1 | grep -o 'dstport [0-9]*'"
 }
 
+probe_netlink_attrs() {
+  # Each component's creation request, sent as the component sends it
+  # (netlink-replica.py), against the `ip link add` the capture scripts and
+  # `netlab export` use for the same device: the two must give the same
+  # `ip -d link`. The queue length a request carries, 0 included, is what
+  # the device keeps; one that carries none gets its kind's default.
+  local ns=nlg-probe-nl
+  probe_ns $ns
+  replica() { log "$ns: netlink-replica.py $*"; ip netns exec $ns python3 "$SCRIPT_DIR/netlink-replica.py" "$@"; }
+  nsx $ns ip link add eth0 type veth peer name peer0
+  nsx $ns ip addr add 10.1.1.1/24 dev eth0
+  nsx $ns ip link set eth0 up
+  nsx $ns ip link set peer0 up
+  show_links() { # the devices' ip -d link (and a veth's queues), without what differs between two makings (indexes, timers)
+    local dev
+    for dev; do
+      ip netns exec $ns ip -d link show dev "$dev" |
+        sed -E -e 's/^[0-9]+:/N:/' -e 's/gc_timer [ 0-9]{3}[0-9]\.[0-9]{2}/gc_timer ####.##/'
+      ip netns exec $ns ethtool -S "$dev" 2>/dev/null | sed -E 's/peer_ifindex: [0-9]+/peer_ifindex: N/' || true
+    done
+  }
+  both() { # both "DEVS" "replica args" "ip link add ..." [then...]: one device made both ways, compared
+    local devs=$1 replica=$2 command=$3 then a b
+    shift 3
+    replica $replica
+    for then; do nsx $ns bash -c "$then"; done
+    a=$(show_links $devs)
+    nsx $ns ip link del "${devs%% *}"
+    nsx $ns bash -c "$command"
+    for then; do nsx $ns bash -c "$then"; done
+    b=$(show_links $devs)
+    nsx $ns ip link del "${devs%% *}"
+    printf '$ netlink-replica.py %s\n' "$replica"
+    for then; do printf '$ %s\n' "$then"; done
+    printf '$ ip -d link show dev ...; ethtool -S ...  # %s\n%s\n' "$devs" "$a"
+    printf '$ %s\n' "$command"
+    if [ "$a" = "$b" ]; then echo '# the same ip -d link'; else echo '# DIFFERENT:'; diff <(echo "$a") <(echo "$b") || true; fi
+    echo
+  }
+  echo "# 0. requests that carry only a name and a kind (no IFLA_TXQLEN), and a TUN (TUNSETIFF, no netlink)"
+  for kind in bridge veth; do
+    echo "## netlink-replica.py bare $kind probe0"
+    replica bare $kind probe0
+    pcap $ns "ip link show dev probe0 | head -1 | grep -o 'qdisc .*'"
+    nsx $ns ip link del probe0
+  done
+  echo "## ip tuntap add probe0 mode tun"
+  nsx $ns ip tuntap add probe0 mode tun
+  pcap $ns "ip link show dev probe0 | head -1 | grep -o 'qdisc .*'"
+  nsx $ns ip link del probe0
+  echo
+  echo "# 1. flannel.1 (flanneld newVXLANDevice: IFLA_TXQLEN 0, no port)"
+  both flannel.1 "flannel-vxlan eth0 6a:1f:3c:00:00:0b 10.1.1.1" \
+    "ip link add flannel.1 address 6a:1f:3c:00:00:0b mtu 1450 txqueuelen 0 type vxlan id 1 local 10.1.1.1 dev eth0 nolearning dstport 8472" \
+    "ip link set flannel.1 up"
+  echo "# 2. vxlan.calico (Felix configureVXLANDevice: no queue length, no MTU in the request)"
+  both vxlan.calico "calico-vxlan eth0 66:7c:1f:23:d6:0a 10.1.1.1" \
+    "ip link add vxlan.calico address 66:7c:1f:23:d6:0a mtu 1450 type vxlan id 4096 local 10.1.1.1 dev eth0 dstport 4789 nolearning" \
+    "ip link set vxlan.calico mtu 1450 up"
+  echo "# 3. cni0 (bridge plugin ensureBridge: no queue length)"
+  both cni0 "cni-bridge cni0 1450" "ip link add cni0 address 7e:2c:91:00:00:0b mtu 1450 type bridge" \
+    "ip link set cni0 address 7e:2c:91:00:00:0b up"
+  echo "# 4. the bridge plugin's veth pair (makeVethPair: the pod end without a queue length, the host end IFLA_TXQLEN 0)"
+  both "eth9 veth1a2b3c4d" "cni-veth eth9 veth1a2b3c4d 1450" \
+    "ip link add veth1a2b3c4d address 2a:33:44:01:01:02 mtu 1450 txqueuelen 0 type veth peer name eth9 address 0e:11:22:01:01:02 mtu 1450" \
+    "ip link set veth1a2b3c4d address 2a:33:44:01:01:02 up && ip link set eth9 address 0e:11:22:01:01:02 up"
+  echo "# 5. calico's veth pair (DoWorkloadNetnsSetUp: one TX and one RX queue on both ends, no queue length)"
+  both "eth8 cali5e1c4d6c68c" "calico-veth eth8 cali5e1c4d6c68c 1500" \
+    "ip link add eth8 address 0e:11:22:01:00:02 mtu 1500 numtxqueues 1 numrxqueues 1 type veth peer name cali5e1c4d6c68c address ee:ee:ee:ee:ee:ee mtu 1500 numtxqueues 1 numrxqueues 1" \
+    "ip link set cali5e1c4d6c68c address ee:ee:ee:ee:ee:ee up && ip link set eth8 address 0e:11:22:01:00:02 up"
+  echo "# 6. docker0 (moby setupDevice: IFLA_TXQLEN 0 and the MAC; the MTU set after)"
+  both docker0 "docker0 02:42:ac:11:00:99" "ip link add docker0 address 02:42:ac:11:00:99 txqueuelen 0 type bridge" \
+    "ip link set docker0 mtu 1500 up"
+  echo "# kube-ipvs0 (kube-proxy EnsureDummyDevice: IFLA_TXQLEN 0) cannot be made here: this kernel has no dummy driver."
+  ip netns del $ns
+}
+
 run_probes() {
   local dir=$SCRIPT_DIR/probes
   mkdir -p "$dir"
@@ -518,6 +612,7 @@ run_probes() {
   probe_fdb_order >"$TMP_OUT/vxlan-fdb-order.txt"
   probe_neigh_order >"$TMP_OUT/neigh-order.txt"
   probe_hostgw_verbs >"$TMP_OUT/hostgw-route-verbs.txt"
+  probe_netlink_attrs >"$TMP_OUT/netlink-attributes.txt"
   mv "$TMP_OUT"/*.txt "$dir/"
   echo "probes written to $dir"
 }
@@ -549,7 +644,7 @@ fi
 [ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"
 
 if [ "$1" = --probes ]; then
-  for ns in nlg-probe-br nlg-probe-brpod nlg-probe-fdb nlg-probe-neigh nlg-probe-hgw; do
+  for ns in nlg-probe-br nlg-probe-brpod nlg-probe-fdb nlg-probe-neigh nlg-probe-hgw nlg-probe-nl; do
     netns_exists "$ns" && die "netns $ns already exists"
   done
   trap teardown EXIT

@@ -25,6 +25,7 @@
  */
 import type { NetnsBuilder } from '../../kernel/builder.js';
 import { ethernetMulticast } from '../../kernel/devices.js';
+import type { LinkOrigin } from '../../kernel/link.js';
 import { RT_TABLE, RTPROT, type Route } from '../../kernel/route.js';
 import { contains } from '../../net/cidr.js';
 import type { Cluster, Node } from '../../model/types.js';
@@ -38,6 +39,30 @@ export const VXLAN_PORT = 4789;
 export const UNDERLAY = 'eth0';
 /** Bytes each mode's encapsulation adds (IPIP: outer IPv4; VXLAN: 14 + 8 + 8 + 20). */
 export const CALICO_OVERHEAD = { bgp: 0, ipip: 20, vxlan: 50 } as const;
+
+/** tunl0: nobody asks for it by netlink; the ipip module makes it in every netns, and Felix configures it. */
+export const TUNL0_ORIGIN: LinkOrigin = {
+  creator: "the ipip module's fallback device, made in every netns when the module loads (Felix runs `ip tunnel add tunl0 mode ipip` to load it); configured by Felix: felix/dataplane/linux/ipip_mgr.go configureIPIPDevice (v3.30)",
+  attributes: [
+    ['no local, no remote', 'the fallback device of ipip_init_net'],
+    ['txqueuelen 1000, qdisc noqueue', 'ipip_tunnel_setup sets no queue length: alloc_netdev_mqs gives 1000 and IFF_NO_QUEUE'],
+    ['mtu', 'LinkSetMTU: the host MTU less 20'],
+    ['up, the tunnel address /32', 'LinkSetUp, setLinkAddressV4'],
+  ],
+};
+
+/** vxlan.calico, as Felix's VXLAN manager asks netlink for it. */
+export const VXLAN_CALICO_ORIGIN: LinkOrigin = {
+  creator: 'Felix: felix/dataplane/linux/vxlan_mgr.go configureVXLANDevice (v3.30)',
+  attributes: [
+    ['txqueuelen: not sent', 'netlink.NewLinkAttrs() leaves TxQLen -1: vxlan_setup gives 1000'],
+    ['address', "the VTEP MAC: 0x66 and sha1(node name), or the node resource's"],
+    [`id ${VXLAN_VNI}, dstport ${VXLAN_PORT}`, 'VxlanId and Port: FelixConfiguration vxlanVNI and vxlanPort'],
+    ['local, dev', 'SrcAddr and VtepDevIndex: the parent interface (eth0) and its address'],
+    ['nolearning', 'Learning false, sent as IFLA_VXLAN_LEARNING 0'],
+    ['mtu', "not in the request (the kernel takes the parent's less 50), then LinkSetMTU: the host MTU less 50"],
+  ],
+};
 
 export interface CalicoMode {
   /** The device the mode creates on every node, before any pod. */
@@ -103,7 +128,15 @@ export function ipipMode(cluster: Cluster, cni: CalicoCni): CalicoMode {
   return {
     setupDevice(node, model) {
       // The ipip module's fallback device, configured by Felix: no local/remote, MTU, up, the tunnel address.
-      node.addLink({ name: TUNL0, info: { kind: 'ipip' }, mtu: model.subnet.mtu - CALICO_OVERHEAD.ipip, operstate: 'UNKNOWN', ipv6LinkLocal: false });
+      node.addLink({
+        name: TUNL0,
+        info: { kind: 'ipip' },
+        // LinkSetMTU (configureIPIPDevice); its queue length is the kernel's 1000 (not set by ipip_tunnel_setup).
+        mtu: model.subnet.mtu - CALICO_OVERHEAD.ipip,
+        operstate: 'UNKNOWN',
+        ipv6LinkLocal: false,
+        origin: TUNL0_ORIGIN,
+      });
       if (model.calico?.tunnelAddress !== undefined) node.addAddress(TUNL0, model.calico.tunnelAddress, 32, { broadcast: false });
     },
     ownRoutes: (model) => blackholes(model, RTPROT.bird),
@@ -138,11 +171,16 @@ export function vxlanMode(cluster: Cluster, cni: CalicoCni): CalicoMode {
     setupDevice(node, model) {
       node.addLink({
         name: VXLAN_DEVICE,
+        // configureVXLANDevice: VxlanId, Port, VtepDevIndex, SrcAddr; Learning false; no ageing sent.
         info: { kind: 'vxlan', id: VXLAN_VNI, local: model.ip, dev: UNDERLAY, dstport: VXLAN_PORT, learning: false, ageing: 300 },
+        // LinkSetMTU after the device exists (the request has none).
         mtu: model.subnet.mtu - CALICO_OVERHEAD.vxlan,
+        // HardwareAddr: the VTEP MAC.
         mac: model.vtepMAC,
+        // txqueuelen: not in the request (NewLinkAttrs), vxlan_setup's 1000.
         operstate: 'UNKNOWN',
         multicast: ethernetMulticast(model.vtepMAC),
+        origin: VXLAN_CALICO_ORIGIN,
       });
       if (model.calico?.tunnelAddress !== undefined) node.addAddress(VXLAN_DEVICE, model.calico.tunnelAddress, 32, { broadcast: false });
     },

@@ -7,6 +7,7 @@
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { NetnsBuilder } from '../../kernel/builder.js';
 import type { IpSet } from '../../kernel/ipset.js';
+import type { LinkOrigin } from '../../kernel/link.js';
 import type { Cluster, Node, Pod } from '../../model/types.js';
 import type { CalicoCni } from '../../topology/types.js';
 import { policySteps } from '../policy-trace.js';
@@ -16,6 +17,15 @@ import { buildFelixPolicies } from './felix-policy.js';
 import { hookFelix, IPSET, programFelix, type FelixConfig } from './felix-iptables.js';
 import { bgpMode, CALICO_OVERHEAD, ipipMode, TUNL0, VXLAN_DEVICE, vxlanMode, type CalicoMode } from './modes.js';
 import { addCalicoWorkload } from './workload.js';
+
+/** A pod's tunl0: the ipip module's fallback device, which every new netns gets; nobody configures it. */
+const POD_TUNL0_ORIGIN: LinkOrigin = {
+  creator: "the ipip module's fallback device (ipip_init_net), made with every new netns once the module is loaded",
+  attributes: [
+    ['mtu 1480', 'ip_tunnel_bind_dev without a lower device: 1500 less the IPv4 header'],
+    ['down, qdisc noop, txqueuelen 1000', 'nobody brings it up; ipip_tunnel_setup sets no queue length (alloc_netdev_mqs: 1000)'],
+  ],
+};
 
 export function calicoPlugin(cluster: Cluster, cni: CalicoCni): CniPlugin {
   const mode: CalicoMode = cni.mode === 'bgp' ? bgpMode(cluster) : cni.mode === 'ipip' ? ipipMode(cluster, cni) : vxlanMode(cluster, cni);
@@ -47,7 +57,7 @@ export function calicoPlugin(cluster: Cluster, cni: CalicoCni): CniPlugin {
     finishNode: (node) => hookFelix(node),
     setupPod(node: NetnsBuilder, pod: NetnsBuilder, model: Pod) {
       // With the ipip module loaded, every new netns gets its own fallback tunl0 (down, MTU 1480) right after lo.
-      if (cni.mode === 'ipip') pod.addLink({ name: TUNL0, info: { kind: 'ipip' }, mtu: 1480, up: false, operstate: 'DOWN', qdisc: 'noop', ipv6LinkLocal: false });
+      if (cni.mode === 'ipip') pod.addLink({ name: TUNL0, info: { kind: 'ipip' }, mtu: 1480, up: false, operstate: 'DOWN', qdisc: 'noop', ipv6LinkLocal: false, origin: POD_TUNL0_ORIGIN });
       addCalicoWorkload(node, pod, model, podMtu(model.node));
     },
     policySteps: (ns, hook, packet) => policySteps(cluster, policies.ctx, 'calico', ns, hook, packet),

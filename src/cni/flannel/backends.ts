@@ -5,6 +5,7 @@
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { NetnsBuilder } from '../../kernel/builder.js';
 import { ethernetMulticast } from '../../kernel/devices.js';
+import type { LinkOrigin } from '../../kernel/link.js';
 import { RT_TABLE, RTPROT, type Route } from '../../kernel/route.js';
 import { contains } from '../../net/cidr.js';
 import { stableHex } from '../../net/digest.js';
@@ -35,20 +36,63 @@ export function vxlanDeviceName(cni: FlannelCni): string {
   return `flannel.${cni.vni}`;
 }
 
+const FLANNEL = 'flannel v0.28, vishvananda/netlink v1.3.1';
+
+/** flannel.N, as newVXLANDevice asks netlink for it. */
+export function vxlanOrigin(cni: FlannelCni): LinkOrigin {
+  return {
+    creator: `flanneld: pkg/backend/vxlan/device.go newVXLANDevice, from vxlan.go createVXLANDevice (${FLANNEL})`,
+    attributes: [
+      [`name flannel.${cni.vni}`, 'createVXLANDevice: "flannel.%d" of the VNI'],
+      ['mtu', "the backend's MTU (the external interface's by default) minus 50"],
+      ['txqueuelen 0', 'the netlink.LinkAttrs literal leaves TxQLen 0, which netlink sends as IFLA_TXQLEN 0'],
+      ['address', 'the VTEP MAC stored in the node annotation, else a new random one (mac.NewHardwareAddr)'],
+      [`id ${cni.vni}`, 'VxlanId: the VNI of net-conf.json (default 1)'],
+      ['local, dev', 'SrcAddr and VtepDevIndex: the external interface (eth0) and its address'],
+      [
+        `dstport ${cni.port}`,
+        cni.port === 8472 ? 'Port 0: no IFLA_VXLAN_PORT is sent and the kernel uses 8472 (the export names it, to keep iproute2 quiet)' : "Port: net-conf.json's port",
+      ],
+      ['nolearning', 'Learning false, sent as IFLA_VXLAN_LEARNING 0'],
+      ['ttl auto, no gbp, udpcsum, ageing 300', 'TTL 0 and GBP false; no UDP_CSUM or AGEING sent: the kernel defaults'],
+      [`net.ipv6.conf.flannel.${cni.vni}.accept_ra 0`, 'newVXLANDevice, after LinkAdd'],
+    ],
+  };
+}
+
+/** flannel0: a TUN opened by flanneld itself, configured over netlink. */
+export const TUN_ORIGIN: LinkOrigin = {
+  creator: `flanneld (udp): pkg/ip/tun.go OpenTun (TUNSETIFF), then pkg/backend/udp/udp_network_amd64.go configureIface (${FLANNEL})`,
+  attributes: [
+    ['tun, no_pi', 'OpenTun: IFF_TUN|IFF_NO_PI; flanneld keeps the file descriptor, so the device has carrier and is not persistent'],
+    ['txqueuelen 500, qdisc pfifo_fast', "not set by flanneld: tun_setup's TUN_READQ_SIZE, and no IFF_NO_QUEUE, so the default qdisc"],
+    ['mtu', 'configureIface: LinkSetMTU, the external MTU minus 28'],
+    ['no MAC', 'a TUN is ARPHRD_NONE'],
+  ],
+};
+
 export function vxlanBackend(cluster: Cluster, cni: FlannelCni): FlannelBackendImpl {
   const device = vxlanDeviceName(cni);
+  const origin = vxlanOrigin(cni);
   const peers: VxlanPeer[] = cluster.nodes.map((n) => vxlanPeer(n, device));
   const direct: Route[] | undefined = cni.directRouting ? cluster.nodes.map((n) => directRoute(n, UNDERLAY_DEV)) : undefined;
   return {
     warnings: [],
     setupDevice(node, model) {
+      const mtu = model.subnet.mtu - ENCAP_OVERHEAD.vxlan;
       node.addLink({
         name: device,
+        // newVXLANDevice: VxlanId, SrcAddr, VtepDevIndex, Port (0: the kernel's 8472), Learning false; no ageing sent.
         info: { kind: 'vxlan', id: cni.vni, local: model.ip, dev: UNDERLAY_DEV, dstport: cni.port, learning: false, ageing: 300 },
-        mtu: model.subnet.mtu - ENCAP_OVERHEAD.vxlan,
+        // newVXLANDevice: MTU = the backend's MTU - 50.
+        mtu,
+        // newVXLANDevice: HardwareAddr, the stored VTEP MAC or a new one.
         mac: model.vtepMAC,
+        // newVXLANDevice's LinkAttrs literal leaves TxQLen 0: netlink sends IFLA_TXQLEN 0, the kernel keeps it.
+        txqueuelen: 0,
         operstate: 'UNKNOWN',
         multicast: ethernetMulticast(model.vtepMAC),
+        origin,
       });
       node.setSysctl(`net.ipv6.conf.${device}.accept_ra`, '0');
       // The lease's network address as a /32: no broadcast or connected route,
@@ -94,18 +138,22 @@ export function udpBackend(cluster: Cluster): FlannelBackendImpl {
     warnings: [],
     setupDevice(node, model) {
       // flanneld opens a TUN device and relays packets to peers on UDP 8285 itself.
+      const mtu = model.subnet.mtu - ENCAP_OVERHEAD.udp;
       node.addLink({
         name: 'flannel0',
+        // OpenTun: TUNSETIFF with IFF_TUN|IFF_NO_PI, the fd held by flanneld (not persistent).
         info: { kind: 'tun', type: 'tun', pi: false, vnetHdr: false, persist: false },
-        mtu: model.subnet.mtu - ENCAP_OVERHEAD.udp,
+        // configureIface: LinkSetMTU.
+        mtu,
         operstate: 'UNKNOWN',
+        // No IFF_NO_QUEUE on a TUN: the default qdisc when it comes up. Its tx_queue_len is tun_setup's 500.
         qdisc: 'pfifo_fast',
-        txqueuelen: 500,
         // With no MAC to derive it from, the kernel gives a TUN a random
         // (stable-privacy) link-local once it has carrier; netlab's is a stable stand-in.
         ipv6LinkLocal: true,
         ipv6LinkLocalAddress: stableLinkLocal(`${model.name}/flannel0`),
         tsoMaxSize: 65536,
+        origin: TUN_ORIGIN,
       });
       node.addAddress('flannel0', model.podCIDR.addr, 32, { broadcast: false });
       node.addRoute({

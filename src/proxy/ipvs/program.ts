@@ -10,6 +10,7 @@
  * LOCAL_IN.
  */
 import type { NetnsBuilder } from '../../kernel/builder.js';
+import type { LinkOrigin } from '../../kernel/link.js';
 import type { IptRule } from '../../kernel/netfilter/rule.js';
 import { fnv1a32 } from '../../net/hash.js';
 import type { IPv4 } from '../../net/ipv4.js';
@@ -22,6 +23,18 @@ import { ipvsSync, ipvsVirtualServers } from './state.js';
 import { IPVS_JUMPS, ipvsIptablesRules } from './rules.js';
 
 export const KUBE_IPVS0 = 'kube-ipvs0';
+
+/** kube-ipvs0, as EnsureDummyDevice asks netlink for it. */
+export const KUBE_IPVS0_ORIGIN: LinkOrigin = {
+  creator: 'kube-proxy (ipvs): pkg/proxy/ipvs/netlink_linux.go EnsureDummyDevice',
+  attributes: [
+    ['txqueuelen 0', 'the netlink.LinkAttrs literal (only Name) leaves TxQLen 0, which vishvananda/netlink sends as IFLA_TXQLEN 0'],
+    ['mtu: not sent', "dummy_setup's ether_setup: 1500"],
+    ['address: not sent', 'random (dummy_setup); netlab pins a stable one'],
+    ['never up', 'nothing calls LinkSetUp: DOWN, qdisc noop, no IPv6 link-local'],
+    ['the service addresses /32', 'EnsureAddressBind: AddrAdd, per service IP'],
+  ],
+};
 
 /** The node's addresses kube-proxy puts node ports on: every local address but kube-ipvs0's and loopback's. */
 export function nodePortAddresses(ns: NetnsBuilder): IPv4[] {
@@ -43,7 +56,24 @@ export function programKubeProxyIpvs(ns: NetnsBuilder, cluster: Cluster, node: N
   ns.setSysctl('net.ipv4.ip_forward', '1');
   const view = { name: node.name, ip: node.ip };
   const sync = ipvsSync(cluster, view, nodePortAddresses(ns));
-  ns.addLink({ name: KUBE_IPVS0, info: { kind: 'dummy' }, mtu: 1500, mac: dummyMac(node.name), up: false, carrier: false, operstate: 'DOWN', qdisc: 'noop', ipv6LinkLocal: false, flags: { broadcast: true, noarp: true, multicast: false } });
+  ns.addLink({
+    name: KUBE_IPVS0,
+    info: { kind: 'dummy' },
+    // No IFLA_MTU: ether_setup's 1500. No IFLA_ADDRESS: random, here a stable stand-in.
+    mtu: 1500,
+    mac: dummyMac(node.name),
+    // EnsureDummyDevice's LinkAttrs literal leaves TxQLen 0: netlink sends IFLA_TXQLEN 0 (no qlen in `ip link`).
+    txqueuelen: 0,
+    // Never set up: no carrier, the noop qdisc, no link-local.
+    up: false,
+    carrier: false,
+    operstate: 'DOWN',
+    qdisc: 'noop',
+    ipv6LinkLocal: false,
+    // dummy_setup: IFF_NOARP, and IFF_MULTICAST cleared.
+    flags: { broadcast: true, noarp: true, multicast: false },
+    origin: KUBE_IPVS0_ORIGIN,
+  });
   for (const ip of sync.bindAddrs) ns.addAddress(KUBE_IPVS0, ip, 32);
   for (const set of sync.entries.sets()) ns.addIpset(set);
   ns.setIpvs((b) => ({ services: ipvsVirtualServers(cluster, view, nodePortAddresses(b), scheduler) }));
