@@ -10,6 +10,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../diagnostics/diagnostic.js';
+import { escapeControls } from '../diagnostics/format.js';
 import type { Io } from './output.js';
 import { ExitError } from './exit-error.js';
 import { declareCommands } from './program.js';
@@ -59,8 +60,8 @@ function exitCodeFor(error: unknown, io: Io): number {
     return error.exitCode === 0 ? 0 : 2;
   }
   if (error instanceof UsageError) {
-    io.stderr.write(`netlab: ${error.message}\n`);
-    if (error.hint) io.stderr.write(`  hint: ${error.hint}\n`);
+    io.stderr.write(`netlab: ${escapeControls(error.message)}\n`);
+    if (error.hint) io.stderr.write(`  hint: ${escapeControls(error.hint)}\n`);
     return 2;
   }
   const detail = error instanceof Error ? error.stack ?? error.message : String(error);

@@ -3,15 +3,16 @@
  * (-f, ./netlab.yaml, or the built-in default lab), load, allocate, build.
  * Diagnostics are printed here; errors end the command with exit code 2.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChalkInstance } from 'chalk';
-import { hasErrors, UsageError, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { formatDiagnostic } from '../diagnostics/format.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { escapeControls, formatDiagnostic } from '../diagnostics/format.js';
 import type { Cluster } from '../model/types.js';
 import type { Dataplane } from '../dataplane/build.js';
 import { buildVariant, NO_WHAT_IF, type Variant, type WhatIf } from '../whatif/variant.js';
+import { readInputFile, type InputNaming } from './input-file.js';
 import { ExitError } from './exit-error.js';
 import type { Io } from './output.js';
 
@@ -23,17 +24,24 @@ export interface TopologySource {
   readonly builtIn: boolean;
 }
 
-export function readTopologySource(io: Io, file: string | undefined): TopologySource {
+export function readTopologySource(io: Io, chalk: ChalkInstance, file: string | undefined): TopologySource {
   if (file === undefined) {
     const local = resolve(io.cwd, 'netlab.yaml');
-    if (existsSync(local)) return { file: 'netlab.yaml', text: readFileSync(local, 'utf8'), builtIn: false };
+    if (existsSync(local)) return { file: 'netlab.yaml', text: readOrExit(io, chalk, local, 'netlab.yaml', { noun: 'topology file' }), builtIn: false };
     io.stderr.write('netlab: no -f given and no ./netlab.yaml here: using the built-in default lab (labs/default.yaml)\n');
     return { file: 'labs/default.yaml', text: readFileSync(DEFAULT_LAB_PATH, 'utf8'), builtIn: true };
   }
-  const path = resolve(io.cwd, file);
-  if (!existsSync(path)) throw new UsageError(`topology file ${file} does not exist`, 'check the path given to -f/--topology');
-  if (statSync(path).isDirectory()) throw new UsageError(`${file} is a directory, not a topology file`);
-  return { file, text: readFileSync(path, 'utf8'), builtIn: false };
+  const text = readOrExit(io, chalk, resolve(io.cwd, file), file, { noun: 'topology file', hint: 'check the path given to -f/--topology' });
+  return { file, text, builtIn: false };
+}
+
+/** The text of an input file; a file netlab refuses to read (too large, not text) is reported like a topology error. */
+function readOrExit(io: Io, chalk: ChalkInstance, path: string, shown: string, naming: InputNaming): string {
+  const read = readInputFile(path, shown, naming);
+  if (read.refused === undefined) return read.text;
+  io.stderr.write(formatDiagnostic(read.refused, undefined, diagnosticStyle(chalk)) + '\n');
+  io.stderr.write(`${escapeControls(shown)}: 1 error: nothing was built\n`);
+  throw new ExitError(2);
 }
 
 export interface Loaded {
@@ -56,7 +64,7 @@ export interface LoadOptions {
  * is an error.
  */
 export function loadAndBuild(io: Io, chalk: ChalkInstance, file: string | undefined, options: LoadOptions = {}): Loaded {
-  const source = readTopologySource(io, file);
+  const source = readTopologySource(io, chalk, file);
   const variant = buildVariant(source.text, source.file, options.whatIf ?? NO_WHAT_IF);
   reportDiagnostics(io, chalk, variant, source.file, options);
   return { source, cluster: variant.cluster!, dataplane: variant.dataplane!, diagnostics: variant.diagnostics };
@@ -70,7 +78,7 @@ export function reportDiagnostics(io: Io, chalk: ChalkInstance, variant: Variant
   for (const d of shown) io.stderr.write(formatDiagnostic(d, variant.source, diagnosticStyle(chalk)) + '\n');
   if (failed) {
     const count = diagnostics.filter((d) => d.severity === 'error').length;
-    io.stderr.write(`${file}: ${count} error${count === 1 ? '' : 's'}: nothing was built\n`);
+    io.stderr.write(`${escapeControls(file)}: ${count} error${count === 1 ? '' : 's'}: nothing was built\n`);
     throw new ExitError(2);
   }
 }

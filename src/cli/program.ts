@@ -98,7 +98,8 @@ Exit code: 0 when reachability is unchanged, 1 when a flow was lost or gained
     .description('run labs (files or directories; default labs/) and check their expectations; exit 1 when one fails')
     .argument('[paths...]', 'lab files, or directories searched for lab.yaml and *.lab.yaml')
     .option('--junit <file>', 'also write a JUnit XML report (one testcase per step)')
-    .action(async (paths: string[], options: { junit?: string }) => (await import('./commands/lab.js')).runLabs(context, paths, options));
+    .option('--allow-outside', 'let labs read files outside their own folder (absolute paths, ../ out of it): only for labs you trust')
+    .action(async (paths: string[], options: { junit?: string; allowOutside?: boolean }) => (await import('./commands/lab.js')).runLabs(context, paths, options));
   lab
     .command('list')
     .description('list labs with their titles (default: labs/)')

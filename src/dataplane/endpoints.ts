@@ -65,6 +65,18 @@ export function resolveTraceEndpoint(dataplane: Dataplane, text: string, from?: 
   return { label: target.pod.name, ip: target.pod.ip, ns: dataplane.podNetns(target.pod), ...withPort };
 }
 
+/**
+ * A sender: an endpoint with a namespace of its own to send from (a pod, a
+ * node, `external`, or an address one of them owns). A service or an
+ * address nobody in the cluster owns cannot send: a usage error, said the
+ * same way by trace, diff --pair, --traffic and the lab runner.
+ */
+export function resolveTraceSource(dataplane: Dataplane, text: string): TraceEndpoint & { readonly ns: NetNs } {
+  const from = resolveTraceEndpoint(dataplane, text);
+  if (!from.ns) throw new UsageError(`cannot send from ${text}: it is not a pod or node of this cluster`);
+  return from as TraceEndpoint & { readonly ns: NetNs };
+}
+
 /** `svc/NAME`, `svc/NS/NAME`, with `:PORT` (a number or the port's name); default: the first port. */
 function resolveService(cluster: Cluster, text: string): TraceEndpoint {
   const body = text.slice(4);

@@ -18,6 +18,8 @@ import type { Diagnostic } from './diagnostic.js';
 export interface CodeFrameSource {
   /** The text of a 1-based line without its line break, or undefined past the end. */
   line(line: number): string | undefined;
+  /** false: never quote this text (it is not a topology: a binary file, /etc/shadow). */
+  readonly quotable?: boolean;
 }
 
 export interface DiagnosticStyle {
@@ -58,16 +60,37 @@ export interface FormatOptions {
 export function formatDiagnostic(d: Diagnostic, source?: CodeFrameSource, partialStyle: Partial<DiagnosticStyle> = {}, options: FormatOptions = {}): string {
   const style: DiagnosticStyle = { ...plainStyle, ...partialStyle };
   const lines = [headerLine(d, style)];
-  if (source !== undefined && d.line !== undefined) lines.push(...codeFrame(source, d.line, d.col ?? 1, style, options));
-  if (d.hint !== undefined) lines.push(`  ${style.hint(`hint: ${d.hint}`)}`);
+  if (source !== undefined && source.quotable !== false && d.line !== undefined) lines.push(...codeFrame(source, d.line, d.col ?? 1, style, options));
+  if (d.hint !== undefined) lines.push(`  ${style.hint(`hint: ${escapeControls(d.hint)}`)}`);
   return lines.join('\n');
 }
 
+/**
+ * Text from outside (a file name, a value given on the command line, a line
+ * of a file) made safe for one line of a terminal: line breaks, other
+ * control characters and the bidirectional overrides are written as escapes
+ * (`\n`, `\x1b`, `\u202e`), so nothing splits a diagnostic line, moves the
+ * cursor or reorders what is shown. Tabs stay in code frames (for alignment).
+ */
+export function escapeControls(text: string, keepTabs = false): string {
+  return text.replace(CONTROLS, (c) => {
+    if (c === '\t' && keepTabs) return c;
+    const named = NAMED_ESCAPES[c];
+    if (named !== undefined) return named;
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 /** `file:line:col  error CODE  message`. */
 function headerLine(d: Diagnostic, style: DiagnosticStyle): string {
-  const where = [d.file, d.line, d.line !== undefined ? d.col : undefined].filter((part) => part !== undefined).join(':');
+  const where = [d.file === undefined ? undefined : escapeControls(d.file), d.line, d.line !== undefined ? d.col : undefined].filter((part) => part !== undefined).join(':');
   const severity = d.severity === 'error' ? style.error('error') : style.warning('warning');
-  const head = `${severity} ${style.code(d.code)}  ${style.message(d.message)}`;
+  const head = `${severity} ${style.code(d.code)}  ${style.message(escapeControls(d.message))}`;
   return where === '' ? head : `${style.location(where)}  ${head}`;
 }
 
@@ -83,9 +106,9 @@ function codeFrame(source: CodeFrameSource, line: number, col: number, style: Di
   const window = lineWindow(target.length, col, width);
   for (let n = first; n <= line; n++) {
     const text = source.line(n) ?? '';
-    out.push(`  ${style.gutter(`${String(n).padStart(numberWidth)} |`)} ${cut(text, window)}`.trimEnd());
+    out.push(`  ${style.gutter(`${String(n).padStart(numberWidth)} |`)} ${escapeControls(cut(text, window), true)}`.trimEnd());
   }
-  const before = cut(target, window).slice(0, Math.max(0, col - 1 - window.start + (window.start > 0 ? 1 : 0)));
+  const before = escapeControls(cut(target, window).slice(0, Math.max(0, col - 1 - window.start + (window.start > 0 ? 1 : 0))), true);
   // Copy tabs so the caret lines up however wide the terminal draws them.
   const padding = before.replace(/[^\t]/g, ' ');
   out.push(`  ${style.gutter(`${' '.repeat(numberWidth)} |`)} ${padding}${style.caret('^')}`);

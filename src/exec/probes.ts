@@ -16,6 +16,28 @@ import { fail, result, type ExecContext, type ExecResult } from './types.js';
 /** Without -c, ping would run until interrupted; netlab sends this many. */
 export const DEFAULT_PING_COUNT = 4;
 
+/**
+ * The most echo requests one emulated ping sends (real ping takes -c up to
+ * 2^63-1 and runs for as many seconds): every request is walked through the
+ * dataplane, so the work is bounded here, as `--traffic` bounds its COUNT.
+ */
+export const MAX_PING_COUNT = 10_000;
+
+const LLONG_MAX = 9223372036854775807n;
+
+/**
+ * iputils' parse_long (strtoll, base 10, the whole word) with its messages:
+ * the value, or the line ping prints (exit status 1).
+ */
+function longArgument(text: string, min: bigint, max: bigint): bigint | string {
+  const m = /^\s*([+-]?\d+)$/.exec(text);
+  if (!m) return `ping: invalid argument: '${text}'`;
+  const value = BigInt(m[1]!);
+  if (value > LLONG_MAX || value < -LLONG_MAX - 1n) return `ping: invalid argument: '${text}': Numerical result out of range`;
+  if (value < min || value > max) return `ping: invalid argument: '${text}': out of range: ${min} <= value <= ${max}`;
+  return value;
+}
+
 /** The tools' error for a host that does not resolve. */
 function unknownHost(tool: 'ping' | 'traceroute', host: string): ExecResult {
   return tool === 'ping' ? fail(2, `ping: ${host}: Name or service not known`) : fail(2, `${host}: Name or service not known`, 'Cannot handle "host" cmdline arg `' + host + "' on position 1 (argc 1)");
@@ -23,10 +45,10 @@ function unknownHost(tool: 'ping' | 'traceroute', host: string): ExecResult {
 
 export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
   if (!ctx.dataplane) return notEmulated(argv, 'ping needs the dataplane; run it through netlab exec');
-  let count = DEFAULT_PING_COUNT;
+  let countText: string | undefined;
   let size = 56;
   let pmtudisc: 'do' | 'want' | 'dont' = 'want';
-  let ttl: number | undefined;
+  let ttlText: string | undefined;
   let wait: number | undefined;
   let interval: number | undefined;
   const warnings: string[] = [];
@@ -37,9 +59,9 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
   for (let i = 1; i < words.length; i++) {
     const arg = words[i]!;
     const value = () => words[++i];
-    if (arg === '-c') count = Number(value());
+    if (arg === '-c') countText = value() ?? '';
     else if (arg === '-s') size = Number(value());
-    else if (arg === '-t') ttl = Number(value());
+    else if (arg === '-t') ttlText = value() ?? '';
     else if (arg === '-M') {
       const mode = value();
       if (mode !== 'do' && mode !== 'want' && mode !== 'dont') return fail(2, `ping: invalid -M argument: ${mode ?? ''}`);
@@ -55,8 +77,24 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
     else if (arg.startsWith('-')) return notEmulated(argv, `ping option ${arg} is not emulated (-c, -s, -t, -M, -W, -i, -n)`);
     else host = arg;
   }
+  let count = DEFAULT_PING_COUNT;
+  if (countText !== undefined) {
+    const parsed = longArgument(countText, 1n, LLONG_MAX);
+    if (typeof parsed === 'string') return fail(1, parsed);
+    if (parsed > BigInt(MAX_PING_COUNT)) {
+      return fail(1, `ping: invalid argument: '${countText}': out of range: 1 <= value <= ${MAX_PING_COUNT}`, `netlab: an emulated ping sends at most ${MAX_PING_COUNT} requests (real ping takes up to ${LLONG_MAX})`);
+    }
+    count = Number(parsed);
+  }
+  let ttl: number | undefined;
+  if (ttlText !== undefined) {
+    const parsed = longArgument(ttlText, 0n, 255n);
+    if (typeof parsed === 'string') return fail(1, parsed);
+    // IP_TTL 0 is refused by the kernel (setsockopt: EINVAL).
+    if (parsed === 0n) return fail(2, 'ping: cannot set unicast time-to-live: Invalid argument');
+    ttl = Number(parsed);
+  }
   if (host === undefined) return fail(2, 'ping: usage error: Destination address required');
-  if (!Number.isInteger(count) || count < 1) return fail(2, `ping: invalid argument: '${count}'`);
   if (!Number.isInteger(size) || size < 0 || size > 65507) return fail(2, `ping: invalid argument: '${size}': out of range: 0 <= value <= 65507`);
   const target = resolveHost(ctx.dataplane.cluster, ns, host);
   if (!target) return unknownHost('ping', host);
@@ -88,8 +126,13 @@ export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecConte
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-n') numeric = true;
-    else if (arg === '-m') maxHops = Number(argv[++i]);
-    else if (arg === '-q') probes = Number(argv[++i]);
+    else if (arg === '-m' || arg === '-q') {
+      // traceroute 2.1.2 reads both as whole unsigned numbers: anything else is refused with its position.
+      const text = argv[++i] ?? '';
+      if (!/^[+-]?\d+$/.test(text)) return fail(2, `Cannot handle \`${arg}' option with arg \`${text}' (argc ${i})`);
+      if (arg === '-m') maxHops = Number(text);
+      else probes = Number(text);
+    }
     else if (arg === '-w') {
       // -w MAX[,HERE,NEAR]: only MAX matters to netlab (how long a probe that gets no answer is waited for).
       const text = argv[++i] ?? '';
@@ -100,6 +143,9 @@ export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecConte
     else host = arg;
   }
   if (host === undefined) return fail(2, 'Specify "host" missing argument.');
+  // Negative values wrap around as unsigned numbers: too many, as for 300.
+  if (maxHops > 255 || maxHops < 0) return fail(2, 'max hops cannot be more than 255');
+  if (maxHops < 1) return fail(2, 'first hop out of range');
   // traceroute 2.1.2: "no more than 10 probes per hop".
   if (!Number.isInteger(probes) || probes < 1 || probes > 10) return fail(2, 'no more than 10 probes per hop');
   const target = resolveHost(ctx.dataplane.cluster, ns, host);

@@ -5,15 +5,14 @@
  * topology loader's (same limits, same syntax messages); what differs is that
  * a file may hold several documents and each must be a Kubernetes object.
  */
-import { isMap, isScalar, parseAllDocuments, type Document } from 'yaml';
+import { isScalar, parseAllDocuments, type Document } from 'yaml';
 import type { Diagnostic, DocPath } from '../diagnostics/diagnostic.js';
 import { toDiagnostics } from '../topology/diagnostics.js';
 import { error, type Finding } from '../topology/finding.js';
-import { MAX_ALIAS_COUNT, MAX_DEPTH, MAX_YAML_CHARS } from '../topology/limits.js';
-import { findDepthProblem } from '../topology/parse/depth.js';
+import { MAX_DEPTH, MAX_YAML_CHARS } from '../topology/limits.js';
 import { findExcessiveFlowNesting } from '../topology/parse/flow-depth.js';
 import { YamlPathLocator } from '../topology/parse/locate-yaml.js';
-import { looksLikeJson, parseText, tooDeep, yamlProblem } from '../topology/parse/parse-text.js';
+import { looksLikeJson, parseText, tooDeep, yamlDocumentData, yamlProblem } from '../topology/parse/parse-text.js';
 import { SourceText } from '../topology/source-text.js';
 import { Code } from '../topology/codes.js';
 import { ImportCode } from './codes.js';
@@ -154,20 +153,10 @@ function parseStream(file: string, text: string): ParsedFile {
     for (const w of doc.warnings) findings.push(yamlProblem(w, text, 'yaml', 'warning'));
     if (doc.errors.length > 0) return void documents.push(null);
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return void documents.push(null);
-    if (!isMap(doc.contents)) return void documents.push(doc.toJS());
-    try {
-      const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
-      const problem = findDepthProblem(value, MAX_DEPTH);
-      if (problem) {
-        findings.push(tooDeep({ path: [index, ...problem.path] }));
-        return void documents.push(null);
-      }
-      documents.push(value);
-    } catch (e) {
-      if (!(e instanceof ReferenceError) && !(e instanceof RangeError)) throw e;
-      findings.push(error(e instanceof ReferenceError ? Code.YamlAliasLimit : Code.InputTooDeep, e instanceof ReferenceError ? `aliases expand the document too much (more than ${MAX_ALIAS_COUNT}-fold)` : `the document nests more than ${MAX_DEPTH} levels deep`, [index]));
-      documents.push(null);
-    }
+    // Aliases measured before they are expanded, merge keys checked, nesting bounded: as a topology's YAML.
+    const data = yamlDocumentData(doc, text);
+    for (const f of data.findings) findings.push(f.path !== undefined ? { ...f, path: [index, ...f.path] } : f);
+    documents.push(data.findings.some((f) => f.severity === 'error') ? null : data.value);
   });
   return { documents, findings, source };
 }

@@ -6,7 +6,7 @@
  */
 import { UsageError, type Diagnostic, type DocPath } from '../diagnostics/diagnostic.js';
 import type { Dataplane } from '../dataplane/build.js';
-import { netnsOfTarget, resolveTraceEndpoint } from '../dataplane/endpoints.js';
+import { netnsOfTarget, resolveTraceEndpoint, resolveTraceSource } from '../dataplane/endpoints.js';
 import { newSession, tracePacket, type ProbeOptions } from '../dataplane/probes.js';
 import { routeGet } from '../dataplane/route-get.js';
 import { runEmulated } from '../exec/run.js';
@@ -48,20 +48,30 @@ export interface TopologyText {
   readonly file: string;
 }
 
+/** Why a lab's topology file was not read (outside the lab's folder, not a file, ...): reported at the lab's `topology:`. */
+export interface TopologyUnread {
+  readonly unread: string;
+  readonly hint?: string;
+}
+
+export type TopologyInput = TopologyText | TopologyUnread;
+
 export interface RunOptions {
   /** Seconds, for durations (default: none measured). */
   readonly now?: () => number;
 }
 
-export function runLab(lab: Lab, topology: TopologyText | undefined, options: RunOptions = {}): LabResult {
+export function runLab(lab: Lab, topology: TopologyInput | undefined, options: RunOptions = {}): LabResult {
   const now = options.now ?? (() => 0);
   const started = now();
   const build = (extra: { sets: WhatIf['sets']; faults: WhatIf['faults'] }): Variant | Diagnostic => {
     const whatIf: WhatIf = { sets: [...lab.sets, ...extra.sets], faults: [...lab.faults, ...extra.faults] };
     if (lab.topology.kind === 'inline') return buildVariantFromDocument(lab.topology.document, lab.topology.source, whatIf);
-    if (!topology) {
+    if (!topology || 'unread' in topology) {
       const at = lab.source.locate(['topology']);
-      return { code: LabCode.Topology, severity: 'error', message: `topology file ${lab.topology.path} does not exist`, file: lab.file, ...(at ?? {}), hint: 'the path is relative to the lab file' };
+      const message = topology ? topology.unread : `topology file ${lab.topology.path} does not exist`;
+      const hint = topology ? topology.hint : 'the path is relative to the lab file';
+      return { code: LabCode.Topology, severity: 'error', message, file: lab.file, ...(at ?? {}), ...(hint !== undefined ? { hint } : {}) };
     }
     return buildVariant(topology.text, topology.file, whatIf);
   };
@@ -120,10 +130,9 @@ export function runLab(lab: Lab, topology: TopologyText | undefined, options: Ru
   }
 
   function runTrace(dataplane: Dataplane, action: TraceAction, step: LabStep): Failure[] {
-    const from = guarded(step, ['trace', 'from'], () => resolveTraceEndpoint(dataplane, action.from));
+    const from = guarded(step, ['trace', 'from'], () => resolveTraceSource(dataplane, action.from));
     // Names resolve as the sender would (DNS search path of the sending pod).
     const to = guarded(step, ['trace', 'to'], () => resolveTraceEndpoint(dataplane, action.to, from));
-    if (!from.ns) throw stepError(step, ['trace', 'from'], new UsageError(`cannot send from ${action.from}: it is not a pod or node of this cluster`));
     const probe: ProbeOptions = probeOf(action as unknown as Record<string, unknown>);
     const session = newSession(dataplane);
     const run = tracePacket(dataplane, from, to, probe, false, session);
@@ -149,9 +158,8 @@ export function runLab(lab: Lab, topology: TopologyText | undefined, options: Ru
   function runDiff(base: Variant & { dataplane: Dataplane }, variant: Variant & { dataplane: Dataplane }, action: DiffAction, step: LabStep): Failure[] {
     const failures: Failure[] = [];
     const cell = (dataplane: Dataplane, from: string, to: string, field: DocPath) => {
-      const a = guarded(step, field, () => resolveTraceEndpoint(dataplane, from));
+      const a = guarded(step, field, () => resolveTraceSource(dataplane, from));
       const b = guarded(step, field, () => resolveTraceEndpoint(dataplane, to, a));
-      if (!a.ns) throw stepError(step, field, new UsageError(`cannot send from ${from}: it is not a pod or node of this cluster`));
       return cellOf(tracePacket(dataplane, a, b, action.probe, false, newSession(dataplane)).request);
     };
     const endpoint = (ref: string): MatrixEndpoint => ({ ref, label: ref, kind: 'pod' });

@@ -6,6 +6,7 @@ import { parseMac } from '../net/mac.js';
 import type { PodSpec, Topology } from '../topology/types.js';
 import { allocateCalicoIpam } from './calico-ipam.js';
 import { allocateNodePodCidrs, allocatePodIps } from './ipam.js';
+import { hostVethClashes } from './node-devices.js';
 import { CALICO_HOST_VETH_MAC, calicoVethName, calicoVtepMac, hostVethName, macs } from './names.js';
 import { buildServices } from './services/build.js';
 import { coreDnsPods } from './services/defaults.js';
@@ -22,7 +23,12 @@ function must<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-export function buildCluster(topology: Topology): ClusterResult {
+export interface ClusterOptions {
+  /** Pods (`namespace/name`) that fail their readiness probe (`--not-ready`): out of their services' endpoints. */
+  readonly notReady?: ReadonlySet<string>;
+}
+
+export function buildCluster(topology: Topology, options: ClusterOptions = {}): ClusterResult {
   const diagnostics: Diagnostic[] = [];
   const podCIDR = must(parseCidr(topology.network.podCIDR), 'network.podCIDR');
   const serviceCIDR = must(parseCidr(topology.network.serviceCIDR), 'network.serviceCIDR');
@@ -48,9 +54,11 @@ export function buildCluster(topology: Topology): ClusterResult {
     if (!list) podsByNode.set(pod.node, (list = []));
     list.push(pod);
   };
-  for (const pod of topology.pods) addPod(pod);
+  const notReady = options.notReady ?? new Set<string>();
+  const readiness = (pod: PodSpec): PodSpec => (notReady.has(`${pod.namespace}/${pod.name}`) ? { ...pod, ready: false } : pod);
+  for (const pod of topology.pods) addPod(readiness(pod));
   // The cluster's own pods (CoreDNS) come after the written ones on their node.
-  for (const pod of coreDnsPods(topology)) addPod(pod);
+  for (const pod of coreDnsPods(topology)) addPod(readiness(pod));
 
   const calicoIpam = calico
     ? allocateCalicoIpam(podCIDR, calico.blockSize, topology.nodes, podsByNode, calico.mode !== 'bgp', diagnostics)
@@ -90,6 +98,7 @@ export function buildCluster(topology: Topology): ClusterResult {
     }
   });
 
+  diagnostics.push(...hostVethClashes(topology, new Map(nodes.map((n) => [n.name, n.pods])), new Map(nodes.map((n) => [n.name, n.spec]))));
   if (hasErrors(diagnostics)) return { diagnostics };
   const services = buildServices({ topology, serviceCIDR, nodes, pods }, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };

@@ -41,14 +41,32 @@ function splitContainer(text: string): [string, string | undefined] {
 
 /** `ns/name`, or a bare name that is unique across namespaces (`default` wins a tie, like kubectl's default namespace). */
 function findPod(cluster: Cluster, ref: string): Pod | undefined {
-  if (ref.includes('/')) return cluster.podByKey.get(ref);
-  const byDefault = cluster.podByKey.get(`default/${ref}`);
+  return findPodByName(cluster.pods, ref, (key) => cluster.podByKey.get(key));
+}
+
+/** What a pod is named by: a name in a namespace. Pods of the model and pod specs of a topology both are. */
+export interface NamedPod {
+  readonly name: string;
+  readonly namespace: string;
+}
+
+/**
+ * The one way netlab finds a pod by the name a person gives it: `ns/name`,
+ * or a bare name that is unique across namespaces, `default` winning a tie
+ * (kubectl's default namespace). Undefined when none has it; a UsageError
+ * when several namespaces do. `byKey` looks `ns/name` up faster where the
+ * caller has an index.
+ */
+export function findPodByName<T extends NamedPod>(pods: readonly T[], ref: string, byKey?: (key: string) => T | undefined): T | undefined {
+  const lookup = byKey ?? ((key: string) => pods.find((p) => `${p.namespace}/${p.name}` === key));
+  if (ref.includes('/')) return lookup(ref);
+  const byDefault = lookup(`default/${ref}`);
   if (byDefault) return byDefault;
-  const matches = cluster.pods.filter((p) => p.name === ref);
+  const matches = pods.filter((p) => p.name === ref);
   if (matches.length > 1) {
     throw new UsageError(
       `pod name "${ref}" exists in several namespaces`,
-      `say which: ${matches.map((p) => p.key).join(', ')}`,
+      `say which: ${matches.map((p) => `${p.namespace}/${p.name}`).join(', ')}`,
     );
   }
   return matches[0];

@@ -7,10 +7,12 @@ export const Code = {
   // The text itself.
   InputTooLarge: 'NL-INPUT-TOO-LARGE',
   InputTooDeep: 'NL-INPUT-TOO-DEEP',
+  InputNotText: 'NL-INPUT-NOT-TEXT',
   YamlSyntax: 'NL-YAML-SYNTAX',
   DuplicateKey: 'NL-DUPLICATE-KEY',
   YamlMultipleDocuments: 'NL-YAML-MULTIPLE-DOCUMENTS',
   YamlAliasLimit: 'NL-YAML-ALIAS-LIMIT',
+  YamlMerge: 'NL-YAML-MERGE',
   JsonSyntax: 'NL-JSON-SYNTAX',
   DocumentRoot: 'NL-DOCUMENT-ROOT',
 
@@ -84,6 +86,7 @@ export const Code = {
   IpamTunnelAddress: 'NL-IPAM-TUNNEL-ADDRESS',
   IpamPoolFull: 'NL-IPAM-POOL-FULL',
   IpamNodeCidrsExhausted: 'NL-IPAM-NODE-CIDRS-EXHAUSTED',
+  HostVethName: 'NL-HOST-VETH-NAME',
   HostGwNotL2: 'NL-HOSTGW-NOT-L2',
   CalicoBgpNotL2: 'NL-CALICO-BGP-NOT-L2',
   CalicoFullMesh: 'NL-CALICO-FULL-MESH',

@@ -21,8 +21,19 @@ export const MAX_JSON_CHARS = 256 * 1024 * 1024;
  */
 export const MAX_DEPTH = 64;
 
-/** YAML alias expansion (the yaml package's maxAliasCount): stops "billion laughs". */
-export const MAX_ALIAS_COUNT = 100;
+/**
+ * YAML alias expansion, measured in values (scalars, collections, keys):
+ * aliases and merge keys may make a document at most this many times as big
+ * as it is written. Stops "billion laughs" while an anchor used once per
+ * node (`<<: *worker`) scales with the nodes.
+ */
+export const MAX_ALIAS_EXPANSION = 100;
+
+/**
+ * And never beyond this many values in all: about what 16 MiB of YAML can
+ * hold written out, so expansion costs no more than the largest file.
+ */
+export const MAX_EXPANDED_VALUES = 4_000_000;
 
 /** After expansion of the compact forms: a few times Kubernetes' published limits (5,000 / 150,000 / 10,000). */
 export const MAX_NODES = 20_000;

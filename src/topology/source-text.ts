@@ -26,11 +26,22 @@ export class SourceText implements CodeFrameSource {
   private lineStarts: number[] | undefined;
   private locator: PathLocator | undefined;
 
+  /**
+   * `quotable`: whether code frames may show the text. Not for a file that is
+   * not text, nor for one that did not parse as far as a mapping: that is
+   * someone else's file (/etc/shadow), not a topology with a mistake in it.
+   */
   constructor(
     readonly file: string,
     readonly text: string,
     private readonly makeLocator: () => PathLocator,
+    readonly quotable = true,
   ) {}
+
+  /** The same text and positions, never shown in code frames. */
+  unquotable(): SourceText {
+    return new SourceText(this.file, this.text, this.makeLocator, false);
+  }
 
   /** The number of lines (a final newline does not start a new line). */
   get lineCount(): number {

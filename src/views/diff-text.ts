@@ -118,7 +118,7 @@ export function changeLines(diff: MatrixDiff, style: DiffStyle = plainDiffStyle)
 export function summaryLine(diff: MatrixDiff, style: DiffStyle = plainDiffStyle): string {
   const n = diff.counts;
   const also: string[] = [];
-  if (n.reason) also.push(`${n.reason} dropped for another reason`);
+  if (n.reason) also.push(`${n.reason} dropped for another reason or elsewhere`);
   if (n.path) also.push(`${n.path} delivered by another path`);
   const tail = also.length ? `; ${also.join(', ')}` : '';
   if (!diff.reachabilityChanged) return style.gained(`reachability unchanged (${n.cells} cells${tail})`);

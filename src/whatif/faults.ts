@@ -24,11 +24,13 @@ import type { TableName } from '../kernel/netfilter/rule.js';
 import { RT_TABLE, tableName } from '../kernel/route.js';
 import { formatCidr, parseCidr, type Cidr } from '../net/cidr.js';
 import { parseIPv4 } from '../net/ipv4.js';
-import { resolveNetnsTarget } from '../model/resolve.js';
+import { findPodByName, resolveNetnsTarget } from '../model/resolve.js';
+import { coreDnsPods } from '../model/services/defaults.js';
 import type { Cluster, Node, Pod } from '../model/types.js';
 import type { FaultKind, PodSpec, Topology } from '../topology/types.js';
 import { FAULT_OPTIONS } from './fault-options.js';
 import { deleteRoute, deleteRule, loseCarrier, setLinkDown } from './netns-edit.js';
+import { shorten } from './set-path.js';
 
 /** A place in a file, resolved already (a lab's own `faults:` and `set:` entries). */
 export interface SourceAt {
@@ -81,7 +83,7 @@ export function faultLabel(request: FaultRequest): string {
 
 export function faultDiagnostic(request: FaultRequest, code: string, message: string, hint?: string): Diagnostic {
   const origin = request.origin;
-  const where = 'flag' in origin ? { file: `${origin.flag} ${request.value}` } : 'at' in origin ? { ...origin.at } : { path: origin.path };
+  const where = 'flag' in origin ? { file: `${origin.flag} ${shorten(request.value)}` } : 'at' in origin ? { ...origin.at } : { path: origin.path };
   return { code, severity: 'error', message, ...where, ...(hint !== undefined ? { hint } : {}) };
 }
 
@@ -148,32 +150,29 @@ export interface ParsedFault {
 // ------------------------------------------------------------------ not ready: the model
 
 /**
- * Marks pods not ready in the topology, before the cluster is built, so
- * everything that derives endpoints from pods sees them as the endpoints
- * controller would: still running, but out of their services.
+ * The pods marked not ready, by key (`namespace/name`), for buildCluster to
+ * mark before anything derives endpoints from them, so everything sees them
+ * as the endpoints controller would: still running, but out of their
+ * services. Names resolve as everywhere else (model/resolve.ts), among the
+ * written pods, the deployments' and the cluster's own (CoreDNS).
  */
-export function applyNotReady(topology: Topology, faults: readonly ParsedFault[]): { topology: Topology; diagnostics: Diagnostic[] } {
+export function resolveNotReady(topology: Topology, faults: readonly ParsedFault[]): { notReady: ReadonlySet<string>; diagnostics: Diagnostic[] } {
   const wanted = faults.filter((f): f is ParsedFault & { fault: { kind: 'notReady'; pod: string } } => f.fault.kind === 'notReady');
-  if (wanted.length === 0) return { topology, diagnostics: [] };
+  const notReady = new Set<string>();
+  if (wanted.length === 0) return { notReady, diagnostics: [] };
   const diagnostics: Diagnostic[] = [];
-  const marked = new Set<PodSpec>();
+  const pods: readonly PodSpec[] = [...topology.pods, ...coreDnsPods(topology)];
   for (const { request, fault } of wanted) {
-    const pod = findPodSpec(topology.pods, fault.pod);
-    if (typeof pod === 'string') {
-      diagnostics.push(faultDiagnostic(request, FaultCode.Target, pod === '' ? `no pod named "${fault.pod}"` : pod, pod === '' ? podHint(topology.pods, fault.pod) : undefined));
-    } else {
-      marked.add(pod);
+    try {
+      const pod = findPodByName(pods, fault.pod);
+      if (pod) notReady.add(`${pod.namespace}/${pod.name}`);
+      else diagnostics.push(faultDiagnostic(request, FaultCode.Target, `no pod named "${fault.pod}"`, podHint(pods, fault.pod)));
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      diagnostics.push(faultDiagnostic(request, FaultCode.Target, e.message, e.hint));
     }
   }
-  return { topology: { ...topology, pods: topology.pods.map((p) => (marked.has(p) ? { ...p, ready: false } : p)) }, diagnostics };
-}
-
-function findPodSpec(pods: readonly PodSpec[], ref: string): PodSpec | string {
-  const [ns, name] = ref.includes('/') ? ref.split('/', 2) as [string, string] : [undefined, ref];
-  const matches = pods.filter((p) => p.name === name && (ns === undefined || p.namespace === ns));
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) return matches.find((p) => p.namespace === 'default') ?? `pod name "${ref}" exists in several namespaces: say which (${matches.map((p) => `${p.namespace}/${p.name}`).join(', ')})`;
-  return '';
+  return { notReady, diagnostics };
 }
 
 function podHint(pods: readonly PodSpec[], ref: string): string {

@@ -14,10 +14,10 @@
  * Pure: a document in, a new document out (copied along the edited path
  * only, so a 150,000-pod document is not cloned), or a problem in words.
  */
-import { parse as parseYaml } from 'yaml';
 import type { DocPath } from '../diagnostics/diagnostic.js';
 import { closestMatch, knownList } from '../diagnostics/did-you-mean.js';
 import { formatPath } from '../topology/doc-path.js';
+import { parseYamlValue } from '../topology/parse/yaml-value.js';
 
 export interface Assignment {
   /** As given: `nodes.node-03.subnet=rack-2`. */
@@ -103,15 +103,14 @@ export function tokenizePath(path: string): PathToken[] | SetProblem {
 export function parseValue(text: string): unknown {
   const trimmed = text.trim();
   if (trimmed === '') return '';
-  let value: unknown;
-  try {
-    value = parseYaml(trimmed, { maxAliasCount: 10, merge: false, uniqueKeys: true });
-  } catch (e) {
+  const parsed = parseYamlValue(trimmed);
+  if (parsed.error !== undefined) {
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-      return { problem: { message: `--set value ${trimmed} is not valid YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, hint: 'flow mappings look like {name: node-04, ip: 10.234.2.14}' } };
+      return { problem: { message: `--set value ${shorten(trimmed)} is not valid YAML: ${parsed.error}`, hint: 'flow mappings look like {name: node-04, ip: 10.234.2.14}' } };
     }
     return text;
   }
+  const value = parsed.value;
   if (value !== null && typeof value === 'object' && !trimmed.startsWith('{') && !trimmed.startsWith('[')) return text;
   return value;
 }
@@ -269,4 +268,9 @@ function write(chain: readonly Container[], path: DocPath, value: unknown, appen
     remove = false;
   }
   return child as Container;
+}
+
+/** A value as messages show it: long ones cut in the middle, so a diagnostic stays readable. */
+export function shorten(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max / 2 - 1)}…${text.slice(text.length - max / 2 + 1)}`;
 }

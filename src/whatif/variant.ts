@@ -10,12 +10,13 @@ import { buildDataplane, type Dataplane } from '../dataplane/build.js';
 import { buildCluster } from '../model/cluster.js';
 import type { Cluster } from '../model/types.js';
 import type { Finding } from '../topology/finding.js';
+import { toDiagnostics } from '../topology/diagnostics.js';
 import { topologyFromDocument } from '../topology/load.js';
 import { parseText } from '../topology/parse/parse-text.js';
 import type { SourceText } from '../topology/source-text.js';
 import type { Topology } from '../topology/types.js';
-import { applyNotReady, faultTransform, parseFault, type FaultRequest, type ParsedFault, type SourceAt } from './faults.js';
-import { applyAssignment, parseAssignment, type Assignment } from './set-path.js';
+import { faultTransform, resolveNotReady, parseFault, type FaultRequest, type ParsedFault, type SourceAt } from './faults.js';
+import { applyAssignment, parseAssignment, shorten, type Assignment } from './set-path.js';
 import { topologyFields } from './topology-fields.js';
 
 /** A `PATH=VALUE` edit; `at` when it was written in a file (a lab) rather than given as an option. */
@@ -48,8 +49,8 @@ export interface Variant {
 export function buildVariant(text: string, file: string, whatIf: WhatIf = NO_WHAT_IF): Variant {
   const parsed = parseText(text, file);
   if (parsed.document === undefined || parsed.findings.some((f) => f.severity === 'error')) {
-    const loaded = topologyFromDocument(undefined, parsed.source, parsed.findings);
-    return { source: parsed.source, diagnostics: loaded.diagnostics };
+    // Only what the parse found: there is no document for the schema to check.
+    return { source: parsed.source, diagnostics: toDiagnostics(parsed.findings, parsed.source) };
   }
   return buildVariantFromDocument(parsed.document, parsed.source, whatIf, parsed.findings);
 }
@@ -96,12 +97,12 @@ export function buildVariantFromDocument(document: Record<string, unknown>, sour
   const place = (d: Diagnostic): Diagnostic => placeDiagnostic(attribute(d), source);
   if (hasErrors(diagnostics)) return { source, topology: loaded.topology, diagnostics: diagnostics.map(place) };
 
-  const notReady = applyNotReady(loaded.topology, parsedFaults);
+  const notReady = resolveNotReady(loaded.topology, parsedFaults);
   diagnostics.push(...notReady.diagnostics);
   if (hasErrors(diagnostics)) return { source, topology: loaded.topology, diagnostics: diagnostics.map(place) };
-  const topology = notReady.topology;
+  const topology = loaded.topology;
 
-  const clustered = buildCluster(topology);
+  const clustered = buildCluster(topology, { notReady: notReady.notReady });
   diagnostics.push(...clustered.diagnostics);
   if (!clustered.cluster) return { source, topology, diagnostics: diagnostics.map(place) };
   const cluster = clustered.cluster;
@@ -121,7 +122,7 @@ export function buildVariantFromDocument(document: Record<string, unknown>, sour
 type SetWhere = { readonly file: string; readonly line?: number; readonly col?: number };
 
 function setWhere(request: SetRequest): SetWhere {
-  return typeof request === 'string' ? { file: `--set ${request}` } : { ...request.at };
+  return typeof request === 'string' ? { file: `--set ${shorten(request)}` } : { ...request.at };
 }
 
 function setDiagnostic(where: SetWhere, code: string, message: string, hint: string | undefined): Diagnostic {

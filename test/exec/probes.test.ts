@@ -95,3 +95,31 @@ describe('a route that refuses locally, as this kernel answered ping and tracero
     });
   }
 });
+
+describe('arguments that would make the work unbounded or wrong (checked against iputils 20221126 and traceroute 2.1.2)', () => {
+  it.each([
+    [['ping', '-c', '0', '10.244.2.2'], ["ping: invalid argument: '0': out of range: 1 <= value <= 9223372036854775807"], 1],
+    [['ping', '-c', '-0', '10.244.2.2'], ["ping: invalid argument: '-0': out of range: 1 <= value <= 9223372036854775807"], 1],
+    [['ping', '-c', '2x', '10.244.2.2'], ["ping: invalid argument: '2x'"], 1],
+    [['ping', '-c', '1e3', '10.244.2.2'], ["ping: invalid argument: '1e3'"], 1],
+    [['ping', '-c', '99999999999999999999', '10.244.2.2'], ["ping: invalid argument: '99999999999999999999': Numerical result out of range"], 1],
+    [['ping', '-t', '256', '10.244.2.2'], ["ping: invalid argument: '256': out of range: 0 <= value <= 255"], 1],
+    [['ping', '-t', '0', '10.244.2.2'], ['ping: cannot set unicast time-to-live: Invalid argument'], 2],
+    [['traceroute', '-m', '300', '10.244.2.2'], ['max hops cannot be more than 255'], 2],
+    [['traceroute', '-m', '-1', '10.244.2.2'], ['max hops cannot be more than 255'], 2],
+    [['traceroute', '-m', '0', '10.244.2.2'], ['first hop out of range'], 2],
+    [['traceroute', '-n', '-m', '1.5', '10.244.2.2'], ["Cannot handle `-m' option with arg `1.5' (argc 3)"], 2],
+    [['traceroute', '-q', 'abc', '10.244.2.2'], ["Cannot handle `-q' option with arg `abc' (argc 2)"], 2],
+  ])('%j is refused as the real tool refuses it', (argv, stderr, exitCode) => {
+    expect(run(argv)).toEqual({ stdout: [], stderr, exitCode });
+  });
+
+  it('ping -c beyond netlab\'s limit is refused in ping\'s words, saying the limit is netlab\'s (real ping would run for 317 years)', () => {
+    expect(run(['ping', '-c', '9999999999', '10.244.2.2'])).toEqual({
+      stdout: [],
+      stderr: ["ping: invalid argument: '9999999999': out of range: 1 <= value <= 10000", 'netlab: an emulated ping sends at most 10000 requests (real ping takes up to 9223372036854775807)'],
+      exitCode: 1,
+    });
+    expect(run(['ping', '-c', '+2', '10.244.1.1']).stdout.find((l) => l.includes('packets transmitted'))).toMatch(/^2 packets transmitted, 2 received/);
+  });
+});

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { loadTopology } from '../../src/topology/load.js';
 import { MAX_JSON_CHARS, MAX_YAML_CHARS } from '../../src/topology/limits.js';
 import { findExcessiveFlowNesting } from '../../src/topology/parse/flow-depth.js';
-import { MINIMAL } from './helpers.js';
+import { NETLAB_KEYS } from '../../src/topology/parse/parse-text.js';
+import { MINIMAL, readRepoFile } from './helpers.js';
 
 const codes = (text: string, file = 'hostile.yaml'): string[] => loadTopology(text, file).diagnostics.map((d) => d.code);
 
@@ -100,5 +101,21 @@ describe('the flow nesting scan', () => {
     expect(findExcessiveFlowNesting('- - [[[x]]]\n', 2)).toBe(6);
     expect(findExcessiveFlowNesting('a: [\n  [\n    ["it\'s", [x]]]]\n', 3)).toBe(22);
     expect(findExcessiveFlowNesting('a: &x [[[x]]]\n', 2)).toBe(8);
+  });
+});
+
+describe('what counts as a netlab document', () => {
+  it('knows every top-level key of the topology and lab schemas', () => {
+    for (const schema of ['schemas/topology.schema.json', 'schemas/lab.schema.json']) {
+      const keys = Object.keys((JSON.parse(readRepoFile(schema)) as { properties: Record<string, unknown> }).properties);
+      expect(keys.filter((k) => !NETLAB_KEYS.has(k)), schema).toEqual([]);
+    }
+  });
+
+  it('a mapping without one is someone else\'s file, not quoted', () => {
+    const result = loadTopology('user: root\npassword: hunter2\n', 'creds.yaml');
+    expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([['NL-DOCUMENT-ROOT', 'this is not a netlab file: none of its top-level keys is one netlab knows']]);
+    expect(result.source.quotable).toBe(false);
+    expect(loadTopology('x-only: 1\n', 'x.yaml').diagnostics.map((d) => d.code)).toContain('NL-SCHEMA-REQUIRED');
   });
 });

@@ -58,3 +58,16 @@ describe('reachability matrix', () => {
     expect(axes.note).toBe('sampled: 12 of 40 pods, spread over the nodes (--max-pods to change)');
   });
 });
+
+describe('progress', () => {
+  it('is reported per cell, up to the number of cells, for a progress line', () => {
+    const a = buildVariant(flannelYaml(), 't.yaml', NO_WHAT_IF);
+    const axes = matrixAxes(a.cluster!, a.cluster!);
+    const seen: [number, number][] = [];
+    computeMatrix(a.dataplane!, axes, {}, (done, total) => seen.push([done, total]));
+    const total = axes.rows.length * axes.columns.length;
+    expect(seen.every(([, t]) => t === total)).toBe(true);
+    expect(seen.map(([d]) => d)).toEqual([...seen.map(([d]) => d)].sort((x, y) => x - y));
+    expect(seen[seen.length - 1]![0]).toBe(total);
+  });
+});

@@ -99,6 +99,19 @@ describe('faults', () => {
     expect(trace(d, 'pod-a', 'pod-b').disposition).toBe('DELIVERED');
   });
 
+  it('--not-ready resolves pod names as trace and --link-down do: the cluster\'s own CoreDNS pods, with or without a namespace', () => {
+    const dns = dp([]).cluster.pods.find((p) => p.namespace === 'kube-system')!;
+    for (const name of [dns.key, dns.name]) {
+      const d = dp([['notReady', name]]);
+      expect(d.cluster.podByKey.get(dns.key)!.spec.ready, name).toBe(false);
+      const endpoints = d.cluster.serviceByKey.get('kube-system/kube-dns')!.addresses();
+      expect(endpoints.find((e) => e.pod?.key === dns.key)?.ready, name).toBe(false);
+      expect(trace(d, 'pod-a', dns.key).disposition).toBe('DELIVERED');
+    }
+    // The same name, the same pod, for a link fault.
+    expect(dp([['linkDown', `${dns.key}:eth0`]])).toBeDefined();
+  });
+
   it('mistakes are diagnostics naming the option, with a did-you-mean', () => {
     const cases: [[FaultKind, string], string, string | undefined][] = [
       [['fail', 'node-3'], 'no node named "node-3"', "did you mean 'node-03'?"],

@@ -9,7 +9,7 @@ import { diffPair, type SideOfPair } from '../../whatif/diff/pair.js';
 import { buildVariant, NO_WHAT_IF, type Variant, type WhatIf } from '../../whatif/variant.js';
 import { faultLabel } from '../../whatif/faults.js';
 import type { CommandContext } from '../context.js';
-import { writeJson, writeLines } from '../output.js';
+import { type Io, writeJson, writeLines } from '../output.js';
 import { ExitError } from '../exit-error.js';
 import { readTopologySource, reportDiagnostics } from '../pipeline.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
@@ -45,8 +45,8 @@ export async function runDiff(context: CommandContext, files: string[], options:
   const probe = probeOf(options);
 
   // Baseline first: its problems are reported before the variant's.
-  const baseSource = readTopologySource(io, files[0] ?? opts.topology);
-  const varSource = files.length === 2 ? readTopologySource(io, files[1]) : baseSource;
+  const baseSource = readTopologySource(io, chalk, files[0] ?? opts.topology);
+  const varSource = files.length === 2 ? readTopologySource(io, chalk, files[1]) : baseSource;
   const baseline = buildVariant(baseSource.text, baseSource.file, NO_WHAT_IF);
   reportDiagnostics(io, chalk, baseline, baseSource.file, { quietWarnings: true });
   const variant = buildVariant(varSource.text, varSource.file, whatIf);
@@ -81,7 +81,7 @@ export async function runDiff(context: CommandContext, files: string[], options:
     return;
   }
 
-  const result = matrixDiff(baseline, variant, intOption(options.maxPods, 'max-pods', 1, 1000), probe);
+  const result = matrixDiff(baseline, variant, intOption(options.maxPods, 'max-pods', 1, 1000), probe, progressLine(io));
   if (opts.output === 'json') {
     writeJson(io.stdout, {
       ...sides,
@@ -100,10 +100,37 @@ export async function runDiff(context: CommandContext, files: string[], options:
   if (result.reachabilityChanged) throw new ExitError(1);
 }
 
-function matrixDiff(baseline: Variant, variant: Variant, maxPods: number | undefined, probe: ProbeOptions) {
+function matrixDiff(baseline: Variant, variant: Variant, maxPods: number | undefined, probe: ProbeOptions, progress?: Progress) {
   const axes = matrixAxes(baseline.cluster!, variant.cluster!, maxPods !== undefined ? { maxPods } : {});
-  return compareMatrices(axes, computeMatrix(baseline.dataplane!, axes, probe), computeMatrix(variant.dataplane!, axes, probe));
+  const base = computeMatrix(baseline.dataplane!, axes, probe, progress && ((done, total) => progress('baseline', done, total)));
+  const varied = computeMatrix(variant.dataplane!, axes, probe, progress && ((done, total) => progress('variant', done, total)));
+  progress?.('', 0, 0);
+  return compareMatrices(axes, base, varied);
 }
+
+type Progress = (side: string, done: number, total: number) => void;
+
+/**
+ * A matrix over a big cluster takes a while: on a terminal, one line on
+ * stderr says how far it is (redrawn at most every 200 ms, erased at the
+ * end). Never in a pipe or a file, so output stays the same there.
+ */
+function progressLine(io: Io): Progress | undefined {
+  if (!io.stderr.isTTY) return undefined;
+  const started = Date.now();
+  let drawn = 0;
+  return (side, done, total) => {
+    if (total === 0) {
+      if (drawn > 0) io.stderr.write('\r\x1b[K');
+      return;
+    }
+    const now = Date.now();
+    if (now - started < 1000 || now - drawn < 200) return;
+    drawn = now;
+    io.stderr.write(`\r\x1b[Knetlab: walking the ${side}: ${done}/${total} cells`);
+  };
+}
+
 
 function probeOf(options: DiffOptions): ProbeOptions {
   const port = intOption(options.port, 'port', 1, 65535);

@@ -18,7 +18,7 @@ import type { Io } from '../output.js';
 import { ExitError } from '../exit-error.js';
 import { diagnosticStyle } from '../pipeline.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
-import { refuseNonRegularTarget, writeWhole } from '../write-whole.js';
+import { checkOutputFile, writeOutputFile, type OutputTarget } from '../output-file.js';
 
 export interface ImportFlags {
   readonly out?: string;
@@ -39,8 +39,11 @@ export async function runImport(context: CommandContext, paths: string[], flags:
   if (hasWhatIf(whatIfOf(opts))) throw new UsageError('netlab import takes no --set or fault options: it writes a topology, it does not build one', 'import first, then run the what-ifs on the imported file (-f FILE)');
   if (opts.topology !== undefined) throw new UsageError('netlab import reads Kubernetes objects, not a topology: -f does not apply', 'name the kubectl output as the argument: netlab import cluster.json');
   if (flags.name !== undefined && !/^(?=.{1,63}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/.test(flags.name)) throw new UsageError(`--name ${flags.name}: not an RFC 1123 label (a-z, 0-9, '-', at most 63)`);
-  const outPath = flags.out !== undefined ? resolve(io.cwd, flags.out) : undefined;
-  if (outPath !== undefined) refuseNonRegularTarget(outPath, flags.out!);
+  if (flags.out === '') throw new UsageError('--out needs a file name, not an empty one');
+  const out: OutputTarget | undefined = flags.out !== undefined ? { path: resolve(io.cwd, flags.out), shown: flags.out, option: '--out' } : undefined;
+  // The inputs, as paths: --out may not name one of them.
+  const inputPaths = paths.filter((p) => p !== '-').map((p) => resolve(io.cwd, p));
+  if (out !== undefined) checkOutputFile(out, inputPaths);
   const inputs = await readInputFiles(io, paths);
   const options: ImportOptions = {
     ...(flags.name !== undefined ? { name: flags.name } : {}),
@@ -62,7 +65,7 @@ export async function runImport(context: CommandContext, paths: string[], flags:
     throw new ExitError(2);
   }
   const text = opts.output === 'json' ? result.json! : result.yaml;
-  if (outPath !== undefined) writeWhole(outPath, text);
+  if (out !== undefined) writeOutputFile(out, text, inputPaths);
   else io.stdout.write(text);
   const s = result.summary!;
   const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -1,12 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ChalkInstance } from 'chalk';
 import { UsageError, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { formatDiagnostic, type CodeFrameSource } from '../../diagnostics/format.js';
 import { junitXml, type UnloadableLab } from '../../labs/junit.js';
 import { loadLab } from '../../labs/load.js';
-import type { LabResult, Status, TopologyText } from '../../labs/run.js';
+import type { LabResult, Status, TopologyInput } from '../../labs/run.js';
 import type { Lab } from '../../labs/types.js';
 import { parseText } from '../../topology/parse/parse-text.js';
 import type { CommandContext } from '../context.js';
@@ -14,15 +13,17 @@ import { type Io, writeJson, writeLines } from '../output.js';
 import { ExitError } from '../exit-error.js';
 import { diagnosticStyle } from '../pipeline.js';
 import { displayPath, findLabFiles, type LabFile } from '../lab-files.js';
+import { readInputFile } from '../input-file.js';
+import { resolveLabPath } from '../lab-paths.js';
+import { checkOutputFile, writeOutputFile, type OutputTarget } from '../output-file.js';
 import { hasWhatIf, whatIfOf } from '../what-if-options.js';
 import { drawTable } from '../table.js';
-import { writeWhole } from '../write-whole.js';
 
 interface Loaded {
   readonly file: LabFile;
   readonly lab?: Lab;
   readonly diagnostics: readonly Diagnostic[];
-  readonly source: CodeFrameSource;
+  readonly source?: CodeFrameSource;
 }
 
 /** A lab states its own what-ifs (set:, faults:); options that would silently not apply are refused. */
@@ -35,17 +36,28 @@ function refuseWhatIfOptions(opts: Parameters<typeof whatIfOf>[0]): void {
 
 function loadAll(io: Io, paths: readonly string[]): Loaded[] {
   return findLabFiles(io.cwd, paths.length > 0 ? paths : ['labs']).map((file) => {
-    const loaded = loadLab(readFileSync(file.path, 'utf8'), file.display);
+    const read = readInputFile(file.path, file.display, { noun: 'lab file' });
+    if (read.refused !== undefined) return { file, diagnostics: [read.refused] };
+    const loaded = loadLab(read.text, file.display);
     return { file, ...(loaded.lab ? { lab: loaded.lab } : {}), diagnostics: loaded.diagnostics, source: loaded.source };
   });
 }
 
-/** The text of a lab's topology file, relative to the lab; undefined when it is not there. */
-function topologyOf(io: Io, file: LabFile, lab: Lab): TopologyText | undefined {
-  if (lab.topology.kind !== 'path') return undefined;
-  const path = resolve(dirname(file.path), lab.topology.path);
-  if (!existsSync(path) || statSync(path).isDirectory()) return undefined;
-  return { text: readFileSync(path, 'utf8'), file: displayPath(io.cwd, path) };
+/** A lab's topology file: where it is (inside the lab's folder, unless --allow-outside), and its text or why it was not read. */
+function topologyOf(io: Io, file: LabFile, lab: Lab, allowOutside: boolean): { path?: string; input?: TopologyInput } {
+  if (lab.topology.kind !== 'path') return {};
+  const where = resolveLabPath(file.path, lab.topology.path, allowOutside);
+  if (where.problem !== undefined) return { input: { unread: `topology file ${where.problem}`, hint: where.hint } };
+  const shown = displayPath(io.cwd, where.path);
+  try {
+    const read = readInputFile(where.path, shown, { noun: 'topology file', hint: 'the path is relative to the lab file' });
+    if (read.refused !== undefined) return { path: where.path, input: { unread: `topology file ${lab.topology.path}: ${read.refused.message}`, ...(read.refused.hint ? { hint: read.refused.hint } : {}) } };
+    return { path: where.path, input: { text: read.text, file: shown } };
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    // The reader names the file as shown from here; the lab names it as written.
+    return { path: where.path, input: { unread: e.message.replace(shown, lab.topology.path), ...(e.hint ? { hint: e.hint } : {}) } };
+  }
 }
 
 function printDiagnostics(io: Io, chalk: ChalkInstance, diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, CodeFrameSource>): void {
@@ -58,30 +70,31 @@ function paint(chalk: ChalkInstance, status: Status): (s: string) => string {
   return status === 'pass' ? chalk.green : status === 'fail' ? chalk.red : chalk.magenta;
 }
 
-export async function runLabs(context: CommandContext, paths: string[], options: { junit?: string }): Promise<void> {
+export async function runLabs(context: CommandContext, paths: string[], options: { junit?: string; allowOutside?: boolean }): Promise<void> {
   const { io, opts, chalk } = await context();
   refuseWhatIfOptions(opts);
-  const junitPath = options.junit !== undefined ? resolve(io.cwd, options.junit) : undefined;
-  if (junitPath !== undefined && (!existsSync(dirname(junitPath)) || !statSync(dirname(junitPath)).isDirectory())) {
-    throw new UsageError(`cannot write ${options.junit}: ${dirname(options.junit!)} is not a directory`);
-  }
+  if (options.junit === '') throw new UsageError('--junit needs a file name, not an empty one');
+  const junit: OutputTarget | undefined = options.junit !== undefined ? { path: resolve(io.cwd, options.junit), shown: options.junit, option: '--junit' } : undefined;
   const labs = loadAll(io, paths);
+  const inputs: string[] = labs.map((l) => l.file.path);
+  if (junit !== undefined) checkOutputFile(junit, inputs);
   const { runLab } = await import('../../labs/run.js');
   const results: LabResult[] = [];
   const unloadable: UnloadableLab[] = [];
   const json = opts.output === 'json';
   for (const entry of labs) {
-    const sources = new Map<string, CodeFrameSource>([[entry.file.display, entry.source]]);
+    const sources = new Map<string, CodeFrameSource>(entry.source ? [[entry.file.display, entry.source]] : []);
     if (!entry.lab) {
       unloadable.push({ file: entry.file.display, diagnostics: entry.diagnostics });
       printDiagnostics(io, chalk, entry.diagnostics, sources);
       if (!json) io.stdout.write(`${paint(chalk, 'error')(MARK.error)}  ${entry.file.display}  (not a valid lab file: ${entry.diagnostics.length} problem${entry.diagnostics.length === 1 ? '' : 's'}, above)\n`);
       continue;
     }
-    const topology = topologyOf(io, entry.file, entry.lab);
-    const result = runLab(entry.lab, topology, { now: () => performance.now() / 1000 });
+    const topology = topologyOf(io, entry.file, entry.lab, options.allowOutside === true);
+    if (topology.path !== undefined) inputs.push(topology.path);
+    const result = runLab(entry.lab, topology.input, { now: () => performance.now() / 1000 });
     results.push(result);
-    if (topology) sources.set(topology.file, parseText(topology.text, topology.file).source);
+    if (topology.input && 'text' in topology.input) sources.set(topology.input.file, parseText(topology.input.text, topology.input.file).source);
     printDiagnostics(io, chalk, [...result.diagnostics, ...result.steps.flatMap((s) => s.diagnostics)], sources);
     if (!json) {
       const passed = result.steps.filter((s) => s.status === 'pass').length;
@@ -89,7 +102,7 @@ export async function runLabs(context: CommandContext, paths: string[], options:
       io.stdout.write(`${paint(chalk, result.status)(MARK[result.status])}  ${entry.file.display}  ${result.lab.title} (${counts})\n`);
     }
   }
-  if (junitPath !== undefined) writeWhole(junitPath, junitXml(results, unloadable));
+  if (junit !== undefined) writeOutputFile(junit, junitXml(results, unloadable), inputs);
   const exitCode = unloadable.length > 0 || results.some((r) => r.status === 'error') ? 2 : results.some((r) => r.status === 'fail') ? 1 : 0;
   if (json) {
     writeJson(io.stdout, { labs: [...results.map(resultJson), ...unloadable.map((u) => ({ file: u.file, status: 'error', diagnostics: u.diagnostics }))], summary: summary(results, unloadable), exitCode });
@@ -103,7 +116,7 @@ export async function listLabs(context: CommandContext, paths: string[]): Promis
   const { io, opts, chalk } = await context();
   refuseWhatIfOptions(opts);
   const labs = loadAll(io, paths);
-  for (const entry of labs) printDiagnostics(io, chalk, entry.diagnostics, new Map([[entry.file.display, entry.source]]));
+  for (const entry of labs) printDiagnostics(io, chalk, entry.diagnostics, new Map<string, CodeFrameSource>(entry.source ? [[entry.file.display, entry.source]] : []));
   if (opts.output === 'json') {
     writeJson(io.stdout, labs.map((e) => (e.lab ? { name: e.lab.name, title: e.lab.title, teaches: e.lab.teaches, steps: e.lab.steps.length, file: e.file.display } : { file: e.file.display, invalid: true })));
   } else {

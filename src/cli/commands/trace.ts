@@ -1,5 +1,5 @@
 import { UsageError } from '../../diagnostics/diagnostic.js';
-import { resolveTraceEndpoint } from '../../dataplane/endpoints.js';
+import { resolveTraceEndpoint, resolveTraceSource } from '../../dataplane/endpoints.js';
 import { newSession, traceEveryEndpoint, traceroute, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
 import { DEFAULT_SEED, statisticFromSeed } from '../../flow/random.js';
 import { endpointsTable } from '../../views/trace-text.js';
@@ -33,8 +33,7 @@ export interface TraceOptions {
 export async function runTrace(context: CommandContext, fromText: string, toText: string, options: TraceOptions): Promise<void> {
   const { io, opts, chalk } = await context();
   const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
-  const from = resolveTraceEndpoint(dataplane, fromText);
-  if (!from.ns) throw new UsageError(`cannot send from ${fromText}: it is not a pod or node of this cluster`);
+  const from = resolveTraceSource(dataplane, fromText);
   const to = resolveTraceEndpoint(dataplane, toText, from);
   if (to.resolvedBy && opts.output !== 'json') io.stderr.write(`netlab: ${toText}: ${to.resolvedBy}\n`);
   const seed = intOption(options.seed, 'seed', 0, 0xffffffff) ?? DEFAULT_SEED;

@@ -31,8 +31,9 @@ export function localOut(walk: Walk, ns: NetNs, packet: Packet): Event | undefin
   if (!lookup) {
     return walk.finish('NO_ROUTE', `no route to ${formatIPv4(packet.dst)} in ${ns.displayName}`, { kind: 'local-error', errno: 'ENETUNREACH' }, ns.id);
   }
+  // finish() returns undefined: the walk's end, not "go on", says whether a special route stopped it.
   const special = specialRoute(walk, ns, lookup, true);
-  if (special) return special;
+  if (special !== undefined || walk.ended) return special;
   let p = packet;
   if (!p.src) {
     const src = selectSource(ns, lookup);
@@ -52,7 +53,7 @@ export function localOut(walk: Walk, ns: NetNs, packet: Packet): Event | undefin
     const rerouted = route(walk, ns, p.dst, p.src, 'output');
     if (!rerouted) return walk.finish('NO_ROUTE', `no route to ${formatIPv4(p.dst)} after DNAT`, { kind: 'local-error', errno: 'ENETUNREACH' }, ns.id);
     const special2 = specialRoute(walk, ns, rerouted, true);
-    if (special2) return special2;
+    if (special2 !== undefined || walk.ended) return special2;
     via = rerouted;
   }
   if (isLocalRoute(via)) return loopback(walk, ns, p);

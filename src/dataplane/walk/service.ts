@@ -16,6 +16,8 @@
 import type { NetNs } from '../../kernel/netns.js';
 import { formatIPv4 } from '../../net/ipv4.js';
 import type { Packet } from '../../flow/packet.js';
+import type { Disposition } from '../../flow/trace.js';
+import type { Route } from '../../kernel/route.js';
 import type { ServiceAnswer } from '../../proxy/types.js';
 import { filtered, hook } from './hooks.js';
 import { icmpError, route } from './routing.js';
@@ -46,6 +48,10 @@ function translatedXmit(walk: Walk, ns: NetNs, devName: string, p: Packet, answe
   if (entry?.direction === 'original') walk.session.conntrack.natted(entry.entry, after, 'ipvs');
   const via = route(walk, ns, after.dst, undefined, 'output');
   if (!via) return walk.finish('NO_ROUTE', `${answer.by}: no route to real server ${formatIPv4(after.dst)}`, { kind: 'none' }, ns.id);
+  // A blackhole, unreachable or prohibit route fails the route lookup as a missing one does (IPVS's
+  // __ip_vs_get_out_rt): the packet goes no further (a failed calico node's own block is a blackhole).
+  const refused = ROUTE_REFUSALS[via.type];
+  if (refused !== undefined) return walk.finish(refused, `${answer.by}: ${via.type} route ${formatIPv4(via.dst.addr)}/${via.dst.len} to real server ${formatIPv4(after.dst)} in ${ns.displayName}`, { kind: 'none' }, ns.id);
   // A real server on one of this node's own addresses (a hostNetwork endpoint): delivered here.
   if (via.type === 'local') return { kind: 'deliver', ns, dev: devName, packet: after };
   let q = after;
@@ -58,3 +64,6 @@ function translatedXmit(walk: Walk, ns: NetNs, devName: string, p: Packet, answe
   if (out.verdict !== 'ACCEPT') return filtered(walk, ns, out, local);
   return { kind: 'output', ns, route: via, packet: out.packet, local };
 }
+
+/** Route types whose lookup fails (fib_props' errors), as dispositions. */
+const ROUTE_REFUSALS: Partial<Record<Route['type'], Disposition>> = { blackhole: 'ROUTE_BLACKHOLE', unreachable: 'ROUTE_UNREACHABLE', prohibit: 'ROUTE_PROHIBIT' };

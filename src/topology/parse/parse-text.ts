@@ -12,12 +12,13 @@ import { parseDocument, isMap, isSeq, isScalar, visit, type Document, type YAMLE
 import type { DocPath } from '../../diagnostics/diagnostic.js';
 import { Code } from '../codes.js';
 import { error, warning, type Finding } from '../finding.js';
-import { MAX_ALIAS_COUNT, MAX_DEPTH, MAX_JSON_CHARS, MAX_YAML_CHARS } from '../limits.js';
+import { MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_EXPANDED_VALUES, MAX_JSON_CHARS, MAX_YAML_CHARS } from '../limits.js';
 import { SourceText } from '../source-text.js';
 import { findDepthProblem } from './depth.js';
 import { findExcessiveFlowNesting } from './flow-depth.js';
 import { findJsonStructureProblems, JsonPathLocator } from './json-text.js';
 import { YamlPathLocator } from './locate-yaml.js';
+import { measureExpansion, toData } from './yaml-expansion.js';
 
 export type InputFormat = 'yaml' | 'json';
 
@@ -36,6 +37,8 @@ export function looksLikeJson(text: string, file: string): boolean {
 }
 
 export function parseText(text: string, file: string): ParsedText {
+  const control = firstNonPrintable(text);
+  if (control !== undefined) return notText(text, file, control);
   if (looksLikeJson(text, file)) {
     if (text.length > MAX_JSON_CHARS) return tooLarge(text, file, 'json');
     const parsed = parseJson(text, file);
@@ -56,12 +59,14 @@ function parseJson(text: string, file: string): ParsedText | undefined {
   } catch {
     return undefined;
   }
-  const source = new SourceText(file, text, () => new JsonPathLocator(text));
+  const located = new SourceText(file, text, () => new JsonPathLocator(text));
+  const netlab = value === null || typeof value !== 'object' || Array.isArray(value) || isNetlabDocument(Object.keys(value));
+  const source = netlab ? located : located.unquotable();
   const findings: Finding[] = [];
   for (const problem of findJsonStructureProblems(text, MAX_DEPTH)) {
     if (problem.kind === 'too-deep') {
       findings.push(tooDeep({ offset: problem.offset }));
-    } else {
+    } else if (netlab) {
       const first = source.position(problem.firstOffset);
       findings.push(
         error(Code.DuplicateKey, `duplicate key '${problem.key}'`, undefined, {
@@ -71,6 +76,7 @@ function parseJson(text: string, file: string): ParsedText | undefined {
       );
     }
   }
+  if (findings.length === 0 && !netlab) return notNetlab(source, 'json');
   if (findings.length > 0) return { findings, source, format: 'json' };
   return withRoot(value, findings, source, 'json');
 }
@@ -96,17 +102,21 @@ function parseYaml(text: string, file: string, format: InputFormat): ParsedText 
   if (deepAt !== undefined) return { findings: [tooDeep({ offset: deepAt })], source: unlocatedSource(file, text), format };
 
   const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: true, keepSourceTokens: false });
-  const source = new SourceText(file, text, () => new YamlPathLocator(doc));
+  // Only a netlab document is quoted in code frames and messages: text that did not get as far as a mapping,
+  // or a mapping none of whose keys netlab knows, is someone else's file (a config, /etc/shadow), not a topology with a mistake.
+  const netlab = isMap(doc.contents) && isNetlabDocument((doc.contents.items as { key: unknown }[]).map((pair) => (isScalar(pair.key) ? String(pair.key.value) : '')));
+  const located = new SourceText(file, text, () => new YamlPathLocator(doc));
+  const source = netlab ? located : located.unquotable();
   const findings: Finding[] = [
-    ...doc.errors.map((e) => yamlProblem(e, text, format, 'error')),
-    ...doc.warnings.map((e) => yamlProblem(e, text, format, 'warning')),
+    ...doc.errors.map((e) => yamlProblem(e, text, format, 'error', netlab)),
+    ...doc.warnings.map((e) => yamlProblem(e, text, format, 'warning', netlab)),
   ];
   if (doc.errors.length > 0) return { findings, source, format };
 
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) {
     findings.push(emptyFileError());
-    return { findings, source, format };
+    return { findings, source: located, format };
   }
   if (!isMap(root)) {
     const found = isSeq(root) ? 'a list' : 'a single value';
@@ -114,42 +124,38 @@ function parseYaml(text: string, file: string, format: InputFormat): ParsedText 
     return { findings, source, format };
   }
 
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (e) {
-    if (e instanceof ReferenceError) {
-      findings.push(
-        error(Code.YamlAliasLimit, `aliases expand the document too much (more than ${MAX_ALIAS_COUNT}-fold)`, undefined, {
-          offset: firstAliasOffset(doc),
-          hint: 'this looks like an alias bomb ("billion laughs"); write the data out or use the compact forms',
-        }),
-      );
-      return { findings, source, format };
-    }
-    if (e instanceof RangeError) {
-      findings.push(tooDeep({ offset: 0 }));
-      return { findings, source, format };
-    }
-    throw e;
-  }
-  const problem = findDepthProblem(value, MAX_DEPTH);
-  if (problem?.kind === 'cycle') {
-    findings.push(
-      error(Code.InputTooDeep, 'an alias refers to a collection that contains it, so the document would be infinitely deep', problem.path, {
-        hint: 'an alias (*name) cannot be used inside the node its anchor (&name) marks',
-      }),
-    );
-    return { findings, source, format };
-  }
-  if (problem) {
-    findings.push(tooDeep({ path: problem.path }));
-    return { findings, source, format };
-  }
+  const data = yamlDocumentData(doc, text);
+  findings.push(...data.findings);
+  if (data.findings.some((f) => f.severity === 'error')) return { findings, source, format };
+  const value = data.value;
+  if (!netlab) return notNetlab(source, format);
   return withRoot(value, findings, source, format);
 }
 
 const startHint = 'a topology starts with apiVersion: netlab/v1 and kind: Cluster (see docs/topology.md)';
+
+/**
+ * The top-level keys of a topology and of a lab (schemas/*.schema.json; a
+ * test keeps this list complete), and the `x-` keys that hold anchors.
+ */
+export const NETLAB_KEYS: ReadonlySet<string> = new Set([
+  '$schema', 'apiVersion', 'kind', 'metadata',
+  'network', 'subnets', 'nodes', 'nodePools', 'namespaces', 'pods', 'deployments', 'deploymentSets', 'services', 'serviceSets', 'networkPolicies', 'faults',
+  'topology', 'set', 'steps',
+]);
+
+/** A mapping with a key netlab knows, or with none at all (`{}`: the schema says what is missing). */
+function isNetlabDocument(keys: readonly string[]): boolean {
+  return keys.length === 0 || keys.some((key) => NETLAB_KEYS.has(key) || key.startsWith('x-'));
+}
+
+function notNetlab(source: SourceText, format: InputFormat = 'yaml'): ParsedText {
+  return {
+    findings: [error(Code.DocumentRoot, 'this is not a netlab file: none of its top-level keys is one netlab knows', undefined, { offset: 0, hint: startHint })],
+    source: source.unquotable(),
+    format,
+  };
+}
 
 function withRoot(value: unknown, findings: Finding[], source: SourceText, format: InputFormat): ParsedText {
   if (value === null || value === undefined) {
@@ -158,7 +164,7 @@ function withRoot(value: unknown, findings: Finding[], source: SourceText, forma
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
     findings.push(rootError(Array.isArray(value) ? 'a list' : 'a single value', 0));
-    return { findings, source, format };
+    return { findings, source: source.unquotable(), format };
   }
   return { document: value as Record<string, unknown>, findings, source, format };
 }
@@ -172,15 +178,43 @@ function rootError(found: string, offset: number): Finding {
 }
 
 function tooLarge(text: string, file: string, format: InputFormat): ParsedText {
+  const { message, hint } = inputTooLargeMessage(text.length, format);
+  return { findings: [error(Code.InputTooLarge, message, undefined, { hint })], source: unlocatedSource(file, text), format };
+}
+
+/** The words for input over the size limit of its format; `size` (characters or bytes) when known. */
+export function inputTooLargeMessage(size: number | undefined, format: InputFormat): { message: string; hint: string } {
   const limit = format === 'json' ? MAX_JSON_CHARS : MAX_YAML_CHARS;
   const hint =
     format === 'json'
       ? 'generate the cluster with nodePools, deploymentSets and serviceSets instead of listing it'
       : `write large clusters with nodePools, deploymentSets and serviceSets, or as JSON (up to ${mib(MAX_JSON_CHARS)})`;
+  const is = size === undefined ? `more than ${mib(limit)}` : mib(size);
+  return { message: `the file is ${is}; ${format.toUpperCase()} input is limited to ${mib(limit)}`, hint };
+}
+
+/**
+ * Characters YAML does not allow in a stream (YAML 1.2, 5.1: C0 controls but
+ * tab, LF and CR; DEL; C1 controls but NEL; U+FFFE, U+FFFF; unpaired
+ * surrogates). JSON text cannot hold them unescaped either, except DEL and C1
+ * inside strings, which no topology needs. A NUL byte means a binary file.
+ */
+// eslint-disable-next-line no-control-regex
+const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function firstNonPrintable(text: string): number | undefined {
+  const match = NON_PRINTABLE.exec(text);
+  return match === null ? undefined : match.index;
+}
+
+/** Not text: where the first offending character is and which it is, never the text around it. */
+function notText(text: string, file: string, offset: number): ParsedText {
+  const code = text.charCodeAt(offset);
+  const what = code === 0 ? 'a NUL byte' : code >= 0xd800 && code <= 0xdfff ? 'an unpaired surrogate' : `the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   return {
-    findings: [error(Code.InputTooLarge, `the file is ${mib(text.length)}; ${format.toUpperCase()} input is limited to ${mib(limit)}`, undefined, { hint })],
-    source: unlocatedSource(file, text),
-    format,
+    findings: [error(Code.InputNotText, `the file is not a text file: it holds ${what}`, undefined, { offset, hint: 'a topology is YAML or JSON text' })],
+    source: unlocatedSource(file, text).unquotable(),
+    format: 'yaml',
   };
 }
 
@@ -207,13 +241,14 @@ const YAML_HINTS: Partial<Record<string, string>> = {
   TAG_RESOLVE_FAILED: 'netlab uses plain YAML: drop the tag',
 };
 
-export function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 'error' | 'warning'): Finding {
+/** `quote`: whether the message may repeat text of the file (a duplicate key's name). */
+export function yamlProblem(e: YAMLError, text: string, format: InputFormat, severity: 'error' | 'warning', quote = true): Finding {
   const offset = e.pos[0];
   const make = severity === 'error' ? error : warning;
   switch (e.code) {
     case 'DUPLICATE_KEY': {
-      const key = keyTextAt(text, offset);
-      return make(Code.DuplicateKey, `duplicate key '${key}'`, undefined, { offset, hint: 'a mapping holds each key once: remove or rename one of them' });
+      const key = quote ? ` '${keyTextAt(text, offset)}'` : '';
+      return make(Code.DuplicateKey, `duplicate key${key}`, undefined, { offset, hint: 'a mapping holds each key once: remove or rename one of them' });
     }
     case 'MULTIPLE_DOCS':
       return make(Code.YamlMultipleDocuments, 'the file holds more than one YAML document', undefined, {
@@ -258,4 +293,80 @@ function lowerFirst(message: string): string {
 function mib(chars: number): string {
   const value = chars / (1024 * 1024);
   return `${Number.isInteger(value) ? value : value.toFixed(1)} MiB`;
+}
+
+/**
+ * A parsed YAML document (without errors) as plain data, with the guards
+ * every YAML input gets: nesting, merge keys and alias expansion measured
+ * before anything is expanded, collection keys as warnings, cycles and depth
+ * checked after. `value` is present when no finding is an error. Paths in
+ * findings are the document's own.
+ */
+export function yamlDocumentData(doc: Document, text: string): { value?: unknown; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const expansion = measureExpansion(doc, MAX_DEPTH);
+  if (expansion.problem?.kind === 'too-deep') {
+    findings.push(tooDeep({ offset: expansion.problem.offset }));
+    return { findings };
+  }
+  if (expansion.problem?.kind === 'merge-cycle') {
+    findings.push(
+      error(Code.InputTooDeep, 'a merge key refers to the mapping that contains it, so the document would be infinitely deep', undefined, {
+        offset: expansion.problem.offset,
+        hint: 'an alias (*name) cannot be used inside the node its anchor (&name) marks',
+      }),
+    );
+    return { findings };
+  }
+  if (expansion.problem?.kind === 'bad-merge') {
+    findings.push(
+      error(Code.YamlMerge, 'a merge key (<<) takes a mapping, an alias of one, or a list of those', undefined, {
+        offset: expansion.problem.offset,
+        hint: 'e.g. <<: *worker, where worker is an anchor (&worker) on a mapping',
+      }),
+    );
+    return { findings };
+  }
+  // Expanding is refused only beyond the written size: a big file without aliases is the size limit's business.
+  const allowed = Math.min(MAX_ALIAS_EXPANSION * expansion.written, Math.max(expansion.written, MAX_EXPANDED_VALUES));
+  if (expansion.expanded > allowed) {
+    const fold = expansion.expanded > MAX_ALIAS_EXPANSION * expansion.written;
+    findings.push(
+      error(
+        Code.YamlAliasLimit,
+        fold ? `aliases expand the document too much (more than ${MAX_ALIAS_EXPANSION}-fold)` : `aliases expand the document to more than ${MAX_EXPANDED_VALUES.toLocaleString('en-US')} values`,
+        undefined,
+        {
+          offset: firstAliasOffset(doc),
+          hint: 'this looks like an alias bomb ("billion laughs"); write the data out or use the compact forms',
+        },
+      ),
+    );
+    return { findings };
+  }
+
+  const converted = toData(doc, text, expansion.targets);
+  for (const key of converted.collectionKeys) {
+    findings.push(
+      warning(Code.YamlSyntax, `a mapping key that is a list or a mapping is read as the text '${key.text}'`, undefined, {
+        offset: key.offset,
+        hint: 'netlab reads keys as text: write the key as a plain word',
+      }),
+    );
+  }
+  const value = converted.value;
+  const problem = findDepthProblem(value, MAX_DEPTH);
+  if (problem?.kind === 'cycle') {
+    findings.push(
+      error(Code.InputTooDeep, 'an alias refers to a collection that contains it, so the document would be infinitely deep', problem.path, {
+        hint: 'an alias (*name) cannot be used inside the node its anchor (&name) marks',
+      }),
+    );
+    return { findings };
+  }
+  if (problem) {
+    findings.push(tooDeep({ path: problem.path }));
+    return { findings };
+  }
+  return { value, findings };
 }

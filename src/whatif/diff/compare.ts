@@ -71,6 +71,12 @@ export function compareCells(from: MatrixEndpoint, to: MatrixEndpoint, baseline:
   if (baseline.disposition !== variant.disposition) {
     return { ...base, change: 'reason', reason: `${reasonWord(baseline.disposition)} → ${reasonWord(variant.disposition)}: ${variant.summary}` };
   }
+  if (!delivered(baseline)) {
+    // Dropped both times for the same reason: a change only when it now dies somewhere else (a failed
+    // node's pod loses its own routes instead of reaching the router). `path` is for delivered cells.
+    if (baseline.at === variant.at) return { ...base, change: 'same' };
+    return { ...base, change: 'reason', reason: `${reasonWord(variant.disposition)}, at ${baseline.at} → at ${variant.at}: ${variant.summary}` };
+  }
   if (baseline.path !== variant.path || baseline.ttl !== variant.ttl) return { ...base, change: 'path', reason: pathChange(baseline, variant) };
   return { ...base, change: 'same' };
 }

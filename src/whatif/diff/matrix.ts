@@ -78,23 +78,28 @@ function resolveService(dataplane: Dataplane, endpoint: MatrixEndpoint): Resolve
   return { endpoint: { label: endpoint.label, ip: node.ip, port: port.nodePort }, probe: { protocol, dport: port.nodePort } };
 }
 
-export function computeMatrix(dataplane: Dataplane, axes: MatrixAxes, probe: ProbeOptions = {}): Matrix {
+/** `onCell`: called after each cell with how many are done and how many there are (for a progress line). */
+export function computeMatrix(dataplane: Dataplane, axes: MatrixAxes, probe: ProbeOptions = {}, onCell?: (done: number, total: number) => void): Matrix {
   // The dataplane's one underlay for every walk; each walk gets its own session (no conntrack carried between cells).
   const underlay = dataplane.underlay();
   const columns = axes.columns.map((c) => [c, resolve(dataplane, c)] as const);
   const cells = new Map<string, Map<string, CellOrAbsent>>();
+  const total = axes.rows.length * axes.columns.length;
+  let done = 0;
   for (const row of axes.rows) {
     const from = resolve(dataplane, row);
     const line = new Map<string, CellOrAbsent>();
     cells.set(row.ref, line);
     for (const [column, to] of columns) {
-      if (column.ref === row.ref) continue;
-      if (!from?.endpoint.ns || !to) {
-        line.set(column.ref, 'absent');
-        continue;
+      if (column.ref !== row.ref) {
+        if (!from?.endpoint.ns || !to) {
+          line.set(column.ref, 'absent');
+        } else {
+          const run = tracePacket(dataplane, from.endpoint, to.endpoint, to.probe ?? probe, false, new WalkSession(dataplane, underlay));
+          line.set(column.ref, cellOf(run.request));
+        }
       }
-      const run = tracePacket(dataplane, from.endpoint, to.endpoint, to.probe ?? probe, false, new WalkSession(dataplane, underlay));
-      line.set(column.ref, cellOf(run.request));
+      onCell?.(++done, total);
     }
   }
   return { cells };

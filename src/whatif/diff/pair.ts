@@ -4,7 +4,7 @@
  * arrival, the MTU on the way, iptables rules evaluated).
  */
 import type { Dataplane } from '../../dataplane/build.js';
-import { resolveTraceEndpoint } from '../../dataplane/endpoints.js';
+import { resolveTraceEndpoint, resolveTraceSource } from '../../dataplane/endpoints.js';
 import { newSession, tracePacket, type ProbeOptions } from '../../dataplane/probes.js';
 import type { Trace } from '../../flow/trace.js';
 import { formatIPv4 } from '../../net/ipv4.js';
@@ -77,7 +77,7 @@ export function traceFacts(trace: Trace, netns: (id: string) => NetNs | undefine
 
 function side(dataplane: Dataplane, from: string, to: string, probe: ProbeOptions): SideOfPair {
   const session = newSession(dataplane);
-  const source = resolveTraceEndpoint(dataplane, from);
+  const source = resolveTraceSource(dataplane, from);
   const run = tracePacket(dataplane, source, resolveTraceEndpoint(dataplane, to, source), probe, false, session);
   const netns = (id: string) => session.nodeOrPodNetns(id);
   return { trace: run.request, facts: traceFacts(run.request, netns), netns };
