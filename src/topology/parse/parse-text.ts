@@ -199,8 +199,9 @@ export function inputTooLargeMessage(size: number | undefined, format: InputForm
  * surrogates). JSON text cannot hold them unescaped either, except DEL and C1
  * inside strings, which no topology needs. A NUL byte means a binary file.
  */
-// eslint-disable-next-line no-control-regex
+/* eslint-disable no-control-regex -- control characters are what it finds (a block: the line is too long to stay one) */
 const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/* eslint-enable no-control-regex */
 
 function firstNonPrintable(text: string): number | undefined {
   const match = NON_PRINTABLE.exec(text);
