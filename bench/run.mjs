@@ -89,12 +89,17 @@ function fixture(nodes) {
 }
 
 const yamlUrl = pathToFileURL(createRequire(import.meta.url).resolve('yaml')).href;
-const parseOnly = (file) => ['-e', `import(${JSON.stringify(yamlUrl)}).then((y) => y.parse(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8')))`];
+const parseOnly = (file) => [
+  '-e',
+  `import(${JSON.stringify(yamlUrl)}).then((y) => y.parse(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8')))`,
+];
 const fmt = (x) => x.toFixed(1);
 const verdict = (ok) => (QUICK ? 'not compared (--quick)' : ok ? 'ok' : 'OVER TARGET');
 const count = (n) => n.toLocaleString('en-US');
 
-console.log(`netlab benchmarks${QUICK ? ' --quick (small clusters: the same code paths, not the targets\' sizes)' : ''}, node ${process.version}\n`);
+console.log(
+  `netlab benchmarks${QUICK ? " --quick (small clusters: the same code paths, not the targets' sizes)" : ''}, node ${process.version}\n`,
+);
 
 // Issue 14: start-up. The installed CLI on the built-in default lab against
 // a bare node start, CPU time, paired (see paired()).
@@ -110,7 +115,9 @@ console.log(`start-up on the default lab: CPU time against node -e '' (medians o
 for (const [label, args, target] of startup) {
   const m = paired([bin, ...args], bare);
   if (label === startup[0][0]) console.log(`  ${"node -e ''".padEnd(38)} ${fmt(m.baseCpuMs)} ms CPU, ${fmt(m.baseRssMiB)} MiB`);
-  console.log(`  ${label.padEnd(38)} ${m.ratio.toFixed(2)}x  (${fmt(m.cpuMs)} ms CPU, ${fmt(m.rssMiB)} MiB)  target <= ${target}x: ${verdict(m.ratio <= target)}`);
+  console.log(
+    `  ${label.padEnd(38)} ${m.ratio.toFixed(2)}x  (${fmt(m.cpuMs)} ms CPU, ${fmt(m.rssMiB)} MiB)  target <= ${target}x: ${verdict(m.ratio <= target)}`,
+  );
 }
 
 /** Whether V8 takes the bundle's code cache here (it refuses it under other V8 flags, e.g. --max-old-space-size in NODE_OPTIONS). */
@@ -153,7 +160,9 @@ for (const nodes of GROWTH) {
   const s = measure([bin, '-f', file, 'show', 'routes', 'node-02']);
   const total = v.ms + s.ms;
   const ratio = previous ? total / previous : undefined;
-  console.log(`  ${String(nodes).padStart(5)} nodes  ${fmt(total)} ms${ratio ? `  (${ratio.toFixed(2)}x the previous; target <= 2.3x: ${verdict(ratio <= 2.3)})` : ''}`);
+  console.log(
+    `  ${String(nodes).padStart(5)} nodes  ${fmt(total)} ms${ratio ? `  (${ratio.toFixed(2)}x the previous; target <= 2.3x: ${verdict(ratio <= 2.3)})` : ''}`,
+  );
   previous = total;
 }
 
@@ -181,7 +190,9 @@ const warmMs = (performance.now() - w0) / N;
 console.log(`\ntrace pod to pod across nodes on the ${count(BIG)}-node cluster (in process)`);
 console.log(`  build (load, allocate, dataplane)  ${fmt(buildMs)} ms`);
 console.log(`  first trace (builds both nodes' netns)  ${firstMs.toFixed(2)} ms  (${(firstMs / buildMs).toFixed(4)}x the build)`);
-console.log(`  trace, nodes already built          ${warmMs.toFixed(3)} ms  (${(warmMs / buildMs).toFixed(5)}x the build)  target <= 5 ms: ${verdict(warmMs <= 5)}`);
+console.log(
+  `  trace, nodes already built          ${warmMs.toFixed(3)} ms  (${(warmMs / buildMs).toFixed(5)}x the build)  target <= 5 ms: ${verdict(warmMs <= 5)}`,
+);
 
 // Issue 4: kube-proxy's iptables rules at 10,000 services with 10 endpoints each
 // (100,000 pods on 1,000 nodes): iptables-save of one node, in process from the
@@ -208,7 +219,9 @@ const cold = streamOnce(svcCluster.nodes[1]);
 const warm = streamOnce(svcCluster.nodes[2]);
 const svcCli = measure([bin, '-f', svcFile, 'exec', 'node-0002', '--', 'iptables-save']);
 const svcParse = measure(parseOnly(svcFile));
-console.log(`\niptables-save of one node, ${count(SERVICES)} services x ${ENDPOINTS} endpoints (${count(SVC_NODES)} nodes, ${count(SERVICES * ENDPOINTS)} pods)`);
+console.log(
+  `\niptables-save of one node, ${count(SERVICES)} services x ${ENDPOINTS} endpoints (${count(SVC_NODES)} nodes, ${count(SERVICES * ENDPOINTS)} pods)`,
+);
 console.log(`  load, allocate, dataplane (in process)   ${fmt(svcBuildMs)} ms`);
 console.log(
   `  first node: build its rules and stream ${cold.lines.toLocaleString('en-US')} lines  ${fmt(cold.ms)} ms (${fmt(cold.cpuMs)} ms CPU)  (${fmt(cold.ms / baseline.ms)}x node start)  target <= 1500 ms: ${verdict(cold.ms <= 1500)}`,

@@ -65,7 +65,10 @@ function loadCli(dir = BUNDLE_DIR) {
       // No cache (a build that could not write one): V8 compiles as usual.
     }
     // Node's CommonJS wrapper, plus __netlab; on the first line so line numbers stay those of the file.
-    const script = new Script(`(function (exports, require, module, __filename, __dirname, __netlab) {${source}\n})`, { filename: file, cachedData });
+    const script = new Script(`(function (exports, require, module, __filename, __dirname, __netlab) {${source}\n})`, {
+      filename: file,
+      cachedData,
+    });
     const module = { exports: {} };
     loaded = { name, script, cacheFile, cacheUsed: cachedData !== undefined && !script.cachedDataRejected, exports: module.exports };
     scripts.set(name, loaded);

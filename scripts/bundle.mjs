@@ -78,7 +78,10 @@ const commandsElsewhere = {
     b.onResolve({ filter: /^\.\/commands\/[\w-]+\.js$/ }, (args) =>
       args.importer === join(root, 'src/cli/program.ts') ? { path: basename(args.path, '.js'), namespace: 'netlab-command' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'netlab-command' }, (args) => ({ contents: `module.exports = __netlab.command(${JSON.stringify(args.path)});`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'netlab-command' }, (args) => ({
+      contents: `module.exports = __netlab.command(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -91,7 +94,9 @@ const commandsElsewhere = {
 const childProcessWhenUsed = {
   name: 'child-process-when-used',
   setup(b) {
-    b.onResolve({ filter: /^node:child_process$/ }, (args) => (args.importer.includes('/node_modules/commander/') ? { path: 'child_process', namespace: 'netlab-when-used' } : undefined));
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes('/node_modules/commander/') ? { path: 'child_process', namespace: 'netlab-when-used' } : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'netlab-when-used' }, () => ({
       contents: "module.exports = new Proxy({}, { get: (_target, key) => require('node:child_process')[key] });",
       loader: 'js',
@@ -106,11 +111,19 @@ function sharedFrom(shared) {
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData?.shared || args.namespace !== 'file' || args.kind === 'entry-point') return undefined;
-        const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { shared: true } });
+        const resolved = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { shared: true },
+        });
         const key = resolved.path.startsWith(root) ? resolved.path.slice(root.length + 1) : undefined;
         return key !== undefined && shared.has(key) ? { path: key, namespace: 'netlab-shared' } : undefined;
       });
-      b.onLoad({ filter: /.*/, namespace: 'netlab-shared' }, (args) => ({ contents: `module.exports = __netlab.shared(${JSON.stringify(args.path)});`, loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'netlab-shared' }, (args) => ({
+        contents: `module.exports = __netlab.shared(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
     },
   };
 }
@@ -125,7 +138,9 @@ const mainEntry = (shared) => ({
   loader: 'js',
 });
 const commandsEntry = {
-  contents: COMMANDS.map((name) => `exports[${JSON.stringify(name)}] = () => require(${JSON.stringify(`./src/cli/commands/${name}.ts`)});`).join('\n'),
+  contents: COMMANDS.map(
+    (name) => `exports[${JSON.stringify(name)}] = () => require(${JSON.stringify(`./src/cli/commands/${name}.ts`)});`,
+  ).join('\n'),
   resolveDir: root,
   sourcefile: 'commands-entry.js',
   loader: 'js',
@@ -144,11 +159,18 @@ function writeWhole(path, content) {
 const inputs = (result) => new Set(Object.keys(result.metafile.inputs).filter((key) => !key.includes(':')));
 
 // First the modules each script would have on its own; those in both are shared.
-const mainAlone = inputs(await build({ ...common, stdin: mainEntry([]), outfile: join(outdir, 'netlab.cjs'), plugins: [commandsElsewhere, childProcessWhenUsed] }));
+const mainAlone = inputs(
+  await build({ ...common, stdin: mainEntry([]), outfile: join(outdir, 'netlab.cjs'), plugins: [commandsElsewhere, childProcessWhenUsed] }),
+);
 const commandsAlone = inputs(await build({ ...common, stdin: commandsEntry, outfile: join(outdir, 'commands.cjs') }));
 const shared = new Set([...mainAlone].filter((key) => commandsAlone.has(key)));
 
-const main = await build({ ...common, stdin: mainEntry(shared), outfile: join(outdir, 'netlab.cjs'), plugins: [commandsElsewhere, childProcessWhenUsed] });
+const main = await build({
+  ...common,
+  stdin: mainEntry(shared),
+  outfile: join(outdir, 'netlab.cjs'),
+  plugins: [commandsElsewhere, childProcessWhenUsed],
+});
 const commands = await build({ ...common, stdin: commandsEntry, outfile: join(outdir, 'commands.cjs'), plugins: [sharedFrom(shared)] });
 const twice = [...inputs(main)].filter((key) => inputs(commands).has(key));
 if (twice.length > 0) throw new Error(`bundle: in both scripts (two instances at run time): ${twice.join(', ')}`);
@@ -156,7 +178,10 @@ if (twice.length > 0) throw new Error(`bundle: in both scripts (two instances at
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 const sizes = [];
-for (const [name, result] of [['netlab.cjs', main], ['commands.cjs', commands]]) {
+for (const [name, result] of [
+  ['netlab.cjs', main],
+  ['commands.cjs', commands],
+]) {
   const text = result.outputFiles[0].text;
   const id = createHash('sha256').update(text).digest('hex').slice(0, 16);
   writeWhole(join(outdir, name), `${text}//# netlab-bundle-id=${id}\n`);

@@ -26,10 +26,17 @@ export function buildFromText(text: string, file = 'test.yaml'): Built {
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   expect(errors, 'topology errors').toEqual([]);
   const clustered = buildCluster(loaded.topology!);
-  expect(clustered.diagnostics.filter((d) => d.severity === 'error'), 'allocation errors').toEqual([]);
+  expect(
+    clustered.diagnostics.filter((d) => d.severity === 'error'),
+    'allocation errors',
+  ).toEqual([]);
   const built = buildDataplane(clustered.cluster!);
   expect(built.dataplane, 'dataplane').toBeDefined();
-  return { cluster: clustered.cluster!, dataplane: built.dataplane!, diagnostics: [...loaded.diagnostics, ...clustered.diagnostics, ...built.diagnostics] };
+  return {
+    cluster: clustered.cluster!,
+    dataplane: built.dataplane!,
+    diagnostics: [...loaded.diagnostics, ...clustered.diagnostics, ...built.diagnostics],
+  };
 }
 
 export function buildLab(path: string): Built {
@@ -49,7 +56,9 @@ export const TWO_NODES_ON_RACK_1 = `  - {name: node-01, ip: 10.234.2.11, subnet:
   - {name: node-02, ip: 10.234.2.12, subnet: rack-1}`;
 
 /** A small flannel cluster in YAML with the given backend and extra settings. */
-export function flannelYaml(options: { backend?: string; directRouting?: boolean; nodes?: string; pods?: string; subnets?: string } = {}): string {
+export function flannelYaml(
+  options: { backend?: string; directRouting?: boolean; nodes?: string; pods?: string; subnets?: string } = {},
+): string {
   return `apiVersion: netlab/v1
 kind: Cluster
 metadata: {name: t}
@@ -64,7 +73,10 @@ ${options.subnets ?? RACK_1}
 nodes:
 ${options.nodes ?? TWO_NODES_ON_RACK_1}
 pods:
-${options.pods ?? `  - {name: pod-a, node: node-01, containers: [{name: app}]}
-  - {name: pod-b, node: node-02, containers: [{name: app}]}`}
+${
+  options.pods ??
+  `  - {name: pod-a, node: node-01, containers: [{name: app}]}
+  - {name: pod-b, node: node-02, containers: [{name: app}]}`
+}
 `;
 }

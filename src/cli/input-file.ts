@@ -18,7 +18,8 @@ import { MAX_JSON_CHARS, MAX_YAML_CHARS } from '../topology/limits.js';
 import { inputTooLargeMessage, looksLikeJson } from '../topology/parse/parse-text.js';
 
 /** What was read, or a diagnostic about the content (too large, not text) when the file itself is fine. */
-export type InputFile = { readonly text: string; readonly refused?: undefined } | { readonly refused: Diagnostic; readonly text?: undefined };
+export type InputFile =
+  { readonly text: string; readonly refused?: undefined } | { readonly refused: Diagnostic; readonly text?: undefined };
 
 export interface InputNaming {
   /** What the file is to the user: `topology file`, `lab file`. */
@@ -45,7 +46,8 @@ export function readInputFile(path: string, shown: string, naming: InputNaming):
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new UsageError(`${shown} is ${kindOf(stats)}, not a ${noun}`, naming.hint ?? `give the path of a regular ${noun}`);
+    if (!stats.isFile())
+      throw new UsageError(`${shown} is ${kindOf(stats)}, not a ${noun}`, naming.hint ?? `give the path of a regular ${noun}`);
     return readRegular(fd, stats.size, shown, naming);
   } finally {
     closeSync(fd);
@@ -91,7 +93,13 @@ function tooLarge(file: string, size: number | undefined, format: 'yaml' | 'json
 }
 
 export function notText(file: string, why: string): Diagnostic {
-  return { code: Code.InputNotText, severity: 'error', message: `the file is not a text file: ${why}`, file, hint: 'a topology or lab is YAML or JSON text' };
+  return {
+    code: Code.InputNotText,
+    severity: 'error',
+    message: `the file is not a text file: ${why}`,
+    file,
+    hint: 'a topology or lab is YAML or JSON text',
+  };
 }
 
 function kindOf(stats: Stats): string {
@@ -118,7 +126,10 @@ function openProblem(e: unknown, path: string, shown: string, naming: InputNamin
       } catch {
         stats = undefined;
       }
-      return new UsageError(`${shown} is ${stats ? kindOf(stats) : 'a device with nothing behind it'}, not a ${noun}`, naming.hint ?? `give the path of a regular ${noun}`);
+      return new UsageError(
+        `${shown} is ${stats ? kindOf(stats) : 'a device with nothing behind it'}, not a ${noun}`,
+        naming.hint ?? `give the path of a regular ${noun}`,
+      );
     }
     default:
       return new UsageError(`cannot read ${noun} ${shown}: ${errnoWords(e)}`, naming.hint);

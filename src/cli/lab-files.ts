@@ -34,13 +34,15 @@ export function findLabFiles(cwd: string, paths: readonly string[]): LabFile[] {
       stats = statSync(path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`${given} does not exist`, 'give lab files or directories of labs (default: labs/)');
+      if (code === 'ENOENT' || code === 'ENOTDIR')
+        throw new UsageError(`${given} does not exist`, 'give lab files or directories of labs (default: labs/)');
       throw new UsageError(`cannot read ${given}: ${errnoWords(e)}`);
     }
     if (stats.isDirectory()) {
       const before = found.length;
       walk(path, found, { given, visited: 0 });
-      if (found.length === before) throw new UsageError(`${given} holds no lab files`, 'lab files are named lab.yaml or NAME.lab.yaml (see docs/labs.md)');
+      if (found.length === before)
+        throw new UsageError(`${given} holds no lab files`, 'lab files are named lab.yaml or NAME.lab.yaml (see docs/labs.md)');
     } else {
       found.push(path);
     }
@@ -58,7 +60,10 @@ function walk(dir: string, out: string[], search: { readonly given: string; visi
   }
   search.visited += entries.length;
   if (search.visited > MAX_SEARCHED_ENTRIES) {
-    throw new UsageError(`${search.given} holds more than ${MAX_SEARCHED_ENTRIES.toLocaleString('en-US')} files: not searched for labs`, 'give the folder that holds the labs');
+    throw new UsageError(
+      `${search.given} holds more than ${MAX_SEARCHED_ENTRIES.toLocaleString('en-US')} files: not searched for labs`,
+      'give the folder that holds the labs',
+    );
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {

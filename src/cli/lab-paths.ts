@@ -17,9 +17,10 @@ import { fileURLToPath } from 'node:url';
 /** The labs installed with netlab (the repository's labs/ in a checkout). */
 export const PACKAGE_LABS = fileURLToPath(new URL('../../labs', import.meta.url));
 
-export type LabPath = { readonly path: string; readonly problem?: undefined } | { readonly problem: string; readonly hint: string; readonly path?: undefined };
+export type LabPath =
+  { readonly path: string; readonly problem?: undefined } | { readonly problem: string; readonly hint: string; readonly path?: undefined };
 
-const HINT = 'a lab reads files in its own folder (or netlab\'s labs/); run netlab lab run --allow-outside for a lab you trust';
+const HINT = "a lab reads files in its own folder (or netlab's labs/); run netlab lab run --allow-outside for a lab you trust";
 
 /** `written` (from the lab file at `labFile`, absolute) as an absolute path, or why it may not be read. */
 export function resolveLabPath(labFile: string, written: string, allowOutside: boolean): LabPath {
@@ -40,7 +41,8 @@ export function resolveLabPath(labFile: string, written: string, allowOutside: b
       return [];
     }
   });
-  if (!realRoots.some((root) => isInside(real, root))) return { problem: `${written} leads outside the lab's folder (through a symbolic link)`, hint: HINT };
+  if (!realRoots.some((root) => isInside(real, root)))
+    return { problem: `${written} leads outside the lab's folder (through a symbolic link)`, hint: HINT };
   return { path };
 }
 

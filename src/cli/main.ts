@@ -64,9 +64,13 @@ function exitCodeFor(error: unknown, io: Io): number {
     if (error.hint) io.stderr.write(`  hint: ${escapeControls(error.hint)}\n`);
     return 2;
   }
-  const detail = error instanceof Error ? error.stack ?? error.message : String(error);
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   io.stderr.write('netlab: internal error (a bug in netlab, not in your input).\n');
-  io.stderr.write(io.env.NETLAB_DEBUG ? `${detail}\n` : `  ${error instanceof Error ? error.message : String(error)}\n  (set NETLAB_DEBUG=1 for the stack trace)\n`);
+  io.stderr.write(
+    io.env.NETLAB_DEBUG
+      ? `${detail}\n`
+      : `  ${error instanceof Error ? error.message : String(error)}\n  (set NETLAB_DEBUG=1 for the stack trace)\n`,
+  );
   return 70;
 }
 

@@ -17,7 +17,19 @@
  * - on any failure the temporary file is removed.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../diagnostics/diagnostic.js';
 import { errnoWords } from './input-file.js';
@@ -46,11 +58,15 @@ export function checkOutputFile(target: OutputTarget, inputs: readonly string[])
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${dirname(shown)} is not a directory (it does not exist)` : errnoWords(e);
     throw new UsageError(`cannot write ${shown}: ${why}`, `${option} takes a file in an existing directory`);
   }
-  if (!dirStats.isDirectory()) throw new UsageError(`cannot write ${shown}: ${dirname(shown)} is not a directory`, `${option} takes a file in an existing directory`);
+  if (!dirStats.isDirectory())
+    throw new UsageError(`cannot write ${shown}: ${dirname(shown)} is not a directory`, `${option} takes a file in an existing directory`);
   const existing = lstatOrUndefined(path);
   if (existing === undefined) return;
   if (!existing.isFile()) {
-    throw new UsageError(`${shown} is ${kindOf(existing)}: netlab writes output files only to regular files`, `${option}: name a new file, or an earlier output of netlab`);
+    throw new UsageError(
+      `${shown} is ${kindOf(existing)}: netlab writes output files only to regular files`,
+      `${option}: name a new file, or an earlier output of netlab`,
+    );
   }
   for (const input of inputs) {
     const stats = statOrUndefined(input);

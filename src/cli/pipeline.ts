@@ -27,7 +27,8 @@ export interface TopologySource {
 export function readTopologySource(io: Io, chalk: ChalkInstance, file: string | undefined): TopologySource {
   if (file === undefined) {
     const local = resolve(io.cwd, 'netlab.yaml');
-    if (existsSync(local)) return { file: 'netlab.yaml', text: readOrExit(io, chalk, local, 'netlab.yaml', { noun: 'topology file' }), builtIn: false };
+    if (existsSync(local))
+      return { file: 'netlab.yaml', text: readOrExit(io, chalk, local, 'netlab.yaml', { noun: 'topology file' }), builtIn: false };
     io.stderr.write('netlab: no -f given and no ./netlab.yaml here: using the built-in default lab (labs/default.yaml)\n');
     return { file: 'labs/default.yaml', text: readFileSync(DEFAULT_LAB_PATH, 'utf8'), builtIn: true };
   }
@@ -71,7 +72,13 @@ export function loadAndBuild(io: Io, chalk: ChalkInstance, file: string | undefi
 }
 
 /** Prints a variant's diagnostics; throws ExitError(2) when it was not built. */
-export function reportDiagnostics(io: Io, chalk: ChalkInstance, variant: Variant, file: string, options: { quietWarnings?: boolean } = {}): void {
+export function reportDiagnostics(
+  io: Io,
+  chalk: ChalkInstance,
+  variant: Variant,
+  file: string,
+  options: { quietWarnings?: boolean } = {},
+): void {
   const diagnostics = variant.diagnostics;
   const failed = hasErrors(diagnostics) || !variant.dataplane;
   const shown = options.quietWarnings && !failed ? [] : diagnostics;

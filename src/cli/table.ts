@@ -37,7 +37,10 @@ function plainColumns(view: ViewTable, chalk: ChalkInstance): string[] {
   const out: string[] = [];
   rows.forEach((row, r) => {
     for (const cells of rowLines(row)) {
-      const line = cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+      const line = cells
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd();
       out.push(r === 0 && !keyValue ? chalk.bold(line) : line);
     }
   });

@@ -23,11 +23,25 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 export function addWhatIfOptions(program: Command): void {
   program
-    .addOption(new Option('--set <path=value>', 'what-if: change the topology before the build (repeatable), e.g. --set network.cni.backend=host-gw').argParser(collect))
+    .addOption(
+      new Option(
+        '--set <path=value>',
+        'what-if: change the topology before the build (repeatable), e.g. --set network.cni.backend=host-gw',
+      ).argParser(collect),
+    )
     .addOption(new Option('--fail <node>', 'fault: the node is powered off (repeatable)').argParser(collect))
     .addOption(new Option('--link-down <target:dev>', 'fault: ip link set DEV down in a node or pod, e.g. node-02:eth0').argParser(collect))
-    .addOption(new Option('--route-del <target:prefix>', 'fault: ip route del PREFIX[:TABLE] in a node or pod, e.g. node-02:10.244.2.0/24').argParser(collect))
-    .addOption(new Option('--rule-del <target:table:chain:n>', 'fault: iptables -t TABLE -D CHAIN N, e.g. node-02:nat:FLANNEL-POSTRTG:5').argParser(collect))
+    .addOption(
+      new Option(
+        '--route-del <target:prefix>',
+        'fault: ip route del PREFIX[:TABLE] in a node or pod, e.g. node-02:10.244.2.0/24',
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option('--rule-del <target:table:chain:n>', 'fault: iptables -t TABLE -D CHAIN N, e.g. node-02:nat:FLANNEL-POSTRTG:5').argParser(
+        collect,
+      ),
+    )
     .addOption(new Option('--not-ready <pod>', 'fault: the pod fails its readiness probe and leaves its services').argParser(collect));
 }
 
@@ -53,5 +67,8 @@ export function hasWhatIf(whatIf: WhatIf): boolean {
 
 /** The what-if options as they were given, option and value (`--set`, `a=b`, `--fail`, `node-03`): for a generated file's header. */
 export function whatIfArgv(whatIf: WhatIf): string[] {
-  return [...whatIf.sets.flatMap((s) => ['--set', typeof s === 'string' ? s : s.text]), ...whatIf.faults.flatMap((f) => [FAULT_OPTIONS[f.kind], f.value])];
+  return [
+    ...whatIf.sets.flatMap((s) => ['--set', typeof s === 'string' ? s : s.text]),
+    ...whatIf.faults.flatMap((f) => [FAULT_OPTIONS[f.kind], f.value]),
+  ];
 }

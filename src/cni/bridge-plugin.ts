@@ -68,7 +68,10 @@ export const HOST_VETH_ORIGIN: LinkOrigin = {
     ['numtxqueues, numrxqueues: not sent', 'one queue per possible CPU, one of them real (veth)'],
     ['address: not sent', 'random (netlab pins one)'],
     ['net.ipv6.conf.<veth>.accept_ra 0', 'SetupVethWithName, after LinkSetUp'],
-    ['master cni0, hairpin on, isolated off', 'bridge.go setupVeth: LinkSetMaster, LinkSetHairpin(hairpinMode), LinkSetIsolated(portIsolation)'],
+    [
+      'master cni0, hairpin on, isolated off',
+      'bridge.go setupVeth: LinkSetMaster, LinkSetHairpin(hairpinMode), LinkSetIsolated(portIsolation)',
+    ],
   ],
 };
 
@@ -136,7 +139,14 @@ export function addPodToBridge(node: NetnsBuilder, podNs: NetnsBuilder, pod: Pod
   node.addFdb({ mac: pod.mac!, dev: hostVeth.name, master: BRIDGE_NAME, self: false, permanent: false });
 
   podNs.addAddress('eth0', pod.ip, conf.range.len);
-  const viaGateway = { table: RT_TABLE.main, type: 'unicast' as const, gateway, dev: 'eth0', protocol: RTPROT.boot, scope: 'universe' as const };
+  const viaGateway = {
+    table: RT_TABLE.main,
+    type: 'unicast' as const,
+    gateway,
+    dev: 'eth0',
+    protocol: RTPROT.boot,
+    scope: 'universe' as const,
+  };
   for (const dst of conf.routes) podNs.addRoute({ ...viaGateway, dst });
   podNs.addRoute({ ...viaGateway, dst: { addr: 0, len: 0 } });
   podNs.setSysctl('net.ipv4.conf.eth0.arp_notify', '1');

@@ -25,7 +25,13 @@ export type PolicyEnforcer = 'calico' | 'none';
  * police host-to-local-pod traffic, which leaves by OUTPUT); without calico
  * the pods are found by address.
  */
-function involved(cluster: Cluster, ns: NetNs, hook: PolicyHookInfo, p: PolicyFlow, enforcer: PolicyEnforcer): { pod: Pod; direction: Direction }[] {
+function involved(
+  cluster: Cluster,
+  ns: NetNs,
+  hook: PolicyHookInfo,
+  p: PolicyFlow,
+  enforcer: PolicyEnforcer,
+): { pod: Pod; direction: Direction }[] {
   if (!ns.id.startsWith('node/') || (hook.hook !== 'FORWARD' && hook.hook !== 'INPUT')) return [];
   const node = cluster.nodeByName.get(ns.id.slice(5));
   if (!node) return [];
@@ -45,7 +51,14 @@ function involved(cluster: Cluster, ns: NetNs, hook: PolicyHookInfo, p: PolicyFl
   return out;
 }
 
-export function policySteps(cluster: Cluster, ctx: PolicyContext, enforcer: PolicyEnforcer, ns: NetNs, hook: PolicyHookInfo, p: PolicyFlow): Step[] {
+export function policySteps(
+  cluster: Cluster,
+  ctx: PolicyContext,
+  enforcer: PolicyEnforcer,
+  ns: NetNs,
+  hook: PolicyHookInfo,
+  p: PolicyFlow,
+): Step[] {
   if (ctx.policies.length === 0) return [];
   const steps: Step[] = [];
   for (const { pod, direction } of involved(cluster, ns, hook, p, enforcer)) {
@@ -57,7 +70,9 @@ export function policySteps(cluster: Cluster, ctx: PolicyContext, enforcer: Poli
       direction,
       pod: pod.key,
       verdict: enforcer === 'none' ? 'not-enforced' : v.allowed ? 'allowed' : 'denied',
-      ...(v.allowedBy ? { policy: v.allowedBy.policy.key, rule: v.allowedBy.rule + 1 } : { policy: v.policies.map((x) => x.key).join(', ') }),
+      ...(v.allowedBy
+        ? { policy: v.allowedBy.policy.key, rule: v.allowedBy.rule + 1 }
+        : { policy: v.policies.map((x) => x.key).join(', ') }),
       enforcedBy: enforcer,
       reason:
         enforcer === 'none'

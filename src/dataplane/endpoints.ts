@@ -86,14 +86,26 @@ function resolveService(cluster: Cluster, text: string): TraceEndpoint {
   const key = ref.includes('/') ? ref : `default/${ref}`;
   const service = cluster.serviceByKey.get(key) ?? (ref.includes('/') ? undefined : uniqueByName(cluster, ref));
   if (!service) {
-    throw new UsageError(`no service named "${ref}"`, didYouMean(ref, cluster.services.map((s) => (s.namespace === 'default' ? s.name : s.key))) ?? 'netlab validate lists the services');
+    throw new UsageError(
+      `no service named "${ref}"`,
+      didYouMean(
+        ref,
+        cluster.services.map((s) => (s.namespace === 'default' ? s.name : s.key)),
+      ) ?? 'netlab validate lists the services',
+    );
   }
   if (service.headless || service.clusterIP === undefined) {
-    throw new UsageError(`service ${service.key} is headless: it has no cluster IP to send to`, `trace to one of its pods, or its DNS name ${service.name}.${service.namespace}.svc.${cluster.topology.network.clusterDomain}`);
+    throw new UsageError(
+      `service ${service.key} is headless: it has no cluster IP to send to`,
+      `trace to one of its pods, or its DNS name ${service.name}.${service.namespace}.svc.${cluster.topology.network.clusterDomain}`,
+    );
   }
   const port = portText === undefined ? service.ports[0] : service.ports.find((p) => String(p.port) === portText || p.name === portText);
   if (!port) {
-    throw new UsageError(`service ${service.key} has no port ${portText}`, `its ports: ${service.ports.map((p) => (p.name ? `${p.name} ${p.port}/${p.protocol}` : `${p.port}/${p.protocol}`)).join(', ')}`);
+    throw new UsageError(
+      `service ${service.key} has no port ${portText}`,
+      `its ports: ${service.ports.map((p) => (p.name ? `${p.name} ${p.port}/${p.protocol}` : `${p.port}/${p.protocol}`)).join(', ')}`,
+    );
   }
   return {
     label: `svc/${service.namespace === 'default' ? service.name : service.key}`,
@@ -127,7 +139,13 @@ function resolveDnsName(dataplane: Dataplane, name: string, from: TraceEndpoint 
   const service = answer.service && !answer.service.headless ? answer.service : undefined;
   const port = service?.ports[0];
   const servicePort = port ? { port: port.port, protocol: port.protocol === 'UDP' ? ('udp' as const) : ('tcp' as const) } : {};
-  return { label: name, ip, ...ownerOf(dataplane, ip), ...servicePort, resolvedBy: port ? `${resolvedBy}, service port ${port.port}/${port.protocol}` : resolvedBy };
+  return {
+    label: name,
+    ip,
+    ...ownerOf(dataplane, ip),
+    ...servicePort,
+    resolvedBy: port ? `${resolvedBy}, service port ${port.port}/${port.protocol}` : resolvedBy,
+  };
 }
 
 /** The namespace owning an address: a pod IP, a node IP, or a node's flannel/cni0 address. */

@@ -37,6 +37,14 @@ export function buildExternalNetns(): NetNs {
   ns.addAddress('lo', 0x7f000001, 8, { broadcast: false, scope: 'host' });
   ns.addLink(physicalNic('eth0', EXTERNAL_CLIENT.mac, EXTERNAL_SEGMENT.mtu));
   ns.addAddress('eth0', EXTERNAL_CLIENT.ip, cidr.len);
-  ns.addRoute({ table: RT_TABLE.main, type: 'unicast', dst: { addr: 0, len: 0 }, gateway: EXTERNAL_SEGMENT.gateway!, dev: 'eth0', protocol: RTPROT.boot, scope: 'universe' });
+  ns.addRoute({
+    table: RT_TABLE.main,
+    type: 'unicast',
+    dst: { addr: 0, len: 0 },
+    gateway: EXTERNAL_SEGMENT.gateway!,
+    dev: 'eth0',
+    protocol: RTPROT.boot,
+    scope: 'universe',
+  });
   return ns.finish();
 }

@@ -80,7 +80,10 @@ export function selectSource(ns: NetNs, route: Route): IPv4 | undefined {
   const dev = route.dev !== undefined ? ns.links.find((l) => l.name === route.dev) : undefined;
   const fits = (a: Ipv4Address) => ADDRESS_SCOPE_RANK[a.scope] <= scope;
   const gateway = route.gateway;
-  const fromDev = dev && ((gateway !== undefined ? firstInKernelOrder(dev.ipv4, (a) => fits(a) && contains(cidr(a.ip, a.len), gateway)) : undefined) ?? firstInKernelOrder(dev.ipv4, fits));
+  const fromDev =
+    dev &&
+    ((gateway !== undefined ? firstInKernelOrder(dev.ipv4, (a) => fits(a) && contains(cidr(a.ip, a.len), gateway)) : undefined) ??
+      firstInKernelOrder(dev.ipv4, fits));
   return fromDev?.ip ?? otherDeviceAddress(ns, dev, scope);
 }
 

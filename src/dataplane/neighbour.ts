@@ -45,9 +45,17 @@ export function resolveNeighbour(reach: ArpReach, ns: NetNs, dev: Link, ip: IPv4
       const { ns: peerNs, link } = reach.vethPeer(dev.info);
       const peer = link!;
       if (!peer.state.up) return { state: 'FAILED', why: `the other end of ${dev.name} is down` };
-      if (peer.bridgePort) return onBridge(reach, peerNs, peerNs.links.find((l) => l.name === peer.bridgePort!.bridge)!, ip, peer);
+      if (peer.bridgePort)
+        return onBridge(
+          reach,
+          peerNs,
+          peerNs.links.find((l) => l.name === peer.bridgePort!.bridge)!,
+          ip,
+          peer,
+        );
       if (isLocalAddress(peerNs, ip)) return { mac: peer.mac!, state: 'REACHABLE' };
-      if (proxyArp(peerNs, peer, ip)) return { mac: peer.mac!, state: 'REACHABLE', answeredBy: `proxy ARP by ${peer.name} in ${peerNs.displayName}` };
+      if (proxyArp(peerNs, peer, ip))
+        return { mac: peer.mac!, state: 'REACHABLE', answeredBy: `proxy ARP by ${peer.name} in ${peerNs.displayName}` };
       return { state: 'FAILED', why: `${peerNs.displayName} does not have ${fmt(ip)}${proxyArpWhy(peerNs, peer)}` };
     }
     case 'bridge':
@@ -71,7 +79,8 @@ export function resolveNeighbour(reach: ArpReach, ns: NetNs, dev: Link, ip: IPv4
  * leads out of eth0). Without such a route nobody answers.
  */
 function proxyArp(ns: NetNs, dev: Link, ip: IPv4): boolean {
-  const conf = (key: string) => ns.sysctls.get(`net.ipv4.conf.${dev.name}.${key}`) === '1' || ns.sysctls.get(`net.ipv4.conf.all.${key}`) === '1';
+  const conf = (key: string) =>
+    ns.sysctls.get(`net.ipv4.conf.${dev.name}.${key}`) === '1' || ns.sysctls.get(`net.ipv4.conf.all.${key}`) === '1';
   if (!conf('proxy_arp') || !(conf('forwarding') || ns.sysctls.get('net.ipv4.ip_forward') === '1')) return false;
   const route = fibLookup(ns, ip);
   return route.ok && route.route.type === 'unicast' && route.route.dev !== dev.name;
@@ -86,7 +95,8 @@ function proxyArpWhy(ns: NetNs, dev: Link): string {
 function onBridge(reach: ArpReach, ns: NetNs, bridge: Link, ip: IPv4, except: Link | undefined): NeighbourResult {
   if (isLocalAddress(ns, ip)) return { mac: bridge.mac!, state: 'REACHABLE' };
   for (const port of ns.links) {
-    if (port.bridgePort?.bridge !== bridge.name || port === except || port.info.kind !== 'veth' || port.bridgePort.state === 'disabled') continue;
+    if (port.bridgePort?.bridge !== bridge.name || port === except || port.info.kind !== 'veth' || port.bridgePort.state === 'disabled')
+      continue;
     const peer = reach.vethPeer(port.info);
     if (isLocalAddress(peer.ns, ip)) return { mac: peer.link!.mac!, state: 'REACHABLE' };
   }

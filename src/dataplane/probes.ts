@@ -34,7 +34,11 @@ export const EPHEMERAL_SPORT = 45678;
 const SYN_OPTIONS = 20;
 
 /** `random` decides `-m statistic` matches; the default is a fixed seed, so traces are reproducible. */
-export function newSession(dataplane: Dataplane, random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED), kernel?: KernelState): WalkSession {
+export function newSession(
+  dataplane: Dataplane,
+  random: (probability: number) => boolean = statisticFromSeed(DEFAULT_SEED),
+  kernel?: KernelState,
+): WalkSession {
   return new WalkSession(dataplane, dataplane.underlay(), random, kernel);
 }
 
@@ -58,7 +62,13 @@ export function buildProbe(dst: IPv4, options: ProbeOptions): Packet {
 export function answerTo(delivered: Packet): Packet | undefined {
   const base = { src: delivered.dst, dst: delivered.src, protocol: delivered.protocol, ttl: DEFAULT_TTL, df: true, mark: 0 };
   if (delivered.protocol === 'icmp' && (delivered.icmpType ?? 8) === 8) {
-    return { ...base, length: delivered.length, icmpType: 0, icmpCode: 0, ...(delivered.sport !== undefined ? { dport: delivered.sport } : {}) };
+    return {
+      ...base,
+      length: delivered.length,
+      icmpType: 0,
+      icmpCode: 0,
+      ...(delivered.sport !== undefined ? { dport: delivered.sport } : {}),
+    };
   }
   if (delivered.protocol === 'tcp') {
     // The SYN-ACK.
@@ -88,7 +98,14 @@ function toTrace(flow: Flow, walk: WalkResult): Trace {
 }
 
 /** `netlab trace FROM TO`: one packet, and with `reply` its answer walked back. */
-export function tracePacket(dataplane: Dataplane, from: TraceEndpoint, to: TraceEndpoint, options: ProbeOptions, reply: boolean, session = newSession(dataplane)): TraceRun {
+export function tracePacket(
+  dataplane: Dataplane,
+  from: TraceEndpoint,
+  to: TraceEndpoint,
+  options: ProbeOptions,
+  reply: boolean,
+  session = newSession(dataplane),
+): TraceRun {
   if (!from.ns) throw new Error('bug: trace source outside the cluster');
   const probe = buildProbe(to.ip, {
     ...(to.protocol !== undefined ? { protocol: to.protocol } : {}),
@@ -131,7 +148,13 @@ export interface EndpointBranch {
  * first endpoint of the KUBE-SVC chain, then the second, ... until a walk
  * makes no more random choice than it was told to skip.
  */
-export function traceEveryEndpoint(dataplane: Dataplane, from: TraceEndpoint, to: TraceEndpoint, options: ProbeOptions, reply: boolean): EndpointBranch[] {
+export function traceEveryEndpoint(
+  dataplane: Dataplane,
+  from: TraceEndpoint,
+  to: TraceEndpoint,
+  options: ProbeOptions,
+  reply: boolean,
+): EndpointBranch[] {
   const branches: EndpointBranch[] = [];
   for (let skip = 0; skip < 1024; skip++) {
     const choice = forcedChoice(skip);
@@ -155,7 +178,10 @@ function lastDnat(trace: Trace): Packet | undefined {
   for (const hop of trace.hops) {
     for (const step of hop.steps) {
       // A user-space proxy's new connection goes to the endpoint it chose.
-      const translates = (step.kind === 'netfilter' && step.verdict === 'DNAT') || step.kind === 'ipvs' || (step.kind === 'proxy' && step.action === 'connect');
+      const translates =
+        (step.kind === 'netfilter' && step.verdict === 'DNAT') ||
+        step.kind === 'ipvs' ||
+        (step.kind === 'proxy' && step.action === 'connect');
       if (translates && step.after) after = step.after;
     }
   }
@@ -163,13 +189,22 @@ function lastDnat(trace: Trace): Packet | undefined {
 }
 
 function nsOfWalkEnd(session: WalkSession, walk: WalkResult): NetNs | undefined {
-  return walk.where.startsWith('node/') || walk.where.startsWith('pod/') || walk.where === EXTERNAL_NETNS_ID ? session.netnsById(walk.where) : undefined;
+  return walk.where.startsWith('node/') || walk.where.startsWith('pod/') || walk.where === EXTERNAL_NETNS_ID
+    ? session.netnsById(walk.where)
+    : undefined;
 }
 
 // ---------------------------------------------------------------- ping
 
 export type PingProbe =
-  | { readonly kind: 'reply'; readonly seq: number; readonly from: IPv4; readonly ttl: number; readonly bytes: number; readonly hops: number }
+  | {
+      readonly kind: 'reply';
+      readonly seq: number;
+      readonly from: IPv4;
+      readonly ttl: number;
+      readonly bytes: number;
+      readonly hops: number;
+    }
   | { readonly kind: 'error'; readonly seq: number; readonly notice: SenderNotice }
   | { readonly kind: 'lost'; readonly seq: number };
 
@@ -236,7 +271,10 @@ export function ping(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: Pi
   const endsAt = (options.count - 1) * intervalMs + (options.wait ?? PING_LINGER_S) * 1000;
   const resolution = new OwnNeighbourResolution();
   for (let seq = 1; seq <= options.count; seq++) {
-    const request = session.send(fromNs, { ...buildProbe(dst, { protocol: 'icmp', size: options.size, df, ...(options.ttl !== undefined ? { ttl: options.ttl } : {}) }), sport: ECHO_ID });
+    const request = session.send(fromNs, {
+      ...buildProbe(dst, { protocol: 'icmp', size: options.size, df, ...(options.ttl !== undefined ? { ttl: options.ttl } : {}) }),
+      sport: ECHO_ID,
+    });
     if (request.afterOwnNeighbourResolution && resolution.errorAt((seq - 1) * intervalMs) >= endsAt) {
       probes.push({ kind: 'lost', seq });
       continue;
@@ -244,14 +282,23 @@ export function ping(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: Pi
     if (request.disposition !== 'DELIVERED' || !request.delivered) {
       // An ICMP error is a packet too: ping hears it only if it makes it back (its own kernel's, from its own address, always does).
       const notice = request.notice;
-      const lost = notice.kind === 'none' || (notice.kind === 'icmp' && notice.from !== 0 && !isLocalAddress(fromNs, notice.from) && !icmpErrorBack(session, fromNs, request));
+      const lost =
+        notice.kind === 'none' ||
+        (notice.kind === 'icmp' && notice.from !== 0 && !isLocalAddress(fromNs, notice.from) && !icmpErrorBack(session, fromNs, request));
       probes.push(lost ? { kind: 'lost', seq } : { kind: 'error', seq, notice: request.notice });
       continue;
     }
     const answer = answerTo(request.delivered)!;
     const replyWalk = session.send(session.netnsById(request.where), answer);
     if (replyWalk.disposition === 'DELIVERED' && replyWalk.delivered) {
-      probes.push({ kind: 'reply', seq, from: answer.src, ttl: replyWalk.delivered.ttl, bytes: options.size + 8, hops: request.hops.length + replyWalk.hops.length });
+      probes.push({
+        kind: 'reply',
+        seq,
+        from: answer.src,
+        ttl: replyWalk.delivered.ttl,
+        bytes: options.size + 8,
+        hops: request.hops.length + replyWalk.hops.length,
+      });
     } else {
       probes.push({ kind: 'lost', seq });
     }
@@ -294,7 +341,13 @@ export interface TracerouteOptions {
 const SIM_QUERIES = 16;
 
 /** Linux traceroute (UDP probes to 33434 and up, 60-byte packets), walking each answer back. */
-export function traceroute(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, options: TracerouteOptions = {}, session = newSession(dataplane)): TracerouteRun {
+export function traceroute(
+  dataplane: Dataplane,
+  fromNs: NetNs,
+  dst: IPv4,
+  options: TracerouteOptions = {},
+  session = newSession(dataplane),
+): TracerouteRun {
   const maxHops = options.maxHops ?? 30;
   const packetLength = 60;
   const refused = connectError(fibLookup(fromNs, dst));
@@ -304,7 +357,10 @@ export function traceroute(dataplane: Dataplane, fromNs: NetNs, dst: IPv4, optio
   for (let ttl = 1; ttl <= maxHops; ttl++) {
     const probe = buildProbe(dst, { protocol: 'udp', dport: 33434 + (ttl - 1) * 3, size: packetLength - IPV4_HEADER - 8, ttl, df: false });
     const walk = session.send(fromNs, probe);
-    const hop = walk.afterOwnNeighbourResolution && !ownResolution(ttl) ? { ttl, reached: false, hops: walk.hops.length } : answerOf(session, fromNs, walk, ttl);
+    const hop =
+      walk.afterOwnNeighbourResolution && !ownResolution(ttl)
+        ? { ttl, reached: false, hops: walk.hops.length }
+        : answerOf(session, fromNs, walk, ttl);
     hops.push(hop);
     if (hop.reached || hop.annotation !== undefined) break;
   }
@@ -334,7 +390,7 @@ function answerOf(session: WalkSession, fromNs: NetNs, walk: WalkResult, ttl: nu
   const back = icmpErrorBack(session, fromNs, walk);
   if (!back) return { ttl, reached: false, hops: walk.hops.length };
   const reached = notice.type === 3 && notice.code === 3;
-  const annotation = notice.type === 3 && !reached ? UNREACH_ANNOTATION[notice.code] ?? `!<${notice.code}>` : undefined;
+  const annotation = notice.type === 3 && !reached ? (UNREACH_ANNOTATION[notice.code] ?? `!<${notice.code}>`) : undefined;
   return { ttl, from: notice.from, reached, ...(annotation ? { annotation } : {}), hops: walk.hops.length + back.hops.length };
 }
 
@@ -362,6 +418,10 @@ export function icmpErrorBack(session: WalkSession, fromNs: NetNs, walk: WalkRes
     mark: 0,
     ...(offending ? { quoted: offending } : {}),
   };
-  const back = walk.icmpFrom?.routerPort ? session.sendFromRouter(error) : walk.icmpFrom?.ns ? session.send(walk.icmpFrom.ns, error) : undefined;
+  const back = walk.icmpFrom?.routerPort
+    ? session.sendFromRouter(error)
+    : walk.icmpFrom?.ns
+      ? session.send(walk.icmpFrom.ns, error)
+      : undefined;
   return back?.disposition === 'DELIVERED' && back.where === fromNs.id ? back : undefined;
 }

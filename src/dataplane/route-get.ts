@@ -50,7 +50,10 @@ export interface RouteGetError {
 }
 
 export function routeGet(ns: NetNs, query: RouteGetQuery): RouteGetResult | RouteGetError {
-  const result = fibLookup(ns, query.dst, { ...(query.from !== undefined ? { src: query.from } : {}), ...(query.mark !== undefined ? { mark: query.mark } : {}) });
+  const result = fibLookup(ns, query.dst, {
+    ...(query.from !== undefined ? { src: query.from } : {}),
+    ...(query.mark !== undefined ? { mark: query.mark } : {}),
+  });
   if (!result.ok) return { kind: 'error', errno: 'ENETUNREACH' };
   const route = result.route;
   switch (route.type) {
@@ -71,7 +74,7 @@ export function routeGet(ns: NetNs, query: RouteGetQuery): RouteGetResult | Rout
     dst: query.dst,
     type: local ? ('local' as const) : broadcast ? ('broadcast' as const) : ('unicast' as const),
     // Local delivery goes through the loopback device.
-    dev: local ? 'lo' : route.dev ?? 'lo',
+    dev: local ? 'lo' : (route.dev ?? 'lo'),
     ...(query.from !== undefined ? { from: query.from } : {}),
     ...(route.gateway !== undefined ? { gateway: route.gateway } : {}),
     ...(query.mark ? { mark: query.mark } : {}),

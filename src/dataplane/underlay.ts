@@ -63,7 +63,13 @@ export function buildUnderlay(cluster: Cluster, detachedNodes: ReadonlySet<strin
   const routerPorts: RouterPort[] = segments
     .filter((s) => s.gateway !== undefined)
     .map((s, i) => ({ subnet: s, ip: s.gateway!, mac: stableMac(`router/${s.name}`), dev: `eth${i}` }));
-  const external: SegmentHost = { name: 'external', ip: EXTERNAL_CLIENT.ip, mac: EXTERNAL_CLIENT.mac, segment: EXTERNAL_SEGMENT, netnsId: EXTERNAL_NETNS_ID };
+  const external: SegmentHost = {
+    name: 'external',
+    ip: EXTERNAL_CLIENT.ip,
+    mac: EXTERNAL_CLIENT.mac,
+    segment: EXTERNAL_SEGMENT,
+    netnsId: EXTERNAL_NETNS_ID,
+  };
   // Node NICs are looked up through the cluster's maps on demand: nothing per node is built here.
   const nodeHost = (name: string): SegmentHost | undefined => {
     if (detachedNodes.has(name)) return undefined;

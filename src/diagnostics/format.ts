@@ -57,10 +57,16 @@ export interface FormatOptions {
  * The diagnostic as lines of text (no trailing newline). `style` may give
  * only some of the functions; the others leave text plain.
  */
-export function formatDiagnostic(d: Diagnostic, source?: CodeFrameSource, partialStyle: Partial<DiagnosticStyle> = {}, options: FormatOptions = {}): string {
+export function formatDiagnostic(
+  d: Diagnostic,
+  source?: CodeFrameSource,
+  partialStyle: Partial<DiagnosticStyle> = {},
+  options: FormatOptions = {},
+): string {
   const style: DiagnosticStyle = { ...plainStyle, ...partialStyle };
   const lines = [headerLine(d, style)];
-  if (source !== undefined && source.quotable !== false && d.line !== undefined) lines.push(...codeFrame(source, d.line, d.col ?? 1, style, options));
+  if (source !== undefined && source.quotable !== false && d.line !== undefined)
+    lines.push(...codeFrame(source, d.line, d.col ?? 1, style, options));
   if (d.hint !== undefined) lines.push(`  ${style.hint(`hint: ${escapeControls(d.hint)}`)}`);
   return lines.join('\n');
 }
@@ -88,7 +94,9 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\
 
 /** `file:line:col  error CODE  message`. */
 function headerLine(d: Diagnostic, style: DiagnosticStyle): string {
-  const where = [d.file === undefined ? undefined : escapeControls(d.file), d.line, d.line !== undefined ? d.col : undefined].filter((part) => part !== undefined).join(':');
+  const where = [d.file === undefined ? undefined : escapeControls(d.file), d.line, d.line !== undefined ? d.col : undefined]
+    .filter((part) => part !== undefined)
+    .join(':');
   const severity = d.severity === 'error' ? style.error('error') : style.warning('warning');
   const head = `${severity} ${style.code(d.code)}  ${style.message(escapeControls(d.message))}`;
   return where === '' ? head : `${style.location(where)}  ${head}`;
@@ -134,6 +142,11 @@ function cut(text: string, window: Window): string {
 }
 
 /** Several diagnostics, separated by blank lines. */
-export function formatDiagnostics(diagnostics: readonly Diagnostic[], source?: CodeFrameSource, style: Partial<DiagnosticStyle> = {}, options: FormatOptions = {}): string {
+export function formatDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  source?: CodeFrameSource,
+  style: Partial<DiagnosticStyle> = {},
+  options: FormatOptions = {},
+): string {
   return diagnostics.map((d) => formatDiagnostic(d, source, style, options)).join('\n\n');
 }

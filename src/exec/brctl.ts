@@ -25,7 +25,21 @@ const USAGE = [
   '\tstp       \t<bridge> {on|off}\tturn stp on/off',
 ];
 
-const MUTATING = ['addbr', 'delbr', 'addif', 'delif', 'hairpin', 'setageing', 'setbridgeprio', 'setfd', 'sethello', 'setmaxage', 'setpathcost', 'setportprio', 'stp'];
+const MUTATING = [
+  'addbr',
+  'delbr',
+  'addif',
+  'delif',
+  'hairpin',
+  'setageing',
+  'setbridgeprio',
+  'setfd',
+  'sethello',
+  'setmaxage',
+  'setpathcost',
+  'setportprio',
+  'stp',
+];
 
 export function runBrctl(ns: NetNs, argv: readonly string[]): ExecResult {
   const command = argv[1];
@@ -42,9 +56,15 @@ export function runBrctl(ns: NetNs, argv: readonly string[]): ExecResult {
     case 'showmacs':
     case 'showstp':
       if (name === undefined) return fail(1, ...USAGE.slice(0, 1), `Incorrect number of arguments for command`);
-      if (!link) return fail(1, command === 'showmacs' ? 'read of forward table failed: No such device' : `${name}: can't get info No such device`);
+      if (!link)
+        return fail(1, command === 'showmacs' ? 'read of forward table failed: No such device' : `${name}: can't get info No such device`);
       if (link.info.kind !== 'bridge') {
-        return fail(1, command === 'showmacs' ? 'read of forward table failed: Operation not supported' : `${name}: can't get info Operation not supported`);
+        return fail(
+          1,
+          command === 'showmacs'
+            ? 'read of forward table failed: Operation not supported'
+            : `${name}: can't get info Operation not supported`,
+        );
       }
       return ok(command === 'showmacs' ? renderBrctlShowmacs(ns, link) : renderBrctlShowstp(ns, link));
     default:

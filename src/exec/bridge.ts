@@ -24,7 +24,6 @@ export function runBridge(ns: NetNs, argv: readonly string[]): ExecResult {
   return notEmulated(argv, `bridge ${object}`);
 }
 
-
 function bridgeFdb(ns: NetNs, argv: readonly string[], args: readonly string[]): ExecResult {
   const sub = iproute2Subcommand(args[0], ['add', 'append', 'delete', 'replace', 'show', 'list', 'lst', 'get', 'flush', 'help']);
   if (sub === undefined) return fail(255, `Command "${args[0]}" is unknown, try "bridge fdb help".`);

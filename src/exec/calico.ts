@@ -17,7 +17,8 @@ function calicoNode(ns: NetNs, ctx: ExecContext) {
 }
 
 export function runCalicoctl(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
-  if (argv[1] !== 'node' || argv[2] !== 'status' || argv.length > 3) return notEmulated(argv, 'calicoctl node status is the only calicoctl command netlab emulates');
+  if (argv[1] !== 'node' || argv[2] !== 'status' || argv.length > 3)
+    return notEmulated(argv, 'calicoctl node status is the only calicoctl command netlab emulates');
   const calico = calicoNode(ns, ctx);
   if (!calico) return fail(1, 'Calico process is not running.');
   return ok(renderNodeStatus(bgpPeers(calico.cluster, calico.cni, calico.node), birdRuns(calico.cni), execClock(ctx)));
@@ -28,6 +29,7 @@ export function runBirdcl(ns: NetNs, argv: readonly string[], ctx: ExecContext):
   if (words[0] === '-s') words = words.slice(2);
   if (words.join(' ') !== 'show protocols') return notEmulated(argv, 'birdcl show protocols is the only BIRD command netlab emulates');
   const calico = calicoNode(ns, ctx);
-  if (!calico || !birdRuns(calico.cni)) return fail(1, 'Unable to connect to server control socket (/var/run/calico/bird.ctl): No such file or directory');
+  if (!calico || !birdRuns(calico.cni))
+    return fail(1, 'Unable to connect to server control socket (/var/run/calico/bird.ctl): No such file or directory');
   return ok(renderBirdProtocols(bgpPeers(calico.cluster, calico.cni, calico.node), execClock(ctx)));
 }

@@ -12,7 +12,8 @@ export function runConntrack(ns: NetNs, argv: readonly string[], ctx: ExecContex
     if (args[i] === '-p' || args[i] === '--proto') protocol = args[++i];
     else return notEmulated(argv, `conntrack option ${args[i]} is not emulated`);
   }
-  if (protocol !== undefined && !['tcp', 'udp', 'icmp'].includes(protocol)) return fail(2, `conntrack v1.4.7 (conntrack-tools): Protocol ${protocol} is not supported`);
+  if (protocol !== undefined && !['tcp', 'udp', 'icmp'].includes(protocol))
+    return fail(2, `conntrack v1.4.7 (conntrack-tools): Protocol ${protocol} is not supported`);
   const entries = (ctx.conntrack?.entries(ns.id) ?? []).filter((e) => protocol === undefined || e.original.protocol === protocol);
   return result(renderConntrackList(entries), [conntrackSummary(entries.length)], 0);
 }

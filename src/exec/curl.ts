@@ -55,7 +55,8 @@ export function runCurl(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
   if (typeof args === 'string') return notEmulated(argv, args);
   const target = parseUrl(args.url);
   if (!target) return fail(3, `curl: (3) URL using bad/illegal format or missing URL`);
-  const error = (code: number, message: string): ExecResult => fail(code, ...(args.silent && !args.showError ? [] : [`curl: (${code}) ${message}`]));
+  const error = (code: number, message: string): ExecResult =>
+    fail(code, ...(args.silent && !args.showError ? [] : [`curl: (${code}) ${message}`]));
 
   const resolved = resolveHost(dataplane.cluster, ns, target.host);
   if (!resolved) return error(6, `Could not resolve host: ${target.host}`);
@@ -74,10 +75,10 @@ export function runCurl(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
   if (request.notice.kind === 'tcp-rst' || request.notice.kind === 'icmp' || request.notice.kind === 'local-error') {
     // A host unreachable after failed ARP arrives once the neighbour entry fails, about 3 s later.
     const afterMs = request.notice.kind === 'icmp' && request.notice.type === 3 && request.notice.code === 1 ? ARP_FAILURE_MS : 0;
-    if (args.maxTimeMs !== undefined && args.maxTimeMs < afterMs) return error(28, `Connection timed out after ${args.maxTimeMs} milliseconds`);
+    if (args.maxTimeMs !== undefined && args.maxTimeMs < afterMs)
+      return error(28, `Connection timed out after ${args.maxTimeMs} milliseconds`);
     return error(7, `${where} ${afterMs} ms: Couldn't connect to server`);
   }
   if (args.maxTimeMs !== undefined) return error(28, `Connection timed out after ${args.maxTimeMs} milliseconds`);
   return error(7, `${where} ${KERNEL_CONNECT_TIMEOUT_MS} ms: Couldn't connect to server`);
 }
-

@@ -28,7 +28,25 @@ const DIG_UDP_SIZE = 1232;
 
 const SUPPORTED_TYPES: readonly QueryType[] = ['A', 'AAAA', 'SRV', 'PTR'];
 /** Types dig knows that netlab does not answer: they are refused rather than taken for a name. */
-const OTHER_TYPES = new Set(['ANY', 'AXFR', 'CAA', 'CNAME', 'DNSKEY', 'DS', 'HINFO', 'IXFR', 'MX', 'NAPTR', 'NS', 'NSEC', 'RRSIG', 'SOA', 'SSHFP', 'TLSA', 'TXT']);
+const OTHER_TYPES = new Set([
+  'ANY',
+  'AXFR',
+  'CAA',
+  'CNAME',
+  'DNSKEY',
+  'DS',
+  'HINFO',
+  'IXFR',
+  'MX',
+  'NAPTR',
+  'NS',
+  'NSEC',
+  'RRSIG',
+  'SOA',
+  'SSHFP',
+  'TLSA',
+  'TXT',
+]);
 
 /** The display switches `+[no]NAME` sets; `all` sets them all, and +cmd with them. */
 const SWITCHES = ['cmd', 'comments', 'question', 'answer', 'authority', 'additional', 'stats'] as const;
@@ -43,13 +61,15 @@ interface DigOptions {
   display: { -readonly [K in keyof DigDisplay]: DigDisplay[K] };
 }
 
-const USAGE = "dig [@SERVER] [-t A|AAAA|SRV|PTR] [-x ADDR] [+short] [+[no]search] [+[no]cmd|comments|question|answer|authority|additional|stats|all] NAME [TYPE]";
+const USAGE =
+  'dig [@SERVER] [-t A|AAAA|SRV|PTR] [-x ADDR] [+short] [+[no]search] [+[no]cmd|comments|question|answer|authority|additional|stats|all] NAME [TYPE]';
 
 function parseDigArgs(argv: readonly string[]): DigOptions | ExecResult {
   const o: DigOptions = { reverse: false, search: false, display: { ...DIG_DEFAULT_DISPLAY } };
   const setType = (word: string): ExecResult | undefined => {
     const upper = word.toUpperCase();
-    if (!SUPPORTED_TYPES.includes(upper as QueryType)) return notEmulated(argv, `query type ${upper} is not emulated (${SUPPORTED_TYPES.join(', ')})`);
+    if (!SUPPORTED_TYPES.includes(upper as QueryType))
+      return notEmulated(argv, `query type ${upper} is not emulated (${SUPPORTED_TYPES.join(', ')})`);
     o.type = upper as QueryType;
     return undefined;
   };
@@ -87,7 +107,16 @@ function plusOption(o: DigOptions, option: string): boolean {
   const word = on ? option : option.slice(2);
   if (word === 'short' && on) {
     // dig.c: +short prints the answer section's data and nothing else.
-    Object.assign(o.display, { cmd: false, comments: false, question: false, answer: true, authority: false, additional: false, stats: false, short: true });
+    Object.assign(o.display, {
+      cmd: false,
+      comments: false,
+      question: false,
+      answer: true,
+      authority: false,
+      additional: false,
+      stats: false,
+      short: true,
+    });
   } else if (word === 'search') o.search = on;
   else if (word === 'all') for (const s of SWITCHES) o.display[s] = on;
   else if ((SWITCHES as readonly string[]).includes(word)) o.display[word as Switch] = on;
@@ -106,7 +135,12 @@ function clientCookie(server: string): Uint8Array {
 }
 
 function digQuery(server: string, name: string, type: QueryType): DnsQuery {
-  const edns: Edns = { udpSize: DIG_UDP_SIZE, version: 0, dnssecOk: false, options: [{ code: EDNS_OPTION.COOKIE, data: clientCookie(server) }] };
+  const edns: Edns = {
+    udpSize: DIG_UDP_SIZE,
+    version: 0,
+    dnssecOk: false,
+    options: [{ code: EDNS_OPTION.COOKIE, data: clientCookie(server) }],
+  };
   return { id: fnv1a32(`dig ${server} ${name} ${type}`) & 0xffff, name, type, recursionDesired: true, edns };
 }
 
@@ -129,7 +163,15 @@ export function runDig(ns: NetNs, argv: readonly string[], ctx: ExecContext): Ex
   const typed = o.name;
   const clock = execClock(ctx);
   const transport = reachServer(ctx.dataplane, ns, where.address);
-  const base = { args: argv.slice(1), serverNamed: o.server !== undefined, server: where.server, transport, when: clock, queryTimeMs: 0, display: o.display };
+  const base = {
+    args: argv.slice(1),
+    serverNamed: o.server !== undefined,
+    server: where.server,
+    transport,
+    when: clock,
+    queryTimeMs: 0,
+    display: o.display,
+  };
   if (transport.kind !== 'answered') return toResult(renderDig({ ...base, queryName: o.reverse ? typed : typed.replace(/\.$/, '') }));
   // Without +search the name is asked as written (made absolute); with it, each search domain first
   // while the answer is NXDOMAIN, as dighost's next_origin does.

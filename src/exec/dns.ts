@@ -95,7 +95,10 @@ export function target(ns: NetNs, argv: readonly string[], named: string | undef
   const first = conf.nameservers[0];
   const address = first !== undefined ? parseIPv4(first) : undefined;
   if (file === undefined || first === undefined || address === undefined) {
-    return notEmulated(argv, `${ns.displayName} has no cluster resolv.conf (a node's resolver is outside netlab's model); name the server, e.g. ${argv[0]} NAME 10.96.0.10`);
+    return notEmulated(
+      argv,
+      `${ns.displayName} has no cluster resolv.conf (a node's resolver is outside netlab's model); name the server, e.g. ${argv[0]} NAME 10.96.0.10`,
+    );
   }
   return { server: first, address, fromResolvConf: true, conf };
 }
@@ -140,7 +143,8 @@ export function runNslookup(ns: NetNs, argv: readonly string[], ctx: ExecContext
   for (const arg of argv.slice(1)) {
     const type = TYPE_OPTIONS.exec(arg);
     if (type) {
-      if (type[1]!.toUpperCase() !== 'A') return notEmulated(argv, 'only A lookups (-type=a) and reverse lookups of an address are emulated');
+      if (type[1]!.toUpperCase() !== 'A')
+        return notEmulated(argv, 'only A lookups (-type=a) and reverse lookups of an address are emulated');
       onlyA = true;
     } else if (arg.startsWith('-')) return notEmulated(argv, `nslookup option ${arg} is not emulated (-type=a)`);
     else words.push(arg);
@@ -160,6 +164,9 @@ export function runNslookup(ns: NetNs, argv: readonly string[], ctx: ExecContext
   if (reverse) return toResult(renderNslookup({ ...base, questions: askInTurn(ctx.dataplane, [reverseName(address)], 'PTR', serial) }));
   const questions = askInTurn(ctx.dataplane, bindCandidates(textname, where.conf), 'A', serial);
   const last = questions[questions.length - 1]!;
-  const aaaa = !onlyA && last.response.rcode === 'NOERROR' ? { name: last.name, response: coreDnsQuery(ctx.dataplane.cluster, last.name, 'AAAA', serial) } : undefined;
+  const aaaa =
+    !onlyA && last.response.rcode === 'NOERROR'
+      ? { name: last.name, response: coreDnsQuery(ctx.dataplane.cluster, last.name, 'AAAA', serial) }
+      : undefined;
   return toResult(renderNslookup({ ...base, questions, ...(aaaa ? { aaaa } : {}) }));
 }

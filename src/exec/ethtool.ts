@@ -6,7 +6,7 @@ import { countersIn, fail, ok, type ExecContext, type ExecResult } from './types
 
 export function runEthtool(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
   const [, first, second, ...extra] = argv;
-  if (first === undefined) return fail(1, 'ethtool: bad command line argument(s)', "For more information run ethtool -h");
+  if (first === undefined) return fail(1, 'ethtool: bad command line argument(s)', 'For more information run ethtool -h');
   if (extra.length > 0) return notEmulated(argv);
   if (!first.startsWith('-')) {
     if (second !== undefined) return notEmulated(argv);

@@ -31,9 +31,36 @@ interface IpOptions {
 
 /** ip.c's objects, in the order prefix matching tries them. */
 const OBJECTS = [
-  'address', 'addrlabel', 'maddress', 'route', 'rule', 'neighbor', 'neighbour', 'ntable', 'link', 'l2tp', 'fou', 'ila',
-  'macsec', 'tunnel', 'tuntap', 'token', 'tcpmetrics', 'monitor', 'xfrm', 'mroute', 'mrule', 'netns', 'netconf', 'vrf',
-  'sr', 'nexthop', 'mptcp', 'ioam', 'help', 'stats',
+  'address',
+  'addrlabel',
+  'maddress',
+  'route',
+  'rule',
+  'neighbor',
+  'neighbour',
+  'ntable',
+  'link',
+  'l2tp',
+  'fou',
+  'ila',
+  'macsec',
+  'tunnel',
+  'tuntap',
+  'token',
+  'tcpmetrics',
+  'monitor',
+  'xfrm',
+  'mroute',
+  'mrule',
+  'netns',
+  'netconf',
+  'vrf',
+  'sr',
+  'nexthop',
+  'mptcp',
+  'ioam',
+  'help',
+  'stats',
 ] as const;
 
 /** `Error: argument "X" is wrong: MSG` — iproute2's message text ends in "\n", hence the empty line. */
@@ -69,7 +96,19 @@ export function runIp(ns: NetNs, argv: readonly string[], ctx: ExecContext): Exe
     else if (matches(opt, '-netns')) return notEmulated(argv, 'pick the namespace with the netlab exec target instead');
     else if (matches(opt, '-brief')) options.brief = true;
     else if (matches(opt, '-json') || matches(opt, '-pretty')) return notEmulated(argv, 'JSON output; use netlab -o json');
-    else if (matches(opt, '-timestamp') || matches(opt, '-batch') || matches(opt, '-force') || matches(opt, '-all') || matches(opt, '-Numeric') || matches(opt, '-loops') || matches(opt, '-rcvbuf') || opt === '-0' || opt === '-M' || opt === '-B' || opt === '-echo') {
+    else if (
+      matches(opt, '-timestamp') ||
+      matches(opt, '-batch') ||
+      matches(opt, '-force') ||
+      matches(opt, '-all') ||
+      matches(opt, '-Numeric') ||
+      matches(opt, '-loops') ||
+      matches(opt, '-rcvbuf') ||
+      opt === '-0' ||
+      opt === '-M' ||
+      opt === '-B' ||
+      opt === '-echo'
+    ) {
       return notEmulated(argv, `option ${argv[i]}`);
     } else if (matches(opt, '-help')) return ipUsage();
     else return fail(255, `Option "${argv[i]}" is unknown, try "ip -help".`);
@@ -135,7 +174,16 @@ function parseLinkFilter(ns: NetNs, args: readonly string[]): LinkFilter | ExecR
       const kind = args[++i];
       if (kind === undefined) return fail(255, 'Command line is not complete. Try option "help"');
       filter.kind = kind;
-    } else if (arg === 'to' || arg === 'scope' || arg === 'label' || arg === 'group' || arg === 'vrf' || arg === 'nomaster' || arg === 'permanent' || arg === 'dynamic') {
+    } else if (
+      arg === 'to' ||
+      arg === 'scope' ||
+      arg === 'label' ||
+      arg === 'group' ||
+      arg === 'vrf' ||
+      arg === 'nomaster' ||
+      arg === 'permanent' ||
+      arg === 'dynamic'
+    ) {
       return { stdout: [], stderr: [`netlab: ip ... ${arg} filter is not emulated.`], exitCode: 2 };
     } else {
       let name = arg;
@@ -202,7 +250,24 @@ function ipLink(ns: NetNs, argv: readonly string[], args: readonly string[], opt
   return ok(renderIpLink(ns, { details: options.details, stats: options.stats, oneline: options.oneline, counters }, links));
 }
 
-const ROUTE_SUBCOMMANDS = ['add', 'change', 'replace', 'prepend', 'append', 'test', 'delete', 'list', 'show', 'lst', 'get', 'flush', 'save', 'restore', 'showdump', 'help'];
+const ROUTE_SUBCOMMANDS = [
+  'add',
+  'change',
+  'replace',
+  'prepend',
+  'append',
+  'test',
+  'delete',
+  'list',
+  'show',
+  'lst',
+  'get',
+  'flush',
+  'save',
+  'restore',
+  'showdump',
+  'help',
+];
 const TABLE_NAMES: Record<string, RouteTableSelector> = { local: 'local', main: 'main', default: 'default', all: 'all' };
 const PROTO_NUMBERS: Record<string, number> = { unspec: 0, redirect: 1, kernel: 2, boot: 3, static: 4, bird: 12, dhcp: 16, bgp: 186 };
 
@@ -247,7 +312,26 @@ function ipRoute(ns: NetNs, argv: readonly string[], args: readonly string[], op
       const value = rest[++i] ?? '';
       proto = PROTO_NUMBERS[value] ?? (/^\d+$/.test(value) ? Number(value) : undefined);
       if (proto === undefined) return invarg('invalid "protocol"', value);
-    } else if (['tos', 'dsfield', 'scope', 'type', 'iif', 'mark', 'metric', 'priority', 'preference', 'via', 'src', 'realms', 'from', 'vrf', 'cached', 'cloned'].some((k) => k === arg || matches(arg, k))) {
+    } else if (
+      [
+        'tos',
+        'dsfield',
+        'scope',
+        'type',
+        'iif',
+        'mark',
+        'metric',
+        'priority',
+        'preference',
+        'via',
+        'src',
+        'realms',
+        'from',
+        'vrf',
+        'cached',
+        'cloned',
+      ].some((k) => k === arg || matches(arg, k))
+    ) {
       return notEmulated(argv, `the ${arg} selector`);
     } else {
       let word = arg;
@@ -299,7 +383,11 @@ function ipRouteGet(ns: NetNs, argv: readonly string[], args: readonly string[],
       const value = Number(text);
       if (!Number.isInteger(value) || value < 0) return invarg('invalid mark value', text);
       mark = value;
-    } else if (['tos', 'dsfield', 'oif', 'dev', 'notify', 'connected', 'vrf', 'uid', 'fibmatch', 'as', 'sport', 'dport', 'ipproto'].some((k) => k === arg || matches(arg, k))) {
+    } else if (
+      ['tos', 'dsfield', 'oif', 'dev', 'notify', 'connected', 'vrf', 'uid', 'fibmatch', 'as', 'sport', 'dport', 'ipproto'].some(
+        (k) => k === arg || matches(arg, k),
+      )
+    ) {
       return notEmulated(argv, `the ${arg} option`);
     } else {
       const text = arg === 'to' ? (args[++i] ?? '') : arg;

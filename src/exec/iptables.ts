@@ -26,9 +26,24 @@ interface Parsed {
 }
 
 const LONG: Record<string, string> = {
-  '--list': 'L', '--list-rules': 'S', '--numeric': 'n', '--verbose': 'v', '--exact': 'x', '--table': 't', '--wait': 'w',
-  '--append': 'A', '--insert': 'I', '--delete': 'D', '--replace': 'R', '--flush': 'F', '--zero': 'Z', '--new-chain': 'N',
-  '--delete-chain': 'X', '--policy': 'P', '--rename-chain': 'E', '--check': 'C',
+  '--list': 'L',
+  '--list-rules': 'S',
+  '--numeric': 'n',
+  '--verbose': 'v',
+  '--exact': 'x',
+  '--table': 't',
+  '--wait': 'w',
+  '--append': 'A',
+  '--insert': 'I',
+  '--delete': 'D',
+  '--replace': 'R',
+  '--flush': 'F',
+  '--zero': 'Z',
+  '--new-chain': 'N',
+  '--delete-chain': 'X',
+  '--policy': 'P',
+  '--rename-chain': 'E',
+  '--check': 'C',
 };
 
 /** getopt-style: expands `-nvL` and `--list` into single options; returns the flags and positional words in order. */
@@ -97,7 +112,16 @@ export function runIptables(ns: NetNs, argv: readonly string[]): ExecResult {
         break;
       case 'w':
         break;
-      case 'A': case 'I': case 'D': case 'R': case 'F': case 'Z': case 'N': case 'X': case 'P': case 'E':
+      case 'A':
+      case 'I':
+      case 'D':
+      case 'R':
+      case 'F':
+      case 'Z':
+      case 'N':
+      case 'X':
+      case 'P':
+      case 'E':
         return notEmulated(argv, CHANGES_STATE);
       default:
         return notEmulated(argv, `option -${item.opt}`);

@@ -10,7 +10,14 @@ import { renderIpvsadmConnections, renderIpvsadmList, renderIpvsadmStats } from 
 import { notEmulated } from './not-emulated.js';
 import { fail, ok, type ExecContext, type ExecResult } from './types.js';
 
-const LONG_OPTIONS: Readonly<Record<string, string>> = { '--list': 'L', '--numeric': 'n', '--connection': 'c', '--exact': 'X', '--stats': 'stats', '--rate': 'rate' };
+const LONG_OPTIONS: Readonly<Record<string, string>> = {
+  '--list': 'L',
+  '--numeric': 'n',
+  '--connection': 'c',
+  '--exact': 'X',
+  '--stats': 'stats',
+  '--rate': 'rate',
+};
 
 /** popt-style: short options bundle (`-Lnc`), long ones stand alone. */
 export function runIpvsadm(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
@@ -22,7 +29,8 @@ export function runIpvsadm(ns: NetNs, argv: readonly string[], ctx: ExecContext)
     else return notEmulated(argv);
   }
   if (!flags.has('L') || !flags.has('n')) return notEmulated(argv, 'only the numeric listings, ipvsadm -Ln [--stats] and ipvsadm -Lnc');
-  if (flags.has('rate')) return notEmulated(argv, 'rates come from the kernel estimator averaging over seconds of traffic; --stats shows the counters');
+  if (flags.has('rate'))
+    return notEmulated(argv, 'rates come from the kernel estimator averaging over seconds of traffic; --stats shows the counters');
   if (flags.has('c')) return ok(renderIpvsadmConnections(ctx.ipvs?.entries(ns.id) ?? []));
   const activity = ctx.ipvs?.activity(ns.id);
   if (flags.has('stats')) return ok(renderIpvsadmStats(ns.ipvs, activity, flags.has('X')));

@@ -45,7 +45,8 @@ export function runSysctl(ns: NetNs, argv: readonly string[]): ExecResult {
   for (const arg of argv.slice(1)) {
     if (arg === '-n') valueOnly = true;
     else if (arg === '-a' || arg === '-A' || arg === '-X') all = true;
-    else if (arg.startsWith('-') || arg.includes('=')) return notEmulated(argv, arg === '-w' || arg.includes('=') ? CHANGES_STATE : `sysctl ${arg}`);
+    else if (arg.startsWith('-') || arg.includes('='))
+      return notEmulated(argv, arg === '-w' || arg.includes('=') ? CHANGES_STATE : `sysctl ${arg}`);
     else names.push(arg);
   }
   if (all) return ok(renderSysctlAll(ns, valueOnly));

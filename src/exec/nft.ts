@@ -102,6 +102,7 @@ function withSessionElements(ns: NetNs, table: NftTable, ctx: ExecContext, state
 function keyValue(type: string, part: number | string): NftValue {
   if (type === 'ipv4_addr' && typeof part === 'number') return { kind: 'addr', value: part };
   if (type === 'inet_service' && typeof part === 'number') return { kind: 'port', value: part };
-  if (type === 'inet_proto' && (part === 'tcp' || part === 'udp' || part === 'sctp' || part === 'icmp')) return { kind: 'proto', value: part };
+  if (type === 'inet_proto' && (part === 'tcp' || part === 'udp' || part === 'sctp' || part === 'icmp'))
+    return { kind: 'proto', value: part };
   return typeof part === 'number' ? { kind: 'number', value: part } : { kind: 'symbol', value: part };
 }

@@ -40,7 +40,9 @@ function longArgument(text: string, min: bigint, max: bigint): bigint | string {
 
 /** The tools' error for a host that does not resolve. */
 function unknownHost(tool: 'ping' | 'traceroute', host: string): ExecResult {
-  return tool === 'ping' ? fail(2, `ping: ${host}: Name or service not known`) : fail(2, `${host}: Name or service not known`, 'Cannot handle "host" cmdline arg `' + host + "' on position 1 (argc 1)");
+  return tool === 'ping'
+    ? fail(2, `ping: ${host}: Name or service not known`)
+    : fail(2, `${host}: Name or service not known`, 'Cannot handle "host" cmdline arg `' + host + "' on position 1 (argc 1)");
 }
 
 export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): ExecResult {
@@ -82,7 +84,11 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
     const parsed = longArgument(countText, 1n, LLONG_MAX);
     if (typeof parsed === 'string') return fail(1, parsed);
     if (parsed > BigInt(MAX_PING_COUNT)) {
-      return fail(1, `ping: invalid argument: '${countText}': out of range: 1 <= value <= ${MAX_PING_COUNT}`, `netlab: an emulated ping sends at most ${MAX_PING_COUNT} requests (real ping takes up to ${LLONG_MAX})`);
+      return fail(
+        1,
+        `ping: invalid argument: '${countText}': out of range: 1 <= value <= ${MAX_PING_COUNT}`,
+        `netlab: an emulated ping sends at most ${MAX_PING_COUNT} requests (real ping takes up to ${LLONG_MAX})`,
+      );
     }
     count = Number(parsed);
   }
@@ -95,12 +101,24 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
     ttl = Number(parsed);
   }
   if (host === undefined) return fail(2, 'ping: usage error: Destination address required');
-  if (!Number.isInteger(size) || size < 0 || size > 65507) return fail(2, `ping: invalid argument: '${size}': out of range: 0 <= value <= 65507`);
+  if (!Number.isInteger(size) || size < 0 || size > 65507)
+    return fail(2, `ping: invalid argument: '${size}': out of range: 0 <= value <= 65507`);
   const target = resolveHost(ctx.dataplane.cluster, ns, host);
   if (!target) return unknownHost('ping', host);
   const cluster = ctx.dataplane.cluster;
-  const names = target.name !== undefined && !numeric ? { target: target.name, reverse: (ip: IPv4) => reverseLookup(cluster, ip)[0] } : undefined;
-  const out = renderPing(ping(ctx.dataplane, ns, target.ip, { count, size, pmtudisc, ...(ttl !== undefined ? { ttl } : {}), ...(wait !== undefined ? { wait } : {}), ...(interval !== undefined ? { interval } : {}) }), names);
+  const names =
+    target.name !== undefined && !numeric ? { target: target.name, reverse: (ip: IPv4) => reverseLookup(cluster, ip)[0] } : undefined;
+  const out = renderPing(
+    ping(ctx.dataplane, ns, target.ip, {
+      count,
+      size,
+      pmtudisc,
+      ...(ttl !== undefined ? { ttl } : {}),
+      ...(wait !== undefined ? { wait } : {}),
+      ...(interval !== undefined ? { interval } : {}),
+    }),
+    names,
+  );
   return result(out.stdout, [...warnings, ...out.stderr], out.exitCode);
 }
 
@@ -111,7 +129,10 @@ export function runPing(ns: NetNs, argv: readonly string[], ctx: ExecContext): E
 function secondsOption(text: string, warnings: string[]): number {
   const lead = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(text);
   if (!lead || lead[0].length < text.length) {
-    warnings.push(`ping: option argument contains garbage: ${lead ? text.slice(lead[0].length) : text}`, 'ping: this will become fatal error in the future');
+    warnings.push(
+      `ping: option argument contains garbage: ${lead ? text.slice(lead[0].length) : text}`,
+      'ping: this will become fatal error in the future',
+    );
   }
   return lead ? Number(lead[0]) : 0;
 }
@@ -132,14 +153,12 @@ export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecConte
       if (!/^[+-]?\d+$/.test(text)) return fail(2, `Cannot handle \`${arg}' option with arg \`${text}' (argc ${i})`);
       if (arg === '-m') maxHops = Number(text);
       else probes = Number(text);
-    }
-    else if (arg === '-w') {
+    } else if (arg === '-w') {
       // -w MAX[,HERE,NEAR]: only MAX matters to netlab (how long a probe that gets no answer is waited for).
       const text = argv[++i] ?? '';
       wait = Number(text.split(',')[0]);
       if (text === '' || !Number.isFinite(wait) || wait < 0) return fail(2, `Cannot handle \`-w' option with arg \`${text}' (argc ${i})`);
-    }
-    else if (arg.startsWith('-')) return notEmulated(argv, `traceroute option ${arg} is not emulated (UDP probes only: -n, -m, -w, -q)`);
+    } else if (arg.startsWith('-')) return notEmulated(argv, `traceroute option ${arg} is not emulated (UDP probes only: -n, -m, -w, -q)`);
     else host = arg;
   }
   if (host === undefined) return fail(2, 'Specify "host" missing argument.');
@@ -150,6 +169,9 @@ export function runTraceroute(ns: NetNs, argv: readonly string[], ctx: ExecConte
   if (!Number.isInteger(probes) || probes < 1 || probes > 10) return fail(2, 'no more than 10 probes per hop');
   const target = resolveHost(ctx.dataplane.cluster, ns, host);
   if (!target) return unknownHost('traceroute', host);
-  const out = renderTraceroute(traceroute(ctx.dataplane, ns, target.ip, { maxHops, probesPerHop: probes, ...(wait !== undefined ? { wait } : {}) }), { numeric, probes, ...(target.name !== undefined ? { target: target.name } : {}) });
+  const out = renderTraceroute(
+    traceroute(ctx.dataplane, ns, target.ip, { maxHops, probesPerHop: probes, ...(wait !== undefined ? { wait } : {}) }),
+    { numeric, probes, ...(target.name !== undefined ? { target: target.name } : {}) },
+  );
   return result(out.stdout, out.stderr, out.exitCode, out.unterminated);
 }

@@ -67,7 +67,8 @@ export function labNames(cluster: Cluster, prefix: string): LabNames {
     external: `${prefix}external`,
     underlayPort: (segment, host) => {
       let names = ports.get(segment.name);
-      if (!names) ports.set(segment.name, (names = portNames(cluster.nodes.filter((n) => n.subnet.name === segment.name).map((n) => n.name))));
+      if (!names)
+        ports.set(segment.name, (names = portNames(cluster.nodes.filter((n) => n.subnet.name === segment.name).map((n) => n.name))));
       const name = names.get(host) ?? `to-${host}`;
       if (interfaceNameProblem(name) !== undefined) throw new Error(`bug: underlay port name ${name} for a host not on ${segment.name}`);
       return name;
@@ -99,7 +100,13 @@ function portNames(hosts: readonly string[]): Map<string, string> {
  * with the first clash between two of them (a node named `router`, say)
  * reported.
  */
-export function labNetnsNames(cluster: Cluster, names: LabNames, segments: readonly Subnet[], withRouter: boolean, withExternal: boolean): { readonly all: string[]; readonly clash?: string } {
+export function labNetnsNames(
+  cluster: Cluster,
+  names: LabNames,
+  segments: readonly Subnet[],
+  withRouter: boolean,
+  withExternal: boolean,
+): { readonly all: string[]; readonly clash?: string } {
   const all: string[] = segments.map((s) => names.underlay(s));
   if (withRouter) all.push(names.router);
   if (withExternal) all.push(names.external);

@@ -48,7 +48,9 @@ export interface NetnsExport {
   readonly teardown: readonly string[];
 }
 
-export type NetnsExportResult = { readonly export: NetnsExport; readonly error?: undefined } | { readonly export?: undefined; readonly error: string; readonly hint?: string };
+export type NetnsExportResult =
+  | { readonly export: NetnsExport; readonly error?: undefined }
+  | { readonly export?: undefined; readonly error: string; readonly hint?: string };
 
 export function exportNetns(dataplane: Dataplane, options: NetnsExportOptions = {}): NetnsExportResult {
   try {
@@ -72,12 +74,18 @@ function exportOrRefuse(dataplane: Dataplane, options: NetnsExportOptions): Netn
   const external = dataplane.externalNetns();
   const netns = labNetnsNames(cluster, names, segments, routerPorts.length > 0, true);
   if (netns.clash !== undefined) {
-    return { error: `two parts of the lab would get the same namespace name ${netns.clash}`, hint: 'a node named like the router (router) or an underlay segment (ul-<subnet>)? rename it' };
+    return {
+      error: `two parts of the lab would get the same namespace name ${netns.clash}`,
+      hint: 'a node named like the router (router) or an underlay segment (ul-<subnet>)? rename it',
+    };
   }
 
   const tooLong = netns.all.find((n) => Buffer.byteLength(n, 'utf8') > NETNS_NAME_MAX);
   if (tooLong !== undefined) {
-    return { error: `the namespace name ${tooLong} is longer than ${NETNS_NAME_MAX} bytes, the longest file name /run/netns can hold`, hint: 'a shorter --prefix, or shorter node names' };
+    return {
+      error: `the namespace name ${tooLong} is longer than ${NETNS_NAME_MAX} bytes, the longest file name /run/netns can hold`,
+      hint: 'a shorter --prefix, or shorter node names',
+    };
   }
 
   const netnsById = new Map<string, string>([[external.id, names.external]]);
@@ -108,7 +116,12 @@ function exportOrRefuse(dataplane: Dataplane, options: NetnsExportOptions): Netn
       const segment = underlay.segmentOf(ns.id);
       if (!segment || link.name !== 'eth0') throw new Error(`bug: ${ns.id}/${link.name}: a NIC the underlay does not plug in`);
       const host = nodeById.get(ns.id)?.name ?? ns.displayName;
-      return { segmentNetns: names.underlay(segment), bridge: names.underlayBridge, port: names.underlayPort(segment, host), portMac: underlayPortMac(segment, host) };
+      return {
+        segmentNetns: names.underlay(segment),
+        bridge: names.underlayBridge,
+        port: names.underlayPort(segment, host),
+        portMac: underlayPortMac(segment, host),
+      };
     },
     tunHolder: (ns, link) => tunHolder(dataplane, nodeById.get(ns.id), link.name, link.mtu),
   };
@@ -138,7 +151,18 @@ function exportOrRefuse(dataplane: Dataplane, options: NetnsExportOptions): Netn
     steps,
     ...(options.stateRoot !== undefined ? { stateRoot: options.stateRoot } : {}),
   };
-  return { export: { prefix, names, netns: netns.all, netnsById, linkKinds: spec.linkKinds, tools: spec.tools, build: buildScript(spec), teardown: teardownScript(spec) } };
+  return {
+    export: {
+      prefix,
+      names,
+      netns: netns.all,
+      netnsById,
+      linkKinds: spec.linkKinds,
+      tools: spec.tools,
+      build: buildScript(spec),
+      teardown: teardownScript(spec),
+    },
+  };
 }
 
 /** flannel's udp backend: flanneld's relay on flannel0; any other TUN: only held open. */

@@ -115,7 +115,8 @@ function linkAttributes(link: Link): (string | number)[] {
   words.push('mtu', link.mtu);
   if (link.txqueuelen !== KERNEL_TXQUEUELEN[link.info.kind]) words.push('txqueuelen', link.txqueuelen);
   const queues = kernelQueues(link.info.kind);
-  if (link.numTxQueues !== queues || link.numRxQueues !== queues) words.push('numtxqueues', link.numTxQueues, 'numrxqueues', link.numRxQueues);
+  if (link.numTxQueues !== queues || link.numRxQueues !== queues)
+    words.push('numtxqueues', link.numTxQueues, 'numrxqueues', link.numRxQueues);
   return words;
 }
 
@@ -207,7 +208,9 @@ export function routeCommand(netns: string, route: Route): string {
 }
 
 function isDefaultRule(rule: PolicyRule): boolean {
-  return DEFAULT_POLICY_RULES.some((d) => d.priority === rule.priority && d.table === rule.table && rule.from === undefined && rule.fwmark === undefined);
+  return DEFAULT_POLICY_RULES.some(
+    (d) => d.priority === rule.priority && d.table === rule.table && rule.from === undefined && rule.fwmark === undefined,
+  );
 }
 
 function ruleCommand(netns: string, rule: PolicyRule): string {
@@ -218,12 +221,31 @@ function ruleCommand(netns: string, rule: PolicyRule): string {
   return shellLine(words);
 }
 
-const NUD_WORD: Partial<Record<Neighbour['state'], string>> = { PERMANENT: 'permanent', NOARP: 'noarp', REACHABLE: 'reachable', STALE: 'stale' };
+const NUD_WORD: Partial<Record<Neighbour['state'], string>> = {
+  PERMANENT: 'permanent',
+  NOARP: 'noarp',
+  REACHABLE: 'reachable',
+  STALE: 'stale',
+};
 
 function neighbourCommand(netns: string, n: Neighbour): string {
   const nud = NUD_WORD[n.state];
-  if (nud === undefined || n.lladdr === undefined) return `# ${formatIPv4(n.ip)} dev ${n.dev} ${n.state}: a state only traffic creates, not programmed`;
-  const words: (string | number)[] = ['ip', '-n', netns, 'neigh', 'replace', formatIPv4(n.ip), 'lladdr', n.lladdr, 'dev', n.dev, 'nud', nud];
+  if (nud === undefined || n.lladdr === undefined)
+    return `# ${formatIPv4(n.ip)} dev ${n.dev} ${n.state}: a state only traffic creates, not programmed`;
+  const words: (string | number)[] = [
+    'ip',
+    '-n',
+    netns,
+    'neigh',
+    'replace',
+    formatIPv4(n.ip),
+    'lladdr',
+    n.lladdr,
+    'dev',
+    n.dev,
+    'nud',
+    nud,
+  ];
   if (n.router) words.push('router');
   return shellLine(words);
 }
@@ -324,7 +346,9 @@ function createNetns(ns: NetNs, name: string, ctx: StepContext): Step[] {
 /** `madeByPeer`: links already created from the other end of their veth (a pod's eth0, made by its node). */
 function linkSteps(ns: NetNs, name: string, ctx: StepContext, madeByPeer: ReadonlySet<string> = new Set()): Step[] {
   const steps: Step[] = [];
-  const bridgesWaitingForAPort = new Set(ns.links.filter((l) => l.info.kind === 'bridge' && ns.links.some((p) => p.bridgePort?.bridge === l.name)).map((l) => l.name));
+  const bridgesWaitingForAPort = new Set(
+    ns.links.filter((l) => l.info.kind === 'bridge' && ns.links.some((p) => p.bridgePort?.bridge === l.name)).map((l) => l.name),
+  );
   for (const link of ns.links) {
     if (link.info.kind === 'loopback') {
       // lo exists in every namespace and mkns brought it up; only extra addresses are added.
@@ -353,7 +377,27 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
         {
           what: `${where}: NIC, plugged into ${plug.bridge} of ${plug.segmentNetns} as ${plug.port}`,
           commands: [
-            shellLine(['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'veth', 'peer', 'name', plug.port, 'address', plug.portMac, 'mtu', link.mtu, 'netns', plug.segmentNetns]),
+            shellLine([
+              'ip',
+              '-n',
+              name,
+              'link',
+              'add',
+              'name',
+              link.name,
+              ...linkAttributes(link),
+              'type',
+              'veth',
+              'peer',
+              'name',
+              plug.port,
+              'address',
+              plug.portMac,
+              'mtu',
+              link.mtu,
+              'netns',
+              plug.segmentNetns,
+            ]),
             shellLine(['ip', '-n', plug.segmentNetns, 'link', 'set', 'dev', plug.port, 'master', plug.bridge]),
             shellLine(['ip', '-n', plug.segmentNetns, 'link', 'set', 'dev', plug.port, 'up']),
             ...sysctlLines,
@@ -364,16 +408,52 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
       ];
     }
     case 'bridge': {
-      const create = shellLine(['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'bridge', ...bridgeOptions(link)]);
+      const create = shellLine([
+        'ip',
+        '-n',
+        name,
+        'link',
+        'add',
+        'name',
+        link.name,
+        ...linkAttributes(link),
+        'type',
+        'bridge',
+        ...bridgeOptions(link),
+      ]);
       // A bridge with ports gets its addresses once the first port is up (see the veth case).
       const now = bridgesWaiting.has(link.name) ? [] : addresses;
       return [{ what: `${where}: bridge`, commands: [...originComments(link, ctx), create, ...sysctlLines, ...up, ...now] }];
     }
     case 'vxlan': {
-      const words: (string | number)[] = ['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'vxlan', 'id', info.id, 'local', formatIPv4(info.local), 'dev', info.dev, 'dstport', info.dstport];
+      const words: (string | number)[] = [
+        'ip',
+        '-n',
+        name,
+        'link',
+        'add',
+        'name',
+        link.name,
+        ...linkAttributes(link),
+        'type',
+        'vxlan',
+        'id',
+        info.id,
+        'local',
+        formatIPv4(info.local),
+        'dev',
+        info.dev,
+        'dstport',
+        info.dstport,
+      ];
       if (!info.learning) words.push('nolearning');
       if (info.ageing !== 300) words.push('ageing', info.ageing);
-      return [{ what: `${where}: vxlan id ${info.id}`, commands: [...originComments(link, ctx), shellLine(words), ...sysctlLines, ...addresses, ...up] }];
+      return [
+        {
+          what: `${where}: vxlan id ${info.id}`,
+          commands: [...originComments(link, ctx), shellLine(words), ...sysctlLines, ...addresses, ...up],
+        },
+      ];
     }
     case 'tun': {
       const holder = ctx.tunHolder(ns, link);
@@ -398,7 +478,13 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
       return [
         {
           what: `${where}: dummy`,
-          commands: [...originComments(link, ctx), shellLine(['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'dummy']), ...sysctlLines, ...addresses, ...up],
+          commands: [
+            ...originComments(link, ctx),
+            shellLine(['ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link), 'type', 'dummy']),
+            ...sysctlLines,
+            ...addresses,
+            ...up,
+          ],
         },
       ];
     case 'ipip': {
@@ -407,7 +493,17 @@ function createLink(ns: NetNs, name: string, link: Link, ctx: StepContext, bridg
         link.name === 'tunl0'
           ? shellLine(['ip', '-n', name, 'link', 'set', 'dev', 'tunl0', 'mtu', link.mtu])
           : shellLine([
-              'ip', '-n', name, 'link', 'add', 'name', link.name, 'mtu', link.mtu, 'type', 'ipip',
+              'ip',
+              '-n',
+              name,
+              'link',
+              'add',
+              'name',
+              link.name,
+              'mtu',
+              link.mtu,
+              'type',
+              'ipip',
               ...(info.local !== undefined ? ['local', formatIPv4(info.local)] : []),
               ...(info.remote !== undefined ? ['remote', formatIPv4(info.remote)] : []),
             ]);
@@ -442,8 +538,20 @@ function vethSteps(
   // namespace, whichever side the request comes from.
   const create = [
     shellLine([
-      'ip', '-n', name, 'link', 'add', 'name', link.name, ...linkAttributes(link),
-      'type', 'veth', 'peer', 'name', peerLink.name, ...linkAttributes(peerLink),
+      'ip',
+      '-n',
+      name,
+      'link',
+      'add',
+      'name',
+      link.name,
+      ...linkAttributes(link),
+      'type',
+      'veth',
+      'peer',
+      'name',
+      peerLink.name,
+      ...linkAttributes(peerLink),
       ...(local ? [] : ['netns', peerName]),
     ]),
   ];
@@ -460,11 +568,25 @@ function vethSteps(
   const bridge = link.bridgePort?.bridge;
   if (bridge !== undefined && bridgesWaiting.has(bridge)) {
     bridgesWaiting.delete(bridge);
-    bridgeAddresses.push(...addressCommands(name, ns.links.find((l) => l.name === bridge)!));
+    bridgeAddresses.push(
+      ...addressCommands(
+        name,
+        ns.links.find((l) => l.name === bridge)!,
+      ),
+    );
   }
   steps.push({
     what: `${where}: veth to ${peerNs.displayName}${link.bridgePort ? `, port of ${link.bridgePort.bridge}` : ''}`,
-    commands: [...originComments(link, ctx), ...originComments(peerLink, ctx), ...create, ...parts.sysctlLines, ...port, ...parts.addresses, ...parts.up, ...bridgeAddresses],
+    commands: [
+      ...originComments(link, ctx),
+      ...originComments(peerLink, ctx),
+      ...create,
+      ...parts.sysctlLines,
+      ...port,
+      ...parts.addresses,
+      ...parts.up,
+      ...bridgeAddresses,
+    ],
   });
   if (!local) {
     // The far end is configured now, as CNI ADD does: its sysctls, up, then its address and routes.
@@ -489,24 +611,37 @@ function tableSteps(ns: NetNs, name: string): Step[] {
   // A gateway must be reachable when its route is added ("Nexthop has invalid gateway"): routes without
   // one first (calico's `169.254.1.1 dev eth0 scope link` before `default via 169.254.1.1`), then the others.
   const own = [...ns.routes.values()].flat().filter((r) => r.protocol !== RTPROT.kernel);
-  const routes = [...own.filter((r) => r.gateway === undefined || r.onlink), ...own.filter((r) => r.gateway !== undefined && !r.onlink)].map((r) => routeCommand(name, r));
+  const routes = [
+    ...own.filter((r) => r.gateway === undefined || r.onlink),
+    ...own.filter((r) => r.gateway !== undefined && !r.onlink),
+  ].map((r) => routeCommand(name, r));
   const rules = ns.rules.filter((r) => !isDefaultRule(r)).map((r) => ruleCommand(name, r));
   if (routes.length + rules.length > 0) steps.push({ what: `${ns.displayName}: routes`, commands: [...rules, ...routes] });
-  if (ns.neighbours.length > 0) steps.push({ what: `${ns.displayName}: neighbours`, commands: ns.neighbours.map((n) => neighbourCommand(name, n)) });
+  if (ns.neighbours.length > 0)
+    steps.push({ what: `${ns.displayName}: neighbours`, commands: ns.neighbours.map((n) => neighbourCommand(name, n)) });
   if (ns.fdb.length > 0) steps.push({ what: `${ns.displayName}: bridge fdb`, commands: ns.fdb.map((e) => fdbCommand(name, e)) });
   const sets = ipsetPayload(ns);
   if (sets.length > 0) {
-    steps.push({ what: `${ns.displayName}: ipsets (ipset restore)`, commands: hereDocument(shellLine(['ip', 'netns', 'exec', name, 'ipset', 'restore']), sets, 'NETLAB_IPSET') });
+    steps.push({
+      what: `${ns.displayName}: ipsets (ipset restore)`,
+      commands: hereDocument(shellLine(['ip', 'netns', 'exec', name, 'ipset', 'restore']), sets, 'NETLAB_IPSET'),
+    });
   }
   const payload = iptablesPayload(ns);
   if (payload.length > 0) {
     // `-m nfacct` needs its accounting object to exist (kube-proxy creates its counters first).
     const counters = nfacctNames(payload).map((counter) => shellLine(['ip', 'netns', 'exec', name, 'nfacct', 'add', counter]));
-    steps.push({ what: `${ns.displayName}: iptables (iptables-restore --noflush)`, commands: [...counters, ...hereDocument(shellLine(['ipt_restore', name]), payload, 'NETLAB_IPTABLES')] });
+    steps.push({
+      what: `${ns.displayName}: iptables (iptables-restore --noflush)`,
+      commands: [...counters, ...hereDocument(shellLine(['ipt_restore', name]), payload, 'NETLAB_IPTABLES')],
+    });
   }
   const nft = nftablesPayload(ns);
   if (nft.length > 0) {
-    steps.push({ what: `${ns.displayName}: nftables (nft -f)`, commands: hereDocument(shellLine(['ip', 'netns', 'exec', name, 'nft', '-f', '-']), nft, 'NETLAB_NFT') });
+    steps.push({
+      what: `${ns.displayName}: nftables (nft -f)`,
+      commands: hereDocument(shellLine(['ip', 'netns', 'exec', name, 'nft', '-f', '-']), nft, 'NETLAB_NFT'),
+    });
   }
   return steps;
 }

@@ -73,7 +73,12 @@ export function l4HeaderLength(protocol: L4Protocol): number {
 
 /** A short description of a packet as it looks on the wire, outer headers first. */
 export function describePacket(p: Packet, format: (ip: IPv4) => string): string {
-  const ports = p.protocol === 'icmp' ? ` icmp type ${p.icmpType ?? 8}` : p.protocol === 'ipip' ? ' ipip' : ` ${p.protocol} ${p.sport ?? 0} > ${p.dport ?? 0}`;
+  const ports =
+    p.protocol === 'icmp'
+      ? ` icmp type ${p.icmpType ?? 8}`
+      : p.protocol === 'ipip'
+        ? ' ipip'
+        : ` ${p.protocol} ${p.sport ?? 0} > ${p.dport ?? 0}`;
   const self = `${format(p.src)} > ${format(p.dst)}${ports} ttl ${p.ttl} len ${p.length}${p.df ? ' DF' : ''}${p.mark ? ` mark 0x${p.mark.toString(16)}` : ''}`;
   if (!p.tunnel) return self;
   const vni = p.tunnel.vni !== undefined ? ` vni ${p.tunnel.vni}` : '';

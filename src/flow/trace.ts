@@ -29,7 +29,11 @@ export type Disposition = (typeof DISPOSITIONS)[number];
 /** What the sender is told, when anything (an ICMP error, a local errno). */
 export type SenderNotice =
   | { readonly kind: 'icmp'; readonly from: IPv4; readonly type: number; readonly code: number; readonly mtu?: number }
-  | { readonly kind: 'local-error'; readonly errno: 'EMSGSIZE' | 'ENETUNREACH' | 'EHOSTUNREACH' | 'EINVAL' | 'EPERM' | 'EACCES'; readonly mtu?: number }
+  | {
+      readonly kind: 'local-error';
+      readonly errno: 'EMSGSIZE' | 'ENETUNREACH' | 'EHOSTUNREACH' | 'EINVAL' | 'EPERM' | 'EACCES';
+      readonly mtu?: number;
+    }
   | { readonly kind: 'tcp-rst'; readonly from: IPv4 }
   /** The connection was accepted, then closed by the process (a FIN without data: curl's "Empty reply from server"). */
   | { readonly kind: 'tcp-fin' }
@@ -47,7 +51,13 @@ export interface NftPathEntry {
 }
 
 export type Step =
-  | { readonly kind: 'route'; readonly table: number; readonly route: Route; readonly routesExamined: number; readonly decision: 'local' | 'forward' | 'output' }
+  | {
+      readonly kind: 'route';
+      readonly table: number;
+      readonly route: Route;
+      readonly routesExamined: number;
+      readonly decision: 'local' | 'forward' | 'output';
+    }
   | { readonly kind: 'no-route'; readonly dst: IPv4 }
   | { readonly kind: 'source'; readonly src: IPv4; readonly why: string }
   | {
@@ -69,8 +79,21 @@ export type Step =
       readonly nft?: { readonly baseChain: string; readonly priority: number; readonly path: readonly NftPathEntry[] };
     }
   | { readonly kind: 'forward'; readonly ttlBefore: number; readonly ttlAfter: number }
-  | { readonly kind: 'neigh'; readonly ip: IPv4; readonly dev: string; readonly mac?: Mac; readonly state: string; readonly answeredBy?: string }
-  | { readonly kind: 'bridge'; readonly bridge: string; readonly dstMac: Mac; readonly result: 'local' | 'forward' | 'flood'; readonly port?: string }
+  | {
+      readonly kind: 'neigh';
+      readonly ip: IPv4;
+      readonly dev: string;
+      readonly mac?: Mac;
+      readonly state: string;
+      readonly answeredBy?: string;
+    }
+  | {
+      readonly kind: 'bridge';
+      readonly bridge: string;
+      readonly dstMac: Mac;
+      readonly result: 'local' | 'forward' | 'flood';
+      readonly port?: string;
+    }
   | { readonly kind: 'xmit'; readonly dev: string; readonly to: string }
   | { readonly kind: 'encap'; readonly tunnel: string; readonly dev: string; readonly outer: Packet; readonly vni?: number }
   | { readonly kind: 'decap'; readonly tunnel: string; readonly dev: string; readonly vni?: number }
@@ -111,7 +134,13 @@ export type Step =
       readonly persistent?: boolean;
       readonly after?: Packet;
     }
-  | { readonly kind: 'mtu'; readonly dev: string; readonly mtu: number; readonly length: number; readonly result: 'ok' | 'fragment' | 'too-big' }
+  | {
+      readonly kind: 'mtu';
+      readonly dev: string;
+      readonly mtu: number;
+      readonly length: number;
+      readonly result: 'ok' | 'fragment' | 'too-big';
+    }
   | { readonly kind: 'switch'; readonly segment: string; readonly dstMac: Mac; readonly port: string }
   /**
    * A NetworkPolicy decision for one pod and direction: the policy and 1-based rule that allowed it, or the

@@ -72,13 +72,33 @@ export function importCni(context: ImportContext, nodes: readonly ImportedNode[]
     evidence = '--cni';
   } else if (daemons.has('canal') || config.flannel?.canal === true || (flannelNodes.length > 0 && calicoNodes.length > 0)) {
     flavour = 'canal';
-    evidence = daemons.has('canal') ? 'the canal DaemonSet' : config.flannel?.canal ? 'kube-system/canal-config' : "flannel's and calico's node annotations";
+    evidence = daemons.has('canal')
+      ? 'the canal DaemonSet'
+      : config.flannel?.canal
+        ? 'kube-system/canal-config'
+        : "flannel's and calico's node annotations";
   } else if (flannelNodes.length > 0 || daemons.has('flannel') || config.flannel !== undefined) {
     flavour = 'flannel';
-    evidence = flannelNodes.length > 0 ? `flannel's node annotations (${K.FLANNEL_BACKEND_TYPE})` : daemons.has('flannel') ? 'the kube-flannel DaemonSet' : config.flannel!.from;
-  } else if (calicoNodes.length > 0 || ipipNodes.length > 0 || vxlanNodes.length > 0 || daemons.has('calico') || config.ipPools.length > 0) {
+    evidence =
+      flannelNodes.length > 0
+        ? `flannel's node annotations (${K.FLANNEL_BACKEND_TYPE})`
+        : daemons.has('flannel')
+          ? 'the kube-flannel DaemonSet'
+          : config.flannel!.from;
+  } else if (
+    calicoNodes.length > 0 ||
+    ipipNodes.length > 0 ||
+    vxlanNodes.length > 0 ||
+    daemons.has('calico') ||
+    config.ipPools.length > 0
+  ) {
     flavour = 'calico';
-    evidence = calicoNodes.length > 0 ? `calico's node annotations (${K.CALICO_IPV4_ADDRESS})` : daemons.has('calico') ? 'the calico-node DaemonSet' : 'calico IP pools';
+    evidence =
+      calicoNodes.length > 0
+        ? `calico's node annotations (${K.CALICO_IPV4_ADDRESS})`
+        : daemons.has('calico')
+          ? 'the calico-node DaemonSet'
+          : 'calico IP pools';
   } else if (daemons.has('kindnet')) {
     flavour = 'kindnet';
     evidence = 'the kindnet DaemonSet';
@@ -96,7 +116,13 @@ export function importCni(context: ImportContext, nodes: readonly ImportedNode[]
   return { cni: calicoCni(context, evidence, nodes, vtepMAC, tunnelAddress), vtepMAC, tunnelAddress };
 }
 
-function flannelCni(context: ImportContext, flavour: Flavour, evidence: string, annotated: readonly ImportedNode[], vtepMAC: Map<string, string>): DocumentFlannelCni {
+function flannelCni(
+  context: ImportContext,
+  flavour: Flavour,
+  evidence: string,
+  annotated: readonly ImportedNode[],
+  vtepMAC: Map<string, string>,
+): DocumentFlannelCni {
   const { notes, options, config } = context;
   const net = config.flannel?.netConf.Backend;
   const types = new Set(annotated.map((n) => n.annotations[K.FLANNEL_BACKEND_TYPE]!));
@@ -106,11 +132,17 @@ function flannelCni(context: ImportContext, flavour: Flavour, evidence: string, 
   } else if (flavour === 'kindnet') {
     backend = 'host-gw';
     notes.assumed(
-      'CNI kindnet (kind\'s, seen in ' + evidence + ") is not modelled: flannel host-gw stands in, routing each node's pod range via the node's address as kindnet does, with pods on a cni0 bridge rather than kindnet's point-to-point veths (--cni to choose another)",
+      "CNI kindnet (kind's, seen in " +
+        evidence +
+        ") is not modelled: flannel host-gw stands in, routing each node's pod range via the node's address as kindnet does, with pods on a cni0 bridge rather than kindnet's point-to-point veths (--cni to choose another)",
     );
   } else if (flavour === 'other') {
     backend = 'vxlan';
-    notes.assumed(evidence !== '' ? `CNI ${evidence} is not modelled: flannel vxlan stands in (--cni to choose another)` : 'CNI flannel vxlan: nothing in the input shows which CNI runs (--cni)');
+    notes.assumed(
+      evidence !== ''
+        ? `CNI ${evidence} is not modelled: flannel vxlan stands in (--cni to choose another)`
+        : 'CNI flannel vxlan: nothing in the input shows which CNI runs (--cni)',
+    );
   } else {
     const fromAnnotations = types.size === 1 ? [...types][0] : undefined;
     const written = (fromAnnotations ?? net?.Type ?? 'vxlan').toLowerCase();
@@ -135,16 +167,19 @@ function flannelCni(context: ImportContext, flavour: Flavour, evidence: string, 
   }
   if (backend === 'udp' && net?.Port !== undefined && net.Port !== 8285) cni.port = net.Port;
   if (flavour === 'canal') cni.networkPolicy = 'calico';
-  if (config.flannel?.netConf.EnableNFTables === true) notes.notExpressible("flannel in nftables mode (EnableNFTables in net-conf.json; netlab programs flannel's iptables rules)");
+  if (config.flannel?.netConf.EnableNFTables === true)
+    notes.notExpressible("flannel in nftables mode (EnableNFTables in net-conf.json; netlab programs flannel's iptables rules)");
   for (const node of annotated) {
     const publicIp = node.annotations[K.FLANNEL_PUBLIC_IP];
-    if (publicIp !== undefined && parseIPv4(publicIp) !== node.ip) notes.notExpressible("flannel public-ip other than the node's address (flanneld on another interface)", `${node.name} ${publicIp}`);
+    if (publicIp !== undefined && parseIPv4(publicIp) !== node.ip)
+      notes.notExpressible("flannel public-ip other than the node's address (flanneld on another interface)", `${node.name} ${publicIp}`);
   }
   if (flavour === 'flannel' || flavour === 'canal') {
     const what = flavour === 'canal' ? `canal: flannel ${backend} with calico enforcing network policy` : `flannel ${backend}`;
     if (options.cni === undefined) notes.inferred(`CNI ${what} from ${evidence}`);
   }
-  if (backend === 'vxlan' && annotated.length > 0 && vtepMAC.size > 0) notes.inferred(`flannel.1 MACs from the nodes' backend-data (VtepMAC)`);
+  if (backend === 'vxlan' && annotated.length > 0 && vtepMAC.size > 0)
+    notes.inferred(`flannel.1 MACs from the nodes' backend-data (VtepMAC)`);
   return cni;
 }
 
@@ -158,7 +193,13 @@ function backendData(text: string | undefined): { VNI?: number; VtepMAC?: string
   }
 }
 
-function calicoCni(context: ImportContext, evidence: string, nodes: readonly ImportedNode[], vtepMAC: Map<string, string>, tunnelAddress: Map<string, string>): DocumentCalicoCni {
+function calicoCni(
+  context: ImportContext,
+  evidence: string,
+  nodes: readonly ImportedNode[],
+  vtepMAC: Map<string, string>,
+  tunnelAddress: Map<string, string>,
+): DocumentCalicoCni {
   const { notes, options, config } = context;
   const pool = config.ipPools[0];
   const ipip = nodes.some((n) => n.annotations[K.CALICO_IPIP_TUNNEL_ADDR] !== undefined);
@@ -177,7 +218,10 @@ function calicoCni(context: ImportContext, evidence: string, nodes: readonly Imp
     mode = 'bgp';
   } else {
     mode = vxlan ? 'vxlan' : ipip ? 'ipip' : 'bgp';
-    if (mode !== 'bgp') notes.assumed(`calico ${mode} encapsulates Always, not CrossSubnet: the IP pool (kubectl get ippools.crd.projectcalico.org -o yaml) says which`);
+    if (mode !== 'bgp')
+      notes.assumed(
+        `calico ${mode} encapsulates Always, not CrossSubnet: the IP pool (kubectl get ippools.crd.projectcalico.org -o yaml) says which`,
+      );
   }
   if (ipip && vxlan) notes.notExpressible('calico nodes with both IPIP and VXLAN tunnel addresses (one mode per cluster)');
   const cni: { -readonly [K in keyof DocumentCalicoCni]: DocumentCalicoCni[K] } = { plugin: 'calico', mode };
@@ -196,9 +240,15 @@ function calicoCni(context: ImportContext, evidence: string, nodes: readonly Imp
     if (mac !== undefined) vtepMAC.set(node.name, mac);
   }
   if (options.cni === undefined) {
-    const how = pool !== undefined ? ` (IP pool ${pool.metadata.name}: ipipMode ${pool.spec.ipipMode ?? 'Never'}, vxlanMode ${pool.spec.vxlanMode ?? 'Never'})` : mode !== 'bgp' ? ` (the nodes' ${mode.toUpperCase()} tunnel addresses)` : ' (no tunnel addresses on the nodes)';
+    const how =
+      pool !== undefined
+        ? ` (IP pool ${pool.metadata.name}: ipipMode ${pool.spec.ipipMode ?? 'Never'}, vxlanMode ${pool.spec.vxlanMode ?? 'Never'})`
+        : mode !== 'bgp'
+          ? ` (the nodes' ${mode.toUpperCase()} tunnel addresses)`
+          : ' (no tunnel addresses on the nodes)';
     notes.inferred(`CNI calico ${mode}${crossSubnet ? ' CrossSubnet' : ''} from ${evidence}${how}`);
   }
-  if (reflectors.length > 0) notes.inferred(`calico route reflectors: ${reflectors.join(', ')} (projectcalico.org/RouteReflectorClusterID)`);
+  if (reflectors.length > 0)
+    notes.inferred(`calico route reflectors: ${reflectors.join(', ')} (projectcalico.org/RouteReflectorClusterID)`);
   return cni;
 }

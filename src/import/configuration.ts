@@ -24,7 +24,9 @@ export interface ClusterConfiguration {
 }
 
 function find(objects: ClusterObjects, namespace: string | undefined, name: string): Decoded<ConfigMap> | undefined {
-  return objects.configMaps.find((c) => c.object.metadata.name === name && (namespace === undefined || c.object.metadata.namespace === namespace));
+  return objects.configMaps.find(
+    (c) => c.object.metadata.name === name && (namespace === undefined || c.object.metadata.namespace === namespace),
+  );
 }
 
 function parsed<T>(cm: Decoded<ConfigMap>, key: string, json: boolean, diagnostics: Diagnostic[]): T | undefined {
@@ -37,7 +39,11 @@ function parsed<T>(cm: Decoded<ConfigMap>, key: string, json: boolean, diagnosti
   } catch (e) {
     const where = { source: cm.at.source, path: [...cm.at.path, 'data', key] };
     diagnostics.push(
-      problemAt(where, ImportCode.ValueInvalid, `${cm.object.metadata.namespace}/${cm.object.metadata.name} ${key} does not parse as ${json ? 'JSON' : 'YAML'}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+      problemAt(
+        where,
+        ImportCode.ValueInvalid,
+        `${cm.object.metadata.namespace}/${cm.object.metadata.name} ${key} does not parse as ${json ? 'JSON' : 'YAML'}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      ),
     );
     return undefined;
   }
@@ -56,7 +62,13 @@ export function readConfiguration(objects: ClusterObjects, diagnostics: Diagnost
     ...(proxyConfig ? { kubeProxy: { config: proxyConfig, from: 'kube-system/kube-proxy config.conf' } } : {}),
     ...(kubeadmConfig ? { kubeadm: kubeadmConfig } : {}),
     ...(netConf && flannelMap
-      ? { flannel: { netConf, canal: flannelMap === canal, from: `${flannelMap.object.metadata.namespace}/${flannelMap.object.metadata.name} net-conf.json` } }
+      ? {
+          flannel: {
+            netConf,
+            canal: flannelMap === canal,
+            from: `${flannelMap.object.metadata.namespace}/${flannelMap.object.metadata.name} net-conf.json`,
+          },
+        }
       : {}),
     ipPools: objects.ipPools.map((p) => p.object).filter((p) => p.spec.disabled !== true),
   };

@@ -16,7 +16,7 @@ export interface ImportContext {
 
 /** `namespace/name` (or the name of a cluster-scoped object). */
 export function keyOf(meta: ObjectMeta): string {
-  return meta.namespace !== undefined ? `${meta.namespace}/${meta.name ?? ''}` : meta.name ?? '';
+  return meta.namespace !== undefined ? `${meta.namespace}/${meta.name ?? ''}` : (meta.name ?? '');
 }
 
 /**

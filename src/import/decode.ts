@@ -6,7 +6,18 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Workload } from '../kube/apps.js';
 import type { IPPool } from '../kube/calico.js';
-import type { ConfigMap, Container, Endpoints, Namespace, Node, Pod, PodTemplateSpec, Protocol, Service, Toleration } from '../kube/core.js';
+import type {
+  ConfigMap,
+  Container,
+  Endpoints,
+  Namespace,
+  Node,
+  Pod,
+  PodTemplateSpec,
+  Protocol,
+  Service,
+  Toleration,
+} from '../kube/core.js';
 import type { EndpointSlice } from '../kube/discovery.js';
 import type { LabelSelector, ObjectMeta, OwnerReference } from '../kube/meta.js';
 import type { Ingress, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../kube/networking.js';
@@ -56,7 +67,12 @@ export function decodeObjects(raw: readonly RawObject[], diagnostics: Diagnostic
     const kind = value['kind'];
     if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
       diagnostics.push(
-        problemAt(at, ImportCode.NotAnObject, 'expected a Kubernetes object: apiVersion and kind are missing', 'every object kubectl prints starts with apiVersion and kind'),
+        problemAt(
+          at,
+          ImportCode.NotAnObject,
+          'expected a Kubernetes object: apiVersion and kind are missing',
+          'every object kubectl prints starts with apiVersion and kind',
+        ),
       );
       continue;
     }
@@ -120,7 +136,15 @@ function metadata(f: Fields, namespaced: boolean): ObjectMeta {
     const oname = o.string('name');
     if (kind === undefined || oname === undefined) return [];
     const controller = o.boolean('controller');
-    return [{ apiVersion: o.string('apiVersion') ?? '', kind, name: oname, uid: o.string('uid') ?? '', ...(controller !== undefined ? { controller } : {}) }];
+    return [
+      {
+        apiVersion: o.string('apiVersion') ?? '',
+        kind,
+        name: oname,
+        uid: o.string('uid') ?? '',
+        ...(controller !== undefined ? { controller } : {}),
+      },
+    ];
   });
   const labels = m.record('labels');
   const annotations = m.record('annotations');
@@ -186,9 +210,23 @@ function containers(list: Fields[]): Container[] {
       const portName = p.string('name');
       const proto = protocol(p);
       const hostPort = p.integer('hostPort');
-      return [{ containerPort, ...(portName !== undefined ? { name: portName } : {}), ...(proto ? { protocol: proto } : {}), ...(hostPort !== undefined ? { hostPort } : {}) }];
+      return [
+        {
+          containerPort,
+          ...(portName !== undefined ? { name: portName } : {}),
+          ...(proto ? { protocol: proto } : {}),
+          ...(hostPort !== undefined ? { hostPort } : {}),
+        },
+      ];
     });
-    return [{ name, ...(image !== undefined ? { image } : {}), ...(ports.length > 0 ? { ports } : {}), ...(restartPolicy !== undefined ? { restartPolicy } : {}) }];
+    return [
+      {
+        name,
+        ...(image !== undefined ? { image } : {}),
+        ...(ports.length > 0 ? { ports } : {}),
+        ...(restartPolicy !== undefined ? { restartPolicy } : {}),
+      },
+    ];
   });
 }
 
@@ -201,7 +239,11 @@ function podSpec(spec: Fields | undefined): Pod['spec'] {
     const key = t.string('key');
     const operator = t.string('operator');
     const effect = t.string('effect');
-    return { ...(key !== undefined ? { key } : {}), ...(operator === 'Exists' || operator === 'Equal' ? { operator } : {}), ...(effect !== undefined ? { effect } : {}) };
+    return {
+      ...(key !== undefined ? { key } : {}),
+      ...(operator === 'Exists' || operator === 'Equal' ? { operator } : {}),
+      ...(effect !== undefined ? { effect } : {}),
+    };
   });
   const init = containers(spec?.objects('initContainers') ?? []);
   return {
@@ -220,7 +262,9 @@ function decodePod(f: Fields): Pod {
   const conditions = (status?.objects('conditions') ?? []).flatMap((c) => {
     const type = c.string('type');
     const s = c.string('status');
-    return type !== undefined && (s === 'True' || s === 'False' || s === 'Unknown') ? [{ type, status: s as 'True' | 'False' | 'Unknown' }] : [];
+    return type !== undefined && (s === 'True' || s === 'False' || s === 'Unknown')
+      ? [{ type, status: s as 'True' | 'False' | 'Unknown' }]
+      : [];
   });
   const podIPs = (status?.objects('podIPs') ?? []).flatMap((p) => {
     const ip = p.string('ip');
@@ -254,7 +298,15 @@ function decodeService(f: Fields): Service {
     const proto = protocol(p);
     const targetPort = p.intOrString('targetPort');
     const nodePort = p.integer('nodePort');
-    return [{ ...(name !== undefined ? { name } : {}), ...(proto ? { protocol: proto } : {}), port, ...(targetPort !== undefined ? { targetPort } : {}), ...(nodePort !== undefined ? { nodePort } : {}) }];
+    return [
+      {
+        ...(name !== undefined ? { name } : {}),
+        ...(proto ? { protocol: proto } : {}),
+        port,
+        ...(targetPort !== undefined ? { targetPort } : {}),
+        ...(nodePort !== undefined ? { nodePort } : {}),
+      },
+    ];
   });
   const ingress = (status?.object('loadBalancer')?.objects('ingress') ?? []).map((i) => {
     const ip = i.string('ip');
@@ -324,9 +376,21 @@ function decodeEndpointSlice(f: Fields): EndpointSlice {
     const refNamespace = ref?.string('namespace');
     return {
       addresses: e.strings('addresses') ?? [],
-      conditions: { ...(ready !== undefined ? { ready } : {}), ...(serving !== undefined ? { serving } : {}), ...(terminating !== undefined ? { terminating } : {}) },
+      conditions: {
+        ...(ready !== undefined ? { ready } : {}),
+        ...(serving !== undefined ? { serving } : {}),
+        ...(terminating !== undefined ? { terminating } : {}),
+      },
       ...(nodeName !== undefined ? { nodeName } : {}),
-      ...(ref !== undefined ? { targetRef: { ...(refKind ? { kind: refKind } : {}), ...(refName ? { name: refName } : {}), ...(refNamespace ? { namespace: refNamespace } : {}) } } : {}),
+      ...(ref !== undefined
+        ? {
+            targetRef: {
+              ...(refKind ? { kind: refKind } : {}),
+              ...(refName ? { name: refName } : {}),
+              ...(refNamespace ? { namespace: refNamespace } : {}),
+            },
+          }
+        : {}),
     };
   });
   const ports = f.objects('ports').map((p) => {
@@ -353,7 +417,11 @@ function selector(f: Fields | undefined): LabelSelector | undefined {
     const operator = e.string('operator', true);
     if (key === undefined || operator === undefined) return [];
     if (operator !== 'In' && operator !== 'NotIn' && operator !== 'Exists' && operator !== 'DoesNotExist') {
-      e.problem('operator', ImportCode.ValueInvalid, `matchExpressions operator: expected In, NotIn, Exists or DoesNotExist, found '${operator}'`);
+      e.problem(
+        'operator',
+        ImportCode.ValueInvalid,
+        `matchExpressions operator: expected In, NotIn, Exists or DoesNotExist, found '${operator}'`,
+      );
       return [];
     }
     const values = e.strings('values');
@@ -382,7 +450,11 @@ function policyPorts(list: Fields[]): NetworkPolicyPort[] {
     const proto = protocol(p);
     const port = p.intOrString('port');
     const endPort = p.integer('endPort');
-    return { ...(proto ? { protocol: proto } : {}), ...(port !== undefined ? { port } : {}), ...(endPort !== undefined ? { endPort } : {}) };
+    return {
+      ...(proto ? { protocol: proto } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(endPort !== undefined ? { endPort } : {}),
+    };
   });
 }
 
@@ -432,7 +504,9 @@ function decodeWorkload(f: Fields, kind: string): Workload {
   const templateMeta = template?.object('metadata');
   const templateLabels = templateMeta?.record('labels');
   const pod: PodTemplateSpec | undefined =
-    template !== undefined ? { ...(templateLabels !== undefined ? { metadata: { labels: templateLabels } } : {}), spec: podSpec(template.object('spec')) } : undefined;
+    template !== undefined
+      ? { ...(templateLabels !== undefined ? { metadata: { labels: templateLabels } } : {}), spec: podSpec(template.object('spec')) }
+      : undefined;
   const replicas = spec?.integer('replicas');
   return {
     apiVersion: 'apps/v1',

@@ -68,7 +68,12 @@ export class Fields {
 
   /** A port or a port name (intstr). */
   intOrString(key: string): number | string | undefined {
-    return this.typed(key, (v): v is number | string => typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)), 'a number or a name', false);
+    return this.typed(
+      key,
+      (v): v is number | string => typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)),
+      'a number or a name',
+      false,
+    );
   }
 
   object(key: string, required = false): Fields | undefined {
@@ -82,8 +87,12 @@ export class Fields {
     if (list === undefined) return [];
     const out: Fields[] = [];
     list.forEach((item, i) => {
-      if (typeof item === 'object' && item !== null && !Array.isArray(item)) out.push(new Fields(item as Json, this.where(key, i), this.problems, this.rootLength));
-      else this.problems.push(problemAt(this.where(key, i), ImportCode.FieldType, `${this.name(key)}[${i}]: expected a mapping, found ${describe(item)}`));
+      if (typeof item === 'object' && item !== null && !Array.isArray(item))
+        out.push(new Fields(item as Json, this.where(key, i), this.problems, this.rootLength));
+      else
+        this.problems.push(
+          problemAt(this.where(key, i), ImportCode.FieldType, `${this.name(key)}[${i}]: expected a mapping, found ${describe(item)}`),
+        );
     });
     return out;
   }
@@ -94,7 +103,10 @@ export class Fields {
     const out: string[] = [];
     list.forEach((item, i) => {
       if (typeof item === 'string') out.push(item);
-      else this.problems.push(problemAt(this.where(key, i), ImportCode.FieldType, `${this.name(key)}[${i}]: expected a string, found ${describe(item)}`));
+      else
+        this.problems.push(
+          problemAt(this.where(key, i), ImportCode.FieldType, `${this.name(key)}[${i}]: expected a string, found ${describe(item)}`),
+        );
     });
     return out;
   }
@@ -106,7 +118,13 @@ export class Fields {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(map.value)) {
       if (typeof v === 'string') out[k] = v;
-      else map.problem(k, ImportCode.FieldType, `${this.name(key)}.${k}: expected a string, found ${describe(v)}`, 'label and annotation values are strings: quote numbers and booleans');
+      else
+        map.problem(
+          k,
+          ImportCode.FieldType,
+          `${this.name(key)}.${k}: expected a string, found ${describe(v)}`,
+          'label and annotation values are strings: quote numbers and booleans',
+        );
     }
     return out;
   }

@@ -68,7 +68,13 @@ export function importCluster(inputs: readonly InputFile[], options: ImportOptio
   const objects = decodeObjects(read.objects, diagnostics);
   if (hasErrors(diagnostics)) return result();
   if (read.objects.length === 0) {
-    diagnostics.push({ code: ImportCode.Empty, severity: 'error', message: 'the input holds no Kubernetes objects', file: inputs.map((i) => i.file).join(', '), hint: 'collect them with `kubectl get nodes,pods,services,endpointslices,networkpolicies -A -o json`' });
+    diagnostics.push({
+      code: ImportCode.Empty,
+      severity: 'error',
+      message: 'the input holds no Kubernetes objects',
+      file: inputs.map((i) => i.file).join(', '),
+      hint: 'collect them with `kubectl get nodes,pods,services,endpointslices,networkpolicies -A -o json`',
+    });
     return result();
   }
   const context: ImportContext = { objects, config: readConfiguration(objects, diagnostics), options, notes, diagnostics };
@@ -77,7 +83,13 @@ export function importCluster(inputs: readonly InputFile[], options: ImportOptio
   if (hasErrors(diagnostics)) return result();
   if (nodes.length === 0) nodes = manifestNodes(context);
   if (nodes.length === 0) {
-    diagnostics.push({ code: ImportCode.Empty, severity: 'error', message: 'the input holds no nodes, and no workloads to give any', file: inputs.map((i) => i.file).join(', '), hint: 'add `kubectl get nodes -o json`' });
+    diagnostics.push({
+      code: ImportCode.Empty,
+      severity: 'error',
+      message: 'the input holds no nodes, and no workloads to give any',
+      file: inputs.map((i) => i.file).join(', '),
+      hint: 'add `kubectl get nodes -o json`',
+    });
     return result();
   }
   const plan = importAddressPlan(context, nodes);
@@ -117,7 +129,10 @@ export function importCluster(inputs: readonly InputFile[], options: ImportOptio
       serviceCIDR: plan.serviceCIDR,
       ...(plan.clusterDomain !== 'cluster.local' ? { clusterDomain: plan.clusterDomain } : {}),
       ...(plan.nodeCIDRMaskSize !== 24 ? { nodeCIDRMaskSize: plan.nodeCIDRMaskSize } : {}),
-      ...nodePortRange(context, services.map((s) => s.document)),
+      ...nodePortRange(
+        context,
+        services.map((s) => s.document),
+      ),
       cni: cni.cni,
       kubeProxy,
       // The cluster's own DNS pods and service are written out as they are (or are absent).
@@ -125,13 +140,24 @@ export function importCluster(inputs: readonly InputFile[], options: ImportOptio
     },
     subnets: underlay.subnets,
     nodes: nodeDocuments,
-    ...namespaces(context, allPods.map((p) => p.document.namespace), services.map((s) => s.document.namespace), policies.map((p) => p.document.namespace), generated.deployments.map((d): string | undefined => d.namespace)),
+    ...namespaces(
+      context,
+      allPods.map((p) => p.document.namespace),
+      services.map((s) => s.document.namespace),
+      policies.map((p) => p.document.namespace),
+      generated.deployments.map((d): string | undefined => d.namespace),
+    ),
     ...(allPods.length > 0 ? { pods: allPods.map((p) => p.document) } : {}),
     ...(generated.deployments.length > 0 ? { deployments: generated.deployments } : {}),
     ...(services.length > 0 ? { services: services.map((s) => s.document) } : {}),
     ...(policies.length > 0 ? { networkPolicies: policies.map((p) => p.document) } : {}),
   };
-  const origins: Origins = { nodes: nodes.map((n) => n.at), pods: allPods.map((p) => p.at), services: services.map((s) => s.at), networkPolicies: policies.map((p) => p.at) };
+  const origins: Origins = {
+    nodes: nodes.map((n) => n.at),
+    pods: allPods.map((p) => p.at),
+    services: services.map((s) => s.at),
+    networkPolicies: policies.map((p) => p.at),
+  };
   if (!checkBuildable(context, document, origins, inputs)) return result();
 
   const files = inputs.map((i) => (i.file === '-' ? 'stdin' : i.file));
@@ -159,7 +185,12 @@ interface Origins {
  * a pod range of another size) is taken out and said so; anything else is
  * an error at the object it came from.
  */
-function checkBuildable(context: ImportContext, document: Mutable<TopologyDocument>, origins: Origins, inputs: readonly InputFile[]): boolean {
+function checkBuildable(
+  context: ImportContext,
+  document: Mutable<TopologyDocument>,
+  origins: Origins,
+  inputs: readonly InputFile[],
+): boolean {
   const { notes, diagnostics } = context;
   for (let round = 0; ; round++) {
     const loaded = loadTopology(JSON.stringify(document), 'imported.json');
@@ -169,25 +200,46 @@ function checkBuildable(context: ImportContext, document: Mutable<TopologyDocume
     let repaired = false;
     for (const e of errors) {
       const [list, index, field] = e.path ?? [];
-      const entries = typeof list === 'string' ? (document as unknown as Record<string, Record<string, unknown>[] | undefined>)[list] : undefined;
+      const entries =
+        typeof list === 'string' ? (document as unknown as Record<string, Record<string, unknown>[] | undefined>)[list] : undefined;
       const entry = typeof index === 'number' ? entries?.[index] : undefined;
       const pinned = entry !== undefined && typeof field === 'string' && entry[field] !== undefined;
       if (round < MAX_REPAIRS && pinned && list === 'pods' && field === 'ip') {
-        notes.notExpressible("pod IPs netlab's IPAM cannot give (allocated instead)", `${keyText(entry)} ${String(entry[field])}: ${e.message.replace(/^pod IP \S+ /, '')}`);
+        notes.notExpressible(
+          "pod IPs netlab's IPAM cannot give (allocated instead)",
+          `${keyText(entry)} ${String(entry[field])}: ${e.message.replace(/^pod IP \S+ /, '')}`,
+        );
         delete entry[field];
         repaired = true;
       } else if (round < MAX_REPAIRS && pinned && list === 'nodes' && (field === 'tunnelAddress' || field === 'podCIDR')) {
-        notes.notExpressible(field === 'podCIDR' ? 'node pod ranges netlab cannot pin (allocated instead)' : "calico tunnel addresses netlab's IPAM cannot give (allocated instead)", `${String(entry['name'])} ${String(entry[field])}: ${e.message}`);
+        notes.notExpressible(
+          field === 'podCIDR'
+            ? 'node pod ranges netlab cannot pin (allocated instead)'
+            : "calico tunnel addresses netlab's IPAM cannot give (allocated instead)",
+          `${String(entry['name'])} ${String(entry[field])}: ${e.message}`,
+        );
         delete entry[field];
         repaired = true;
       } else {
-        const at = typeof list === 'string' && typeof index === 'number' ? (origins as unknown as Record<string, readonly (Where | undefined)[] | undefined>)[list]?.[index] : undefined;
-        const hint = e.code === 'NL-CLUSTERIP-OUTSIDE' ? 'the service network was guessed: give it with --service-cidr (kubeadm-config in the input says it)' : e.hint;
+        const at =
+          typeof list === 'string' && typeof index === 'number'
+            ? (origins as unknown as Record<string, readonly (Where | undefined)[] | undefined>)[list]?.[index]
+            : undefined;
+        const hint =
+          e.code === 'NL-CLUSTERIP-OUTSIDE'
+            ? 'the service network was guessed: give it with --service-cidr (kubeadm-config in the input says it)'
+            : e.hint;
         const message = `netlab cannot build the imported cluster: ${e.message}`;
         diagnostics.push(
           at !== undefined
             ? problemAt(at, ImportCode.Unbuildable, message, hint)
-            : { code: ImportCode.Unbuildable, severity: 'error', message, file: inputs.map((i) => i.file).join(', '), ...(hint !== undefined ? { hint } : {}) },
+            : {
+                code: ImportCode.Unbuildable,
+                severity: 'error',
+                message,
+                file: inputs.map((i) => i.file).join(', '),
+                ...(hint !== undefined ? { hint } : {}),
+              },
         );
       }
     }
@@ -221,13 +273,20 @@ function namespaces(context: ImportContext, ...used: (string | undefined)[][]): 
 }
 
 /** kube-apiserver's --service-node-port-range is not in the objects: widened, if need be, to hold every node port seen. */
-function nodePortRange(context: ImportContext, services: readonly { ports?: readonly { nodePort?: number }[]; healthCheckNodePort?: number }[]): { serviceNodePortRange?: string } {
-  const ports = services.flatMap((s) => [...(s.ports ?? []).map((p) => p.nodePort), s.healthCheckNodePort]).filter((p): p is number => p !== undefined);
+function nodePortRange(
+  context: ImportContext,
+  services: readonly { ports?: readonly { nodePort?: number }[]; healthCheckNodePort?: number }[],
+): { serviceNodePortRange?: string } {
+  const ports = services
+    .flatMap((s) => [...(s.ports ?? []).map((p) => p.nodePort), s.healthCheckNodePort])
+    .filter((p): p is number => p !== undefined);
   const min = Math.min(30000, ...ports);
   const max = Math.max(32767, ...ports);
   if (min === 30000 && max === 32767) return {};
   const range = `${min}-${max}`;
-  context.notes.assumed(`node port range ${range}, the narrowest around kube-apiserver's default 30000-32767 that holds every node port in the input`);
+  context.notes.assumed(
+    `node port range ${range}, the narrowest around kube-apiserver's default 30000-32767 that holds every node port in the input`,
+  );
   return { serviceNodePortRange: range };
 }
 
@@ -244,7 +303,8 @@ function clusterName(context: ImportContext): string {
 /** Kinds netlab reads nothing from, and ingresses (not modelled yet). */
 function noteSkipped(context: ImportContext): void {
   const { objects, notes } = context;
-  for (const { object } of objects.ingresses) notes.notExpressible('Ingresses (netlab has no ingress model yet)', `${object.metadata.namespace}/${object.metadata.name}`);
+  for (const { object } of objects.ingresses)
+    notes.notExpressible('Ingresses (netlab has no ingress model yet)', `${object.metadata.namespace}/${object.metadata.name}`);
   const unknown = [...objects.unknownKinds.entries()].sort().map(([kind, count]) => plural(count, kind, kindPlural(kind)));
   if (unknown.length > 0) notes.skipped('objects of kinds netlab does not read', unknown.join(', '));
 }

@@ -31,9 +31,20 @@ export function manifestNodes(context: ImportContext): ImportedNode[] {
   if (anchor === undefined) return [];
   const workers = options.nodes ?? DEFAULT_WORKERS;
   const base = parseIPv4(FIRST_NODE_IP)!;
-  const make = (name: string, i: number, role: ImportedNode['role']): ImportedNode => ({ name, ip: base + i, role, runtime: 'containerd', labels: {}, annotations: {}, at: anchor });
+  const make = (name: string, i: number, role: ImportedNode['role']): ImportedNode => ({
+    name,
+    ip: base + i,
+    role,
+    runtime: 'containerd',
+    labels: {},
+    annotations: {},
+    at: anchor,
+  });
   notes.assumed(`no Node objects (manifests): a kubeadm cluster of 1 control-plane node and ${plural(workers, 'worker')} (--nodes N)`);
-  return [make('control-plane', 0, 'control-plane'), ...Array.from({ length: workers }, (_, i) => make(`worker-${i + 1}`, i + 1, 'worker'))];
+  return [
+    make('control-plane', 0, 'control-plane'),
+    ...Array.from({ length: workers }, (_, i) => make(`worker-${i + 1}`, i + 1, 'worker')),
+  ];
 }
 
 export interface GeneratedWorkloads {
@@ -63,12 +74,23 @@ export function manifestWorkloads(context: ImportContext, placement: Placement, 
     const labels = template.metadata?.labels ?? { app: name };
     const containers = containerDocuments(template.spec.containers, notes, key);
     const hostNetwork = template.spec.hostNetwork === true;
-    const common = { ...(namespace !== 'default' ? { namespace } : {}), labels, ...(containers.length > 0 ? { containers } : {}), ...(hostNetwork ? { hostNetwork: true } : {}) };
-    const replicas = 'replicas' in (object.spec ?? {}) ? (object.spec as { replicas?: number }).replicas ?? 1 : 1;
+    const common = {
+      ...(namespace !== 'default' ? { namespace } : {}),
+      labels,
+      ...(containers.length > 0 ? { containers } : {}),
+      ...(hostNetwork ? { hostNetwork: true } : {}),
+    };
+    const replicas = 'replicas' in (object.spec ?? {}) ? ((object.spec as { replicas?: number }).replicas ?? 1) : 1;
     switch (object.kind) {
       case 'Deployment': {
         const tolerate = toleratesControlPlane(template.spec);
-        out.deployments.push({ name, ...common, replicas, ...(template.spec.nodeSelector ? { nodeSelector: template.spec.nodeSelector } : {}), ...(tolerate ? { tolerateControlPlane: true } : {}) });
+        out.deployments.push({
+          name,
+          ...common,
+          replicas,
+          ...(template.spec.nodeSelector ? { nodeSelector: template.spec.nodeSelector } : {}),
+          ...(tolerate ? { tolerateControlPlane: true } : {}),
+        });
         notes.assumed(`deployment ${key} has no pods in the input: netlab names and places its ${plural(replicas, 'replica')}`);
         break;
       }
@@ -76,7 +98,16 @@ export function manifestWorkloads(context: ImportContext, placement: Placement, 
         const eligible = placement.eligible(template.spec);
         for (let i = 0; i < replicas && eligible.length > 0; i++) {
           const podName = `${name}-${i}`;
-          out.pods.push({ document: { name: podName, ...common, labels: { ...labels, 'statefulset.kubernetes.io/pod-name': podName }, node: placement.next(eligible)!.name, owner: { kind: 'StatefulSet', name } }, at });
+          out.pods.push({
+            document: {
+              name: podName,
+              ...common,
+              labels: { ...labels, 'statefulset.kubernetes.io/pod-name': podName },
+              node: placement.next(eligible)!.name,
+              owner: { kind: 'StatefulSet', name },
+            },
+            at,
+          });
         }
         notes.assumed(`statefulset ${key} has no pods in the input: ${plural(replicas, 'pod')} placed round-robin`);
         break;

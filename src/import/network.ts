@@ -49,7 +49,9 @@ function covering(addresses: readonly IPv4[], roundTo: number, widest: number): 
 
 export function importAddressPlan(context: ImportContext, nodes: readonly ImportedNode[]): AddressPlan {
   const { options, config, notes, objects } = context;
-  const podIps = objects.pods.flatMap((p) => (p.object.spec.hostNetwork ? [] : [parseIPv4(p.object.status?.podIP ?? '')])).filter((x): x is IPv4 => x !== undefined);
+  const podIps = objects.pods
+    .flatMap((p) => (p.object.spec.hostNetwork ? [] : [parseIPv4(p.object.status?.podIP ?? '')]))
+    .filter((x): x is IPv4 => x !== undefined);
   const nodeRanges = nodes.flatMap((n) => (n.podCIDR !== undefined ? [parseCidr(n.podCIDR)!] : []));
 
   // The pod network: what the CNI is configured with first, since it is what routes pods.
@@ -74,16 +76,25 @@ export function importAddressPlan(context: ImportContext, nodes: readonly Import
         : `pod network ${DEFAULT_POD_CIDR}, kubeadm's usual (--pod-cidr)`,
     );
   }
-  if (config.ipPools.length > 1) notes.notExpressible('calico IP pools beyond the first (netlab has one pool)', config.ipPools.slice(1).map((p) => `${p.metadata.name} ${p.spec.cidr}`).join(', '));
+  if (config.ipPools.length > 1)
+    notes.notExpressible(
+      'calico IP pools beyond the first (netlab has one pool)',
+      config.ipPools
+        .slice(1)
+        .map((p) => `${p.metadata.name} ${p.spec.cidr}`)
+        .join(', '),
+    );
 
   // The service network: kubeadm says it; else the kubernetes service sits at its first address.
   const clusterIps = objects.services.flatMap((s) => [parseIPv4(s.object.spec.clusterIP ?? '')]).filter((x): x is IPv4 => x !== undefined);
   const kubernetes = objects.services.find((s) => s.object.metadata.namespace === 'default' && s.object.metadata.name === 'kubernetes');
   const kubernetesIp = parseIPv4(kubernetes?.object.spec.clusterIP ?? '');
   let serviceCIDR = options.serviceCIDR ?? firstIPv4Range(config.kubeadm?.networking?.serviceSubnet);
-  if (serviceCIDR !== undefined && options.serviceCIDR === undefined) notes.inferred(`service network ${serviceCIDR} from kubeadm's serviceSubnet (kube-system/kubeadm-config)`);
+  if (serviceCIDR !== undefined && options.serviceCIDR === undefined)
+    notes.inferred(`service network ${serviceCIDR} from kubeadm's serviceSubnet (kube-system/kubeadm-config)`);
   if (serviceCIDR === undefined) {
-    const guess = kubernetesIp !== undefined ? serviceRangeAt(kubernetesIp - 1, clusterIps) : covering(clusterIps, 16, WIDEST_SERVICE_PREFIX);
+    const guess =
+      kubernetesIp !== undefined ? serviceRangeAt(kubernetesIp - 1, clusterIps) : covering(clusterIps, 16, WIDEST_SERVICE_PREFIX);
     serviceCIDR = guess ? formatCidr(guess) : DEFAULT_SERVICE_CIDR;
     notes.assumed(
       guess
@@ -93,12 +104,17 @@ export function importAddressPlan(context: ImportContext, nodes: readonly Import
   }
 
   const domain = config.kubeadm?.networking?.dnsDomain;
-  if (domain === undefined && objects.services.length > 0) notes.assumed(`cluster domain ${DEFAULT_DOMAIN} (kubeadm-config in the input says it)`);
+  if (domain === undefined && objects.services.length > 0)
+    notes.assumed(`cluster domain ${DEFAULT_DOMAIN} (kubeadm-config in the input says it)`);
 
   const lengths = new Map<number, number>();
   for (const r of nodeRanges) lengths.set(r.len, (lengths.get(r.len) ?? 0) + 1);
   const mask = [...lengths.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 24;
-  if (lengths.size > 1) notes.notExpressible('node pod ranges of several sizes (netlab has one nodeCIDRMaskSize)', [...lengths.keys()].map((l) => `/${l}`).join(', '));
+  if (lengths.size > 1)
+    notes.notExpressible(
+      'node pod ranges of several sizes (netlab has one nodeCIDRMaskSize)',
+      [...lengths.keys()].map((l) => `/${l}`).join(', '),
+    );
 
   return { podCIDR: podCIDR[0]!, serviceCIDR, clusterDomain: domain ?? DEFAULT_DOMAIN, nodeCIDRMaskSize: mask };
 }

@@ -34,7 +34,9 @@ export interface ImportedNode {
 export function apiserverAddresses(context: ImportContext): string[] | undefined {
   const { objects } = context;
   const slice = objects.endpointSlices.find(
-    (s) => s.object.metadata.namespace === 'default' && (s.object.metadata.labels?.[K.LABEL_SERVICE_NAME] ?? s.object.metadata.name) === 'kubernetes',
+    (s) =>
+      s.object.metadata.namespace === 'default' &&
+      (s.object.metadata.labels?.[K.LABEL_SERVICE_NAME] ?? s.object.metadata.name) === 'kubernetes',
   );
   if (slice !== undefined) return (slice.object.endpoints ?? []).flatMap((e) => e.addresses);
   const endpoints = objects.endpoints.find((e) => e.object.metadata.namespace === 'default' && e.object.metadata.name === 'kubernetes');
@@ -51,7 +53,14 @@ export function importNodes(context: ImportContext): ImportedNode[] {
     const node = nodeOf(context, decoded, apiservers);
     if (node === undefined) continue;
     if (seen.has(node.name)) {
-      context.diagnostics.push(problemAt(decoded.at, ImportCode.Unbuildable, `node ${node.name} is in the input twice`, 'give each object once (two collections of the same cluster?)'));
+      context.diagnostics.push(
+        problemAt(
+          decoded.at,
+          ImportCode.Unbuildable,
+          `node ${node.name} is in the input twice`,
+          'give each object once (two collections of the same cluster?)',
+        ),
+      );
       continue;
     }
     seen.add(node.name);
@@ -59,12 +68,18 @@ export function importNodes(context: ImportContext): ImportedNode[] {
   }
   const controlPlane = out.filter((n) => n.role === 'control-plane').map((n) => n.name);
   if (controlPlane.length > 0) {
-    notes.inferred(`control-plane nodes: ${controlPlane.join(', ')} (kubeadm's role label${apiservers !== undefined ? ', the kubernetes service\'s endpoints' : ''})`);
+    notes.inferred(
+      `control-plane nodes: ${controlPlane.join(', ')} (kubeadm's role label${apiservers !== undefined ? ", the kubernetes service's endpoints" : ''})`,
+    );
   }
   if (apiservers !== undefined) {
     const nodeIps = new Set(out.map((n) => formatIPv4(n.ip)));
     for (const address of apiservers) {
-      if (!nodeIps.has(address)) notes.notExpressible('API server endpoints that are not node addresses (an external load balancer or a managed control plane; netlab puts the API servers on the control-plane nodes)', `${address}:6443`);
+      if (!nodeIps.has(address))
+        notes.notExpressible(
+          'API server endpoints that are not node addresses (an external load balancer or a managed control plane; netlab puts the API servers on the control-plane nodes)',
+          `${address}:6443`,
+        );
     }
     for (const node of out) {
       if (node.role === 'control-plane' && !apiservers.includes(formatIPv4(node.ip))) {
@@ -87,7 +102,13 @@ function nodeOf(context: ImportContext, decoded: Decoded<KubeNode>, apiservers: 
       const ip = parseIPv4(a.address);
       if (ip !== undefined) return { ip, index: i };
       if (!a.address.includes(':')) {
-        context.diagnostics.push(problemAt({ source: at.source, path: [...at.path, 'status', 'addresses', i, 'address'] }, ImportCode.ValueInvalid, `node ${name}: '${a.address}' is not an IPv4 address`));
+        context.diagnostics.push(
+          problemAt(
+            { source: at.source, path: [...at.path, 'status', 'addresses', i, 'address'] },
+            ImportCode.ValueInvalid,
+            `node ${name}: '${a.address}' is not an IPv4 address`,
+          ),
+        );
       }
     }
     return undefined;
@@ -99,14 +120,17 @@ function nodeOf(context: ImportContext, decoded: Decoded<KubeNode>, apiservers: 
     else context.notes.skipped('nodes without an address (left out, with their pods)', name);
     return undefined;
   }
-  if (internal === undefined) context.notes.assumed(`node ${name} has no InternalIP: its ExternalIP ${formatIPv4(external.ip)} is taken as its underlay address`);
+  if (internal === undefined)
+    context.notes.assumed(`node ${name} has no InternalIP: its ExternalIP ${formatIPv4(external.ip)} is taken as its underlay address`);
   const labels = object.metadata.labels ?? {};
   const ipText = formatIPv4(external.ip);
   const controlPlane = K.LABEL_CONTROL_PLANE in labels || K.LABEL_MASTER in labels || (apiservers?.includes(ipText) ?? false);
   const runtimeVersion = object.status?.nodeInfo?.containerRuntimeVersion ?? '';
   const runtime: ContainerRuntime = runtimeVersion.startsWith('docker://') ? 'docker' : 'containerd';
   if (runtimeVersion !== '' && !/^(containerd|docker):\/\//.test(runtimeVersion)) {
-    context.notes.assumed(`container runtime ${runtimeVersion.split(':')[0]} on ${name} is modelled as containerd (the CNI plugins wire pods the same way)`);
+    context.notes.assumed(
+      `container runtime ${runtimeVersion.split(':')[0]} on ${name} is modelled as containerd (the CNI plugins wire pods the same way)`,
+    );
   }
   const podCIDR = [object.spec.podCIDR, ...(object.spec.podCIDRs ?? [])].find((c) => c !== undefined && parseCidrText(c) !== undefined);
   return {

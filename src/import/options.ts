@@ -18,7 +18,15 @@ export interface SubnetOption {
   readonly mtu?: number;
 }
 
-export const CNI_CHOICES = ['flannel/vxlan', 'flannel/host-gw', 'flannel/udp', 'calico/bgp', 'calico/ipip', 'calico/vxlan', 'canal'] as const;
+export const CNI_CHOICES = [
+  'flannel/vxlan',
+  'flannel/host-gw',
+  'flannel/udp',
+  'calico/bgp',
+  'calico/ipip',
+  'calico/vxlan',
+  'canal',
+] as const;
 export type CniChoice = (typeof CNI_CHOICES)[number];
 
 export interface ImportOptions {
@@ -42,11 +50,13 @@ export function parseSubnetOption(text: string): SubnetOption {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new UsageError(`--subnet ${text}: expected NAME=CIDR`, hint);
   const name = text.slice(0, eq);
-  if (!RFC1123_LABEL.test(name)) throw new UsageError(`--subnet ${text}: '${name}' is not a valid subnet name (an RFC 1123 label: a-z, 0-9, '-')`, hint);
+  if (!RFC1123_LABEL.test(name))
+    throw new UsageError(`--subnet ${text}: '${name}' is not a valid subnet name (an RFC 1123 label: a-z, 0-9, '-')`, hint);
   const [cidrText, ...rest] = text.slice(eq + 1).split(',');
   const parsedCidr = parseCidrText(cidrText ?? '');
   if (!parsedCidr) throw new UsageError(`--subnet ${text}: '${cidrText}' is not a CIDR`, hint);
-  if (hasHostBits(parsedCidr)) throw new UsageError(`--subnet ${text}: ${cidrText} has host bits set`, `did you mean ${formatCidr(parseCidr(cidrText!)!)}?`);
+  if (hasHostBits(parsedCidr))
+    throw new UsageError(`--subnet ${text}: ${cidrText} has host bits set`, `did you mean ${formatCidr(parseCidr(cidrText!)!)}?`);
   let gateway: string | undefined;
   let mtu: number | undefined;
   for (const part of rest) {

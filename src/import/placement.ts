@@ -5,7 +5,9 @@ import type { ImportedNode } from './nodes.js';
 
 /** A toleration of kubeadm's control-plane taint (or of every taint). */
 export function toleratesControlPlane(spec: PodSpec): boolean {
-  return (spec.tolerations ?? []).some((t) => (t.key === undefined && t.operator === 'Exists') || t.key === K.TAINT_CONTROL_PLANE || t.key === K.LABEL_MASTER);
+  return (spec.tolerations ?? []).some(
+    (t) => (t.key === undefined && t.operator === 'Exists') || t.key === K.TAINT_CONTROL_PLANE || t.key === K.LABEL_MASTER,
+  );
 }
 
 export class Placement {

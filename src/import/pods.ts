@@ -43,7 +43,14 @@ export function importPods(context: ImportContext, nodes: readonly ImportedNode[
     const nodeName = pod.spec.nodeName;
     if (pod.metadata.name === undefined) continue;
     if (seen.has(key)) {
-      context.diagnostics.push(problemAt(decoded.at, ImportCode.Unbuildable, `pod ${key} is in the input twice`, 'give each object once (two collections of the same cluster?)'));
+      context.diagnostics.push(
+        problemAt(
+          decoded.at,
+          ImportCode.Unbuildable,
+          `pod ${key} is in the input twice`,
+          'give each object once (two collections of the same cluster?)',
+        ),
+      );
       continue;
     }
     if (phase === 'Succeeded' || phase === 'Failed') {
@@ -59,13 +66,17 @@ export function importPods(context: ImportContext, nodes: readonly ImportedNode[
     }
     const node = placed ?? nodeByName.get(nodeName!);
     if (node === undefined) {
-      notes.skipped(context.objects.nodes.length === 0 ? 'pods on nodes the input does not have (add `kubectl get nodes`)' : 'pods on nodes left out', key);
+      notes.skipped(
+        context.objects.nodes.length === 0 ? 'pods on nodes the input does not have (add `kubectl get nodes`)' : 'pods on nodes left out',
+        key,
+      );
       continue;
     }
     const hostNetwork = pod.spec.hostNetwork === true;
     const ip = placed !== undefined ? undefined : podAddress(context, decoded, hostNetwork);
     if (ip === null) continue;
-    if (hostNetwork && ip !== undefined && ip !== formatIPv4(node.ip)) notes.notExpressible("hostNetwork pods whose IP is not their node's InternalIP", `${key} ${ip}`);
+    if (hostNetwork && ip !== undefined && ip !== formatIPv4(node.ip))
+      notes.notExpressible("hostNetwork pods whose IP is not their node's InternalIP", `${key} ${ip}`);
     seen.add(key);
     out.push({ document: podDocument(context, decoded, node, hostNetwork ? undefined : ip, deploymentOf), at: decoded.at, object: pod });
   }
@@ -83,7 +94,13 @@ function podAddress(context: ImportContext, decoded: Decoded<Pod>, hostNetwork: 
   for (const text of candidates) if (parseIPv4(text) !== undefined) return formatIPv4(parseIPv4(text)!);
   const bad = candidates.find((c) => !c.includes(':'));
   if (bad !== undefined) {
-    context.diagnostics.push(problemAt({ source: decoded.at.source, path: [...decoded.at.path, 'status', 'podIP'] }, ImportCode.ValueInvalid, `pod ${key}: '${bad}' is not an IPv4 address`));
+    context.diagnostics.push(
+      problemAt(
+        { source: decoded.at.source, path: [...decoded.at.path, 'status', 'podIP'] },
+        ImportCode.ValueInvalid,
+        `pod ${key}: '${bad}' is not an IPv4 address`,
+      ),
+    );
     return null;
   }
   if (hostNetwork) return undefined;
@@ -112,7 +129,10 @@ function ownerOf(context: ImportContext, pod: Pod, deploymentOf: ReadonlyMap<str
   const ref = controllerOf(pod.metadata.ownerReferences);
   if (ref === undefined) return undefined;
   if (!OWNER_KINDS.includes(ref.kind)) {
-    context.notes.notExpressible('pod owners of kinds the topology cannot name (the pods keep their names)', `${keyOf(pod.metadata)} (${ref.kind})`);
+    context.notes.notExpressible(
+      'pod owners of kinds the topology cannot name (the pods keep their names)',
+      `${keyOf(pod.metadata)} (${ref.kind})`,
+    );
     return undefined;
   }
   if (ref.kind !== 'ReplicaSet') return { kind: ref.kind as PodOwnerKind, name: ref.name };
@@ -126,13 +146,23 @@ export function containerDocuments(containers: readonly Container[], notes: Impo
   return containers.map((c) => {
     const ports = (c.ports ?? []).map((p) => {
       if (p.hostPort !== undefined) notes.notExpressible("hostPort (the portmap plugin's DNAT on the node)", `${key} ${p.hostPort}`);
-      return { ...(p.name !== undefined ? { name: p.name } : {}), containerPort: p.containerPort, ...(p.protocol !== undefined && p.protocol !== 'TCP' ? { protocol: p.protocol } : {}) };
+      return {
+        ...(p.name !== undefined ? { name: p.name } : {}),
+        containerPort: p.containerPort,
+        ...(p.protocol !== undefined && p.protocol !== 'TCP' ? { protocol: p.protocol } : {}),
+      };
     });
     return { name: c.name, ...(c.image !== undefined ? { image: c.image } : {}), ...(ports.length > 0 ? { ports } : {}) };
   });
 }
 
-function podDocument(context: ImportContext, decoded: Decoded<Pod>, node: ImportedNode, ip: string | undefined, deploymentOf: ReadonlyMap<string, string>): DocumentPod {
+function podDocument(
+  context: ImportContext,
+  decoded: Decoded<Pod>,
+  node: ImportedNode,
+  ip: string | undefined,
+  deploymentOf: ReadonlyMap<string, string>,
+): DocumentPod {
   const pod = decoded.object;
   const key = keyOf(pod.metadata);
   const { notes } = context;
@@ -141,12 +171,16 @@ function podDocument(context: ImportContext, decoded: Decoded<Pod>, node: Import
   const containers = containerDocuments([...pod.spec.containers, ...sidecars], notes, key);
   const readyCondition = pod.status?.conditions?.find((c) => c.type === 'Ready');
   const ready = readyCondition !== undefined ? readyCondition.status === 'True' : pod.status?.phase === 'Running';
-  if (readyCondition === undefined && pod.status?.phase === undefined) notes.assumed(`pod ${key} shows no status: taken as running and ready`);
+  if (readyCondition === undefined && pod.status?.phase === undefined)
+    notes.assumed(`pod ${key} shows no status: taken as running and ready`);
   const owner = ownerOf(context, pod, deploymentOf);
   const hostNetwork = pod.spec.hostNetwork === true;
   const coredns = owner?.deployment === 'coredns' && pod.metadata.namespace === 'kube-system';
   const dnsPolicy = pod.spec.dnsPolicy ?? 'ClusterFirst';
-  if (!hostNetwork && ((coredns && dnsPolicy !== 'Default') || (!coredns && dnsPolicy !== 'ClusterFirst' && dnsPolicy !== 'ClusterFirstWithHostNet'))) {
+  if (
+    !hostNetwork &&
+    ((coredns && dnsPolicy !== 'Default') || (!coredns && dnsPolicy !== 'ClusterFirst' && dnsPolicy !== 'ClusterFirstWithHostNet'))
+  ) {
     notes.notExpressible("pods' dnsPolicy other than ClusterFirst (CoreDNS's Default excepted)", `${key} ${dnsPolicy}`);
   }
   const labels = pod.metadata.labels ?? {};

@@ -30,7 +30,12 @@ export function importPolicies(context: ImportContext): ImportedPolicy[] {
           return false;
         });
         if (written !== undefined && written.length > 0 && kept!.length === 0) return [];
-        return [{ ...(kept !== undefined ? { [peerKey]: kept.map(peer) } : {}), ...(rule.ports !== undefined ? { ports: rule.ports.map((p) => ({ ...p })) } : {}) }];
+        return [
+          {
+            ...(kept !== undefined ? { [peerKey]: kept.map(peer) } : {}),
+            ...(rule.ports !== undefined ? { ports: rule.ports.map((p) => ({ ...p })) } : {}),
+          },
+        ];
       });
     const document: DocumentNetworkPolicy = {
       name: object.metadata.name,
@@ -57,6 +62,13 @@ function peer(p: NetworkPolicyPeer): DocumentPolicyPeer {
   return {
     ...(p.podSelector !== undefined ? { podSelector: selector(p.podSelector) } : {}),
     ...(p.namespaceSelector !== undefined ? { namespaceSelector: selector(p.namespaceSelector) } : {}),
-    ...(p.ipBlock !== undefined ? { ipBlock: { cidr: p.ipBlock.cidr, ...(p.ipBlock.except !== undefined ? { except: p.ipBlock.except.filter((e) => !e.includes(':')) } : {}) } } : {}),
+    ...(p.ipBlock !== undefined
+      ? {
+          ipBlock: {
+            cidr: p.ipBlock.cidr,
+            ...(p.ipBlock.except !== undefined ? { except: p.ipBlock.except.filter((e) => !e.includes(':')) } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -43,7 +43,8 @@ export interface ReadResult {
   readonly sources: ReadonlyMap<string, SourceText>;
 }
 
-const IMPORT_HINT = 'netlab import reads Kubernetes objects: `kubectl get nodes,pods,services,endpointslices,networkpolicies -A -o json` prints them as a List';
+const IMPORT_HINT =
+  'netlab import reads Kubernetes objects: `kubectl get nodes,pods,services,endpointslices,networkpolicies -A -o json` prints them as a List';
 
 export function readInputs(inputs: readonly InputFile[]): ReadResult {
   const objects: RawObject[] = [];
@@ -57,7 +58,14 @@ export function readInputs(inputs: readonly InputFile[]): ReadResult {
       if (document === null) return; // an empty document (a stray `---`)
       const at: Where = { source: parsed.source, path: [index] };
       if (typeof document !== 'object' || Array.isArray(document)) {
-        diagnostics.push(problemAt(at, ImportCode.NotAnObject, `expected a Kubernetes object (a mapping with apiVersion and kind), found ${Array.isArray(document) ? 'a list' : 'a single value'}`, IMPORT_HINT));
+        diagnostics.push(
+          problemAt(
+            at,
+            ImportCode.NotAnObject,
+            `expected a Kubernetes object (a mapping with apiVersion and kind), found ${Array.isArray(document) ? 'a list' : 'a single value'}`,
+            IMPORT_HINT,
+          ),
+        );
         return;
       }
       flatten(document as Record<string, unknown>, at, objects, diagnostics);
@@ -73,21 +81,33 @@ function flatten(value: Record<string, unknown>, at: Where, objects: RawObject[]
     (value['items'] as unknown[]).forEach((item, i) => {
       const itemAt: Where = { source: at.source, path: [...at.path, 'items', i] };
       if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-        diagnostics.push(problemAt(itemAt, ImportCode.NotAnObject, 'expected a Kubernetes object in the List\'s items', IMPORT_HINT));
+        diagnostics.push(problemAt(itemAt, ImportCode.NotAnObject, "expected a Kubernetes object in the List's items", IMPORT_HINT));
         return;
       }
       // A typed list (`kubectl get pods -o json` prints kind: PodList) gives items without kind.
       const typed = item as Record<string, unknown>;
       const itemKind = typed['kind'] ?? (kind !== 'List' ? kind.slice(0, -'List'.length) : undefined);
       const apiVersion = typed['apiVersion'] ?? value['apiVersion'];
-      flatten({ ...typed, ...(itemKind !== undefined ? { kind: itemKind } : {}), ...(apiVersion !== undefined ? { apiVersion } : {}) }, itemAt, objects, diagnostics);
+      flatten(
+        { ...typed, ...(itemKind !== undefined ? { kind: itemKind } : {}), ...(apiVersion !== undefined ? { apiVersion } : {}) },
+        itemAt,
+        objects,
+        diagnostics,
+      );
     });
     return;
   }
   objects.push({ value, at });
 }
 
-export function problemAt(at: Where, code: string, message: string, hint?: string, severity: 'error' | 'warning' = 'error', target: 'key' | 'value' = 'value'): Diagnostic {
+export function problemAt(
+  at: Where,
+  code: string,
+  message: string,
+  hint?: string,
+  severity: 'error' | 'warning' = 'error',
+  target: 'key' | 'value' = 'value',
+): Diagnostic {
   const position = at.source.locate(at.path, target);
   return {
     code,
@@ -113,7 +133,12 @@ function parseFile({ file, text }: InputFile): ParsedFile {
     const findings = parsed.findings.filter((f) => f.code !== Code.DocumentRoot);
     const root = parsed.findings.find((f) => f.code === Code.DocumentRoot);
     if (root !== undefined && parsed.document === undefined) {
-      findings.push({ ...root, code: ImportCode.NotAnObject as never, message: root.message.replace('the file is empty', 'the input is empty'), hint: IMPORT_HINT });
+      findings.push({
+        ...root,
+        code: ImportCode.NotAnObject as never,
+        message: root.message.replace('the file is empty', 'the input is empty'),
+        hint: IMPORT_HINT,
+      });
     }
     return { documents: parsed.document !== undefined ? [parsed.document] : [], findings, source: new FirstDocument(parsed.source) };
   }
@@ -135,10 +160,21 @@ function parseStream(file: string, text: string): ParsedFile {
   const findings: Finding[] = [];
   if (text.length > MAX_YAML_CHARS) {
     const message = `the input is ${(text.length / 1048576).toFixed(1)} MiB; YAML input is limited to 16 MiB`;
-    return { documents: [], findings: [error(Code.InputTooLarge, message, undefined, { hint: 'collect with `kubectl get ... -o json`: JSON is read up to 256 MiB' })], source: new SourceText(file, text, () => ({ locate: () => undefined })) };
+    return {
+      documents: [],
+      findings: [
+        error(Code.InputTooLarge, message, undefined, { hint: 'collect with `kubectl get ... -o json`: JSON is read up to 256 MiB' }),
+      ],
+      source: new SourceText(file, text, () => ({ locate: () => undefined })),
+    };
   }
   const deepAt = findExcessiveFlowNesting(text, MAX_DEPTH);
-  if (deepAt !== undefined) return { documents: [], findings: [tooDeep({ offset: deepAt })], source: new SourceText(file, text, () => ({ locate: () => undefined })) };
+  if (deepAt !== undefined)
+    return {
+      documents: [],
+      findings: [tooDeep({ offset: deepAt })],
+      source: new SourceText(file, text, () => ({ locate: () => undefined })),
+    };
   const parsed = parseAllDocuments(text, { prettyErrors: false, merge: true, uniqueKeys: true });
   const docs: Document[] = Array.isArray(parsed) ? parsed : [];
   const source = new SourceText(file, text, () => ({

@@ -40,7 +40,14 @@ export function importServices(context: ImportContext, serviceCIDR: string, pods
     const key = keyOf(service.metadata);
     if (service.metadata.name === undefined) continue;
     if (seen.has(key)) {
-      context.diagnostics.push(problemAt(decoded.at, ImportCode.Unbuildable, `service ${key} is in the input twice`, 'give each object once (two collections of the same cluster?)'));
+      context.diagnostics.push(
+        problemAt(
+          decoded.at,
+          ImportCode.Unbuildable,
+          `service ${key} is in the input twice`,
+          'give each object once (two collections of the same cluster?)',
+        ),
+      );
       continue;
     }
     seen.add(key);
@@ -82,7 +89,13 @@ function serviceDocument(context: ImportContext, decoded: Decoded<Service>): Doc
   const where = (...path: (string | number)[]): Where => ({ source: decoded.at.source, path: [...decoded.at.path, ...path] });
   const type = spec.type ?? 'ClusterIP';
   if (type !== 'ClusterIP' && type !== 'NodePort' && type !== 'LoadBalancer') {
-    context.diagnostics.push(problemAt(where('spec', 'type'), ImportCode.ValueInvalid, `service ${key}: type '${type}' is not ClusterIP, NodePort, LoadBalancer or ExternalName`));
+    context.diagnostics.push(
+      problemAt(
+        where('spec', 'type'),
+        ImportCode.ValueInvalid,
+        `service ${key}: type '${type}' is not ClusterIP, NodePort, LoadBalancer or ExternalName`,
+      ),
+    );
     return undefined;
   }
   const ipv4 = (text: string | undefined, ...path: (string | number)[]): string | undefined => {
@@ -95,7 +108,12 @@ function serviceDocument(context: ImportContext, decoded: Decoded<Service>): Doc
   };
   let clusterIP: string | undefined;
   if (spec.clusterIP === 'None') clusterIP = 'None';
-  else clusterIP = ipv4(spec.clusterIP, 'spec', 'clusterIP') ?? (spec.clusterIPs ?? []).map((ip, i) => (ip.includes(':') ? undefined : ipv4(ip, 'spec', 'clusterIPs', i))).find((ip) => ip !== undefined);
+  else
+    clusterIP =
+      ipv4(spec.clusterIP, 'spec', 'clusterIP') ??
+      (spec.clusterIPs ?? [])
+        .map((ip, i) => (ip.includes(':') ? undefined : ipv4(ip, 'spec', 'clusterIPs', i)))
+        .find((ip) => ip !== undefined);
   if (clusterIP === undefined && spec.clusterIP !== undefined && spec.clusterIP !== '') return undefined; // IPv6-only: noted
   if (clusterIP === undefined) notes.assumed(`service ${key} has no cluster IP yet (a manifest): netlab allocates one`);
   const external = type !== 'ClusterIP';
@@ -106,23 +124,32 @@ function serviceDocument(context: ImportContext, decoded: Decoded<Service>): Doc
     ...(p.targetPort !== undefined && p.targetPort !== p.port ? { targetPort: p.targetPort } : {}),
     ...(external && p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
   }));
-  const externalIPs = (spec.externalIPs ?? []).map((ip, i) => ipv4(ip, 'spec', 'externalIPs', i)).filter((x): x is string => x !== undefined);
+  const externalIPs = (spec.externalIPs ?? [])
+    .map((ip, i) => ipv4(ip, 'spec', 'externalIPs', i))
+    .filter((x): x is string => x !== undefined);
   const selector = spec.selector !== undefined && Object.keys(spec.selector).length > 0 ? spec.selector : undefined;
   let loadBalancerIP: string | undefined;
   if (type === 'LoadBalancer') {
     const ingress = service.status?.loadBalancer?.ingress ?? [];
-    const ips = ingress.map((i, n) => (i.ip !== undefined ? ipv4(i.ip, 'status', 'loadBalancer', 'ingress', n, 'ip') : undefined)).filter((x): x is string => x !== undefined);
+    const ips = ingress
+      .map((i, n) => (i.ip !== undefined ? ipv4(i.ip, 'status', 'loadBalancer', 'ingress', n, 'ip') : undefined))
+      .filter((x): x is string => x !== undefined);
     loadBalancerIP = ips[0] ?? ipv4(spec.loadBalancerIP, 'spec', 'loadBalancerIP');
-    if (ips.length > 1) notes.notExpressible('LoadBalancer services with several ingress addresses (the first is kept)', `${key} ${ips.join(' ')}`);
-    if (ingress.some((i) => i.ip === undefined && i.hostname !== undefined)) notes.notExpressible('LoadBalancer addresses given as a hostname (a cloud load balancer\'s DNS name)', key);
-    if (loadBalancerIP === undefined) notes.assumed(`LoadBalancer ${key} has no address yet (pending): netlab gives it one from network.loadBalancerPool`);
-    if (spec.allocateLoadBalancerNodePorts === false) notes.notExpressible('allocateLoadBalancerNodePorts: false (netlab allocates node ports)', key);
+    if (ips.length > 1)
+      notes.notExpressible('LoadBalancer services with several ingress addresses (the first is kept)', `${key} ${ips.join(' ')}`);
+    if (ingress.some((i) => i.ip === undefined && i.hostname !== undefined))
+      notes.notExpressible("LoadBalancer addresses given as a hostname (a cloud load balancer's DNS name)", key);
+    if (loadBalancerIP === undefined)
+      notes.assumed(`LoadBalancer ${key} has no address yet (pending): netlab gives it one from network.loadBalancerPool`);
+    if (spec.allocateLoadBalancerNodePorts === false)
+      notes.notExpressible('allocateLoadBalancerNodePorts: false (netlab allocates node ports)', key);
     if (spec.loadBalancerClass !== undefined) notes.notExpressible('loadBalancerClass', `${key} ${spec.loadBalancerClass}`);
   }
-  const sourceRanges = type === 'LoadBalancer' ? spec.loadBalancerSourceRanges ?? [] : [];
+  const sourceRanges = type === 'LoadBalancer' ? (spec.loadBalancerSourceRanges ?? []) : [];
   const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
   if (spec.publishNotReadyAddresses === true) notes.notExpressible('publishNotReadyAddresses (not-ready pods stay endpoints)', key);
-  if (spec.trafficDistribution !== undefined) notes.notExpressible('trafficDistribution (topology-aware routing)', `${key} ${spec.trafficDistribution}`);
+  if (spec.trafficDistribution !== undefined)
+    notes.notExpressible('trafficDistribution (topology-aware routing)', `${key} ${spec.trafficDistribution}`);
   const localExternal = spec.externalTrafficPolicy === 'Local' && (external || externalIPs.length > 0);
   return {
     name: service.metadata.name!,
@@ -134,9 +161,13 @@ function serviceDocument(context: ImportContext, decoded: Decoded<Service>): Doc
     ...(externalIPs.length > 0 ? { externalIPs } : {}),
     ...(loadBalancerIP !== undefined ? { loadBalancerIP } : {}),
     ...(sourceRanges.length > 0 ? { loadBalancerSourceRanges: sourceRanges } : {}),
-    ...(localExternal && type === 'LoadBalancer' && spec.healthCheckNodePort !== undefined ? { healthCheckNodePort: spec.healthCheckNodePort } : {}),
+    ...(localExternal && type === 'LoadBalancer' && spec.healthCheckNodePort !== undefined
+      ? { healthCheckNodePort: spec.healthCheckNodePort }
+      : {}),
     ...(spec.sessionAffinity === 'ClientIP' ? { sessionAffinity: 'ClientIP' as const } : {}),
-    ...(spec.sessionAffinity === 'ClientIP' && timeout !== undefined && timeout !== DEFAULT_AFFINITY_TIMEOUT ? { sessionAffinityConfig: { clientIP: { timeoutSeconds: timeout } } } : {}),
+    ...(spec.sessionAffinity === 'ClientIP' && timeout !== undefined && timeout !== DEFAULT_AFFINITY_TIMEOUT
+      ? { sessionAffinityConfig: { clientIP: { timeoutSeconds: timeout } } }
+      : {}),
     ...(localExternal ? { externalTrafficPolicy: 'Local' as const } : {}),
     ...(spec.internalTrafficPolicy === 'Local' ? { internalTrafficPolicy: 'Local' as const } : {}),
   };
@@ -167,7 +198,10 @@ function checkEndpointSlices(context: ImportContext, pods: readonly ImportedPod[
       if (endpoints.length === 0) continue;
       const addresses = endpoints.flatMap((e) => e.addresses);
       const ports = (slice.ports ?? []).map((p) => p.port).filter((p) => p !== undefined);
-      notes.notExpressible('services whose endpoints are written by hand (selector-less services with EndpointSlices; left without endpoints)', `${namespace}/${serviceName} ${addresses.join(' ')}${ports.length > 0 ? ` port ${ports.join(',')}` : ''}`);
+      notes.notExpressible(
+        'services whose endpoints are written by hand (selector-less services with EndpointSlices; left without endpoints)',
+        `${namespace}/${serviceName} ${addresses.join(' ')}${ports.length > 0 ? ` port ${ports.join(',')}` : ''}`,
+      );
       continue;
     }
     for (const e of endpoints) {
@@ -175,9 +209,15 @@ function checkEndpointSlices(context: ImportContext, pods: readonly ImportedPod[
       if (ref?.kind !== 'Pod' || ref.name === undefined) continue;
       const key = `${ref.namespace ?? namespace}/${ref.name}`;
       const ip = podIp.get(key);
-      if (!podIp.has(key)) notes.notExpressible('endpoints whose pod was not imported (they are no endpoints in netlab)', `${namespace}/${serviceName} ${key}`);
-      else if (ip !== undefined && !e.addresses.includes(ip)) notes.notExpressible('endpoints whose address is not their pod\'s', `${namespace}/${serviceName} ${key} ${e.addresses.join(' ')}`);
-      else if (e.nodeName !== undefined && e.nodeName !== podNode.get(key)) notes.notExpressible('endpoints on another node than their pod', `${namespace}/${serviceName} ${key}`);
+      if (!podIp.has(key))
+        notes.notExpressible(
+          'endpoints whose pod was not imported (they are no endpoints in netlab)',
+          `${namespace}/${serviceName} ${key}`,
+        );
+      else if (ip !== undefined && !e.addresses.includes(ip))
+        notes.notExpressible("endpoints whose address is not their pod's", `${namespace}/${serviceName} ${key} ${e.addresses.join(' ')}`);
+      else if (e.nodeName !== undefined && e.nodeName !== podNode.get(key))
+        notes.notExpressible('endpoints on another node than their pod', `${namespace}/${serviceName} ${key}`);
     }
   }
 }

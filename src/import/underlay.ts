@@ -45,7 +45,8 @@ export function importUnderlay(context: ImportContext, nodes: readonly ImportedN
     const prefix = calico ?? cidr(node.ip, kind ? KIND_PREFIX : ASSUMED_PREFIX);
     const key = formatCidr(prefix);
     let group = inferred.get(key);
-    if (group === undefined) inferred.set(key, (group = { cidr: prefix, nodes: [], why: calico !== undefined ? 'calico' : kind ? 'kind' : 'assumed' }));
+    if (group === undefined)
+      inferred.set(key, (group = { cidr: prefix, nodes: [], why: calico !== undefined ? 'calico' : kind ? 'kind' : 'assumed' }));
     group.nodes.push(node);
   }
   for (const g of given) {
@@ -53,8 +54,14 @@ export function importUnderlay(context: ImportContext, nodes: readonly ImportedN
     const nodeIps = new Set(nodes.filter((x) => subnetOf.get(x.name) === g.option.name).map((x) => x.ip));
     const written = g.option.gateway;
     const gateway = written === 'none' ? undefined : written !== undefined ? parseIPv4(written) : assumedGateway(g.cidr, nodeIps);
-    if (written === undefined) notes.assumed(`gateway ${gateway !== undefined ? formatIPv4(gateway) : 'none'} on subnet ${g.option.name} (gw= in --subnet)`);
-    subnets.push({ name: g.option.name, cidr: formatCidr(g.cidr), ...(gateway !== undefined ? { gateway: formatIPv4(gateway) } : {}), mtu: g.option.mtu ?? defaultMtu });
+    if (written === undefined)
+      notes.assumed(`gateway ${gateway !== undefined ? formatIPv4(gateway) : 'none'} on subnet ${g.option.name} (gw= in --subnet)`);
+    subnets.push({
+      name: g.option.name,
+      cidr: formatCidr(g.cidr),
+      ...(gateway !== undefined ? { gateway: formatIPv4(gateway) } : {}),
+      mtu: g.option.mtu ?? defaultMtu,
+    });
   }
   const taken = new Set(subnets.map((s) => s.name));
   let n = 1;
@@ -63,7 +70,12 @@ export function importUnderlay(context: ImportContext, nodes: readonly ImportedN
     const name = `subnet-${n++}`;
     taken.add(name);
     const gateway = assumedGateway(group.cidr, new Set(group.nodes.map((x) => x.ip)));
-    subnets.push({ name, cidr: formatCidr(group.cidr), ...(gateway !== undefined ? { gateway: formatIPv4(gateway) } : {}), mtu: defaultMtu });
+    subnets.push({
+      name,
+      cidr: formatCidr(group.cidr),
+      ...(gateway !== undefined ? { gateway: formatIPv4(gateway) } : {}),
+      mtu: defaultMtu,
+    });
     for (const node of group.nodes) subnetOf.set(node.name, name);
     const whose = plural(group.nodes.length, 'node');
     const why =

@@ -342,21 +342,23 @@ export class NetnsBuilder {
     if (this.deferred.length === 0) return this.withLazyState({ ...netns, netfilter: this.netfilter() });
     // The deferred programs run, and the tables are assembled, the first time someone looks.
     let netfilter: Netfilter | undefined;
-    return this.withLazyState(Object.defineProperty(netns, 'netfilter', {
-      enumerable: true,
-      get: (): Netfilter => {
-        if (netfilter === undefined) {
-          for (const program of this.deferred.splice(0)) program(this);
-          netfilter = this.netfilter();
-        }
-        return netfilter;
-      },
-      // Whoever replaces the tables wholesale (a test, a what-if edit) gets what they set.
-      set: (value: Netfilter): void => {
-        this.deferred.length = 0;
-        netfilter = value;
-      },
-    }) as NetNs);
+    return this.withLazyState(
+      Object.defineProperty(netns, 'netfilter', {
+        enumerable: true,
+        get: (): Netfilter => {
+          if (netfilter === undefined) {
+            for (const program of this.deferred.splice(0)) program(this);
+            netfilter = this.netfilter();
+          }
+          return netfilter;
+        },
+        // Whoever replaces the tables wholesale (a test, a what-if edit) gets what they set.
+        set: (value: Netfilter): void => {
+          this.deferred.length = 0;
+          netfilter = value;
+        },
+      }) as NetNs,
+    );
   }
 
   /**
@@ -373,11 +375,15 @@ export class NetnsBuilder {
     return {
       tables: TABLE_ORDER.filter((name) => this.iptables.has(name)).map((name): NetfilterTable => ({
         name,
-        chains: [...this.iptables.get(name)!].map(([chainName, c]): Chain => c.shared && c.chain !== undefined ? c.chain : ({
-          name: chainName,
-          ...(c.policy ? { policy: c.policy } : {}),
-          rules: c.rules,
-        })),
+        chains: [...this.iptables.get(name)!].map(([chainName, c]): Chain =>
+          c.shared && c.chain !== undefined
+            ? c.chain
+            : {
+                name: chainName,
+                ...(c.policy ? { policy: c.policy } : {}),
+                rules: c.rules,
+              },
+        ),
       })),
     };
   }

@@ -32,7 +32,16 @@ export function bridgeMulticast(mac: Mac): Mac[] {
  * forward delay 15 s, hello 2 s, max age 20 s, ageing 300 s, in centiseconds
  * as `ip -d link` prints them): the CNI bridge plugin and dockerd set none.
  */
-export const BRIDGE_DEFAULTS: BridgeInfo = { kind: 'bridge', stpState: 0, priority: 32768, vlanFiltering: false, forwardDelay: 1500, helloTime: 200, maxAge: 2000, ageingTime: 30000 };
+export const BRIDGE_DEFAULTS: BridgeInfo = {
+  kind: 'bridge',
+  stpState: 0,
+  priority: 32768,
+  vlanFiltering: false,
+  forwardDelay: 1500,
+  helloTime: 200,
+  maxAge: 2000,
+  ageingTime: 30000,
+};
 
 /** veth queues default to the number of possible CPUs. */
 export const VETH_QUEUES = 2;

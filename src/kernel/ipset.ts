@@ -17,7 +17,13 @@ export type IpSetMember =
   /** hash:ip,port,ip: kube-proxy's KUBE-LOOP-BACK (endpoint, port, the endpoint again as source). */
   | { readonly kind: 'ip,port,ip'; readonly ip: IPv4; readonly protocol: 'tcp' | 'udp' | 'sctp'; readonly port: number; readonly ip2: IPv4 }
   /** hash:ip,port,net: kube-proxy's KUBE-LOAD-BALANCER-SOURCE-CIDR. */
-  | { readonly kind: 'ip,port,net'; readonly ip: IPv4; readonly protocol: 'tcp' | 'udp' | 'sctp'; readonly port: number; readonly net: Cidr }
+  | {
+      readonly kind: 'ip,port,net';
+      readonly ip: IPv4;
+      readonly protocol: 'tcp' | 'udp' | 'sctp';
+      readonly port: number;
+      readonly net: Cidr;
+    }
   /** bitmap:port: a port of any protocol (the protocol is in the iptables rule, `-p tcp`). */
   | { readonly kind: 'port'; readonly port: number };
 
@@ -33,7 +39,11 @@ export interface IpSet {
  * `-m set --match-set NAME FLAGS`: the first flag says which address to
  * test (src or dst); for hash:ip,port the second says which port.
  */
-export function ipsetMatches(set: IpSet, flags: readonly ('src' | 'dst')[], p: { src: IPv4; dst: IPv4; protocol: string; sport?: number; dport?: number }): boolean {
+export function ipsetMatches(
+  set: IpSet,
+  flags: readonly ('src' | 'dst')[],
+  p: { src: IPv4; dst: IPv4; protocol: string; sport?: number; dport?: number },
+): boolean {
   const ip = flags[0] === 'src' ? p.src : p.dst;
   const portOf = (flag: 'src' | 'dst' | undefined): number | undefined => (flag === 'src' ? p.sport : p.dport);
   switch (set.type) {
@@ -54,12 +64,16 @@ export function ipsetMatches(set: IpSet, flags: readonly ('src' | 'dst')[], p: {
     case 'hash:ip,port,ip': {
       const port = portOf(flags[1]);
       const ip2 = flags[2] === 'src' ? p.src : p.dst;
-      return set.members.some((m) => m.kind === 'ip,port,ip' && m.ip === ip && m.protocol === p.protocol && m.port === port && m.ip2 === ip2);
+      return set.members.some(
+        (m) => m.kind === 'ip,port,ip' && m.ip === ip && m.protocol === p.protocol && m.port === port && m.ip2 === ip2,
+      );
     }
     case 'hash:ip,port,net': {
       const port = portOf(flags[1]);
       const ip2 = flags[2] === 'src' ? p.src : p.dst;
-      return set.members.some((m) => m.kind === 'ip,port,net' && m.ip === ip && m.protocol === p.protocol && m.port === port && contains(m.net, ip2));
+      return set.members.some(
+        (m) => m.kind === 'ip,port,net' && m.ip === ip && m.protocol === p.protocol && m.port === port && contains(m.net, ip2),
+      );
     }
   }
 }

@@ -27,8 +27,7 @@ export interface NftBaseChain {
 }
 
 export type NftVerdict =
-  | { readonly kind: 'accept' | 'drop' | 'return' | 'continue' }
-  | { readonly kind: 'jump' | 'goto'; readonly chain: string };
+  { readonly kind: 'accept' | 'drop' | 'return' | 'continue' } | { readonly kind: 'jump' | 'goto'; readonly chain: string };
 
 /** What a selector reads off the packet (or its context). */
 export type NftSelector =
@@ -112,7 +111,11 @@ export type NftStatement =
       readonly map: { readonly name: string } | { readonly elements: readonly NftElement[] };
     }
   /** `numgen random mod N vmap { 0 : goto a, 1 : goto b }`. */
-  | { readonly kind: 'numgen-vmap'; readonly mod: number; readonly elements: readonly { readonly value: number; readonly verdict: NftVerdict }[] }
+  | {
+      readonly kind: 'numgen-vmap';
+      readonly mod: number;
+      readonly elements: readonly { readonly value: number; readonly verdict: NftVerdict }[];
+    }
   /** `meta mark set meta mark | X` (or) and `... ^ X` (xor). */
   | { readonly kind: 'mark-set'; readonly op: 'or' | 'xor'; readonly value: number }
   | { readonly kind: 'counter' }

@@ -68,7 +68,11 @@ export interface KubeProxyConfiguration {
   /** '' means the platform default: iptables on Linux. */
   readonly mode?: string;
   readonly clusterCIDR?: string;
-  readonly iptables?: { readonly masqueradeAll?: boolean; readonly masqueradeBit?: number | null; readonly localhostNodePorts?: boolean | null };
+  readonly iptables?: {
+    readonly masqueradeAll?: boolean;
+    readonly masqueradeBit?: number | null;
+    readonly localhostNodePorts?: boolean | null;
+  };
   readonly ipvs?: { readonly scheduler?: string; readonly strictARP?: boolean; readonly excludeCIDRs?: readonly string[] | null };
   readonly nftables?: { readonly masqueradeAll?: boolean; readonly masqueradeBit?: number | null };
   readonly nodePortAddresses?: readonly string[] | null;

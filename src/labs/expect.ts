@@ -52,32 +52,48 @@ export function checkTrace(trace: Trace, expect: Expectations, netns: (id: strin
   };
   const outcome = `${trace.disposition}: ${trace.summary}`;
   if (expect.disposition !== undefined && trace.disposition !== expect.disposition) fail('disposition', expect.disposition, outcome);
-  if (expect.reason !== undefined && !trace.summary.includes(expect.reason)) fail('reason', `a summary containing "${expect.reason}"`, outcome);
+  if (expect.reason !== undefined && !trace.summary.includes(expect.reason))
+    fail('reason', `a summary containing "${expect.reason}"`, outcome);
   const passed = passedThrough(trace);
   const route = trace.hops.map((h) => h.name).join(' → ');
   for (const thing of expect.through ?? []) if (!passed.has(thing)) fail('through', `the packet passes ${thing}`, `it went ${route}`);
-  for (const thing of expect.notThrough ?? []) if (passed.has(thing)) fail('notThrough', `the packet does not pass ${thing}`, `it went ${route}`);
-  if (expect.ttl !== undefined && facts.ttl !== expect.ttl) fail('ttl', `ttl ${expect.ttl} at arrival`, facts.ttl === undefined ? `not delivered (${outcome})` : `ttl ${facts.ttl}`);
+  for (const thing of expect.notThrough ?? [])
+    if (passed.has(thing)) fail('notThrough', `the packet does not pass ${thing}`, `it went ${route}`);
+  if (expect.ttl !== undefined && facts.ttl !== expect.ttl)
+    fail('ttl', `ttl ${expect.ttl} at arrival`, facts.ttl === undefined ? `not delivered (${outcome})` : `ttl ${facts.ttl}`);
   if (expect.hops !== undefined && facts.hops !== expect.hops) fail('hops', `${expect.hops} hops`, `${facts.hops} hops: ${route}`);
   const tunnels = trace.hops.flatMap((h) => h.steps.flatMap((s) => (s.kind === 'encap' ? [s] : [])));
   if (expect.encap !== undefined) {
     const wanted = lines(expect.encap).filter((t) => t !== 'none');
     const actual = tunnels.map((t) => t.tunnel);
-    if (wanted.join(',') !== actual.join(',')) fail('encap', wanted.length ? wanted.join(', ') : 'no tunnel', actual.length ? actual.join(', ') : 'no tunnel');
+    if (wanted.join(',') !== actual.join(','))
+      fail('encap', wanted.length ? wanted.join(', ') : 'no tunnel', actual.length ? actual.join(', ') : 'no tunnel');
   }
   if (expect.outerPort !== undefined) {
     const port = tunnels[0]?.outer.dport;
-    if (port !== expect.outerPort) fail('outerPort', `outer UDP port ${expect.outerPort}`, port === undefined ? 'no tunnel' : `port ${port}`);
+    if (port !== expect.outerPort)
+      fail('outerPort', `outer UDP port ${expect.outerPort}`, port === undefined ? 'no tunnel' : `port ${port}`);
   }
   if (expect.mtu !== undefined && facts.pathMtu !== expect.mtu) fail('mtu', `mtu ${expect.mtu} on the way`, `mtu ${facts.pathMtu ?? '-'}`);
-  if (expect.source !== undefined && formatIPv4(trace.flow.src) !== expect.source) fail('source', `source address ${expect.source}`, formatIPv4(trace.flow.src));
+  if (expect.source !== undefined && formatIPv4(trace.flow.src) !== expect.source)
+    fail('source', `source address ${expect.source}`, formatIPv4(trace.flow.src));
   if (expect.seenSource !== undefined) {
     const seen = trace.delivered && formatIPv4(trace.delivered.src);
-    if (seen !== expect.seenSource) fail('seenSource', `the receiver sees source ${expect.seenSource}`, seen === undefined ? `not delivered (${outcome})` : seen);
+    if (seen !== expect.seenSource)
+      fail('seenSource', `the receiver sees source ${expect.seenSource}`, seen === undefined ? `not delivered (${outcome})` : seen);
   }
   const rules = expect.rulesEvaluated;
-  if (rules !== undefined && ((rules.atMost !== undefined && facts.rulesEvaluated > rules.atMost) || (rules.atLeast !== undefined && facts.rulesEvaluated < rules.atLeast))) {
-    const bounds = [rules.atLeast !== undefined ? `at least ${rules.atLeast}` : '', rules.atMost !== undefined ? `at most ${rules.atMost}` : ''].filter(Boolean).join(' and ');
+  if (
+    rules !== undefined &&
+    ((rules.atMost !== undefined && facts.rulesEvaluated > rules.atMost) ||
+      (rules.atLeast !== undefined && facts.rulesEvaluated < rules.atLeast))
+  ) {
+    const bounds = [
+      rules.atLeast !== undefined ? `at least ${rules.atLeast}` : '',
+      rules.atMost !== undefined ? `at most ${rules.atMost}` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
     fail('rulesEvaluated', `${bounds} rules evaluated`, `${facts.rulesEvaluated} rules evaluated`);
   }
   return failures;
@@ -88,13 +104,19 @@ function clean(line: string): string {
   return line.trimEnd();
 }
 
-export function checkOutput(stdout: readonly string[], stderr: readonly string[], exitCode: number | undefined, expect: Expectations): Failure[] {
+export function checkOutput(
+  stdout: readonly string[],
+  stderr: readonly string[],
+  exitCode: number | undefined,
+  expect: Expectations,
+): Failure[] {
   const failures: Failure[] = [];
   const out = stdout.map(clean);
   const all = [...out, ...stderr.map(clean)];
   const shown = (list: readonly string[]): string => (list.length ? list.join('\n') : '(no output)');
   for (const want of lines(expect.contains)) {
-    if (!all.some((line) => line.includes(clean(want)))) failures.push({ what: 'contains', expected: `a line containing: ${want}`, actual: shown(all) });
+    if (!all.some((line) => line.includes(clean(want))))
+      failures.push({ what: 'contains', expected: `a line containing: ${want}`, actual: shown(all) });
   }
   for (const unwanted of lines(expect.notContains)) {
     const hit = all.find((line) => line.includes(clean(unwanted)));
@@ -104,6 +126,11 @@ export function checkOutput(stdout: readonly string[], stderr: readonly string[]
     const want = lines(expect.equals).map(clean);
     if (want.join('\n') !== out.join('\n')) failures.push({ what: 'equals', expected: shown(want), actual: shown(out) });
   }
-  if (expect.exitCode !== undefined && exitCode !== expect.exitCode) failures.push({ what: 'exitCode', expected: `exit ${expect.exitCode}`, actual: `exit ${exitCode}${stderr.length ? `: ${stderr.join(' ')}` : ''}` });
+  if (expect.exitCode !== undefined && exitCode !== expect.exitCode)
+    failures.push({
+      what: 'exitCode',
+      expected: `exit ${expect.exitCode}`,
+      actual: `exit ${exitCode}${stderr.length ? `: ${stderr.join(' ')}` : ''}`,
+    });
   return failures;
 }

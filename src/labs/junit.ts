@@ -31,11 +31,15 @@ function testcase(lab: LabResult, step: StepResult): string[] {
   const out = [`${head}>`];
   if (step.status === 'error') {
     const text = step.diagnostics.map((d) => formatDiagnostic(d)).join('\n');
-    out.push(`      <error message="${escapeXml(step.diagnostics[0]?.message ?? 'error')}" type="${escapeXml(step.diagnostics[0]?.code ?? 'error')}">${escapeXml(text)}</error>`);
+    out.push(
+      `      <error message="${escapeXml(step.diagnostics[0]?.message ?? 'error')}" type="${escapeXml(step.diagnostics[0]?.code ?? 'error')}">${escapeXml(text)}</error>`,
+    );
   } else {
     const first = step.failures[0]!;
     const text = step.failures.map((f) => `${f.what}\n  expected: ${f.expected}\n  actual:   ${f.actual}`).join('\n');
-    out.push(`      <failure message="${escapeXml(`${first.what}: expected ${first.expected}`)}" type="${escapeXml(first.what)}">${escapeXml(text)}</failure>`);
+    out.push(
+      `      <failure message="${escapeXml(`${first.what}: expected ${first.expected}`)}" type="${escapeXml(first.what)}">${escapeXml(text)}</failure>`,
+    );
   }
   out.push('    </testcase>');
   return out;
@@ -45,9 +49,15 @@ export function junitXml(results: readonly LabResult[], unloadable: readonly Unl
   const steps = results.flatMap((r) => r.steps);
   const tests = steps.length + results.filter((r) => r.steps.length === 0).length + unloadable.length;
   const failures = steps.filter((s) => s.status === 'fail').length;
-  const errors = steps.filter((s) => s.status === 'error').length + results.filter((r) => r.steps.length === 0 && r.status === 'error').length + unloadable.length;
+  const errors =
+    steps.filter((s) => s.status === 'error').length +
+    results.filter((r) => r.steps.length === 0 && r.status === 'error').length +
+    unloadable.length;
   const time = results.reduce((t, r) => t + r.seconds, 0);
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="netlab labs" tests="${tests}" failures="${failures}" errors="${errors}" time="${seconds(time)}">`];
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="netlab labs" tests="${tests}" failures="${failures}" errors="${errors}" time="${seconds(time)}">`,
+  ];
   for (const r of results) {
     const f = r.steps.filter((s) => s.status === 'fail').length;
     const e = r.steps.filter((s) => s.status === 'error').length;
@@ -57,7 +67,9 @@ export function junitXml(results: readonly LabResult[], unloadable: readonly Unl
     if (r.steps.length === 0) {
       const text = r.diagnostics.map((d) => formatDiagnostic(d)).join('\n');
       out.push(`    <testcase name="build" classname="${escapeXml(`netlab.lab.${r.lab.name}`)}" time="${seconds(r.seconds)}">`);
-      out.push(`      <error message="${escapeXml(r.diagnostics[0]?.message ?? 'the topology does not build')}" type="${escapeXml(r.diagnostics[0]?.code ?? 'error')}">${escapeXml(text)}</error>`);
+      out.push(
+        `      <error message="${escapeXml(r.diagnostics[0]?.message ?? 'the topology does not build')}" type="${escapeXml(r.diagnostics[0]?.code ?? 'error')}">${escapeXml(text)}</error>`,
+      );
       out.push('    </testcase>');
     }
     for (const s of r.steps) out.push(...testcase(r, s));
@@ -66,7 +78,9 @@ export function junitXml(results: readonly LabResult[], unloadable: readonly Unl
   for (const u of unloadable) {
     out.push(`  <testsuite name="${escapeXml(u.file)}" tests="1" failures="0" errors="1" time="0.000" file="${escapeXml(u.file)}">`);
     out.push(`    <testcase name="load" classname="netlab.lab" time="0.000">`);
-    out.push(`      <error message="${escapeXml(u.diagnostics[0]?.message ?? 'invalid lab file')}" type="${escapeXml(u.diagnostics[0]?.code ?? 'error')}">${escapeXml(u.diagnostics.map((d) => formatDiagnostic(d)).join('\n'))}</error>`);
+    out.push(
+      `      <error message="${escapeXml(u.diagnostics[0]?.message ?? 'invalid lab file')}" type="${escapeXml(u.diagnostics[0]?.code ?? 'error')}">${escapeXml(u.diagnostics.map((d) => formatDiagnostic(d)).join('\n'))}</error>`,
+    );
     out.push('    </testcase>');
     out.push('  </testsuite>');
   }

@@ -36,7 +36,20 @@ const ACTIONS = ['trace', 'exec', 'show', 'diff'] as const;
 
 /** Which expectations each action can be checked against. */
 const EXPECTS: Readonly<Record<(typeof ACTIONS)[number], readonly (keyof Expectations)[]>> = {
-  trace: ['disposition', 'reason', 'through', 'notThrough', 'ttl', 'hops', 'encap', 'outerPort', 'mtu', 'source', 'seenSource', 'rulesEvaluated'],
+  trace: [
+    'disposition',
+    'reason',
+    'through',
+    'notThrough',
+    'ttl',
+    'hops',
+    'encap',
+    'outerPort',
+    'mtu',
+    'source',
+    'seenSource',
+    'rulesEvaluated',
+  ],
   exec: ['contains', 'notContains', 'equals', 'exitCode'],
   show: ['contains', 'notContains', 'equals'],
   diff: ['changes', 'keeps', 'reachability'],
@@ -80,7 +93,13 @@ export function loadLab(text: string, file: string): LabLoad {
     const path: DocPath = ['steps', i];
     const actions = ACTIONS.filter((a) => raw[a] !== undefined);
     if (actions.length !== 1) {
-      problem(LabCode.Step, actions.length === 0 ? `step ${i + 1} does nothing` : `step ${i + 1} does ${actions.length} things (${actions.join(', ')})`, path, 'each step has exactly one of trace, exec, show, diff', 'value');
+      problem(
+        LabCode.Step,
+        actions.length === 0 ? `step ${i + 1} does nothing` : `step ${i + 1} does ${actions.length} things (${actions.join(', ')})`,
+        path,
+        'each step has exactly one of trace, exec, show, diff',
+        'value',
+      );
       return;
     }
     const kind = actions[0]!;
@@ -89,11 +108,22 @@ export function loadLab(text: string, file: string): LabLoad {
       if (!EXPECTS[kind].includes(key)) {
         const owner = ACTIONS.find((a) => EXPECTS[a].includes(key));
         const article = kind === 'exec' ? 'an' : 'a';
-        problem(LabCode.Expect, `${article} ${kind} step cannot expect '${key}'${owner ? ` (that is for ${owner} steps)` : ''}`, [...path, 'expect', key], `${article} ${kind} step expects: ${EXPECTS[kind].join(', ')}`, 'key');
+        problem(
+          LabCode.Expect,
+          `${article} ${kind} step cannot expect '${key}'${owner ? ` (that is for ${owner} steps)` : ''}`,
+          [...path, 'expect', key],
+          `${article} ${kind} step expects: ${EXPECTS[kind].join(', ')}`,
+          'key',
+        );
       }
     }
     if (expect.disposition !== undefined && !(DISPOSITIONS as readonly string[]).includes(expect.disposition)) {
-      problem(LabCode.Expect, `unknown disposition '${expect.disposition}'`, [...path, 'expect', 'disposition'], didYouMean(expect.disposition, DISPOSITIONS) ?? `dispositions: ${DISPOSITIONS.join(', ')}`);
+      problem(
+        LabCode.Expect,
+        `unknown disposition '${expect.disposition}'`,
+        [...path, 'expect', 'disposition'],
+        didYouMean(expect.disposition, DISPOSITIONS) ?? `dispositions: ${DISPOSITIONS.join(', ')}`,
+      );
     }
     const action = actionOf(kind, raw[kind] as Record<string, unknown>, [...path, kind], at, problem);
     if (action) steps.push({ number: i + 1, name: String(raw['name']), action, expect, path });
@@ -140,7 +170,12 @@ function actionOf(
       return { kind, on: String(raw['on']), argv };
     }
     case 'show':
-      return { kind, view: String(raw['view']), on: String(raw['on']), ...(raw['table'] !== undefined ? { table: String(raw['table']) } : {}) };
+      return {
+        kind,
+        view: String(raw['view']),
+        on: String(raw['on']),
+        ...(raw['table'] !== undefined ? { table: String(raw['table']) } : {}),
+      };
     case 'diff': {
       const sets = ((raw['set'] as string[] | undefined) ?? []).map((text, i): SetRequest => ({ text, at: at([...path, 'set', i]) }));
       const faults = faultRequests(raw['faults'] as Record<string, string>[] | undefined, [...path, 'faults'], at);
@@ -154,7 +189,13 @@ function actionOf(
 }
 
 /** The probe fields a trace or diff step may give (schema-checked already). */
-function probeFields(raw: Record<string, unknown>): { proto?: 'icmp' | 'tcp' | 'udp'; port?: number; size?: number; df?: boolean; ttl?: number } {
+function probeFields(raw: Record<string, unknown>): {
+  proto?: 'icmp' | 'tcp' | 'udp';
+  port?: number;
+  size?: number;
+  df?: boolean;
+  ttl?: number;
+} {
   return {
     ...(raw['proto'] !== undefined ? { proto: raw['proto'] as 'icmp' | 'tcp' | 'udp' } : {}),
     ...(raw['port'] !== undefined ? { port: raw['port'] as number } : {}),

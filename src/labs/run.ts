@@ -77,7 +77,14 @@ export function runLab(lab: Lab, topology: TopologyInput | undefined, options: R
   };
   const baseline = build({ sets: [], faults: [] });
   if ('code' in baseline) return { lab, diagnostics: [baseline], steps: [], status: 'error', seconds: now() - started };
-  if (!baseline.dataplane) return { lab, diagnostics: baseline.diagnostics.filter((d) => d.severity === 'error'), steps: [], status: 'error', seconds: now() - started };
+  if (!baseline.dataplane)
+    return {
+      lab,
+      diagnostics: baseline.diagnostics.filter((d) => d.severity === 'error'),
+      steps: [],
+      status: 'error',
+      seconds: now() - started,
+    };
 
   const steps: StepResult[] = [];
   for (const step of lab.steps) {
@@ -99,7 +106,13 @@ export function runLab(lab: Lab, topology: TopologyInput | undefined, options: R
           const variant = build(step.action);
           if ('code' in variant) diagnostics = [variant];
           else if (!variant.dataplane) diagnostics = variant.diagnostics.filter((d) => d.severity === 'error');
-          else failures = runDiff(baseline as Variant & { dataplane: Dataplane }, variant as Variant & { dataplane: Dataplane }, step.action, step);
+          else
+            failures = runDiff(
+              baseline as Variant & { dataplane: Dataplane },
+              variant as Variant & { dataplane: Dataplane },
+              step.action,
+              step,
+            );
           break;
         }
       }
@@ -117,7 +130,15 @@ export function runLab(lab: Lab, topology: TopologyInput | undefined, options: R
   function stepError(step: LabStep, field: DocPath, error: UsageError): StepError {
     const path = [...step.path, ...field];
     const at = lab.source.locate(path);
-    return new StepError({ code: LabCode.Name, severity: 'error', message: error.message, file: lab.file, path, ...(at ?? {}), ...(error.hint !== undefined ? { hint: error.hint } : {}) });
+    return new StepError({
+      code: LabCode.Name,
+      severity: 'error',
+      message: error.message,
+      file: lab.file,
+      path,
+      ...(at ?? {}),
+      ...(error.hint !== undefined ? { hint: error.hint } : {}),
+    });
   }
 
   function guarded<T>(step: LabStep, field: DocPath, f: () => T): T {
@@ -140,7 +161,10 @@ export function runLab(lab: Lab, topology: TopologyInput | undefined, options: R
   }
 
   function netnsOf(dataplane: Dataplane, step: LabStep, field: DocPath, target: string): NetNs {
-    return netnsOfTarget(dataplane, guarded(step, field, () => resolveNetnsTarget(dataplane.cluster, target)));
+    return netnsOfTarget(
+      dataplane,
+      guarded(step, field, () => resolveNetnsTarget(dataplane.cluster, target)),
+    );
   }
 
   function runExec(dataplane: Dataplane, action: ExecAction, step: LabStep): Failure[] {
@@ -155,7 +179,12 @@ export function runLab(lab: Lab, topology: TopologyInput | undefined, options: R
     return checkOutput(viewTables(view, ns, action.table).flatMap(tableLines), [], undefined, step.expect);
   }
 
-  function runDiff(base: Variant & { dataplane: Dataplane }, variant: Variant & { dataplane: Dataplane }, action: DiffAction, step: LabStep): Failure[] {
+  function runDiff(
+    base: Variant & { dataplane: Dataplane },
+    variant: Variant & { dataplane: Dataplane },
+    action: DiffAction,
+    step: LabStep,
+  ): Failure[] {
     const failures: Failure[] = [];
     const cell = (dataplane: Dataplane, from: string, to: string, field: DocPath) => {
       const a = guarded(step, field, () => resolveTraceSource(dataplane, from));
@@ -166,7 +195,12 @@ export function runLab(lab: Lab, topology: TopologyInput | undefined, options: R
     const check = (pairs: readonly (readonly [string, string])[] | undefined, key: 'changes' | 'keeps'): void => {
       (pairs ?? []).forEach(([from, to], i) => {
         const field: DocPath = ['expect', key, i];
-        const d = compareCells(endpoint(from), endpoint(to), cell(base.dataplane, from, to, field), cell(variant.dataplane, from, to, field));
+        const d = compareCells(
+          endpoint(from),
+          endpoint(to),
+          cell(base.dataplane, from, to, field),
+          cell(variant.dataplane, from, to, field),
+        );
         const changed = d.change === 'lost' || d.change === 'gained' || d.change === 'absent';
         const words = (c: typeof d.baseline): string => (c === 'absent' ? 'absent' : c.disposition);
         const actual = `${words(d.baseline)} → ${words(d.variant)}${d.reason ? ` (${d.reason})` : ''}`;
@@ -178,9 +212,18 @@ export function runLab(lab: Lab, topology: TopologyInput | undefined, options: R
     check(step.expect.keeps, 'keeps');
     if (step.expect.reachability !== undefined) {
       const axes = matrixAxes(base.cluster!, variant.cluster!);
-      const result = compareMatrices(axes, computeMatrix(base.dataplane, axes, action.probe), computeMatrix(variant.dataplane, axes, action.probe));
+      const result = compareMatrices(
+        axes,
+        computeMatrix(base.dataplane, axes, action.probe),
+        computeMatrix(variant.dataplane, axes, action.probe),
+      );
       const actual = result.reachabilityChanged ? 'changed' : 'unchanged';
-      if (actual !== step.expect.reachability) failures.push({ what: 'reachability', expected: `reachability ${step.expect.reachability}`, actual: `${actual} (${result.counts.lost} lost, ${result.counts.gained} gained of ${result.counts.cells})` });
+      if (actual !== step.expect.reachability)
+        failures.push({
+          what: 'reachability',
+          expected: `reachability ${step.expect.reachability}`,
+          actual: `${actual} (${result.counts.lost} lost, ${result.counts.gained} gained of ${result.counts.cells})`,
+        });
     }
     return failures;
   }
@@ -196,5 +239,14 @@ class StepError extends Error {
 export function tableLines(table: ViewTable): string[] {
   const keyValue = table.columns.every((c) => c === '');
   const rows = keyValue ? table.rows : [table.columns, ...table.rows];
-  return [table.title, ...rows.map((r) => r.map((c) => c.replace(/\n/g, ' ')).join('  ').trimEnd()), ...(table.notes ?? [])];
+  return [
+    table.title,
+    ...rows.map((r) =>
+      r
+        .map((c) => c.replace(/\n/g, ' '))
+        .join('  ')
+        .trimEnd(),
+    ),
+    ...(table.notes ?? []),
+  ];
 }

@@ -30,7 +30,7 @@ const root = labSchema as unknown as SchemaNode;
 function deref(node: SchemaNode | undefined): SchemaNode | undefined {
   for (let i = 0; node?.$ref !== undefined && i < 8; i++) {
     const name = /^#\/\$defs\/(.+)$/.exec(node.$ref)?.[1];
-    node = name === undefined ? undefined : ((root['$defs'] as Record<string, SchemaNode>)[name]);
+    node = name === undefined ? undefined : (root['$defs'] as Record<string, SchemaNode>)[name];
   }
   return node;
 }
@@ -76,28 +76,58 @@ function describe(e: AjvError, path: DocPath, value: unknown): (Diagnostic & { t
     case 'required': {
       const missing = String(e.params['missingProperty']);
       const description = deref(schemaAt(path)?.properties?.[missing])?.description ?? schemaAt(path)?.properties?.[missing]?.description;
-      return error('NL-SCHEMA-REQUIRED', `missing required field '${missing}'${wherePath(path)}`, path, description ? `${missing}: ${description}` : undefined);
+      return error(
+        'NL-SCHEMA-REQUIRED',
+        `missing required field '${missing}'${wherePath(path)}`,
+        path,
+        description ? `${missing}: ${description}` : undefined,
+      );
     }
     case 'additionalProperties': {
       const key = String(e.params['additionalProperty']);
       const known = Object.keys(schemaAt(path)?.properties ?? {});
-      return error('NL-SCHEMA-UNKNOWN-KEY', `unknown field '${key}'${wherePath(path)}`, [...path, key], didYouMean(key, known) ?? `known fields: ${known.join(', ')}`, 'key');
+      return error(
+        'NL-SCHEMA-UNKNOWN-KEY',
+        `unknown field '${key}'${wherePath(path)}`,
+        [...path, key],
+        didYouMean(key, known) ?? `known fields: ${known.join(', ')}`,
+        'key',
+      );
     }
     case 'type':
       return error('NL-SCHEMA-TYPE', `expected ${typeWords(String(e.params['type']))}, got ${describeValue(value)}`, path);
     case 'enum': {
       const allowed = (e.params['allowedValues'] as unknown[]).map(String);
-      return error('NL-SCHEMA-ENUM', `expected one of ${allowed.join(', ')}, got ${describeValue(value)}`, path, typeof value === 'string' ? didYouMean(value, allowed) : undefined);
+      return error(
+        'NL-SCHEMA-ENUM',
+        `expected one of ${allowed.join(', ')}, got ${describeValue(value)}`,
+        path,
+        typeof value === 'string' ? didYouMean(value, allowed) : undefined,
+      );
     }
     case 'const': {
       const allowed = String(e.params['allowedValue']);
-      return error('NL-SCHEMA-ENUM', `expected ${allowed}, got ${describeValue(value)}`, path, typeof value === 'string' ? didYouMean(value, [allowed]) : undefined);
+      return error(
+        'NL-SCHEMA-ENUM',
+        `expected ${allowed}, got ${describeValue(value)}`,
+        path,
+        typeof value === 'string' ? didYouMean(value, [allowed]) : undefined,
+      );
     }
     case 'pattern':
-      return error('NL-NAME-INVALID', `'${String(value)}' is not a valid name`, path, 'at most 63 lowercase letters, digits and -, starting and ending with a letter or digit');
+      return error(
+        'NL-NAME-INVALID',
+        `'${String(value)}' is not a valid name`,
+        path,
+        'at most 63 lowercase letters, digits and -, starting and ending with a letter or digit',
+      );
     case 'minimum':
     case 'maximum':
-      return error('NL-SCHEMA-RANGE', `${describeValue(value)} is ${e.keyword === 'minimum' ? 'below' : 'above'} the ${e.keyword} ${String(e.params['limit'])}`, path);
+      return error(
+        'NL-SCHEMA-RANGE',
+        `${describeValue(value)} is ${e.keyword === 'minimum' ? 'below' : 'above'} the ${e.keyword} ${String(e.params['limit'])}`,
+        path,
+      );
     case 'minItems':
     case 'maxItems':
     case 'minProperties':

@@ -46,7 +46,9 @@ export function buildCluster(topology: Topology, options: ClusterOptions = {}): 
   const calico = cni.plugin === 'calico' ? cni : undefined;
   // calico's CNI plugin sets up the pods under calico and under canal (flannel + calico for policy).
   const calicoWorkloads = calico !== undefined || (cni.plugin === 'flannel' && cni.networkPolicy === 'calico');
-  const nodeRanges = calico ? kubeControllerManagerRanges(podCIDR, topology, diagnostics) : allocateNodePodCidrs(podCIDR, topology.network.nodeCIDRMaskSize, topology.nodes, diagnostics);
+  const nodeRanges = calico
+    ? kubeControllerManagerRanges(podCIDR, topology, diagnostics)
+    : allocateNodePodCidrs(podCIDR, topology.network.nodeCIDRMaskSize, topology.nodes, diagnostics);
 
   const podsByNode = new Map<string, PodSpec[]>();
   const addPod = (pod: PodSpec): void => {
@@ -164,7 +166,8 @@ class PodModel implements Pod {
   get hostVeth(): Pod['hostVeth'] {
     if (this.hostNetwork) return undefined;
     return (this.hostVethCache ??= {
-      name: this.spec.hostVeth?.name ?? (this.calicoVeth ? calicoVethName(this.namespace, this.name) : hostVethName(this.namespace, this.name)),
+      name:
+        this.spec.hostVeth?.name ?? (this.calicoVeth ? calicoVethName(this.namespace, this.name) : hostVethName(this.namespace, this.name)),
       mac: pinnedMac(this.spec.hostVeth?.mac) ?? (this.calicoVeth ? CALICO_HOST_VETH_MAC : macs.podHostVeth(this.namespace, this.name)),
     });
   }

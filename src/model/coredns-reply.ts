@@ -63,9 +63,16 @@ export function coreDnsQuery(cluster: Cluster, qname: string, qtype: QueryType, 
   if (parsed.kind === 'FORWARDED') return SERVFAIL;
   const domain = cluster.topology.network.clusterDomain;
   const soa = soaRecord(asked.slice(asked.length - domain.length), soaSerial);
-  const noRecords = (rcode: 'NOERROR' | 'NXDOMAIN'): DnsResponse => ({ rcode, authoritative: true, answers: [], authority: [soa], additional: [] });
+  const noRecords = (rcode: 'NOERROR' | 'NXDOMAIN'): DnsResponse => ({
+    rcode,
+    authoritative: true,
+    answers: [],
+    authority: [soa],
+    additional: [],
+  });
   if (qtype === 'SRV') {
-    const srv = parsed.kind === 'svc' || parsed.kind === 'pod' ? srvRecords(cluster, asked, parsed.kind, parsed.request, domain) : parsed.kind;
+    const srv =
+      parsed.kind === 'svc' || parsed.kind === 'pod' ? srvRecords(cluster, asked, parsed.kind, parsed.request, domain) : parsed.kind;
     if (srv === 'NXDOMAIN') return noRecords('NXDOMAIN');
     if (srv === 'NODATA' || srv.answers.length === 0) return noRecords('NOERROR');
     return { rcode: 'NOERROR', authoritative: true, answers: srv.answers, authority: [], additional: srv.additional };
@@ -73,7 +80,13 @@ export function coreDnsQuery(cluster: Cluster, qname: string, qtype: QueryType, 
   const a = lookupA(cluster, asked);
   if (a.kind === 'NXDOMAIN') return noRecords('NXDOMAIN');
   if (a.kind !== 'A' || qtype !== 'A') return noRecords('NOERROR');
-  return { rcode: 'NOERROR', authoritative: true, answers: a.addresses.map((address) => aRecord(asked, address)), authority: [], additional: [] };
+  return {
+    rcode: 'NOERROR',
+    authoritative: true,
+    answers: a.addresses.map((address) => aRecord(asked, address)),
+    authority: [],
+    additional: [],
+  };
 }
 
 function aRecord(name: string, address: IPv4): DnsRecord {
@@ -83,7 +96,18 @@ function aRecord(name: string, address: IPv4): DnsRecord {
 function soaRecord(zone: string, serial: number): DnsRecord {
   // plugin.SOA: the TTL is the plugin's minimum TTL capped at 300 seconds.
   const ttl = Math.min(KUBERNETES_TTL, 300);
-  return { type: 'SOA', name: zone, ttl, mname: `ns.dns.${zone}.`, rname: `hostmaster.${zone}.`, serial, refresh: 7200, retry: 1800, expire: 86400, minimum: KUBERNETES_TTL };
+  return {
+    type: 'SOA',
+    name: zone,
+    ttl,
+    mname: `ns.dns.${zone}.`,
+    rname: `hostmaster.${zone}.`,
+    serial,
+    refresh: 7200,
+    retry: 1800,
+    expire: 86400,
+    minimum: KUBERNETES_TTL,
+  };
 }
 
 /** PTR for cluster IPs and endpoints; everything else falls through to the forward plugin. */
@@ -92,7 +116,13 @@ function reverseReply(cluster: Cluster, asked: string, qtype: QueryType): DnsRes
   const ip = parseIPv4(asked.toLowerCase().slice(0, -'.in-addr.arpa'.length).split('.').reverse().join('.'));
   const targets = ip === undefined ? [] : reverseLookup(cluster, ip);
   if (targets.length === 0) return SERVFAIL;
-  return { rcode: 'NOERROR', authoritative: true, answers: targets.map((t) => ({ type: 'PTR', name: asked, ttl: KUBERNETES_TTL, target: `${t}.` })), authority: [], additional: [] };
+  return {
+    rcode: 'NOERROR',
+    authoritative: true,
+    answers: targets.map((t) => ({ type: 'PTR', name: asked, ttl: KUBERNETES_TTL, target: `${t}.` })),
+    authority: [],
+    additional: [],
+  };
 }
 
 /** msg.Service as the kubernetes plugin returns it: an address, a port (-1: none declared) and the target name. */
@@ -106,7 +136,13 @@ interface SrvService {
  * plugin.SRV over the kubernetes plugin's findServices/findPods: NXDOMAIN
  * when the request matches nothing, NODATA for a namespace-only name.
  */
-function srvRecords(cluster: Cluster, asked: string, kind: 'svc' | 'pod', r: RecordRequest, domain: string): { answers: DnsRecord[]; additional: DnsRecord[] } | 'NXDOMAIN' {
+function srvRecords(
+  cluster: Cluster,
+  asked: string,
+  kind: 'svc' | 'pod',
+  r: RecordRequest,
+  domain: string,
+): { answers: DnsRecord[]; additional: DnsRecord[] } | 'NXDOMAIN' {
   const services = kind === 'pod' ? podServices(cluster, asked) : serviceServices(cluster, r, domain);
   if (services === undefined) return 'NXDOMAIN';
   // Every record has priority 0 and weight 0, which counts as 100: each gets floor(100 / n), at least 1.
@@ -197,7 +233,12 @@ const SUPPORTED_EDNS_OPTIONS = new Set([3, 9, EDNS_OPTION.COOKIE, 11, 12]);
 export function replyMessage(query: DnsQuery, response: DnsResponse): WireMessage {
   const rcode = { NOERROR: RCODE.NOERROR, NXDOMAIN: RCODE.NXDOMAIN, SERVFAIL: RCODE.SERVFAIL }[response.rcode];
   const flags = FLAG.QR | (query.recursionDesired ? FLAG.RD : 0) | (response.authoritative ? FLAG.AA : 0) | rcode;
-  const edns = query.edns && { udpSize: query.edns.udpSize, version: 0, dnssecOk: query.edns.dnssecOk, options: query.edns.options.filter((o) => SUPPORTED_EDNS_OPTIONS.has(o.code)) };
+  const edns = query.edns && {
+    udpSize: query.edns.udpSize,
+    version: 0,
+    dnssecOk: query.edns.dnssecOk,
+    options: query.edns.options.filter((o) => SUPPORTED_EDNS_OPTIONS.has(o.code)),
+  };
   return {
     id: query.id,
     flags,

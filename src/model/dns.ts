@@ -149,7 +149,10 @@ function lookupService(cluster: Cluster, name: string, r: RecordRequest): DnsAns
   const ports = service.ports.filter((p) => requestsPort(r, p.name, p.protocol));
   if (service.headless || r.endpoint !== undefined) {
     // Ready endpoint addresses of the matching ports (every ready address when the service has no ports).
-    const endpoints = readyAddresses(service, service.ports.length === 0 && r.port === undefined && r.protocol === undefined ? undefined : ports);
+    const endpoints = readyAddresses(
+      service,
+      service.ports.length === 0 && r.port === undefined && r.protocol === undefined ? undefined : ports,
+    );
     const matching = r.endpoint === undefined ? endpoints : endpoints.filter((e) => dashed(e.ip) === r.endpoint);
     if (matching.length === 0) return { kind: 'NXDOMAIN', name };
     const pod = r.endpoint !== undefined ? matching[0]!.pod : undefined;
@@ -160,7 +163,10 @@ function lookupService(cluster: Cluster, name: string, r: RecordRequest): DnsAns
 }
 
 /** The ready addresses behind a service's ports (or behind it, `ports` undefined), once each, by address. */
-export function readyAddresses(service: Service, ports: readonly ServicePortModel[] | undefined): { readonly ip: IPv4; readonly pod?: Pod }[] {
+export function readyAddresses(
+  service: Service,
+  ports: readonly ServicePortModel[] | undefined,
+): { readonly ip: IPv4; readonly pod?: Pod }[] {
   const byIp = new Map<IPv4, { readonly ip: IPv4; readonly pod?: Pod }>();
   const all = ports === undefined ? service.addresses() : ports.flatMap((p) => service.endpoints(p));
   for (const e of all) if (e.ready && !byIp.has(e.ip)) byIp.set(e.ip, e.pod ? { ip: e.ip, pod: e.pod } : { ip: e.ip });

@@ -84,7 +84,11 @@ export function allocatePodIps(range: Cidr, nodeName: string, pods: readonly Pod
               : undefined;
     if (problem) {
       diagnostics.push(
-        podIpProblem(pod, problem, `pick an address from ${formatIPv4(nth(range, 2))} to ${formatIPv4(broadcast - 1)}, or leave ip out to have it allocated`),
+        podIpProblem(
+          pod,
+          problem,
+          `pick an address from ${formatIPv4(nth(range, 2))} to ${formatIPv4(broadcast - 1)}, or leave ip out to have it allocated`,
+        ),
       );
       return;
     }

@@ -20,7 +20,9 @@ const CONTROL_PLANE: readonly Listener[] = [{ protocol: 'tcp', port: 6443, owner
 
 export function listenersOfPod(pod: Pod): Listener[] {
   return pod.containers.flatMap((c) =>
-    c.ports.filter((p) => p.protocol !== 'SCTP').map((p) => ({ protocol: p.protocol.toLowerCase() as 'tcp' | 'udp', port: p.containerPort, owner: `${c.name} (pod ${pod.key})` })),
+    c.ports
+      .filter((p) => p.protocol !== 'SCTP')
+      .map((p) => ({ protocol: p.protocol.toLowerCase() as 'tcp' | 'udp', port: p.containerPort, owner: `${c.name} (pod ${pod.key})` })),
   );
 }
 

@@ -14,7 +14,6 @@ import { Code } from '../topology/codes.js';
 import type { NodeSpec, Topology } from '../topology/types.js';
 import type { Pod } from './types.js';
 
-
 /** Device name -> what it is, in words. */
 export function nodeDevices(topology: Topology, node: NodeSpec): ReadonlyMap<string, string> {
   const devices = new Map<string, string>([
@@ -41,7 +40,11 @@ export function nodeDevices(topology: Topology, node: NodeSpec): ReadonlyMap<str
  * computed only on nodes with a pinned one (hashing 150,000 pods' names up
  * front would cost seconds).
  */
-export function hostVethClashes(topology: Topology, podsByNode: ReadonlyMap<string, readonly Pod[]>, nodeSpecs: ReadonlyMap<string, NodeSpec>): Diagnostic[] {
+export function hostVethClashes(
+  topology: Topology,
+  podsByNode: ReadonlyMap<string, readonly Pod[]>,
+  nodeSpecs: ReadonlyMap<string, NodeSpec>,
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const [nodeName, pods] of podsByNode) {
     const pinned = pods.filter((p) => !p.hostNetwork && p.spec.hostVeth?.name !== undefined);

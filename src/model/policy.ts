@@ -20,7 +20,14 @@
  */
 import { contains, parseCidr, type Cidr } from '../net/cidr.js';
 import type { IPv4 } from '../net/ipv4.js';
-import type { DocumentLabelSelector, DocumentPolicyPeer, DocumentPolicyRule, NetworkPolicySpec, Protocol, Topology } from '../topology/types.js';
+import type {
+  DocumentLabelSelector,
+  DocumentPolicyPeer,
+  DocumentPolicyRule,
+  NetworkPolicySpec,
+  Protocol,
+  Topology,
+} from '../topology/types.js';
 import type { Cluster, Pod } from './types.js';
 
 export type Direction = 'ingress' | 'egress';
@@ -90,7 +97,11 @@ function peer(raw: DocumentPolicyPeer): PolicyPeer {
 function rule(raw: DocumentPolicyRule, direction: Direction): PolicyRule {
   return {
     peers: (direction === 'ingress' ? raw.from : raw.to)?.map(peer) ?? [],
-    ports: (raw.ports ?? []).map((p) => ({ protocol: p.protocol ?? 'TCP', ...(p.port !== undefined ? { port: p.port } : {}), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) })),
+    ports: (raw.ports ?? []).map((p) => ({
+      protocol: p.protocol ?? 'TCP',
+      ...(p.port !== undefined ? { port: p.port } : {}),
+      ...(p.endPort !== undefined ? { endPort: p.endPort } : {}),
+    })),
   };
 }
 
@@ -103,7 +114,16 @@ export function parsePolicies(topology: Topology): NetworkPolicy[] {
     const types: Direction[] = spec.policyTypes
       ? spec.policyTypes.map((t) => (t === 'Ingress' ? 'ingress' : 'egress'))
       : ['ingress', ...(egress.length > 0 ? (['egress'] as const) : [])];
-    return { name: p.name, namespace: p.namespace, key: `${p.namespace}/${p.name}`, podSelector: selector(spec.podSelector), types, ingress, egress, entity: p };
+    return {
+      name: p.name,
+      namespace: p.namespace,
+      key: `${p.namespace}/${p.name}`,
+      podSelector: selector(spec.podSelector),
+      types,
+      ingress,
+      egress,
+      entity: p,
+    };
   });
 }
 
@@ -152,7 +172,9 @@ export function policyContext(cluster: Cluster): PolicyContext {
 /** The policies that select a pod and isolate it in a direction, in topology order. */
 export function isolatingPolicies(ctx: PolicyContext, pod: Pod, direction: Direction): NetworkPolicy[] {
   if (pod.hostNetwork) return [];
-  return ctx.policies.filter((p) => p.namespace === pod.namespace && p.types.includes(direction) && selectorMatches(p.podSelector, pod.labels));
+  return ctx.policies.filter(
+    (p) => p.namespace === pod.namespace && p.types.includes(direction) && selectorMatches(p.podSelector, pod.labels),
+  );
 }
 
 export function peerMatches(ctx: PolicyContext, policy: NetworkPolicy, p: PolicyPeer, ip: IPv4, pod: Pod | undefined): boolean {

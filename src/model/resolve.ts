@@ -8,8 +8,7 @@ import { didYouMean } from '../diagnostics/did-you-mean.js';
 import type { Cluster, Node, Pod } from './types.js';
 
 export type NetnsTarget =
-  | { readonly kind: 'node'; readonly node: Node }
-  | { readonly kind: 'pod'; readonly pod: Pod; readonly container?: string };
+  { readonly kind: 'node'; readonly node: Node } | { readonly kind: 'pod'; readonly pod: Pod; readonly container?: string };
 
 export function resolveNetnsTarget(cluster: Cluster, text: string): NetnsTarget {
   const node = cluster.nodeByName.get(text);
@@ -21,7 +20,10 @@ export function resolveNetnsTarget(cluster: Cluster, text: string): NetnsTarget 
     if (container !== undefined && !pod.containers.some((c) => c.name === container)) {
       throw new UsageError(
         `pod ${pod.key} has no container "${container}"`,
-        didYouMean(container, pod.containers.map((c) => c.name)) ?? `its containers: ${pod.containers.map((c) => c.name).join(', ')}`,
+        didYouMean(
+          container,
+          pod.containers.map((c) => c.name),
+        ) ?? `its containers: ${pod.containers.map((c) => c.name).join(', ')}`,
       );
     }
     return container === undefined ? { kind: 'pod', pod } : { kind: 'pod', pod, container };

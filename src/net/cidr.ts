@@ -41,14 +41,14 @@ export function formatCidr(c: Cidr): string {
 }
 
 export function contains(c: Cidr, ip: IPv4): boolean {
-  return ((ip & prefixMask(c.len)) >>> 0) === c.addr;
+  return (ip & prefixMask(c.len)) >>> 0 === c.addr;
 }
 
 /** True when one prefix contains the other (IPv4 prefixes either nest or are disjoint). */
 export function overlaps(a: Cidr, b: Cidr): boolean {
   const len = Math.min(a.len, b.len);
   const mask = prefixMask(len);
-  return ((a.addr & mask) >>> 0) === ((b.addr & mask) >>> 0);
+  return (a.addr & mask) >>> 0 === (b.addr & mask) >>> 0;
 }
 
 export function size(c: Cidr): number {

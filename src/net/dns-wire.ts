@@ -94,7 +94,10 @@ class Packer {
 
   /** A domain name: labels, or labels and a pointer to a suffix already written. */
   name(name: string, compressible: boolean): void {
-    const labels = name.replace(/\.$/, '').split('.').filter((l) => l !== '');
+    const labels = name
+      .replace(/\.$/, '')
+      .split('.')
+      .filter((l) => l !== '');
     for (let i = 0; i < labels.length; i++) {
       const suffix = labels.slice(i).join('.');
       const at = this.suffixes.get(suffix);

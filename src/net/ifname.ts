@@ -36,7 +36,14 @@ const KERNEL_SPACE_BYTES = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0]);
 /** A UTF-16 surrogate not part of a pair (no UTF-8 form). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-const NAMED_BYTES: Readonly<Record<number, string>> = { 0x09: 'a tab', 0x0a: 'a newline', 0x0b: 'a vertical tab', 0x0c: 'a form feed', 0x0d: 'a carriage return', 0x20: 'a space' };
+const NAMED_BYTES: Readonly<Record<number, string>> = {
+  0x09: 'a tab',
+  0x0a: 'a newline',
+  0x0b: 'a vertical tab',
+  0x0c: 'a form feed',
+  0x0d: 'a carriage return',
+  0x20: 'a space',
+};
 
 /** Why the kernel (or netlab) would refuse `name` as a device name; undefined when it is a valid one. */
 export function interfaceNameProblem(name: string): string | undefined {
@@ -52,10 +59,12 @@ export function interfaceNameProblem(name: string): string | undefined {
   for (const ch of name) {
     if (ch === '/' || ch === ':') return `'${ch}' is not allowed`;
     if (ch === '%') return "'%' is not allowed (the kernel reads it as a name template: x%d becomes x0)";
-    if (ch === '"') return `'"' is not allowed (iptables-restore, which kube-proxy and Calico program their rules with, reads it as a quote)`;
+    if (ch === '"')
+      return `'"' is not allowed (iptables-restore, which kube-proxy and Calico program their rules with, reads it as a quote)`;
     const encoded = Buffer.from(ch, 'utf8');
     if (encoded.length === 1 && KERNEL_SPACE_BYTES.has(encoded[0]!)) return `${NAMED_BYTES[encoded[0]!]} is not allowed`;
-    if (encoded.includes(0xa0)) return `'${ch}' (${codePoint(ch)}) is not allowed: its UTF-8 form holds the byte 0xa0, which the kernel counts as a space`;
+    if (encoded.includes(0xa0))
+      return `'${ch}' (${codePoint(ch)}) is not allowed: its UTF-8 form holds the byte 0xa0, which the kernel counts as a space`;
     if (/\s/u.test(ch)) return `the space character ${codePoint(ch)} is not allowed`;
   }
   return undefined;

@@ -33,12 +33,7 @@ export function stableMac(seed: string): Mac {
 /** The EUI-64 IPv6 link-local address the kernel derives from a MAC (addrgenmode eui64). */
 export function linkLocalFromMac(mac: Mac): string {
   const b = macBytes(mac);
-  const words = [
-    ((b[0]! ^ 0x02) << 8) | b[1]!,
-    (b[2]! << 8) | 0xff,
-    (0xfe << 8) | b[3]!,
-    (b[4]! << 8) | b[5]!,
-  ];
+  const words = [((b[0]! ^ 0x02) << 8) | b[1]!, (b[2]! << 8) | 0xff, (0xfe << 8) | b[3]!, (b[4]! << 8) | b[5]!];
   return `fe80::${compressIPv6Tail(words)}`;
 }
 

@@ -47,7 +47,10 @@ export interface ServiceWalk {
   /** The node whose own netns `ns` is; undefined for a pod's and the outside's. */
   nodeOf(ns: NetNs): Node | undefined;
   /** The conntrack entry `p` belongs to in `ns`; `fresh` when this very packet created it (unconfirmed). */
-  connection(ns: NetNs, p: Packet): { readonly flow: TrackedFlow; readonly direction: 'original' | 'reply'; readonly fresh: boolean } | undefined;
+  connection(
+    ns: NetNs,
+    p: Packet,
+  ): { readonly flow: TrackedFlow; readonly direction: 'original' | 'reply'; readonly fresh: boolean } | undefined;
 }
 
 /** A connection's conntrack entry, as a mode sees it: whether a reply has gone through. */
@@ -70,7 +73,13 @@ export interface ProxyMemory {
 /** A mode's answer, which the walk carries out. */
 export type ServiceAnswer =
   /** The packet's way ends here (no endpoint). */
-  | { readonly kind: 'end'; readonly step: Step; readonly disposition: Disposition; readonly summary: string; readonly notice: SenderNotice }
+  | {
+      readonly kind: 'end';
+      readonly step: Step;
+      readonly disposition: Disposition;
+      readonly summary: string;
+      readonly notice: SenderNotice;
+    }
   /**
    * Translated on its own connection (IPVS masquerading: ip_vs_nat_xmit): it
    * leaves by the route to its new destination, through LOCAL_OUT and

@@ -27,7 +27,12 @@ function birdRow(name: string, proto: string, state: string, since: string, info
 export function renderBirdProtocols(peers: readonly BgpPeer[], now: Date): Lines {
   const since = hms(now);
   const lines = [`BIRD ${BIRD_VERSION} ready.`, 'name     proto    table    state  since       info'];
-  for (const [name, proto] of [['static1', 'Static'], ['kernel1', 'Kernel'], ['device1', 'Device'], ['direct1', 'Direct']] as const) {
+  for (const [name, proto] of [
+    ['static1', 'Static'],
+    ['kernel1', 'Kernel'],
+    ['device1', 'Device'],
+    ['direct1', 'Direct'],
+  ] as const) {
     lines.push(birdRow(name, proto, 'up', since, ''));
   }
   for (const peer of peers) {

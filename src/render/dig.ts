@@ -38,7 +38,16 @@ export interface DigDisplay {
   readonly short: boolean;
 }
 
-export const DIG_DEFAULT_DISPLAY: DigDisplay = { cmd: true, comments: true, question: true, answer: true, authority: true, additional: true, stats: true, short: false };
+export const DIG_DEFAULT_DISPLAY: DigDisplay = {
+  cmd: true,
+  comments: true,
+  question: true,
+  answer: true,
+  authority: true,
+  additional: true,
+  stats: true,
+  short: false,
+};
 
 export interface DigReply {
   readonly message: WireMessage;
@@ -63,7 +72,14 @@ export interface DigRun {
   readonly display: DigDisplay;
 }
 
-const RCODE_TEXT: Readonly<Record<number, string>> = { 0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED' };
+const RCODE_TEXT: Readonly<Record<number, string>> = {
+  0: 'NOERROR',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+};
 
 /** masterdump.c indent(): tabs to the last tab stop before `to`, spaces for the rest; always at least one blank. */
 function indent(column: number, to: number): { text: string; column: number } {
@@ -105,7 +121,13 @@ export function rdataText(rr: WireRecord): string {
 }
 
 export function recordText(rr: WireRecord): string {
-  return columns([{ text: absolute(rr.name) }, { text: String(rr.ttl), stop: 24 }, { text: 'IN', stop: 32 }, { text: rr.type, stop: 40 }, { text: rdataText(rr), stop: 48 }]);
+  return columns([
+    { text: absolute(rr.name) },
+    { text: String(rr.ttl), stop: 24 },
+    { text: 'IN', stop: 32 },
+    { text: rr.type, stop: 40 },
+    { text: rdataText(rr), stop: 48 },
+  ]);
 }
 
 function questionText(message: WireMessage): string {
@@ -157,7 +179,12 @@ export function digWhen(date: Date): string {
 
 function banner(run: DigRun): string[] {
   if (!run.display.cmd) return [];
-  return ['', `; <<>> DiG ${DIG_VERSION} <<>> ${run.args.join(' ')}`, ...(run.serverNamed ? ['; (1 server found)'] : []), ';; global options: +cmd'];
+  return [
+    '',
+    `; <<>> DiG ${DIG_VERSION} <<>> ${run.args.join(' ')}`,
+    ...(run.serverNamed ? ['; (1 server found)'] : []),
+    ';; global options: +cmd',
+  ];
 }
 
 function section(run: DigRun, title: string, records: readonly WireRecord[], shown: boolean): string[] {
@@ -182,15 +209,25 @@ export function renderDig(run: DigRun): ToolOutput {
   out.push(...banner(run));
   if (d.comments) {
     out.push(';; Got answer:');
-    if (isDotLocal(m.question.name)) out.push(';; WARNING: .local is reserved for Multicast DNS', ';; You are currently testing what happens when an mDNS query is leaked to DNS');
+    if (isDotLocal(m.question.name))
+      out.push(
+        ';; WARNING: .local is reserved for Multicast DNS',
+        ';; You are currently testing what happens when an mDNS query is leaked to DNS',
+      );
     const additional = m.additional.length + (m.edns ? 1 : 0);
     out.push(`;; ->>HEADER<<- opcode: QUERY, status: ${RCODE_TEXT[m.flags & 0xf] ?? String(m.flags & 0xf)}, id: ${m.id}`);
-    out.push(`;; flags:${flagsText(m.flags)}; QUERY: 1, ANSWER: ${m.answer.length}, AUTHORITY: ${m.authority.length}, ADDITIONAL: ${additional}`);
+    out.push(
+      `;; flags:${flagsText(m.flags)}; QUERY: 1, ANSWER: ${m.answer.length}, AUTHORITY: ${m.authority.length}, ADDITIONAL: ${additional}`,
+    );
     if ((m.flags & FLAG.RD) !== 0 && (m.flags & FLAG.RA) === 0) out.push(';; WARNING: recursion requested but not available');
     out.push('', ...optLines(m));
   }
   if (d.question) out.push(...(d.comments ? [';; QUESTION SECTION:'] : []), questionText(m), ...(d.comments ? [''] : []));
-  out.push(...section(run, 'ANSWER', m.answer, d.answer), ...section(run, 'AUTHORITY', m.authority, d.authority), ...section(run, 'ADDITIONAL', m.additional, d.additional));
+  out.push(
+    ...section(run, 'ANSWER', m.answer, d.answer),
+    ...section(run, 'AUTHORITY', m.authority, d.authority),
+    ...section(run, 'ADDITIONAL', m.additional, d.additional),
+  );
   if (d.stats) {
     out.push(
       `;; Query time: ${run.queryTimeMs} msec`,

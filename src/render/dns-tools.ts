@@ -63,9 +63,15 @@ export interface ToolOutput {
 /** What dighost prints when the exchange fails: three attempts, then the verdict (a set-up failure: the pair, three times). */
 export function transportFailure(server: string, queryName: string, transport: Exclude<DnsTransport, { kind: 'answered' }>): string[] {
   if (transport.kind === 'error') {
-    return [...Array.from({ length: 3 }, () => `;; communications error to ${server}#53: ${transport.reason}`), ';; no servers could be reached'];
+    return [
+      ...Array.from({ length: 3 }, () => `;; communications error to ${server}#53: ${transport.reason}`),
+      ';; no servers could be reached',
+    ];
   }
-  return Array.from({ length: 3 }, () => [`;; UDP setup with ${server}#53(${server}) for ${queryName} failed: ${transport.reason}.`, ';; no servers could be reached']).flat();
+  return Array.from({ length: 3 }, () => [
+    `;; UDP setup with ${server}#53(${server}) for ${queryName} failed: ${transport.reason}.`,
+    ';; no servers could be reached',
+  ]).flat();
 }
 
 function comment(run: Pick<NslookupRun, 'server' | 'fromResolvConf'>, response: DnsResponse): string[] {

@@ -36,12 +36,7 @@ function virtioStats(counters: Counters): [string, number][] {
   const rxDrops = counters.rxDropped;
   const values = (prefix: string, list: string[], drops: number): [string, number][] =>
     list.map((n) => [`${prefix}${n}`, n === 'drops' ? drops : 0]);
-  return [
-    ...values('rx_', names, rxDrops),
-    ...values('tx_', txNames, 0),
-    ...values('rx0_', names, rxDrops),
-    ...values('tx0_', txNames, 0),
-  ];
+  return [...values('rx_', names, rxDrops), ...values('tx_', txNames, 0), ...values('rx0_', names, rxDrops), ...values('tx0_', txNames, 0)];
 }
 
 export function ethtoolStats(link: Link, counters: Counters = link.counters): Lines | EthtoolError {
@@ -101,7 +96,11 @@ export function* renderEthtoolSettings(ns: NetNs, link: Link): Lines {
     const twistedPair = link.info.kind === 'veth' || link.info.kind === 'vxlan' || link.info.kind === 'tun';
     const bridgeName = link.name;
     const speedKnown =
-      link.info.kind === 'ether' ? false : link.info.kind === 'bridge' ? ns.links.some((p) => p.bridgePort?.bridge === bridgeName && p.state.up && p.state.carrier) : true;
+      link.info.kind === 'ether'
+        ? false
+        : link.info.kind === 'bridge'
+          ? ns.links.some((p) => p.bridgePort?.bridge === bridgeName && p.state.up && p.state.carrier)
+          : true;
     yield speedKnown ? '\tSpeed: 10000Mb/s' : '\tSpeed: Unknown!';
     yield twistedPair ? '\tDuplex: Full' : '\tDuplex: Unknown! (255)';
     yield '\tAuto-negotiation: off';

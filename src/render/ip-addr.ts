@@ -37,7 +37,8 @@ export function* addressPairs(link: Link, family?: AddressFamily): Iterable<[str
   }
   if (family !== 'inet') {
     // IPv6 addresses carry no label, so the line ends with the space after the scope.
-    for (const v6 of autoIpv6(link)) yield [`    inet6 ${v6.address}/${v6.len} scope ${v6.scope} ${v6.flags ? `${v6.flags} ` : ''}`, LIFETIME];
+    for (const v6 of autoIpv6(link))
+      yield [`    inet6 ${v6.address}/${v6.len} scope ${v6.scope} ${v6.flags ? `${v6.flags} ` : ''}`, LIFETIME];
   }
 }
 

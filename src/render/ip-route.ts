@@ -35,9 +35,28 @@ export interface IpRouteOptions {
 
 /** /etc/iproute2/rt_protos on the profile machine; other numbers print as digits. */
 const RT_PROTOS: Readonly<Record<number, string>> = {
-  0: 'unspec', 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 8: 'gated', 9: 'ra', 10: 'mrt', 11: 'zebra',
-  12: 'bird', 13: 'dnrouted', 14: 'xorp', 15: 'ntk', 16: 'dhcp', 18: 'keepalived', 42: 'babel', 99: 'openr',
-  186: 'bgp', 187: 'isis', 188: 'ospf', 189: 'rip', 192: 'eigrp',
+  0: 'unspec',
+  1: 'redirect',
+  2: 'kernel',
+  3: 'boot',
+  4: 'static',
+  8: 'gated',
+  9: 'ra',
+  10: 'mrt',
+  11: 'zebra',
+  12: 'bird',
+  13: 'dnrouted',
+  14: 'xorp',
+  15: 'ntk',
+  16: 'dhcp',
+  18: 'keepalived',
+  42: 'babel',
+  99: 'openr',
+  186: 'bgp',
+  187: 'isis',
+  188: 'ospf',
+  189: 'rip',
+  192: 'eigrp',
 };
 
 export function protocolName(protocol: number): string {
@@ -75,7 +94,12 @@ export interface RouteLineOptions {
 export function routeLine(route: Route, dev: Link | undefined, options: RouteLineOptions): string {
   let line = '';
   if (route.type !== 'unicast' || options.details) line += `${route.type} `;
-  line += route.dst.len === 0 ? 'default ' : route.dst.len === 32 ? `${formatIPv4(route.dst.addr)} ` : `${formatIPv4(route.dst.addr)}/${route.dst.len} `;
+  line +=
+    route.dst.len === 0
+      ? 'default '
+      : route.dst.len === 32
+        ? `${formatIPv4(route.dst.addr)} `
+        : `${formatIPv4(route.dst.addr)}/${route.dst.len} `;
   if (route.gateway !== undefined) line += `via ${formatIPv4(route.gateway)} `;
   if (route.dev !== undefined && options.showDev) line += `dev ${route.dev} `;
   if (route.table !== RT_TABLE.main && options.showTable) line += `table ${tableName(route.table)} `;

@@ -13,7 +13,8 @@ const IPV6_RULES = [
 
 export function* renderIpRule(ns: NetNs, options: { family?: 'inet' | 'inet6'; table?: number } = {}): Lines {
   if (options.family === 'inet6') {
-    for (const rule of IPV6_RULES) if (options.table === undefined || rule.table === options.table) yield `${rule.priority}:\tfrom all lookup ${tableName(rule.table)}`;
+    for (const rule of IPV6_RULES)
+      if (options.table === undefined || rule.table === options.table) yield `${rule.priority}:\tfrom all lookup ${tableName(rule.table)}`;
     return;
   }
   for (const rule of ns.rules) {

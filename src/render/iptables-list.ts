@@ -90,7 +90,9 @@ export function* renderIptablesList(netfilter: Netfilter, options: IptablesListO
     if (!first) yield '';
     first = false;
     if (chain.policy !== undefined) {
-      yield options.verbose ? `Chain ${chain.name} (policy ${chain.policy} 0 packets, 0 bytes)` : `Chain ${chain.name} (policy ${chain.policy})`;
+      yield options.verbose
+        ? `Chain ${chain.name} (policy ${chain.policy} 0 packets, 0 bytes)`
+        : `Chain ${chain.name} (policy ${chain.policy})`;
     } else {
       yield `Chain ${chain.name} (${refs.get(chain.name) ?? 0} references)`;
     }

@@ -12,7 +12,18 @@ import type { Cidr } from '../net/cidr.js';
 import { serviceName } from './services.js';
 
 const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
-  all: 0, icmp: 1, igmp: 2, ipencap: 4, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, icmpv6: 58, sctp: 132, udplite: 136,
+  all: 0,
+  icmp: 1,
+  igmp: 2,
+  ipencap: 4,
+  tcp: 6,
+  udp: 17,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  icmpv6: 58,
+  sctp: 132,
+  udplite: 136,
 };
 
 /** `-L -n` prints the protocol number (1.8.9 prints `0` for any protocol). */
@@ -23,9 +34,21 @@ export function protocolNumber(name: string | undefined): number {
 
 /** ICMP type names iptables accepts, saved and listed as numbers (`echo-request` is `8`). */
 const ICMP_TYPES: Readonly<Record<string, string>> = {
-  'echo-reply': '0', pong: '0', 'destination-unreachable': '3', 'network-unreachable': '3/0', 'host-unreachable': '3/1',
-  'protocol-unreachable': '3/2', 'port-unreachable': '3/3', 'fragmentation-needed': '3/4', 'source-quench': '4',
-  redirect: '5', 'echo-request': '8', ping: '8', 'time-exceeded': '11', 'ttl-exceeded': '11/0', 'parameter-problem': '12',
+  'echo-reply': '0',
+  pong: '0',
+  'destination-unreachable': '3',
+  'network-unreachable': '3/0',
+  'host-unreachable': '3/1',
+  'protocol-unreachable': '3/2',
+  'port-unreachable': '3/3',
+  'fragmentation-needed': '3/4',
+  'source-quench': '4',
+  redirect: '5',
+  'echo-request': '8',
+  ping: '8',
+  'time-exceeded': '11',
+  'ttl-exceeded': '11/0',
+  'parameter-problem': '12',
 };
 
 function icmpNumeric(type: string): string {

@@ -30,7 +30,12 @@ export function listedChains(table: NetfilterTable | undefined, name: TableName)
 
 /** Four characters from `at` as one number that sorts as they do (missing characters count as NUL, as in strcmp). */
 function pack(text: string, at: number): number {
-  return (text.charCodeAt(at) | 0) * 0x1000000 + ((text.charCodeAt(at + 1) | 0) << 16) + ((text.charCodeAt(at + 2) | 0) << 8) + (text.charCodeAt(at + 3) | 0);
+  return (
+    (text.charCodeAt(at) | 0) * 0x1000000 +
+    ((text.charCodeAt(at + 1) | 0) << 16) +
+    ((text.charCodeAt(at + 2) | 0) << 8) +
+    (text.charCodeAt(at + 3) | 0)
+  );
 }
 
 /**

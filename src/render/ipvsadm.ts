@@ -13,7 +13,6 @@ import { ipProtocolNumber } from '../net/ip-protocols.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';
 
-
 /** libipvs ipvs_cmp_services: `ntohl(a) - ntohl(b)` as a C int, so addresses far apart compare wrapped. */
 export function compareVirtualServers(a: IpvsVirtualServer, b: IpvsVirtualServer): number {
   const proto = ipProtocolNumber(a.protocol) - ipProtocolNumber(b.protocol);
@@ -27,7 +26,9 @@ function pad(text: string, width: number): string {
   return text.padEnd(width);
 }
 
-const IDLE: IpvsActivity = { dest: () => ({ activeConns: 0, inactConns: 0, persistConns: 0, counters: { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 } }) };
+const IDLE: IpvsActivity = {
+  dest: () => ({ activeConns: 0, inactConns: 0, persistConns: 0, counters: { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 } }),
+};
 
 const HEADER = 'IP Virtual Server version 1.2.1 (size=4096)';
 
@@ -41,7 +42,7 @@ function sortedServices(ipvs: Ipvs | undefined): IpvsVirtualServer[] {
 }
 
 function sortedDests(vs: IpvsVirtualServer): IpvsVirtualServer['realServers'] {
-  return [...vs.realServers].sort((a, b) => ((a.addr - b.addr) | 0) || a.port - b.port);
+  return [...vs.realServers].sort((a, b) => (a.addr - b.addr) | 0 || a.port - b.port);
 }
 
 /** `ipvsadm -Ln`; `activity` gives the connection counts the walks left (none: all zero). */

@@ -17,7 +17,17 @@
  *    sync also adds and deletes each base chain once and flushes what it
  *    adds; none of that changes the resulting state, and it is left out.
  */
-import type { NftBaseChain, NftChain, NftElement, NftRule, NftSelector, NftSet, NftStatement, NftTable, NftValue } from '../kernel/nftables.js';
+import type {
+  NftBaseChain,
+  NftChain,
+  NftElement,
+  NftRule,
+  NftSelector,
+  NftSet,
+  NftStatement,
+  NftTable,
+  NftValue,
+} from '../kernel/nftables.js';
 import { formatCidr } from '../net/cidr.js';
 import { formatIPv4 } from '../net/ipv4.js';
 import type { Lines } from './types.js';

@@ -86,7 +86,18 @@ function* renderChain(table: TableName, chain: Chain, stateless: boolean): Lines
 }
 
 /** nft's name of an IP protocol iptables-nft matches with `meta l4proto`. */
-const L4PROTO_NAMES: Readonly<Record<number, string>> = { 1: 'icmp', 2: 'igmp', 4: 'ipencap', 6: 'tcp', 17: 'udp', 47: 'gre', 50: 'esp', 51: 'ah', 132: 'sctp', 136: 'udplite' };
+const L4PROTO_NAMES: Readonly<Record<number, string>> = {
+  1: 'icmp',
+  2: 'igmp',
+  4: 'ipencap',
+  6: 'tcp',
+  17: 'udp',
+  47: 'gre',
+  50: 'esp',
+  51: 'ah',
+  132: 'sctp',
+  136: 'udplite',
+};
 
 function cidrText(c: Cidr): string {
   return c.len === 32 ? formatIPv4(c.addr) : `${formatIPv4(c.addr)}/${c.len}`;
@@ -114,11 +125,18 @@ export function nftRuleText(rule: IptRule, stateless = false): string {
   const proto = rule.protocol;
   const first = rule.matches[0];
   const portMatch = (m: Match | undefined): m is Extract<Match, { module: 'tcp' | 'udp' | 'sctp' }> =>
-    m !== undefined && (m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp') && (m.sport !== undefined || m.dport !== undefined);
+    m !== undefined &&
+    (m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp') &&
+    (m.sport !== undefined || m.dport !== undefined);
   // nft drops `meta l4proto tcp|udp` when the rule's next expression is that
   // protocol's port match (the dependency it implies); the addresses, which
   // iptables-nft places between them, do not count.
-  const elided = proto !== undefined && !proto.negate && (proto.value === 'tcp' || proto.value === 'udp') && portMatch(first) && first.module === proto.value;
+  const elided =
+    proto !== undefined &&
+    !proto.negate &&
+    (proto.value === 'tcp' || proto.value === 'udp') &&
+    portMatch(first) &&
+    first.module === proto.value;
   // `-p all` matches any protocol: iptables-nft writes no expression for it.
   if (proto !== undefined && !elided && protocolNumber(proto.value) !== 0) {
     const number = protocolNumber(proto.value);
@@ -167,16 +185,39 @@ function ctText(states: readonly string[], negate: boolean | undefined): string 
 
 /** nft's ICMP type names for the types iptables-nft translates (a type without a code). */
 const ICMP_TYPE_NAMES: Readonly<Record<string, string>> = {
-  '0': 'echo-reply', '3': 'destination-unreachable', '4': 'source-quench', '5': 'redirect', '8': 'echo-request',
-  '9': 'router-advertisement', '10': 'router-solicitation', '11': 'time-exceeded', '12': 'parameter-problem',
-  '13': 'timestamp-request', '14': 'timestamp-reply', '15': 'info-request', '16': 'info-reply',
-  '17': 'address-mask-request', '18': 'address-mask-reply',
+  '0': 'echo-reply',
+  '3': 'destination-unreachable',
+  '4': 'source-quench',
+  '5': 'redirect',
+  '8': 'echo-request',
+  '9': 'router-advertisement',
+  '10': 'router-solicitation',
+  '11': 'time-exceeded',
+  '12': 'parameter-problem',
+  '13': 'timestamp-request',
+  '14': 'timestamp-reply',
+  '15': 'info-request',
+  '16': 'info-reply',
+  '17': 'address-mask-request',
+  '18': 'address-mask-reply',
 };
 
 const ICMP_NUMBERS: Readonly<Record<string, string>> = {
-  'echo-reply': '0', pong: '0', 'destination-unreachable': '3', 'network-unreachable': '3/0', 'host-unreachable': '3/1',
-  'protocol-unreachable': '3/2', 'port-unreachable': '3/3', 'fragmentation-needed': '3/4', 'source-quench': '4',
-  redirect: '5', 'echo-request': '8', ping: '8', 'time-exceeded': '11', 'ttl-exceeded': '11/0', 'parameter-problem': '12',
+  'echo-reply': '0',
+  pong: '0',
+  'destination-unreachable': '3',
+  'network-unreachable': '3/0',
+  'host-unreachable': '3/1',
+  'protocol-unreachable': '3/2',
+  'port-unreachable': '3/3',
+  'fragmentation-needed': '3/4',
+  'source-quench': '4',
+  redirect: '5',
+  'echo-request': '8',
+  ping: '8',
+  'time-exceeded': '11',
+  'ttl-exceeded': '11/0',
+  'parameter-problem': '12',
 };
 
 function matchText(m: Match, protocol: string, negatedProto: boolean): string {
@@ -209,8 +250,10 @@ function matchText(m: Match, protocol: string, negatedProto: boolean): string {
       return ctText(m.states, false);
     case 'addrtype': {
       // iptables-nft writes one fib lookup: the source type when there is one, else the destination type.
-      const side = m.srcType !== undefined ? { key: 'saddr', type: m.srcType, iface: m.limitIfaceOut ? ' . oif' : m.limitIfaceIn ? ' . iif' : '' }
-        : { key: 'daddr', type: m.dstType!, iface: m.limitIfaceIn ? ' . iif' : m.limitIfaceOut ? ' . oif' : '' };
+      const side =
+        m.srcType !== undefined
+          ? { key: 'saddr', type: m.srcType, iface: m.limitIfaceOut ? ' . oif' : m.limitIfaceIn ? ' . iif' : '' }
+          : { key: 'daddr', type: m.dstType!, iface: m.limitIfaceIn ? ' . iif' : m.limitIfaceOut ? ' . oif' : '' };
       return `fib ${side.key}${side.iface} type ${op(side.type.negate)}${side.type.value.toLowerCase()}`;
     }
     case 'statistic':

@@ -20,7 +20,19 @@
  *  - a set that an `update` statement writes to gets `size 65535` (nft
  *    gives a dynamic set without a size that default when it loads the rule).
  */
-import type { NftChain, NftElement, NftKey, NftRule, NftRuleset, NftSelector, NftSet, NftStatement, NftTable, NftValue, NftVerdict } from '../kernel/nftables.js';
+import type {
+  NftChain,
+  NftElement,
+  NftKey,
+  NftRule,
+  NftRuleset,
+  NftSelector,
+  NftSet,
+  NftStatement,
+  NftTable,
+  NftValue,
+  NftVerdict,
+} from '../kernel/nftables.js';
 import { NFT_PRIORITY } from '../kernel/nftables.js';
 import { formatCidr } from '../net/cidr.js';
 import { IP_PROTOCOL_NUMBERS } from '../net/ip-protocols.js';
@@ -70,7 +82,8 @@ export function* renderNftSetListing(table: NftTable, set: NftSet): Lines {
 /** The sets some rule's `update @set { ... }` writes to. */
 function updatedSets(table: NftTable): Set<string> {
   const out = new Set<string>();
-  for (const chain of table.chains) for (const rule of chain.rules) for (const s of rule.statements) if (s.kind === 'set-update') out.add(s.set);
+  for (const chain of table.chains)
+    for (const rule of chain.rules) for (const s of rule.statements) if (s.kind === 'set-update') out.add(s.set);
   return out;
 }
 
@@ -92,7 +105,13 @@ function* elementLines(set: NftSet): Lines {
   // A timeout does not change the layout: nft 1.0.6 listed `{ 127.0.0.1 expires 2h59m58s792ms, 127.0.0.2 expires ...,`
   // two a line, for a dynamic set with `timeout 3h` (seen in a namespace of our own).
   const oneALine = set.kind === 'map' || set.keyType.length > 1 || set.elements.some((e) => e.comment !== undefined);
-  const perLine = oneALine ? 1 : set.keyType[0] === 'ipv4_addr' ? 2 : set.keyType[0] === 'inet_service' || set.keyType[0] === 'inet_proto' || set.keyType[0] === 'mark' ? 5 : 1;
+  const perLine = oneALine
+    ? 1
+    : set.keyType[0] === 'ipv4_addr'
+      ? 2
+      : set.keyType[0] === 'inet_service' || set.keyType[0] === 'inet_proto' || set.keyType[0] === 'mark'
+        ? 5
+        : 1;
   const items = sortElements(set.elements).map(elementText);
   let line = '\t\telements = { ';
   for (let i = 0; i < items.length; i++) {
@@ -155,7 +174,11 @@ export function priorityText(priority: number, hook: string): string {
 export function nftTime(seconds: number): string {
   const parts: string[] = [];
   let rest = seconds;
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     const n = Math.floor(rest / size);
     if (n > 0) parts.push(`${n}${unit}`);
     rest -= n * size;
@@ -192,7 +215,12 @@ function statementText(s: NftStatement): string {
   switch (s.kind) {
     case 'match': {
       const isMark = s.selector.kind === 'mark';
-      const values = s.values.length === 1 ? valueText(s.values[0]!, isMark) : `{ ${sortValues(s.values).map((v) => valueText(v, isMark)).join(', ')} }`;
+      const values =
+        s.values.length === 1
+          ? valueText(s.values[0]!, isMark)
+          : `{ ${sortValues(s.values)
+              .map((v) => valueText(v, isMark))
+              .join(', ')} }`;
       const masked = s.mask !== undefined ? ` & ${markHex(s.mask)}` : '';
       // nft leaves out an implicit `==`, except after a mask.
       const op = s.op === '!=' ? '!= ' : s.mask !== undefined ? '== ' : '';
@@ -203,7 +231,10 @@ function statementText(s: NftStatement): string {
     case 'vmap':
       return `${s.selectors.map(nftSelectorText).join(' . ')} vmap ${'name' in s.map ? `@${s.map.name}` : `{ ${sortElements(s.map.elements).map(elementText).join(', ')} }`}`;
     case 'numgen-vmap':
-      return `numgen random mod ${s.mod} vmap { ${[...s.elements].sort((a, b) => a.value - b.value).map((e) => `${e.value} : ${verdictText(e.verdict)}`).join(', ')} }`;
+      return `numgen random mod ${s.mod} vmap { ${[...s.elements]
+        .sort((a, b) => a.value - b.value)
+        .map((e) => `${e.value} : ${verdictText(e.verdict)}`)
+        .join(', ')} }`;
     case 'mark-set':
       return `meta mark set meta mark ${s.op === 'or' ? '|' : '^'} ${markHex(s.value)}`;
     case 'counter':
@@ -266,7 +297,6 @@ function partBytes(v: NftValue): number[] {
       return [...Buffer.from(v.value)];
   }
 }
-
 
 /**
  * nft's expr_msort_cmp as a sort key: a single value compares as a number;

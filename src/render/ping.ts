@@ -62,7 +62,9 @@ function probeLine(probe: PingProbe, names?: PingNames): string | undefined {
     case 'error': {
       const n = probe.notice;
       if (n.kind === 'local-error') {
-        return n.errno === 'EMSGSIZE' ? `ping: local error: message too long, mtu=${n.mtu ?? 0}` : `ping: sendmsg: ${CONNECT_ERRORS[n.errno as keyof typeof CONNECT_ERRORS] ?? n.errno}`;
+        return n.errno === 'EMSGSIZE'
+          ? `ping: local error: message too long, mtu=${n.mtu ?? 0}`
+          : `ping: sendmsg: ${CONNECT_ERRORS[n.errno as keyof typeof CONNECT_ERRORS] ?? n.errno}`;
       }
       if (n.kind === 'icmp') return `From ${formatIPv4(n.from)} icmp_seq=${probe.seq} ${icmpText(n.type, n.code, n.mtu)}`;
       return undefined;
@@ -98,7 +100,9 @@ export function renderPing(run: PingRun, names?: PingNames): PingOutput {
   const loss = sent === 0 ? 0 : Math.round(((sent - replies.length) * 100) / sent);
   const time = Math.max(0, sent - 1) * 1001 + (sent > 0 ? 2 : 0);
   stdout.push('', `--- ${names?.target ?? dst} ping statistics ---`);
-  stdout.push(`${sent} packets transmitted, ${replies.length} received,${errors ? ` +${errors} errors,` : ''} ${loss}% packet loss, time ${time}ms`);
+  stdout.push(
+    `${sent} packets transmitted, ${replies.length} received,${errors ? ` +${errors} errors,` : ''} ${loss}% packet loss, time ${time}ms`,
+  );
   if (replies.length > 0) {
     const rtts = replies.map((r) => rttOf(r.hops));
     const avg = rtts.reduce((a, b) => a + b, 0) / rtts.length;

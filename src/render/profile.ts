@@ -29,7 +29,13 @@ export interface DriverInfo {
 }
 
 export const DRIVER_INFO: Readonly<Record<Exclude<LinkKind, 'loopback'>, DriverInfo>> = {
-  ether: { driver: PHYSICAL_NIC.driver, version: PHYSICAL_NIC.version, firmwareVersion: '', busInfo: PHYSICAL_NIC.busInfo, supportsStatistics: true },
+  ether: {
+    driver: PHYSICAL_NIC.driver,
+    version: PHYSICAL_NIC.version,
+    firmwareVersion: '',
+    busInfo: PHYSICAL_NIC.busInfo,
+    supportsStatistics: true,
+  },
   veth: { driver: 'veth', version: '1.0', firmwareVersion: '', busInfo: '', supportsStatistics: true },
   bridge: { driver: 'bridge', version: '2.3', firmwareVersion: 'N/A', busInfo: 'N/A', supportsStatistics: false },
   vxlan: { driver: 'vxlan', version: '0.1', firmwareVersion: '', busInfo: '', supportsStatistics: false },

@@ -20,7 +20,8 @@ export function renderTraceroute(
   const dst = formatIPv4(run.dst);
   const header = `traceroute to ${options.target ?? dst} (${dst}), ${run.maxHops} hops max, ${run.packetLength} byte packets`;
   // traceroute 2.1.2 prints its header without the newline, then connect() fails: the newline goes to stderr with the error.
-  if (run.connectError) return { stdout: [header], stderr: ['', `connect: ${CONNECT_ERRORS[run.connectError]}`], exitCode: 1, unterminated: true };
+  if (run.connectError)
+    return { stdout: [header], stderr: ['', `connect: ${CONNECT_ERRORS[run.connectError]}`], exitCode: 1, unterminated: true };
   const stdout = [header];
   for (const hop of run.hops) {
     const n = String(hop.ttl).padStart(2, ' ');

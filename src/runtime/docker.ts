@@ -17,9 +17,13 @@ const DOCKER_GW = parseIPv4('172.17.0.1')!;
 
 /** docker0, as the bridge driver makes the default bridge (moby v27). */
 export const DOCKER0_ORIGIN: LinkOrigin = {
-  creator: "dockerd's bridge driver: libnetwork/drivers/bridge/setup_device_linux.go setupDevice, then setupDefaultSysctl, setupMTU, setupBridgeIPv4, setupDeviceUp (moby v27.5)",
+  creator:
+    "dockerd's bridge driver: libnetwork/drivers/bridge/setup_device_linux.go setupDevice, then setupDefaultSysctl, setupMTU, setupBridgeIPv4, setupDeviceUp (moby v27.5)",
   attributes: [
-    ['txqueuelen 0', 'the netlink.LinkAttrs literal (only Name) leaves TxQLen 0, which vishvananda/netlink sends as IFLA_TXQLEN 0 (v28 and v29 too)'],
+    [
+      'txqueuelen 0',
+      'the netlink.LinkAttrs literal (only Name) leaves TxQLen 0, which vishvananda/netlink sends as IFLA_TXQLEN 0 (v28 and v29 too)',
+    ],
     ['address 02:42:<4 random bytes>', 'netutils.GenerateRandomMAC, in the request'],
     ['bridge options: none', "the kernel's bridge defaults"],
     ['net.ipv6.conf.docker0.accept_ra 0', 'setupDefaultSysctl'],
@@ -72,7 +76,12 @@ export function setupDocker(node: NetnsBuilder, model: Node): void {
     target: { kind: 'ACCEPT' },
   });
   node.appendRule('filter', 'FORWARD', { outIface: toDocker0, matches: [], target: { kind: 'jump', chain: 'DOCKER' } });
-  node.appendRule('filter', 'FORWARD', { inIface: fromDocker0, outIface: { value: 'docker0', negate: true }, matches: [], target: { kind: 'ACCEPT' } });
+  node.appendRule('filter', 'FORWARD', {
+    inIface: fromDocker0,
+    outIface: { value: 'docker0', negate: true },
+    matches: [],
+    target: { kind: 'ACCEPT' },
+  });
   node.appendRule('filter', 'FORWARD', { inIface: fromDocker0, outIface: toDocker0, matches: [], target: { kind: 'ACCEPT' } });
   node.appendRule('filter', 'DOCKER-ISOLATION-STAGE-1', {
     inIface: fromDocker0,
@@ -88,7 +97,11 @@ export function setupDocker(node: NetnsBuilder, model: Node): void {
   node.ensureChain('nat', 'DOCKER');
   const localDst = { module: 'addrtype', dstType: { value: 'LOCAL' } } as const;
   node.appendRule('nat', 'PREROUTING', { matches: [localDst], target: { kind: 'jump', chain: 'DOCKER' } });
-  node.appendRule('nat', 'OUTPUT', { dst: { value: LOOPBACK_NET, negate: true }, matches: [localDst], target: { kind: 'jump', chain: 'DOCKER' } });
+  node.appendRule('nat', 'OUTPUT', {
+    dst: { value: LOOPBACK_NET, negate: true },
+    matches: [localDst],
+    target: { kind: 'jump', chain: 'DOCKER' },
+  });
   node.appendRule('nat', 'POSTROUTING', {
     src: { value: DOCKER_NET },
     outIface: { value: 'docker0', negate: true },

@@ -26,7 +26,12 @@ export function toDiagnostics(findings: readonly Finding[], source: SourceText, 
   const dropped = diagnostics.slice(limit);
   const errors = dropped.filter((d) => d.severity === 'error').length;
   const warnings = dropped.length - errors;
-  const counts = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+  const counts = [
+    errors ? `${errors} error${errors === 1 ? '' : 's'}` : '',
+    warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   return [
     ...diagnostics.slice(0, limit),
     {
@@ -41,7 +46,11 @@ export function toDiagnostics(findings: readonly Finding[], source: SourceText, 
 
 function resolve(finding: Finding, source: SourceText): Diagnostic {
   const position =
-    finding.offset !== undefined ? source.position(finding.offset) : finding.path !== undefined ? source.locate(finding.path, finding.target ?? 'value') : undefined;
+    finding.offset !== undefined
+      ? source.position(finding.offset)
+      : finding.path !== undefined
+        ? source.locate(finding.path, finding.target ?? 'value')
+        : undefined;
   let hint = finding.hint;
   if (hint?.includes('{related}')) {
     const related = finding.related === undefined ? undefined : source.locate(finding.related, 'value');

@@ -41,7 +41,7 @@ const CODES: readonly [string, string, string][] = [
 const CODE_OF = new Map(CODES.map(([d, c]) => [d, c]));
 
 function code(cell: CellOrAbsent): string {
-  return cell === 'absent' ? '-' : CODE_OF.get(cell.disposition) ?? '?';
+  return cell === 'absent' ? '-' : (CODE_OF.get(cell.disposition) ?? '?');
 }
 
 function cellText(diff: CellDiff): string {
@@ -72,7 +72,10 @@ export function matrixLines(diff: MatrixDiff, style: DiffStyle = plainDiffStyle,
   const { rows, columns } = diff.axes;
   const byPair = new Map(diff.cells.map((c) => [`${c.from.ref}\u0000${c.to.ref}`, c]));
   const number = new Map(columns.map((c, i) => [c.ref, i + 1]));
-  const label = (r: (typeof rows)[number]): string => (number.has(r.ref) ? `${String(number.get(r.ref)).padStart(String(columns.length).length)} ${r.label}` : `${' '.repeat(String(columns.length).length)} ${r.label}`);
+  const label = (r: (typeof rows)[number]): string =>
+    number.has(r.ref)
+      ? `${String(number.get(r.ref)).padStart(String(columns.length).length)} ${r.label}`
+      : `${' '.repeat(String(columns.length).length)} ${r.label}`;
   const labelWidth = Math.max(...rows.map((r) => label(r).length));
   const texts = rows.map((r) => columns.map((c) => (r.ref === c.ref ? '·' : cellText(byPair.get(`${r.ref}\u0000${c.ref}`)!))));
   const width = Math.max(3, ...columns.map((_, i) => String(i + 1).length), ...texts.flat().map((t) => t.length));
@@ -80,7 +83,11 @@ export function matrixLines(diff: MatrixDiff, style: DiffStyle = plainDiffStyle,
   const lines: string[] = [];
   const services = columns.filter((c) => c.kind === 'service' || c.kind === 'nodeport').length;
   const what = `${columns.length - services} pods${services ? ` + ${services} service ports` : ''}`;
-  lines.push(style.heading(`reachability (${probe}${services ? '; services on their own ports' : ''}): ${rows.length} sources × ${what}, baseline → variant`));
+  lines.push(
+    style.heading(
+      `reachability (${probe}${services ? '; services on their own ports' : ''}): ${rows.length} sources × ${what}, baseline → variant`,
+    ),
+  );
   if (diff.axes.note) lines.push(style.dim(diff.axes.note));
   // Columns that are not also rows (services, node ports) are named once here.
   const rowRefs = new Set(rows.map((r) => r.ref));
@@ -109,7 +116,8 @@ export function changeLines(diff: MatrixDiff, style: DiffStyle = plainDiffStyle)
   if (changed.length > 0) {
     lines.push(style.heading(`changes (${changed.length} of ${diff.counts.cells} cells):`));
     const width = Math.max(...changed.map((c) => `${c.from.label} → ${c.to.label}`.length));
-    for (const c of changed) lines.push(`  ${`${c.from.label} → ${c.to.label}`.padEnd(width)}  ${colour(c.change, style)(c.change)}: ${c.reason}`);
+    for (const c of changed)
+      lines.push(`  ${`${c.from.label} → ${c.to.label}`.padEnd(width)}  ${colour(c.change, style)(c.change)}: ${c.reason}`);
   }
   lines.push(summaryLine(diff, style));
   return lines;
@@ -182,7 +190,8 @@ export function nodeDiffLines(diff: NodeDiff, style: DiffStyle = plainDiffStyle)
       continue;
     }
     lines.push(style.heading(`--- baseline ${diff.target}: ${c.command}`), style.heading(`+++ variant ${diff.target}: ${c.command}`));
-    for (const h of c.hunks) lines.push(h.startsWith('@@') ? style.dim(h) : h.startsWith('-') ? style.lost(h) : h.startsWith('+') ? style.gained(h) : h);
+    for (const h of c.hunks)
+      lines.push(h.startsWith('@@') ? style.dim(h) : h.startsWith('-') ? style.lost(h) : h.startsWith('+') ? style.gained(h) : h);
   }
   if (same.length) lines.push(style.dim(`no differences in: ${same.join(', ')}`));
   return lines;

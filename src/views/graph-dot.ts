@@ -31,7 +31,13 @@ export function renderDot(graph: Graph): string[] {
   const lines: string[] = [];
   if (graph.note) lines.push(`// ${graph.note}`);
   lines.push(`${graph.directed ? 'digraph' : 'graph'} netlab {`);
-  lines.push(`  label=${quote([graph.title])};`, '  labelloc=t;', `  rankdir=${graph.directed ? 'TB' : 'LR'};`, '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];');
+  lines.push(
+    `  label=${quote([graph.title])};`,
+    '  labelloc=t;',
+    `  rankdir=${graph.directed ? 'TB' : 'LR'};`,
+    '  node [fontname="Helvetica", fontsize=10];',
+    '  edge [fontname="Helvetica", fontsize=9];',
+  );
   for (const node of graph.nodes.filter((n) => n.group === undefined)) lines.push(nodeLine(node, '  '));
   for (const group of graph.groups) {
     lines.push(`  subgraph cluster_${group.id} {`, `    label=${quote([group.label])};`);

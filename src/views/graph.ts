@@ -98,10 +98,20 @@ export function topologyGraph(dataplane: Dataplane): Graph {
     }
     for (const link of ns.links) {
       if (link.info.kind === 'bridge') {
-        nodes.push({ id: id(link.name), label: [link.name, addressOf(link) ?? '', `mtu ${link.mtu}`].filter(Boolean), kind: 'bridge', group });
+        nodes.push({
+          id: id(link.name),
+          label: [link.name, addressOf(link) ?? '', `mtu ${link.mtu}`].filter(Boolean),
+          kind: 'bridge',
+          group,
+        });
         if (nic) edges.push({ from: id(link.name), to: id(nic.name), label: 'routed' });
       } else if (link.info.kind === 'vxlan' || link.info.kind === 'tun' || link.info.kind === 'ipip') {
-        const what = link.info.kind === 'vxlan' ? `vxlan ${link.info.id} udp/${link.info.dstport}` : link.info.kind === 'tun' ? 'tun (flanneld udp/8285)' : 'ipip';
+        const what =
+          link.info.kind === 'vxlan'
+            ? `vxlan ${link.info.id} udp/${link.info.dstport}`
+            : link.info.kind === 'tun'
+              ? 'tun (flanneld udp/8285)'
+              : 'ipip';
         nodes.push({ id: id(link.name), label: [link.name, what, `mtu ${link.mtu}`], kind: 'tunnel', group });
         if (nic) edges.push({ from: id(link.name), to: id(nic.name), label: 'encap', dashed: true });
       }
@@ -147,9 +157,15 @@ function serviceBoxes(dataplane: Dataplane, shownPods: ReadonlySet<string>): { n
   const edges: GraphEdge[] = [];
   for (const service of all.slice(0, GRAPH_MAX_SERVICES)) {
     const id = graphId('svc', service.namespace, service.name);
-    const ports = service.ports.map((p) => `${p.port}/${p.protocol.toLowerCase()}${p.nodePort !== undefined ? ` nodePort ${p.nodePort}` : ''}`);
+    const ports = service.ports.map(
+      (p) => `${p.port}/${p.protocol.toLowerCase()}${p.nodePort !== undefined ? ` nodePort ${p.nodePort}` : ''}`,
+    );
     const address = service.headless ? 'headless' : service.clusterIP !== undefined ? formatIPv4(service.clusterIP) : '';
-    nodes.push({ id, label: [`svc/${service.namespace === 'default' ? service.name : service.key}`, `${service.type} ${address}`, ...ports], kind: 'service' });
+    nodes.push({
+      id,
+      label: [`svc/${service.namespace === 'default' ? service.name : service.key}`, `${service.type} ${address}`, ...ports],
+      kind: 'service',
+    });
     const linked = new Set<string>();
     for (const port of service.ports) {
       for (const endpoint of service.endpoints(port)) {
@@ -185,7 +201,11 @@ function decision(step: Step): string | undefined {
     case 'no-route':
       return `no route to ${formatIPv4(step.dst)}`;
     case 'bridge':
-      return step.result === 'forward' ? `bridge ${step.bridge} → ${step.port}` : step.result === 'local' ? `bridge ${step.bridge} → host` : `bridge ${step.bridge}: flood`;
+      return step.result === 'forward'
+        ? `bridge ${step.bridge} → ${step.port}`
+        : step.result === 'local'
+          ? `bridge ${step.bridge} → host`
+          : `bridge ${step.bridge}: flood`;
     case 'forward':
       return `ttl ${step.ttlBefore}→${step.ttlAfter}`;
     case 'encap':
@@ -193,7 +213,9 @@ function decision(step: Step): string | undefined {
     case 'decap':
       return `${step.tunnel} decap (${step.dev})`;
     case 'netfilter':
-      return step.verdict === 'ACCEPT' || step.verdict.startsWith('policy ACCEPT') || step.verdict.startsWith('RETURN') ? undefined : `${step.table} ${step.hook}: ${step.verdict}`;
+      return step.verdict === 'ACCEPT' || step.verdict.startsWith('policy ACCEPT') || step.verdict.startsWith('RETURN')
+        ? undefined
+        : `${step.table} ${step.hook}: ${step.verdict}`;
     case 'switch':
       return `switch → ${step.port}`;
     case 'mtu':

@@ -22,7 +22,14 @@ export function iptablesView(ns: NetNs, only?: string): ViewTable[] {
   }
   const tables = ns.netfilter.tables.filter((t) => only === undefined || t.name === only);
   if (tables.length === 0) {
-    return [{ title: `iptables in ${ns.displayName}`, columns: ['table', 'chain', '#', 'rule'], rows: [], notes: ['no rules: nothing in this namespace programs iptables'] }];
+    return [
+      {
+        title: `iptables in ${ns.displayName}`,
+        columns: ['table', 'chain', '#', 'rule'],
+        rows: [],
+        notes: ['no rules: nothing in this namespace programs iptables'],
+      },
+    ];
   }
   return tables.map((table) => {
     const rows: string[][] = [];

@@ -113,7 +113,13 @@ export function neighboursView(ns: NetNs): ViewTable {
 export function fdbView(ns: NetNs): ViewTable {
   const rows: string[][] = [];
   for (const entry of ns.fdb) {
-    rows.push([entry.mac, entry.dev, entry.dst !== undefined ? formatIPv4(entry.dst) : '', entry.master ?? (entry.self ? 'self' : ''), entry.permanent ? 'permanent' : 'learned']);
+    rows.push([
+      entry.mac,
+      entry.dev,
+      entry.dst !== undefined ? formatIPv4(entry.dst) : '',
+      entry.master ?? (entry.self ? 'self' : ''),
+      entry.permanent ? 'permanent' : 'learned',
+    ]);
   }
   for (const link of ns.links) {
     if (link.bridgePort && link.mac) rows.push([link.mac, link.name, '', `master ${link.bridgePort.bridge}`, 'permanent (port address)']);
@@ -127,7 +133,12 @@ export function bridgesView(ns: NetNs): ViewTable {
   for (const bridge of ns.links.filter((l) => l.info.kind === 'bridge')) {
     const ports = ns.links.filter((l) => l.bridgePort?.bridge === bridge.name);
     const address = bridge.ipv4.map((a) => `${formatIPv4(a.ip)}/${a.len}`).join(', ');
-    rows.push([bridge.name, bridge.mac ?? '', address, ports.map((p) => `${p.name}${p.bridgePort!.hairpin ? ' (hairpin)' : ''}`).join('\n') || '(no ports)']);
+    rows.push([
+      bridge.name,
+      bridge.mac ?? '',
+      address,
+      ports.map((p) => `${p.name}${p.bridgePort!.hairpin ? ' (hairpin)' : ''}`).join('\n') || '(no ports)',
+    ]);
   }
   return { title: `bridges in ${ns.displayName}`, columns: ['bridge', 'mac', 'address', 'ports'], rows };
 }
@@ -138,7 +149,11 @@ export function statsView(ns: NetNs, counters: CountersOf = stateCounters): View
     const c = counters(l);
     return [l.name, String(c.rxPackets), String(c.rxBytes), String(c.txPackets), String(c.txBytes), String(c.rxDropped + c.txDropped)];
   });
-  return { title: `interface counters in ${ns.displayName}`, columns: ['dev', 'rx packets', 'rx bytes', 'tx packets', 'tx bytes', 'dropped'], rows };
+  return {
+    title: `interface counters in ${ns.displayName}`,
+    columns: ['dev', 'rx packets', 'rx bytes', 'tx packets', 'tx bytes', 'dropped'],
+    rows,
+  };
 }
 
 export function sysctlsView(ns: NetNs): ViewTable {

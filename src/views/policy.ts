@@ -46,8 +46,15 @@ export interface PolicyMatrix {
 export const MATRIX_MAX_PODS = 60;
 
 function portsOf(pod: Pod, options: MatrixOptions): { protocol: string; dport?: number; label: string }[] {
-  if (options.port) return [{ protocol: options.port.protocol, dport: options.port.port, label: `${options.port.protocol}/${options.port.port}` }];
-  const declared = pod.containers.flatMap((c) => c.ports.map((p) => ({ protocol: p.protocol.toLowerCase(), dport: p.containerPort, label: `${p.protocol.toLowerCase()}/${p.containerPort}` })));
+  if (options.port)
+    return [{ protocol: options.port.protocol, dport: options.port.port, label: `${options.port.protocol}/${options.port.port}` }];
+  const declared = pod.containers.flatMap((c) =>
+    c.ports.map((p) => ({
+      protocol: p.protocol.toLowerCase(),
+      dport: p.containerPort,
+      label: `${p.protocol.toLowerCase()}/${p.containerPort}`,
+    })),
+  );
   return declared.length > 0 ? declared : [{ protocol: 'icmp', label: 'icmp' }];
 }
 
@@ -85,7 +92,10 @@ export function matrixTable(matrix: PolicyMatrix): ViewTable {
     if (cell.reach === 'all') return '✓';
     const sign = matrix.enforcedBy === 'none' ? '*' : '';
     if (cell.reach === 'none') return `✗${sign}`;
-    return `${cell.ports.filter((p) => p.allowed).map((p) => p.port).join(',')} only${sign}`;
+    return `${cell.ports
+      .filter((p) => p.allowed)
+      .map((p) => p.port)
+      .join(',')} only${sign}`;
   };
   const rows = matrix.pods.map((from) => [short.get(from)!, ...matrix.pods.map((to) => mark(byPair.get(`${from}\n${to}`)))]);
   return {

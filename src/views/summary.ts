@@ -11,7 +11,13 @@ export interface ClusterSummary {
   readonly kubeProxy: string;
   readonly podCIDR: string;
   readonly serviceCIDR: string;
-  readonly counts: { readonly subnets: number; readonly nodes: number; readonly pods: number; readonly services: number; readonly networkPolicies: number };
+  readonly counts: {
+    readonly subnets: number;
+    readonly nodes: number;
+    readonly pods: number;
+    readonly services: number;
+    readonly networkPolicies: number;
+  };
   readonly warnings: readonly Diagnostic[];
 }
 
@@ -80,7 +86,9 @@ export function nodesTable(cluster: Cluster, limit = 20): ViewTable {
 }
 
 export function podsTable(cluster: Cluster, limit = 20): ViewTable {
-  const rows = cluster.pods.slice(0, limit).map((p) => [p.key, p.node.name, formatIPv4(p.ip), p.hostNetwork ? 'host' : (p.hostVeth?.name ?? '')]);
+  const rows = cluster.pods
+    .slice(0, limit)
+    .map((p) => [p.key, p.node.name, formatIPv4(p.ip), p.hostNetwork ? 'host' : (p.hostVeth?.name ?? '')]);
   const notes = cluster.pods.length > limit ? [`... and ${cluster.pods.length - limit} more pods (-o json lists them all)`] : [];
   return { title: 'pods', columns: ['pod', 'node', 'ip', 'host veth'], rows, notes };
 }

@@ -42,9 +42,12 @@ export function nftStepLines(step: NetfilterStep, ns: NetNs | undefined): string
   const nft = step.nft!;
   const table = ns?.nftables?.tables.find((t) => nftTableLabel(t) === step.table);
   const hook = NFT_HOOK[step.hook as BuiltinChain] ?? step.hook.toLowerCase();
-  const lines = [`nftables ${hook} ${step.table} ${nft.baseChain} (priority ${priorityText(nft.priority, hook)}): ${step.verdict} (${rulesEvaluatedText(step.rulesEvaluated)})`];
+  const lines = [
+    `nftables ${hook} ${step.table} ${nft.baseChain} (priority ${priorityText(nft.priority, hook)}): ${step.verdict} (${rulesEvaluatedText(step.rulesEvaluated)})`,
+  ];
   // A chain that let the packet through untouched, no map having answered, is one line, as an iptables table is.
-  const quiet = (step.verdict === 'policy ACCEPT' || step.verdict === 'RETURN (policy ACCEPT)') && nft.path.every((e) => e.via === undefined);
+  const quiet =
+    (step.verdict === 'policy ACCEPT' || step.verdict === 'RETURN (policy ACCEPT)') && nft.path.every((e) => e.via === undefined);
   if (quiet) return lines;
   for (const entry of nft.path) lines.push(`  ${pathLine(table, entry)}`);
   if (step.ruleIndex !== undefined) {

@@ -75,9 +75,11 @@ export function stepText(step: Step, hop: Hop, ctx: TraceRenderContext): string 
     case 'ipvs':
       return step.verdict === 'no-destination'
         ? `ipvs ${step.hook}: ${step.virtual} ${step.scheduler}: no destination available (0 real servers) → ICMP port unreachable`
-        : `ipvs ${step.hook}: ${step.virtual} ${step.scheduler}${step.persistent ? ' persistent' : ''} → ${step.realServer} Masq (1 of ${step.realServers}${step.persistent ? ', the client\'s persistent real server' : ''})`;
+        : `ipvs ${step.hook}: ${step.virtual} ${step.scheduler}${step.persistent ? ' persistent' : ''} → ${step.realServer} Masq (1 of ${step.realServers}${step.persistent ? ", the client's persistent real server" : ''})`;
     case 'mtu':
-      return step.result === 'ok' ? undefined : `mtu: ${step.length} bytes on ${step.dev} (mtu ${step.mtu}) → ${step.result === 'fragment' ? 'fragmented' : 'too big'}`;
+      return step.result === 'ok'
+        ? undefined
+        : `mtu: ${step.length} bytes on ${step.dev} (mtu ${step.mtu}) → ${step.result === 'fragment' ? 'fragmented' : 'too big'}`;
     case 'switch':
       return `switch ${step.segment}: ${step.dstMac} → ${step.port}`;
     case 'policy': {
@@ -105,7 +107,12 @@ function proxyText(step: Extract<Step, { kind: 'proxy' }>): string {
         : `${step.process}: recvfrom() on ${step.socket}, but ${step.servicePort} has no endpoints → the datagram from ${step.peer} is dropped`;
     case 'connect': {
       const c = step.choice;
-      const how = c === undefined ? '' : c.how === 'session-affinity' ? ` (session affinity: this client's endpoint, ${c.position} of ${c.of})` : ` (round-robin: ${c.position} of ${c.of})`;
+      const how =
+        c === undefined
+          ? ''
+          : c.how === 'session-affinity'
+            ? ` (session affinity: this client's endpoint, ${c.position} of ${c.of})`
+            : ` (round-robin: ${c.position} of ${c.of})`;
       return `${step.process}: endpoint ${step.peer}${how} → connect(): a NEW ${tcp ? 'connection' : 'UDP flow'} from this node, not the client's`;
     }
     case 'relay':

@@ -33,5 +33,8 @@ export function resolveView(what: string): ViewName {
   if ((VIEW_NAMES as readonly string[]).includes(what)) return what as ViewName;
   const alias = VIEW_ALIASES[what];
   if (alias) return alias;
-  throw new UsageError(`netlab show has no view "${what}"`, didYouMean(what, [...VIEW_NAMES, ...Object.keys(VIEW_ALIASES)]) ?? `views: ${VIEW_NAMES.join(', ')}`);
+  throw new UsageError(
+    `netlab show has no view "${what}"`,
+    didYouMean(what, [...VIEW_NAMES, ...Object.keys(VIEW_ALIASES)]) ?? `views: ${VIEW_NAMES.join(', ')}`,
+  );
 }

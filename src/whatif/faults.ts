@@ -83,14 +83,16 @@ export function faultLabel(request: FaultRequest): string {
 
 export function faultDiagnostic(request: FaultRequest, code: string, message: string, hint?: string): Diagnostic {
   const origin = request.origin;
-  const where = 'flag' in origin ? { file: `${origin.flag} ${shorten(request.value)}` } : 'at' in origin ? { ...origin.at } : { path: origin.path };
+  const where =
+    'flag' in origin ? { file: `${origin.flag} ${shorten(request.value)}` } : 'at' in origin ? { ...origin.at } : { path: origin.path };
   return { code, severity: 'error', message, ...where, ...(hint !== undefined ? { hint } : {}) };
 }
 
 /** Parses a fault's text; a problem is a diagnostic at the flag or the file entry. */
 export function parseFault(request: FaultRequest): Fault | Diagnostic {
   const { kind, value } = request;
-  const bad = (why: string): Diagnostic => faultDiagnostic(request, FaultCode.Syntax, `${FAULT_OPTIONS[kind]} ${why}`, `write ${SYNTAX[kind]}`);
+  const bad = (why: string): Diagnostic =>
+    faultDiagnostic(request, FaultCode.Syntax, `${FAULT_OPTIONS[kind]} ${why}`, `write ${SYNTAX[kind]}`);
   const text = value.trim();
   if (text === '') return bad('needs a value');
   switch (kind) {
@@ -117,7 +119,12 @@ export function parseFault(request: FaultRequest): Fault | Diagnostic {
       if (parts.length !== 4 || parts.some((p) => p === '')) return bad(`takes TARGET:TABLE:CHAIN:N, not "${text}"`);
       const table = parts[1] as TableName;
       if (!TABLES.includes(table)) {
-        return faultDiagnostic(request, FaultCode.Syntax, `${FAULT_OPTIONS[kind]}: "${parts[1]}" is not an iptables table`, didYouMean(parts[1]!, TABLES) ?? `tables: ${TABLES.join(', ')}`);
+        return faultDiagnostic(
+          request,
+          FaultCode.Syntax,
+          `${FAULT_OPTIONS[kind]}: "${parts[1]}" is not an iptables table`,
+          didYouMean(parts[1]!, TABLES) ?? `tables: ${TABLES.join(', ')}`,
+        );
       }
       const n = Number(parts[3]);
       if (!Number.isInteger(n) || n < 1) return bad(`needs a rule number from 1 (as iptables -D CHAIN N counts), not "${parts[3]}"`);
@@ -156,7 +163,10 @@ export interface ParsedFault {
  * services. Names resolve as everywhere else (model/resolve.ts), among the
  * written pods, the deployments' and the cluster's own (CoreDNS).
  */
-export function resolveNotReady(topology: Topology, faults: readonly ParsedFault[]): { notReady: ReadonlySet<string>; diagnostics: Diagnostic[] } {
+export function resolveNotReady(
+  topology: Topology,
+  faults: readonly ParsedFault[],
+): { notReady: ReadonlySet<string>; diagnostics: Diagnostic[] } {
   const wanted = faults.filter((f): f is ParsedFault & { fault: { kind: 'notReady'; pod: string } } => f.fault.kind === 'notReady');
   const notReady = new Set<string>();
   if (wanted.length === 0) return { notReady, diagnostics: [] };
@@ -194,7 +204,10 @@ interface Located {
  * Resolves the kernel-state faults against the cluster and returns the
  * transform buildDataplane applies; unknown nodes or pods are diagnostics.
  */
-export function faultTransform(cluster: Cluster, faults: readonly ParsedFault[]): { transform?: BuildTransform; diagnostics: Diagnostic[] } {
+export function faultTransform(
+  cluster: Cluster,
+  faults: readonly ParsedFault[],
+): { transform?: BuildTransform; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const located: Located[] = [];
   for (const parsed of faults) {
@@ -204,7 +217,14 @@ export function faultTransform(cluster: Cluster, faults: readonly ParsedFault[])
       const node = cluster.nodeByName.get(fault.node);
       if (!node) {
         const names = [...cluster.nodeByName.keys()];
-        diagnostics.push(faultDiagnostic(request, FaultCode.Target, `no node named "${fault.node}"`, didYouMean(fault.node, names) ?? knownList('nodes', names)));
+        diagnostics.push(
+          faultDiagnostic(
+            request,
+            FaultCode.Target,
+            `no node named "${fault.node}"`,
+            didYouMean(fault.node, names) ?? knownList('nodes', names),
+          ),
+        );
         continue;
       }
       located.push({ parsed, node, nsId: `node/${node.name}`, targetName: node.name });
@@ -212,8 +232,15 @@ export function faultTransform(cluster: Cluster, faults: readonly ParsedFault[])
     }
     try {
       const target = resolveNetnsTarget(cluster, fault.target);
-      if (target.kind === 'node') located.push({ parsed, node: target.node, nsId: `node/${target.node.name}`, targetName: target.node.name });
-      else located.push({ parsed, node: target.pod.node, nsId: target.pod.hostNetwork ? `node/${target.pod.node.name}` : `pod/${target.pod.key}`, targetName: target.pod.key });
+      if (target.kind === 'node')
+        located.push({ parsed, node: target.node, nsId: `node/${target.node.name}`, targetName: target.node.name });
+      else
+        located.push({
+          parsed,
+          node: target.pod.node,
+          nsId: target.pod.hostNetwork ? `node/${target.pod.node.name}` : `pod/${target.pod.key}`,
+          targetName: target.pod.key,
+        });
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
       diagnostics.push(faultDiagnostic(request, FaultCode.Target, e.message, e.hint));
@@ -241,7 +268,12 @@ export function faultTransform(cluster: Cluster, faults: readonly ParsedFault[])
   };
 }
 
-function applyToNode(node: Node, built: BuiltNode, faults: readonly Located[], detached: Set<string>): { built: BuiltNode; diagnostics: Diagnostic[] } {
+function applyToNode(
+  node: Node,
+  built: BuiltNode,
+  faults: readonly Located[],
+  detached: Set<string>,
+): { built: BuiltNode; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const byId = new Map<string, NetNs>([[built.node.id, built.node]]);
   for (const ns of built.pods.values()) byId.set(ns.id, ns);
@@ -274,7 +306,14 @@ function applyToNode(node: Node, built: BuiltNode, faults: readonly Located[], d
       case 'linkDown': {
         if (!ns.links.some((l) => l.name === fault.dev)) {
           const names = ns.links.map((l) => l.name);
-          diagnostics.push(faultDiagnostic(request, FaultCode.Device, `${targetName} has no device ${fault.dev}`, didYouMean(fault.dev, names) ?? `its devices: ${names.join(', ')}`));
+          diagnostics.push(
+            faultDiagnostic(
+              request,
+              FaultCode.Device,
+              `${targetName} has no device ${fault.dev}`,
+              didYouMean(fault.dev, names) ?? `its devices: ${names.join(', ')}`,
+            ),
+          );
           break;
         }
         linkDown(nsId, fault.dev);
@@ -287,7 +326,12 @@ function applyToNode(node: Node, built: BuiltNode, faults: readonly Located[], d
           const wanted = fault.dst.len === 0 ? 'default' : formatCidr(fault.dst);
           const close = closestMatch(wanted, prefixes);
           diagnostics.push(
-            faultDiagnostic(request, FaultCode.Route, `${targetName} has no route to ${wanted} in table ${tableName(fault.table)}`, close !== undefined ? `did you mean '${close}'?` : knownList('prefixes', prefixes)),
+            faultDiagnostic(
+              request,
+              FaultCode.Route,
+              `${targetName} has no route to ${wanted} in table ${tableName(fault.table)}`,
+              close !== undefined ? `did you mean '${close}'?` : knownList('prefixes', prefixes),
+            ),
           );
           break;
         }
@@ -312,10 +356,21 @@ function applyToNode(node: Node, built: BuiltNode, faults: readonly Located[], d
 function ruleProblem(request: FaultRequest, ns: NetNs, targetName: string, fault: Fault & { kind: 'ruleDel' }): Diagnostic {
   const table = ns.netfilter.tables.find((t) => t.name === fault.table);
   const chain = table?.chains.find((c) => c.name === fault.chain);
-  if (!table) return faultDiagnostic(request, FaultCode.Rule, `${targetName} has no rules in table ${fault.table}`, `its tables: ${ns.netfilter.tables.map((t) => t.name).join(', ') || 'none'}`);
+  if (!table)
+    return faultDiagnostic(
+      request,
+      FaultCode.Rule,
+      `${targetName} has no rules in table ${fault.table}`,
+      `its tables: ${ns.netfilter.tables.map((t) => t.name).join(', ') || 'none'}`,
+    );
   if (!chain) {
     const names = table.chains.map((c) => c.name);
-    return faultDiagnostic(request, FaultCode.Rule, `${targetName} has no chain ${fault.chain} in table ${fault.table}`, didYouMean(fault.chain, names) ?? knownList('chains', names));
+    return faultDiagnostic(
+      request,
+      FaultCode.Rule,
+      `${targetName} has no chain ${fault.chain} in table ${fault.table}`,
+      didYouMean(fault.chain, names) ?? knownList('chains', names),
+    );
   }
   const n = chain.rules.length;
   return faultDiagnostic(

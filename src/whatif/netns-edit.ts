@@ -53,7 +53,9 @@ export function setLinkDown(ns: NetNs, dev: string): NetNs {
 /** The device stays up but loses its carrier: its peer went down. */
 export function loseCarrier(ns: NetNs, dev: string): NetNs {
   const links = ns.links.map((l) =>
-    l.name === dev && l.state.carrier ? { ...l, state: { up: l.state.up, carrier: false, operstate: l.state.up ? operstateWithoutCarrier(ns, l) : l.state.operstate } } : l,
+    l.name === dev && l.state.carrier
+      ? { ...l, state: { up: l.state.up, carrier: false, operstate: l.state.up ? operstateWithoutCarrier(ns, l) : l.state.operstate } }
+      : l,
   );
   return settleBridges({
     ...ns,

@@ -56,7 +56,8 @@ export function parseAssignment(text: string): Assignment | SetProblem {
   const tokens = tokenizePath(text.slice(0, eq));
   if ('message' in tokens) return tokens;
   const value = parseValue(text.slice(eq + 1));
-  if (value !== undefined && typeof value === 'object' && value !== null && 'problem' in value) return (value as { problem: SetProblem }).problem;
+  if (value !== undefined && typeof value === 'object' && value !== null && 'problem' in value)
+    return (value as { problem: SetProblem }).problem;
   return { text, tokens, value };
 }
 
@@ -64,7 +65,10 @@ export function tokenizePath(path: string): PathToken[] | SetProblem {
   const tokens: PathToken[] = [];
   let i = 0;
   let word = '';
-  const bad = (why: string): SetProblem => ({ message: `--set path "${path}" ${why}`, hint: 'paths look like network.cni.backend, nodes.node-03.subnet or nodes[0].subnet' });
+  const bad = (why: string): SetProblem => ({
+    message: `--set path "${path}" ${why}`,
+    hint: 'paths look like network.cni.backend, nodes.node-03.subnet or nodes[0].subnet',
+  });
   const flush = (): void => {
     if (word !== '') tokens.push({ kind: 'word', text: word });
     word = '';
@@ -106,7 +110,12 @@ export function parseValue(text: string): unknown {
   const parsed = parseYamlValue(trimmed);
   if (parsed.error !== undefined) {
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-      return { problem: { message: `--set value ${shorten(trimmed)} is not valid YAML: ${parsed.error}`, hint: 'flow mappings look like {name: node-04, ip: 10.234.2.14}' } };
+      return {
+        problem: {
+          message: `--set value ${shorten(trimmed)} is not valid YAML: ${parsed.error}`,
+          hint: 'flow mappings look like {name: node-04, ip: 10.234.2.14}',
+        },
+      };
     }
     return text;
   }
@@ -182,7 +191,12 @@ export function applyAssignment(document: Record<string, unknown>, assignment: A
   return { document: updated as Record<string, unknown>, path };
 }
 
-function pickItem(list: readonly unknown[], tokens: readonly PathToken[], at: number, path: DocPath): { index: number; consumed: number } | SetProblem {
+function pickItem(
+  list: readonly unknown[],
+  tokens: readonly PathToken[],
+  at: number,
+  path: DocPath,
+): { index: number; consumed: number } | SetProblem {
   const listKey = path[path.length - 1];
   const namespaced = typeof listKey === 'string' && NAMESPACED_LISTS.has(listKey) && path.length === 1;
   const token = tokens[at]!;
@@ -190,7 +204,11 @@ function pickItem(list: readonly unknown[], tokens: readonly PathToken[], at: nu
     if (token.text === '+') return { index: list.length, consumed: 1 };
     if (/^\d+$/.test(token.text)) {
       const index = Number(token.text);
-      if (index >= list.length) return { message: `${formatPath(path)} has ${list.length} item${list.length === 1 ? '' : 's'}; there is no [${index}]`, hint: list.length > 0 ? `indexes run from 0 to ${list.length - 1}, or use [+] to append` : 'use [+] to append an item' };
+      if (index >= list.length)
+        return {
+          message: `${formatPath(path)} has ${list.length} item${list.length === 1 ? '' : 's'}; there is no [${index}]`,
+          hint: list.length > 0 ? `indexes run from 0 to ${list.length - 1}, or use [+] to append` : 'use [+] to append an item',
+        };
       return { index, consumed: 1 };
     }
     const found = findByName(list, token.text, namespaced);
@@ -220,7 +238,10 @@ function findByName(list: readonly unknown[], name: string, namespaced: boolean)
     // A bare name in several namespaces: `default` wins, as kubectl's default namespace does.
     const inDefault = matches.find((m) => itemNames(list[m], namespaced).includes(`default/${name}`));
     if (inDefault !== undefined) return inDefault;
-    return { message: `"${name}" names ${matches.length} items`, hint: `say which with namespace/name: ${matches.map((m) => itemNames(list[m], namespaced)[1]).join(', ')}` };
+    return {
+      message: `"${name}" names ${matches.length} items`,
+      hint: `say which with namespace/name: ${matches.map((m) => itemNames(list[m], namespaced)[1]).join(', ')}`,
+    };
   }
   return undefined;
 }
@@ -229,21 +250,42 @@ function noItem(list: readonly unknown[], name: string, path: DocPath, namespace
   const names = list.flatMap((item) => itemNames(item, namespaced));
   const where = formatPath(path);
   if (names.length === 0) {
-    return { message: `${where} has no item named "${name}"`, hint: list.length > 0 ? `its items have no names: pick one by index, ${where}[0] to ${where}[${list.length - 1}]` : 'the list is empty: use [+] to append an item' };
+    return {
+      message: `${where} has no item named "${name}"`,
+      hint:
+        list.length > 0
+          ? `its items have no names: pick one by index, ${where}[0] to ${where}[${list.length - 1}]`
+          : 'the list is empty: use [+] to append an item',
+    };
   }
   const close = closestMatch(name, names);
-  return { message: `${where} has no item named "${name}"`, hint: close !== undefined ? `did you mean '${close}'?` : knownList(where, names.filter((n) => !n.includes('/') || !namespaced)) };
+  return {
+    message: `${where} has no item named "${name}"`,
+    hint:
+      close !== undefined
+        ? `did you mean '${close}'?`
+        : knownList(
+            where,
+            names.filter((n) => !n.includes('/') || !namespaced),
+          ),
+  };
 }
 
 function unknownKey(key: string, path: DocPath, known: readonly string[]): SetProblem {
   const where = path.length === 0 ? 'the top level' : formatPath(path);
   const close = closestMatch(key, known);
-  return { message: `${where} has no field '${key}'`, hint: close !== undefined ? `did you mean '${close}'?` : known.length > 0 ? `its fields: ${known.join(', ')}` : undefined } as SetProblem;
+  return {
+    message: `${where} has no field '${key}'`,
+    hint: close !== undefined ? `did you mean '${close}'?` : known.length > 0 ? `its fields: ${known.join(', ')}` : undefined,
+  } as SetProblem;
 }
 
 function notAContainer(path: DocPath, value: unknown, next: PathToken): SetProblem {
   const shown = typeof value === 'string' ? `'${value}'` : String(value);
-  return { message: `${formatPath(path)} is a value (${shown}), so it has no '${next.text}'`, hint: `set it whole: --set ${formatPath(path)}=VALUE` };
+  return {
+    message: `${formatPath(path)} is a value (${shown}), so it has no '${next.text}'`,
+    hint: `set it whole: --set ${formatPath(path)}=VALUE`,
+  };
 }
 
 /** Writes the value at the end of the chain, copying every container on the way up. */

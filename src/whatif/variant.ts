@@ -55,7 +55,12 @@ export function buildVariant(text: string, file: string, whatIf: WhatIf = NO_WHA
   return buildVariantFromDocument(parsed.document, parsed.source, whatIf, parsed.findings);
 }
 
-export function buildVariantFromDocument(document: Record<string, unknown>, source: SourceText, whatIf: WhatIf, earlier: readonly Finding[] = []): Variant {
+export function buildVariantFromDocument(
+  document: Record<string, unknown>,
+  source: SourceText,
+  whatIf: WhatIf,
+  earlier: readonly Finding[] = [],
+): Variant {
   // --set: each edit in order; a path that does not exist stops here, naming the option.
   const applied: { assignment: Assignment; path: DocPath; where: SetWhere }[] = [];
   let doc = document;
@@ -146,7 +151,8 @@ function attributeToSet(d: Diagnostic, applied: readonly { assignment: Assignmen
   // A written value next to an edited one (`backend` once --set made the plugin calico): the file's line, and the edit named.
   for (let i = applied.length - 1; i >= 0; i--) {
     const { assignment, path } = applied[i]!;
-    if (path.length > 1 && isPrefix(path.slice(0, -1), d.path)) return { ...d, message: `${d.message} (after ${where(applied[i]!.where, assignment.text)})` };
+    if (path.length > 1 && isPrefix(path.slice(0, -1), d.path))
+      return { ...d, message: `${d.message} (after ${where(applied[i]!.where, assignment.text)})` };
   }
   return d;
 }

@@ -34,7 +34,10 @@ describe('netlab with the built-in default lab', () => {
 
   it('trace --format traceroute prints what traceroute -n prints', async () => {
     const run = await runCli(['trace', 'pod-a', 'pod-b', '--format', 'traceroute']);
-    expect(run.stdout.split('\n').slice(0, 2)).toEqual(['traceroute to 10.244.2.2 (10.244.2.2), 30 hops max, 60 byte packets', expect.stringMatching(/^ 1  10\.244\.1\.1  \d+\.\d{3} ms  /)]);
+    expect(run.stdout.split('\n').slice(0, 2)).toEqual([
+      'traceroute to 10.244.2.2 (10.244.2.2), 30 hops max, 60 byte packets',
+      expect.stringMatching(/^ 1  10\.244\.1\.1  \d+\.\d{3} ms  /),
+    ]);
   });
 
   it('trace -o json is the trace as data, with dotted addresses', async () => {
@@ -122,7 +125,9 @@ describe('--traffic moves the counters before a view is printed', () => {
     const run = await runCli(['exec', 'node-02', '--traffic', 'pod-a pod-b 3', '--', 'ip', '-s', 'link', 'show', 'flannel.1']);
     expect(run.code).toBe(0);
     // 84-byte IP packets in 98-byte frames, three each way.
-    expect(run.stdout).toContain('    RX:  bytes packets errors dropped  missed   mcast           \n           294       3      0       0       0       0 \n');
+    expect(run.stdout).toContain(
+      '    RX:  bytes packets errors dropped  missed   mcast           \n           294       3      0       0       0       0 \n',
+    );
   });
 
   it('show stats without traffic is all zeros', async () => {

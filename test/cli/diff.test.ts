@@ -57,9 +57,13 @@ describe('netlab diff', () => {
   it('--node: unified diffs of the real tools, exit 1 when they differ', async () => {
     const run = await runCli(['diff', '--route-del', 'node-02:10.244.2.0/24', '--node', 'node-02', '--no-color']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('--- baseline node-02: ip route show table all\n+++ variant node-02: ip route show table all\n@@ -2,7 +2,6 @@\n');
+    expect(run.stdout).toContain(
+      '--- baseline node-02: ip route show table all\n+++ variant node-02: ip route show table all\n@@ -2,7 +2,6 @@\n',
+    );
     expect(run.stdout).toContain('\n-10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink \n');
-    expect(run.stdout).toMatch(/no differences in: ip -d link show, ip addr show, ip rule show, ip neigh show, bridge fdb show, iptables-save/);
+    expect(run.stdout).toMatch(
+      /no differences in: ip -d link show, ip addr show, ip rule show, ip neigh show, bridge fdb show, iptables-save/,
+    );
     const same = await runCli(['diff', '--route-del', 'node-02:10.244.2.0/24', '--node', 'node-03']);
     expect(same.code).toBe(0);
   });
@@ -88,6 +92,6 @@ describe('netlab diff', () => {
     expect(unknown.stderr).toContain('no node or pod named "pod-x"');
     const badSet = await runCli(['diff', '--set', 'network.cni.backend=vxlam']);
     expect(badSet.code).toBe(2);
-    expect(badSet.stderr).toContain("--set network.cni.backend=vxlam  error NL-SCHEMA-ENUM");
+    expect(badSet.stderr).toContain('--set network.cni.backend=vxlam  error NL-SCHEMA-ENUM');
   });
 });

@@ -27,32 +27,62 @@ describe('--fail on a calico cluster', () => {
     const trace = await runCli(['-f', 'labs/calico-bgp/topology.yaml', 'trace', 'node-01', 'pod-a', '--fail', 'node-01', '--no-color']);
     expect(trace.code).toBe(1);
     expect(trace.stdout.trim().split('\n').pop()).toBe('ROUTE_BLACKHOLE: blackhole route 10.244.96.0/26 in node-01: dropped silently');
-    const ping = await runCli(['-f', 'labs/calico-bgp/topology.yaml', 'exec', 'node-03', '--fail', 'node-03', '--', 'ping', '-c', '1', '10.244.20.129']);
+    const ping = await runCli([
+      '-f',
+      'labs/calico-bgp/topology.yaml',
+      'exec',
+      'node-03',
+      '--fail',
+      'node-03',
+      '--',
+      'ping',
+      '-c',
+      '1',
+      '10.244.20.129',
+    ]);
     expect([ping.code, ping.stdout, ping.stderr]).toEqual([2, '', 'ping: connect: Invalid argument\n']);
   });
 
   it('a flow dropped both times, now somewhere else, is a reason change, not "delivered by another path"', async () => {
     const run = await runCli(['-f', 'labs/calico-bgp/topology.yaml', 'diff', '--fail', 'node-03', '--no-color']);
-    expect(run.stdout).toMatch(/pod-d → pod-a +reason: route missing, at router → at default\/pod-d: no route to 10\.244\.96\.1 in default\/pod-d/);
+    expect(run.stdout).toMatch(
+      /pod-d → pod-a +reason: route missing, at router → at default\/pod-d: no route to 10\.244\.96\.1 in default\/pod-d/,
+    );
     expect(run.stdout.split('\n').find((l) => l.startsWith('6 pod-d'))).toBe('6 pod-d                     R>R R>R R>R R>R R>R ·');
-    expect(run.stdout.trim().split('\n').pop()).toBe('reachability changed: 1 lost, 0 gained of 48 cells; 10 dropped for another reason or elsewhere');
+    expect(run.stdout.trim().split('\n').pop()).toBe(
+      'reachability changed: 1 lost, 0 gained of 48 cells; 10 dropped for another reason or elsewhere',
+    );
   });
 });
 
 describe('IPVS on a failed calico node (found by the fuzz test, seed 99)', () => {
-  it('a real server behind the node\'s own blackhole route ends the walk there', async () => {
-    const args = ['-f', 'labs/default.yaml', '--fail', 'node-03', '--set', 'network.kubeProxy.mode=ipvs', '--set', 'network.cni={plugin: calico, mode: ipip}'];
+  it("a real server behind the node's own blackhole route ends the walk there", async () => {
+    const args = [
+      '-f',
+      'labs/default.yaml',
+      '--fail',
+      'node-03',
+      '--set',
+      'network.kubeProxy.mode=ipvs',
+      '--set',
+      'network.cni={plugin: calico, mode: ipip}',
+    ];
     const diff = await runCli([...args, 'diff', '--port=80']);
     expect(diff.stderr).not.toContain('internal error');
     expect(diff.code).toBe(1);
     const trace = await runCli([...args, 'trace', 'node-03', 'svc/web', '--all-endpoints', '--no-color']);
-    expect(trace.stdout).toMatch(/ROUTE_BLACKHOLE +│ 1 +│ IPVS: blackhole route 10\.244\.\d+\.64\/26 to real server 10\.244\.\d+\.65 in node-03/);
+    expect(trace.stdout).toMatch(
+      /ROUTE_BLACKHOLE +│ 1 +│ IPVS: blackhole route 10\.244\.\d+\.64\/26 to real server 10\.244\.\d+\.65 in node-03/,
+    );
   });
 });
 
 describe('diff --pair from something that cannot send', () => {
   it('is a usage error, with or without a fault', async () => {
-    for (const extra of [['--fail', 'node-03'], ['--set', 'network.cni.backend=host-gw']]) {
+    for (const extra of [
+      ['--fail', 'node-03'],
+      ['--set', 'network.cni.backend=host-gw'],
+    ]) {
       const run = await runCli(['diff', ...extra, '--pair', 'svc/web', 'pod-a']);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('netlab: cannot send from svc/web: it is not a pod or node of this cluster');

@@ -5,7 +5,19 @@
  * is never quoted; --junit writes like a careful tool.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,19 +91,47 @@ describe('reading -f', () => {
   });
 
   it.each([
-    ['a NUL byte', Buffer.from('apiVersion: netlab/v1\n\u0000kind: Cluster\n'), ':2:1', 'it holds a NUL byte', 'a topology is YAML or JSON text'],
-    ['bytes that are not UTF-8', Buffer.from([0x61, 0x3a, 0x20, 0xff, 0xfe, 0x0a]), '', 'it is not UTF-8', 'a topology or lab is YAML or JSON text'],
-    ['an escape sequence', Buffer.from('apiVersion: netlab/v1\nkind: "\u001b[31mred"\n'), ':2:8', 'it holds the control character U+001B', 'a topology is YAML or JSON text'],
+    [
+      'a NUL byte',
+      Buffer.from('apiVersion: netlab/v1\n\u0000kind: Cluster\n'),
+      ':2:1',
+      'it holds a NUL byte',
+      'a topology is YAML or JSON text',
+    ],
+    [
+      'bytes that are not UTF-8',
+      Buffer.from([0x61, 0x3a, 0x20, 0xff, 0xfe, 0x0a]),
+      '',
+      'it is not UTF-8',
+      'a topology or lab is YAML or JSON text',
+    ],
+    [
+      'an escape sequence',
+      Buffer.from('apiVersion: netlab/v1\nkind: "\u001b[31mred"\n'),
+      ':2:8',
+      'it holds the control character U+001B',
+      'a topology is YAML or JSON text',
+    ],
   ])('refuses a file with %s without showing it', async (_, bytes, where, why, hint) => {
     const file = join(dir, 'binary.yaml');
     writeFileSync(file, bytes);
     const run = await runCli(['-f', file, 'validate']);
     expect(run.code).toBe(2);
-    expect(run.stderr.split('\n').slice(0, 2)).toEqual([`${file}${where}  error NL-INPUT-NOT-TEXT  the file is not a text file: ${why}`, `  hint: ${hint}`]);
+    expect(run.stderr.split('\n').slice(0, 2)).toEqual([
+      `${file}${where}  error NL-INPUT-NOT-TEXT  the file is not a text file: ${why}`,
+      `  hint: ${hint}`,
+    ]);
   });
 
   it('quotes nothing of a file that is not a netlab document', async () => {
-    for (const text of [SECRET, `${SECRET.split('\n')[0]}\n- a list\n`, '[secret, list]\n', '"a secret scalar"\n', 'password: hunter2\nuser: root\n', 'password: hunter2\npassword: again\n']) {
+    for (const text of [
+      SECRET,
+      `${SECRET.split('\n')[0]}\n- a list\n`,
+      '[secret, list]\n',
+      '"a secret scalar"\n',
+      'password: hunter2\nuser: root\n',
+      'password: hunter2\npassword: again\n',
+    ]) {
       const file = join(dir, 'config.yaml');
       writeFileSync(file, text);
       const run = await runCli(['-f', file, 'validate']);
@@ -105,7 +145,7 @@ describe('reading -f', () => {
     const file = join(dir, 'typo.yaml');
     writeFileSync(file, 'apiVersion: netlab/v1\nkind: Cluster\nmetadata: {name: t}\nnetwork: {cni: {plugin: flannel, backend: vxlam}}\n');
     const run = await runCli(['-f', file, 'validate']);
-    expect(run.stderr).toContain("  4 | network: {cni: {plugin: flannel, backend: vxlam}}");
+    expect(run.stderr).toContain('  4 | network: {cni: {plugin: flannel, backend: vxlam}}');
   });
 
   it('keeps a control character in a name or a value on its line', async () => {
@@ -148,7 +188,7 @@ describe('a lab reads inside its folder', () => {
     expect(xml + run.stderr + run.stdout).not.toMatch(/s3cr3t|daemon/);
   });
 
-  it('reads netlab\'s own labs/ (../default.yaml) and, with --allow-outside, anything, still quoting nothing of a file that is not a topology', async () => {
+  it("reads netlab's own labs/ (../default.yaml) and, with --allow-outside, anything, still quoting nothing of a file that is not a topology", async () => {
     const own = await runCli(['lab', 'run', 'labs/mtu']);
     expect(own.code).toBe(0);
     const d = labDir(join(dir, 'shadow'));
@@ -159,7 +199,7 @@ describe('a lab reads inside its folder', () => {
     expect(readFileSync(junit, 'utf8') + run.stderr + run.stdout).not.toMatch(/s3cr3t|daemon/);
   });
 
-  it('reads a topology next to the lab, and in netlab\'s labs/ by an absolute path', async () => {
+  it("reads a topology next to the lab, and in netlab's labs/ by an absolute path", async () => {
     const d = labDir('topology.yaml');
     writeFileSync(join(d, 'topology.yaml'), readFileSync(join(ROOT, 'labs/default.yaml')));
     expect((await runCli(['lab', 'run', d])).code).toBe(0);
@@ -185,9 +225,14 @@ describe('lab list and lab run search', () => {
     chmodSync(join(d, 'inner'), 0);
     try {
       // Root lists any directory: as root, run the built CLI as nobody (setpriv), as a user would meet it.
-      const run = process.getuid?.() === 0
-        ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin/netlab.js'), 'lab', 'list', d], { encoding: 'utf8' })
-        : await runCli(['lab', 'list', d]).then((r) => ({ status: r.code, stderr: r.stderr }));
+      const run =
+        process.getuid?.() === 0
+          ? spawnSync(
+              'setpriv',
+              ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin/netlab.js'), 'lab', 'list', d],
+              { encoding: 'utf8' },
+            )
+          : await runCli(['lab', 'list', d]).then((r) => ({ status: r.code, stderr: r.stderr }));
       expect([run.status, run.stderr.split('\n')[0]]).toEqual([2, `netlab: cannot search ${join(d, 'inner')} for labs: permission denied`]);
     } finally {
       chmodSync(join(d, 'inner'), 0o755);

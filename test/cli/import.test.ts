@@ -25,7 +25,20 @@ describe('netlab import', () => {
 
   it('--out writes the file whole; -o json writes JSON with the notes under x-netlab-import', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netlab-import-'));
-    const run = await runCli(['import', KIND, '--out', join(dir, 'kind.json'), '-o', 'json', '--subnet', 'kind=172.18.0.0/16,gw=172.18.0.1', '--mtu', '1500', '--name', 'lab']);
+    const run = await runCli([
+      'import',
+      KIND,
+      '--out',
+      join(dir, 'kind.json'),
+      '-o',
+      'json',
+      '--subnet',
+      'kind=172.18.0.0/16,gw=172.18.0.1',
+      '--mtu',
+      '1500',
+      '--name',
+      'lab',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/written to .*kind\.json/);
@@ -40,7 +53,9 @@ describe('netlab import', () => {
 
   it('reads stdin for -, and a directory of manifests', async () => {
     const { cluster } = buildLab('labs/default.yaml');
-    const piped = await runCli(['import', '-', '--subnet', 'rack-1=10.234.2.0/24,gw=10.234.2.254'], { stdin: JSON.stringify(kubeList(cluster, ALL_KINDS)) });
+    const piped = await runCli(['import', '-', '--subnet', 'rack-1=10.234.2.0/24,gw=10.234.2.254'], {
+      stdin: JSON.stringify(kubeList(cluster, ALL_KINDS)),
+    });
     expect(piped.code).toBe(0);
     expect(piped.stdout).toContain('# Imported by netlab import from stdin.');
     expect(piped.stdout).toContain('  - {name: rack-1, cidr: 10.234.2.0/24, gateway: 10.234.2.254, mtu: 1500}');
@@ -51,7 +66,10 @@ describe('netlab import', () => {
 
   it('bad input: the error at its place with a code frame, exit 2, nothing written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netlab-import-'));
-    writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 10.0.0.300}]}\n');
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 10.0.0.300}]}\n',
+    );
     const run = await runCli(['import', 'bad.yaml', '--out', 'out.yaml', '--no-color'], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("bad.yaml:4:50  error NL-IMPORT-VALUE-INVALID  node n1: '10.0.0.300' is not an IPv4 address");

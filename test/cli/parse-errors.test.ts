@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netlab-parse-'));
-const bomb = ['x-a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghij'.split('').map((c, i) => `x-${c}: &${c} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(', ')}]`)].join('\n');
+const bomb = [
+  'x-a: &a [x, x, x, x, x, x, x, x, x, x]',
+  ...'bcdefghij'.split('').map((c, i) => `x-${c}: &${c} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(', ')}]`),
+].join('\n');
 
 const CASES: readonly [string, string | Buffer, string][] = [
   ['an empty file', '', 'NL-DOCUMENT-ROOT'],
@@ -40,7 +43,10 @@ describe('a file that does not parse', () => {
   it('in a lab, the same one diagnostic', async () => {
     const labDir = mkdtempSync(join(dir, 'lab-'));
     writeFileSync(join(labDir, 'topology.yaml'), '[]\n');
-    writeFileSync(join(labDir, 'lab.yaml'), 'apiVersion: netlab/v1\nkind: Lab\nmetadata: {name: t, title: T}\ntopology: topology.yaml\nsteps:\n  - {name: x, trace: {from: a, to: b}, expect: {disposition: DELIVERED}}\n');
+    writeFileSync(
+      join(labDir, 'lab.yaml'),
+      'apiVersion: netlab/v1\nkind: Lab\nmetadata: {name: t, title: T}\ntopology: topology.yaml\nsteps:\n  - {name: x, trace: {from: a, to: b}, expect: {disposition: DELIVERED}}\n',
+    );
     const run = await runCli(['lab', 'run', labDir]);
     expect([...run.stderr.matchAll(/ error (NL-[A-Z0-9-]+) /g)].map((m) => m[1])).toEqual(['NL-DOCUMENT-ROOT']);
   });

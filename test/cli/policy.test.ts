@@ -17,7 +17,9 @@ describe('netlab policy', () => {
     const r = await runCli(['-f', calico, '--no-color', 'policy', '-n', 'shop', '-n', 'default']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('│ default/client │ ✓        │ ✓          │ -              │ ✗       │');
-    expect(r.stdout).toContain('denied:\n  shop/cache → shop/db tcp/5432: shop/db is isolated for ingress by shop/db-from-web, and none of its 1 ingress rule matches\n');
+    expect(r.stdout).toContain(
+      'denied:\n  shop/cache → shop/db tcp/5432: shop/db is isolated for ingress by shop/db-from-web, and none of its 1 ingress rule matches\n',
+    );
   });
   it('marks what flannel would not enforce', async () => {
     const r = await runCli(['-f', flannel, '--no-color', 'policy', '-n', 'shop', '--port', '5432']);
@@ -29,7 +31,10 @@ describe('netlab policy', () => {
     const r = await runCli(['-f', calico, '-o', 'json', 'policy', '-n', 'shop']);
     const matrix = JSON.parse(r.stdout);
     expect(matrix.enforcedBy).toBe('calico');
-    expect(matrix.cells.find((c: { from: string; to: string }) => c.from === 'shop/cache' && c.to === 'shop/db')).toMatchObject({ reach: 'none', ports: [{ port: 'tcp/5432', allowed: false }] });
+    expect(matrix.cells.find((c: { from: string; to: string }) => c.from === 'shop/cache' && c.to === 'shop/db')).toMatchObject({
+      reach: 'none',
+      ports: [{ port: 'tcp/5432', allowed: false }],
+    });
   });
   it('refuses an unknown namespace and a bad port (exit 2)', async () => {
     expect((await runCli(['-f', calico, 'policy', '-n', 'nope'])).code).toBe(2);

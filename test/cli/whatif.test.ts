@@ -44,7 +44,17 @@ describe('--set and faults on every command', () => {
     const rule = await runCli(['exec', 'node-02', ...noProxy, '--rule-del', 'node-02:filter:FORWARD:1', '--', 'iptables', '-S', 'FORWARD']);
     expect(rule.stdout).toBe('-P FORWARD ACCEPT\n');
     // Deleting it twice: the chain is empty the second time, as iptables would say.
-    const twice = await runCli(['exec', 'node-02', ...noProxy, '--rule-del', 'node-02:filter:FORWARD:1', '--rule-del', 'node-02:filter:FORWARD:1', '--', 'true']);
+    const twice = await runCli([
+      'exec',
+      'node-02',
+      ...noProxy,
+      '--rule-del',
+      'node-02:filter:FORWARD:1',
+      '--rule-del',
+      'node-02:filter:FORWARD:1',
+      '--',
+      'true',
+    ]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain('chain FORWARD of table filter has 0 rules, so there is no rule 1');
   });

@@ -13,9 +13,12 @@ ${options.subnets ?? RACK_1}
 nodes:
 ${options.nodes ?? TWO_NODES_ON_RACK_1}
 pods:
-${options.pods ?? `  - {name: pod-a, node: node-01, labels: {app: web}, containers: [{name: nginx, ports: [{name: http, containerPort: 80}]}]}
+${
+  options.pods ??
+  `  - {name: pod-a, node: node-01, labels: {app: web}, containers: [{name: nginx, ports: [{name: http, containerPort: 80}]}]}
   - {name: pod-b, node: node-01, labels: {app: client}}
-  - {name: pod-c, node: node-02, labels: {app: client}}`}
+  - {name: pod-c, node: node-02, labels: {app: client}}`
+}
 ${options.extra ?? ''}`;
 }
 

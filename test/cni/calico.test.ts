@@ -54,28 +54,43 @@ describe('calico IPAM', () => {
     const { cluster } = buildFromText(calicoYaml('{plugin: calico, mode: vxlan}', { pods }));
     const node = cluster.nodeByName.get('node-01')!;
     expect(node.calico!.blocks).toHaveLength(2);
-    expect(node.pods.filter((p) => p.namespace === 'default' && p.ip >= node.calico!.blocks[1]!.addr && p.ip < node.calico!.blocks[1]!.addr + 64)).toHaveLength(7);
+    expect(
+      node.pods.filter(
+        (p) => p.namespace === 'default' && p.ip >= node.calico!.blocks[1]!.addr && p.ip < node.calico!.blocks[1]!.addr + 64,
+      ),
+    ).toHaveLength(7);
   });
   it('honours blockSize', () => {
     const { cluster } = buildFromText(calicoYaml('{plugin: calico, mode: bgp, blockSize: 28}'));
     expect(cluster.nodes[0]!.calico!.blocks[0]!.len).toBe(28);
   });
-  it('keeps a pinned pod address and makes its block affine to the pod\'s node', () => {
-    const { cluster } = buildFromText(calicoYaml('{plugin: calico, mode: ipip}', { pods: '  - {name: pod-a, node: node-02, ip: 10.244.7.3}\n  - {name: pod-b, node: node-02}' }));
+  it("keeps a pinned pod address and makes its block affine to the pod's node", () => {
+    const { cluster } = buildFromText(
+      calicoYaml('{plugin: calico, mode: ipip}', {
+        pods: '  - {name: pod-a, node: node-02, ip: 10.244.7.3}\n  - {name: pod-b, node: node-02}',
+      }),
+    );
     const node = cluster.nodeByName.get('node-02')!;
     expect(formatCidr(node.calico!.blocks[0]!)).toBe('10.244.7.0/26');
     expect(node.pods.filter((p) => p.namespace === 'default').map((p) => formatIPv4(p.ip))).toEqual(['10.244.7.3', '10.244.7.1']);
     expect(formatIPv4(node.calico!.tunnelAddress!)).toBe('10.244.7.0');
   });
-  it('refuses a pinned address in another node\'s block', () => {
-    const text = calicoYaml('{plugin: calico, mode: bgp}', { pods: '  - {name: pod-a, node: node-01, ip: 10.244.7.3}\n  - {name: pod-b, node: node-02, ip: 10.244.7.4}' });
+  it("refuses a pinned address in another node's block", () => {
+    const text = calicoYaml('{plugin: calico, mode: bgp}', {
+      pods: '  - {name: pod-a, node: node-01, ip: 10.244.7.3}\n  - {name: pod-b, node: node-02, ip: 10.244.7.4}',
+    });
     const clustered = buildCluster(loadTopology(text, 't.yaml').topology!);
     expect(clustered.diagnostics.map((d) => d.code)).toEqual(['NL-IPAM-POD-IP']);
     expect(clustered.diagnostics[0]!.message).toMatch(/affine to node node-01/);
   });
   it('is deterministic and independent of the other nodes', () => {
     const a = buildFromText(calicoYaml('{plugin: calico, mode: bgp}')).cluster.nodeByName.get('node-02')!.calico!.blocks;
-    const b = buildFromText(calicoYaml('{plugin: calico, mode: bgp}', { nodes: '  - {name: node-02, ip: 10.234.2.12, subnet: rack-1}', pods: '  - {name: pod-c, node: node-02}' })).cluster.nodeByName.get('node-02')!.calico!.blocks;
+    const b = buildFromText(
+      calicoYaml('{plugin: calico, mode: bgp}', {
+        nodes: '  - {name: node-02, ip: 10.234.2.12, subnet: rack-1}',
+        pods: '  - {name: pod-c, node: node-02}',
+      }),
+    ).cluster.nodeByName.get('node-02')!.calico!.blocks;
     expect(a).toEqual(b);
   });
 });
@@ -96,12 +111,18 @@ describe('calico bgp: a workload as the CNI plugin sets it up', () => {
     const veth = node01.links.find((l) => l.name === 'cali5e1c4d6c68c')!;
     expect(veth.mac).toBe('ee:ee:ee:ee:ee:ee');
     expect(veth.ipv4).toEqual([]);
-    expect(run(node01, 'ip link show cali5e1c4d6c68c').split('\n')[0]).toMatch(/^3: cali5e1c4d6c68c@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000$/);
+    expect(run(node01, 'ip link show cali5e1c4d6c68c').split('\n')[0]).toMatch(
+      /^3: cali5e1c4d6c68c@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000$/,
+    );
     expect(run(node01, 'ip addr show cali5e1c4d6c68c')).toContain('inet6 fe80::ecee:eeff:feee:eeee/64 scope link');
     expect(node01.links.some((l) => l.info.kind === 'bridge')).toBe(false);
   });
   it('sets the host-side sysctls', () => {
-    for (const [key, value] of [['proxy_arp', '1'], ['forwarding', '1'], ['route_localnet', '1']]) {
+    for (const [key, value] of [
+      ['proxy_arp', '1'],
+      ['forwarding', '1'],
+      ['route_localnet', '1'],
+    ]) {
       expect(node01.sysctls.get(`net.ipv4.conf.cali5e1c4d6c68c.${key}`)).toBe(value);
     }
     expect(node01.sysctls.get('net.ipv4.neigh.cali5e1c4d6c68c.proxy_delay')).toBe('0');
@@ -126,11 +147,15 @@ describe('calico across subnets', () => {
     expect(built.diagnostics.map((d) => d.code)).toContain('NL-CALICO-BGP-NOT-L2');
   });
   it('routerPeering silences the warning', () => {
-    const built = buildFromText(calicoYaml('{plugin: calico, mode: bgp, routerPeering: true}', { subnets: TWO_SUBNETS, nodes: THREE_NODES, pods: THREE_PODS }));
+    const built = buildFromText(
+      calicoYaml('{plugin: calico, mode: bgp, routerPeering: true}', { subnets: TWO_SUBNETS, nodes: THREE_NODES, pods: THREE_PODS }),
+    );
     expect(built.diagnostics.map((d) => d.code)).not.toContain('NL-CALICO-BGP-NOT-L2');
   });
   it('ipip CrossSubnet: eth0 inside the subnet, tunl0 onlink across it', () => {
-    const built = buildFromText(calicoYaml('{plugin: calico, mode: ipip, crossSubnet: true}', { subnets: TWO_SUBNETS, nodes: THREE_NODES, pods: THREE_PODS }));
+    const built = buildFromText(
+      calicoYaml('{plugin: calico, mode: ipip, crossSubnet: true}', { subnets: TWO_SUBNETS, nodes: THREE_NODES, pods: THREE_PODS }),
+    );
     const node01 = built.dataplane.nodeNetns(built.cluster.nodeByName.get('node-01')!);
     const [b2, b3] = ['node-02', 'node-03'].map((n) => formatCidr(built.cluster.nodeByName.get(n)!.calico!.blocks[0]!));
     const text = run(node01, 'ip route');
@@ -143,11 +168,15 @@ describe('calico across subnets', () => {
     expect(run(node01, 'ip route').match(/dev tunl0 proto bird onlink/g)).toHaveLength(2);
   });
   it('vxlan CrossSubnet: proto 80 onlink via eth0 inside the subnet, vxlan.calico across it', () => {
-    const built = buildFromText(calicoYaml('{plugin: calico, mode: vxlan, crossSubnet: true}', { subnets: TWO_SUBNETS, nodes: THREE_NODES, pods: THREE_PODS }));
+    const built = buildFromText(
+      calicoYaml('{plugin: calico, mode: vxlan, crossSubnet: true}', { subnets: TWO_SUBNETS, nodes: THREE_NODES, pods: THREE_PODS }),
+    );
     const n3 = built.cluster.nodeByName.get('node-03')!;
     const node01 = built.dataplane.nodeNetns(built.cluster.nodeByName.get('node-01')!);
     const text = run(node01, 'ip route');
-    expect(text).toContain(`${formatCidr(built.cluster.nodeByName.get('node-02')!.calico!.blocks[0]!)} via 10.234.2.12 dev eth0 proto 80 onlink \n`);
+    expect(text).toContain(
+      `${formatCidr(built.cluster.nodeByName.get('node-02')!.calico!.blocks[0]!)} via 10.234.2.12 dev eth0 proto 80 onlink \n`,
+    );
     expect(text).toContain(`${formatCidr(n3.calico!.blocks[0]!)} via ${formatIPv4(n3.calico!.tunnelAddress!)} dev vxlan.calico onlink \n`);
     expect(text).toMatch(/blackhole \S+ proto 80 \n/);
   });
@@ -170,7 +199,11 @@ describe('calico ipip: tunl0', () => {
   });
   it("gives pods 1480 and every new netns its own tunl0, down (the ipip module's per-netns fallback device)", () => {
     const pod = built.dataplane.podNetns(built.cluster.podByKey.get('default/pod-a')!);
-    expect(run(pod, 'ip link').split('\n').filter((l) => /^\d/.test(l))).toEqual([
+    expect(
+      run(pod, 'ip link')
+        .split('\n')
+        .filter((l) => /^\d/.test(l)),
+    ).toEqual([
       '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000',
       '2: tunl0@NONE: <NOARP> mtu 1480 qdisc noop state DOWN mode DEFAULT group default qlen 1000',
       expect.stringMatching(/^3: eth0@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1480 /) as unknown as string,
@@ -192,7 +225,9 @@ describe('calico vxlan: vxlan.calico', () => {
   it('a permanent ARP and FDB entry per remote VTEP, and the route via its tunnel address', () => {
     expect(run(ns, 'ip neigh show dev vxlan.calico')).toBe(`${formatIPv4(n2.calico!.tunnelAddress!)} lladdr ${n2.vtepMAC} PERMANENT \n`);
     expect(run(ns, 'bridge fdb show dev vxlan.calico')).toBe(`${n2.vtepMAC} dst 10.234.2.12 self permanent\n`);
-    expect(run(ns, 'ip route')).toContain(`${formatCidr(n2.calico!.blocks[0]!)} via ${formatIPv4(n2.calico!.tunnelAddress!)} dev vxlan.calico onlink \n`);
+    expect(run(ns, 'ip route')).toContain(
+      `${formatCidr(n2.calico!.blocks[0]!)} via ${formatIPv4(n2.calico!.tunnelAddress!)} dev vxlan.calico onlink \n`,
+    );
   });
 });
 
@@ -206,7 +241,15 @@ describe("Felix's chains on a node", () => {
     expect(save).toContain('-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING\n');
   });
   it('has a from/to chain per local workload and the namespace profile', () => {
-    for (const chain of ['cali-fw-cali5e1c4d6c68c', 'cali-tw-cali5e1c4d6c68c', 'cali-pri-kns.default', 'cali-pro-kns.default', 'cali-from-wl-dispatch', 'cali-to-wl-dispatch', 'cali-nat-outgoing']) {
+    for (const chain of [
+      'cali-fw-cali5e1c4d6c68c',
+      'cali-tw-cali5e1c4d6c68c',
+      'cali-pri-kns.default',
+      'cali-pro-kns.default',
+      'cali-from-wl-dispatch',
+      'cali-to-wl-dispatch',
+      'cali-nat-outgoing',
+    ]) {
       expect(save).toContain(`:${chain} - [0:0]`);
     }
     expect(save).toContain('-A cali-fw-cali5e1c4d6c68c -p ipencap -m comment');
@@ -216,7 +259,10 @@ describe("Felix's chains on a node", () => {
 
 describe('validate: a large full mesh', () => {
   it('warns above 100 nodes in a full mesh, not with route reflectors or VXLAN', () => {
-    const nodes = Array.from({ length: 101 }, (_, i) => `  - {name: n${i}, ip: 10.234.${Math.floor(i / 200) + 2}.${(i % 200) + 1}, subnet: rack-1}`).join('\n');
+    const nodes = Array.from(
+      { length: 101 },
+      (_, i) => `  - {name: n${i}, ip: 10.234.${Math.floor(i / 200) + 2}.${(i % 200) + 1}, subnet: rack-1}`,
+    ).join('\n');
     const subnets = '  - {name: rack-1, cidr: 10.234.0.0/16, gateway: 10.234.255.254, mtu: 1500}';
     const codes = (cni: string) => buildFromText(calicoYaml(cni, { nodes, subnets, pods: '  []' })).diagnostics.map((d) => d.code);
     expect(codes('{plugin: calico, mode: bgp}')).toContain('NL-CALICO-FULL-MESH');
@@ -265,8 +311,18 @@ describe("calico-node's tools", () => {
     );
   });
   it('route reflectors: clients peer only with the reflectors (Node_<ip>, node specific)', () => {
-    const rr = buildFromText(calicoYaml('{plugin: calico, mode: ipip, routeReflectors: [node-01]}', { subnets: TWO_SUBNETS, nodes: THREE_NODES, pods: THREE_PODS }));
-    const out = (n: string) => toText(runEmulated(rr.dataplane.nodeNetns(rr.cluster.nodeByName.get(n)!), ['calicoctl', 'node', 'status'], { dataplane: rr.dataplane }).stdout);
+    const rr = buildFromText(
+      calicoYaml('{plugin: calico, mode: ipip, routeReflectors: [node-01]}', {
+        subnets: TWO_SUBNETS,
+        nodes: THREE_NODES,
+        pods: THREE_PODS,
+      }),
+    );
+    const out = (n: string) =>
+      toText(
+        runEmulated(rr.dataplane.nodeNetns(rr.cluster.nodeByName.get(n)!), ['calicoctl', 'node', 'status'], { dataplane: rr.dataplane })
+          .stdout,
+      );
     expect(out('node-03')).toContain('| 10.234.2.11  | node specific | up    | 07:47:50 | Established |');
     expect(out('node-03')).not.toContain('10.234.2.12');
     expect(out('node-01').match(/node specific/g)).toHaveLength(2);
@@ -274,7 +330,9 @@ describe("calico-node's tools", () => {
   it('vxlan: BIRD does not run', () => {
     const vx = buildFromText(calicoYaml('{plugin: calico, mode: vxlan}'));
     const ns = vx.dataplane.nodeNetns(vx.cluster.nodeByName.get('node-01')!);
-    expect(toText(runEmulated(ns, ['calicoctl', 'node', 'status'], { dataplane: vx.dataplane }).stdout)).toBe('Calico process is running.\n\nNone of the BGP backend processes (BIRD or GoBGP) are running.\n\n');
+    expect(toText(runEmulated(ns, ['calicoctl', 'node', 'status'], { dataplane: vx.dataplane }).stdout)).toBe(
+      'Calico process is running.\n\nNone of the BGP backend processes (BIRD or GoBGP) are running.\n\n',
+    );
     const bird = runEmulated(ns, ['birdcl', 'show', 'protocols'], { dataplane: vx.dataplane });
     expect(bird.exitCode).toBe(1);
   });

@@ -27,28 +27,66 @@ interface Backend {
 
 const BACKENDS: readonly Backend[] = [
   { name: 'flannel vxlan', cni: '{plugin: flannel, backend: vxlan}', sameNodeTtl: 64, acrossTtl: 62, podMtu: 1450, policy: 'none' },
-  { name: 'flannel vxlan + DirectRouting', cni: '{plugin: flannel, backend: vxlan, directRouting: true}', sameNodeTtl: 64, acrossTtl: 62, podMtu: 1450, policy: 'none' },
+  {
+    name: 'flannel vxlan + DirectRouting',
+    cni: '{plugin: flannel, backend: vxlan, directRouting: true}',
+    sameNodeTtl: 64,
+    acrossTtl: 62,
+    podMtu: 1450,
+    policy: 'none',
+  },
   { name: 'flannel host-gw', cni: '{plugin: flannel, backend: host-gw}', sameNodeTtl: 64, acrossTtl: 62, podMtu: 1500, policy: 'none' },
   // flanneld decrements the inner TTL itself on each side (proxy.c decrement_ttl).
   { name: 'flannel udp', cni: '{plugin: flannel, backend: udp}', sameNodeTtl: 64, acrossTtl: 60, podMtu: 1472, policy: 'none' },
-  { name: 'canal (flannel vxlan + calico policy)', cni: '{plugin: flannel, backend: vxlan, networkPolicy: calico}', sameNodeTtl: 63, acrossTtl: 62, podMtu: 1450, policy: 'calico' },
+  {
+    name: 'canal (flannel vxlan + calico policy)',
+    cni: '{plugin: flannel, backend: vxlan, networkPolicy: calico}',
+    sameNodeTtl: 63,
+    acrossTtl: 62,
+    podMtu: 1450,
+    policy: 'calico',
+  },
   { name: 'calico bgp', cni: '{plugin: calico, mode: bgp}', sameNodeTtl: 63, acrossTtl: 62, podMtu: 1500, policy: 'calico' },
-  { name: 'calico bgp + router peering', cni: '{plugin: calico, mode: bgp, routerPeering: true}', sameNodeTtl: 63, acrossTtl: 62, podMtu: 1500, policy: 'calico' },
+  {
+    name: 'calico bgp + router peering',
+    cni: '{plugin: calico, mode: bgp, routerPeering: true}',
+    sameNodeTtl: 63,
+    acrossTtl: 62,
+    podMtu: 1500,
+    policy: 'calico',
+  },
   { name: 'calico ipip', cni: '{plugin: calico, mode: ipip}', sameNodeTtl: 63, acrossTtl: 62, podMtu: 1480, policy: 'calico' },
-  { name: 'calico ipip CrossSubnet', cni: '{plugin: calico, mode: ipip, crossSubnet: true}', sameNodeTtl: 63, acrossTtl: 62, podMtu: 1480, policy: 'calico' },
+  {
+    name: 'calico ipip CrossSubnet',
+    cni: '{plugin: calico, mode: ipip, crossSubnet: true}',
+    sameNodeTtl: 63,
+    acrossTtl: 62,
+    podMtu: 1480,
+    policy: 'calico',
+  },
   { name: 'calico vxlan', cni: '{plugin: calico, mode: vxlan}', sameNodeTtl: 63, acrossTtl: 62, podMtu: 1450, policy: 'calico' },
-  { name: 'calico vxlan CrossSubnet', cni: '{plugin: calico, mode: vxlan, crossSubnet: true}', sameNodeTtl: 63, acrossTtl: 62, podMtu: 1450, policy: 'calico' },
+  {
+    name: 'calico vxlan CrossSubnet',
+    cni: '{plugin: calico, mode: vxlan, crossSubnet: true}',
+    sameNodeTtl: 63,
+    acrossTtl: 62,
+    podMtu: 1450,
+    policy: 'calico',
+  },
 ];
 
-type CaseName = 'same node' | 'across nodes' | 'across subnets' | 'to a service' | 'NodePort from outside' | 'hostNetwork' | 'MTU' | 'policy deny';
+type CaseName =
+  'same node' | 'across nodes' | 'across subnets' | 'to a service' | 'NodePort from outside' | 'hostNetwork' | 'MTU' | 'policy deny';
 
 /** The only skips, each with its reason. */
 const SKIPS: Readonly<Record<string, Partial<Record<CaseName, string>>>> = {
   'flannel host-gw': {
-    'across subnets': 'host-gw needs every node on one L2 segment: the kernel refuses a next hop behind the router (NL-HOSTGW-NOT-L2); tested as a drop in test/dataplane/walk.test.ts',
+    'across subnets':
+      'host-gw needs every node on one L2 segment: the kernel refuses a next hop behind the router (NL-HOSTGW-NOT-L2); tested as a drop in test/dataplane/walk.test.ts',
   },
   'calico bgp': {
-    'across subnets': 'without router peering the router knows no pod block and drops the packet (NL-CALICO-BGP-NOT-L2); tested as a drop in test/dataplane/calico-walk.test.ts',
+    'across subnets':
+      'without router peering the router knows no pod block and drops the packet (NL-CALICO-BGP-NOT-L2); tested as a drop in test/dataplane/calico-walk.test.ts',
   },
 };
 
@@ -147,7 +185,13 @@ for (const backend of BACKENDS) {
       const [step] = policySteps(t);
       if (backend.policy === 'calico') {
         expect(t.disposition).toBe('DROPPED_BY_FILTER');
-        expect(step).toMatchObject({ direction: 'ingress', pod: 'default/pod-b', verdict: 'denied', policy: 'default/locked', enforcedBy: 'calico' });
+        expect(step).toMatchObject({
+          direction: 'ingress',
+          pod: 'default/pod-b',
+          verdict: 'denied',
+          policy: 'default/locked',
+          enforcedBy: 'calico',
+        });
       } else {
         // flannel alone: the policy exists, nothing enforces it, and the trace says so where calico would have decided.
         expect(t.disposition).toBe('DELIVERED');
@@ -184,22 +228,23 @@ for (const backend of BACKENDS) {
       // seen on this kernel: a SYN through such a veth matched REDIRECT and was never accepted).
       const addresslessPodVeths = backend.cni.includes('calico');
       if (mode === 'userspace' && addresslessPodVeths) {
-        it('pod to the ClusterIP: dropped at the REDIRECT, the pod\'s veth on the node has no address', () => {
+        it("pod to the ClusterIP: dropped at the REDIRECT, the pod's veth on the node has no address", () => {
           const { request } = run('pod-a', `${formatIPv4(web.clusterIP!)}:80`);
           expect(request.disposition, request.summary).toBe('DROPPED_BY_FILTER');
           expect(JSON.stringify(request.hops)).toContain('no address on the incoming device');
         });
-      } else it('pod to the ClusterIP: reaches the endpoint, the answer comes from the service address', () => {
-        const { request, reply } = run('pod-a', `${formatIPv4(web.clusterIP!)}:80`);
-        expect(request.disposition, request.summary).toBe('DELIVERED');
-        expect(request.delivered!.dst).toBe(podC.ip);
-        const podA = built.cluster.podByKey.get('default/pod-a')!;
-        if (mode === 'userspace') expect(isLocalAddress(node01, request.delivered!.src), 'the proxy connects from the node').toBe(true);
-        else expect(request.delivered!.src, 'pod to ClusterIP is not SNATed').toBe(podA.ip);
-        expect(reply?.disposition, reply?.summary).toBe('DELIVERED');
-        expect(reply!.delivered!.src).toBe(web.clusterIP);
-        expect(reply!.delivered!.dport).toBe(request.flow.sport);
-      });
+      } else
+        it('pod to the ClusterIP: reaches the endpoint, the answer comes from the service address', () => {
+          const { request, reply } = run('pod-a', `${formatIPv4(web.clusterIP!)}:80`);
+          expect(request.disposition, request.summary).toBe('DELIVERED');
+          expect(request.delivered!.dst).toBe(podC.ip);
+          const podA = built.cluster.podByKey.get('default/pod-a')!;
+          if (mode === 'userspace') expect(isLocalAddress(node01, request.delivered!.src), 'the proxy connects from the node').toBe(true);
+          else expect(request.delivered!.src, 'pod to ClusterIP is not SNATed').toBe(podA.ip);
+          expect(reply?.disposition, reply?.summary).toBe('DELIVERED');
+          expect(reply!.delivered!.src).toBe(web.clusterIP);
+          expect(reply!.delivered!.dport).toBe(request.flow.sport);
+        });
 
       it('NodePort from outside through a node without the endpoint: masqueraded to that node, answered from its address', () => {
         const { request, reply } = run('external', '10.234.2.11:30080');

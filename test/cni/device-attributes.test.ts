@@ -46,7 +46,9 @@ describe('flanneld (flannel pkg/backend/vxlan/device.go newVXLANDevice)', () => 
   });
 
   it('prints as the tutorials show it: no qlen in ip link, txqueuelen 0 in ifconfig', () => {
-    expect(run(node, 'ip link show flannel.1').split('\n')[0]).toMatch(/ mtu 1450 qdisc noqueue state UNKNOWN mode DEFAULT group default $/);
+    expect(run(node, 'ip link show flannel.1').split('\n')[0]).toMatch(
+      / mtu 1450 qdisc noqueue state UNKNOWN mode DEFAULT group default $/,
+    );
     expect(run(node, 'ifconfig flannel.1')).toContain(`        ether ${flannel1.mac}  txqueuelen 0  (Ethernet)\n`);
   });
 });
@@ -100,7 +102,9 @@ describe("calico's CNI plugin (cni-plugin/pkg/dataplane/linux/dataplane_linux.go
     expect(attributes(cali)).toEqual({ txqueuelen: 1000, qdisc: 'noqueue', numTxQueues: 1, numRxQueues: 1, mtu: 1500, up: true });
     expect(attributes(eth0)).toEqual({ txqueuelen: 1000, qdisc: 'noqueue', numTxQueues: 1, numRxQueues: 1, mtu: 1500, up: true });
     expect(cali.mac).toBe('ee:ee:ee:ee:ee:ee');
-    expect(said(cali)).toEqual(expect.arrayContaining(['numtxqueues 1, numrxqueues 1', 'txqueuelen: not sent', 'address ee:ee:ee:ee:ee:ee']));
+    expect(said(cali)).toEqual(
+      expect.arrayContaining(['numtxqueues 1, numrxqueues 1', 'txqueuelen: not sent', 'address ee:ee:ee:ee:ee:ee']),
+    );
     expect(run(node, `ip -d link show ${cali.name}`)).toContain(' numtxqueues 1 numrxqueues 1 ');
   });
 });
@@ -125,7 +129,11 @@ describe('Felix (felix/dataplane/linux/vxlan_mgr.go, ipip_mgr.go, v3.30)', () =>
 });
 
 describe("dockerd's bridge driver (libnetwork/drivers/bridge/setup_device_linux.go setupDevice, v27)", () => {
-  const { cluster, dataplane } = buildFromText(flannelYaml({ nodes: '  - {name: node-01, ip: 10.234.2.11, subnet: rack-1, runtime: docker}\n  - {name: node-02, ip: 10.234.2.12, subnet: rack-1}' }));
+  const { cluster, dataplane } = buildFromText(
+    flannelYaml({
+      nodes: '  - {name: node-01, ip: 10.234.2.11, subnet: rack-1, runtime: docker}\n  - {name: node-02, ip: 10.234.2.12, subnet: rack-1}',
+    }),
+  );
   const node = dataplane.nodeNetns(cluster.nodes[0]!);
   const docker0 = link(node, 'docker0');
 
@@ -158,7 +166,9 @@ describe('netlab export: each device made with its creator attributes, and why',
     const commands = script.filter((l) => !l.startsWith('#'));
     expect(commands.find((l) => l.includes(' link add name flannel.1 '))).toMatch(/ mtu 1450 txqueuelen 0 type vxlan id 1 /);
     // The host end carries txqueuelen 0; the pod end (after `peer`) nothing of the kind.
-    expect(commands.find((l) => / link add name veth\S+ /.test(l))).toMatch(/ mtu 1450 txqueuelen 0 type veth peer name eth0 address \S+ mtu 1450 netns /);
+    expect(commands.find((l) => / link add name veth\S+ /.test(l))).toMatch(
+      / mtu 1450 txqueuelen 0 type veth peer name eth0 address \S+ mtu 1450 netns /,
+    );
     expect(commands.find((l) => l.includes(' link add name cni0 '))).not.toContain('txqueuelen');
     expect(script).toContain('#   txqueuelen 0: the netlink.LinkAttrs literal leaves TxQLen 0, which netlink sends as IFLA_TXQLEN 0');
     expect(script.filter((l) => l.startsWith('# flannel.1: made '))).toEqual([

@@ -27,7 +27,14 @@ const PUBLISHED: readonly [string, string[], string][] = [
   ['POSTROUTING', ['--jump cali-POSTROUTING'], 'O3lYWMrLQYEMJtB5'],
   [
     'cali-FORWARD',
-    ['--jump MARK --set-mark 0/0xe0000', '-m mark --mark 0/0x10000 --jump cali-from-hep-forward', '--in-interface cali+ --jump cali-from-wl-dispatch', '--out-interface cali+ --jump cali-to-wl-dispatch', '--jump cali-to-hep-forward', '--jump cali-cidr-block'],
+    [
+      '--jump MARK --set-mark 0/0xe0000',
+      '-m mark --mark 0/0x10000 --jump cali-from-hep-forward',
+      '--in-interface cali+ --jump cali-from-wl-dispatch',
+      '--out-interface cali+ --jump cali-to-wl-dispatch',
+      '--jump cali-to-hep-forward',
+      '--jump cali-cidr-block',
+    ],
     'vjrMJCRpqwy5oRoX A_sPAO0mcxbT9mOV 8ZoYfO5HKXWbB3pk jdEuaPBe14V2hutn 12bc6HljsMKsmfr- NOSxoaGx8OIstr1z',
   ],
   [
@@ -54,7 +61,13 @@ const PUBLISHED: readonly [string, string[], string][] = [
     ],
     'J76FwxInZIsk7uKY EDCNTTxYfggApx8C H03xYXARh4e8pwd4 MN6K3isIWBigb1Va OSYphBLwOgic22Hz rmi2_piRVmfeiwVp F7Q8zu44qIbOVben',
   ],
-  ['cali-INPUT', [`${C('Allow IPIP packets from Calico hosts')} -p 4 -m set --match-set cali40all-hosts-net src -m addrtype --dst-type LOCAL --jump ACCEPT`], 'PajejrV4aFdkZojI'],
+  [
+    'cali-INPUT',
+    [
+      `${C('Allow IPIP packets from Calico hosts')} -p 4 -m set --match-set cali40all-hosts-net src -m addrtype --dst-type LOCAL --jump ACCEPT`,
+    ],
+    'PajejrV4aFdkZojI',
+  ],
   [
     'cali-OUTPUT',
     [
@@ -67,7 +80,11 @@ const PUBLISHED: readonly [string, string[], string][] = [
     ],
     'Mq1_rAdXXH3YkrzW 69FkRTJDvD5Vu6Vl -QZG79DohFjalQBb iC1pSPgbvgQzkUk_ 4Zh7KtRvt4W5AEBR Y0k-bqjt-5CUqyUq',
   ],
-  ['cali-wl-to-host', ['--jump cali-from-wl-dispatch', `${C('Configured DefaultEndpointToHostAction')} --jump ACCEPT`], 'Ee9Sbo10IpVujdIY nSZbcOoG1xPONxb8'],
+  [
+    'cali-wl-to-host',
+    ['--jump cali-from-wl-dispatch', `${C('Configured DefaultEndpointToHostAction')} --jump ACCEPT`],
+    'Ee9Sbo10IpVujdIY nSZbcOoG1xPONxb8',
+  ],
   [
     'cali-from-wl-dispatch',
     [...IFACES.map((i) => `--in-interface ${i} --goto cali-fw-${i}`), `${C('Unknown interface')} --jump DROP`],
@@ -81,7 +98,17 @@ const PUBLISHED: readonly [string, string[], string][] = [
   [
     // An older Felix (0x10000 cleared), with two profiles: every rule of the chain, the 4th one included.
     'cali-fw-cali112d888c0c2',
-    [...BASE, '--jump MARK --set-mark 0/0x10000', VXLAN_DROP, IPIP_DROP, '--jump cali-pro-kns.kube-system', RETURN_PROFILE, '--jump cali-pro-_CVSZITRyIpEmH8AB6H', RETURN_PROFILE, `${C('Drop if no profiles matched')} --jump DROP`],
+    [
+      ...BASE,
+      '--jump MARK --set-mark 0/0x10000',
+      VXLAN_DROP,
+      IPIP_DROP,
+      '--jump cali-pro-kns.kube-system',
+      RETURN_PROFILE,
+      '--jump cali-pro-_CVSZITRyIpEmH8AB6H',
+      RETURN_PROFILE,
+      `${C('Drop if no profiles matched')} --jump DROP`,
+    ],
     'gxYrST51OJyfBgWw 6xENQhO2T0QW5LgN O7MDTYmYN54jUWVF pJp4jdAzPgU1geph rM5VAS66uaB9uI7_ s_9J1YgpafK_gEIJ djdRyha1SrYGGpRJ Agp1xuefUF89n6q7 ctlnSZ9l6AD7YocC ThfJzx8K_BY2PCkD',
   ],
   [
@@ -101,17 +128,44 @@ const PUBLISHED: readonly [string, string[], string][] = [
     'Svp_OJ4-NFXj_B8K nyQj9UO25NH8L91w RYrRXYPy-bhkqZ-v 244AYDVC8bA30rX3 adfSwi8QUHxkHNtG 8ADQ8Jzsc-6WWcVp ONY2yOu2M6VeLD-L mkYWmkL7qJzTAXcD tO374XarJJbFkIdj Vlfk-qZzqVB0aHTn d8bepK0owvYXNWJy',
   ],
   // The newer layout netlab programs (clear 0x30000).
-  ['cali-fw-cali839f4f93e61', [...BASE, '--jump MARK --set-mark 0/0x30000', VXLAN_DROP, IPIP_DROP], 'OMdV1VmYvgay0Ju_ 9GTJTvgFoQSuHKyd z8vZgauvdvTX14jS WJxdljn16dqhpgmF rzce_8ES3RZZ9abT'],
-  ['cali-tw-cali112d888c0c2', [...BASE, '--jump MARK --set-mark 0/0x10000', '--jump cali-pri-kns.kube-system', RETURN_PROFILE], 'YxaG793HT-1CxTcX 6MWAWkG1GPepwS3w eIp1vw91xx2wo3h9 K1Och8e13hDKqGqa DaY0j0z-ccvgA-ec'],
-  ['cali-po-_rWDSk9LLgWIl_lpnJE2', [`${C('Policy kube-system/knp.default.konnectivity-agent egress')} --jump MARK --set-mark 0x10000/0x10000`, '-m mark --mark 0x10000/0x10000 --jump RETURN'], 'wRBTHOraY7-PMOXd K0NIAoy4j4QR-b6k'],
-  ['cali-pri-kns.kube-system', [`${C('Profile kns.kube-system ingress')} --jump MARK --set-mark 0x10000/0x10000`, '-m mark --mark 0x10000/0x10000 --jump RETURN'], 'J1TyxtHWd0qaBGK- QIB6k7eEKdIg73Jp'],
+  [
+    'cali-fw-cali839f4f93e61',
+    [...BASE, '--jump MARK --set-mark 0/0x30000', VXLAN_DROP, IPIP_DROP],
+    'OMdV1VmYvgay0Ju_ 9GTJTvgFoQSuHKyd z8vZgauvdvTX14jS WJxdljn16dqhpgmF rzce_8ES3RZZ9abT',
+  ],
+  [
+    'cali-tw-cali112d888c0c2',
+    [...BASE, '--jump MARK --set-mark 0/0x10000', '--jump cali-pri-kns.kube-system', RETURN_PROFILE],
+    'YxaG793HT-1CxTcX 6MWAWkG1GPepwS3w eIp1vw91xx2wo3h9 K1Och8e13hDKqGqa DaY0j0z-ccvgA-ec',
+  ],
+  [
+    'cali-po-_rWDSk9LLgWIl_lpnJE2',
+    [
+      `${C('Policy kube-system/knp.default.konnectivity-agent egress')} --jump MARK --set-mark 0x10000/0x10000`,
+      '-m mark --mark 0x10000/0x10000 --jump RETURN',
+    ],
+    'wRBTHOraY7-PMOXd K0NIAoy4j4QR-b6k',
+  ],
+  [
+    'cali-pri-kns.kube-system',
+    [`${C('Profile kns.kube-system ingress')} --jump MARK --set-mark 0x10000/0x10000`, '-m mark --mark 0x10000/0x10000 --jump RETURN'],
+    'J1TyxtHWd0qaBGK- QIB6k7eEKdIg73Jp',
+  ],
   ['cali-pri-_CVSZITRyIpEmH8AB6H', [C('Profile ksa.kube-system.metrics-server ingress')], 'Jm7TmoNoWplOEka1'],
   [
     'cali-POSTROUTING',
-    ['--jump cali-fip-snat', '--jump cali-nat-outgoing', '--out-interface vxlan.calico -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL --jump MASQUERADE --random-fully'],
+    [
+      '--jump cali-fip-snat',
+      '--jump cali-nat-outgoing',
+      '--out-interface vxlan.calico -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL --jump MASQUERADE --random-fully',
+    ],
     'Z-c7XtVd2Bq7s_hA nYKhEzDlr11Jccal e9dnSgSVNmIcpVhP',
   ],
-  ['cali-nat-outgoing', ['-m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst --jump MASQUERADE --random-fully'], 'flqWnvo8yq4ULQLa'],
+  [
+    'cali-nat-outgoing',
+    ['-m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst --jump MASQUERADE --random-fully'],
+    'flqWnvo8yq4ULQLa',
+  ],
   ['cali-PREROUTING', ['--jump cali-fip-dnat'], 'r6XmIziWUJsdOK6Z'],
   ['cali-OUTPUT', ['--jump cali-fip-dnat'], 'GBTAv2p5CwevEyJm'],
 ];
@@ -124,10 +178,19 @@ describe("Felix's rule hashes (sha224 chained from the chain name, base64url, 16
 
 describe("Felix's spelling of its rules (what the hashes are computed over)", () => {
   const cases: [FelixRule, string][] = [
-    [{ match: [{ k: 'in', iface: 'cali+' }], action: { k: 'goto', chain: 'cali-wl-to-host' } }, '--in-interface cali+ --goto cali-wl-to-host'],
+    [
+      { match: [{ k: 'in', iface: 'cali+' }], action: { k: 'goto', chain: 'cali-wl-to-host' } },
+      '--in-interface cali+ --goto cali-wl-to-host',
+    ],
     [{ action: { k: 'mark', value: 0, mask: 0xf0000 } }, '--jump MARK --set-mark 0/0xf0000'],
-    [{ comment: ['Drop IPinIP encapped packets originating in workloads'], match: [{ k: 'proto', number: 4 }], action: { k: 'drop' } }, IPIP_DROP],
-    [{ match: [{ k: 'ctstate', states: ['DNAT'], negate: true }], action: { k: 'jump', chain: 'cali-to-host-endpoint' } }, '-m conntrack ! --ctstate DNAT --jump cali-to-host-endpoint'],
+    [
+      { comment: ['Drop IPinIP encapped packets originating in workloads'], match: [{ k: 'proto', number: 4 }], action: { k: 'drop' } },
+      IPIP_DROP,
+    ],
+    [
+      { match: [{ k: 'ctstate', states: ['DNAT'], negate: true }], action: { k: 'jump', chain: 'cali-to-host-endpoint' } },
+      '-m conntrack ! --ctstate DNAT --jump cali-to-host-endpoint',
+    ],
   ];
   it.each(cases)('%#', (rule, text) => expect(felixRuleText(rule)).toBe(text));
 });
@@ -149,11 +212,17 @@ describe('what iptables-save prints for a Felix rule', () => {
     const chains = new Map<string, string[]>();
     const node = {
       ensureChain: () => undefined,
-      appendRule: (_t: string, chain: string, rule: Parameters<typeof ruleSaveArgs>[0]) => chains.set(chain, [...(chains.get(chain) ?? []), ruleSaveArgs(rule)]),
-      insertRule: (_t: string, chain: string, rule: Parameters<typeof ruleSaveArgs>[0]) => chains.set(chain, [ruleSaveArgs(rule), ...(chains.get(chain) ?? [])]),
+      appendRule: (_t: string, chain: string, rule: Parameters<typeof ruleSaveArgs>[0]) =>
+        chains.set(chain, [...(chains.get(chain) ?? []), ruleSaveArgs(rule)]),
+      insertRule: (_t: string, chain: string, rule: Parameters<typeof ruleSaveArgs>[0]) =>
+        chains.set(chain, [ruleSaveArgs(rule), ...(chains.get(chain) ?? [])]),
       addIpset: () => undefined,
     };
-    programFelix(node as never, { ipip: false, vxlan: true, tunnelDevice: 'vxlan.calico', natOutgoing: true }, [], { ctx: undefined as never, chainsFor: () => [], ipsets: [] });
+    programFelix(node as never, { ipip: false, vxlan: true, tunnelDevice: 'vxlan.calico', natOutgoing: true }, [], {
+      ctx: undefined as never,
+      chainsFor: () => [],
+      ipsets: [],
+    });
     hookFelix(node as never);
     expect(chains.get('FORWARD')).toEqual([
       '-m comment --comment "cali:wUHhoiAYhphO9Mso" -j cali-FORWARD',

@@ -46,7 +46,14 @@ describe('flannel vxlan (the default lab)', () => {
   });
 
   it('creates lo, eth0, flannel.1, cni0 then the veths, in that ifindex order', () => {
-    expect(node02.links.map((l) => `${l.ifindex}:${l.name}`)).toEqual(['1:lo', '2:eth0', '3:flannel.1', '4:cni0', `5:${cluster.podByKey.get('default/pod-a')!.hostVeth!.name}`, `6:${cluster.podByKey.get('default/pod-c')!.hostVeth!.name}`]);
+    expect(node02.links.map((l) => `${l.ifindex}:${l.name}`)).toEqual([
+      '1:lo',
+      '2:eth0',
+      '3:flannel.1',
+      '4:cni0',
+      `5:${cluster.podByKey.get('default/pod-a')!.hostVeth!.name}`,
+      `6:${cluster.podByKey.get('default/pod-c')!.hostVeth!.name}`,
+    ]);
     const flannel = node02.links[2]!;
     expect(flannel.mtu).toBe(1450);
     expect(flannel.info).toMatchObject({ kind: 'vxlan', id: 1, dstport: 8472, learning: false });
@@ -77,7 +84,9 @@ describe('flannel vxlan (the default lab)', () => {
   });
 
   it('writes subnet.env as flanneld does', () => {
-    expect(node02.files.get('/run/flannel/subnet.env')).toBe('FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n');
+    expect(node02.files.get('/run/flannel/subnet.env')).toBe(
+      'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n',
+    );
   });
 
   it('puts the kernel entries for its own addresses in table local', () => {
@@ -105,7 +114,9 @@ describe('flannel host-gw', () => {
   });
 
   it('has no route across subnets (the kernel refuses it) and warns naming the pair', () => {
-    const { cluster, dataplane } = buildFromText(flannelYaml({ backend: 'host-gw', subnets: TWO_SUBNETS, nodes: THREE_NODES_TWO_SUBNETS, pods: '  []' }));
+    const { cluster, dataplane } = buildFromText(
+      flannelYaml({ backend: 'host-gw', subnets: TWO_SUBNETS, nodes: THREE_NODES_TWO_SUBNETS, pods: '  []' }),
+    );
     const node02 = dataplane.nodeNetns(cluster.nodes[1]!);
     expect(main(node02).filter((r) => r.startsWith('10.244.'))).toEqual(['10.244.0.0/24 via 10.234.2.11 dev eth0']);
     expect(dataplane.warnings).toHaveLength(1);
@@ -117,7 +128,9 @@ describe('flannel host-gw', () => {
 
 describe('flannel vxlan with DirectRouting', () => {
   it('routes directly inside a subnet and over flannel.1 across subnets', () => {
-    const { cluster, dataplane } = buildFromText(flannelYaml({ directRouting: true, subnets: TWO_SUBNETS, nodes: THREE_NODES_TWO_SUBNETS, pods: '  []' }));
+    const { cluster, dataplane } = buildFromText(
+      flannelYaml({ directRouting: true, subnets: TWO_SUBNETS, nodes: THREE_NODES_TWO_SUBNETS, pods: '  []' }),
+    );
     const node01 = dataplane.nodeNetns(cluster.nodes[0]!);
     expect(main(node01).filter((r) => r.startsWith('10.244.'))).toEqual([
       '10.244.1.0/24 via 10.234.2.12 dev eth0',

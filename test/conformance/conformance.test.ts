@@ -36,7 +36,17 @@ import { stdoutText } from '../../src/exec/types.js';
 import { loadTopology } from '../../src/topology/load.js';
 import { knownBug, normalise, TUN_LL_MASK, type Context } from '../golden/accepted-differences.js';
 import { forgetExportRecords } from '../netns-helpers.js';
-import { deleteNetns, listNetns, onPath, probeHost, runJobsAsync, runScriptAsync, startServers, type LinkKind, type Output } from './host.js';
+import {
+  deleteNetns,
+  listNetns,
+  onPath,
+  probeHost,
+  runJobsAsync,
+  runScriptAsync,
+  startServers,
+  type LinkKind,
+  type Output,
+} from './host.js';
 import { DEFAULT_CASES, fixedLabs, randomLab, servicesLabs, type LabSource } from './labs.js';
 import { endpoints, planChecks, randomLinkLocalDevices, type Check } from './plan.js';
 import { listenerArgv, listenerSpecs, realOutcomes, SERVER_LIFE_SEC } from './service-probes.js';
@@ -64,7 +74,9 @@ function possibleCpus(): number | undefined {
 
 /** NETLAB_CONFORMANCE_LABS=REGEX: only the labs whose name matches (e.g. `^services-`). */
 const ONLY = process.env.NETLAB_CONFORMANCE_LABS;
-const labs: LabSource[] = [...fixedLabs(), ...servicesLabs(), ...Array.from({ length: CASES }, (_, i) => randomLab(SEED, i))].filter((l) => ONLY === undefined || new RegExp(ONLY).test(l.name));
+const labs: LabSource[] = [...fixedLabs(), ...servicesLabs(), ...Array.from({ length: CASES }, (_, i) => randomLab(SEED, i))].filter(
+  (l) => ONLY === undefined || new RegExp(ONLY).test(l.name),
+);
 
 function isAlive(pid: number): boolean {
   try {
@@ -95,7 +107,8 @@ function cleanUpDeadRuns(): void {
 
 function model(source: LabSource): Dataplane {
   const loaded = loadTopology(source.yaml, source.file);
-  if (!loaded.topology) throw new Error(`${source.name}: the topology does not load: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
+  if (!loaded.topology)
+    throw new Error(`${source.name}: the topology does not load: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
   const clustered = buildCluster(loaded.topology);
   if (!clustered.cluster) throw new Error(`${source.name}: ${clustered.diagnostics.map((d) => d.message).join('; ')}`);
   const built = buildDataplane(clustered.cluster);
@@ -108,16 +121,25 @@ async function capture(name: string, checks: readonly Check[], exported: NetnsEx
   const real = new Map<Check, Output>();
   const netnsOf = (c: Check) => exported.netnsById.get(c.where.ns.id)!;
   const run = async (list: readonly Check[], parallel: number, timeoutSec: number) => {
-    const outputs = await runJobsAsync(list.map((c) => ({ netns: netnsOf(c), argv: c.argv })), { parallel, timeoutSec });
+    const outputs = await runJobsAsync(
+      list.map((c) => ({ netns: netnsOf(c), argv: c.argv })),
+      { parallel, timeoutSec },
+    );
     for (const [i, c] of list.entries()) {
       let out = outputs[i]!;
       // iproute2 names peer namespaces by asking every /run/netns entry for its id: one created or
       // deleted meanwhile (by another lab, by anyone) makes it complain. Asked again, it answers.
-      for (let retry = 0; retry < 3 && out.stderr.includes('Peer netns reference is invalid'); retry++) out = (await runJobsAsync([{ netns: netnsOf(c), argv: c.argv }]))[0]!;
+      for (let retry = 0; retry < 3 && out.stderr.includes('Peer netns reference is invalid'); retry++)
+        out = (await runJobsAsync([{ netns: netnsOf(c), argv: c.argv }]))[0]!;
       real.set(c, out);
     }
   };
-  const phase = (phaseName: Check['phase'], parallel: number, timeoutSec: number) => run(checks.filter((c) => c.phase === phaseName), parallel, timeoutSec);
+  const phase = (phaseName: Check['phase'], parallel: number, timeoutSec: number) =>
+    run(
+      checks.filter((c) => c.phase === phaseName),
+      parallel,
+      timeoutSec,
+    );
   const timing: string[] = [];
   let mark = Date.now();
   const lap = (what: string) => {
@@ -130,7 +152,9 @@ async function capture(name: string, checks: readonly Check[], exported: NetnsEx
   for (const node of dataplane.cluster.nodes) {
     const ns = dataplane.nodeNetns(node);
     for (const dev of randomLinkLocalDevices(ns)) {
-      const [out] = await runJobsAsync([{ netns: exported.netnsById.get(ns.id)!, argv: ['ip', '-6', '-o', 'addr', 'show', 'dev', dev, 'scope', 'link'] }]);
+      const [out] = await runJobsAsync([
+        { netns: exported.netnsById.get(ns.id)!, argv: ['ip', '-6', '-o', 'addr', 'show', 'dev', dev, 'scope', 'link'] },
+      ]);
       for (const address of out!.stdout.match(/fe80::[0-9a-f:]+/g) ?? []) {
         for (const [c, o] of real) if (c.where.ns === ns) real.set(c, { ...o, stdout: o.stdout.split(address).join(TUN_LL_MASK) });
       }
@@ -158,7 +182,10 @@ async function capture(name: string, checks: readonly Check[], exported: NetnsEx
     const senders = [...new Set(list.map(netnsOf))];
     const hosts = [...new Set(list.flatMap((c) => (c.where.node ? [exported.netnsById.get(dataplane.nodeNetns(c.where.node).id)!] : [])))];
     await runJobsAsync(
-      [...senders.map((netns) => ({ netns, argv: ['ip', 'neigh', 'flush', 'nud', 'incomplete'] })), ...[...new Set([...senders, ...hosts])].map((netns) => ({ netns, argv: ['ip', 'route', 'flush', 'cache'] }))],
+      [
+        ...senders.map((netns) => ({ netns, argv: ['ip', 'neigh', 'flush', 'nud', 'incomplete'] })),
+        ...[...new Set([...senders, ...hosts])].map((netns) => ({ netns, argv: ['ip', 'route', 'flush', 'cache'] })),
+      ],
       { parallel: 8, timeoutSec: 10 },
     );
     await run(list, 64, 30);
@@ -170,7 +197,10 @@ async function capture(name: string, checks: readonly Check[], exported: NetnsEx
   // (each client stops at its first error; see service-probes.ts).
   const services = checks.filter((c) => c.phase === 'service');
   if (services.length > 0) {
-    const servers = listenerSpecs(dataplane, endpoints(dataplane)).map((s) => ({ netns: exported.netnsById.get(s.where.ns.id)!, argv: listenerArgv(s) }));
+    const servers = listenerSpecs(dataplane, endpoints(dataplane)).map((s) => ({
+      netns: exported.netnsById.get(s.where.ns.id)!,
+      argv: listenerArgv(s),
+    }));
     const failure = await startServers(servers, SERVER_LIFE_SEC);
     if (failure !== undefined) throw new Error(failure);
     lap('servers');
@@ -200,7 +230,14 @@ interface LabRun {
 }
 
 /** Builds, captures and tears down one lab; its checks compare afterwards (the model is enough for netlab's side). */
-async function runLab(source: LabSource, prefix: string, exported: NetnsExport, dataplane: Dataplane, checks: readonly Check[], into: LabRun): Promise<void> {
+async function runLab(
+  source: LabSource,
+  prefix: string,
+  exported: NetnsExport,
+  dataplane: Dataplane,
+  checks: readonly Check[],
+  into: LabRun,
+): Promise<void> {
   try {
     const started = Date.now();
     const build = await runScriptAsync(exported.build);
@@ -286,7 +323,8 @@ function labSuite(source: LabSource, prefix: string): void {
 
     const spec = dataplane.cluster.topology.network.cni;
     const cni = spec.plugin === 'flannel' ? `flannel ${spec.backend}` : `calico ${spec.mode}`;
-    const randomLinkLocals = (c: Check) => c.where.ns.links.filter((l) => addrGenMode(l) === 'random').flatMap((l) => autoIpv6(l).map((a) => a.address));
+    const randomLinkLocals = (c: Check) =>
+      c.where.ns.links.filter((l) => addrGenMode(l) === 'random').flatMap((l) => autoIpv6(l).map((a) => a.address));
     for (const check of checks) {
       const title = check.pathKind !== undefined ? `${check.name} (${check.pathKind})` : check.name;
       it(title, (test) => {
@@ -306,7 +344,11 @@ function labSuite(source: LabSource, prefix: string): void {
           if (marked.length !== expected.length) {
             // Known bugs see the outcomes one a line: the kernel's reached, netlab's allowed.
             const ctx: Context = { kind: check.where.kind, command: probe, netnsPrefix: prefix, cni };
-            const bug = knownBug(ctx, { stdout: reached.map((o) => `${o}\n`).join(''), stderr: got.stderr, exitCode: got.exitCode }, { stdout: [...allowed.keys()].map((o) => `${o}\n`).join(''), stderr: '', exitCode: 0 });
+            const bug = knownBug(
+              ctx,
+              { stdout: reached.map((o) => `${o}\n`).join(''), stderr: got.stderr, exitCode: got.exitCode },
+              { stdout: [...allowed.keys()].map((o) => `${o}\n`).join(''), stderr: '', exitCode: 0 },
+            );
             if (bug) return test.skip(`known netlab bug: ${bug.name}`);
           }
           if (marked.length !== expected.length || reached.length === 0 || got.stderr !== '') failed = true;
@@ -315,7 +357,14 @@ function labSuite(source: LabSource, prefix: string): void {
           expect(marked, `${where}: what the kernel did, against what netlab's walk allows:\n${listing}\n`).toEqual(expected);
           return;
         }
-        const ctx: Context = { kind: check.where.kind, command, randomLinkLocals: randomLinkLocals(check), netnsPrefix: prefix, cni, ...(hostCpus !== undefined ? { hostCpus } : {}) };
+        const ctx: Context = {
+          kind: check.where.kind,
+          command,
+          randomLinkLocals: randomLinkLocals(check),
+          netnsPrefix: prefix,
+          cni,
+          ...(hostCpus !== undefined ? { hostCpus } : {}),
+        };
         const sim = runEmulated(check.where.ns, check.argv, { dataplane, routeGet });
         const netlab = { stdout: stdoutText(sim), stderr: sim.stderr.map((l) => `${l}\n`).join(''), exitCode: sim.exitCode };
         const where = `${source.name} / ${check.where.label} / ${command}`;
@@ -333,15 +382,21 @@ function labSuite(source: LabSource, prefix: string): void {
   });
 }
 
-describe.skipIf(host.unusable !== undefined)(`real kernel conformance${host.unusable !== undefined ? ` — skipped: ${host.unusable}` : ''}`, () => {
-  labs.forEach((source, i) => labSuite(source, `${RUN}${i}-`));
-  // Every lab is built and probed here, a few at a time, before any check compares.
-  beforeAll(async () => {
-    cleanUpDeadRuns();
-    await runPending();
-  }, 120_000 + labs.length * 60_000);
-  afterAll(() => {
-    deleteNetns(listNetns().filter((n) => n.startsWith(RUN)));
-    forgetExportRecords(RUN);
-  });
-});
+describe.skipIf(host.unusable !== undefined)(
+  `real kernel conformance${host.unusable !== undefined ? ` — skipped: ${host.unusable}` : ''}`,
+  () => {
+    labs.forEach((source, i) => labSuite(source, `${RUN}${i}-`));
+    // Every lab is built and probed here, a few at a time, before any check compares.
+    beforeAll(
+      async () => {
+        cleanUpDeadRuns();
+        await runPending();
+      },
+      120_000 + labs.length * 60_000,
+    );
+    afterAll(() => {
+      deleteNetns(listNetns().filter((n) => n.startsWith(RUN)));
+      forgetExportRecords(RUN);
+    });
+  },
+);

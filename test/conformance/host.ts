@@ -56,11 +56,13 @@ function run(argv: readonly string[], timeoutMs = 10_000): { status: number; std
 export function probeHost(scratchNetns: string): HostCapabilities {
   const missingKinds = new Map<LinkKind, string>();
   if (process.platform !== 'linux') return { unusable: 'not Linux: network namespaces are a Linux feature', missingKinds };
-  if (process.getuid?.() !== 0) return { unusable: 'not root: building namespaces needs CAP_SYS_ADMIN and CAP_NET_ADMIN (CI runs the suite as root)', missingKinds };
+  if (process.getuid?.() !== 0)
+    return { unusable: 'not root: building namespaces needs CAP_SYS_ADMIN and CAP_NET_ADMIN (CI runs the suite as root)', missingKinds };
   const missing = Object.keys(TOOLS).filter((t) => !onPath(t));
   if (missing.length > 0) return { unusable: `missing tools: ${missing.map((t) => `${t} (${TOOLS[t]})`).join(', ')}`, missingKinds };
   const version = run(['iptables-save', '--version']).stdout;
-  if (!version.includes('nf_tables')) return { unusable: `iptables is not the nf_tables variant netlab prints (${version.trim()})`, missingKinds };
+  if (!version.includes('nf_tables'))
+    return { unusable: `iptables is not the nf_tables variant netlab prints (${version.trim()})`, missingKinds };
   const add = run(['ip', 'netns', 'add', scratchNetns]);
   if (add.status !== 0) return { unusable: `cannot create a network namespace: ${add.stderr.trim()}`, missingKinds };
   try {
@@ -100,7 +102,9 @@ export function listNetns(): string[] {
 /** Deletes namespaces (stopping the processes in them first). Only ever called with names of this suite's prefix. */
 export function deleteNetns(names: readonly string[]): void {
   for (const name of names) {
-    const pids = run(['ip', 'netns', 'pids', name]).stdout.split('\n').filter((p) => /^\d+$/.test(p));
+    const pids = run(['ip', 'netns', 'pids', name])
+      .stdout.split('\n')
+      .filter((p) => /^\d+$/.test(p));
     for (const pid of pids) {
       try {
         process.kill(Number(pid), 'SIGTERM');
@@ -122,12 +126,18 @@ function runAsync(argv: readonly string[], timeoutMs: number): Promise<{ status:
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (error) => resolve({ status: -1, stdout, stderr: stderr + String(error) }));
-    child.on('close', (code, signal) => resolve({ status: code ?? -1, stdout, stderr: stderr + (signal ? `killed by ${signal} (time limit ${timeoutMs} ms)` : '') }));
+    child.on('close', (code, signal) =>
+      resolve({ status: code ?? -1, stdout, stderr: stderr + (signal ? `killed by ${signal} (time limit ${timeoutMs} ms)` : '') }),
+    );
   });
 }
 
 /** Runs a bash script (the exported build or teardown) with a time limit; never throws. */
-export function runScript(lines: readonly string[], args: readonly string[] = [], timeoutMs = 120_000): { status: number; stdout: string; stderr: string } {
+export function runScript(
+  lines: readonly string[],
+  args: readonly string[] = [],
+  timeoutMs = 120_000,
+): { status: number; stdout: string; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'netlab-conformance-'));
   try {
     const file = join(dir, 'build.sh');
@@ -139,7 +149,11 @@ export function runScript(lines: readonly string[], args: readonly string[] = []
 }
 
 /** runScript without blocking: labs build side by side. */
-export async function runScriptAsync(lines: readonly string[], args: readonly string[] = [], timeoutMs = 120_000): Promise<{ status: number; stdout: string; stderr: string }> {
+export async function runScriptAsync(
+  lines: readonly string[],
+  args: readonly string[] = [],
+  timeoutMs = 120_000,
+): Promise<{ status: number; stdout: string; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'netlab-conformance-'));
   try {
     const file = join(dir, 'build.sh');
@@ -179,13 +193,19 @@ export function runJobs(jobs: readonly Job[], options: { parallel?: number; time
   }
 }
 
-function jobsScript(jobs: readonly Job[], dir: string, options: { parallel?: number; timeoutSec?: number }): { script: string; limitMs: number } {
+function jobsScript(
+  jobs: readonly Job[],
+  dir: string,
+  options: { parallel?: number; timeoutSec?: number },
+): { script: string; limitMs: number } {
   const timeout = options.timeoutSec ?? 20;
   const parallel = Math.max(1, options.parallel ?? 1);
   const body: string[] = [];
   jobs.forEach((job, i) => {
     const f = join(dir, String(i));
-    body.push(`{ ip netns exec ${shellLine([job.netns])} timeout ${timeout} ${shellLine(job.argv)} >${f}.out 2>${f}.err; echo $? >${f}.rc; } &`);
+    body.push(
+      `{ ip netns exec ${shellLine([job.netns])} timeout ${timeout} ${shellLine(job.argv)} >${f}.out 2>${f}.err; echo $? >${f}.rc; } &`,
+    );
     if ((i + 1) % parallel === 0) body.push('wait');
   });
   body.push('wait');
@@ -225,7 +245,12 @@ export async function startServers(jobs: readonly Job[], lifeSec: number, readyW
   const dir = mkdtempSync(join(tmpdir(), 'netlab-conformance-'));
   try {
     // Their output goes to files and stdin is /dev/null: the launching bash returns at once.
-    const script = jobs.map((job, i) => `ip netns exec ${shellLine([job.netns])} timeout ${lifeSec} ${shellLine(job.argv)} </dev/null >${join(dir, `${i}.out`)} 2>&1 &`).join('\n');
+    const script = jobs
+      .map(
+        (job, i) =>
+          `ip netns exec ${shellLine([job.netns])} timeout ${lifeSec} ${shellLine(job.argv)} </dev/null >${join(dir, `${i}.out`)} 2>&1 &`,
+      )
+      .join('\n');
     const launched = await runAsync(['bash', '-c', script], 10_000);
     if (launched.status !== 0) return `could not start the servers: ${launched.stderr}`;
     const deadline = Date.now() + readyWithinMs;

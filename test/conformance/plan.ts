@@ -73,7 +73,15 @@ export function endpoints(dataplane: Dataplane): Endpoint[] {
 function stateCommands(e: Endpoint): string[][] {
   // `ip -d link` holds every device's qdisc, qlen (printed only when not 0), queue counts and kind details;
   // `ifconfig -a` its txqueuelen again, 0 included: the attributes each device's creator sets, or the kernel.
-  const commands = [['ip', 'route'], ['ip', 'route', 'show', 'table', 'local'], ['ip', 'addr'], ['ip', '-d', 'link'], ['ifconfig', '-a'], ['ip', 'neigh'], ['iptables-save']];
+  const commands = [
+    ['ip', 'route'],
+    ['ip', 'route', 'show', 'table', 'local'],
+    ['ip', 'addr'],
+    ['ip', '-d', 'link'],
+    ['ifconfig', '-a'],
+    ['ip', 'neigh'],
+    ['iptables-save'],
+  ];
   if (e.kind !== 'pod') commands.push(['bridge', 'fdb', 'show'], ['brctl', 'show']);
   for (const link of e.ns.links) {
     if (link.info.kind === 'loopback') continue;
@@ -130,7 +138,9 @@ export function planChecks(dataplane: Dataplane): Check[] {
   const fits = new Map<string, number>();
   const traceroutes: { from: Endpoint; argv: string[]; kind: string; index: number }[] = [];
   for (const [kind, candidates] of pairs) {
-    const [from, to] = candidates.reduce((best, pair) => ((load.get(sourceHost(pair[0])) ?? 0) < (load.get(sourceHost(best[0])) ?? 0) ? pair : best));
+    const [from, to] = candidates.reduce((best, pair) =>
+      (load.get(sourceHost(pair[0])) ?? 0) < (load.get(sourceHost(best[0])) ?? 0) ? pair : best,
+    );
     const host = sourceHost(from);
     const tracerouteIndex = load.get(host) ?? 0;
     load.set(host, tracerouteIndex + 1);
@@ -140,8 +150,14 @@ export function planChecks(dataplane: Dataplane): Check[] {
     if (edge !== undefined) {
       const fitIndex = fits.get(host) ?? 0;
       fits.set(host, fitIndex + 1);
-      add('probe', from, ['ping', '-c', '1', '-W', '1', '-M', 'do', '-s', String(edge), dst], { pathKind: `${kind}, largest payload that fits`, round: 1 + fitIndex });
-      add('probe', from, ['ping', '-c', '1', '-W', '1', '-M', 'do', '-s', String(edge + 1), dst], { pathKind: `${kind}, one byte too many`, round: 0 });
+      add('probe', from, ['ping', '-c', '1', '-W', '1', '-M', 'do', '-s', String(edge), dst], {
+        pathKind: `${kind}, largest payload that fits`,
+        round: 1 + fitIndex,
+      });
+      add('probe', from, ['ping', '-c', '1', '-W', '1', '-M', 'do', '-s', String(edge + 1), dst], {
+        pathKind: `${kind}, one byte too many`,
+        round: 0,
+      });
     }
     traceroutes.push({ from, argv: ['traceroute', '-n', '-q', '1', '-w', '1', dst], kind, index: tracerouteIndex });
   }
@@ -157,7 +173,14 @@ export function planChecks(dataplane: Dataplane): Check[] {
       round = routeErrors.get(sourceHost(probe.from)) ?? 0;
       routeErrors.set(sourceHost(probe.from), round + 1);
     }
-    checks.push({ name: `${probe.from.label} / ${probeCommand(probe)}`, phase: 'service', where: probe.from, argv: clientArgv(probe, prediction), round, service: { probe, prediction } });
+    checks.push({
+      name: `${probe.from.label} / ${probeCommand(probe)}`,
+      phase: 'service',
+      where: probe.from,
+      argv: clientArgv(probe, prediction),
+      round,
+      service: { probe, prediction },
+    });
   }
   return checks;
 }

@@ -199,7 +199,13 @@ export function planServiceProbes(dataplane: Dataplane, endpoints: readonly Endp
       }
       const udpServed = service.ports.some((p) => p.protocol === 'UDP' && p.port === port.port);
       if (!unserved && protocol === 'tcp' && !udpServed && who.pods[0] && service.builtIn === undefined) {
-        unserved = { from: who.pods[0], dst: service.clusterIP, port: port.port, protocol: 'udp', what: `${name} cluster IP, udp where only tcp is served` };
+        unserved = {
+          from: who.pods[0],
+          dst: service.clusterIP,
+          port: port.port,
+          protocol: 'udp',
+          what: `${name} cluster IP, udp where only tcp is served`,
+        };
       }
     }
   }
@@ -216,7 +222,17 @@ export function probeTries(prediction: Prediction): { tries: number; want: numbe
 
 export function clientArgv(probe: ServiceProbe, prediction: Prediction): string[] {
   const { tries, want } = probeTries(prediction);
-  return ['perl', '-e', CLIENT_PROGRAM, probe.protocol, formatIPv4(probe.dst), String(probe.port), String(tries), String(want), String(PROBE_WAIT_SEC)];
+  return [
+    'perl',
+    '-e',
+    CLIENT_PROGRAM,
+    probe.protocol,
+    formatIPv4(probe.dst),
+    String(probe.port),
+    String(tries),
+    String(want),
+    String(PROBE_WAIT_SEC),
+  ];
 }
 
 /** The command as a person would read it in a test name or a diff. */
@@ -230,8 +246,22 @@ function replyOutcome(endpoint: string, seen: string, portChanged: boolean): str
 
 /** What a connecting socket learns from an ICMP destination unreachable code (the kernel's icmp_err_convert). */
 const UNREACH_ERRNO = [
-  'ENETUNREACH', 'EHOSTUNREACH', 'ENOPROTOOPT', 'ECONNREFUSED', 'EMSGSIZE', 'EOPNOTSUPP', 'ENETUNREACH', 'EHOSTDOWN',
-  'ENONET', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENOPROTOOPT',
+  'ECONNREFUSED',
+  'EMSGSIZE',
+  'EOPNOTSUPP',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENONET',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EHOSTUNREACH',
+  'EHOSTUNREACH',
+  'EHOSTUNREACH',
 ] as const;
 
 /** What a connecting socket hears after an iptables REJECT, by its --reject-with (the ICMP code it sends, or a RST). */
@@ -310,7 +340,8 @@ export function predict(dataplane: Dataplane, probe: ServiceProbe, endpoints: re
     const outcome = outcomeOf(session, probe.from, packet, walk, label);
     if (probability > 0) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + probability);
     const notice = walk.notice;
-    if (probability > 0 && notice.kind === 'icmp' && notice.type === 3 && notice.code <= 1 && walk.icmpFrom?.ns !== probe.from.ns) drawsRouteError = true;
+    if (probability > 0 && notice.kind === 'icmp' && notice.type === 3 && notice.code <= 1 && walk.icmpFrom?.ns !== probe.from.ns)
+      drawsRouteError = true;
     if (choice.decisions.length <= skip) break;
   }
   return { outcomes, drawsRouteError };

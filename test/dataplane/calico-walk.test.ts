@@ -21,12 +21,15 @@ function steps(built: Built, from: string, to: string, options = {}) {
 
 function hops(built: Built, from: string, to: string): string[] {
   const source = resolveTraceEndpoint(built.dataplane, from);
-  return traceroute(built.dataplane, source.ns!, resolveTraceEndpoint(built.dataplane, to).ip).hops.map((h) => (h.from === undefined ? '*' : formatIPv4(h.from)));
+  return traceroute(built.dataplane, source.ns!, resolveTraceEndpoint(built.dataplane, to).ip).hops.map((h) =>
+    h.from === undefined ? '*' : formatIPv4(h.from),
+  );
 }
 
 function pingTtl(built: Built, from: string, to: string): number | undefined {
   const source = resolveTraceEndpoint(built.dataplane, from);
-  const probe = ping(built.dataplane, source.ns!, resolveTraceEndpoint(built.dataplane, to).ip, { count: 1, size: 56, pmtudisc: 'want' }).probes[0];
+  const probe = ping(built.dataplane, source.ns!, resolveTraceEndpoint(built.dataplane, to).ip, { count: 1, size: 56, pmtudisc: 'want' })
+    .probes[0];
   return probe?.kind === 'reply' ? probe.ttl : undefined;
 }
 
@@ -34,12 +37,17 @@ describe('calico bgp on one subnet', () => {
   const lab = buildFromText(calicoYaml('{plugin: calico, mode: bgp}'));
   const ipOf = (pod: string) => formatIPv4(lab.cluster.podByKey.get(`default/${pod}`)!.ip);
 
-  it('answers the pod\'s ARP for 169.254.1.1 by proxy ARP, with ee:ee:ee:ee:ee:ee', () => {
+  it("answers the pod's ARP for 169.254.1.1 by proxy ARP, with ee:ee:ee:ee:ee:ee", () => {
     const neigh = steps(lab, 'pod-a', 'pod-b').find((s) => s.kind === 'neigh');
-    expect(neigh).toMatchObject({ kind: 'neigh', dev: 'eth0', mac: 'ee:ee:ee:ee:ee:ee', answeredBy: 'proxy ARP by cali5e1c4d6c68c in node-01' });
+    expect(neigh).toMatchObject({
+      kind: 'neigh',
+      dev: 'eth0',
+      mac: 'ee:ee:ee:ee:ee:ee',
+      answeredBy: 'proxy ARP by cali5e1c4d6c68c in node-01',
+    });
     expect(formatIPv4((neigh as { ip: number }).ip)).toBe('169.254.1.1');
   });
-  it('routes pod to pod on one node (TTL 63 at the receiver, unlike flannel\'s bridged 64)', () => {
+  it("routes pod to pod on one node (TTL 63 at the receiver, unlike flannel's bridged 64)", () => {
     const run = trace(lab, 'pod-a', 'pod-b');
     expect(run.disposition).toBe('DELIVERED');
     expect(run.delivered!.ttl).toBe(63);
@@ -53,7 +61,7 @@ describe('calico bgp on one subnet', () => {
   it("traceroute shows the node's eth0 address as hop 1 (the cali veth has no IPv4)", () => {
     expect(hops(lab, 'pod-a', 'pod-c')).toEqual(['10.234.2.11', '10.234.2.12', ipOf('pod-c')]);
   });
-  it('drops silently at the blackhole for an unused address of the node\'s own block', () => {
+  it("drops silently at the blackhole for an unused address of the node's own block", () => {
     const block = lab.cluster.nodeByName.get('node-02')!.calico!.blocks[0]!;
     const run = trace(lab, 'pod-a', formatIPv4(block.addr + 40));
     expect(run.disposition).toBe('ROUTE_BLACKHOLE');
@@ -62,7 +70,7 @@ describe('calico bgp on one subnet', () => {
 });
 
 describe('calico without a default route on the node: nobody answers for 169.254.1.1', () => {
-  it('fails the pod\'s ARP (proxy ARP needs a route out of another device)', () => {
+  it("fails the pod's ARP (proxy ARP needs a route out of another device)", () => {
     const lab = buildFromText(calicoYaml('{plugin: calico, mode: bgp}', { subnets: '  - {name: rack-1, cidr: 10.234.2.0/24, mtu: 1500}' }));
     const run = trace(lab, 'pod-a', 'pod-c');
     expect(run.disposition).toBe('NEIGHBOR_UNREACHABLE');
@@ -83,7 +91,12 @@ describe('calico across two subnets', () => {
     const run = trace(lab, 'pod-a', 'pod-c');
     expect(run.disposition).toBe('DELIVERED');
     expect(run.delivered!.ttl).toBe(61);
-    expect(hops(lab, 'pod-a', 'pod-c')).toEqual(['10.234.2.11', '10.234.2.254', '10.234.3.13', formatIPv4(lab.cluster.podByKey.get('default/pod-c')!.ip)]);
+    expect(hops(lab, 'pod-a', 'pod-c')).toEqual([
+      '10.234.2.11',
+      '10.234.2.254',
+      '10.234.3.13',
+      formatIPv4(lab.cluster.podByKey.get('default/pod-c')!.ip),
+    ]);
   });
   it('ipip: outer IPv4 protocol 4, 20 bytes more, to the remote node; decapsulated by its tunl0', () => {
     const lab = buildFromText(yaml('{plugin: calico, mode: ipip, crossSubnet: true}'));

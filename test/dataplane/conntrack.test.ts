@@ -59,7 +59,11 @@ function nodePortFlow(): { conntrack: Conntrack; entry: ConntrackEntry } {
 describe('conntrack entries: the two tuples', () => {
   it.each([
     { case: 'no NAT: the reply is the original turned around', nat: [], reply: '10.234.2.11:30080 > 198.51.100.10:40000' },
-    { case: 'DNAT: the reply comes from the new destination', nat: [tcp(CLIENT, 40000, ENDPOINT, 80)], reply: '10.244.2.2:80 > 198.51.100.10:40000' },
+    {
+      case: 'DNAT: the reply comes from the new destination',
+      nat: [tcp(CLIENT, 40000, ENDPOINT, 80)],
+      reply: '10.244.2.2:80 > 198.51.100.10:40000',
+    },
     {
       case: 'DNAT and masquerade: from the new destination to the new source',
       nat: [tcp(CLIENT, 40000, ENDPOINT, 80), tcp(FLANNEL, 40000, ENDPOINT, 80)],
@@ -76,7 +80,7 @@ describe('conntrack entries: the two tuples', () => {
     expect(conntrack.entries(NS)).toEqual([entry]);
   });
 
-  it('IPVS\'s translation is marked as its own: later packets are IPVS\'s again, not a NAT binding\'s', () => {
+  it("IPVS's translation is marked as its own: later packets are IPVS's again, not a NAT binding's", () => {
     const conntrack = new Conntrack();
     const entry = conntrack.create(NS, tcp(CLIENT, 40000, ip('10.96.0.10'), 80));
     conntrack.natted(entry, tcp(CLIENT, 40000, ENDPOINT, 80), 'ipvs');
@@ -87,14 +91,22 @@ describe('conntrack entries: the two tuples', () => {
 
 describe('conntrack lookups', () => {
   it.each([
-    { case: 'the client\'s packet as it arrives', packet: tcp(CLIENT, 40000, NODE, 30080), direction: 'original' },
-    { case: 'the same after PREROUTING\'s DNAT (the skb keeps its entry)', packet: tcp(CLIENT, 40000, ENDPOINT, 80), direction: 'original' },
+    { case: "the client's packet as it arrives", packet: tcp(CLIENT, 40000, NODE, 30080), direction: 'original' },
+    { case: "the same after PREROUTING's DNAT (the skb keeps its entry)", packet: tcp(CLIENT, 40000, ENDPOINT, 80), direction: 'original' },
     { case: 'the same as it leaves, masqueraded too', packet: tcp(FLANNEL, 40000, ENDPOINT, 80), direction: 'original' },
-    { case: 'the endpoint\'s answer as it arrives', packet: tcp(ENDPOINT, 80, FLANNEL, 40000), direction: 'reply' },
-    { case: 'the answer half way: its destination translated back, its source not yet', packet: tcp(ENDPOINT, 80, CLIENT, 40000), direction: 'reply' },
+    { case: "the endpoint's answer as it arrives", packet: tcp(ENDPOINT, 80, FLANNEL, 40000), direction: 'reply' },
+    {
+      case: 'the answer half way: its destination translated back, its source not yet',
+      packet: tcp(ENDPOINT, 80, CLIENT, 40000),
+      direction: 'reply',
+    },
     { case: 'the answer translated back entirely', packet: tcp(NODE, 30080, CLIENT, 40000), direction: 'reply' },
     { case: 'another connection of the same client (another port)', packet: tcp(CLIENT, 40001, NODE, 30080), direction: undefined },
-    { case: 'another protocol on the same ports', packet: { ...tcp(CLIENT, 40000, NODE, 30080), protocol: 'udp' as const }, direction: undefined },
+    {
+      case: 'another protocol on the same ports',
+      packet: { ...tcp(CLIENT, 40000, NODE, 30080), protocol: 'udp' as const },
+      direction: undefined,
+    },
   ])('$case: $direction', ({ packet, direction }) => {
     const { conntrack, entry } = nodePortFlow();
     const found = conntrack.find(NS, packet);
@@ -111,10 +123,30 @@ describe('conntrack lookups', () => {
 
 describe('NAT tuples applied to later packets and replies', () => {
   it.each([
-    { case: 'a later packet gets the DNAT binding before routing', apply: Conntrack.natDestination, packet: tcp(CLIENT, 40000, NODE, 30080), after: '198.51.100.10:40000 > 10.244.2.2:80' },
-    { case: 'and its masquerade after routing', apply: Conntrack.natSource, packet: tcp(CLIENT, 40000, ENDPOINT, 80), after: '10.244.0.0:40000 > 10.244.2.2:80' },
-    { case: 'a reply\'s destination is translated back before routing', apply: Conntrack.unNatDestination, packet: tcp(ENDPOINT, 80, FLANNEL, 40000), after: '10.244.2.2:80 > 198.51.100.10:40000' },
-    { case: 'its source after the filter tables', apply: Conntrack.unNatSource, packet: tcp(ENDPOINT, 80, CLIENT, 40000), after: '10.234.2.11:30080 > 198.51.100.10:40000' },
+    {
+      case: 'a later packet gets the DNAT binding before routing',
+      apply: Conntrack.natDestination,
+      packet: tcp(CLIENT, 40000, NODE, 30080),
+      after: '198.51.100.10:40000 > 10.244.2.2:80',
+    },
+    {
+      case: 'and its masquerade after routing',
+      apply: Conntrack.natSource,
+      packet: tcp(CLIENT, 40000, ENDPOINT, 80),
+      after: '10.244.0.0:40000 > 10.244.2.2:80',
+    },
+    {
+      case: "a reply's destination is translated back before routing",
+      apply: Conntrack.unNatDestination,
+      packet: tcp(ENDPOINT, 80, FLANNEL, 40000),
+      after: '10.244.2.2:80 > 198.51.100.10:40000',
+    },
+    {
+      case: 'its source after the filter tables',
+      apply: Conntrack.unNatSource,
+      packet: tcp(ENDPOINT, 80, CLIENT, 40000),
+      after: '10.234.2.11:30080 > 198.51.100.10:40000',
+    },
   ])('$case', ({ apply, packet, after }) => {
     const { entry } = nodePortFlow();
     expect(show(apply(entry, packet))).toBe(after);
@@ -124,7 +156,18 @@ describe('NAT tuples applied to later packets and replies', () => {
     const { conntrack, entry } = nodePortFlow();
     // The endpoint's node answers the packet as it left this netns (masqueraded, DNATed).
     const quoted = tcp(FLANNEL, 40000, ENDPOINT, 80);
-    const error: Packet = { src: ip('10.244.2.1'), dst: FLANNEL, protocol: 'icmp', icmpType: 3, icmpCode: 1, ttl: 64, length: 88, df: false, mark: 0, quoted };
+    const error: Packet = {
+      src: ip('10.244.2.1'),
+      dst: FLANNEL,
+      protocol: 'icmp',
+      icmpType: 3,
+      icmpCode: 1,
+      ttl: 64,
+      length: 88,
+      df: false,
+      mark: 0,
+      quoted,
+    };
     expect(conntrack.related(NS, quoted)).toBe(entry);
     const back = Conntrack.unNatRelated(entry, error);
     expect(formatIPv4(back.dst)).toBe('198.51.100.10');
@@ -140,7 +183,12 @@ describe('connection states through the hooks', () => {
   /** A node whose nat PREROUTING DNATs tcp to 10.96.0.10 to the endpoint's port 8080. */
   const node: NetNs = (() => {
     const b = new NetnsBuilder(NS, 'node', 'master', 'master');
-    b.appendRule('nat', 'PREROUTING', { dst: { value: parseCidr('10.96.0.10/32')! }, protocol: { value: 'tcp' }, matches: [], target: { kind: 'DNAT', to: { ip: ENDPOINT, port: 8080 } } });
+    b.appendRule('nat', 'PREROUTING', {
+      dst: { value: parseCidr('10.96.0.10/32')! },
+      protocol: { value: 'tcp' },
+      matches: [],
+      target: { kind: 'DNAT', to: { ip: ENDPOINT, port: 8080 } },
+    });
     return b.finish();
   })();
   const session = (): HookSession => ({ conntrack: new Conntrack(), unconfirmed: new Set(), random: () => false });
@@ -185,7 +233,18 @@ describe('connection states through the hooks', () => {
     const s = session();
     const first = prerouting(s, node, tcp(POD, 40000, VIP, 80), { inIface: 'cni0' });
     s.unconfirmed.clear();
-    const error: Packet = { src: ip('10.244.2.1'), dst: POD, protocol: 'icmp', icmpType: 3, icmpCode: 1, ttl: 64, length: 88, df: false, mark: 0, quoted: first.packet };
+    const error: Packet = {
+      src: ip('10.244.2.1'),
+      dst: POD,
+      protocol: 'icmp',
+      icmpType: 3,
+      icmpCode: 1,
+      ttl: 64,
+      length: 88,
+      df: false,
+      mark: 0,
+      quoted: first.packet,
+    };
     const pre = prerouting(s, node, error, { inIface: 'flannel.1' });
     expect(pre.ctState).toBe('RELATED');
     expect(show(pre.packet.quoted!)).toBe('10.244.1.3:40000 > 10.96.0.10:80');

@@ -61,7 +61,14 @@ function veth(name: string, peer: string, peerIfindex: number): NewLink {
 const prefix = (text: string) => parseCidr(text)!;
 /** `ip route add` as typed: protocol boot, scope link without a gateway, universe with one. */
 function added(text: string, fields: Partial<Route> = {}): Route {
-  return { table: RT_TABLE.main, type: 'unicast', dst: prefix(text), protocol: RTPROT.boot, scope: fields.gateway === undefined && fields.dev !== undefined ? 'link' : 'universe', ...fields };
+  return {
+    table: RT_TABLE.main,
+    type: 'unicast',
+    dst: prefix(text),
+    protocol: RTPROT.boot,
+    scope: fields.gateway === undefined && fields.dev !== undefined ? 'link' : 'universe',
+    ...fields,
+  };
 }
 
 const SCRATCH_ROUTES: readonly Route[] = [
@@ -129,41 +136,94 @@ interface Expected {
 
 /** [what the row shows, destination, query, the route the lookup found (or 'no route': ENETUNREACH)]. */
 const LOOKUPS: readonly (readonly [string, string, { src?: string; mark?: number }, Expected | 'no route'])[] = [
-  ['of two routes to one prefix, the lower metric', '10.20.1.1', {}, { table: RT_TABLE.main, dst: '10.20.0.0/16', via: '10.1.0.253', dev: 'v0', src: '10.1.0.1' }],
+  [
+    'of two routes to one prefix, the lower metric',
+    '10.20.1.1',
+    {},
+    { table: RT_TABLE.main, dst: '10.20.0.0/16', via: '10.1.0.253', dev: 'v0', src: '10.1.0.1' },
+  ],
   ['the longest prefix, whatever the metrics', '10.20.30.1', {}, { dst: '10.20.30.0/24', via: '10.1.0.252', src: '10.1.0.1' }],
   ['of two routes equal in prefix and metric, the first added', '10.80.1.1', {}, { dst: '10.80.0.0/16', via: '10.1.0.10' }],
-  ['a /32 over the connected route; the source in the gateway\'s subnet', '10.1.0.77', {}, { dst: '10.1.0.77/32', via: '10.2.0.254', dev: 'v0', src: '10.2.0.1' }],
+  [
+    "a /32 over the connected route; the source in the gateway's subnet",
+    '10.1.0.77',
+    {},
+    { dst: '10.1.0.77/32', via: '10.2.0.254', dev: 'v0', src: '10.2.0.1' },
+  ],
   ['the connected route: its preferred source', '10.1.0.78', {}, { type: 'unicast', dst: '10.1.0.0/24', dev: 'v0', src: '10.1.0.1' }],
   ['blackhole (ip route get: EINVAL)', '10.30.1.1', {}, { type: 'blackhole', dst: '10.30.0.0/16' }],
   ['unreachable (EHOSTUNREACH)', '10.31.1.1', {}, { type: 'unreachable', dst: '10.31.0.0/16' }],
   ['prohibit (EACCES)', '10.32.1.1', {}, { type: 'prohibit', dst: '10.32.0.0/16' }],
-  ['onlink: a gateway in no subnet of the device; the device\'s first address', '10.40.1.1', {}, { via: '192.0.2.1', dev: 'v0', src: '10.1.0.1' }],
-  ['the subnet\'s broadcast address, in table local', '10.1.0.255', {}, { table: RT_TABLE.local, type: 'broadcast', dev: 'v0', src: '10.1.0.1' }],
+  [
+    "onlink: a gateway in no subnet of the device; the device's first address",
+    '10.40.1.1',
+    {},
+    { via: '192.0.2.1', dev: 'v0', src: '10.1.0.1' },
+  ],
+  [
+    "the subnet's broadcast address, in table local",
+    '10.1.0.255',
+    {},
+    { table: RT_TABLE.local, type: 'broadcast', dev: 'v0', src: '10.1.0.1' },
+  ],
   ['an own address, in table local', '10.1.0.1', {}, { table: RT_TABLE.local, type: 'local', dst: '10.1.0.1/32', src: '10.1.0.1' }],
-  ['an address in a prefix given to lo: local, from the address', '10.100.5.5', {}, { table: RT_TABLE.local, type: 'local', dst: '10.100.0.0/16', src: '10.100.0.1' }],
+  [
+    'an address in a prefix given to lo: local, from the address',
+    '10.100.5.5',
+    {},
+    { table: RT_TABLE.local, type: 'local', dst: '10.100.0.0/16', src: '10.100.0.1' },
+  ],
   ['loopback', '127.0.0.1', {}, { table: RT_TABLE.local, type: 'local', src: '127.0.0.1' }],
   ['no default route: nothing', '8.8.8.8', {}, 'no route'],
-  ['a device route has no gateway: the device\'s first address, not the one in the destination\'s subnet', '10.2.0.200', {}, { dst: '10.2.0.128/25', dev: 'v0', src: '10.1.0.1' }],
-  ['a device route: the device\'s first address', '10.3.1.1', {}, { dev: 'v0', src: '10.1.0.1' }],
-  ['a gateway in the device\'s second subnet: that subnet\'s address', '10.4.1.1', {}, { via: '10.2.0.254', src: '10.2.0.1' }],
-  ['a device route (scope link): the first address of scope link or wider, host-scoped ones skipped', '10.60.1.1', {}, { dev: 'v1', src: '10.8.0.1' }],
-  ['a gateway route: the address in the gateway\'s subnet', '10.61.1.1', {}, { via: '10.9.0.254', dev: 'v1', src: '10.9.0.1' }],
-  ['a gateway route (scope universe) takes global addresses only, even when a host-scoped one holds the gateway\'s subnet', '10.62.1.1', {}, { via: '10.6.0.254', dev: 'v1', src: '10.9.0.1' }],
-  ['a device without addresses: the first fit address of another device in ifindex order (lo\'s global one)', '10.70.1.1', {}, { dev: 'w0', src: '10.100.0.1' }],
+  [
+    "a device route has no gateway: the device's first address, not the one in the destination's subnet",
+    '10.2.0.200',
+    {},
+    { dst: '10.2.0.128/25', dev: 'v0', src: '10.1.0.1' },
+  ],
+  ["a device route: the device's first address", '10.3.1.1', {}, { dev: 'v0', src: '10.1.0.1' }],
+  ["a gateway in the device's second subnet: that subnet's address", '10.4.1.1', {}, { via: '10.2.0.254', src: '10.2.0.1' }],
+  [
+    'a device route (scope link): the first address of scope link or wider, host-scoped ones skipped',
+    '10.60.1.1',
+    {},
+    { dev: 'v1', src: '10.8.0.1' },
+  ],
+  ["a gateway route: the address in the gateway's subnet", '10.61.1.1', {}, { via: '10.9.0.254', dev: 'v1', src: '10.9.0.1' }],
+  [
+    "a gateway route (scope universe) takes global addresses only, even when a host-scoped one holds the gateway's subnet",
+    '10.62.1.1',
+    {},
+    { via: '10.6.0.254', dev: 'v1', src: '10.9.0.1' },
+  ],
+  [
+    "a device without addresses: the first fit address of another device in ifindex order (lo's global one)",
+    '10.70.1.1',
+    {},
+    { dev: 'w0', src: '10.100.0.1' },
+  ],
   ['the same through a gateway', '10.71.1.1', {}, { via: '10.1.0.254', dev: 'w0', src: '10.100.0.1' }],
-  ['a route\'s own preferred source wins', '10.90.1.1', {}, { via: '10.1.0.254', src: '10.2.0.1' }],
+  ["a route's own preferred source wins", '10.90.1.1', {}, { via: '10.1.0.254', src: '10.2.0.1' }],
   ['a from-rule needs a source, a fwmark rule a mark; a rule to a missing table is passed over', '10.50.1.1', {}, 'no route'],
-  ['from 10.9.0.1: its rule\'s table', '10.50.1.1', { src: '10.9.0.1' }, { table: 100, dst: '10.50.0.0/16', dev: 'v1' }],
+  ["from 10.9.0.1: its rule's table", '10.50.1.1', { src: '10.9.0.1' }, { table: 100, dst: '10.50.0.0/16', dev: 'v1' }],
   ['mark 0x30 matches fwmark 0x10/0x10', '10.50.1.1', { mark: 0x30 }, { table: 100, dev: 'v1', src: '10.8.0.1' }],
   ['mark 0x20 does not', '10.50.1.1', { mark: 0x20 }, 'no route'],
-  ['throw in table 100 moves on to main', '10.20.30.5', { src: '10.9.0.1' }, { table: RT_TABLE.main, type: 'unicast', dst: '10.20.30.0/24', via: '10.1.0.252' }],
+  [
+    'throw in table 100 moves on to main',
+    '10.20.30.5',
+    { src: '10.9.0.1' },
+    { table: RT_TABLE.main, type: 'unicast', dst: '10.20.30.0/24', via: '10.1.0.252' },
+  ],
   ['the same through the fwmark rule', '10.20.30.5', { mark: 0x10 }, { table: RT_TABLE.main, via: '10.1.0.252', src: '10.1.0.1' }],
 ];
 
 describe('fib_lookup and the source address, row by row', () => {
   const ns = scratch();
   it.each(LOOKUPS)('%s (%s)', (_what, dst, query, expected) => {
-    const hit = fibLookup(ns, ip(dst), { ...(query.src !== undefined ? { src: ip(query.src) } : {}), ...(query.mark !== undefined ? { mark: query.mark } : {}) });
+    const hit = fibLookup(ns, ip(dst), {
+      ...(query.src !== undefined ? { src: ip(query.src) } : {}),
+      ...(query.mark !== undefined ? { mark: query.mark } : {}),
+    });
     if (expected === 'no route') {
       expect(hit).toMatchObject({ ok: false, reason: 'no-route' });
       return;

@@ -106,8 +106,22 @@ describe('ClientIP affinity in iptables mode (-m recent)', () => {
     const dp = built.dataplane;
     const from = resolveTraceEndpoint(dp, 'pod-c');
     const to = resolveTraceEndpoint(dp, 'svc/web', from);
-    const a = tracePacket(dp, from, to, { sport: 40001 }, false, newSession(dp, () => true)).request;
-    const b = tracePacket(dp, from, to, { sport: 40002 }, false, newSession(dp, () => false)).request;
+    const a = tracePacket(
+      dp,
+      from,
+      to,
+      { sport: 40001 },
+      false,
+      newSession(dp, () => true),
+    ).request;
+    const b = tracePacket(
+      dp,
+      from,
+      to,
+      { sport: 40002 },
+      false,
+      newSession(dp, () => false),
+    ).request;
     expect(formatIPv4(a.delivered!.dst)).not.toBe(formatIPv4(b.delivered!.dst));
   });
 });

@@ -99,7 +99,10 @@ const FLANNEL: readonly Row[] = [
     built: flannel,
     from: () => {
       const ns = nodeNs(flannel, 'master');
-      return { ns: { ...ns, neighbours: [{ ip: ip('10.234.2.12'), dev: 'eth0', lladdr: '02:00:00:00:00:12', state: 'STALE' }] }, dev: device(ns, 'eth0') };
+      return {
+        ns: { ...ns, neighbours: [{ ip: ip('10.234.2.12'), dev: 'eth0', lladdr: '02:00:00:00:00:12', state: 'STALE' }] },
+        dev: device(ns, 'eth0'),
+      };
     },
     ip: '10.234.2.12',
     expected: () => ({ mac: '02:00:00:00:00:12', state: 'REACHABLE' }),
@@ -137,7 +140,10 @@ const FLANNEL: readonly Row[] = [
     built: flannel,
     from: () => ({ ns: podNs(flannel, 'master'), dev: device(podNs(flannel, 'master'), 'eth0') }),
     ip: '10.244.0.1',
-    reach: () => reachOf(flannel, (ns) => changed(ns, { link: [hostEnd(flannel, 'master').name, { state: { up: false, carrier: false, operstate: 'DOWN' } }] })),
+    reach: () =>
+      reachOf(flannel, (ns) =>
+        changed(ns, { link: [hostEnd(flannel, 'master').name, { state: { up: false, carrier: false, operstate: 'DOWN' } }] }),
+      ),
     expected: () => ({ state: 'FAILED' }),
   },
   {
@@ -171,7 +177,10 @@ const FLANNEL: readonly Row[] = [
     built: flannel,
     from: () => ({ ns: nodeNs(flannel, 'master'), dev: device(nodeNs(flannel, 'master'), 'eth0') }),
     ip: '10.234.2.254',
-    expected: () => ({ mac: newSession(flannel.dataplane).underlay.routerPorts.find((p) => p.ip === ip('10.234.2.254'))!.mac, state: 'REACHABLE' }),
+    expected: () => ({
+      mac: newSession(flannel.dataplane).underlay.routerPorts.find((p) => p.ip === ip('10.234.2.254'))!.mac,
+      state: 'REACHABLE',
+    }),
   },
   {
     case: 'a node to an address nobody on the subnet has',
@@ -214,7 +223,7 @@ const CALICO: readonly Row[] = [
     expected: () => ({ mac: CALI_MAC, state: 'REACHABLE', answeredBy: `proxy ARP by ${caliOf()} in node-01` }),
   },
   {
-    case: 'the pod\'s own address, which the node routes back out of the same cali: no proxy ARP',
+    case: "the pod's own address, which the node routes back out of the same cali: no proxy ARP",
     built: calico,
     from: calicoPodEth0,
     ip: '10.244.96.1',
@@ -233,7 +242,8 @@ const CALICO: readonly Row[] = [
     built: calico,
     from: calicoPodEth0,
     ip: '169.254.1.1',
-    reach: () => reachOf(calico, (ns) => changed(ns, { sysctls: { [`net.ipv4.conf.${caliOf()}.forwarding`]: '0', 'net.ipv4.ip_forward': '0' } })),
+    reach: () =>
+      reachOf(calico, (ns) => changed(ns, { sysctls: { [`net.ipv4.conf.${caliOf()}.forwarding`]: '0', 'net.ipv4.ip_forward': '0' } })),
     expected: () => ({ state: 'FAILED' }),
   },
 ];

@@ -9,7 +9,17 @@ import { NetnsBuilder } from '../../src/kernel/builder.js';
 import { loopback, physicalNic } from '../../src/kernel/devices.js';
 import type { NetNs } from '../../src/kernel/netns.js';
 import type { IptRule } from '../../src/kernel/netfilter/rule.js';
-import type { NftChain, NftElement, NftRule, NftSelector, NftSet, NftStatement, NftTable, NftValue, NftVerdict } from '../../src/kernel/nftables.js';
+import type {
+  NftChain,
+  NftElement,
+  NftRule,
+  NftSelector,
+  NftSet,
+  NftStatement,
+  NftTable,
+  NftValue,
+  NftVerdict,
+} from '../../src/kernel/nftables.js';
 import { parseCidr } from '../../src/net/cidr.js';
 import { formatIPv4, parseIPv4 } from '../../src/net/ipv4.js';
 import { runHook } from '../../src/dataplane/netfilter/priority.js';
@@ -36,11 +46,22 @@ const ctState: NftSelector = { kind: 'ct-state' };
 const goto = (chain: string): NftVerdict => ({ kind: 'goto', chain });
 const jump = (chain: string): NftVerdict => ({ kind: 'jump', chain });
 const verdict = (v: NftVerdict): NftStatement => ({ kind: 'verdict', verdict: v });
-const match = (selector: NftSelector, values: NftValue[], op: '==' | '!=' = '=='): NftStatement => ({ kind: 'match', selector, op, values });
+const match = (selector: NftSelector, values: NftValue[], op: '==' | '!=' = '=='): NftStatement => ({
+  kind: 'match',
+  selector,
+  op,
+  values,
+});
 const rule = (...statements: NftStatement[]): NftRule => ({ statements });
 const chain = (name: string, rules: NftRule[], base?: NftChain['base']): NftChain => ({ name, rules, ...(base ? { base } : {}) });
 const element = (key: NftValue[], value: NftVerdict): NftElement => ({ key, value });
-const vmap = (name: string, keyType: string[], elements: NftElement[]): NftSet => ({ kind: 'map', name, keyType, dataType: 'verdict', elements });
+const vmap = (name: string, keyType: string[], elements: NftElement[]): NftSet => ({
+  kind: 'map',
+  name,
+  keyType,
+  dataType: 'verdict',
+  elements,
+});
 
 const POD_CIDR = '10.244.0.0/16';
 const NODE_IP = '192.168.0.2';
@@ -68,7 +89,14 @@ function kubeProxyTable(options: { affinity?: boolean; extraServices?: number } 
     serviceIps.push(element([{ kind: 'addr', value: ip('10.97.0.0') + i }, proto('tcp'), port(80)], goto(`service-${i}`)));
   }
   const affinitySets: NftSet[] = options.affinity
-    ? [EP1, EP2].map((e) => ({ kind: 'set', name: affinity(e), keyType: ['ipv4_addr'], flags: ['dynamic', 'timeout'], timeout: 10800, elements: [] }))
+    ? [EP1, EP2].map((e) => ({
+        kind: 'set',
+        name: affinity(e),
+        keyType: ['ipv4_addr'],
+        flags: ['dynamic', 'timeout'],
+        timeout: 10800,
+        elements: [],
+      }))
     : [];
   return {
     family: 'ip',
@@ -77,10 +105,16 @@ function kubeProxyTable(options: { affinity?: boolean; extraServices?: number } 
       { kind: 'set', name: 'cluster-ips', keyType: ['ipv4_addr'], elements: [{ key: [addr(SVC)] }, { key: [addr('10.96.0.46')] }] },
       { kind: 'set', name: 'nodeport-ips', keyType: ['ipv4_addr'], elements: [{ key: [addr(NODE_IP)] }] },
       vmap('service-ips', ['ipv4_addr', 'inet_proto', 'inet_service'], serviceIps),
-      vmap('service-nodeports', ['inet_proto', 'inet_service'], [element([proto('tcp'), port(30080)], goto('external-X-ns1/svc1/tcp/p80'))]),
-      vmap('no-endpoint-services', ['ipv4_addr', 'inet_proto', 'inet_service'], [
-        { key: [addr('10.96.0.46'), proto('tcp'), port(80)], value: goto('reject-chain'), comment: 'ns6/svc6:p80' },
-      ]),
+      vmap(
+        'service-nodeports',
+        ['inet_proto', 'inet_service'],
+        [element([proto('tcp'), port(30080)], goto('external-X-ns1/svc1/tcp/p80'))],
+      ),
+      vmap(
+        'no-endpoint-services',
+        ['ipv4_addr', 'inet_proto', 'inet_service'],
+        [{ key: [addr('10.96.0.46'), proto('tcp'), port(80)], value: goto('reject-chain'), comment: 'ns6/svc6:p80' }],
+      ),
       ...affinitySets,
     ],
     chains: [
@@ -88,30 +122,59 @@ function kubeProxyTable(options: { affinity?: boolean; extraServices?: number } 
         rule({ kind: 'lookup', selectors: [daddr], set: 'cluster-ips' }, { kind: 'reject' }),
         rule(match(daddr, [prefix('10.96.0.0/12')]), verdict({ kind: 'drop' })),
       ]),
-      chain('filter-forward', [rule(match(ctState, [symbol('new')]), verdict(jump('service-endpoints-check'))), rule(match(ctState, [symbol('new')]), verdict(jump('cluster-ips-check')))], {
-        type: 'filter',
-        hook: 'forward',
-        priority: 0,
-        policy: 'accept',
-      }),
+      chain(
+        'filter-forward',
+        [
+          rule(match(ctState, [symbol('new')]), verdict(jump('service-endpoints-check'))),
+          rule(match(ctState, [symbol('new')]), verdict(jump('cluster-ips-check'))),
+        ],
+        {
+          type: 'filter',
+          hook: 'forward',
+          priority: 0,
+          policy: 'accept',
+        },
+      ),
       chain('mark-for-masquerade', [rule({ kind: 'mark-set', op: 'or', value: 0x4000 })]),
       chain('masquerading', [
-        rule({ kind: 'match', selector: mark, op: '==', values: [{ kind: 'number', value: 0 }], mask: 0x4000 }, verdict({ kind: 'return' })),
+        rule(
+          { kind: 'match', selector: mark, op: '==', values: [{ kind: 'number', value: 0 }], mask: 0x4000 },
+          verdict({ kind: 'return' }),
+        ),
         rule({ kind: 'mark-set', op: 'xor', value: 0x4000 }),
         rule({ kind: 'masquerade', fullyRandom: true }),
       ]),
-      chain('nat-postrouting', [rule(verdict(jump('masquerading')))], { type: 'nat', hook: 'postrouting', priority: 100, policy: 'accept' }),
+      chain('nat-postrouting', [rule(verdict(jump('masquerading')))], {
+        type: 'nat',
+        hook: 'postrouting',
+        priority: 100,
+        policy: 'accept',
+      }),
       chain('nat-prerouting', [rule(verdict(jump('services')))], { type: 'nat', hook: 'prerouting', priority: -100, policy: 'accept' }),
       chain('reject-chain', [rule({ kind: 'reject' })]),
       chain('services', [
         rule({ kind: 'vmap', selectors: [daddr, l4proto, thDport], map: { name: 'service-ips' } }),
-        rule({ kind: 'lookup', selectors: [daddr], set: 'nodeport-ips' }, { kind: 'vmap', selectors: [l4proto, thDport], map: { name: 'service-nodeports' } }),
+        rule(
+          { kind: 'lookup', selectors: [daddr], set: 'nodeport-ips' },
+          { kind: 'vmap', selectors: [l4proto, thDport], map: { name: 'service-nodeports' } },
+        ),
       ]),
-      chain('service-endpoints-check', [rule({ kind: 'vmap', selectors: [daddr, l4proto, thDport], map: { name: 'no-endpoint-services' } })]),
+      chain('service-endpoints-check', [
+        rule({ kind: 'vmap', selectors: [daddr, l4proto, thDport], map: { name: 'no-endpoint-services' } }),
+      ]),
       chain(SVC_CHAIN, [
         rule(match(daddr, [addr(SVC)]), match(saddr, [prefix(POD_CIDR)], '!='), verdict(jump('mark-for-masquerade'))),
-        ...(options.affinity ? [EP1, EP2].map((e) => rule({ kind: 'lookup', selectors: [saddr], set: affinity(e) }, verdict(goto(ep(e))))) : []),
-        rule({ kind: 'numgen-vmap', mod: 2, elements: [{ value: 0, verdict: goto(ep(EP1)) }, { value: 1, verdict: goto(ep(EP2)) }] }),
+        ...(options.affinity
+          ? [EP1, EP2].map((e) => rule({ kind: 'lookup', selectors: [saddr], set: affinity(e) }, verdict(goto(ep(e)))))
+          : []),
+        rule({
+          kind: 'numgen-vmap',
+          mod: 2,
+          elements: [
+            { value: 0, verdict: goto(ep(EP1)) },
+            { value: 1, verdict: goto(ep(EP2)) },
+          ],
+        }),
       ]),
       chain('external-X-ns1/svc1/tcp/p80', [rule(verdict(jump('mark-for-masquerade'))), rule(verdict(goto(SVC_CHAIN)))]),
       endpointChain(EP1, !!options.affinity),
@@ -198,10 +261,16 @@ describe('kube-proxy nat-prerouting: a pod to a ClusterIP', () => {
     const result = runHook(context(ns, 'PREROUTING', { random: forcedChoice(0).decide }), packet('198.51.100.10', NODE_IP, 30080));
     expect(formatIPv4(result.packet.dst)).toBe(EP1);
     expect(result.packet.mark).toBe(0x4000);
-    expect(result.hits[0]!.nft!.path.map((p) => p.via ?? p.action)).toEqual(['jump services', 'vmap @service-nodeports', 'jump mark-for-masquerade', `goto ${SVC_CHAIN}`, 'numgen 0']);
+    expect(result.hits[0]!.nft!.path.map((p) => p.via ?? p.action)).toEqual([
+      'jump services',
+      'vmap @service-nodeports',
+      'jump mark-for-masquerade',
+      `goto ${SVC_CHAIN}`,
+      'numgen 0',
+    ]);
   });
 
-  it('nat chains run only for a connection\'s first packet', () => {
+  it("nat chains run only for a connection's first packet", () => {
     expect(runHook(context(ns, 'PREROUTING', { ctState: 'ESTABLISHED' }), packet('10.244.1.3', SVC)).hits).toEqual([]);
   });
 
@@ -238,7 +307,7 @@ describe('kube-proxy nat-postrouting: masquerading by mark', () => {
     expect(result.hits[0]).toMatchObject({ chain: 'masquerading', index: 2, verdict: 'MASQUERADE', rulesEvaluated: 4 });
   });
 
-  it('an unmarked packet returns from masquerading (mark and 0x4000 == 0) and the base chain\'s policy accepts it', () => {
+  it("an unmarked packet returns from masquerading (mark and 0x4000 == 0) and the base chain's policy accepts it", () => {
     const result = runHook(context(ns, 'POSTROUTING', { outIface: 'eth0' }), packet('10.244.1.3', EP1));
     expect(result.nat).toBeUndefined();
     expect(result.packet.src).toBe(ip('10.244.1.3'));
@@ -271,7 +340,7 @@ describe('kube-proxy filter-forward: services without endpoints, unknown ports a
 });
 
 describe('session affinity: update @set and the lookup that follows it', () => {
-  it('the first connection records the client in its endpoint\'s set; the next one goes back there, whatever numgen would say', () => {
+  it("the first connection records the client in its endpoint's set; the next one goes back there, whatever numgen would say", () => {
     const ns = node({ tables: [kubeProxyTable({ affinity: true })] });
     const nftSets = new NftDynamicSets();
     const first = runHook(context(ns, 'PREROUTING', { nftSets, random: forcedChoice(1).decide }), packet('10.244.1.3', SVC));
@@ -283,13 +352,32 @@ describe('session affinity: update @set and the lookup that follows it', () => {
     expect(again.decisions).toEqual([]);
     expect(second.hits[0]!.nft!.path[2]).toEqual({ chain: SVC_CHAIN, index: 2, action: `goto ${ep(EP2)}` });
     // Another client is not affected.
-    expect(formatIPv4(runHook(context(ns, 'PREROUTING', { nftSets, random: forcedChoice(0).decide }), packet('10.244.1.4', SVC)).packet.dst)).toBe(EP1);
+    expect(
+      formatIPv4(runHook(context(ns, 'PREROUTING', { nftSets, random: forcedChoice(0).decide }), packet('10.244.1.4', SVC)).packet.dst),
+    ).toBe(EP1);
   });
 });
 
 describe('statements', () => {
-  const only = (rules: NftRule[], sets: NftSet[] = [], hook: NftChain['base'] = { type: 'filter', hook: 'input', priority: 0, policy: 'accept' }) =>
-    node({ tables: [{ family: 'inet', name: 't', sets, chains: [chain('c', rules, hook), chain('sub', [rule(verdict({ kind: 'return' })), rule(verdict({ kind: 'drop' }))]), chain('dropper', [rule(verdict({ kind: 'drop' }))])] }] });
+  const only = (
+    rules: NftRule[],
+    sets: NftSet[] = [],
+    hook: NftChain['base'] = { type: 'filter', hook: 'input', priority: 0, policy: 'accept' },
+  ) =>
+    node({
+      tables: [
+        {
+          family: 'inet',
+          name: 't',
+          sets,
+          chains: [
+            chain('c', rules, hook),
+            chain('sub', [rule(verdict({ kind: 'return' })), rule(verdict({ kind: 'drop' }))]),
+            chain('dropper', [rule(verdict({ kind: 'drop' }))]),
+          ],
+        },
+      ],
+    });
   const input = (ns: NetNs, p: Packet, extra: Partial<HookContext> = {}) => runHook(context(ns, 'INPUT', extra), p);
 
   it('match against an anonymous set, and != against one (the LoadBalancerSourceRanges firewall)', () => {
@@ -299,7 +387,12 @@ describe('statements', () => {
   });
 
   it('a masked match: mark and 0x4000 == 0x4000', () => {
-    const ns = only([rule({ kind: 'match', selector: mark, op: '==', values: [{ kind: 'number', value: 0x4000 }], mask: 0x4000 }, verdict({ kind: 'drop' }))]);
+    const ns = only([
+      rule(
+        { kind: 'match', selector: mark, op: '==', values: [{ kind: 'number', value: 0x4000 }], mask: 0x4000 },
+        verdict({ kind: 'drop' }),
+      ),
+    ]);
     expect(input(ns, { ...packet('10.0.0.1', NODE_IP), mark: 0x4001 }).verdict).toBe('DROP');
     expect(input(ns, { ...packet('10.0.0.1', NODE_IP), mark: 0x1 }).verdict).toBe('ACCEPT');
   });
@@ -309,27 +402,61 @@ describe('statements', () => {
       { kind: 'set', name: 'pairs', keyType: ['ipv4_addr', 'inet_service'], elements: [{ key: [addr('10.0.0.1'), port(22)] }] },
       { kind: 'set', name: 'nets', keyType: ['ipv4_addr'], flags: ['interval'], elements: [{ key: [prefix('172.16.0.0/12')] }] },
     ];
-    const ns = only([rule({ kind: 'lookup', selectors: [saddr, thDport], set: 'pairs' }, verdict({ kind: 'drop' })), rule({ kind: 'lookup', selectors: [saddr], set: 'nets', negate: true }, verdict({ kind: 'accept' })), rule(verdict({ kind: 'drop' }))], sets);
+    const ns = only(
+      [
+        rule({ kind: 'lookup', selectors: [saddr, thDport], set: 'pairs' }, verdict({ kind: 'drop' })),
+        rule({ kind: 'lookup', selectors: [saddr], set: 'nets', negate: true }, verdict({ kind: 'accept' })),
+        rule(verdict({ kind: 'drop' })),
+      ],
+      sets,
+    );
     expect(input(ns, packet('10.0.0.1', NODE_IP, 22)).hits[0]).toMatchObject({ index: 0, verdict: 'DROP' });
     expect(input(ns, packet('10.0.0.1', NODE_IP, 80)).hits[0]).toMatchObject({ index: 1, verdict: 'ACCEPT' });
     expect(input(ns, packet('172.20.0.1', NODE_IP, 80)).hits[0]).toMatchObject({ index: 2, verdict: 'DROP' });
   });
 
-  it('an anonymous vmap gives the element\'s verdict; a key it lacks lets evaluation go on', () => {
-    const ns = only([rule({ kind: 'vmap', selectors: [thDport], map: { elements: [element([port(22)], { kind: 'drop' }), element([port(80)], { kind: 'accept' })] } }), rule(verdict(jump('dropper')))]);
+  it("an anonymous vmap gives the element's verdict; a key it lacks lets evaluation go on", () => {
+    const ns = only([
+      rule({
+        kind: 'vmap',
+        selectors: [thDport],
+        map: { elements: [element([port(22)], { kind: 'drop' }), element([port(80)], { kind: 'accept' })] },
+      }),
+      rule(verdict(jump('dropper'))),
+    ]);
     expect(input(ns, packet('10.0.0.1', NODE_IP, 22)).hits[0]).toMatchObject({ index: 0, verdict: 'DROP', rulesEvaluated: 1 });
     expect(input(ns, packet('10.0.0.1', NODE_IP, 80)).verdict).toBe('ACCEPT');
     expect(input(ns, packet('10.0.0.1', NODE_IP, 8080)).hits[0]).toMatchObject({ chain: 'dropper', verdict: 'DROP', rulesEvaluated: 3 });
   });
 
-  it('jump returns to the next rule; goto does not come back, its end applies the base chain\'s policy', () => {
-    const jumped = only([rule(verdict(jump('sub'))), rule(verdict({ kind: 'accept' }))], [], { type: 'filter', hook: 'input', priority: 0, policy: 'drop' });
-    expect(input(jumped, packet('10.0.0.1', NODE_IP)).hits[0]).toMatchObject({ chain: 'c', index: 1, verdict: 'ACCEPT', rulesEvaluated: 3 });
-    const gone = only([rule(verdict(goto('sub'))), rule(verdict({ kind: 'accept' }))], [], { type: 'filter', hook: 'input', priority: 0, policy: 'drop' });
-    expect(input(gone, packet('10.0.0.1', NODE_IP)).hits[0]).toMatchObject({ chain: 'sub', index: 0, verdict: 'RETURN (policy DROP)', rulesEvaluated: 2 });
+  it("jump returns to the next rule; goto does not come back, its end applies the base chain's policy", () => {
+    const jumped = only([rule(verdict(jump('sub'))), rule(verdict({ kind: 'accept' }))], [], {
+      type: 'filter',
+      hook: 'input',
+      priority: 0,
+      policy: 'drop',
+    });
+    expect(input(jumped, packet('10.0.0.1', NODE_IP)).hits[0]).toMatchObject({
+      chain: 'c',
+      index: 1,
+      verdict: 'ACCEPT',
+      rulesEvaluated: 3,
+    });
+    const gone = only([rule(verdict(goto('sub'))), rule(verdict({ kind: 'accept' }))], [], {
+      type: 'filter',
+      hook: 'input',
+      priority: 0,
+      policy: 'drop',
+    });
+    expect(input(gone, packet('10.0.0.1', NODE_IP)).hits[0]).toMatchObject({
+      chain: 'sub',
+      index: 0,
+      verdict: 'RETURN (policy DROP)',
+      rulesEvaluated: 2,
+    });
   });
 
-  it('fib daddr type local reads the netns\'s local table; ct state matches the walk\'s conntrack state', () => {
+  it("fib daddr type local reads the netns's local table; ct state matches the walk's conntrack state", () => {
     const fib: NftStatement = { kind: 'match', selector: { kind: 'fib-type', field: 'daddr' }, op: '==', values: [symbol('local')] };
     const ns = only([rule(fib, verdict({ kind: 'drop' }))]);
     expect(input(ns, packet('10.0.0.1', NODE_IP)).verdict).toBe('DROP');
@@ -347,13 +474,24 @@ describe('statements', () => {
 });
 
 describe('base chains among the iptables tables', () => {
-  const dnatTo = (to: string): IptRule => ({ dst: { value: parseCidr(`${SVC}/32`)! }, matches: [], target: { kind: 'DNAT', to: { ip: ip(to) } } });
+  const dnatTo = (to: string): IptRule => ({
+    dst: { value: parseCidr(`${SVC}/32`)! },
+    matches: [],
+    target: { kind: 'DNAT', to: { ip: ip(to) } },
+  });
   const accept: IptRule = { matches: [], target: { kind: 'ACCEPT' } };
   const natTable = (name: string, priority: number, to: string): NftTable => ({
     family: 'ip',
     name,
     sets: [],
-    chains: [chain('pre', [rule(match(daddr, [addr(SVC)]), { kind: 'dnat', addr: ip(to) })], { type: 'nat', hook: 'prerouting', priority, policy: 'accept' })],
+    chains: [
+      chain('pre', [rule(match(daddr, [addr(SVC)]), { kind: 'dnat', addr: ip(to) })], {
+        type: 'nat',
+        hook: 'prerouting',
+        priority,
+        policy: 'accept',
+      }),
+    ],
   });
   const filterTable = (priority: number): NftTable => ({
     family: 'inet',
@@ -377,13 +515,16 @@ describe('base chains among the iptables tables', () => {
   });
 
   it('the NAT core: the first nat chain (by priority) to bind the connection wins, later nat chains are skipped', () => {
-    const ns = node({ tables: [natTable('late', -100, EP2), natTable('early', -110, EP1)], iptables: (b) => b.appendRule('nat', 'PREROUTING', dnatTo('10.244.3.3')) });
+    const ns = node({
+      tables: [natTable('late', -100, EP2), natTable('early', -110, EP1)],
+      iptables: (b) => b.appendRule('nat', 'PREROUTING', dnatTo('10.244.3.3')),
+    });
     const result = runHook(context(ns, 'PREROUTING'), packet('10.244.1.3', SVC));
     expect(formatIPv4(result.packet.dst)).toBe(EP1);
     expect(order(result)).toEqual(['ip early/pre']);
   });
 
-  it('at equal priority iptables\' nat table comes first (it was there before kube-proxy\'s table)', () => {
+  it("at equal priority iptables' nat table comes first (it was there before kube-proxy's table)", () => {
     const ns = node({ tables: [natTable('kube-proxy', -100, EP2)], iptables: (b) => b.appendRule('nat', 'PREROUTING', dnatTo(EP1)) });
     const result = runHook(context(ns, 'PREROUTING'), packet('10.244.1.3', SVC));
     expect(formatIPv4(result.packet.dst)).toBe(EP1);
@@ -391,7 +532,10 @@ describe('base chains among the iptables tables', () => {
   });
 
   it('a nat chain that binds nothing lets the next one try', () => {
-    const ns = node({ tables: [natTable('kube-proxy', -100, EP2)], iptables: (b) => b.appendRule('nat', 'PREROUTING', { ...dnatTo(EP1), dst: { value: parseCidr('10.96.0.99/32')! } }) });
+    const ns = node({
+      tables: [natTable('kube-proxy', -100, EP2)],
+      iptables: (b) => b.appendRule('nat', 'PREROUTING', { ...dnatTo(EP1), dst: { value: parseCidr('10.96.0.99/32')! } }),
+    });
     const result = runHook(context(ns, 'PREROUTING'), packet('10.244.1.3', SVC));
     expect(formatIPv4(result.packet.dst)).toBe(EP2);
     expect(order(result)).toEqual(['nat/PREROUTING', 'ip kube-proxy/pre']);
@@ -399,7 +543,14 @@ describe('base chains among the iptables tables', () => {
 
   it('a drop in an nftables base chain ends the hook, as an iptables DROP does', () => {
     const ns = node({
-      tables: [{ family: 'inet', name: 'fw', sets: [], chains: [chain('in', [rule(verdict({ kind: 'drop' }))], { type: 'filter', hook: 'input', priority: -10, policy: 'accept' })] }],
+      tables: [
+        {
+          family: 'inet',
+          name: 'fw',
+          sets: [],
+          chains: [chain('in', [rule(verdict({ kind: 'drop' }))], { type: 'filter', hook: 'input', priority: -10, policy: 'accept' })],
+        },
+      ],
       iptables: (b) => b.appendRule('filter', 'INPUT', accept),
     });
     const result = runHook(context(ns, 'INPUT'), packet('10.0.0.1', NODE_IP));

@@ -18,7 +18,9 @@ function run(built: Built, from: string, to: string) {
 
 type PolicyStep = Extract<Step, { kind: 'policy' }>;
 function policySteps(built: Built, from: string, to: string): PolicyStep[] {
-  return run(built, from, to).hops.flatMap((h) => h.steps).filter((s): s is PolicyStep => s.kind === 'policy');
+  return run(built, from, to)
+    .hops.flatMap((h) => h.steps)
+    .filter((s): s is PolicyStep => s.kind === 'policy');
 }
 
 describe("calico enforces NetworkPolicy in Felix's chains; the trace names policy and rule", () => {
@@ -29,14 +31,27 @@ describe("calico enforces NetworkPolicy in Felix's chains; the trace names polic
         const trace = run(built, 'shop/web', 'shop/db:5432');
         expect(trace.disposition).toBe('DELIVERED');
         expect(policySteps(built, 'shop/web', 'shop/db:5432')).toEqual([
-          expect.objectContaining({ direction: 'ingress', pod: 'shop/db', verdict: 'allowed', policy: 'shop/db-from-web', rule: 1, enforcedBy: 'calico' }),
+          expect.objectContaining({
+            direction: 'ingress',
+            pod: 'shop/db',
+            verdict: 'allowed',
+            policy: 'shop/db-from-web',
+            rule: 1,
+            enforcedBy: 'calico',
+          }),
         ]);
       });
-      it('drops the rest at the pod\'s cali-tw chain, and says which policy isolated it', () => {
-        for (const [from, to] of [['shop/web', 'shop/db:80'], ['default/client', 'shop/db:5432'], ['shop/cache', 'shop/db']]) {
+      it("drops the rest at the pod's cali-tw chain, and says which policy isolated it", () => {
+        for (const [from, to] of [
+          ['shop/web', 'shop/db:80'],
+          ['default/client', 'shop/db:5432'],
+          ['shop/cache', 'shop/db'],
+        ]) {
           const trace = run(built, from!, to!);
           expect(trace.disposition, `${from} -> ${to}`).toBe('DROPPED_BY_FILTER');
-          expect(trace.summary).toMatch(/filter cali-tw-cali[0-9a-f]{11} rule \d+\); NetworkPolicy: shop\/db is isolated for ingress by shop\/db-from-web/);
+          expect(trace.summary).toMatch(
+            /filter cali-tw-cali[0-9a-f]{11} rule \d+\); NetworkPolicy: shop\/db is isolated for ingress by shop\/db-from-web/,
+          );
           expect(trace.hops.at(-1)!.name).toBe('node-02');
         }
       });
@@ -53,7 +68,7 @@ describe("calico enforces NetworkPolicy in Felix's chains; the trace names polic
 
 describe('canal: flannel with calico for policy', () => {
   const built = buildFromText(SHOP('{plugin: flannel, backend: vxlan, networkPolicy: calico}', DB_FROM_WEB));
-  it('sets pods up the calico way on flannel\'s lease (no cni0) and enforces the policy', () => {
+  it("sets pods up the calico way on flannel's lease (no cni0) and enforces the policy", () => {
     const node = built.dataplane.nodeNetns(built.cluster.nodeByName.get('node-01')!);
     expect(node.links.map((l) => l.name)).not.toContain('cni0');
     expect(node.links.some((l) => l.name.startsWith('cali'))).toBe(true);
@@ -102,7 +117,12 @@ describe('the policy model (Kubernetes semantics)', () => {
   const built = buildFromText(SHOP('{plugin: calico, mode: bgp}', policies));
   const ctx = policyContext(built.cluster);
   const pod = (key: string) => built.cluster.podByKey.get(key)!;
-  const flow = (from: string, to: string, protocol = 'tcp', dport?: number) => ({ src: pod(from).ip, dst: pod(to).ip, protocol, ...(dport !== undefined ? { dport } : {}) });
+  const flow = (from: string, to: string, protocol = 'tcp', dport?: number) => ({
+    src: pod(from).ip,
+    dst: pod(to).ip,
+    protocol,
+    ...(dport !== undefined ? { dport } : {}),
+  });
 
   it('podSelector {} with both policyTypes and no rules: default deny both ways', () => {
     const v = evaluateDirection(ctx, pod('shop/cache'), 'ingress', flow('shop/web', 'shop/cache', 'tcp', 6379));
@@ -110,7 +130,9 @@ describe('the policy model (Kubernetes semantics)', () => {
     expect(evaluateDirection(ctx, pod('shop/cache'), 'egress', flow('shop/cache', 'default/client', 'tcp', 8080)).allowed).toBe(false);
   });
   it('namespaceSelector alone admits every pod of the matching namespaces; with podSelector only the matching pods there', () => {
-    expect(evaluateDirection(ctx, pod('shop/web'), 'ingress', flow('shop/cache', 'shop/web', 'tcp', 80)).allowedBy?.policy.name).toBe('web-from-team');
+    expect(evaluateDirection(ctx, pod('shop/web'), 'ingress', flow('shop/cache', 'shop/web', 'tcp', 80)).allowedBy?.policy.name).toBe(
+      'web-from-team',
+    );
     expect(evaluateDirection(ctx, pod('shop/web'), 'ingress', flow('ops/tool', 'shop/web', 'tcp', 80)).allowed).toBe(true);
     expect(evaluateDirection(ctx, pod('shop/web'), 'ingress', flow('default/client', 'shop/web', 'tcp', 80)).allowed).toBe(false);
     // Ports: 80 only (protocol defaults to TCP).
@@ -118,15 +140,22 @@ describe('the policy model (Kubernetes semantics)', () => {
     expect(evaluateDirection(ctx, pod('shop/web'), 'ingress', flow('shop/cache', 'shop/web', 'udp', 80)).allowed).toBe(false);
   });
   it('ipBlock with except, port ranges (endPort) and protocols', () => {
-    const to = (ip: string, protocol: string, dport: number) => ({ src: pod('shop/web').ip, dst: Number(ip.split('.').reduce((a, b) => a * 256 + Number(b), 0)), protocol, dport });
+    const to = (ip: string, protocol: string, dport: number) => ({
+      src: pod('shop/web').ip,
+      dst: Number(ip.split('.').reduce((a, b) => a * 256 + Number(b), 0)),
+      protocol,
+      dport,
+    });
     const egress = (f: ReturnType<typeof to>) => evaluateDirection(ctx, pod('shop/web'), 'egress', f);
     expect(egress(to('10.244.3.3', 'tcp', 8050)).allowedBy).toMatchObject({ rule: 0 });
     expect(egress(to('10.244.3.3', 'tcp', 8101)).allowed).toBe(false);
     expect(egress(to('10.244.255.3', 'tcp', 8050)).allowed).toBe(false);
     expect(egress(to('10.244.3.3', 'udp', 53)).allowed).toBe(true);
   });
-  it('a named port in an egress rule is the destination pod\'s port', () => {
-    expect(evaluateDirection(ctx, pod('shop/web'), 'egress', flow('shop/web', 'shop/db', 'tcp', 5432)).allowedBy).toMatchObject({ rule: 1 });
+  it("a named port in an egress rule is the destination pod's port", () => {
+    expect(evaluateDirection(ctx, pod('shop/web'), 'egress', flow('shop/web', 'shop/db', 'tcp', 5432)).allowedBy).toMatchObject({
+      rule: 1,
+    });
     expect(evaluateDirection(ctx, pod('shop/web'), 'egress', flow('shop/web', 'shop/db', 'tcp', 5433)).allowed).toBe(false);
   });
   it('policies combine: one allowing rule of any selecting policy is enough', () => {

@@ -67,11 +67,16 @@ function dnatServiceChain(step: Step): string {
 
 describe('what kube-proxy refuses', () => {
   it('a service without endpoints: rejected in filter-forward through no-endpoint-services (ICMP port unreachable)', () => {
-    const built = lab((t) => t.replace('networkPolicies: []', `  - name: nopods
+    const built = lab((t) =>
+      t.replace(
+        'networkPolicies: []',
+        `  - name: nopods
     namespace: default
     selector: {app: nothing}
     ports: [{name: http, port: 80}]
-networkPolicies: []`));
+networkPolicies: []`,
+      ),
+    );
     const [only] = branches(built, 'pod-c', 'svc/nopods');
     const run = only!.run.request;
     expect(run.disposition).toBe('DROPPED_BY_FILTER');
@@ -86,7 +91,13 @@ networkPolicies: []`));
     const built = lab();
     const dp = built.dataplane;
     const from = resolveTraceEndpoint(dp, 'pod-c');
-    const run = tracePacket(dp, from, resolveTraceEndpoint(dp, formatIPv4(built.cluster.serviceByKey.get('default/web')!.clusterIP!), from), {}, false).request;
+    const run = tracePacket(
+      dp,
+      from,
+      resolveTraceEndpoint(dp, formatIPv4(built.cluster.serviceByKey.get('default/web')!.clusterIP!), from),
+      {},
+      false,
+    ).request;
     expect(run.disposition).toBe('DROPPED_BY_FILTER');
     expect(run.summary).toBe('rejected by nftables in node-02 (ip kube-proxy cluster-ips-check rule 1)');
   });
@@ -98,13 +109,12 @@ describe('NodePort from outside the cluster', () => {
     const dnat = netfilter(first!.run.request).find((s) => s.verdict === 'DNAT')!;
     expect(dnat.nft!.path.map((p) => p.via ?? p.action)).toContain('vmap @service-nodeports');
   });
-
 });
 
 describe('session affinity (ClientIP): update @affinity-... and the lookup before numgen', () => {
   const affine = (t: string) => t.replace('    type: NodePort\n', '    type: NodePort\n    sessionAffinity: ClientIP\n');
 
-  it('a client\'s second connection in the session goes back to the endpoint of its first, whatever numgen would pick', () => {
+  it("a client's second connection in the session goes back to the endpoint of its first, whatever numgen would pick", () => {
     const built = lab(affine);
     const dp = built.dataplane;
     // The first random draw takes numgen's value 0, every later one would take the other endpoint.
@@ -122,16 +132,21 @@ describe('session affinity (ClientIP): update @affinity-... and the lookup befor
     expect(dnat.nft!.path[2]!.action).toMatch(/^goto endpoint-.*__10\.244\.1\.2\/80$/);
   });
 
-  it('--traffic flows share the sets: the client is in one endpoint\'s affinity set, on its own node', () => {
+  it("--traffic flows share the sets: the client is in one endpoint's affinity set, on its own node", () => {
     const built = lab(affine);
     const dp = built.dataplane;
-    const state = sendTraffic(dp, [{ from: 'pod-c', to: 'svc/web', count: 1 }, { from: 'pod-c', to: 'svc/web', count: 1 }]);
+    const state = sendTraffic(dp, [
+      { from: 'pod-c', to: 'svc/web', count: 1 },
+      { from: 'pod-c', to: 'svc/web', count: 1 },
+    ]);
     const node02 = dp.nodeNetns(built.cluster.nodeByName.get('node-02')!);
     const table = node02.nftables!.tables[0]!;
     const affinitySets = table.sets.filter((set) => set.name.startsWith('affinity-'));
     expect(affinitySets.length).toBeGreaterThanOrEqual(2);
     const holding = affinitySets.filter((set) => state.nftSets.elements(node02.id, table, set.name).length > 0);
-    expect(holding.map((set) => state.nftSets.elements(node02.id, table, set.name))).toEqual([[{ key: [built.cluster.podByKey.get('default/pod-c')!.ip], timeout: 10800 }]]);
+    expect(holding.map((set) => state.nftSets.elements(node02.id, table, set.name))).toEqual([
+      [{ key: [built.cluster.podByKey.get('default/pod-c')!.ip], timeout: 10800 }],
+    ]);
   });
 
   it('a new session starts with empty affinity sets', () => {
@@ -139,20 +154,43 @@ describe('session affinity (ClientIP): update @affinity-... and the lookup befor
     const dp = built.dataplane;
     const from = resolveTraceEndpoint(dp, 'pod-c');
     const to = resolveTraceEndpoint(dp, 'svc/web', from);
-    tracePacket(dp, from, to, { sport: 40001 }, false, newSession(dp, () => true));
-    expect(formatIPv4(tracePacket(dp, from, to, { sport: 40002 }, false, newSession(dp, () => false)).request.delivered!.dst)).toBe('10.244.2.2');
+    tracePacket(
+      dp,
+      from,
+      to,
+      { sport: 40001 },
+      false,
+      newSession(dp, () => true),
+    );
+    expect(
+      formatIPv4(
+        tracePacket(
+          dp,
+          from,
+          to,
+          { sport: 40002 },
+          false,
+          newSession(dp, () => false),
+        ).request.delivered!.dst,
+      ),
+    ).toBe('10.244.2.2');
   });
 });
 
 describe('--all-endpoints', () => {
   it('three endpoints: a third each (numgen random mod 3), every branch delivered', () => {
-    const built = lab((t) => t.replace('services:', `  - name: pod-d
+    const built = lab((t) =>
+      t.replace(
+        'services:',
+        `  - name: pod-d
     namespace: default
     node: node-03
     labels: {app: web}
     containers:
       - {name: nginx, image: nginx:1.27, ports: [{name: http, containerPort: 80}]}
-services:`));
+services:`,
+      ),
+    );
     const list = branches(built, 'pod-c', 'svc/web');
     expect(list.map((b) => formatIPv4(b.endpoint))).toHaveLength(3);
     for (const branch of list) {

@@ -37,7 +37,7 @@ describe('pod to a ClusterIP (default lab, flannel vxlan, kube-proxy iptables)',
     ]);
   });
 
-  it('resolves a service name through the pod\'s search path', () => {
+  it("resolves a service name through the pod's search path", () => {
     const dp = lab.dataplane;
     const from = resolveTraceEndpoint(dp, 'pod-c');
     const to = resolveTraceEndpoint(dp, 'web', from);
@@ -105,7 +105,9 @@ describe("a reply's addresses are translated back in two steps, as the kernel do
     for (const branch of list) {
       expect(branch.run.reply?.disposition).toBe('DELIVERED');
       const node3 = branch.run.reply!.hops.find((h) => h.name === 'node-3')!;
-      expect(node3.steps).toContainEqual(expect.objectContaining({ kind: 'netfilter', hook: 'FORWARD', table: 'filter', chain: 'FLANNEL-FWD', verdict: 'ACCEPT' }));
+      expect(node3.steps).toContainEqual(
+        expect.objectContaining({ kind: 'netfilter', hook: 'FORWARD', table: 'filter', chain: 'FLANNEL-FWD', verdict: 'ACCEPT' }),
+      );
       // The client sees the node port answer.
       expect(formatIPv4(branch.run.reply!.delivered!.src)).toBe('10.40.0.13');
       expect(branch.run.reply!.delivered!.sport).toBe(30080);

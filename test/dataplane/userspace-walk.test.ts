@@ -33,7 +33,8 @@ networkPolicies: []`,
 const lab = buildFromText(TOPOLOGY, 'userspace.yaml');
 const dp = lab.dataplane;
 const node = (name: string) => lab.cluster.nodeByName.get(name)!;
-const proxyPort = (nodeName: string, servicePort: string, protocol = 'tcp') => userspaceProxier(lab.cluster, node(nodeName)).sockets.find((s) => s.info.name === servicePort && s.protocol === protocol)!.port;
+const proxyPort = (nodeName: string, servicePort: string, protocol = 'tcp') =>
+  userspaceProxier(lab.cluster, node(nodeName)).sockets.find((s) => s.info.name === servicePort && s.protocol === protocol)!.port;
 const clusterIP = (key: string) => lab.cluster.serviceByKey.get(key)!.clusterIP!;
 const steps = (trace: Trace): Step[] => trace.hops.flatMap((h) => h.steps);
 const proxySteps = (trace: Trace) => steps(trace).filter((s): s is Extract<Step, { kind: 'proxy' }> => s.kind === 'proxy');
@@ -53,7 +54,7 @@ function branches(from: string, to: string) {
 describe('pod to a ClusterIP', () => {
   const list = branches('pod-c', 'svc/web');
 
-  it('leg 1: REDIRECTed in PREROUTING to cni0\'s address and kube-proxy\'s port, accepted by its socket', () => {
+  it("leg 1: REDIRECTed in PREROUTING to cni0's address and kube-proxy's port, accepted by its socket", () => {
     const run = list[0]!.run.request;
     const redirect = steps(run).find((s) => s.kind === 'netfilter' && s.verdict === 'REDIRECT');
     expect(redirect).toMatchObject({ hook: 'PREROUTING', table: 'nat', chain: 'KUBE-PORTALS-CONTAINER' });
@@ -61,7 +62,12 @@ describe('pod to a ClusterIP', () => {
     expect(ip(after.dst)).toBe('10.244.1.1');
     expect(after.dport).toBe(proxyPort('node-02', 'default/web:http'));
     const [accept, connect] = proxySteps(run);
-    expect(accept).toMatchObject({ action: 'accept', servicePort: 'default/web:http', socket: `tcp *:${proxyPort('node-02', 'default/web:http')}`, peer: '10.244.1.3:45678' });
+    expect(accept).toMatchObject({
+      action: 'accept',
+      servicePort: 'default/web:http',
+      socket: `tcp *:${proxyPort('node-02', 'default/web:http')}`,
+      peer: '10.244.1.3:45678',
+    });
     expect(connect).toMatchObject({ action: 'connect', peer: '10.244.1.2:80', choice: { how: 'round-robin', position: 1, of: 2 } });
   });
 
@@ -75,7 +81,7 @@ describe('pod to a ClusterIP', () => {
     expect(delivered.sport).not.toBe(45678);
   });
 
-  it('the answer goes back through kube-proxy: one relay into the client\'s connection', () => {
+  it("the answer goes back through kube-proxy: one relay into the client's connection", () => {
     for (const b of list) {
       expect(b.run.reply?.disposition).toBe('DELIVERED');
       expect(proxySteps(b.run.reply!).map((s) => s.action)).toEqual(['relay']);
@@ -99,12 +105,14 @@ describe('the node itself to a ClusterIP', () => {
 describe('NodePort from outside', () => {
   const list = branches('external', 'node-03:30080');
 
-  it('is REDIRECTed to the node IP (eth0\'s address) and accepted by filter KUBE-NODEPORT-NON-LOCAL', () => {
+  it("is REDIRECTed to the node IP (eth0's address) and accepted by filter KUBE-NODEPORT-NON-LOCAL", () => {
     const run = list[0]!.run.request;
     const redirect = steps(run).find((s) => s.kind === 'netfilter' && s.verdict === 'REDIRECT') as { after: { dst: number } } & Step;
     expect(redirect).toMatchObject({ chain: 'KUBE-NODEPORT-CONTAINER' });
     expect(ip(redirect.after.dst)).toBe('10.234.2.13');
-    expect(steps(run)).toContainEqual(expect.objectContaining({ kind: 'netfilter', hook: 'INPUT', chain: 'KUBE-NODEPORT-NON-LOCAL', verdict: 'ACCEPT' }));
+    expect(steps(run)).toContainEqual(
+      expect.objectContaining({ kind: 'netfilter', hook: 'INPUT', chain: 'KUBE-NODEPORT-NON-LOCAL', verdict: 'ACCEPT' }),
+    );
   });
 });
 
@@ -145,13 +153,21 @@ describe('a service without endpoints', () => {
   });
 
   it('curl prints what curl 7.88 prints for an accepted and closed connection', () => {
-    const result = runEmulated(dp.podNetns(lab.cluster.podByKey.get('default/pod-c')!), ['curl', `http://${ip(clusterIP('default/gone'))}/`], { dataplane: dp });
+    const result = runEmulated(
+      dp.podNetns(lab.cluster.podByKey.get('default/pod-c')!),
+      ['curl', `http://${ip(clusterIP('default/gone'))}/`],
+      { dataplane: dp },
+    );
     expect(result.exitCode).toBe(52);
     expect(toText(result.stderr)).toBe('curl: (52) Empty reply from server\n');
   });
 
   it('curl to a service with endpoints shows which backend answered', () => {
-    const result = runEmulated(dp.podNetns(lab.cluster.podByKey.get('default/pod-c')!), ['curl', '-s', `http://${ip(clusterIP('default/web'))}/`], { dataplane: dp });
+    const result = runEmulated(
+      dp.podNetns(lab.cluster.podByKey.get('default/pod-c')!),
+      ['curl', '-s', `http://${ip(clusterIP('default/web'))}/`],
+      { dataplane: dp },
+    );
     expect(result.exitCode).toBe(0);
     expect(toText(result.stdout)).toMatch(/^pod-[ab]\n$/);
   });
@@ -161,7 +177,10 @@ describe('UDP (kube-dns)', () => {
   it('a datagram to the cluster DNS is proxied to a CoreDNS pod from the node, and the answer comes from 10.96.0.10:53', () => {
     const run = trace('pod-c', 'svc/kube-system/kube-dns');
     expect(run.request.flow.protocol).toBe('udp');
-    expect(proxySteps(run.request)[0]).toMatchObject({ action: 'accept', socket: `udp *:${proxyPort('node-02', 'kube-system/kube-dns:dns', 'udp')}` });
+    expect(proxySteps(run.request)[0]).toMatchObject({
+      action: 'accept',
+      socket: `udp *:${proxyPort('node-02', 'kube-system/kube-dns:dns', 'udp')}`,
+    });
     expect(run.request.summary).toContain('coredns');
     expect(run.reply!.delivered!.src).toBe(clusterIP('kube-system/kube-dns'));
     expect(run.reply!.delivered!.sport).toBe(53);

@@ -103,8 +103,14 @@ describe('flannel vxlan (default lab): what the real kernel does', () => {
     const session = newSession(fresh.dataplane);
     trace(fresh, 'pod-a', 'pod-b', {}, false, session);
     const node02 = fresh.dataplane.nodeNetns(fresh.cluster.nodeByName.get('node-02')!);
-    const flannel = session.kernel.devices.of(node02, node02.links.find((l) => l.name === 'flannel.1')!);
-    const eth0 = session.kernel.devices.of(node02, node02.links.find((l) => l.name === 'eth0')!);
+    const flannel = session.kernel.devices.of(
+      node02,
+      node02.links.find((l) => l.name === 'flannel.1')!,
+    );
+    const eth0 = session.kernel.devices.of(
+      node02,
+      node02.links.find((l) => l.name === 'eth0')!,
+    );
     expect(flannel.txPackets).toBe(1);
     expect(eth0.txPackets).toBe(1);
     expect(eth0.txBytes).toBe(134 + 14);
@@ -136,10 +142,14 @@ describe('flannel host-gw', () => {
     const lab = buildFromText(flannelYaml({ backend: 'host-gw', subnets: TWO_SUBNETS, nodes: NODES_TWO_SUBNETS, pods: PODS_THREE }));
     const pingOnce = (from: string, to: string) => {
       const source = resolveTraceEndpoint(lab.dataplane, from);
-      return ping(lab.dataplane, source.ns!, resolveTraceEndpoint(lab.dataplane, to).ip, { count: 1, size: 56, pmtudisc: 'want' }).probes[0];
+      return ping(lab.dataplane, source.ns!, resolveTraceEndpoint(lab.dataplane, to).ip, { count: 1, size: 56, pmtudisc: 'want' })
+        .probes[0];
     };
     expect(pingOnce('pod-a', 'pod-c')).toEqual({ kind: 'lost', seq: 1 });
-    expect(pingOnce('node-01', 'pod-c')).toMatchObject({ kind: 'error', notice: { kind: 'icmp', from: ip('10.234.2.254'), type: 3, code: 0 } });
+    expect(pingOnce('node-01', 'pod-c')).toMatchObject({
+      kind: 'error',
+      notice: { kind: 'icmp', from: ip('10.234.2.254'), type: 3, code: 0 },
+    });
   });
 });
 
@@ -300,7 +310,8 @@ pods:
   // every packet queued on it gets host unreachable at once.
   it('comes only after the 3 s of ARP: ping -W 1 has given up; -c 3 -W 5 hears all three', () => {
     const source = resolveTraceEndpoint(lab.dataplane, 'pod-a');
-    const pingOnce = (count: number, wait: number) => ping(lab.dataplane, source.ns!, ip('10.234.2.12'), { count, size: 56, pmtudisc: 'want', wait }).probes.map((p) => p.kind);
+    const pingOnce = (count: number, wait: number) =>
+      ping(lab.dataplane, source.ns!, ip('10.234.2.12'), { count, size: 56, pmtudisc: 'want', wait }).probes.map((p) => p.kind);
     expect(pingOnce(1, 1)).toEqual(['lost']);
     // Sent at 0, 1 and 2 s, all queued on the one resolution, which fails at 3 s: ping -W 1 has just ended.
     expect(pingOnce(3, 1)).toEqual(['lost', 'lost', 'lost']);
@@ -310,7 +321,9 @@ pods:
   it('traceroute: !H from its own address at hop 1 when it waits long enough, at hop 17 when the first 16 probes timed out', () => {
     const source = resolveTraceEndpoint(lab.dataplane, 'pod-a');
     const hops = (probesPerHop: number, wait: number) =>
-      traceroute(lab.dataplane, source.ns!, ip('10.234.2.12'), { probesPerHop, wait }).hops.map((h) => (h.from === undefined ? '*' : `${formatIPv4(h.from)} ${h.annotation}`));
+      traceroute(lab.dataplane, source.ns!, ip('10.234.2.12'), { probesPerHop, wait }).hops.map((h) =>
+        h.from === undefined ? '*' : `${formatIPv4(h.from)} ${h.annotation}`,
+      );
     const own = `${formatIPv4(source.ip)} !H`;
     // The default -w 5: the error comes at 3 s, while the first 16 probes still wait.
     expect(hops(3, 5)).toEqual([own]);
@@ -362,7 +375,10 @@ describe("errors about a tunnel's outer packet", () => {
     const session = newSession(lab.dataplane);
     trace(lab, 'pod-c', 'pod-a', {}, false, session);
     const node03 = lab.dataplane.nodeNetns(lab.cluster.nodeByName.get('node-03')!);
-    const flannel = session.kernel.devices.of(node03, node03.links.find((l) => l.name === 'flannel.1')!);
+    const flannel = session.kernel.devices.of(
+      node03,
+      node03.links.find((l) => l.name === 'flannel.1')!,
+    );
     expect(flannel).toMatchObject({ txPackets: 0, txBytes: 0, txErrors: 1, txCarrierErrors: 1 });
   });
 });
@@ -389,7 +405,11 @@ describe("flanneld's datagrams carry DF", () => {
     expect(run.hops[run.hops.length - 1]!.where).toBe('router');
     expect(run.notice).toEqual({ kind: 'none' });
     const source = resolveTraceEndpoint(lab.dataplane, 'pod-a');
-    const pinged = ping(lab.dataplane, source.ns!, resolveTraceEndpoint(lab.dataplane, 'pod-c').ip, { count: 1, size: 8944, pmtudisc: 'do' });
+    const pinged = ping(lab.dataplane, source.ns!, resolveTraceEndpoint(lab.dataplane, 'pod-c').ip, {
+      count: 1,
+      size: 8944,
+      pmtudisc: 'do',
+    });
     expect(pinged.probes[0]).toEqual({ kind: 'lost', seq: 1 });
   });
 });

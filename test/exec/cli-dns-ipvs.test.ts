@@ -10,7 +10,9 @@ describe('netlab exec -- dig', () => {
   });
 
   it('without it, the fixed date', async () => {
-    expect((await runCli(['exec', 'pod-c', '--', 'dig', 'web.default.svc.cluster.local'])).stdout).toContain('\n;; WHEN: Sun Nov 22 07:47:50 UTC 2026\n');
+    expect((await runCli(['exec', 'pod-c', '--', 'dig', 'web.default.svc.cluster.local'])).stdout).toContain(
+      '\n;; WHEN: Sun Nov 22 07:47:50 UTC 2026\n',
+    );
   });
 
   it('a SOURCE_DATE_EPOCH that is not a number of seconds is a usage error', async () => {
@@ -22,10 +24,23 @@ describe('netlab exec -- dig', () => {
 
 describe('netlab exec --traffic -- ipvsadm -Lnc', () => {
   it('lists the connection the traffic made through the node', async () => {
-    const run = await runCli(['--set', 'network.kubeProxy.mode=ipvs', 'exec', 'node-02', '--traffic', 'pod-c svc/web:80', '--', 'ipvsadm', '-Lnc']);
+    const run = await runCli([
+      '--set',
+      'network.kubeProxy.mode=ipvs',
+      'exec',
+      'node-02',
+      '--traffic',
+      'pod-c svc/web:80',
+      '--',
+      'ipvsadm',
+      '-Lnc',
+    ]);
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
-    expect(lines.slice(0, 2)).toEqual(['IPVS connection entries', 'pro expire state       source             virtual            destination']);
+    expect(lines.slice(0, 2)).toEqual([
+      'IPVS connection entries',
+      'pro expire state       source             virtual            destination',
+    ]);
     expect(lines.slice(2)).toHaveLength(1);
     expect(lines[2]).toMatch(/^TCP 14:59  ESTABLISHED 10\.244\.1\.3:45678   10\.\d+\.\d+\.\d+:80 +10\.244\.[12]\.2:80$/);
   });

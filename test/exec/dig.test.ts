@@ -70,7 +70,9 @@ function capture(mode: string, command: string): Capture {
 describe('the captures', () => {
   it('are all there', () => {
     expect(all.length).toBe(41);
-    expect(capture('answered', 'dig web.default.svc.cluster.local').stdout[1]).toBe('; <<>> DiG 9.18.49-1~deb12u3-Debian <<>> web.default.svc.cluster.local');
+    expect(capture('answered', 'dig web.default.svc.cluster.local').stdout[1]).toBe(
+      '; <<>> DiG 9.18.49-1~deb12u3-Debian <<>> web.default.svc.cluster.local',
+    );
   });
 });
 
@@ -122,7 +124,10 @@ describe('what netlab derives instead of randomising', () => {
   });
 
   it('the message id follows the question; the cookie is one per server', () => {
-    const id = (command: string) => dig(client, command).stdout.find((l) => l.includes('->>HEADER<<-'))!.replace(/.*id: /, '');
+    const id = (command: string) =>
+      dig(client, command)
+        .stdout.find((l) => l.includes('->>HEADER<<-'))!
+        .replace(/.*id: /, '');
     expect(id('dig web.default.svc.cluster.local')).not.toBe(id('dig db.default.svc.cluster.local'));
     const cookie = (command: string) => dig(client, command).stdout.find((l) => l.startsWith('; COOKIE:'));
     expect(cookie('dig web.default.svc.cluster.local')).toBe(cookie('dig db.default.svc.cluster.local'));
@@ -131,7 +136,13 @@ describe('what netlab derives instead of randomising', () => {
 });
 
 describe('the reply on the wire', () => {
-  const query = { id: 1, name: 'web.default.svc.cluster.local.', type: 'A' as const, recursionDesired: true, edns: { udpSize: 1232, version: 0, dnssecOk: false, options: [{ code: 10, data: new Uint8Array(8) }] } };
+  const query = {
+    id: 1,
+    name: 'web.default.svc.cluster.local.',
+    type: 'A' as const,
+    recursionDesired: true,
+    edns: { udpSize: 1232, version: 0, dnssecOk: false, options: [{ code: 10, data: new Uint8Array(8) }] },
+  };
 
   it('is not compressed when it fits (CoreDNS request.Scrub): 12 + 35 question + 45 answer + 23 OPT with the cookie', () => {
     const message = replyMessage(query, coreDnsQuery(lab.cluster, 'web.default.svc.cluster.local', 'A', 0));
@@ -142,11 +153,13 @@ describe('the reply on the wire', () => {
   });
 
   it('a pointer is 0xC0 and the offset of the question name (12)', () => {
-    const bytes = encodeMessage(replyMessage(query, coreDnsQuery(lab.cluster, 'web.default.svc.cluster.local', 'A', 0)), { compress: true });
+    const bytes = encodeMessage(replyMessage(query, coreDnsQuery(lab.cluster, 'web.default.svc.cluster.local', 'A', 0)), {
+      compress: true,
+    });
     expect([...bytes.slice(12 + 31 + 4, 12 + 31 + 4 + 2)]).toEqual([0xc0, 12]);
   });
 
-  it('prints records at BIND\'s column stops', () => {
+  it("prints records at BIND's column stops", () => {
     expect(recordText({ type: 'A', name: 'a', ttl: 30, address: 0x0a000001 })).toBe('a.\t\t\t30\tIN\tA\t10.0.0.1');
   });
 });

@@ -100,7 +100,10 @@ describe('nslookup and dig +short when the server cannot be reached', () => {
   });
 
   it('timed out: the question is lost on the way (no kube-proxy, nothing translates the cluster IP)', () => {
-    const without = buildFromText(yaml.replace('cni: {plugin: flannel, backend: vxlan}', 'cni: {plugin: flannel, backend: vxlan}\n  kubeProxy: {mode: none}'), 'no-proxy.yaml');
+    const without = buildFromText(
+      yaml.replace('cni: {plugin: flannel, backend: vxlan}', 'cni: {plugin: flannel, backend: vxlan}\n  kubeProxy: {mode: none}'),
+      'no-proxy.yaml',
+    );
     const ns = without.dataplane.podNetns(without.cluster.podByKey.get('default/client')!);
     for (const command of ['nslookup web', 'dig +short web.default.svc.cluster.local']) {
       const c = capture('rejport', command);
@@ -111,13 +114,45 @@ describe('nslookup and dig +short when the server cannot be reached', () => {
   });
 
   it('prints set-up failures as bind does (unreachable and prohibit routes)', () => {
-    const base = { server: '10.96.0.10', fromResolvConf: true, textname: 'web', queryName: 'web', reverse: false, onlyA: false, questions: [] };
-    expect(renderNslookup({ ...base, transport: { kind: 'setup', reason: 'host unreachable' } }).stdout).toEqual(capture('unreach', 'nslookup web').stdout);
-    expect(renderNslookup({ ...base, transport: { kind: 'setup', reason: 'permission denied' } }).stdout).toEqual(capture('lprohibit', 'nslookup web').stdout);
+    const base = {
+      server: '10.96.0.10',
+      fromResolvConf: true,
+      textname: 'web',
+      queryName: 'web',
+      reverse: false,
+      onlyA: false,
+      questions: [],
+    };
+    expect(renderNslookup({ ...base, transport: { kind: 'setup', reason: 'host unreachable' } }).stdout).toEqual(
+      capture('unreach', 'nslookup web').stdout,
+    );
+    expect(renderNslookup({ ...base, transport: { kind: 'setup', reason: 'permission denied' } }).stdout).toEqual(
+      capture('lprohibit', 'nslookup web').stdout,
+    );
     const reverse = { ...base, textname: '10.96.0.1', queryName: '1.0.96.10.in-addr.arpa.', reverse: true };
-    expect(renderNslookup({ ...reverse, transport: { kind: 'setup', reason: 'host unreachable' } }).stdout).toEqual(capture('unreach', 'nslookup 10.96.0.1').stdout);
-    const short = { ...DIG_DEFAULT_DISPLAY, cmd: false, comments: false, question: false, authority: false, additional: false, stats: false, short: true };
-    const dig = renderDig({ args: ['+short', 'web.default.svc.cluster.local'], serverNamed: false, server: '10.96.0.10', transport: { kind: 'setup', reason: 'host unreachable' }, queryName: 'web.default.svc.cluster.local', when: new Date(0), queryTimeMs: 0, display: short });
+    expect(renderNslookup({ ...reverse, transport: { kind: 'setup', reason: 'host unreachable' } }).stdout).toEqual(
+      capture('unreach', 'nslookup 10.96.0.1').stdout,
+    );
+    const short = {
+      ...DIG_DEFAULT_DISPLAY,
+      cmd: false,
+      comments: false,
+      question: false,
+      authority: false,
+      additional: false,
+      stats: false,
+      short: true,
+    };
+    const dig = renderDig({
+      args: ['+short', 'web.default.svc.cluster.local'],
+      serverNamed: false,
+      server: '10.96.0.10',
+      transport: { kind: 'setup', reason: 'host unreachable' },
+      queryName: 'web.default.svc.cluster.local',
+      when: new Date(0),
+      queryTimeMs: 0,
+      display: short,
+    });
     expect(dig).toEqual({ stdout: capture('unreach', 'dig +short web.default.svc.cluster.local').stdout, exitCode: 9 });
   });
 });

@@ -49,11 +49,17 @@ function ipvsadm(traffic: TrafficSpec[], ...args: string[]) {
   return runEmulated(node02, ['ipvsadm', ...args], { dataplane, ...state });
 }
 /** The output's lines (each line's trailing blanks are part of the format). */
-const lines = (traffic: TrafficSpec[], ...args: string[]): string[] => toText(ipvsadm(traffic, ...args).stdout).replace(/\n$/, '').split('\n');
+const lines = (traffic: TrafficSpec[], ...args: string[]): string[] =>
+  toText(ipvsadm(traffic, ...args).stdout)
+    .replace(/\n$/, '')
+    .split('\n');
 
 describe('ipvsadm -Lnc', () => {
   it('without traffic: only the two header lines (list_conn prints them before reading /proc/net/ip_vs_conn)', () => {
-    expect(lines([], '-Lnc')).toEqual(['IPVS connection entries', 'pro expire state       source             virtual            destination']);
+    expect(lines([], '-Lnc')).toEqual([
+      'IPVS connection entries',
+      'pro expire state       source             virtual            destination',
+    ]);
   });
 
   it('a TCP connection answered: ESTABLISHED with 15 minutes less a second', () => {
@@ -76,30 +82,53 @@ describe('ipvsadm -Lnc', () => {
   });
 
   it('each --traffic is its own connection (its own source port); the same client keeps its persistent real server', () => {
-    const entries = lines([{ from: 'client', to: 'svc/sticky:8080', count: 1 }, { from: 'client', to: 'svc/sticky:8080', count: 1 }], '-Lnc').slice(2);
+    const entries = lines(
+      [
+        { from: 'client', to: 'svc/sticky:8080', count: 1 },
+        { from: 'client', to: 'svc/sticky:8080', count: 1 },
+      ],
+      '-Lnc',
+    ).slice(2);
     expect(entries).toHaveLength(3);
     expect(entries[2]).toBe('TCP 14:59  ESTABLISHED 10.244.1.3:45679   10.96.100.200:8080 10.244.2.2:80');
   });
 
   it('the other spellings: -L -n -c, -lnc, --list --numeric --connection', () => {
     const expected = lines([{ from: 'client', to: 'svc/web:80', count: 1 }], '-Lnc');
-    for (const argv of [['-L', '-n', '-c'], ['-lnc'], ['--list', '--numeric', '--connection']]) expect(lines([{ from: 'client', to: 'svc/web:80', count: 1 }], ...argv)).toEqual(expected);
+    for (const argv of [['-L', '-n', '-c'], ['-lnc'], ['--list', '--numeric', '--connection']])
+      expect(lines([{ from: 'client', to: 'svc/web:80', count: 1 }], ...argv)).toEqual(expected);
   });
 
   it('only on the node whose IPVS saw the connection', () => {
     const state = sendTraffic(dataplane, [{ from: 'client', to: 'svc/web:80', count: 1 }]);
     const node03 = dataplane.nodeNetns(cluster.nodeByName.get('node-03')!);
-    expect(toText(runEmulated(node03, ['ipvsadm', '-Lnc'], { dataplane, ...state }).stdout).replace(/\n$/, '').split('\n')).toHaveLength(2);
+    expect(
+      toText(runEmulated(node03, ['ipvsadm', '-Lnc'], { dataplane, ...state }).stdout)
+        .replace(/\n$/, '')
+        .split('\n'),
+    ).toHaveLength(2);
   });
 });
 
 describe('ipvsadm -Ln after traffic', () => {
   it('ActiveConn counts the TCP connection, InActConn the UDP one', () => {
-    const out = lines([{ from: 'client', to: 'svc/web:80', count: 1 }, { from: 'client', to: 'svc/kube-system/kube-dns:53', count: 1 }], '-Ln');
+    const out = lines(
+      [
+        { from: 'client', to: 'svc/web:80', count: 1 },
+        { from: 'client', to: 'svc/kube-system/kube-dns:53', count: 1 },
+      ],
+      '-Ln',
+    );
     const web = out.indexOf('TCP  10.96.100.100:80 rr');
-    expect(out.slice(web + 1, web + 3)).toEqual(['  -> 10.244.1.2:80                Masq    1      0          0         ', '  -> 10.244.2.2:80                Masq    1      1          0         ']);
+    expect(out.slice(web + 1, web + 3)).toEqual([
+      '  -> 10.244.1.2:80                Masq    1      0          0         ',
+      '  -> 10.244.2.2:80                Masq    1      1          0         ',
+    ]);
     const dns = out.indexOf('UDP  10.96.0.10:53 rr');
-    expect(out.slice(dns + 1, dns + 3)).toEqual(['  -> 10.244.0.2:53                Masq    1      0          0         ', '  -> 10.244.0.3:53                Masq    1      0          1         ']);
+    expect(out.slice(dns + 1, dns + 3)).toEqual([
+      '  -> 10.244.0.2:53                Masq    1      0          0         ',
+      '  -> 10.244.0.3:53                Masq    1      0          1         ',
+    ]);
   });
 });
 
@@ -116,7 +145,10 @@ describe('ipvsadm -Ln --stats', () => {
     const out = lines([{ from: 'client', to: 'svc/web:80', count: 3 }], '-Ln', '--stats');
     const at = out.indexOf('TCP  10.96.100.100:80                    1        3        3      180      180');
     expect(at).toBeGreaterThan(0);
-    expect(out.slice(at + 1, at + 3)).toEqual(['  -> 10.244.1.2:80                       0        0        0        0        0', '  -> 10.244.2.2:80                       1        3        3      180      180']);
+    expect(out.slice(at + 1, at + 3)).toEqual([
+      '  -> 10.244.1.2:80                       0        0        0        0        0',
+      '  -> 10.244.2.2:80                       1        3        3      180      180',
+    ]);
   });
 
   it('--exact and -X are accepted; print_largenum abbreviates from 100 million unless exact', () => {

@@ -27,7 +27,9 @@ describe('nft list set after --traffic', () => {
   const traffic = sendTraffic(dp, [{ from: 'pod-c', to: 'svc/web', count: 1 }]);
   const table = node02.nftables!.tables[0]!;
   const holding = table.sets.filter((s) => traffic.nftSets.elements(node02.id, table, s.name).length > 0);
-  const list = (...flags: string[]) => [...runEmulated(node02, ['nft', ...flags, 'list', 'set', 'ip', 'kube-proxy', holding[0]!.name], traffic).stdout];
+  const list = (...flags: string[]) => [
+    ...runEmulated(node02, ['nft', ...flags, 'list', 'set', 'ip', 'kube-proxy', holding[0]!.name], traffic).stdout,
+  ];
 
   it('shows the client in the affinity set of the endpoint it reached, a moment after the exchange', () => {
     expect(holding).toHaveLength(1);
@@ -64,7 +66,12 @@ describe('a dynamic set with a timeout, as nft 1.0.6 lists it', () => {
       timeout: 10800,
       elements: ['127.0.0.1', '127.0.0.2', '127.0.0.5'].map((ip) => ({ key: [{ kind: 'addr', value: parseIPv4(ip)! }], expires: 10799 })),
     };
-    const table: NftTable = { family: 'ip', name: 't', sets: [set], chains: [{ name: 'c', rules: [{ statements: [{ kind: 'set-update', set: 'a', selectors: [{ kind: 'ip', field: 'daddr' }] }] }] }] };
+    const table: NftTable = {
+      family: 'ip',
+      name: 't',
+      sets: [set],
+      chains: [{ name: 'c', rules: [{ statements: [{ kind: 'set-update', set: 'a', selectors: [{ kind: 'ip', field: 'daddr' }] }] }] }],
+    };
     expect([...renderNftSetListing(table, set)].slice(6)).toEqual([
       '\t\telements = { 127.0.0.1 expires 2h59m59s, 127.0.0.2 expires 2h59m59s,',
       '\t\t\t     127.0.0.5 expires 2h59m59s }',

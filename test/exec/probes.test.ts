@@ -32,7 +32,11 @@ describe('traceroute -q', () => {
   });
 
   it('refuses more than 10, as traceroute 2.1.2 does', () => {
-    expect(run(['traceroute', '-n', '-q', '11', '10.244.2.2'])).toEqual({ stdout: [], stderr: ['no more than 10 probes per hop'], exitCode: 2 });
+    expect(run(['traceroute', '-n', '-q', '11', '10.244.2.2'])).toEqual({
+      stdout: [],
+      stderr: ['no more than 10 probes per hop'],
+      exitCode: 2,
+    });
   });
 });
 
@@ -70,7 +74,11 @@ describe('-W, -i and -w as the real tools read them (measured in a namespace)', 
   });
 
   it('traceroute: a -w that is no number is refused with its position', () => {
-    expect(run(['traceroute', '-n', '-w', 'abc', '10.244.2.2'])).toEqual({ stdout: [], stderr: ["Cannot handle `-w' option with arg `abc' (argc 3)"], exitCode: 2 });
+    expect(run(['traceroute', '-n', '-w', 'abc', '10.244.2.2'])).toEqual({
+      stdout: [],
+      stderr: ["Cannot handle `-w' option with arg `abc' (argc 3)"],
+      exitCode: 2,
+    });
   });
 });
 
@@ -80,7 +88,11 @@ describe('a route that refuses locally, as this kernel answered ping and tracero
   const REAL: Record<string, { dst: string; ping: string; traceroute: string }> = {
     blackhole: { dst: '10.244.96.5', ping: 'ping: connect: Invalid argument', traceroute: 'connect: Invalid argument' },
     unreachable: { dst: '10.99.0.5', ping: 'ping: connect: No route to host', traceroute: 'connect: No route to host' },
-    prohibit: { dst: '10.98.0.5', ping: 'ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules', traceroute: 'connect: Permission denied' },
+    prohibit: {
+      dst: '10.98.0.5',
+      ping: 'ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules',
+      traceroute: 'connect: Permission denied',
+    },
   };
   const misc = labMisc();
   const exec = (argv: string[]) => runEmulated(misc, argv, { dataplane: lab.dataplane, routeGet });
@@ -102,7 +114,11 @@ describe('arguments that would make the work unbounded or wrong (checked against
     [['ping', '-c', '-0', '10.244.2.2'], ["ping: invalid argument: '-0': out of range: 1 <= value <= 9223372036854775807"], 1],
     [['ping', '-c', '2x', '10.244.2.2'], ["ping: invalid argument: '2x'"], 1],
     [['ping', '-c', '1e3', '10.244.2.2'], ["ping: invalid argument: '1e3'"], 1],
-    [['ping', '-c', '99999999999999999999', '10.244.2.2'], ["ping: invalid argument: '99999999999999999999': Numerical result out of range"], 1],
+    [
+      ['ping', '-c', '99999999999999999999', '10.244.2.2'],
+      ["ping: invalid argument: '99999999999999999999': Numerical result out of range"],
+      1,
+    ],
     [['ping', '-t', '256', '10.244.2.2'], ["ping: invalid argument: '256': out of range: 0 <= value <= 255"], 1],
     [['ping', '-t', '0', '10.244.2.2'], ['ping: cannot set unicast time-to-live: Invalid argument'], 2],
     [['traceroute', '-m', '300', '10.244.2.2'], ['max hops cannot be more than 255'], 2],
@@ -114,12 +130,17 @@ describe('arguments that would make the work unbounded or wrong (checked against
     expect(run(argv)).toEqual({ stdout: [], stderr, exitCode });
   });
 
-  it('ping -c beyond netlab\'s limit is refused in ping\'s words, saying the limit is netlab\'s (real ping would run for 317 years)', () => {
+  it("ping -c beyond netlab's limit is refused in ping's words, saying the limit is netlab's (real ping would run for 317 years)", () => {
     expect(run(['ping', '-c', '9999999999', '10.244.2.2'])).toEqual({
       stdout: [],
-      stderr: ["ping: invalid argument: '9999999999': out of range: 1 <= value <= 10000", 'netlab: an emulated ping sends at most 10000 requests (real ping takes up to 9223372036854775807)'],
+      stderr: [
+        "ping: invalid argument: '9999999999': out of range: 1 <= value <= 10000",
+        'netlab: an emulated ping sends at most 10000 requests (real ping takes up to 9223372036854775807)',
+      ],
       exitCode: 1,
     });
-    expect(run(['ping', '-c', '+2', '10.244.1.1']).stdout.find((l) => l.includes('packets transmitted'))).toMatch(/^2 packets transmitted, 2 received/);
+    expect(run(['ping', '-c', '+2', '10.244.1.1']).stdout.find((l) => l.includes('packets transmitted'))).toMatch(
+      /^2 packets transmitted, 2 received/,
+    );
   });
 });

@@ -60,7 +60,9 @@ describe('filters', () => {
     expect(run('ip route show root 10.244.0.0/16').out).toBe(
       '10.244.1.0/24 dev cni0 proto kernel scope link src 10.244.1.1 \n10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink \n',
     );
-    expect(run('ip route show match 10.244.2.7').out).toBe('default via 10.234.2.254 dev eth0 \n10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink \n');
+    expect(run('ip route show match 10.244.2.7').out).toBe(
+      'default via 10.234.2.254 dev eth0 \n10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink \n',
+    );
     expect(run('ip route show proto kernel').out).toBe(
       '10.234.2.0/24 dev eth0 scope link src 10.234.2.11 \n10.244.1.0/24 dev cni0 scope link src 10.244.1.1 \n',
     );
@@ -70,14 +72,17 @@ describe('filters', () => {
     expect(run('ip -br link show master cni0').out).toBe(
       'veth1a2b3c4d@if2 UP             2a:33:44:01:01:02 <BROADCAST,MULTICAST,UP,LOWER_UP> \nveth5e6f7a8b@if2 UP             2a:33:44:01:01:03 <BROADCAST,MULTICAST,UP,LOWER_UP> \n',
     );
-    expect(run('ip -br link show type vxlan').out).toBe('flannel.1        UNKNOWN        6a:1f:3c:00:00:01 <BROADCAST,MULTICAST,UP,LOWER_UP> \n');
+    expect(run('ip -br link show type vxlan').out).toBe(
+      'flannel.1        UNKNOWN        6a:1f:3c:00:00:01 <BROADCAST,MULTICAST,UP,LOWER_UP> \n',
+    );
     expect(run('ip -br link show type bridge_slave').out.split('\n')).toHaveLength(3);
     const misc = runEmulated(labMisc(), ['ip', '-br', 'link', 'show', 'up']);
     expect(toText(misc.stdout)).not.toMatch(/^vethd2/m);
   });
 
   it('bridge answers -V (any abbreviation of -Version) and no other option', () => {
-    for (const c of ['bridge -V', 'bridge -Ver', 'bridge --Version']) expect(run(c)).toEqual({ out: 'bridge utility, 6.1.0\n', err: [], code: 0 });
+    for (const c of ['bridge -V', 'bridge -Ver', 'bridge --Version'])
+      expect(run(c)).toEqual({ out: 'bridge utility, 6.1.0\n', err: [], code: 0 });
     expect(run('bridge -s fdb').code).toBe(2);
     expect(run('bridge -s fdb').err[0]).toBe('netlab: "bridge -s fdb" is not emulated (option -s).');
   });
@@ -130,7 +135,11 @@ describe('errors as the real tools print them', () => {
     ['iptables', 2, ['iptables v1.8.9 (nf_tables): no command specified', "Try `iptables -h' or 'iptables --help' for more information."]],
     ['iptables -L NOSUCH -n', 1, ["iptables v1.8.9 (nf_tables): chain `NOSUCH' in table `filter' is incompatible, use 'nft' tool."]],
     ['iptables -S NOSUCH', 1, ["iptables v1.8.9 (nf_tables): chain `NOSUCH' in table `filter' is incompatible, use 'nft' tool."]],
-    ['iptables -t bogus -L -n', 3, ["iptables v1.8.9 (nf_tables): table 'bogus' does not exist", 'Perhaps iptables or your kernel needs to be upgraded.']],
+    [
+      'iptables -t bogus -L -n',
+      3,
+      ["iptables v1.8.9 (nf_tables): table 'bogus' does not exist", 'Perhaps iptables or your kernel needs to be upgraded.'],
+    ],
     ['iptables -L -n -v FORWARD', 2, ["Bad argument `FORWARD'", "Try `iptables -h' or 'iptables --help' for more information."]],
     ['iptables-save -t bogus', 1, ["Table `bogus' does not exist"]],
     ['cat /nosuch', 1, ['cat: /nosuch: No such file or directory']],
@@ -150,17 +159,27 @@ describe('errors as the real tools print them', () => {
 });
 
 describe('not emulated', () => {
-  it.each(['tcpdump -ni eth0', 'ip link set eth0 down', 'ip -j addr', 'ip -c addr', 'iptables -A INPUT -j DROP', 'route', 'ip xfrm state', 'nft add table ip x', '', 'toString', 'constructor', '__proto__'])(
-    '"%s" exits 2 and lists what is emulated',
-    (command) => {
-      const r = run(command);
-      expect(r.code).toBe(2);
-      expect(r.out).toBe('');
-      expect(r.err[0]).toMatch(/^netlab: ".*" is not emulated/);
-      expect(r.err).toContain('Emulated commands:');
-      expect(r.err).toHaveLength(2 + SUPPORTED_COMMANDS.length);
-    },
-  );
+  it.each([
+    'tcpdump -ni eth0',
+    'ip link set eth0 down',
+    'ip -j addr',
+    'ip -c addr',
+    'iptables -A INPUT -j DROP',
+    'route',
+    'ip xfrm state',
+    'nft add table ip x',
+    '',
+    'toString',
+    'constructor',
+    '__proto__',
+  ])('"%s" exits 2 and lists what is emulated', (command) => {
+    const r = run(command);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err[0]).toMatch(/^netlab: ".*" is not emulated/);
+    expect(r.err).toContain('Emulated commands:');
+    expect(r.err).toHaveLength(2 + SUPPORTED_COMMANDS.length);
+  });
 
   it('ip route get needs the injected lookup', () => {
     expect(run('ip route get 10.244.2.2').code).toBe(2);
@@ -169,10 +188,40 @@ describe('not emulated', () => {
 
 describe('ip route get through the injected lookup (formats from the real tool)', () => {
   const answers: Record<string, RouteGetResult> = {
-    '10.244.2.2': { kind: 'route', dst: ip('10.244.2.2'), type: 'unicast', gateway: ip('10.244.2.0'), dev: 'flannel.1', src: ip('10.244.1.0') },
-    '10.244.1.255': { kind: 'route', dst: ip('10.244.1.255'), type: 'broadcast', dev: 'cni0', src: ip('10.244.1.1'), cacheFlags: ['local', 'brd'] },
-    '10.244.1.3': { kind: 'route', dst: ip('10.244.1.3'), type: 'unicast', from: ip('10.244.1.2'), dev: 'cni0', iif: 'cni0', cacheFlags: ['redirect'] },
-    '10.244.1.1': { kind: 'route', dst: ip('10.244.1.1'), type: 'local', from: ip('10.244.1.2'), dev: 'lo', iif: 'cni0', cacheFlags: ['local'] },
+    '10.244.2.2': {
+      kind: 'route',
+      dst: ip('10.244.2.2'),
+      type: 'unicast',
+      gateway: ip('10.244.2.0'),
+      dev: 'flannel.1',
+      src: ip('10.244.1.0'),
+    },
+    '10.244.1.255': {
+      kind: 'route',
+      dst: ip('10.244.1.255'),
+      type: 'broadcast',
+      dev: 'cni0',
+      src: ip('10.244.1.1'),
+      cacheFlags: ['local', 'brd'],
+    },
+    '10.244.1.3': {
+      kind: 'route',
+      dst: ip('10.244.1.3'),
+      type: 'unicast',
+      from: ip('10.244.1.2'),
+      dev: 'cni0',
+      iif: 'cni0',
+      cacheFlags: ['redirect'],
+    },
+    '10.244.1.1': {
+      kind: 'route',
+      dst: ip('10.244.1.1'),
+      type: 'local',
+      from: ip('10.244.1.2'),
+      dev: 'lo',
+      iif: 'cni0',
+      cacheFlags: ['local'],
+    },
   };
   const queries: RouteGetQuery[] = [];
   const ctx: ExecContext = {
@@ -187,12 +236,20 @@ describe('ip route get through the injected lookup (formats from the real tool)'
 
   it('renders what the lookup answers, passing from/iif/mark through', () => {
     expect(run('ip route get 10.244.2.2', ctx).out).toBe('10.244.2.2 via 10.244.2.0 dev flannel.1 src 10.244.1.0 uid 0 \n    cache \n');
-    expect(run('ip route get 10.244.2.2 mark 0x10', ctx).out).toBe('10.244.2.2 via 10.244.2.0 dev flannel.1 src 10.244.1.0 mark 0x10 uid 0 \n    cache \n');
+    expect(run('ip route get 10.244.2.2 mark 0x10', ctx).out).toBe(
+      '10.244.2.2 via 10.244.2.0 dev flannel.1 src 10.244.1.0 mark 0x10 uid 0 \n    cache \n',
+    );
     expect(queries.at(-1)).toEqual({ dst: ip('10.244.2.2'), mark: 16 });
-    expect(run('ip route get 10.244.1.255', ctx).out).toBe('broadcast 10.244.1.255 dev cni0 src 10.244.1.1 uid 0 \n    cache <local,brd> \n');
-    expect(run('ip route get 10.244.1.3 from 10.244.1.2 iif cni0', ctx).out).toBe('10.244.1.3 from 10.244.1.2 dev cni0 \n    cache <redirect> iif cni0 \n');
+    expect(run('ip route get 10.244.1.255', ctx).out).toBe(
+      'broadcast 10.244.1.255 dev cni0 src 10.244.1.1 uid 0 \n    cache <local,brd> \n',
+    );
+    expect(run('ip route get 10.244.1.3 from 10.244.1.2 iif cni0', ctx).out).toBe(
+      '10.244.1.3 from 10.244.1.2 dev cni0 \n    cache <redirect> iif cni0 \n',
+    );
     expect(queries.at(-1)).toEqual({ dst: ip('10.244.1.3'), from: ip('10.244.1.2'), iif: 'cni0' });
-    expect(run('ip route get 10.244.1.1 from 10.244.1.2 iif cni0', ctx).out).toBe('local 10.244.1.1 from 10.244.1.2 dev lo \n    cache <local> iif cni0 \n');
+    expect(run('ip route get 10.244.1.1 from 10.244.1.2 iif cni0', ctx).out).toBe(
+      'local 10.244.1.1 from 10.244.1.2 dev lo \n    cache <local> iif cni0 \n',
+    );
     expect(run('ip route get 10.99.1.1', ctx)).toEqual({ out: '', err: ['RTNETLINK answers: No route to host'], code: 2 });
     expect(run('ip route get 10.244.2.2 iif nosuch', ctx)).toEqual({ out: '', err: ['Cannot find device "nosuch"'], code: 1 });
   });
@@ -200,7 +257,9 @@ describe('ip route get through the injected lookup (formats from the real tool)'
 
 describe('files, hostname, sysctl', () => {
   it('cat reads what components wrote and /proc/sys', () => {
-    expect(run('cat /run/flannel/subnet.env').out).toBe('FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n');
+    expect(run('cat /run/flannel/subnet.env').out).toBe(
+      'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n',
+    );
     expect(run('cat /proc/sys/net/ipv4/ip_forward').out).toBe('1\n');
     const both = run('cat /etc/hostname /nosuch');
     expect(both).toEqual({ out: 'node-01\n', err: ['cat: /nosuch: No such file or directory'], code: 1 });
@@ -228,7 +287,16 @@ describe('an iproute2 subcommand other than show says why it is not emulated', (
   const CHANGES = 'it would change the state; edit the topology or use --set instead';
 
   it('help: its help text', () => {
-    for (const c of ['ip addr help', 'ip link help', 'ip route help', 'ip rule help', 'ip neigh help', 'ip maddr help', 'bridge fdb help', 'bridge link help']) {
+    for (const c of [
+      'ip addr help',
+      'ip link help',
+      'ip route help',
+      'ip rule help',
+      'ip neigh help',
+      'ip maddr help',
+      'bridge fdb help',
+      'bridge link help',
+    ]) {
       expect(why(c), c).toBe('help text');
     }
   });
@@ -243,7 +311,14 @@ describe('an iproute2 subcommand other than show says why it is not emulated', (
   });
 
   it('anything else: it would change the state', () => {
-    for (const c of ['ip addr add 10.0.0.1/24 dev eth0', 'ip rule add from all lookup 100', 'ip neigh flush all', 'ip maddr add 01:00:5e:00:00:05 dev eth0', 'bridge fdb add 00:11:22:33:44:55 dev eth0', 'bridge link set dev eth0 hairpin on']) {
+    for (const c of [
+      'ip addr add 10.0.0.1/24 dev eth0',
+      'ip rule add from all lookup 100',
+      'ip neigh flush all',
+      'ip maddr add 01:00:5e:00:00:05 dev eth0',
+      'bridge fdb add 00:11:22:33:44:55 dev eth0',
+      'bridge link set dev eth0 hairpin on',
+    ]) {
       expect(why(c), c).toBe(CHANGES);
     }
   });

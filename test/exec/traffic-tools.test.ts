@@ -39,7 +39,9 @@ describe('conntrack -L after --traffic', () => {
     const { conntrack } = sendTraffic(lab.dataplane, [{ from: 'pod-a', to: 'pod-b', count: 1 }]);
     const node03 = lab.dataplane.nodeNetns(lab.cluster.nodeByName.get('node-03')!);
     const result = runEmulated(node03, ['conntrack', '-L', '-p', 'icmp'], { dataplane: lab.dataplane, conntrack });
-    expect(toText(result.stdout)).toBe('icmp     1 29 src=10.244.1.2 dst=10.244.2.2 type=8 code=0 id=4242 src=10.244.2.2 dst=10.244.1.2 type=0 code=0 id=4242 mark=0 use=1\n');
+    expect(toText(result.stdout)).toBe(
+      'icmp     1 29 src=10.244.1.2 dst=10.244.2.2 type=8 code=0 id=4242 src=10.244.2.2 dst=10.244.1.2 type=0 code=0 id=4242 mark=0 use=1\n',
+    );
     expect(result.stderr).toEqual(['conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.']);
   });
 
@@ -47,9 +49,12 @@ describe('conntrack -L after --traffic', () => {
     const lab = buildLab('labs/default.yaml');
     const { conntrack } = sendTraffic(lab.dataplane, [{ from: 'pod-a', to: 'pod-b', count: 1 }]);
     const node02 = lab.dataplane.nodeNetns(lab.cluster.nodeByName.get('node-02')!);
-    const lines = toText(runEmulated(node02, ['conntrack', '-L', '-p', 'udp'], { conntrack }).stdout).trim().split('\n');
+    const lines = toText(runEmulated(node02, ['conntrack', '-L', '-p', 'udp'], { conntrack }).stdout)
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(2);
-    for (const line of lines) expect(line).toMatch(/^udp      17 29 src=10\.234\.2\.1[23] dst=10\.234\.2\.1[23] sport=\d+ dport=8472 \[UNREPLIED\] /);
+    for (const line of lines)
+      expect(line).toMatch(/^udp      17 29 src=10\.234\.2\.1[23] dst=10\.234\.2\.1[23] sport=\d+ dport=8472 \[UNREPLIED\] /);
   });
 });
 
@@ -57,13 +62,15 @@ describe('ping and traceroute by name', () => {
   const lab = buildLab('labs/default.yaml');
   const podC = lab.dataplane.podNetns(lab.cluster.podByKey.get('default/pod-c')!);
 
-  it('resolve through the pod\'s search path and print the canonical name, as iputils does', () => {
+  it("resolve through the pod's search path and print the canonical name, as iputils does", () => {
     const result = runEmulated(podC, ['ping', '-c1', 'web'], { dataplane: lab.dataplane });
     const clusterIP = lab.cluster.serviceByKey.get('default/web')!.clusterIP!;
-    expect(toText(result.stdout).split('\n')[0]).toBe(`PING web.default.svc.cluster.local (${[clusterIP >>> 24, (clusterIP >>> 16) & 255, (clusterIP >>> 8) & 255, clusterIP & 255].join('.')}) 56(84) bytes of data.`);
+    expect(toText(result.stdout).split('\n')[0]).toBe(
+      `PING web.default.svc.cluster.local (${[clusterIP >>> 24, (clusterIP >>> 16) & 255, (clusterIP >>> 8) & 255, clusterIP & 255].join('.')}) 56(84) bytes of data.`,
+    );
   });
 
-  it('an unknown name is the tools\' own error', () => {
+  it("an unknown name is the tools' own error", () => {
     expect(runEmulated(podC, ['ping', 'nosuch'], { dataplane: lab.dataplane }).stderr).toEqual(['ping: nosuch: Name or service not known']);
   });
 });
@@ -84,10 +91,13 @@ describe('device counters after --traffic', () => {
       '           294       3      0       0       0       0 ',
     ]);
     const ifconfig = toText(runEmulated(node02, ['ifconfig', 'flannel.1'], traffic).stdout).split('\n');
-    expect(ifconfig.filter((l) => /^ {8}[RT]X packets/.test(l))).toEqual(['        RX packets 3  bytes 294 (294.0 B)', '        TX packets 3  bytes 294 (294.0 B)']);
+    expect(ifconfig.filter((l) => /^ {8}[RT]X packets/.test(l))).toEqual([
+      '        RX packets 3  bytes 294 (294.0 B)',
+      '        TX packets 3  bytes 294 (294.0 B)',
+    ]);
   });
 
-  it('the built state is not changed: without the run\'s counters the tools print zeros', () => {
+  it("the built state is not changed: without the run's counters the tools print zeros", () => {
     const ip = toText(runEmulated(node02, ['ip', '-s', 'link', 'show', 'flannel.1']).stdout).split('\n');
     expect(ip[3]).toBe('             0       0      0       0       0       0 ');
     expect(node02.links.every((l) => l.counters.rxPackets === 0 && l.counters.txPackets === 0)).toBe(true);

@@ -91,7 +91,11 @@ describe('shellWord, shellComment, hereDocument: the only ways into a script', (
 
 function exported(yaml: string, options: { prefix?: string; stateRoot?: string } = {}): NetnsExport {
   const lab = buildFromText(yaml, 'hostile.yaml');
-  const result = exportNetns(lab.dataplane, { source: HOSTILE_SOURCE, prefix: options.prefix ?? 'nlh-', ...(options.stateRoot !== undefined ? { stateRoot: options.stateRoot } : {}) });
+  const result = exportNetns(lab.dataplane, {
+    source: HOSTILE_SOURCE,
+    prefix: options.prefix ?? 'nlh-',
+    ...(options.stateRoot !== undefined ? { stateRoot: options.stateRoot } : {}),
+  });
   if (!result.export) throw new Error(result.error);
   return result.export;
 }
@@ -112,7 +116,10 @@ describe.each(['flannel', 'calico'] as const)('scripts from hostile device names
 
   it('--help, a wrong option and the root check run nothing of the names', () => {
     const idNotRoot = join(dir, 'not-root');
-    spawnSync('sh', ['-c', `mkdir -p '${idNotRoot}' && printf '#!/bin/sh\\necho 1000\\n' > '${idNotRoot}/id' && chmod +x '${idNotRoot}/id'`]);
+    spawnSync('sh', [
+      '-c',
+      `mkdir -p '${idNotRoot}' && printf '#!/bin/sh\\necho 1000\\n' > '${idNotRoot}/id' && chmod +x '${idNotRoot}/id'`,
+    ]);
     const help = stubs.run(ex.build, ['--help'], mark.bin);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('usage: sudo bash script.sh');
@@ -134,8 +141,14 @@ describe.each(['flannel', 'calico'] as const)('scripts from hostile device names
     const ip = r.calls.filter((c) => c.argv[0] === 'ip').map((c) => c.argv);
     for (const name of HOSTILE_DEVICE_NAMES) {
       // Created (from whichever side), brought up, given its sysctls by /proc/sys path: each time one argument.
-      expect(ip.some((a) => a.includes('link') && a.includes('add') && a.some((w, j) => w === name && a[j - 1] === 'name')), name).toBe(true);
-      expect(ip.some((a) => a.slice(3).join(' ') === `link set dev ${name} up`), name).toBe(true);
+      expect(
+        ip.some((a) => a.includes('link') && a.includes('add') && a.some((w, j) => w === name && a[j - 1] === 'name')),
+        name,
+      ).toBe(true);
+      expect(
+        ip.some((a) => a.slice(3).join(' ') === `link set dev ${name} up`),
+        name,
+      ).toBe(true);
       const sysctl = ip.find((a) => a[1] === 'netns' && a[2] === 'exec' && a[4] === 'sh' && a.includes(`net/ipv6/conf/${name}/accept_ra`));
       expect(sysctl, name).toBeDefined();
       expect(sysctl![sysctl!.indexOf(`net/ipv6/conf/${name}/accept_ra`) + 1]).toBe('0');
@@ -143,7 +156,11 @@ describe.each(['flannel', 'calico'] as const)('scripts from hostile device names
     if (cni === 'calico') {
       // Felix's rules name each workload's device: the iptables-restore input carries them as written.
       const restores = r.calls.filter((c) => c.argv.includes('iptables-restore')).map((c) => c.stdin ?? '');
-      for (const name of HOSTILE_DEVICE_NAMES) expect(restores.some((text) => text.includes(` -o ${name} `) || text.includes(` -i ${name} `)), name).toBe(true);
+      for (const name of HOSTILE_DEVICE_NAMES)
+        expect(
+          restores.some((text) => text.includes(` -o ${name} `) || text.includes(` -i ${name} `)),
+          name,
+        ).toBe(true);
     }
     // Only the state file was written, under the state root given.
     expect(spawnSync('ls', ['-A', join(stateRoot, 'nlh-')], { encoding: 'utf8' }).stdout).toBe('netns\n');
@@ -160,7 +177,10 @@ describe('what the export refuses', () => {
   });
 
   it('a namespace name longer than /run/netns can hold', () => {
-    const long = ['a', 'b', 'c', 'd'].map((c) => c.repeat(63)).join('.').slice(0, 253);
+    const long = ['a', 'b', 'c', 'd']
+      .map((c) => c.repeat(63))
+      .join('.')
+      .slice(0, 253);
     const yaml = flannelYaml({ nodes: `  - {name: ${long}, ip: 10.234.2.11, subnet: rack-1}`, pods: '  []' });
     const result = exportNetns(buildFromText(yaml).dataplane, { prefix: 'p'.repeat(40) });
     expect(result.error).toMatch(/longer than 255 bytes/);

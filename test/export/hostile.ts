@@ -35,11 +35,14 @@ for (const name of HOSTILE_DEVICE_NAMES) {
 }
 
 /** A topology file name that would run `pwned` (twice over) if pasted into a script as it is. */
-export const HOSTILE_SOURCE = "x\n;pwned\n#`pwned`$(pwned)'\"*.yaml";
+export const HOSTILE_SOURCE = 'x\n;pwned\n#`pwned`$(pwned)\'"*.yaml';
 
 /** A flannel vxlan (or calico bgp) cluster with two nodes and one pod per hostile name, each pod's host veth pinned to it. */
 export function hostileLabYaml(cni: 'flannel' | 'calico', names: readonly string[] = HOSTILE_DEVICE_NAMES): string {
-  const pods = names.map((name, i) => `  - {name: pod-${i}, node: node-0${(i % 2) + 1}, containers: [{name: app, ports: [{containerPort: 80}]}], labels: {app: web}, hostVeth: {name: ${JSON.stringify(name)}}}`);
+  const pods = names.map(
+    (name, i) =>
+      `  - {name: pod-${i}, node: node-0${(i % 2) + 1}, containers: [{name: app, ports: [{containerPort: 80}]}], labels: {app: web}, hostVeth: {name: ${JSON.stringify(name)}}}`,
+  );
   return `apiVersion: netlab/v1
 kind: Cluster
 metadata: {name: hostile}

@@ -35,7 +35,8 @@ function commands(script: readonly string[]): string[] {
       continue;
     }
     if (line.startsWith('step ')) started = true;
-    if (!started || line === '' || line.startsWith('#') || line.startsWith('step ') || line.startsWith('trap ') || line.startsWith('echo ')) continue;
+    if (!started || line === '' || line.startsWith('#') || line.startsWith('step ') || line.startsWith('trap ') || line.startsWith('echo '))
+      continue;
     const m = /<<'(\w+)'$/.exec(line);
     if (m) heredoc = m[1];
     out.push(line);
@@ -68,7 +69,15 @@ describe('netlab export --format netns: the default lab', () => {
     for (const line of commands(ex.build)) {
       const words = line.split(' ');
       const target =
-        words[0] === 'ip' || words[0] === 'bridge' ? (words[1] === '-n' ? words[2] : words[1] === 'netns' && words[2] === 'exec' ? words[3] : undefined) : ['mkns', 'nsysctl', 'ipt_restore', 'tun_hold'].includes(words[0]!) ? words[1] : undefined;
+        words[0] === 'ip' || words[0] === 'bridge'
+          ? words[1] === '-n'
+            ? words[2]
+            : words[1] === 'netns' && words[2] === 'exec'
+              ? words[3]
+              : undefined
+          : ['mkns', 'nsysctl', 'ipt_restore', 'tun_hold'].includes(words[0]!)
+            ? words[1]
+            : undefined;
       expect(target !== undefined && mine.has(target), `runs outside the lab: ${line}`).toBe(true);
       // A veth's other end is created straight inside a lab namespace.
       if (line.includes(' type veth ')) expect(mine.has(words[words.indexOf('netns') + 1]!), line).toBe(true);
@@ -79,7 +88,8 @@ describe('netlab export --format netns: the default lab', () => {
     const node = lab.dataplane.nodeNetns(lab.cluster.nodeByName.get('node-02')!);
     const lines = commands(ex.build).filter((l) => l.startsWith('ip -n nl-default-node-02 link add name '));
     expect(lines.map((l) => l.split(' ')[6])).toEqual(node.links.filter((l) => l.info.kind !== 'loopback').map((l) => l.name));
-    for (const link of node.links) if (link.mac && link.info.kind !== 'loopback') expect(lines.some((l) => l.includes(`${link.name} address ${link.mac} `))).toBe(true);
+    for (const link of node.links)
+      if (link.mac && link.info.kind !== 'loopback') expect(lines.some((l) => l.includes(`${link.name} address ${link.mac} `))).toBe(true);
     expect(lines.find((l) => l.includes('flannel.1'))).toContain('type vxlan id 1 local 10.234.2.12 dev eth0 dstport 8472 nolearning');
   });
 
@@ -147,7 +157,9 @@ describe('netlab export: backends and details', () => {
     expect(lab.dataplane.podNetns(pod).links.map((l) => `${l.ifindex}:${l.name}`)).toEqual(['1:lo', '2:eth0']);
     const all = commands(ex.build);
     const add = all.find((l) => l.startsWith(`ip -n ${nodeNs} link add name ${hostVeth.name} address ee:ee:ee:ee:ee:ee `));
-    expect(add).toMatch(new RegExp(` numtxqueues 1 numrxqueues 1 type veth peer name eth0 address \\S+ mtu 1500 numtxqueues 1 numrxqueues 1 netns ${podNs}$`));
+    expect(add).toMatch(
+      new RegExp(` numtxqueues 1 numrxqueues 1 type veth peer name eth0 address \\S+ mtu 1500 numtxqueues 1 numrxqueues 1 netns ${podNs}$`),
+    );
     expect(all.some((l) => l.includes(' netns ') && l.includes(' link set dev '))).toBe(false);
   });
 
@@ -156,7 +168,10 @@ describe('netlab export: backends and details', () => {
     const ex = exported(lab);
     const podNs = ex.netnsById.get('pod/default/pod-a')!;
     const routes = commands(ex.build).filter((l) => l.startsWith(`ip -n ${podNs} route add`));
-    expect(routes).toEqual([`ip -n ${podNs} route add 169.254.1.1/32 dev eth0 proto boot scope link`, `ip -n ${podNs} route add default via 169.254.1.1 dev eth0 proto boot scope global`]);
+    expect(routes).toEqual([
+      `ip -n ${podNs} route add 169.254.1.1/32 dev eth0 proto boot scope link`,
+      `ip -n ${podNs} route add default via 169.254.1.1 dev eth0 proto boot scope global`,
+    ]);
     const node = ex.netnsById.get('node/node-01')!;
     const sets = ex.build.indexOf(`ip netns exec ${node} ipset restore <<'NETLAB_IPSET'`);
     expect(sets).toBeGreaterThan(0);
@@ -176,7 +191,12 @@ describe('netlab export: backends and details', () => {
   });
 
   it('a node named like the router is refused, not silently merged', () => {
-    const lab = buildFromText(flannelYaml({ nodes: '  - {name: router, ip: 10.234.2.11, subnet: rack-1}\n  - {name: node-02, ip: 10.234.2.12, subnet: rack-1}', pods: '  []' }));
+    const lab = buildFromText(
+      flannelYaml({
+        nodes: '  - {name: router, ip: 10.234.2.11, subnet: rack-1}\n  - {name: node-02, ip: 10.234.2.12, subnet: rack-1}',
+        pods: '  []',
+      }),
+    );
     expect(exportNetns(lab.dataplane).error).toContain('nl-t-router');
   });
 
@@ -189,15 +209,33 @@ describe('netlab export: backends and details', () => {
 
   it('routes say everything the kernel would otherwise default differently', () => {
     const dst = parseCidr('10.244.0.0/16')!;
-    expect(routeCommand('n', { table: RT_TABLE.main, type: 'unicast', dst, dev: 'flannel0', protocol: RTPROT.boot, scope: 'universe' })).toBe('ip -n n route add 10.244.0.0/16 dev flannel0 proto boot scope global');
-    expect(routeCommand('n', { table: 100, type: 'blackhole', dst, protocol: RTPROT.bird, scope: 'universe' })).toBe('ip -n n route add blackhole 10.244.0.0/16 proto 12 scope global table 100');
-    expect(routeCommand('n', { table: RT_TABLE.main, type: 'unicast', dst: { addr: 0, len: 0 }, gateway: parseIPv4('169.254.1.1')!, dev: 'eth0', protocol: RTPROT.boot, scope: 'universe', onlink: true })).toBe(
-      'ip -n n route add default via 169.254.1.1 dev eth0 proto boot scope global onlink',
+    expect(
+      routeCommand('n', { table: RT_TABLE.main, type: 'unicast', dst, dev: 'flannel0', protocol: RTPROT.boot, scope: 'universe' }),
+    ).toBe('ip -n n route add 10.244.0.0/16 dev flannel0 proto boot scope global');
+    expect(routeCommand('n', { table: 100, type: 'blackhole', dst, protocol: RTPROT.bird, scope: 'universe' })).toBe(
+      'ip -n n route add blackhole 10.244.0.0/16 proto 12 scope global table 100',
     );
+    expect(
+      routeCommand('n', {
+        table: RT_TABLE.main,
+        type: 'unicast',
+        dst: { addr: 0, len: 0 },
+        gateway: parseIPv4('169.254.1.1')!,
+        dev: 'eth0',
+        protocol: RTPROT.boot,
+        scope: 'universe',
+        onlink: true,
+      }),
+    ).toBe('ip -n n route add default via 169.254.1.1 dev eth0 proto boot scope global onlink');
   });
 
   it('creates the nfacct objects the rules count into', () => {
-    expect(nfacctNames(['-A KUBE-FORWARD -m nfacct --nfacct-name  ct_state_invalid_dropped_pkts -j DROP', '-A X -m nfacct --nfacct-name "a b" -j RETURN'])).toEqual(['ct_state_invalid_dropped_pkts', 'a b']);
+    expect(
+      nfacctNames([
+        '-A KUBE-FORWARD -m nfacct --nfacct-name  ct_state_invalid_dropped_pkts -j DROP',
+        '-A X -m nfacct --nfacct-name "a b" -j RETURN',
+      ]),
+    ).toEqual(['ct_state_invalid_dropped_pkts', 'a b']);
   });
 
   it('netlab export on the command line: build, teardown, json', async () => {

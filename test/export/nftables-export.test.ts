@@ -22,7 +22,10 @@ import { readRepoFile } from '../helpers.js';
 import { forgetExportRecords, netnsSkipReason } from '../netns-helpers.js';
 
 function nftablesDefaultLab() {
-  const variant = buildVariant(readRepoFile('labs/default.yaml'), 'labs/default.yaml', { sets: ['network.kubeProxy.mode=nftables'], faults: [] });
+  const variant = buildVariant(readRepoFile('labs/default.yaml'), 'labs/default.yaml', {
+    sets: ['network.kubeProxy.mode=nftables'],
+    faults: [],
+  });
   return { cluster: variant.cluster!, dataplane: variant.dataplane! };
 }
 
@@ -83,7 +86,8 @@ describe.skipIf(reason !== undefined)(`real kernel: the exported nftables mode l
     expect(built.status, built.stderr).toBe(0);
     for (const node of cluster.nodes) {
       const ours = toText(renderNftRuleset(dataplane.nodeNetns(node).nftables));
-      const nft = (...args: string[]) => execFileSync('ip', ['netns', 'exec', `${PREFIX}${node.name}`, 'nft', ...args], { encoding: 'utf8' });
+      const nft = (...args: string[]) =>
+        execFileSync('ip', ['netns', 'exec', `${PREFIX}${node.name}`, 'nft', ...args], { encoding: 'utf8' });
       expect(nft('list', 'table', 'ip', 'kube-proxy'), node.name).toBe(ours);
       // The real ruleset also holds the tables iptables-nft made for the kubelet's and flannel's rules
       // (netlab does not list those: docs/commands.md); kube-proxy's table comes last, as it started last.
@@ -93,6 +97,10 @@ describe.skipIf(reason !== undefined)(`real kernel: the exported nftables mode l
     }
     const down = spawnSync('bash', [teardown], { encoding: 'utf8', timeout: 120_000 });
     expect(down.status, down.stderr).toBe(0);
-    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(PREFIX))).toEqual([]);
+    expect(
+      execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.startsWith(PREFIX)),
+    ).toEqual([]);
   }, 180_000);
 });

@@ -26,7 +26,11 @@ export class PrivateMounts {
 
   static start(): Promise<PrivateMounts> {
     // The holder waits on its stdin: it ends when the test ends it, or when the test process is gone.
-    const holder = spawn('unshare', ['-m', '--propagation', 'private', '--', 'bash', '-c', `mount -t tmpfs ${PRIVATE_TMPFS} /run && echo ready && read -r _`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const holder = spawn(
+      'unshare',
+      ['-m', '--propagation', 'private', '--', 'bash', '-c', `mount -t tmpfs ${PRIVATE_TMPFS} /run && echo ready && read -r _`],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     return new Promise((resolve, reject) => {
       let out = '';
       let err = '';

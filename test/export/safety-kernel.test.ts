@@ -36,7 +36,9 @@ import { hasTool, netnsSkipReason } from '../netns-helpers.js';
 import { canary, HOSTILE_DEVICE_NAMES, HOSTILE_SOURCE, hostileLabYaml } from './hostile.js';
 import { PRIVATE_TMPFS, PrivateMounts, type Ran } from './private-mounts.js';
 
-const reason = netnsSkipReason(['ip', 'unshare', 'nsenter', 'stat', 'iptables-save', 'iptables-restore', 'nft', 'bash'], { iptablesNft: true });
+const reason = netnsSkipReason(['ip', 'unshare', 'nsenter', 'stat', 'iptables-save', 'iptables-restore', 'nft', 'bash'], {
+  iptablesNft: true,
+});
 /** This run's prefixes start so; the host's listings are compared for them. */
 const RUN = `nls${process.pid}-`;
 const work = mkdtempSync(join(tmpdir(), 'netlab-safety-'));
@@ -54,9 +56,14 @@ function hostSnapshot(): string {
   const listing = (dir: string) => {
     const r = spawnSync('ls', ['-A', dir], { encoding: 'utf8' });
     // Other test files (and other runs) add and remove their own namespaces meanwhile: ours are the ones compared.
-    return `$ ls ${dir}: ${r.stdout.split('\n').filter((n) => n.startsWith(RUN)).join(' ')}`;
+    return `$ ls ${dir}: ${r.stdout
+      .split('\n')
+      .filter((n) => n.startsWith(RUN))
+      .join(' ')}`;
   };
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(PRIVATE_TMPFS));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(PRIVATE_TMPFS));
   return [
     run('ip', ['-d', 'link', 'show']),
     run('ip', ['addr', 'show']).replace(/(valid|preferred)_lft \d+sec/g, '$1_lft Nsec'),
@@ -83,179 +90,202 @@ function exported(yaml: string, prefix: string, source = 'lab.yaml'): NetnsExpor
   return result.export;
 }
 
-describe.skipIf(reason !== undefined)(`the exported scripts as root, in a private mount namespace${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let ns: PrivateMounts;
-  let before: string;
-  let counter = 0;
-  const prefix = () => `${RUN}${counter++}-`;
+describe.skipIf(reason !== undefined)(
+  `the exported scripts as root, in a private mount namespace${reason ? ` (skipped: ${reason})` : ''}`,
+  () => {
+    let ns: PrivateMounts;
+    let before: string;
+    let counter = 0;
+    const prefix = () => `${RUN}${counter++}-`;
 
-  /** Writes a script into the work directory and runs it with bash inside the private mount namespace. */
-  const script = (lines: readonly string[], name: string, args = '', env: NodeJS.ProcessEnv = process.env): Ran => {
-    const file = join(work, name);
-    writeFileSync(file, lines.join('\n') + '\n');
-    return ns.bash(`bash ${file} ${args}`, { env });
-  };
-  const netnsList = (): string[] => ns.bash('ls -A /run/netns 2>/dev/null || true').stdout.split('\n').filter((n) => n !== '');
-  const identity = (name: string): string => ns.bash(`TZ=UTC0 stat -L -c '%i %z' /run/netns/${name}`).stdout;
-  const netnsOf = (p: string) => netnsList().filter((n) => n.startsWith(p));
+    /** Writes a script into the work directory and runs it with bash inside the private mount namespace. */
+    const script = (lines: readonly string[], name: string, args = '', env: NodeJS.ProcessEnv = process.env): Ran => {
+      const file = join(work, name);
+      writeFileSync(file, lines.join('\n') + '\n');
+      return ns.bash(`bash ${file} ${args}`, { env });
+    };
+    const netnsList = (): string[] =>
+      ns
+        .bash('ls -A /run/netns 2>/dev/null || true')
+        .stdout.split('\n')
+        .filter((n) => n !== '');
+    const identity = (name: string): string => ns.bash(`TZ=UTC0 stat -L -c '%i %z' /run/netns/${name}`).stdout;
+    const netnsOf = (p: string) => netnsList().filter((n) => n.startsWith(p));
 
-  beforeAll(async () => {
-    before = hostSnapshot();
-    ns = await PrivateMounts.start();
-  }, 30_000);
+    beforeAll(async () => {
+      before = hostSnapshot();
+      ns = await PrivateMounts.start();
+    }, 30_000);
 
-  afterAll(async () => {
-    if (ns) {
-      // Whatever a failed test left, inside the private namespace (all of it is this test's).
-      ns.bash('for n in $(ls -A /run/netns 2>/dev/null); do for p in $(ip netns pids "$n"); do kill "$p"; done; ip netns del "$n"; done');
-      await ns.stop();
-    }
-    rmSync(work, { recursive: true, force: true });
-  }, 60_000);
+    afterAll(async () => {
+      if (ns) {
+        // Whatever a failed test left, inside the private namespace (all of it is this test's).
+        ns.bash('for n in $(ls -A /run/netns 2>/dev/null); do for p in $(ip netns pids "$n"); do kill "$p"; done; ip netns del "$n"; done');
+        await ns.stop();
+      }
+      rmSync(work, { recursive: true, force: true });
+    }, 60_000);
 
-  it.each(['flannel', 'calico'] as const)('builds %s with hostile device names and a hostile file name, tears it down; the canary never runs', (cni) => {
-    const p = prefix();
-    const ex = exported(hostileLabYaml(cni), p, HOSTILE_SOURCE);
-    const mark = canary(join(work, `canary-${cni}`));
-    const env = { ...process.env, PATH: `${mark.bin}:${process.env.PATH}` };
-    const build = script(ex.build, `hostile-${cni}.sh`, '', env);
-    expect(build.status, build.stderr).toBe(0);
-    for (const name of HOSTILE_DEVICE_NAMES) {
-      const node = ns.bash(`for n in ${p}node-01 ${p}node-02; do ip -n "$n" -o link show dev ${shellWord(name)} 2>/dev/null; done`);
-      expect(node.stdout, name).toContain(`: ${name}@`);
-    }
-    if (cni === 'flannel') expect(ns.bash(`ip netns exec ${p}node-01 cat '/proc/sys/net/ipv6/conf/a=b/accept_ra' 2>/dev/null || ip netns exec ${p}node-02 cat '/proc/sys/net/ipv6/conf/a=b/accept_ra'`).stdout).toBe('0\n');
-    expect(ns.bash(`cat /run/netlab/${p}/netns`).stdout.split('\n')[0]).toMatch(/^netlab-netns-state 1 [0-9a-f]{16}$/);
-    const down = script(ex.teardown, `hostile-${cni}-teardown.sh`, '', env);
-    expect(down.status, down.stderr).toBe(0);
-    expect(down.stdout).toContain(`deleted ${ex.netns.length} namespace(s)`);
-    expect(netnsOf(p)).toEqual([]);
-    expect(ns.bash(`ls -A /run/netlab`).stdout).toBe('');
-    expect(mark.ran()).toBe(false);
-  }, 120_000);
+    it.each(['flannel', 'calico'] as const)(
+      'builds %s with hostile device names and a hostile file name, tears it down; the canary never runs',
+      (cni) => {
+        const p = prefix();
+        const ex = exported(hostileLabYaml(cni), p, HOSTILE_SOURCE);
+        const mark = canary(join(work, `canary-${cni}`));
+        const env = { ...process.env, PATH: `${mark.bin}:${process.env.PATH}` };
+        const build = script(ex.build, `hostile-${cni}.sh`, '', env);
+        expect(build.status, build.stderr).toBe(0);
+        for (const name of HOSTILE_DEVICE_NAMES) {
+          const node = ns.bash(`for n in ${p}node-01 ${p}node-02; do ip -n "$n" -o link show dev ${shellWord(name)} 2>/dev/null; done`);
+          expect(node.stdout, name).toContain(`: ${name}@`);
+        }
+        if (cni === 'flannel')
+          expect(
+            ns.bash(
+              `ip netns exec ${p}node-01 cat '/proc/sys/net/ipv6/conf/a=b/accept_ra' 2>/dev/null || ip netns exec ${p}node-02 cat '/proc/sys/net/ipv6/conf/a=b/accept_ra'`,
+            ).stdout,
+          ).toBe('0\n');
+        expect(ns.bash(`cat /run/netlab/${p}/netns`).stdout.split('\n')[0]).toMatch(/^netlab-netns-state 1 [0-9a-f]{16}$/);
+        const down = script(ex.teardown, `hostile-${cni}-teardown.sh`, '', env);
+        expect(down.status, down.stderr).toBe(0);
+        expect(down.stdout).toContain(`deleted ${ex.netns.length} namespace(s)`);
+        expect(netnsOf(p)).toEqual([]);
+        expect(ns.bash(`ls -A /run/netlab`).stdout).toBe('');
+        expect(mark.ran()).toBe(false);
+      },
+      120_000,
+    );
 
-  it('leaves a namespace named like the old probe alone; refuses a second build; rebuilds', () => {
-    const p = prefix();
-    const ex = exported(SMALL, p);
-    expect(ns.bash(`ip netns add ${p}.probe`).status).toBe(0);
-    const probe = identity(`${p}.probe`);
-    const first = script(ex.build, 'small.sh');
-    expect(first.status, first.stderr).toBe(0);
-    const built = Object.fromEntries(ex.netns.map((n) => [n, identity(n)]));
-    const second = script(ex.build, 'small.sh');
-    expect(second.status).toBe(2);
-    expect(second.stderr).toContain(`a build with the prefix ${p} is recorded in /run/netlab/${p}`);
-    expect(Object.fromEntries(ex.netns.map((n) => [n, identity(n)]))).toEqual(built);
-    const rebuilt = script(ex.build, 'small.sh', '--rebuild');
-    expect(rebuilt.status, rebuilt.stderr).toBe(0);
-    for (const n of ex.netns) expect(identity(n), n).not.toBe(built[n]);
-    // Another lab's teardown with the same prefix deletes nothing of this one.
-    const other = exported(flannelYaml({ pods: '  - {name: pod-z, node: node-01, containers: [{name: app}]}' }), p);
-    const otherDown = script(other.teardown, 'other-teardown.sh');
-    expect(otherDown.status).toBe(1);
-    expect(otherDown.stderr).toContain('records a build of another lab with the prefix');
-    expect(netnsOf(p).sort()).toEqual([...ex.netns, `${p}.probe`].sort());
-    const down = script(ex.teardown, 'small-teardown.sh');
-    expect(down.status, down.stderr).toBe(0);
-    expect(netnsOf(p)).toEqual([`${p}.probe`]);
-    expect(identity(`${p}.probe`)).toBe(probe);
-    ns.bash(`ip netns del ${p}.probe`);
-  }, 120_000);
+    it('leaves a namespace named like the old probe alone; refuses a second build; rebuilds', () => {
+      const p = prefix();
+      const ex = exported(SMALL, p);
+      expect(ns.bash(`ip netns add ${p}.probe`).status).toBe(0);
+      const probe = identity(`${p}.probe`);
+      const first = script(ex.build, 'small.sh');
+      expect(first.status, first.stderr).toBe(0);
+      const built = Object.fromEntries(ex.netns.map((n) => [n, identity(n)]));
+      const second = script(ex.build, 'small.sh');
+      expect(second.status).toBe(2);
+      expect(second.stderr).toContain(`a build with the prefix ${p} is recorded in /run/netlab/${p}`);
+      expect(Object.fromEntries(ex.netns.map((n) => [n, identity(n)]))).toEqual(built);
+      const rebuilt = script(ex.build, 'small.sh', '--rebuild');
+      expect(rebuilt.status, rebuilt.stderr).toBe(0);
+      for (const n of ex.netns) expect(identity(n), n).not.toBe(built[n]);
+      // Another lab's teardown with the same prefix deletes nothing of this one.
+      const other = exported(flannelYaml({ pods: '  - {name: pod-z, node: node-01, containers: [{name: app}]}' }), p);
+      const otherDown = script(other.teardown, 'other-teardown.sh');
+      expect(otherDown.status).toBe(1);
+      expect(otherDown.stderr).toContain('records a build of another lab with the prefix');
+      expect(netnsOf(p).sort()).toEqual([...ex.netns, `${p}.probe`].sort());
+      const down = script(ex.teardown, 'small-teardown.sh');
+      expect(down.status, down.stderr).toBe(0);
+      expect(netnsOf(p)).toEqual([`${p}.probe`]);
+      expect(identity(`${p}.probe`)).toBe(probe);
+      ns.bash(`ip netns del ${p}.probe`);
+    }, 120_000);
 
-  it('the teardown refuses a look-alike and namespaces it has no record of, and leaves them', () => {
-    const p = prefix();
-    const ex = exported(SMALL, p);
-    expect(script(ex.build, 'small.sh').status).toBe(0);
-    // Someone deletes one of the lab's namespaces and makes another under its name.
-    const victim = `${p}node-02`;
-    expect(ns.bash(`ip netns del ${victim} && ip netns add ${victim}`).status).toBe(0);
-    const lookAlike = identity(victim);
-    const down = script(ex.teardown, 'small-teardown.sh');
-    expect(down.status).toBe(1);
-    expect(down.stderr).toContain(`refusing to delete 1 namespace(s) that this build did not create`);
-    expect(down.stderr).toContain(victim);
-    expect(netnsOf(p)).toEqual([victim]);
-    expect(identity(victim)).toBe(lookAlike);
-    // Now there is no record at all: the look-alike is still refused.
-    const again = script(ex.teardown, 'small-teardown.sh');
-    expect(again.status).toBe(1);
-    expect(again.stderr).toContain('no build is recorded');
-    expect(identity(victim)).toBe(lookAlike);
-    // As the build's own --teardown, before any build (the issue's PREFIX-node-03).
-    const viaBuild = script(ex.build, 'small.sh', '--teardown');
-    expect(viaBuild.status).toBe(1);
-    expect(identity(victim)).toBe(lookAlike);
-    // And a build refuses to start over it.
-    const build = script(ex.build, 'small.sh');
-    expect(build.status).toBe(2);
-    expect(build.stderr).toContain('namespace(s) of this lab already exist, and no build of it is recorded');
-    expect(identity(victim)).toBe(lookAlike);
-    ns.bash(`ip netns del ${victim}`);
-  }, 120_000);
+    it('the teardown refuses a look-alike and namespaces it has no record of, and leaves them', () => {
+      const p = prefix();
+      const ex = exported(SMALL, p);
+      expect(script(ex.build, 'small.sh').status).toBe(0);
+      // Someone deletes one of the lab's namespaces and makes another under its name.
+      const victim = `${p}node-02`;
+      expect(ns.bash(`ip netns del ${victim} && ip netns add ${victim}`).status).toBe(0);
+      const lookAlike = identity(victim);
+      const down = script(ex.teardown, 'small-teardown.sh');
+      expect(down.status).toBe(1);
+      expect(down.stderr).toContain(`refusing to delete 1 namespace(s) that this build did not create`);
+      expect(down.stderr).toContain(victim);
+      expect(netnsOf(p)).toEqual([victim]);
+      expect(identity(victim)).toBe(lookAlike);
+      // Now there is no record at all: the look-alike is still refused.
+      const again = script(ex.teardown, 'small-teardown.sh');
+      expect(again.status).toBe(1);
+      expect(again.stderr).toContain('no build is recorded');
+      expect(identity(victim)).toBe(lookAlike);
+      // As the build's own --teardown, before any build (the issue's PREFIX-node-03).
+      const viaBuild = script(ex.build, 'small.sh', '--teardown');
+      expect(viaBuild.status).toBe(1);
+      expect(identity(victim)).toBe(lookAlike);
+      // And a build refuses to start over it.
+      const build = script(ex.build, 'small.sh');
+      expect(build.status).toBe(2);
+      expect(build.stderr).toContain('namespace(s) of this lab already exist, and no build of it is recorded');
+      expect(identity(victim)).toBe(lookAlike);
+      ns.bash(`ip netns del ${victim}`);
+    }, 120_000);
 
-  /** A PATH directory whose iptables-restore runs `first` (once) before the real one. */
-  const iptablesRestoreHook = (name: string, first: string): string => {
-    const dir = join(work, name);
-    mkdirSync(dir, { recursive: true });
-    const real = spawnSync('sh', ['-c', 'command -v iptables-restore'], { encoding: 'utf8' }).stdout.trim();
-    writeFileSync(join(dir, 'iptables-restore'), `#!/bin/sh\nif mkdir '${join(dir, 'once')}' 2>/dev/null; then\n${first}\nfi\nexec '${real}' "$@"\n`);
-    chmodSync(join(dir, 'iptables-restore'), 0o755);
-    return dir;
-  };
+    /** A PATH directory whose iptables-restore runs `first` (once) before the real one. */
+    const iptablesRestoreHook = (name: string, first: string): string => {
+      const dir = join(work, name);
+      mkdirSync(dir, { recursive: true });
+      const real = spawnSync('sh', ['-c', 'command -v iptables-restore'], { encoding: 'utf8' }).stdout.trim();
+      writeFileSync(
+        join(dir, 'iptables-restore'),
+        `#!/bin/sh\nif mkdir '${join(dir, 'once')}' 2>/dev/null; then\n${first}\nfi\nexec '${real}' "$@"\n`,
+      );
+      chmodSync(join(dir, 'iptables-restore'), 0o755);
+      return dir;
+    };
 
-  it('a build that fails midway deletes what it created and nothing else', () => {
-    const p = prefix();
-    const ex = exported(SMALL, p);
-    // While node-01's rules are restored, another party takes the name node-02 is about to get
-    // (in the private mount namespace proper: `ip netns exec` runs the hook in a mount namespace of its own).
-    const squatter = `${p}node-02`;
-    const hook = iptablesRestoreHook('squat', `nsenter -t ${ns.pid} -m ip netns add '${squatter}'`);
-    const build = script(ex.build, 'small.sh', '', { ...process.env, PATH: `${hook}:${process.env.PATH}` });
-    expect(build.status).toBe(1);
-    expect(build.stderr).toContain(`failed at step: node-02: create namespace ${squatter}`);
-    expect(build.stderr).toMatch(/deleted the \d+ namespace\(s\) this run created/);
-    expect(netnsOf(p)).toEqual([squatter]);
-    expect(ns.bash(`ls -A /run/netlab`).stdout).toBe('');
-    ns.bash(`ip netns del ${squatter}`);
-  }, 120_000);
+    it('a build that fails midway deletes what it created and nothing else', () => {
+      const p = prefix();
+      const ex = exported(SMALL, p);
+      // While node-01's rules are restored, another party takes the name node-02 is about to get
+      // (in the private mount namespace proper: `ip netns exec` runs the hook in a mount namespace of its own).
+      const squatter = `${p}node-02`;
+      const hook = iptablesRestoreHook('squat', `nsenter -t ${ns.pid} -m ip netns add '${squatter}'`);
+      const build = script(ex.build, 'small.sh', '', { ...process.env, PATH: `${hook}:${process.env.PATH}` });
+      expect(build.status).toBe(1);
+      expect(build.stderr).toContain(`failed at step: node-02: create namespace ${squatter}`);
+      expect(build.stderr).toMatch(/deleted the \d+ namespace\(s\) this run created/);
+      expect(netnsOf(p)).toEqual([squatter]);
+      expect(ns.bash(`ls -A /run/netlab`).stdout).toBe('');
+      ns.bash(`ip netns del ${squatter}`);
+    }, 120_000);
 
-  it('a build killed midway leaves a record that the teardown uses', () => {
-    const p = prefix();
-    const ex = exported(SMALL, p);
-    const pidFile = join(work, 'killed.pid');
-    const hook = iptablesRestoreHook('kill', `kill -9 "$(cat '${pidFile}')"; exit 1`);
-    const file = join(work, 'killed.sh');
-    writeFileSync(file, ex.build.join('\n') + '\n');
-    const build = ns.bash(`echo $$ > '${pidFile}'; exec bash '${file}'`, { env: { ...process.env, PATH: `${hook}:${process.env.PATH}` } });
-    expect(build.status).not.toBe(0);
-    const left = netnsOf(p);
-    expect(left.length).toBeGreaterThan(0);
-    expect(ns.bash(`tail -n +2 /run/netlab/${p}/netns | cut -d' ' -f1`).stdout.split('\n').filter(Boolean).sort()).toEqual([...left].sort());
-    const down = script(ex.teardown, 'killed-teardown.sh');
-    expect(down.status, down.stderr).toBe(0);
-    expect(down.stdout).toContain(`deleted ${left.length} namespace(s)`);
-    expect(netnsOf(p)).toEqual([]);
-  }, 120_000);
+    it('a build killed midway leaves a record that the teardown uses', () => {
+      const p = prefix();
+      const ex = exported(SMALL, p);
+      const pidFile = join(work, 'killed.pid');
+      const hook = iptablesRestoreHook('kill', `kill -9 "$(cat '${pidFile}')"; exit 1`);
+      const file = join(work, 'killed.sh');
+      writeFileSync(file, ex.build.join('\n') + '\n');
+      const build = ns.bash(`echo $$ > '${pidFile}'; exec bash '${file}'`, {
+        env: { ...process.env, PATH: `${hook}:${process.env.PATH}` },
+      });
+      expect(build.status).not.toBe(0);
+      const left = netnsOf(p);
+      expect(left.length).toBeGreaterThan(0);
+      expect(ns.bash(`tail -n +2 /run/netlab/${p}/netns | cut -d' ' -f1`).stdout.split('\n').filter(Boolean).sort()).toEqual(
+        [...left].sort(),
+      );
+      const down = script(ex.teardown, 'killed-teardown.sh');
+      expect(down.status, down.stderr).toBe(0);
+      expect(down.stdout).toContain(`deleted ${left.length} namespace(s)`);
+      expect(netnsOf(p)).toEqual([]);
+    }, 120_000);
 
-  it('export --fail builds the failed node with its devices down', async () => {
-    const p = prefix();
-    const file = join(work, 'small.yaml');
-    writeFileSync(file, SMALL);
-    const cli = await runCli(['-f', file, 'export', '--format', 'netns', '--prefix', p, '--fail', 'node-02']);
-    expect(cli.code, cli.stderr).toBe(0);
-    expect(cli.stdout.split('\n')[1]).toContain(`with --fail node-02`);
-    const build = script(cli.stdout.split('\n').slice(0, -1), 'failed-node.sh');
-    expect(build.status, build.stderr).toBe(0);
-    expect(ns.bash(`ip -n ${p}node-02 -o link show dev eth0`).stdout).toMatch(/<BROADCAST,MULTICAST> .* state DOWN /);
-    expect(ns.bash(`ip -n ${p}node-01 -o link show dev eth0`).stdout).toMatch(/<BROADCAST,MULTICAST,UP,LOWER_UP> .* state UP /);
-    expect(script(cli.stdout.split('\n').slice(0, -1), 'failed-node.sh', '--teardown').status).toBe(0);
-    expect(netnsOf(p)).toEqual([]);
-  }, 120_000);
+    it('export --fail builds the failed node with its devices down', async () => {
+      const p = prefix();
+      const file = join(work, 'small.yaml');
+      writeFileSync(file, SMALL);
+      const cli = await runCli(['-f', file, 'export', '--format', 'netns', '--prefix', p, '--fail', 'node-02']);
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(cli.stdout.split('\n')[1]).toContain(`with --fail node-02`);
+      const build = script(cli.stdout.split('\n').slice(0, -1), 'failed-node.sh');
+      expect(build.status, build.stderr).toBe(0);
+      expect(ns.bash(`ip -n ${p}node-02 -o link show dev eth0`).stdout).toMatch(/<BROADCAST,MULTICAST> .* state DOWN /);
+      expect(ns.bash(`ip -n ${p}node-01 -o link show dev eth0`).stdout).toMatch(/<BROADCAST,MULTICAST,UP,LOWER_UP> .* state UP /);
+      expect(script(cli.stdout.split('\n').slice(0, -1), 'failed-node.sh', '--teardown').status).toBe(0);
+      expect(netnsOf(p)).toEqual([]);
+    }, 120_000);
 
-  it('the root namespace and the host /run are as they were', async () => {
-    expect(hasTool('nft')).toBe(true);
-    const stillInside = netnsList();
-    expect(stillInside).toEqual([]);
-    expect(hostSnapshot()).toBe(before);
-  });
-});
+    it('the root namespace and the host /run are as they were', async () => {
+      expect(hasTool('nft')).toBe(true);
+      const stillInside = netnsList();
+      expect(stillInside).toEqual([]);
+      expect(hostSnapshot()).toBe(before);
+    });
+  },
+);

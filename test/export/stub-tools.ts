@@ -42,7 +42,10 @@ function which(tool: string): string {
  * command that reads a here-document (`ip netns exec NS iptables-restore`,
  * `nft -f -`, `ipset restore`), `1\0<stdin>\0`, else `0\0`.
  */
-export function stubTools(dir: string): { readonly bin: string; run(script: readonly string[], args?: readonly string[], extraPath?: string): StubRun } {
+export function stubTools(dir: string): {
+  readonly bin: string;
+  run(script: readonly string[], args?: readonly string[], extraPath?: string): StubRun;
+} {
   const bin = join(dir, 'stub-bin');
   const log = join(dir, 'stub-log');
   mkdirSync(bin, { recursive: true });
@@ -78,7 +81,12 @@ export function stubTools(dir: string): { readonly bin: string; run(script: read
         timeout: 60_000,
         env: { PATH: extraPath !== undefined ? `${extraPath}:${bin}` : bin, HOME: dir, TMPDIR: dir },
       });
-      return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : ''), calls: parseLog(readFileSync(log, 'utf8')) };
+      return {
+        status: r.status ?? -1,
+        stdout: r.stdout ?? '',
+        stderr: (r.stderr ?? '') + (r.error ? String(r.error) : ''),
+        calls: parseLog(readFileSync(log, 'utf8')),
+      };
     },
   };
 }

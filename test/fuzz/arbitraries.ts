@@ -15,7 +15,8 @@ import { ROOT } from '../helpers.js';
 import { runCli, type CliRun } from '../cli/run-cli.js';
 
 /** The default lab, the one every name above fits, half the time; any lab topology otherwise. */
-export const seedTopology = () => fc.oneof({ weight: 3, arbitrary: fc.constant(SEEDS[0]!) }, { weight: 3, arbitrary: fc.constantFrom(...SEEDS) });
+export const seedTopology = () =>
+  fc.oneof({ weight: 3, arbitrary: fc.constant(SEEDS[0]!) }, { weight: 3, arbitrary: fc.constantFrom(...SEEDS) });
 
 /** The topologies of the lab set: the seeds every mutation starts from. */
 export const SEEDS: readonly { readonly file: string; readonly text: string }[] = [
@@ -27,28 +28,191 @@ export const SEEDS: readonly { readonly file: string; readonly text: string }[] 
 ].map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
 
 /** Names the lab topologies have (most of them in most labs). */
-const GOOD_NAMES = ['master', 'node-01', 'node-02', 'node-03', 'pod-a', 'pod-b', 'pod-c', 'pod-d', 'default/pod-a', 'pod-a:nginx', 'svc/web', 'svc/web:80', 'svc/kube-system/kube-dns:dns', 'web', 'web.default.svc.cluster.local', 'external', '10.244.2.2', '10.244.1.3', '10.96.0.1', '10.96.0.10', '10.234.2.12', 'kube-system/coredns-6484dd8989-4pkqf'];
+const GOOD_NAMES = [
+  'master',
+  'node-01',
+  'node-02',
+  'node-03',
+  'pod-a',
+  'pod-b',
+  'pod-c',
+  'pod-d',
+  'default/pod-a',
+  'pod-a:nginx',
+  'svc/web',
+  'svc/web:80',
+  'svc/kube-system/kube-dns:dns',
+  'web',
+  'web.default.svc.cluster.local',
+  'external',
+  '10.244.2.2',
+  '10.244.1.3',
+  '10.96.0.1',
+  '10.96.0.10',
+  '10.234.2.12',
+  'kube-system/coredns-6484dd8989-4pkqf',
+];
 /** And names close to them, or not names at all. */
-const ODD_NAMES = ['nope', '', ':', '::', 'pod-a:', '/', 'svc/', 'svc/web:99999', '999.1.1.1', 'pod-a:80', 'svc/nope', 'node-3', 'POD-A', '0.0.0.0', '255.255.255.255', '127.0.0.1'];
+const ODD_NAMES = [
+  'nope',
+  '',
+  ':',
+  '::',
+  'pod-a:',
+  '/',
+  'svc/',
+  'svc/web:99999',
+  '999.1.1.1',
+  'pod-a:80',
+  'svc/nope',
+  'node-3',
+  'POD-A',
+  '0.0.0.0',
+  '255.255.255.255',
+  '127.0.0.1',
+];
 const NAMES = [...GOOD_NAMES, ...ODD_NAMES];
 const DEVICES = ['eth0', 'lo', 'cni0', 'flannel.1', 'flannel0', 'tunl0', 'vxlan.calico', 'kube-ipvs0', 'docker0', 'nosuch', ''];
-const NUMBERS = ['0', '1', '-1', '2', '80', '255', '256', '1423', '65535', '65536', '9999999999', '99999999999999999999', '1e3', '0x10', '1.5', 'abc', '', ' 3', '+2'];
-const WEIRD = ['\n', '\t', '\u0000', '\u001b[2J', '\u202e', '"', "'", '[', '{', ']', '}', ',', ': ', '&a ', '*a', '<<: ', '? ', '---', '#', '|', '>', '!!binary ', '~', '%YAML 1.2', '\ufeff', 'ä', '💥', '\\', ' ', '-'];
-const SET_PATHS = ['network.cni.backend', 'network.cni.plugin', 'network.cni.mode', 'network.cni.vni', 'network.kubeProxy.mode', 'network.podCIDR', 'network.serviceCIDR', 'nodes.node-03.subnet', 'nodes.node-02.runtime', 'nodes[+]', 'pods.pod-a.hostVeth.name', 'pods.pod-a.node', 'services.default/web.type', 'metadata.name', 'subnets.rack-1.mtu', 'nope.nope', 'nodes[99]', 'network..cni', ''];
-const SET_VALUES = ['host-gw', 'udp', 'vxlan', 'calico', 'ipip', 'bgp', 'ipvs', 'nftables', 'userspace', 'none', 'docker', 'eth0', '10.0.0.0/8', '1.2.3.4/33', '{name: node-04, ip: 10.234.2.14, subnet: rack-1}', '{name: a', '[a, b]', '[[[[[[[[[[]]]]]]]]]]', 'null', 'true', '-5', '70000', '&a [*a]', '{? [a, b]: 1}', '!foo x', ''];
+const NUMBERS = [
+  '0',
+  '1',
+  '-1',
+  '2',
+  '80',
+  '255',
+  '256',
+  '1423',
+  '65535',
+  '65536',
+  '9999999999',
+  '99999999999999999999',
+  '1e3',
+  '0x10',
+  '1.5',
+  'abc',
+  '',
+  ' 3',
+  '+2',
+];
+const WEIRD = [
+  '\n',
+  '\t',
+  '\u0000',
+  '\u001b[2J',
+  '\u202e',
+  '"',
+  "'",
+  '[',
+  '{',
+  ']',
+  '}',
+  ',',
+  ': ',
+  '&a ',
+  '*a',
+  '<<: ',
+  '? ',
+  '---',
+  '#',
+  '|',
+  '>',
+  '!!binary ',
+  '~',
+  '%YAML 1.2',
+  '\ufeff',
+  'ä',
+  '💥',
+  '\\',
+  ' ',
+  '-',
+];
+const SET_PATHS = [
+  'network.cni.backend',
+  'network.cni.plugin',
+  'network.cni.mode',
+  'network.cni.vni',
+  'network.kubeProxy.mode',
+  'network.podCIDR',
+  'network.serviceCIDR',
+  'nodes.node-03.subnet',
+  'nodes.node-02.runtime',
+  'nodes[+]',
+  'pods.pod-a.hostVeth.name',
+  'pods.pod-a.node',
+  'services.default/web.type',
+  'metadata.name',
+  'subnets.rack-1.mtu',
+  'nope.nope',
+  'nodes[99]',
+  'network..cni',
+  '',
+];
+const SET_VALUES = [
+  'host-gw',
+  'udp',
+  'vxlan',
+  'calico',
+  'ipip',
+  'bgp',
+  'ipvs',
+  'nftables',
+  'userspace',
+  'none',
+  'docker',
+  'eth0',
+  '10.0.0.0/8',
+  '1.2.3.4/33',
+  '{name: node-04, ip: 10.234.2.14, subnet: rack-1}',
+  '{name: a',
+  '[a, b]',
+  '[[[[[[[[[[]]]]]]]]]]',
+  'null',
+  'true',
+  '-5',
+  '70000',
+  '&a [*a]',
+  '{? [a, b]: 1}',
+  '!foo x',
+  '',
+];
 
 const pick = <T>(items: readonly T[]) => fc.constantFrom(...items);
 
 /** A word netlab knows (mostly), or something close to one, or something hostile. */
-const word = fc.oneof({ weight: 12, arbitrary: pick(GOOD_NAMES) }, { weight: 3, arbitrary: pick(ODD_NAMES) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }, { weight: 1, arbitrary: pick(WEIRD) });
-const number = fc.oneof({ weight: 4, arbitrary: pick(NUMBERS) }, { weight: 1, arbitrary: fc.integer({ min: -5, max: 70_000 }).map(String) });
+const word = fc.oneof(
+  { weight: 12, arbitrary: pick(GOOD_NAMES) },
+  { weight: 3, arbitrary: pick(ODD_NAMES) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  { weight: 1, arbitrary: pick(WEIRD) },
+);
+const number = fc.oneof(
+  { weight: 4, arbitrary: pick(NUMBERS) },
+  { weight: 1, arbitrary: fc.integer({ min: -5, max: 70_000 }).map(String) },
+);
 
 const GOOD_WHAT_IFS: readonly string[][] = [
-  ['--set', 'network.cni.backend=host-gw'], ['--set', 'network.cni.backend=udp'], ['--set', 'network.cni.directRouting=true'], ['--set', 'network.kubeProxy.mode=ipvs'],
-  ['--set', 'network.kubeProxy.mode=nftables'], ['--set', 'network.kubeProxy.mode=userspace'], ['--set', 'network.cni={plugin: calico, mode: ipip}'], ['--set', 'network.cni={plugin: calico, mode: vxlan, crossSubnet: true}'],
-  ['--set', 'subnets.rack-1.mtu=9000'], ['--set', 'services.default/web.externalTrafficPolicy=Local'],
-  ['--fail', 'node-03'], ['--fail', 'node-02'], ['--fail', 'master'], ['--link-down', 'node-02:eth0'], ['--link-down', 'pod-a:eth0'], ['--link-down', 'node-02:cni0'], ['--link-down', 'node-02:flannel.1'],
-  ['--route-del', 'node-02:default'], ['--route-del', 'pod-a:default'], ['--rule-del', 'node-02:nat:KUBE-SERVICES:1'], ['--not-ready', 'pod-b'], ['--not-ready', 'kube-system/coredns-6484dd8989-4pkqf'],
+  ['--set', 'network.cni.backend=host-gw'],
+  ['--set', 'network.cni.backend=udp'],
+  ['--set', 'network.cni.directRouting=true'],
+  ['--set', 'network.kubeProxy.mode=ipvs'],
+  ['--set', 'network.kubeProxy.mode=nftables'],
+  ['--set', 'network.kubeProxy.mode=userspace'],
+  ['--set', 'network.cni={plugin: calico, mode: ipip}'],
+  ['--set', 'network.cni={plugin: calico, mode: vxlan, crossSubnet: true}'],
+  ['--set', 'subnets.rack-1.mtu=9000'],
+  ['--set', 'services.default/web.externalTrafficPolicy=Local'],
+  ['--fail', 'node-03'],
+  ['--fail', 'node-02'],
+  ['--fail', 'master'],
+  ['--link-down', 'node-02:eth0'],
+  ['--link-down', 'pod-a:eth0'],
+  ['--link-down', 'node-02:cni0'],
+  ['--link-down', 'node-02:flannel.1'],
+  ['--route-del', 'node-02:default'],
+  ['--route-del', 'pod-a:default'],
+  ['--rule-del', 'node-02:nat:KUBE-SERVICES:1'],
+  ['--not-ready', 'pod-b'],
+  ['--not-ready', 'kube-system/coredns-6484dd8989-4pkqf'],
 ];
 
 const whatIf = fc.oneof(
@@ -57,7 +221,9 @@ const whatIf = fc.oneof(
   fc.tuple(pick(['--fail', '--not-ready']), word).map(([o, w]) => [o, w]),
   fc.tuple(word, pick(DEVICES)).map(([t, d]) => ['--link-down', `${t}:${d}`]),
   fc.tuple(word, pick(['10.244.2.0/24', 'default', '1.2.3.4', 'x'])).map(([t, p]) => ['--route-del', `${t}:${p}`]),
-  fc.tuple(word, pick(['nat', 'filter', 'nta']), pick(['FLANNEL-POSTRTG', 'KUBE-SERVICES', 'FORWARD', 'X']), number).map(([t, a, c, n]) => ['--rule-del', `${t}:${a}:${c}:${n}`]),
+  fc
+    .tuple(word, pick(['nat', 'filter', 'nta']), pick(['FLANNEL-POSTRTG', 'KUBE-SERVICES', 'FORWARD', 'X']), number)
+    .map(([t, a, c, n]) => ['--rule-del', `${t}:${a}:${c}:${n}`]),
 );
 
 /** A netlab command and its own arguments (what-if options are added separately). */
@@ -65,8 +231,16 @@ export const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.constant<string[]>(['validate']),
   fc.tuple(word, word).map(([a, b]) => ['trace', a, b]),
   fc.tuple(word, word, pick(['--port', '--size', '--ttl', '--sport', '--seed']), number).map(([a, b, o, n]) => ['trace', a, b, o, n]),
-  fc.tuple(word, word, pick(['--reply', '--all-endpoints', '--no-df', '--format=traceroute', '--format=mermaid', '--format=dot', '--proto=udp'])).map(([a, b, o]) => ['trace', a, b, o]),
-  fc.tuple(pick(['routes', 'links', 'addresses', 'neighbours', 'fdb', 'bridges', 'stats', 'sysctls', 'iptables', 'nope']), word).map(([v, t]) => ['show', v, t]),
+  fc
+    .tuple(
+      word,
+      word,
+      pick(['--reply', '--all-endpoints', '--no-df', '--format=traceroute', '--format=mermaid', '--format=dot', '--proto=udp']),
+    )
+    .map(([a, b, o]) => ['trace', a, b, o]),
+  fc
+    .tuple(pick(['routes', 'links', 'addresses', 'neighbours', 'fdb', 'bridges', 'stats', 'sysctls', 'iptables', 'nope']), word)
+    .map(([v, t]) => ['show', v, t]),
   fc.tuple(word, word, pick(GOOD_WHAT_IFS)).map(([a, b, w]) => ['diff', '--pair', a, b, ...w]),
   fc.tuple(word, pick(GOOD_WHAT_IFS)).map(([n, w]) => ['diff', '--node', n, ...w]),
   fc.tuple(number, pick(GOOD_WHAT_IFS)).map(([n, w]) => ['diff', '--max-pods', n, ...w]),
@@ -79,28 +253,119 @@ export const command: fc.Arbitrary<string[]> = fc.oneof(
 
 /** A full command line on the default lab: a command, what-ifs, maybe JSON output. */
 export const commandLine: fc.Arbitrary<string[]> = fc
-  .tuple(command, fc.oneof({ weight: 3, arbitrary: fc.constant<string[][]>([]) }, { weight: 2, arbitrary: fc.array(whatIf, { minLength: 1, maxLength: 2 }) }), fc.boolean())
+  .tuple(
+    command,
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constant<string[][]>([]) },
+      { weight: 2, arbitrary: fc.array(whatIf, { minLength: 1, maxLength: 2 }) },
+    ),
+    fc.boolean(),
+  )
   .map(([c, w, json]) => [...c, ...w.flat(), ...(json ? ['-o', 'json'] : [])]);
 
 const TOOL_LINES: readonly (readonly string[])[] = [
-  ['ip', 'route'], ['ip', 'route', 'get'], ['ip', '-d', 'link'], ['ip', 'addr', 'show', 'dev'], ['ip', 'neigh'], ['ip', 'rule'], ['ip', 'maddr'], ['ip', 'route', 'show', 'table'],
-  ['bridge', 'fdb', 'show', 'dev'], ['bridge', 'link'], ['brctl', 'show'], ['brctl', 'showmacs'], ['ethtool', '-S'], ['ethtool', '-i'], ['ifconfig'], ['route', '-n'], ['netstat', '-rn'], ['arp', '-n'],
-  ['iptables', '-t', 'nat', '-L'], ['iptables', '-S'], ['iptables-save', '-t'], ['ipvsadm', '-Ln'], ['ipset', 'list'], ['nft', 'list', 'ruleset'], ['nft', 'list', 'chain', 'ip'], ['cat'], ['hostname'], ['sysctl', '-n'],
-  ['ping', '-c'], ['ping', '-c', '2', '-s'], ['ping', '-t'], ['ping', '-W'], ['curl', '-m'], ['curl'], ['conntrack', '-L', '-p'], ['traceroute', '-m'], ['traceroute', '-q'], ['traceroute', '-n', '-w'], ['nslookup'], ['dig'], ['dig', '+short', '-x'], ['calicoctl', 'node', 'status'], ['birdcl', 'show', 'protocols'], ['tc', 'qdisc'],
+  ['ip', 'route'],
+  ['ip', 'route', 'get'],
+  ['ip', '-d', 'link'],
+  ['ip', 'addr', 'show', 'dev'],
+  ['ip', 'neigh'],
+  ['ip', 'rule'],
+  ['ip', 'maddr'],
+  ['ip', 'route', 'show', 'table'],
+  ['bridge', 'fdb', 'show', 'dev'],
+  ['bridge', 'link'],
+  ['brctl', 'show'],
+  ['brctl', 'showmacs'],
+  ['ethtool', '-S'],
+  ['ethtool', '-i'],
+  ['ifconfig'],
+  ['route', '-n'],
+  ['netstat', '-rn'],
+  ['arp', '-n'],
+  ['iptables', '-t', 'nat', '-L'],
+  ['iptables', '-S'],
+  ['iptables-save', '-t'],
+  ['ipvsadm', '-Ln'],
+  ['ipset', 'list'],
+  ['nft', 'list', 'ruleset'],
+  ['nft', 'list', 'chain', 'ip'],
+  ['cat'],
+  ['hostname'],
+  ['sysctl', '-n'],
+  ['ping', '-c'],
+  ['ping', '-c', '2', '-s'],
+  ['ping', '-t'],
+  ['ping', '-W'],
+  ['curl', '-m'],
+  ['curl'],
+  ['conntrack', '-L', '-p'],
+  ['traceroute', '-m'],
+  ['traceroute', '-q'],
+  ['traceroute', '-n', '-w'],
+  ['nslookup'],
+  ['dig'],
+  ['dig', '+short', '-x'],
+  ['calicoctl', 'node', 'status'],
+  ['birdcl', 'show', 'protocols'],
+  ['tc', 'qdisc'],
 ];
-const toolArg = fc.oneof(pick(GOOD_NAMES), pick(DEVICES), pick(NUMBERS), pick(['nat', 'filter', 'main', 'local', 'all', '10.244.2.2', 'http://web', 'http://10.96.0.1:99999/', 'web.default.svc.cluster.local', '/run/flannel/subnet.env', '/etc/shadow', 'net.ipv4.ip_forward', '-4', '-s', '-x', 'tcp', 'icmp', '@10.96.0.10', '+search', 'SRV', 'PTR']), word);
+const toolArg = fc.oneof(
+  pick(GOOD_NAMES),
+  pick(DEVICES),
+  pick(NUMBERS),
+  pick([
+    'nat',
+    'filter',
+    'main',
+    'local',
+    'all',
+    '10.244.2.2',
+    'http://web',
+    'http://10.96.0.1:99999/',
+    'web.default.svc.cluster.local',
+    '/run/flannel/subnet.env',
+    '/etc/shadow',
+    'net.ipv4.ip_forward',
+    '-4',
+    '-s',
+    '-x',
+    'tcp',
+    'icmp',
+    '@10.96.0.10',
+    '+search',
+    'SRV',
+    'PTR',
+  ]),
+  word,
+);
 
 /** `exec TARGET [--traffic ...] -- TOOL ARGS...`. */
 export const execLine: fc.Arbitrary<string[]> = fc
-  .tuple(pick(['master', 'node-02', 'node-03', 'pod-a', 'pod-b', 'pod-c', 'kube-system/coredns-6484dd8989-4pkqf', 'nope']), pick(TOOL_LINES), fc.array(toolArg, { maxLength: 3 }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(pick(GOOD_NAMES), pick(GOOD_NAMES), pick(['1', '3', '10'])) }))
+  .tuple(
+    pick(['master', 'node-02', 'node-03', 'pod-a', 'pod-b', 'pod-c', 'kube-system/coredns-6484dd8989-4pkqf', 'nope']),
+    pick(TOOL_LINES),
+    fc.array(toolArg, { maxLength: 3 }),
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.tuple(pick(GOOD_NAMES), pick(GOOD_NAMES), pick(['1', '3', '10'])) },
+    ),
+  )
   .map(([target, tool, args, traffic]) => ['exec', target, ...(traffic ? ['--traffic', traffic.join(' ')] : []), '--', ...tool, ...args]);
 
 // ---------------------------------------------------------------- topologies
 
 /** Text mutations: cut, repeat, insert hostile bits, swap a token. */
 const textMutation = fc.oneof(
-  fc.tuple(fc.nat(), fc.nat({ max: 200 })).map(([at, n]) => (t: string) => t.slice(0, at % (t.length + 1)) + t.slice((at % (t.length + 1)) + n)),
-  fc.tuple(fc.nat(), pick(WEIRD)).map(([at, s]) => (t: string) => t.slice(0, at % (t.length + 1)) + s + t.slice(at % (t.length + 1))),
+  fc.tuple(fc.nat(), fc.nat({ max: 200 })).map(
+    ([at, n]) =>
+      (t: string) =>
+        t.slice(0, at % (t.length + 1)) + t.slice((at % (t.length + 1)) + n),
+  ),
+  fc.tuple(fc.nat(), pick(WEIRD)).map(
+    ([at, s]) =>
+      (t: string) =>
+        t.slice(0, at % (t.length + 1)) + s + t.slice(at % (t.length + 1)),
+  ),
   fc.nat().map((at) => (t: string) => {
     const lines = t.split('\n');
     const i = at % lines.length;
@@ -131,7 +396,28 @@ const SWAPS: Readonly<Record<string, readonly string[]>> = {
 };
 const SWAPPABLE = new RegExp(`\\b(${Object.keys(SWAPS).join('|')}): ([\\w.-]+)`, 'g');
 
-const VALUES: readonly unknown[] = [null, true, 0, -1, 1.5, 2 ** 32, 1e300, '', 'eth0', 'x'.repeat(300), [], {}, [[[[[]]]]], { name: 'x' }, ['a'], '10.0.0.0/8', 'node-02', 99999, 'cni0', '__proto__'];
+const VALUES: readonly unknown[] = [
+  null,
+  true,
+  0,
+  -1,
+  1.5,
+  2 ** 32,
+  1e300,
+  '',
+  'eth0',
+  'x'.repeat(300),
+  [],
+  {},
+  [[[[[]]]]],
+  { name: 'x' },
+  ['a'],
+  '10.0.0.0/8',
+  'node-02',
+  99999,
+  'cni0',
+  '__proto__',
+];
 
 /** A data mutation: set a random path (of the parsed document) to an interesting value. */
 function setAt(doc: unknown, picks: readonly number[], value: unknown): unknown {
@@ -146,17 +432,32 @@ function setAt(doc: unknown, picks: readonly number[], value: unknown): unknown 
 
 /** A topology: a lab topology mutated as text, or as data and written back as YAML or JSON. */
 export const topology: fc.Arbitrary<{ name: string; text: string }> = fc.oneof(
-  fc.tuple(pick(SEEDS), fc.array(textMutation, { minLength: 1, maxLength: 3 })).map(([seed, ms]) => ({ name: 'mutated.yaml', text: ms.reduce((t, m) => m(t), seed.text) })),
-  // A light touch, so that many still build and the commands go deep: one setting swapped for another value it takes (or nearly).
-  { weight: 3, arbitrary: fc.tuple(pick(SEEDS), fc.nat(), fc.nat()).map(([seed, at, choice]) => {
-    const tokens = [...seed.text.matchAll(SWAPPABLE)];
-    if (tokens.length === 0) return { name: 'swapped.yaml', text: seed.text };
-    const m = tokens[at % tokens.length]!;
-    const values = SWAPS[m[1]!]!;
-    return { name: 'swapped.yaml', text: seed.text.slice(0, m.index! + m[0].length - m[2]!.length) + values[choice % values.length] + seed.text.slice(m.index! + m[0].length) };
-  }) },
   fc
-    .tuple(pick(SEEDS), fc.array(fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), pick(VALUES)), { minLength: 1, maxLength: 3 }), fc.boolean())
+    .tuple(pick(SEEDS), fc.array(textMutation, { minLength: 1, maxLength: 3 }))
+    .map(([seed, ms]) => ({ name: 'mutated.yaml', text: ms.reduce((t, m) => m(t), seed.text) })),
+  // A light touch, so that many still build and the commands go deep: one setting swapped for another value it takes (or nearly).
+  {
+    weight: 3,
+    arbitrary: fc.tuple(pick(SEEDS), fc.nat(), fc.nat()).map(([seed, at, choice]) => {
+      const tokens = [...seed.text.matchAll(SWAPPABLE)];
+      if (tokens.length === 0) return { name: 'swapped.yaml', text: seed.text };
+      const m = tokens[at % tokens.length]!;
+      const values = SWAPS[m[1]!]!;
+      return {
+        name: 'swapped.yaml',
+        text:
+          seed.text.slice(0, m.index! + m[0].length - m[2]!.length) +
+          values[choice % values.length] +
+          seed.text.slice(m.index! + m[0].length),
+      };
+    }),
+  },
+  fc
+    .tuple(
+      pick(SEEDS),
+      fc.array(fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), pick(VALUES)), { minLength: 1, maxLength: 3 }),
+      fc.boolean(),
+    )
     .map(([seed, edits, json]) => {
       // The seeds parse: the yaml package reads them as plain data.
       let doc: unknown = JSON.parse(JSON.stringify(parseSeed(seed.text)));
@@ -175,10 +476,24 @@ export const labFile: fc.Arbitrary<string> = fc
     pick(['../default.yaml', 'topology.yaml', '/etc/passwd', '../../etc/passwd', 'nope.yaml', '.', 'INLINE']),
     fc.array(
       fc.oneof(
-        fc.tuple(word, word, fc.option(pick(['DELIVERED', 'NO_ROUTE', 'DELIVERD']))).map(([a, b, d]) => `  - {name: t, trace: {from: "${esc(a)}", to: "${esc(b)}"}, expect: {disposition: ${d ?? 'DELIVERED'}}}`),
-        fc.tuple(word, pick(TOOL_LINES), fc.array(toolArg, { maxLength: 2 })).map(([on, tool, args]) => `  - {name: e, exec: {on: "${esc(on)}", command: "${esc([...tool, ...args].join(' '))}"}, expect: {contains: [x]}}`),
-        fc.tuple(pick(['routes', 'links', 'nope']), word).map(([v, on]) => `  - {name: s, show: {view: ${v}, on: "${esc(on)}"}, expect: {contains: [x]}}`),
-        fc.tuple(pick(SET_PATHS), pick(SET_VALUES), word).map(([p, v, f]) => `  - {name: d, diff: {set: ["${esc(`${p}=${v}`)}"], faults: [{fail: "${esc(f)}"}]}, expect: {reachability: changed}}`),
+        fc
+          .tuple(word, word, fc.option(pick(['DELIVERED', 'NO_ROUTE', 'DELIVERD'])))
+          .map(([a, b, d]) => `  - {name: t, trace: {from: "${esc(a)}", to: "${esc(b)}"}, expect: {disposition: ${d ?? 'DELIVERED'}}}`),
+        fc
+          .tuple(word, pick(TOOL_LINES), fc.array(toolArg, { maxLength: 2 }))
+          .map(
+            ([on, tool, args]) =>
+              `  - {name: e, exec: {on: "${esc(on)}", command: "${esc([...tool, ...args].join(' '))}"}, expect: {contains: [x]}}`,
+          ),
+        fc
+          .tuple(pick(['routes', 'links', 'nope']), word)
+          .map(([v, on]) => `  - {name: s, show: {view: ${v}, on: "${esc(on)}"}, expect: {contains: [x]}}`),
+        fc
+          .tuple(pick(SET_PATHS), pick(SET_VALUES), word)
+          .map(
+            ([p, v, f]) =>
+              `  - {name: d, diff: {set: ["${esc(`${p}=${v}`)}"], faults: [{fail: "${esc(f)}"}]}, expect: {reachability: changed}}`,
+          ),
         fc.string({ maxLength: 40 }).map((s) => `  - ${s}`),
       ),
       { minLength: 1, maxLength: 3 },
@@ -211,10 +526,13 @@ export async function judge(args: string[], options: { cwd?: string; exec?: bool
   if (run.code === 70 || run.stderr.includes('internal error')) problems.push('internal error (exit 70)');
   if (/^\s+at .+[:(].*\d+:\d+\)?$/m.test(run.stderr)) problems.push('a stack trace on stderr');
   // netlab's codes: 0, 1, 2; exec passes on the emulated tool's own exit status.
-  if (options.exec ? !(Number.isInteger(run.code) && run.code >= 0 && run.code <= 255) : ![0, 1, 2].includes(run.code)) problems.push(`exit code ${run.code}`);
+  if (options.exec ? !(Number.isInteger(run.code) && run.code >= 0 && run.code <= 255) : ![0, 1, 2].includes(run.code))
+    problems.push(`exit code ${run.code}`);
   if (ms > TIME_LIMIT_MS) problems.push(`took ${Math.round(ms)} ms`);
   if (problems.length > 0) {
-    throw new Error(`${problems.join(', ')} for netlab ${JSON.stringify(args)}\n--- stderr (first 2000 characters) ---\n${run.stderr.slice(0, 2000)}`);
+    throw new Error(
+      `${problems.join(', ')} for netlab ${JSON.stringify(args)}\n--- stderr (first 2000 characters) ---\n${run.stderr.slice(0, 2000)}`,
+    );
   }
   return { run, ms };
 }
@@ -238,5 +556,9 @@ export function writeTopology(dir: string, name: string, text: string): string {
 export function budget(defaultRuns: number): { numRuns: number; seed: number; endOnFailure: true } {
   const runs = Number(process.env['NETLAB_FUZZ_RUNS'] || 'NaN');
   const seed = Number(process.env['NETLAB_FUZZ_SEED'] || 'NaN');
-  return { numRuns: Number.isInteger(runs) && runs > 0 ? Math.ceil(runs / 4) : defaultRuns, seed: Number.isInteger(seed) ? seed : 1207, endOnFailure: true };
+  return {
+    numRuns: Number.isInteger(runs) && runs > 0 ? Math.ceil(runs / 4) : defaultRuns,
+    seed: Number.isInteger(seed) ? seed : 1207,
+    endOnFailure: true,
+  };
 }

@@ -78,7 +78,10 @@ function physicalEth0(text: string, ctx: Context): string {
       // kind line as `veth addrgenmode ...` (with a queue per possible CPU of the host). Other unbridged veths
       // (calico's cali*, peers in the pods' namespaces) are left as they are.
       .replace(
-        new RegExp(`( ${underlay} promiscuity .* maxmtu \\d+ )\\n {4}veth addrgenmode eui64 numtxqueues \\d+ numrxqueues \\d+ (gso_max_size \\d+ gso_max_segs \\d+) tso_max_size 524280 (.*gro_max_size \\d+ )$`, 'gm'),
+        new RegExp(
+          `( ${underlay} promiscuity .* maxmtu \\d+ )\\n {4}veth addrgenmode eui64 numtxqueues \\d+ numrxqueues \\d+ (gso_max_size \\d+ gso_max_segs \\d+) tso_max_size 524280 (.*gro_max_size \\d+ )$`,
+          'gm',
+        ),
         (_m, head: string, gso: string, tail: string) =>
           `${head}addrgenmode eui64 numtxqueues 1 numrxqueues 1 ${gso} tso_max_size 65536 ${tail}parentbus virtio parentdev virtio0 `,
       )
@@ -131,7 +134,7 @@ export const ACCEPTED: readonly Difference[] = [
   },
   {
     name: 'ip route show table all order',
-    why: "per-device IPv6 routes are appended in addrconf order, which depends on carrier timing; capture.sh --compare treats it as unordered too",
+    why: 'per-device IPv6 routes are appended in addrconf order, which depends on carrier timing; capture.sh --compare treats it as unordered too',
     both: (t, c) => (c.command === 'ip route show table all' ? sortLines(t) : t),
   },
   {
@@ -155,7 +158,10 @@ export const ACCEPTED: readonly Difference[] = [
     why: `a veth whose creator leaves its queue counts to the kernel gets one per possible CPU of the host, and netlab's profile machine has ${VETH_QUEUES}; a creator that asks for a count (calico's plugin: 1) gets it on any host, so netlab's profile count, not the capture, is the one rewritten`,
     netlab: (t, c) =>
       c.hostCpus !== undefined && c.hostCpus !== VETH_QUEUES
-        ? t.replace(new RegExp(`^( {4}(?:veth|bridge_slave) .*)numtxqueues ${VETH_QUEUES} numrxqueues ${VETH_QUEUES} `, 'gm'), `$1numtxqueues ${c.hostCpus} numrxqueues ${c.hostCpus} `)
+        ? t.replace(
+            new RegExp(`^( {4}(?:veth|bridge_slave) .*)numtxqueues ${VETH_QUEUES} numrxqueues ${VETH_QUEUES} `, 'gm'),
+            `$1numtxqueues ${c.hostCpus} numrxqueues ${c.hostCpus} `,
+          )
         : t,
   },
   {
@@ -203,7 +209,6 @@ export interface KnownBug {
   readonly what: string;
   readonly matches: (ctx: Context, real: Printed, netlab: Printed) => boolean;
 }
-
 
 /** The first that matches names the bug: the specific before the general. */
 export const KNOWN_BUGS: readonly KnownBug[] = [];

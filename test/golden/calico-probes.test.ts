@@ -46,7 +46,9 @@ for (const lab of LABS) {
     for (const label of ['pod-a', 'node-01']) {
       const tsv = join(dir, label, 'probes.tsv');
       if (!existsSync(tsv)) continue;
-      const ns = label.startsWith('node') ? dataplane.nodeNetns(cluster!.nodeByName.get(label)!) : dataplane.podNetns(cluster!.podByKey.get(`default/${label}`)!);
+      const ns = label.startsWith('node')
+        ? dataplane.nodeNetns(cluster!.nodeByName.get(label)!)
+        : dataplane.podNetns(cluster!.podByKey.get(`default/${label}`)!);
       for (const row of rows(tsv)) {
         it(`${label}: ${row.command}`, () => {
           const result = runEmulated(ns, row.command.split(' '), { dataplane, routeGet });
@@ -54,7 +56,9 @@ for (const lab of LABS) {
           const stderrFile = join(dir, label, row.file.replace(/\.txt$/, '.stderr'));
           const where = `${lab} / ${label} / ${row.command}`;
           expect(maskTimes(toText(result.stdout)), `${where}: stdout`).toBe(maskTimes(expected));
-          expect(result.stderr.map((l) => `${l}\n`).join(''), `${where}: stderr`).toBe(existsSync(stderrFile) ? readFileSync(stderrFile, 'utf8') : '');
+          expect(result.stderr.map((l) => `${l}\n`).join(''), `${where}: stderr`).toBe(
+            existsSync(stderrFile) ? readFileSync(stderrFile, 'utf8') : '',
+          );
           expect(result.exitCode, `${where}: exit code`).toBe(row.exit);
         });
       }

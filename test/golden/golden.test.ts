@@ -79,7 +79,11 @@ for (const lab of labs) {
         it('exists in netlab', () => expect(ns, `${lab}: netlab has no ${kind} ${label}`).toBeDefined());
         if (!ns) return;
         const randomLinkLocals = ns.links.filter((l) => addrGenMode(l) === 'random').flatMap((l) => autoIpv6(l).map((a) => a.address));
-        const rows: Row[] = tsv(join(ROOT, lab, label, 'commands.tsv')).map(([file, exit, command]) => ({ file: file!, exit: Number(exit), command: command! }));
+        const rows: Row[] = tsv(join(ROOT, lab, label, 'commands.tsv')).map(([file, exit, command]) => ({
+          file: file!,
+          exit: Number(exit),
+          command: command!,
+        }));
         for (const row of rows) {
           const skip = NOT_COMPARED[row.command] ?? skipDeviceCommand(kind, row.command);
           it.skipIf(skip !== undefined)(row.command, () => {
@@ -99,22 +103,25 @@ for (const lab of labs) {
   });
 }
 
-describe('golden physical-nic: netlab node eth0 vs this machine\'s virtio_net eth0', () => {
+describe("golden physical-nic: netlab node eth0 vs this machine's virtio_net eth0", () => {
   const dir = join(ROOT, 'physical-nic');
   const lab = labs.find((l) => l === 'flannel-vxlan');
-  it.skipIf(!lab || !existsSync(dir))('ethtool -i, ethtool -S and ip -d link (counters, MAC, MTU, ifindex and parentdev are the machine\'s)', () => {
-    const { cluster, dataplane } = build(lab!);
-    const node = dataplane.nodeNetns(cluster.nodes[0]!);
-    const run = (command: string) => toText(runEmulated(node, command.split(' ')).stdout);
-    expect(run('ethtool -i eth0')).toBe(readFileSync(join(dir, 'ethtool_-i_eth0.txt'), 'utf8'));
-    const zero = (t: string) => t.replace(/: \d+$/gm, ': 0');
-    expect(zero(run('ethtool -S eth0'))).toBe(zero(readFileSync(join(dir, 'ethtool_-S_eth0.txt'), 'utf8')));
-    const machine = (t: string) =>
-      t
-        .replace(/^\d+:/, 'N:')
-        .replace(/mtu \d+/, 'mtu M')
-        .replace(/link\/ether \S+/, 'link/ether MAC')
-        .replace(/parentdev \S+/, 'parentdev D');
-    expect(machine(run('ip -d link show eth0'))).toBe(machine(readFileSync(join(dir, 'ip_-d_link_show_eth0.txt'), 'utf8')));
-  });
+  it.skipIf(!lab || !existsSync(dir))(
+    "ethtool -i, ethtool -S and ip -d link (counters, MAC, MTU, ifindex and parentdev are the machine's)",
+    () => {
+      const { cluster, dataplane } = build(lab!);
+      const node = dataplane.nodeNetns(cluster.nodes[0]!);
+      const run = (command: string) => toText(runEmulated(node, command.split(' ')).stdout);
+      expect(run('ethtool -i eth0')).toBe(readFileSync(join(dir, 'ethtool_-i_eth0.txt'), 'utf8'));
+      const zero = (t: string) => t.replace(/: \d+$/gm, ': 0');
+      expect(zero(run('ethtool -S eth0'))).toBe(zero(readFileSync(join(dir, 'ethtool_-S_eth0.txt'), 'utf8')));
+      const machine = (t: string) =>
+        t
+          .replace(/^\d+:/, 'N:')
+          .replace(/mtu \d+/, 'mtu M')
+          .replace(/link\/ether \S+/, 'link/ether MAC')
+          .replace(/parentdev \S+/, 'parentdev D');
+      expect(machine(run('ip -d link show eth0'))).toBe(machine(readFileSync(join(dir, 'ip_-d_link_show_eth0.txt'), 'utf8')));
+    },
+  );
 });

@@ -21,7 +21,12 @@ const FIXTURES = join(ROOT, 'test/import/fixtures');
 
 function inputs(name: string) {
   const path = join(FIXTURES, name);
-  const files = statSync(path).isDirectory() ? readdirSync(path).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => join(name, f)) : [name];
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path)
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .sort()
+        .map((f) => join(name, f))
+    : [name];
   return files.map((f) => ({ file: f, text: readFileSync(join(FIXTURES, f), 'utf8') }));
 }
 
@@ -66,7 +71,7 @@ describe('a kind cluster', () => {
     expect(assumed).toContain('kube-proxy mode iptables, the default: no kube-proxy ConfigMap');
     expect(assumed).toContain("subnet subnet-1 172.18.0.0/16 for 3 nodes (kind's docker network");
     expect(result.yaml!).toMatch(/^# Imported by netlab import from kind\/cluster\.yaml\./);
-    expect(result.yaml!).toContain('#   - CNI kindnet (kind\'s, seen in the kindnet DaemonSet) is not modelled');
+    expect(result.yaml!).toContain("#   - CNI kindnet (kind's, seen in the kindnet DaemonSet) is not modelled");
   });
 
   it("each node routes the other nodes' pod ranges via their addresses, as kindnet does", () => {
@@ -77,7 +82,7 @@ describe('a kind cluster', () => {
     expect(routes).toContain('172.18.0.0/16 dev eth0 proto kernel scope link src 172.18.0.4 ');
   });
 
-  it('pods keep names, addresses, owners and readiness; hostNetwork pods sit at their node\'s address', () => {
+  it("pods keep names, addresses, owners and readiness; hostNetwork pods sit at their node's address", () => {
     const pod = (name: string) => cluster.pods.find((p) => p.name === name)!;
     expect(cluster.pods).toHaveLength(16);
     expect(formatIPv4(pod('coredns-7db6d8ff4d-9qf6f').ip)).toBe('10.244.0.3');
@@ -98,8 +103,11 @@ describe('a kind cluster', () => {
     expect(kubernetes.endpoints(kubernetes.ports[0]!).map((e) => e.key)).toEqual(['172.18.0.2:6443']);
   });
 
-  it('the user\'s --subnet and --proxy-mode win over the assumptions', () => {
-    const r = importCluster(inputs('kind/cluster.yaml'), { subnets: [{ name: 'kind', cidr: '172.18.0.0/16', gateway: '172.18.0.1', mtu: 65535 }], proxyMode: 'ipvs' });
+  it("the user's --subnet and --proxy-mode win over the assumptions", () => {
+    const r = importCluster(inputs('kind/cluster.yaml'), {
+      subnets: [{ name: 'kind', cidr: '172.18.0.0/16', gateway: '172.18.0.1', mtu: 65535 }],
+      proxyMode: 'ipvs',
+    });
     expect(r.document!.subnets).toEqual([{ name: 'kind', cidr: '172.18.0.0/16', gateway: '172.18.0.1', mtu: 65535 }]);
     expect(r.document!.network!.kubeProxy).toEqual({ mode: 'ipvs' });
     expect(r.notes.lines('assumed').join('\n')).not.toMatch(/subnet|MTU|kube-proxy/);
@@ -109,14 +117,19 @@ describe('a kind cluster', () => {
 describe('a kubeadm cluster with flannel and kube-proxy in nftables mode', () => {
   const { result, document, cluster, run } = imported('kubeadm-flannel/cluster.json');
 
-  it('flannel vxlan with each node\'s VTEP MAC from its annotation; nftables mode from kube-proxy\'s ConfigMap; the service network from the kubernetes service', () => {
-    expect(document.network).toMatchObject({ podCIDR: '10.244.0.0/16', serviceCIDR: '10.255.0.0/16', cni: { plugin: 'flannel', backend: 'vxlan' }, kubeProxy: { mode: 'nftables' } });
+  it("flannel vxlan with each node's VTEP MAC from its annotation; nftables mode from kube-proxy's ConfigMap; the service network from the kubernetes service", () => {
+    expect(document.network).toMatchObject({
+      podCIDR: '10.244.0.0/16',
+      serviceCIDR: '10.255.0.0/16',
+      cni: { plugin: 'flannel', backend: 'vxlan' },
+      kubeProxy: { mode: 'nftables' },
+    });
     expect(document.nodes!.find((n) => n.name === 'master')).toMatchObject({ role: 'control-plane', vtepMAC: '6e:4f:18:00:b6:cf' });
     expect(run('worker1', 'ip -d link show flannel.1')).toContain('vxlan id 1 local 10.128.0.25 dev eth0 srcport 0 0 dstport 8472');
     expect(run('worker1', 'bridge fdb show dev flannel.1')).toContain('6e:4f:18:00:b6:cf dst 10.128.0.16 self permanent');
   });
 
-  it('what netlab cannot say yet is named: flannel\'s nftables mode, the Ingress', () => {
+  it("what netlab cannot say yet is named: flannel's nftables mode, the Ingress", () => {
     expect(result.notes.lines('notExpressible')).toEqual([
       "flannel in nftables mode (EnableNFTables in net-conf.json; netlab programs flannel's iptables rules)",
       'Ingresses (netlab has no ingress model yet): home/http-server',
@@ -126,7 +139,9 @@ describe('a kubeadm cluster with flannel and kube-proxy in nftables mode', () =>
 
   it("worker1's kube-proxy table has the sets, maps and chains the real worker1 listed", () => {
     const listing = run('worker1', 'nft list table ip kube-proxy').split('\n');
-    const published = readFileSync(join(FIXTURES, 'kubeadm-flannel/nft-kube-proxy.worker1.txt'), 'utf8').replace(/ # handle \d+/g, '').split('\n');
+    const published = readFileSync(join(FIXTURES, 'kubeadm-flannel/nft-kube-proxy.worker1.txt'), 'utf8')
+      .replace(/ # handle \d+/g, '')
+      .split('\n');
     const blocks: string[][] = [];
     for (let i = 0; i < published.length; i++) {
       if (!/^\t(set|map|chain) \S+ \{$/.test(published[i]!)) continue;
@@ -143,16 +158,31 @@ describe('a kubeadm cluster with flannel and kube-proxy in nftables mode', () =>
 
   it('services with named target ports reach the pods on worker1; CoreDNS pods keep their owner', () => {
     const svc = cluster.serviceByKey.get('home/http-server')!;
-    expect(svc.endpoints(svc.ports[0]!).map((e) => e.key)).toEqual(['10.244.1.71:8000', '10.244.1.72:8000', '10.244.1.73:8000', '10.244.1.76:8000']);
-    expect(cluster.pods.filter((p) => p.spec.owner?.deployment === 'coredns').map((p) => p.node.name).sort()).toEqual(['master', 'worker1']);
+    expect(svc.endpoints(svc.ports[0]!).map((e) => e.key)).toEqual([
+      '10.244.1.71:8000',
+      '10.244.1.72:8000',
+      '10.244.1.73:8000',
+      '10.244.1.76:8000',
+    ]);
+    expect(
+      cluster.pods
+        .filter((p) => p.spec.owner?.deployment === 'coredns')
+        .map((p) => p.node.name)
+        .sort(),
+    ).toEqual(['master', 'worker1']);
   });
 });
 
 describe('a kubeadm cluster with calico IPIP, from a directory', () => {
   const { result, document, cluster, run, exitCode } = imported('kubeadm-calico');
 
-  it('calico ipip from the pool and annotations, the subnet\'s prefix from IPv4Address, tunl0 addresses pinned', () => {
-    expect(document.network).toMatchObject({ podCIDR: '192.168.0.0/16', serviceCIDR: '10.96.0.0/12', cni: { plugin: 'calico', mode: 'ipip' }, kubeProxy: { mode: 'iptables' } });
+  it("calico ipip from the pool and annotations, the subnet's prefix from IPv4Address, tunl0 addresses pinned", () => {
+    expect(document.network).toMatchObject({
+      podCIDR: '192.168.0.0/16',
+      serviceCIDR: '10.96.0.0/12',
+      cni: { plugin: 'calico', mode: 'ipip' },
+      kubeProxy: { mode: 'iptables' },
+    });
     expect(document.subnets).toEqual([{ name: 'subnet-1', cidr: '172.16.94.0/24', gateway: '172.16.94.1', mtu: 1500 }]);
     expect(run('c1-cp1', 'ip addr show tunl0')).toContain('inet 192.168.19.64/32 scope global tunl0');
     expect(run('c1-node1', 'ip addr show tunl0')).toContain('inet 192.168.222.192/32 scope global tunl0');
@@ -168,7 +198,12 @@ describe('a kubeadm cluster with calico IPIP, from a directory', () => {
         spec: {
           podSelector: { matchLabels: { app: 'hello-world' } },
           policyTypes: ['Ingress'],
-          ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }, { ipBlock: { cidr: '172.16.94.0/24' } }], ports: [{ protocol: 'TCP', port: 8080 }] }],
+          ingress: [
+            {
+              from: [{ podSelector: { matchLabels: { app: 'client' } } }, { ipBlock: { cidr: '172.16.94.0/24' } }],
+              ports: [{ protocol: 'TCP', port: 8080 }],
+            },
+          ],
         },
       },
     ]);

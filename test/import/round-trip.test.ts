@@ -36,7 +36,8 @@ function labCases(): LabCase[] {
   const files = ['labs/default.yaml'];
   for (const dir of readdirSync(join(ROOT, 'labs'), { withFileTypes: true })) {
     if (!dir.isDirectory()) continue;
-    for (const f of readdirSync(join(ROOT, 'labs', dir.name))) if (f === 'lab.yaml' || f.endsWith('.lab.yaml')) files.push(`labs/${dir.name}/${f}`);
+    for (const f of readdirSync(join(ROOT, 'labs', dir.name)))
+      if (f === 'lab.yaml' || f.endsWith('.lab.yaml')) files.push(`labs/${dir.name}/${f}`);
   }
   return files.map((file) => {
     const text = readFileSync(join(ROOT, file), 'utf8');
@@ -61,7 +62,8 @@ function labCases(): LabCase[] {
       }
     }
     const variant = buildVariantFromDocument(document, source, { sets: sets as never, faults: [] });
-    if (!variant.cluster || !variant.dataplane) throw new Error(`${file} does not build: ${variant.diagnostics.map((d) => d.message).join('; ')}`);
+    if (!variant.cluster || !variant.dataplane)
+      throw new Error(`${file} does not build: ${variant.diagnostics.map((d) => d.message).join('; ')}`);
     return { name: file, cluster: variant.cluster, dataplane: variant.dataplane };
   });
 }
@@ -106,10 +108,19 @@ function snapshot(cluster: Cluster, dataplane: Dataplane): Map<string, string> {
 
 function reimport(c: LabCase) {
   const list = kubeList(c.cluster, ALL_KINDS);
-  const result = importCluster([{ file: 'cluster.json', text: JSON.stringify(list, null, 4) }], { subnets: subnetFlags(c.cluster), name: c.cluster.topology.metadata.name });
-  expect(result.diagnostics.filter((d) => d.severity === 'error'), c.name).toEqual([]);
+  const result = importCluster([{ file: 'cluster.json', text: JSON.stringify(list, null, 4) }], {
+    subnets: subnetFlags(c.cluster),
+    name: c.cluster.topology.metadata.name,
+  });
+  expect(
+    result.diagnostics.filter((d) => d.severity === 'error'),
+    c.name,
+  ).toEqual([]);
   const loaded = loadTopology(result.yaml!, 'imported.yaml');
-  expect(loaded.diagnostics.filter((d) => d.severity === 'error'), `${c.name}: the imported topology loads`).toEqual([]);
+  expect(
+    loaded.diagnostics.filter((d) => d.severity === 'error'),
+    `${c.name}: the imported topology loads`,
+  ).toEqual([]);
   const cluster = buildCluster(loaded.topology!).cluster!;
   const dataplane = buildDataplane(cluster).dataplane!;
   return { result, cluster, dataplane, list };

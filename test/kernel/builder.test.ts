@@ -17,7 +17,12 @@ import { formatIPv4, parseIPv4, type IPv4 } from '../../src/net/ipv4.js';
 const ip = (text: string): IPv4 => parseIPv4(text)!;
 
 function veth(name: string, options: Partial<NewLink> = {}): NewLink {
-  return { name, info: { kind: 'veth', peer: { netns: 'peer', ifindex: 99, name: `${name}-peer`, linkNetns: { nsid: 0 } } }, mtu: 1500, ...options };
+  return {
+    name,
+    info: { kind: 'veth', peer: { netns: 'peer', ifindex: 99, name: `${name}-peer`, linkNetns: { nsid: 0 } } },
+    mtu: 1500,
+    ...options,
+  };
 }
 
 /** A namespace as `ip netns add` + `ip link set lo up` leave it, with one veth `v0`, up or not. */
@@ -44,7 +49,11 @@ function shown(r: Route): string {
 const table = (b: NetnsBuilder, id: number): string[] => (b.finish().routes.get(id) ?? []).map(shown);
 
 /** lo's own entries, which every row's table local also holds. */
-const LO_LOCAL = ['local 127.0.0.0/8 dev lo proto kernel scope host src 127.0.0.1', 'local 127.0.0.1 dev lo proto kernel scope host src 127.0.0.1', 'broadcast 127.255.255.255 dev lo proto kernel scope link src 127.0.0.1'];
+const LO_LOCAL = [
+  'local 127.0.0.0/8 dev lo proto kernel scope host src 127.0.0.1',
+  'local 127.0.0.1 dev lo proto kernel scope host src 127.0.0.1',
+  'broadcast 127.255.255.255 dev lo proto kernel scope link src 127.0.0.1',
+];
 
 interface AddressRow {
   readonly what: string;
@@ -64,7 +73,11 @@ const ADDRESSES: readonly AddressRow[] = [
     dev: 'v0',
     address: '10.1.2.3/24',
     brd: '10.1.2.255',
-    local: ['local 10.1.2.3 dev v0 proto kernel scope host src 10.1.2.3', 'broadcast 10.1.2.255 dev v0 proto kernel scope link src 10.1.2.3', ...LO_LOCAL],
+    local: [
+      'local 10.1.2.3 dev v0 proto kernel scope host src 10.1.2.3',
+      'broadcast 10.1.2.255 dev v0 proto kernel scope link src 10.1.2.3',
+      ...LO_LOCAL,
+    ],
     main: ['10.1.2.0/24 dev v0 proto kernel scope link src 10.1.2.3'],
   },
   {
@@ -72,7 +85,11 @@ const ADDRESSES: readonly AddressRow[] = [
     dev: 'v0',
     address: '10.5.5.5/24',
     options: { broadcast: false },
-    local: ['local 10.5.5.5 dev v0 proto kernel scope host src 10.5.5.5', 'broadcast 10.5.5.255 dev v0 proto kernel scope link src 10.5.5.5', ...LO_LOCAL],
+    local: [
+      'local 10.5.5.5 dev v0 proto kernel scope host src 10.5.5.5',
+      'broadcast 10.5.5.255 dev v0 proto kernel scope link src 10.5.5.5',
+      ...LO_LOCAL,
+    ],
     main: ['10.5.5.0/24 dev v0 proto kernel scope link src 10.5.5.5'],
   },
   {
@@ -80,7 +97,11 @@ const ADDRESSES: readonly AddressRow[] = [
     dev: 'v0',
     address: '10.4.4.1/30',
     options: { broadcast: false },
-    local: ['local 10.4.4.1 dev v0 proto kernel scope host src 10.4.4.1', 'broadcast 10.4.4.3 dev v0 proto kernel scope link src 10.4.4.1', ...LO_LOCAL],
+    local: [
+      'local 10.4.4.1 dev v0 proto kernel scope host src 10.4.4.1',
+      'broadcast 10.4.4.3 dev v0 proto kernel scope link src 10.4.4.1',
+      ...LO_LOCAL,
+    ],
     main: ['10.4.4.0/30 dev v0 proto kernel scope link src 10.4.4.1'],
   },
   {
@@ -103,7 +124,11 @@ const ADDRESSES: readonly AddressRow[] = [
     dev: 'v0',
     address: '10.6.6.6/24',
     options: { broadcast: false, scope: 'link' },
-    local: ['local 10.6.6.6 dev v0 proto kernel scope host src 10.6.6.6', 'broadcast 10.6.6.255 dev v0 proto kernel scope link src 10.6.6.6', ...LO_LOCAL],
+    local: [
+      'local 10.6.6.6 dev v0 proto kernel scope host src 10.6.6.6',
+      'broadcast 10.6.6.255 dev v0 proto kernel scope link src 10.6.6.6',
+      ...LO_LOCAL,
+    ],
     main: ['10.6.6.0/24 dev v0 proto kernel scope link src 10.6.6.6'],
   },
   {
@@ -111,7 +136,12 @@ const ADDRESSES: readonly AddressRow[] = [
     dev: 'lo',
     address: '10.7.0.1/16',
     options: { broadcast: false },
-    local: ['local 10.7.0.0/16 dev lo proto kernel scope host src 10.7.0.1', 'local 10.7.0.1 dev lo proto kernel scope host src 10.7.0.1', 'broadcast 10.7.255.255 dev lo proto kernel scope link src 10.7.0.1', ...LO_LOCAL],
+    local: [
+      'local 10.7.0.0/16 dev lo proto kernel scope host src 10.7.0.1',
+      'local 10.7.0.1 dev lo proto kernel scope host src 10.7.0.1',
+      'broadcast 10.7.255.255 dev lo proto kernel scope link src 10.7.0.1',
+      ...LO_LOCAL,
+    ],
     main: [],
   },
   {
@@ -145,7 +175,7 @@ describe('ip addr add: what the kernel installs in table local and main', () => 
     expect(b.finish().routes.get(RT_TABLE.main)).toBeUndefined();
   });
 
-  it('several addresses: table local in the kernel\'s order (by address, the shorter prefix first)', () => {
+  it("several addresses: table local in the kernel's order (by address, the shorter prefix first)", () => {
     const b = scratch();
     b.addAddress('v0', ip('10.9.9.9'), 32, { broadcast: false });
     b.addAddress('v0', ip('10.3.3.0'), 31);
@@ -161,7 +191,10 @@ describe('ip addr add: what the kernel installs in table local and main', () => 
       'local 10.9.9.9 dev v0 proto kernel scope host src 10.9.9.9',
       ...LO_LOCAL,
     ]);
-    expect(table(b, RT_TABLE.main)).toEqual(['10.3.3.0/31 dev v0 proto kernel scope link src 10.3.3.0', '10.4.4.0/30 dev v0 proto kernel scope link src 10.4.4.1']);
+    expect(table(b, RT_TABLE.main)).toEqual([
+      '10.3.3.0/31 dev v0 proto kernel scope link src 10.3.3.0',
+      '10.4.4.0/30 dev v0 proto kernel scope link src 10.4.4.1',
+    ]);
   });
 });
 
@@ -175,7 +208,12 @@ describe('ifindex', () => {
     expect(b.peekIfindex()).toBe(4);
     expect(b.reserveIfindex()).toBe(4);
     expect(b.addLink(veth('w0')).ifindex).toBe(5);
-    expect(b.finish().links.map((l) => [l.ifindex, l.name])).toEqual([[1, 'lo'], [2, 'v1'], [3, 'v0'], [5, 'w0']]);
+    expect(b.finish().links.map((l) => [l.ifindex, l.name])).toEqual([
+      [1, 'lo'],
+      [2, 'v1'],
+      [3, 'v0'],
+      [5, 'w0'],
+    ]);
   });
 
   it('a name is created once', () => {
@@ -184,17 +222,67 @@ describe('ifindex', () => {
   });
 });
 
-describe('a new link\'s defaults (ip -d link show)', () => {
-  const common = { txqueuelen: 1000, promiscuity: 0, allmulti: 0, gsoMaxSize: 65536, gsoMaxSegs: 65535, tsoMaxSize: 524280, tsoMaxSegs: 65535, groMaxSize: 65536 };
+describe("a new link's defaults (ip -d link show)", () => {
+  const common = {
+    txqueuelen: 1000,
+    promiscuity: 0,
+    allmulti: 0,
+    gsoMaxSize: 65536,
+    gsoMaxSegs: 65535,
+    tsoMaxSize: 524280,
+    tsoMaxSegs: 65535,
+    groMaxSize: 65536,
+  };
   it.each([
     // 1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN ... qlen 1000 ... minmtu 0 maxmtu 0
-    ['lo, up', { name: 'lo', info: { kind: 'loopback' }, mtu: 65536, operstate: 'UNKNOWN' } as NewLink, { qdisc: 'noqueue', minmtu: 0, maxmtu: 0, flags: { loopback: true, broadcast: false, multicast: false, noarp: false, pointopoint: false }, ...common }],
+    [
+      'lo, up',
+      { name: 'lo', info: { kind: 'loopback' }, mtu: 65536, operstate: 'UNKNOWN' } as NewLink,
+      {
+        qdisc: 'noqueue',
+        minmtu: 0,
+        maxmtu: 0,
+        flags: { loopback: true, broadcast: false, multicast: false, noarp: false, pointopoint: false },
+        ...common,
+      },
+    ],
     // v0@v1: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN ... qlen 1000 ... minmtu 68 maxmtu 65535
-    ['veth, down', veth('v0', { up: false }), { qdisc: 'noop', minmtu: 68, maxmtu: 65535, state: { up: false, carrier: false, operstate: 'DOWN' }, flags: { loopback: false, broadcast: true, multicast: true, noarp: false, pointopoint: false }, ...common }],
+    [
+      'veth, down',
+      veth('v0', { up: false }),
+      {
+        qdisc: 'noop',
+        minmtu: 68,
+        maxmtu: 65535,
+        state: { up: false, carrier: false, operstate: 'DOWN' },
+        flags: { loopback: false, broadcast: true, multicast: true, noarp: false, pointopoint: false },
+        ...common,
+      },
+    ],
     // v0@v1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP ... qlen 1000
-    ['veth, up', veth('v0'), { qdisc: 'noqueue', minmtu: 68, maxmtu: 65535, state: { up: true, carrier: true, operstate: 'UP' }, flags: { broadcast: true, multicast: true }, ...common }],
+    [
+      'veth, up',
+      veth('v0'),
+      {
+        qdisc: 'noqueue',
+        minmtu: 68,
+        maxmtu: 65535,
+        state: { up: true, carrier: true, operstate: 'UP' },
+        flags: { broadcast: true, multicast: true },
+        ...common,
+      },
+    ],
     // t0: <POINTOPOINT,MULTICAST,NOARP> mtu 1500 qdisc noop state DOWN ... minmtu 68 maxmtu 65535 (its qlen 500 and tso_max_size 65536 are the caller's to say)
-    ['tun, down', { name: 't0', info: { kind: 'tun', type: 'tun', pi: false, vnetHdr: false, persist: true }, mtu: 1500, up: false } as NewLink, { qdisc: 'noop', minmtu: 68, maxmtu: 65535, flags: { loopback: false, broadcast: false, multicast: true, noarp: true, pointopoint: true } }],
+    [
+      'tun, down',
+      { name: 't0', info: { kind: 'tun', type: 'tun', pi: false, vnetHdr: false, persist: true }, mtu: 1500, up: false } as NewLink,
+      {
+        qdisc: 'noop',
+        minmtu: 68,
+        maxmtu: 65535,
+        flags: { loopback: false, broadcast: false, multicast: true, noarp: true, pointopoint: true },
+      },
+    ],
   ] as const)('%s', (_what, spec, expected) => {
     const b = new NetnsBuilder('scratch', 'node', 'scratch', 'scratch');
     expect(b.addLink(spec)).toMatchObject(expected);
@@ -203,7 +291,11 @@ describe('a new link\'s defaults (ip -d link show)', () => {
 
 describe('chains shared between namespaces: copy on write', () => {
   const rule = (comment: string): IptRule => ({ matches: [{ module: 'comment', comment }], target: { kind: 'ACCEPT' } });
-  const chainOf = (b: NetnsBuilder, name: string): Chain => b.finish().netfilter.tables.find((t) => t.name === 'nat')!.chains.find((c) => c.name === name)!;
+  const chainOf = (b: NetnsBuilder, name: string): Chain =>
+    b
+      .finish()
+      .netfilter.tables.find((t) => t.name === 'nat')!
+      .chains.find((c) => c.name === name)!;
 
   it('an unchanged shared chain is handed out as the very object shared', () => {
     const shared: Chain = { name: 'KUBE-SVC-X', rules: [rule('one')] };
@@ -229,24 +321,49 @@ describe('chains shared between namespaces: copy on write', () => {
     expect(shared.rules).toEqual([rule('one')]);
   });
 
-  it('sharing the content of a built-in chain keeps the chain\'s policy', () => {
+  it("sharing the content of a built-in chain keeps the chain's policy", () => {
     const a = scratch();
     a.setPolicy('filter', 'FORWARD', 'DROP');
     a.setSharedChain('filter', { name: 'FORWARD', rules: [rule('one')] });
-    const forward = a.finish().netfilter.tables.find((t) => t.name === 'filter')!.chains.find((c) => c.name === 'FORWARD')!;
+    const forward = a
+      .finish()
+      .netfilter.tables.find((t) => t.name === 'filter')!
+      .chains.find((c) => c.name === 'FORWARD')!;
     expect(forward).toEqual({ name: 'FORWARD', policy: 'DROP', rules: [rule('one')] });
   });
 
-  it('shared routes are referenced, not copied, and join main in the kernel\'s order', () => {
+  it("shared routes are referenced, not copied, and join main in the kernel's order", () => {
     const overlay: Route[] = [
-      { table: RT_TABLE.main, type: 'unicast', dst: { addr: ip('10.244.2.0'), len: 24 }, gateway: ip('10.244.2.0'), dev: 'v0', protocol: RTPROT.boot, scope: 'universe', onlink: true },
-      { table: RT_TABLE.main, type: 'unicast', dst: { addr: ip('10.244.0.0'), len: 24 }, gateway: ip('10.244.0.0'), dev: 'v0', protocol: RTPROT.boot, scope: 'universe', onlink: true },
+      {
+        table: RT_TABLE.main,
+        type: 'unicast',
+        dst: { addr: ip('10.244.2.0'), len: 24 },
+        gateway: ip('10.244.2.0'),
+        dev: 'v0',
+        protocol: RTPROT.boot,
+        scope: 'universe',
+        onlink: true,
+      },
+      {
+        table: RT_TABLE.main,
+        type: 'unicast',
+        dst: { addr: ip('10.244.0.0'), len: 24 },
+        gateway: ip('10.244.0.0'),
+        dev: 'v0',
+        protocol: RTPROT.boot,
+        scope: 'universe',
+        onlink: true,
+      },
     ];
     const frozen = [...overlay];
     const a = scratch();
     a.addAddress('v0', ip('10.244.1.1'), 24);
     a.addSharedRoutes(overlay);
-    expect(table(a, RT_TABLE.main)).toEqual(['10.244.0.0/24 via 10.244.0.0 dev v0 onlink', '10.244.1.0/24 dev v0 proto kernel scope link src 10.244.1.1', '10.244.2.0/24 via 10.244.2.0 dev v0 onlink']);
+    expect(table(a, RT_TABLE.main)).toEqual([
+      '10.244.0.0/24 via 10.244.0.0 dev v0 onlink',
+      '10.244.1.0/24 dev v0 proto kernel scope link src 10.244.1.1',
+      '10.244.2.0/24 via 10.244.2.0 dev v0 onlink',
+    ]);
     expect(overlay).toEqual(frozen);
   });
 });

@@ -41,7 +41,10 @@ describe('the lab set', () => {
     expect(run.stdout).toMatch(/flannel-vxlan +│ Across nodes with flannel VXLAN/);
     expect(run.stdout).not.toContain('default.yaml');
     const json = JSON.parse((await runCli(['lab', 'list', '-o', 'json'])).stdout);
-    expect(json.find((l: { name: string }) => l.name === 'mtu')).toMatchObject({ file: 'labs/mtu/lab.yaml', title: 'MTU and fragmentation pitfalls with VXLAN' });
+    expect(json.find((l: { name: string }) => l.name === 'mtu')).toMatchObject({
+      file: 'labs/mtu/lab.yaml',
+      title: 'MTU and fragmentation pitfalls with VXLAN',
+    });
   });
 });
 
@@ -68,13 +71,19 @@ describe('netlab lab run', () => {
     expect(run.stdout).toContain('step 1: pod-a reaches pod-b');
     expect(run.stdout).toContain('  ttl\n    expected: ttl 63 at arrival\n    actual:   ttl 62\n');
     expect(run.stdout).toContain('  encap\n    expected: no tunnel\n    actual:   vxlan\n');
-    expect(run.stdout).toMatch(/ {2}through\n {4}expected: the packet passes router\n {4}actual: {3}it went default\/pod-a → node-02 → underlay rack-1 → node-03 → default\/pod-b\n/);
+    expect(run.stdout).toMatch(
+      / {2}through\n {4}expected: the packet passes router\n {4}actual: {3}it went default\/pod-a → node-02 → underlay rack-1 → node-03 → default\/pod-b\n/,
+    );
     expect(run.stdout).toContain('expected: a line containing: 10.244.9.0/24');
     expect(run.stdout.trim().split('\n').pop()).toBe('1 lab, 3 steps: 2 steps failed');
     const xml = readFileSync(junit, 'utf8');
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="netlab labs" tests="3" failures="2" errors="0" time="[\d.]+">/);
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="netlab labs" tests="3" failures="2" errors="0" time="[\d.]+">/,
+    );
     expect(xml).toContain('<testcase name="1. pod-a reaches pod-b" classname="netlab.lab.t"');
-    expect(xml).toContain('<failure message="through: expected the packet passes router" type="through">through\n  expected: the packet passes router\n');
+    expect(xml).toContain(
+      '<failure message="through: expected the packet passes router" type="through">through\n  expected: the packet passes router\n',
+    );
     expect(xml).toContain('ttl\n  expected: ttl 63 at arrival\n  actual:   ttl 62\n');
     expect(xml).toMatch(/<testcase name="3\. fine" classname="netlab\.lab\.t" time="[\d.]+"\/>/);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
@@ -82,11 +91,17 @@ describe('netlab lab run', () => {
 
   it('-o json: statuses and failures as data', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'x.lab.yaml'), lab(`  - name: mtu\n    trace: {from: pod-a, to: pod-b, size: 1423}\n    expect: {disposition: DELIVERED}\n`));
+    writeFileSync(
+      join(dir, 'x.lab.yaml'),
+      lab(`  - name: mtu\n    trace: {from: pod-a, to: pod-b, size: 1423}\n    expect: {disposition: DELIVERED}\n`),
+    );
     const run = await runCli(['lab', 'run', dir, '-o', 'json']);
     expect(run.code).toBe(1);
     const data = JSON.parse(run.stdout);
-    expect(data.labs[0].steps[0]).toMatchObject({ status: 'fail', failures: [{ what: 'disposition', expected: 'DELIVERED', actual: expect.stringMatching(/^MTU_EXCEEDED: /) }] });
+    expect(data.labs[0].steps[0]).toMatchObject({
+      status: 'fail',
+      failures: [{ what: 'disposition', expected: 'DELIVERED', actual: expect.stringMatching(/^MTU_EXCEEDED: /) }],
+    });
     expect(data.summary).toMatchObject({ labs: 1, failed: 1, steps: 1, stepsFailed: 1 });
   });
 
@@ -103,7 +118,10 @@ describe('netlab lab run', () => {
 `),
     );
     const data = JSON.parse((await runCli(['lab', 'run', dir, '-o', 'json'])).stdout);
-    expect(data.labs[0].steps[0]).toMatchObject({ status: 'fail', failures: [{ what: 'rulesEvaluated', expected: 'at most 3 rules evaluated', actual: expect.stringMatching(/^\d+ rules evaluated$/) }] });
+    expect(data.labs[0].steps[0]).toMatchObject({
+      status: 'fail',
+      failures: [{ what: 'rulesEvaluated', expected: 'at most 3 rules evaluated', actual: expect.stringMatching(/^\d+ rules evaluated$/) }],
+    });
     expect(data.labs[0].steps[1]).toMatchObject({ status: 'pass' });
   });
 
@@ -127,7 +145,9 @@ describe('netlab lab run', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/lab\.yaml:6:5 {2}error NL-LAB-STEP {2}step 1 does 2 things \(trace, exec\)/);
     expect(run.stderr).toMatch(/lab\.yaml:12:14 {2}error NL-LAB-EXPECT {2}an exec step cannot expect 'ttl' \(that is for trace steps\)/);
-    expect(run.stderr).toMatch(/lab\.yaml:15:27 {2}error NL-LAB-EXPECT {2}unknown disposition 'DELIVERD'\n[\s\S]*hint: did you mean 'DELIVERED'\?/);
+    expect(run.stderr).toMatch(
+      /lab\.yaml:15:27 {2}error NL-LAB-EXPECT {2}unknown disposition 'DELIVERD'\n[\s\S]*hint: did you mean 'DELIVERED'\?/,
+    );
     expect(run.stdout).toMatch(/^ERROR +.*lab\.yaml +\(not a valid lab file: 3 problems, above\)$/m);
   });
 
@@ -142,7 +162,10 @@ describe('netlab lab run', () => {
 
   it('an unknown pod in a step: a diagnostic at its line, exit 2', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'lab.yaml'), lab(`  - name: who\n    trace: {from: pod-a, to: pod-bb}\n    expect: {disposition: DELIVERED}\n`));
+    writeFileSync(
+      join(dir, 'lab.yaml'),
+      lab(`  - name: who\n    trace: {from: pod-a, to: pod-bb}\n    expect: {disposition: DELIVERED}\n`),
+    );
     const run = await runCli(['lab', 'run', dir, '--no-color']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/lab\.yaml:7:30 {2}error NL-LAB-NAME {2}no node or pod named "pod-bb"\n[\s\S]*did you mean 'pod-b'\?/);
@@ -187,7 +210,13 @@ steps:
 
   it('a topology path that does not exist; a directory without labs; --junit into a missing directory', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'lab.yaml'), lab(`  - name: x\n    trace: {from: pod-a, to: pod-b}\n    expect: {disposition: DELIVERED}\n`).replace(DEFAULT_TOPOLOGY, 'nope.yaml'));
+    writeFileSync(
+      join(dir, 'lab.yaml'),
+      lab(`  - name: x\n    trace: {from: pod-a, to: pod-b}\n    expect: {disposition: DELIVERED}\n`).replace(
+        DEFAULT_TOPOLOGY,
+        'nope.yaml',
+      ),
+    );
     const run = await runCli(['lab', 'run', dir, '--no-color']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/lab\.yaml:4:11 {2}error NL-LAB-TOPOLOGY {2}topology file nope\.yaml does not exist/);

@@ -37,7 +37,11 @@ describe('the floors, in the checkout', () => {
   const probe = join(ROOT, 'src/kernel/lint-probe.ts');
 
   it('reports an import from a floor above, naming both floors', async () => {
-    const problems = await importProblems(eslint, "import { traceHeader } from '../views/trace-text.js';\nexport const f = traceHeader;\n", probe);
+    const problems = await importProblems(
+      eslint,
+      "import { traceHeader } from '../views/trace-text.js';\nexport const f = traceHeader;\n",
+      probe,
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]!.ruleId).toBe('import-x/no-restricted-paths');
     expect(problems[0]!.message).toContain('"../views/trace-text.js"');
@@ -46,11 +50,19 @@ describe('the floors, in the checkout', () => {
 
   it('reports a type-only import from a floor above too', async () => {
     const problems = await importProblems(eslint, "import type { Trace } from '../flow/trace.js';\nexport type T = Trace;\n", probe);
-    expect(problems.map((p) => p.message)).toEqual([expect.stringContaining('floor 3 (src/kernel, src/model) may not import from floor 4 (src/flow)')]);
+    expect(problems.map((p) => p.message)).toEqual([
+      expect.stringContaining('floor 3 (src/kernel, src/model) may not import from floor 4 (src/flow)'),
+    ]);
   });
 
   it('lets a module import from its own floor and the floors below', async () => {
-    const text = ["import { parseCidr } from '../net/cidr.js';", "import type { Cluster } from '../model/types.js';", 'export { parseCidr };', 'export type C = Cluster;', ''].join('\n');
+    const text = [
+      "import { parseCidr } from '../net/cidr.js';",
+      "import type { Cluster } from '../model/types.js';",
+      'export { parseCidr };',
+      'export type C = Cluster;',
+      '',
+    ].join('\n');
     expect(await importProblems(eslint, text, probe)).toEqual([]);
   });
 });
@@ -75,7 +87,9 @@ describe('the rules on a tree of their own', () => {
 
   it('reports an import up the floors where src/ is', async () => {
     const [result] = await eslint.lintFiles(['src/dataplane/walk.ts']);
-    expect(result!.messages.map((m) => m.message)).toEqual([expect.stringContaining('floor 6 (src/dataplane) may not import from floor 11 (src/cli)')]);
+    expect(result!.messages.map((m) => m.message)).toEqual([
+      expect.stringContaining('floor 6 (src/dataplane) may not import from floor 11 (src/cli)'),
+    ]);
   });
 });
 
@@ -90,7 +104,9 @@ describe('the table of floors', () => {
   });
 
   it('has every folder of src/ on exactly one floor', () => {
-    const folders = readdirSync(join(ROOT, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = readdirSync(join(ROOT, 'src'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     const onFloors = FLOORS.flat();
     expect([...onFloors].sort()).toEqual([...new Set(onFloors)].sort());
     expect([...folders].sort()).toEqual([...onFloors].sort());
@@ -112,7 +128,11 @@ describe('import circles, type-only imports counted', () => {
       const local = importedFiles.map((i) => i.fileName).filter((name) => name.startsWith('.'));
       graph.set(
         file.slice(dir.length + 1),
-        local.map((name) => join(dirname(file), name).slice(dir.length + 1).replace(/\.js$/, '.ts')),
+        local.map((name) =>
+          join(dirname(file), name)
+            .slice(dir.length + 1)
+            .replace(/\.js$/, '.ts'),
+        ),
       );
     }
     return graph;
@@ -147,8 +167,14 @@ describe('import circles, type-only imports counted', () => {
     const root = mkdtempSync(join(tmpdir(), 'netlab-circle-'));
     try {
       mkdirSync(join(root, 'kernel'));
-      writeFileSync(join(root, 'kernel/builder.ts'), "import { QUEUES } from './devices.js';\nexport interface NewLink { queues: number }\nexport const q = QUEUES;\n");
-      writeFileSync(join(root, 'kernel/devices.ts'), "import type { NewLink } from './builder.js';\nexport const QUEUES = 2;\nexport const lo: NewLink = { queues: 1 };\n");
+      writeFileSync(
+        join(root, 'kernel/builder.ts'),
+        "import { QUEUES } from './devices.js';\nexport interface NewLink { queues: number }\nexport const q = QUEUES;\n",
+      );
+      writeFileSync(
+        join(root, 'kernel/devices.ts'),
+        "import type { NewLink } from './builder.js';\nexport const QUEUES = 2;\nexport const lo: NewLink = { queues: 1 };\n",
+      );
       writeFileSync(join(root, 'kernel/link.ts'), "import { QUEUES } from './devices.js';\nexport const n = QUEUES;\n");
       expect(circles(importGraph(root))).toEqual([['kernel/builder.ts', 'kernel/devices.ts']]);
     } finally {

@@ -65,15 +65,22 @@ describe('names CoreDNS answers', () => {
 
   it('has PTR records for cluster IPs, and one per service an endpoint belongs to', () => {
     expect(reverseLookup(cluster, cluster.clusterDNS)).toEqual(['kube-dns.kube-system.svc.cluster.local']);
-    expect(reverseLookup(cluster, parseIPv4('10.244.2.2')!)).toEqual(['10-244-2-2.web.shop.svc.cluster.local', '10-244-2-2.web-headless.shop.svc.cluster.local']);
+    expect(reverseLookup(cluster, parseIPv4('10.244.2.2')!)).toEqual([
+      '10-244-2-2.web.shop.svc.cluster.local',
+      '10-244-2-2.web-headless.shop.svc.cluster.local',
+    ]);
     expect(reverseLookup(cluster, parseIPv4('10.1.2.3')!)).toEqual([]);
   });
 
   it("parses names as CoreDNS's kubernetes plugin does (parseRequest)", () => {
     const kind = (name: string) => lookupA(cluster, name).kind;
     // The apex, svc, pod and a bare namespace exist without records; an unknown namespace does not.
-    expect(['cluster.local', 'svc.cluster.local', 'pod.cluster.local', 'shop.svc.cluster.local', 'shop.pod.cluster.local'].map(kind)).toEqual(['NODATA', 'NODATA', 'NODATA', 'NODATA', 'NODATA']);
-    expect(['nowhere.svc.cluster.local', 'web.nowhere.svc.cluster.local', 'x.cluster.local', 'a.b.c.web.shop.svc.cluster.local'].map(kind)).toEqual(['NXDOMAIN', 'NXDOMAIN', 'NXDOMAIN', 'NXDOMAIN']);
+    expect(
+      ['cluster.local', 'svc.cluster.local', 'pod.cluster.local', 'shop.svc.cluster.local', 'shop.pod.cluster.local'].map(kind),
+    ).toEqual(['NODATA', 'NODATA', 'NODATA', 'NODATA', 'NODATA']);
+    expect(
+      ['nowhere.svc.cluster.local', 'web.nowhere.svc.cluster.local', 'x.cluster.local', 'a.b.c.web.shop.svc.cluster.local'].map(kind),
+    ).toEqual(['NXDOMAIN', 'NXDOMAIN', 'NXDOMAIN', 'NXDOMAIN']);
     // Endpoint names exist for any service's ready endpoints, not only headless ones.
     expect(lookupA(cluster, '10-244-2-2.web.shop.svc.cluster.local')).toMatchObject({ kind: 'A', addresses: [parseIPv4('10.244.2.2')] });
     // _port._protocol: the service if it has that port.
@@ -87,11 +94,22 @@ describe('names CoreDNS answers', () => {
 
   it('answers as a server: AAAA of an existing name is NOERROR without records, the outside world SERVFAIL', () => {
     const serial = 1795333670;
-    expect(coreDnsQuery(cluster, 'WEB.shop.svc.cluster.local', 'A', serial).answers[0]).toMatchObject({ type: 'A', name: 'WEB.shop.svc.cluster.local', ttl: 30 });
-    expect(coreDnsQuery(cluster, 'web.shop.svc.cluster.local', 'AAAA', serial)).toMatchObject({ rcode: 'NOERROR', authoritative: true, answers: [], authority: [{ type: 'SOA', name: 'cluster.local', serial }] });
+    expect(coreDnsQuery(cluster, 'WEB.shop.svc.cluster.local', 'A', serial).answers[0]).toMatchObject({
+      type: 'A',
+      name: 'WEB.shop.svc.cluster.local',
+      ttl: 30,
+    });
+    expect(coreDnsQuery(cluster, 'web.shop.svc.cluster.local', 'AAAA', serial)).toMatchObject({
+      rcode: 'NOERROR',
+      authoritative: true,
+      answers: [],
+      authority: [{ type: 'SOA', name: 'cluster.local', serial }],
+    });
     expect(coreDnsQuery(cluster, 'nothing.shop.svc.cluster.local', 'AAAA', serial).rcode).toBe('NXDOMAIN');
     expect(coreDnsQuery(cluster, 'example.com', 'A', serial)).toMatchObject({ rcode: 'SERVFAIL', authoritative: false, authority: [] });
-    expect(coreDnsQuery(cluster, '10.0.96.10.in-addr.arpa', 'PTR', serial).answers).toEqual([{ type: 'PTR', name: '10.0.96.10.in-addr.arpa', ttl: 30, target: 'kube-dns.kube-system.svc.cluster.local.' }]);
+    expect(coreDnsQuery(cluster, '10.0.96.10.in-addr.arpa', 'PTR', serial).answers).toEqual([
+      { type: 'PTR', name: '10.0.96.10.in-addr.arpa', ttl: 30, target: 'kube-dns.kube-system.svc.cluster.local.' },
+    ]);
     expect(coreDnsQuery(cluster, '3.2.1.10.in-addr.arpa', 'PTR', serial).rcode).toBe('SERVFAIL');
   });
 });

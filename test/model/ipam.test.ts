@@ -45,13 +45,17 @@ describe('pod IPs (host-local)', () => {
   });
 
   it('gives hostNetwork pods the node IP and no veth', () => {
-    const { cluster } = buildFromText(flannelYaml({ pods: '  - {name: agent, node: node-02, hostNetwork: true, containers: [{name: app}]}' }));
+    const { cluster } = buildFromText(
+      flannelYaml({ pods: '  - {name: agent, node: node-02, hostNetwork: true, containers: [{name: app}]}' }),
+    );
     expect(formatIPv4(cluster.pods[0]!.ip)).toBe('10.234.2.12');
     expect(cluster.pods[0]!.hostVeth).toBeUndefined();
   });
 
   it('rejects a pinned IP outside the node range, at the ip key', () => {
-    const diagnostics = allocationDiagnostics(flannelYaml({ pods: '  - {name: p1, node: node-01, ip: 10.244.1.9, containers: [{name: app}]}' }));
+    const diagnostics = allocationDiagnostics(
+      flannelYaml({ pods: '  - {name: p1, node: node-01, ip: 10.244.1.9, containers: [{name: app}]}' }),
+    );
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]).toMatchObject({
       code: 'NL-IPAM-POD-IP',
@@ -62,7 +66,9 @@ describe('pod IPs (host-local)', () => {
   });
 
   it('rejects the gateway address', () => {
-    const diagnostics = allocationDiagnostics(flannelYaml({ pods: '  - {name: p1, node: node-01, ip: 10.244.0.1, containers: [{name: app}]}' }));
+    const diagnostics = allocationDiagnostics(
+      flannelYaml({ pods: '  - {name: p1, node: node-01, ip: 10.244.0.1, containers: [{name: app}]}' }),
+    );
     expect(diagnostics[0]?.message).toBe('pod IP 10.244.0.1 is the cni0 gateway address of node node-01');
   });
 

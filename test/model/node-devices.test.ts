@@ -34,9 +34,14 @@ describe("a node's own devices", () => {
     expect(variant.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     for (const node of variant.cluster!.nodes) {
       const veths = new Set(node.pods.map((p) => p.hostVeth?.name));
-      const built = variant.dataplane!.nodeNetns(node).links.map((l) => l.name).filter((name) => !veths.has(name));
+      const built = variant
+        .dataplane!.nodeNetns(node)
+        .links.map((l) => l.name)
+        .filter((name) => !veths.has(name));
       // cni0 appears with the node's first pod (the bridge plugin creates it then).
-      const expected = [...nodeDevices(variant.topology!, node.spec).keys()].filter((name) => name !== 'cni0' || node.pods.some((p) => !p.hostNetwork));
+      const expected = [...nodeDevices(variant.topology!, node.spec).keys()].filter(
+        (name) => name !== 'cni0' || node.pods.some((p) => !p.hostNetwork),
+      );
       expect(built.sort(), `${file} ${node.name}`).toEqual(expected.sort());
     }
   });
@@ -60,16 +65,22 @@ describe('a pinned host veth name', () => {
     for (const command of [['validate'], ['trace', 'pod-a', 'pod-b']]) {
       const result = await runCli(['-f', file, ...command]);
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`topology.yaml:21:22  error NL-HOST-VETH-NAME  pod default/pod-a's host veth cannot be named ${name} on node node-02: that is ${what}`);
+      expect(result.stderr).toContain(
+        `topology.yaml:21:22  error NL-HOST-VETH-NAME  pod default/pod-a's host veth cannot be named ${name} on node node-02: that is ${what}`,
+      );
     }
   });
 
   it("that another pod's host veth on the node has, pinned or derived, is refused", () => {
     const pinned = buildVariant(withPinned('labs/default.yaml', 'veth0', 'veth0'), 't.yaml');
-    expect(pinned.diagnostics.map((d) => d.message)).toEqual(["pod default/pod-c's host veth cannot be named veth0 on node node-02: that is the host veth of pod default/pod-a"]);
+    expect(pinned.diagnostics.map((d) => d.message)).toEqual([
+      "pod default/pod-c's host veth cannot be named veth0 on node node-02: that is the host veth of pod default/pod-a",
+    ]);
     const derived = buildVariant(readRepoFile('labs/default.yaml'), 't.yaml').cluster!.podByKey.get('default/pod-c')!.hostVeth!.name;
     const taken = buildVariant(withPinned('labs/default.yaml', derived), 't.yaml');
-    expect(taken.diagnostics.map((d) => d.message)).toEqual([`pod default/pod-a's host veth cannot be named ${derived} on node node-02: that is the host veth of pod default/pod-c`]);
+    expect(taken.diagnostics.map((d) => d.message)).toEqual([
+      `pod default/pod-a's host veth cannot be named ${derived} on node node-02: that is the host veth of pod default/pod-c`,
+    ]);
   });
 
   it("that is calico's tunnel device is refused; on another node, or in another mode, the name is free", () => {

@@ -26,7 +26,8 @@ const CASES: Record<string, Partial<Diagnostic>> = {
     code: 'NL-CLUSTERIP-TAKEN',
     severity: 'error',
     line: 7,
-    message: 'cluster IP 10.96.0.10 is already allocated to the kube-dns service (kubeadm gives it the 10th address of the service network)',
+    message:
+      'cluster IP 10.96.0.10 is already allocated to the kube-dns service (kubeadm gives it the 10th address of the service network)',
     hint: 'pick another address, e.g. 10.96.0.100, or leave clusterIP out to have one allocated',
   },
   'target-port-unknown': {

@@ -19,7 +19,7 @@ nodes:
 ${extra}`;
 }
 
-describe('the cluster\'s own services and pods', () => {
+describe("the cluster's own services and pods", () => {
   const { cluster } = buildLab('labs/default.yaml');
 
   it('has the kubernetes service at the first address, endpoints the API servers on 6443', () => {
@@ -30,7 +30,7 @@ describe('the cluster\'s own services and pods', () => {
     expect(k.endpoints(k.ports[0]!).map((e) => [e.key, e.nodeName])).toEqual([['10.234.2.11:6443', undefined]]);
   });
 
-  it('has kube-dns at the 10th address with kubeadm\'s ports, and two CoreDNS pods on the control plane', () => {
+  it("has kube-dns at the 10th address with kubeadm's ports, and two CoreDNS pods on the control plane", () => {
     const dns = cluster.serviceByKey.get('kube-system/kube-dns')!;
     expect(ip(dns.clusterIP!)).toBe('10.96.0.10');
     expect(dns.ports.map((p) => `${p.name} ${p.port}/${p.protocol}`)).toEqual(['dns 53/UDP', 'dns-tcp 53/TCP', 'metrics 9153/TCP']);
@@ -47,19 +47,26 @@ describe('the cluster\'s own services and pods', () => {
 
   it('leaves CoreDNS out with dns.coreDNS: false, and lets a written service replace a default one', () => {
     const { cluster: bare } = buildFromText(
-      lab(`services:
+      lab(
+        `services:
   - {name: kubernetes, namespace: default, clusterIP: 10.96.0.5, ports: [{name: https, port: 443, targetPort: 6443}]}
-`, '  dns: {coreDNS: false}\n'),
+`,
+        '  dns: {coreDNS: false}\n',
+      ),
     );
     expect(bare.serviceByKey.has('kube-system/kube-dns')).toBe(false);
     expect(bare.pods).toEqual([]);
     const k = bare.serviceByKey.get('default/kubernetes')!;
-    expect([ip(k.clusterIP!), k.builtIn, k.endpoints(k.ports[0]!).map((e) => e.key)]).toEqual(['10.96.0.5', 'kubernetes', ['10.234.2.10:6443']]);
+    expect([ip(k.clusterIP!), k.builtIn, k.endpoints(k.ports[0]!).map((e) => e.key)]).toEqual([
+      '10.96.0.5',
+      'kubernetes',
+      ['10.234.2.10:6443'],
+    ]);
     expect(bare.services).toHaveLength(1);
   });
 });
 
-describe('allocation (kube-apiserver\'s allocators, with a hashed start)', () => {
+describe("allocation (kube-apiserver's allocators, with a hashed start)", () => {
   it('computes the static band as kube-apiserver does', () => {
     expect(clusterIPRangeOffset(2 ** 20)).toBe(256); // a /12
     expect(clusterIPRangeOffset(256)).toBe(16); // a /24
@@ -86,7 +93,13 @@ describe('allocation (kube-apiserver\'s allocators, with a hashed start)', () =>
     const one = buildFromText(text).cluster;
     const two = buildFromText(text).cluster;
     const summary = (c: typeof one) =>
-      c.services.map((s) => [s.key, s.clusterIP === undefined ? 'None' : ip(s.clusterIP), s.ports.map((p) => p.nodePort), s.healthCheckNodePort, s.loadBalancerIPs.map(ip)]);
+      c.services.map((s) => [
+        s.key,
+        s.clusterIP === undefined ? 'None' : ip(s.clusterIP),
+        s.ports.map((p) => p.nodePort),
+        s.healthCheckNodePort,
+        s.loadBalancerIPs.map(ip),
+      ]);
     expect(summary(one)).toEqual(summary(two));
     const [a, b, c, d] = one.services;
     expect(a!.ports[0]!.nodePort).toBe(a!.ports[1]!.nodePort);

@@ -23,7 +23,14 @@ import { describe, expect, it } from 'vitest';
 import { resolveTraceEndpoint } from '../../src/dataplane/endpoints.js';
 import { isLocalAddress } from '../../src/dataplane/fib.js';
 import { KernelState } from '../../src/dataplane/kernel-state.js';
-import { newSession, traceEveryEndpoint, tracePacket, type EndpointBranch, type ProbeOptions, type TraceRun } from '../../src/dataplane/probes.js';
+import {
+  newSession,
+  traceEveryEndpoint,
+  tracePacket,
+  type EndpointBranch,
+  type ProbeOptions,
+  type TraceRun,
+} from '../../src/dataplane/probes.js';
 import { statisticFromSeed } from '../../src/flow/random.js';
 import type { Step, Trace } from '../../src/flow/trace.js';
 import type { KubeProxyMode } from '../../src/proxy/types.js';
@@ -103,7 +110,8 @@ interface ProxyMode {
   /** externalTrafficPolicy Local at a node with a local endpoint: the client's address kept, or the node's. */
   readonly localPolicySource: 'client' | 'node';
   /** externalTrafficPolicy Local at a node without a local endpoint. */
-  readonly localPolicyElsewhere: { readonly kind: 'dropped'; readonly step: StepShape } | { readonly kind: 'delivered'; readonly masquerade?: StepShape };
+  readonly localPolicyElsewhere:
+    { readonly kind: 'dropped'; readonly step: StepShape } | { readonly kind: 'delivered'; readonly masquerade?: StepShape };
   readonly noEndpoints: Refusal;
   /** UDP to a cluster IP whose service serves only TCP on that port. */
   readonly udpToTcpPort: Refusal | { readonly disposition: 'NO_ROUTE'; readonly why: string };
@@ -111,7 +119,8 @@ interface ProxyMode {
 
 const REJECTED = { kind: 'icmp', type: 3, code: 3 } as const;
 /** The underlay router's answer to a packet for the service range, which it has no route to: net unreachable. */
-const FOLLOWS_DEFAULT_ROUTE = 'nothing in the mode matches the protocol, so the packet is routed like any other: out the default route to the underlay router, which has no route to the service range';
+const FOLLOWS_DEFAULT_ROUTE =
+  'nothing in the mode matches the protocol, so the packet is routed like any other: out the default route to the underlay router, which has no route to the service range';
 
 const MODES: readonly ProxyMode[] = [
   {
@@ -128,9 +137,16 @@ const MODES: readonly ProxyMode[] = [
     localPolicySource: 'client',
     // pkg/proxy/iptables/proxier.go: an externalTrafficPolicy Local service without local endpoints gets
     // "-A KUBE-EXTERNAL-SERVICES ... has no local endpoints ... -j DROP" in the filter table.
-    localPolicyElsewhere: { kind: 'dropped', step: { kind: 'netfilter', hook: 'INPUT', table: 'filter', chain: 'KUBE-EXTERNAL-SERVICES', verdict: 'DROP' } },
+    localPolicyElsewhere: {
+      kind: 'dropped',
+      step: { kind: 'netfilter', hook: 'INPUT', table: 'filter', chain: 'KUBE-EXTERNAL-SERVICES', verdict: 'DROP' },
+    },
     // proxier.go: a service without endpoints gets "-A KUBE-SERVICES ... has no endpoints ... -j REJECT" in the filter table.
-    noEndpoints: { disposition: 'DROPPED_BY_FILTER', notice: REJECTED, step: { kind: 'netfilter', hook: 'FORWARD', table: 'filter', chain: 'KUBE-SERVICES', verdict: expect.stringMatching(/^REJECT/) } },
+    noEndpoints: {
+      disposition: 'DROPPED_BY_FILTER',
+      notice: REJECTED,
+      step: { kind: 'netfilter', hook: 'FORWARD', table: 'filter', chain: 'KUBE-SERVICES', verdict: expect.stringMatching(/^REJECT/) },
+    },
     udpToTcpPort: { disposition: 'NO_ROUTE', why: FOLLOWS_DEFAULT_ROUTE },
   },
   {
@@ -152,12 +168,23 @@ const MODES: readonly ProxyMode[] = [
     // KUBE-NODE-PORT-LOCAL-TCP set keeps kube-proxy from masquerading. flannel's own
     // "! -s 10.244.0.0/16 -d 10.244.0.0/16 -j MASQUERADE" in FLANNEL-POSTRTG then masquerades it towards
     // the remote pod, so the answer does find its way back through master.
-    localPolicyElsewhere: { kind: 'delivered', masquerade: { kind: 'netfilter', hook: 'POSTROUTING', table: 'nat', chain: 'FLANNEL-POSTRTG', verdict: 'MASQUERADE' } },
+    localPolicyElsewhere: {
+      kind: 'delivered',
+      masquerade: { kind: 'netfilter', hook: 'POSTROUTING', table: 'nat', chain: 'FLANNEL-POSTRTG', verdict: 'MASQUERADE' },
+    },
     // A virtual server without real servers: ip_vs_in finds no destination and ip_vs_leave answers ICMP port unreachable.
-    noEndpoints: { disposition: 'NO_ENDPOINTS', notice: REJECTED, step: { kind: 'ipvs', hook: 'INPUT', verdict: 'no-destination', realServers: 0 } },
+    noEndpoints: {
+      disposition: 'NO_ENDPOINTS',
+      notice: REJECTED,
+      step: { kind: 'ipvs', hook: 'INPUT', verdict: 'no-destination', realServers: 0 },
+    },
     // proxier.go: "-A KUBE-IPVS-FILTER -m conntrack --ctstate NEW -m set --match-set KUBE-IPVS-IPS dst -j REJECT":
     // a service address is local, and a port no virtual server serves is refused in INPUT.
-    udpToTcpPort: { disposition: 'DROPPED_BY_FILTER', notice: REJECTED, step: { kind: 'netfilter', hook: 'INPUT', table: 'filter', chain: 'KUBE-IPVS-FILTER', verdict: expect.stringMatching(/^REJECT/) } },
+    udpToTcpPort: {
+      disposition: 'DROPPED_BY_FILTER',
+      notice: REJECTED,
+      step: { kind: 'netfilter', hook: 'INPUT', table: 'filter', chain: 'KUBE-IPVS-FILTER', verdict: expect.stringMatching(/^REJECT/) },
+    },
   },
   {
     mode: 'nftables',
@@ -172,11 +199,22 @@ const MODES: readonly ProxyMode[] = [
     localPolicySource: 'client',
     // pkg/proxy/nftables/proxier.go: no local endpoints for external traffic puts the node port in
     // @no-endpoint-nodeports with the verdict "drop".
-    localPolicyElsewhere: { kind: 'dropped', step: { kind: 'netfilter', hook: 'INPUT', table: 'ip kube-proxy', chain: 'nodeport-endpoints-check', verdict: 'DROP' } },
+    localPolicyElsewhere: {
+      kind: 'dropped',
+      step: { kind: 'netfilter', hook: 'INPUT', table: 'ip kube-proxy', chain: 'nodeport-endpoints-check', verdict: 'DROP' },
+    },
     // proxier.go: no endpoints at all puts the service in @no-endpoint-services with "goto reject-chain".
-    noEndpoints: { disposition: 'DROPPED_BY_FILTER', notice: REJECTED, step: { kind: 'netfilter', hook: 'FORWARD', table: 'ip kube-proxy', chain: 'reject-chain', verdict: 'REJECT' } },
+    noEndpoints: {
+      disposition: 'DROPPED_BY_FILTER',
+      notice: REJECTED,
+      step: { kind: 'netfilter', hook: 'FORWARD', table: 'ip kube-proxy', chain: 'reject-chain', verdict: 'REJECT' },
+    },
     // proxier.go: cluster-ips-check "ip daddr @cluster-ips reject" ("Reject traffic to invalid ports of ClusterIPs").
-    udpToTcpPort: { disposition: 'DROPPED_BY_FILTER', notice: REJECTED, step: { kind: 'netfilter', hook: 'FORWARD', table: 'ip kube-proxy', chain: 'cluster-ips-check', verdict: 'REJECT' } },
+    udpToTcpPort: {
+      disposition: 'DROPPED_BY_FILTER',
+      notice: REJECTED,
+      step: { kind: 'netfilter', hook: 'FORWARD', table: 'ip kube-proxy', chain: 'cluster-ips-check', verdict: 'REJECT' },
+    },
   },
   {
     mode: 'userspace',
@@ -294,7 +332,10 @@ for (const m of MODES) {
       const seen = run.request.delivered!;
       expect(show(seen.src)).toBe(show(m.clusterIpSource === 'client' ? POD_C : NODE_02_CNI0));
       expect(seen.ttl).toBe(m.sameNode.ttl);
-      expect(steps(run.request).some((s) => s.kind === 'forward'), 'forwarded by node-02').toBe(m.sameNode.forwarded);
+      expect(
+        steps(run.request).some((s) => s.kind === 'forward'),
+        'forwarded by node-02',
+      ).toBe(m.sameNode.forwarded);
       expect(steps(run.request)).toContainEqual(like({ kind: 'bridge', bridge: 'cni0', result: 'forward' }));
       expect(masquerades(run.request), 'pod to ClusterIP is not masqueraded').toEqual([]);
       answeredFrom(run, clusterIP('web'), 80);
@@ -314,7 +355,8 @@ for (const m of MODES) {
     kase('the seed decides', () => {
       const from = resolveTraceEndpoint(dp, 'pod-c');
       const to = resolveTraceEndpoint(dp, 'svc/web', from);
-      const pick = (seed: number) => show(tracePacket(dp, from, to, {}, false, newSession(dp, statisticFromSeed(seed))).request.delivered!.dst);
+      const pick = (seed: number) =>
+        show(tracePacket(dp, from, to, {}, false, newSession(dp, statisticFromSeed(seed))).request.delivered!.dst);
       expect(pick(7)).toBe(pick(7));
       expect(new Set(Array.from({ length: 20 }, (_, i) => pick(i + 1)))).toEqual(new Set(['10.244.1.2', '10.244.2.2']));
     });
@@ -378,9 +420,16 @@ for (const m of MODES) {
         expect(request.disposition, request.summary).toBe('DROPPED_BY_FILTER');
         expect(request.notice).toEqual({ kind: 'none' });
         // The last rule the packet met is the one that dropped it.
-        expect(steps(request).filter((s) => s.kind === 'netfilter').at(-1)).toEqual(like(expected.step));
+        expect(
+          steps(request)
+            .filter((s) => s.kind === 'netfilter')
+            .at(-1),
+        ).toEqual(like(expected.step));
         expect(request.hops.at(-1)!.where, 'dropped in master').toBe('node/master');
-        expect(steps(request).some((s) => s.kind === 'bridge' || s.kind === 'encap'), 'never leaves master').toBe(false);
+        expect(
+          steps(request).some((s) => s.kind === 'bridge' || s.kind === 'encap'),
+          'never leaves master',
+        ).toBe(false);
       } else {
         expect(list.map((b) => show(b.endpoint))).toEqual(['10.244.1.2', '10.244.2.2']);
         for (const b of list) {
@@ -457,7 +506,9 @@ for (const m of MODES) {
       const expected = m.udpToTcpPort;
       expect(request.disposition, request.summary).toBe(expected.disposition);
       // Whatever the mode does, nothing sends the datagram to an endpoint.
-      expect(steps(request).some((s) => 'after' in s && s.after !== undefined && (s.after.dst === POD_A || s.after.dst === POD_B))).toBe(false);
+      expect(steps(request).some((s) => 'after' in s && s.after !== undefined && (s.after.dst === POD_A || s.after.dst === POD_B))).toBe(
+        false,
+      );
       if ('step' in expected) {
         expect(request.notice).toMatchObject(expected.notice);
         expect(steps(request)).toContainEqual(like(expected.step));

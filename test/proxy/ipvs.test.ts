@@ -34,21 +34,30 @@ describe('kube-ipvs0', () => {
   });
 
   it('the kernel still installs a local route per address (fib_add_ifaddr before the IFF_UP check)', () => {
-    expect(run(node('node-02'), 'ip', 'route', 'show', 'table', 'local')).toContain(`local ${ip(web.clusterIP)} dev kube-ipvs0 proto kernel scope host src ${ip(web.clusterIP)} `);
+    expect(run(node('node-02'), 'ip', 'route', 'show', 'table', 'local')).toContain(
+      `local ${ip(web.clusterIP)} dev kube-ipvs0 proto kernel scope host src ${ip(web.clusterIP)} `,
+    );
   });
 });
 
 describe('ipvsadm -Ln', () => {
   const lines = run(node('node-02'), 'ipvsadm', '-Ln');
   it('prints the header and sorts TCP before UDP', () => {
-    expect(lines.slice(0, 3)).toEqual(['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn']);
+    expect(lines.slice(0, 3)).toEqual([
+      'IP Virtual Server version 1.2.1 (size=4096)',
+      'Prot LocalAddress:Port Scheduler Flags',
+      '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+    ]);
     expect(lines.findIndex((l) => l.startsWith('UDP'))).toBeGreaterThan(lines.map((l) => l.startsWith('TCP')).lastIndexOf(true));
   });
 
   it('a cluster IP with its endpoints as Masq real servers, weight 1', () => {
     const at = lines.indexOf(`TCP  ${ip(web.clusterIP)}:80 rr`);
     expect(at).toBeGreaterThan(0);
-    expect(lines.slice(at + 1, at + 3)).toEqual(['  -> 10.244.1.2:80                Masq    1      0          0         ', '  -> 10.244.2.2:80                Masq    1      0          0         ']);
+    expect(lines.slice(at + 1, at + 3)).toEqual([
+      '  -> 10.244.1.2:80                Masq    1      0          0         ',
+      '  -> 10.244.2.2:80                Masq    1      0          0         ',
+    ]);
   });
 
   it('ClientIP affinity is persistence with the affinity timeout', () => {
@@ -66,19 +75,31 @@ describe('ipvsadm -Ln', () => {
   });
 
   it('the scheduler comes from network.kubeProxy.scheduler', () => {
-    const lc = buildFromText(readRepoFile('test/proxy/fixtures/ipvs.yaml').replace('kubeProxy: {mode: ipvs}', 'kubeProxy: {mode: ipvs, scheduler: lc}'));
-    expect(run(lc.dataplane.nodeNetns(lc.cluster.nodeByName.get('node-02')!), 'ipvsadm', '-Ln')).toContain(`TCP  ${ip(web.clusterIP)}:80 lc`);
+    const lc = buildFromText(
+      readRepoFile('test/proxy/fixtures/ipvs.yaml').replace('kubeProxy: {mode: ipvs}', 'kubeProxy: {mode: ipvs, scheduler: lc}'),
+    );
+    expect(run(lc.dataplane.nodeNetns(lc.cluster.nodeByName.get('node-02')!), 'ipvsadm', '-Ln')).toContain(
+      `TCP  ${ip(web.clusterIP)}:80 lc`,
+    );
   });
 });
 
 describe('ipsets', () => {
   it('KUBE-NODE-PORT-TCP is a bitmap:port over 0-65535 with the node port', () => {
     expect(run(node('node-02'), 'ipset', 'list', 'KUBE-NODE-PORT-TCP')).toEqual([
-      'Name: KUBE-NODE-PORT-TCP', 'Type: bitmap:port', 'Revision: 3', 'Header: range 0-65535', 'Size in memory: 8268', 'References: 1', 'Number of entries: 1', 'Members:', '30080',
+      'Name: KUBE-NODE-PORT-TCP',
+      'Type: bitmap:port',
+      'Revision: 3',
+      'Header: range 0-65535',
+      'Size in memory: 8268',
+      'References: 1',
+      'Number of entries: 1',
+      'Members:',
+      '30080',
     ]);
   });
 
-  it('KUBE-CLUSTER-IP holds ip,proto:port of every cluster IP port; KUBE-LOOP-BACK the node\'s own endpoints', () => {
+  it("KUBE-CLUSTER-IP holds ip,proto:port of every cluster IP port; KUBE-LOOP-BACK the node's own endpoints", () => {
     const members = run(node('node-02'), 'ipset', 'list', 'KUBE-CLUSTER-IP');
     expect(members).toContain(`${ip(web.clusterIP)},tcp:80`);
     expect(members).toContain('10.96.0.10,udp:53');
@@ -86,7 +107,7 @@ describe('ipsets', () => {
     expect(run(node('node-03'), 'ipset', 'list', 'KUBE-LOOP-BACK').slice(-1)).toEqual(['10.244.2.2,tcp:80,10.244.2.2']);
   });
 
-  it('an unknown set is ipset\'s error', () => {
+  it("an unknown set is ipset's error", () => {
     const r = runEmulated(node('node-02'), ['ipset', 'list', 'NOPE']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toEqual(['ipset v7.17: The set with the given name does not exist']);
@@ -112,16 +133,27 @@ describe('the iptables rules left in ipvs mode', () => {
   });
 
   it('filter: jumps prepended in iptablesJumpChain order, KUBE-IPVS-FILTER rejecting other ports of service addresses', () => {
-    const input = run(node('node-02'), 'iptables', '-S', 'INPUT').slice(1).map((l) => l.replace(/.* -j /, ''));
+    const input = run(node('node-02'), 'iptables', '-S', 'INPUT')
+      .slice(1)
+      .map((l) => l.replace(/.* -j /, ''));
     expect(input).toEqual(['KUBE-IPVS-FILTER', 'KUBE-PROXY-FIREWALL', 'KUBE-NODE-PORT', 'KUBE-FIREWALL']);
-    expect(run(node('node-02'), 'iptables', '-S', 'KUBE-IPVS-FILTER').slice(-1)).toEqual(['-A KUBE-IPVS-FILTER -m conntrack --ctstate NEW -m set --match-set KUBE-IPVS-IPS dst -j REJECT --reject-with icmp-port-unreachable']);
+    expect(run(node('node-02'), 'iptables', '-S', 'KUBE-IPVS-FILTER').slice(-1)).toEqual([
+      '-A KUBE-IPVS-FILTER -m conntrack --ctstate NEW -m set --match-set KUBE-IPVS-IPS dst -j REJECT --reject-with icmp-port-unreachable',
+    ]);
   });
 });
 
 describe('the walk through IPVS', () => {
   const trace = (from: string, to: string, seed = 1) => {
     const source = resolveTraceEndpoint(dataplane, from);
-    return tracePacket(dataplane, source, resolveTraceEndpoint(dataplane, to, source), {}, true, newSession(dataplane, statisticFromSeed(seed)));
+    return tracePacket(
+      dataplane,
+      source,
+      resolveTraceEndpoint(dataplane, to, source),
+      {},
+      true,
+      newSession(dataplane, statisticFromSeed(seed)),
+    );
   };
   const steps = (r: ReturnType<typeof trace>['request']) => r.hops.flatMap((h) => h.steps);
 

@@ -51,7 +51,10 @@ function transaction(ns: NetNs): string {
 describe.skipIf(reason !== undefined)(`real kernel: nft -f then nft list ruleset${reason ? ` (skipped: ${reason})` : ''}`, () => {
   it('an empty ruleset lists nothing, as a netns without nftables state (a pod) does in netlab', () => {
     const netns = newNamespace();
-    const variant = buildVariant(readFileSync(join(ROOT, 'labs/default.yaml'), 'utf8'), 'labs/default.yaml', { sets: ['network.kubeProxy.mode=nftables'], faults: [] });
+    const variant = buildVariant(readFileSync(join(ROOT, 'labs/default.yaml'), 'utf8'), 'labs/default.yaml', {
+      sets: ['network.kubeProxy.mode=nftables'],
+      faults: [],
+    });
     const pod = variant.dataplane!.podNetns(variant.cluster!.pods.find((p) => !p.hostNetwork)!);
     expect(pod.nftables).toBeUndefined();
     const real = spawnSync('ip', ['netns', 'exec', netns, 'nft', 'list', 'ruleset'], { encoding: 'utf8' });
@@ -60,40 +63,43 @@ describe.skipIf(reason !== undefined)(`real kernel: nft -f then nft list ruleset
     expect(real.stdout).toBe('');
   });
 
-  describe.each(['labs/default.yaml', 'test/proxy/fixtures/all-features.yaml', 'test/proxy/fixtures/upstream/overall-nftables-rules.yaml'])('%s', (file) => {
-    it.each(nftablesNodes(file))('$name: lists back byte for byte', ({ ns }) => {
-      const ours = toText(renderNftRuleset(ns.nftables));
-      const tx = transaction(ns);
-      const netns = newNamespace();
-      inNs(netns, ['nft', '-f', '-'], tx);
-      expect(inNs(netns, ['nft', 'list', 'ruleset'])).toBe(ours);
+  describe.each(['labs/default.yaml', 'test/proxy/fixtures/all-features.yaml', 'test/proxy/fixtures/upstream/overall-nftables-rules.yaml'])(
+    '%s',
+    (file) => {
+      it.each(nftablesNodes(file))('$name: lists back byte for byte', ({ ns }) => {
+        const ours = toText(renderNftRuleset(ns.nftables));
+        const tx = transaction(ns);
+        const netns = newNamespace();
+        inNs(netns, ['nft', '-f', '-'], tx);
+        expect(inNs(netns, ['nft', 'list', 'ruleset'])).toBe(ours);
 
-      // The same objects with the elements added in the opposite order list the same.
-      const lines = tx.split('\n');
-      const elements = lines.filter((l) => l.startsWith('add element '));
-      const reversed = [...lines.filter((l) => !l.startsWith('add element ')), ...elements.reverse()].join('\n');
-      const again = newNamespace();
-      inNs(again, ['nft', '-f', '-'], reversed);
-      expect(inNs(again, ['nft', 'list', 'ruleset'])).toBe(ours);
+        // The same objects with the elements added in the opposite order list the same.
+        const lines = tx.split('\n');
+        const elements = lines.filter((l) => l.startsWith('add element '));
+        const reversed = [...lines.filter((l) => !l.startsWith('add element ')), ...elements.reverse()].join('\n');
+        const again = newNamespace();
+        inNs(again, ['nft', '-f', '-'], reversed);
+        expect(inNs(again, ['nft', 'list', 'ruleset'])).toBe(ours);
 
-      // netlab exec's nft against the real one: listings, and the error for a missing name.
-      for (const argv of [
-        ['nft', 'list', 'table', 'ip', 'kube-proxy'],
-        ['nft', 'list', 'tables'],
-        ['nft', 'list', 'chain', 'ip', 'kube-proxy', 'services'],
-        ['nft', 'list', 'chain', 'kube-proxy', 'reject-chain'],
-        ['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-ips'],
-        ['nft', 'list', 'set', 'ip', 'kube-proxy', 'cluster-ips'],
-        ['nft', 'list', 'chain', 'ip', 'kube-proxy', 'nosuch'],
-        ['nft', 'list', 'set', 'ip', 'kube-proxy', 'service-ips'],
-        ['nft', 'list', 'table', 'ip', 'nosuch'],
-      ]) {
-        const real = spawnSync('ip', ['netns', 'exec', netns, ...argv], { encoding: 'utf8' });
-        const emulated = runEmulated(ns, argv);
-        expect(emulated.exitCode, argv.join(' ')).toBe(real.status);
-        expect(toText(emulated.stdout), argv.join(' ')).toBe(real.stdout);
-        expect(emulated.stderr.map((l) => `${l}\n`).join(''), argv.join(' ')).toBe(real.stderr);
-      }
-    });
-  });
+        // netlab exec's nft against the real one: listings, and the error for a missing name.
+        for (const argv of [
+          ['nft', 'list', 'table', 'ip', 'kube-proxy'],
+          ['nft', 'list', 'tables'],
+          ['nft', 'list', 'chain', 'ip', 'kube-proxy', 'services'],
+          ['nft', 'list', 'chain', 'kube-proxy', 'reject-chain'],
+          ['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-ips'],
+          ['nft', 'list', 'set', 'ip', 'kube-proxy', 'cluster-ips'],
+          ['nft', 'list', 'chain', 'ip', 'kube-proxy', 'nosuch'],
+          ['nft', 'list', 'set', 'ip', 'kube-proxy', 'service-ips'],
+          ['nft', 'list', 'table', 'ip', 'nosuch'],
+        ]) {
+          const real = spawnSync('ip', ['netns', 'exec', netns, ...argv], { encoding: 'utf8' });
+          const emulated = runEmulated(ns, argv);
+          expect(emulated.exitCode, argv.join(' ')).toBe(real.status);
+          expect(toText(emulated.stdout), argv.join(' ')).toBe(real.stdout);
+          expect(emulated.stderr.map((l) => `${l}\n`).join(''), argv.join(' ')).toBe(real.stderr);
+        }
+      });
+    },
+  );
 });

@@ -79,7 +79,9 @@ function lastIndex(items: readonly string[], test: (item: string) => boolean): n
 }
 
 function upstream(fixture: string): string {
-  return upstreamComparisonForm(readFileSync(join(FIXTURES, 'nft-base-rules.nft'), 'utf8') + readFileSync(join(FIXTURES, `${fixture}.nft`), 'utf8'));
+  return upstreamComparisonForm(
+    readFileSync(join(FIXTURES, 'nft-base-rules.nft'), 'utf8') + readFileSync(join(FIXTURES, `${fixture}.nft`), 'utf8'),
+  );
 }
 
 describe('kube-proxy nftables mode against upstream proxier_test.go', () => {
@@ -107,7 +109,9 @@ describe('kube-proxy nftables mode against upstream proxier_test.go', () => {
     const tx = [...knftablesTransaction(table)];
     expect([...tx].sort()).toEqual([...dump].sort());
     const firstRule = tx.findIndex((l) => l.startsWith('add rule '));
-    expect(lastIndex(tx, (l) => l.startsWith('add chain ') || l.startsWith('add set ') || l.startsWith('add map '))).toBeLessThan(firstRule);
+    expect(lastIndex(tx, (l) => l.startsWith('add chain ') || l.startsWith('add set ') || l.startsWith('add map '))).toBeLessThan(
+      firstRule,
+    );
   });
 
   it("spells the mark as a real kube-proxy does (%#08x), not as the fake's string", () => {

@@ -18,7 +18,10 @@ import { elementText, ruleText } from '../../src/render/knftables.js';
 import { buildVariant } from '../../src/whatif/variant.js';
 import { readRepoFile } from '../helpers.js';
 
-const variant = buildVariant(readRepoFile('test/proxy/fixtures/all-features.yaml'), 'all-features.yaml', { sets: ['network.kubeProxy.mode=nftables'], faults: [] });
+const variant = buildVariant(readRepoFile('test/proxy/fixtures/all-features.yaml'), 'all-features.yaml', {
+  sets: ['network.kubeProxy.mode=nftables'],
+  faults: [],
+});
 const cluster = variant.cluster!;
 const dataplane = variant.dataplane!;
 const node = (name: string) => cluster.nodeByName.get(name)!;
@@ -64,7 +67,9 @@ describe('kube-proxy nftables mode: traffic policies', () => {
   it('internalTrafficPolicy Local: its local- chain where a local endpoint runs, drop elsewhere', () => {
     const cacheIP = clusterIP('cache');
     const withLocal = table('node-02');
-    expect(elements(withLocal, 'service-ips').find((e) => e.startsWith(`${cacheIP} . tcp . 6379`))).toMatch(/: goto local-[A-Z0-9]{8}-shop\/cache\/tcp\/$/);
+    expect(elements(withLocal, 'service-ips').find((e) => e.startsWith(`${cacheIP} . tcp . 6379`))).toMatch(
+      /: goto local-[A-Z0-9]{8}-shop\/cache\/tcp\/$/,
+    );
     expect(rules(withLocal, 'local-')).toHaveLength(2);
     const master = table('master');
     expect(elements(master, 'no-endpoint-services')).toContain(`${cacheIP} . tcp . 6379 comment "shop/cache" : drop`);
@@ -87,7 +92,10 @@ describe('kube-proxy nftables mode: traffic policies', () => {
     const api = t.chains.find((c) => c.name.startsWith('external-') && c.name.includes('/api/'))!;
     expect(api.rules.map((r) => ruleText(r)).at(-1)).toMatch(/^fib saddr type local goto service-/);
     const dropped = elements(t, 'no-endpoint-services').filter((e) => e.includes('"shop/api:http"'));
-    expect(dropped).toEqual(['192.0.2.200 . tcp . 80 comment "shop/api:http" : drop', '203.0.113.7 . tcp . 80 comment "shop/api:http" : drop']);
+    expect(dropped).toEqual([
+      '192.0.2.200 . tcp . 80 comment "shop/api:http" : drop',
+      '203.0.113.7 . tcp . 80 comment "shop/api:http" : drop',
+    ]);
     expect(elements(t, 'no-endpoint-nodeports').filter((e) => e.includes('shop/api'))).toHaveLength(1);
   });
 
@@ -108,13 +116,17 @@ describe('kube-proxy nftables mode: endpoints', () => {
   });
 
   it('only a terminating, serving endpoint: used as the fallback', () => {
-    expect(rules(table('node-02'), 'service-', '/old/').at(-1)).toMatch(/^numgen random mod 1 vmap \{ 0 : goto endpoint-[A-Z0-9]{8}-shop\/old\/tcp\/__10\.244\.\d+\.\d+\/80 \}$/);
+    expect(rules(table('node-02'), 'service-', '/old/').at(-1)).toMatch(
+      /^numgen random mod 1 vmap \{ 0 : goto endpoint-[A-Z0-9]{8}-shop\/old\/tcp\/__10\.244\.\d+\.\d+\/80 \}$/,
+    );
   });
 
   it('SCTP: sctp dport in the masquerade rule, meta l4proto sctp before the DNAT', () => {
     const t = table('node-02');
     const svc = t.chains.find((c) => c.name.startsWith('service-') && c.name.includes('/sctp/'))!;
-    expect(ruleText(svc.rules[0]!)).toBe(`ip daddr ${clusterIP('sctp')} sctp dport 9999 ip saddr != 10.244.0.0/16 jump mark-for-masquerade`);
+    expect(ruleText(svc.rules[0]!)).toBe(
+      `ip daddr ${clusterIP('sctp')} sctp dport 9999 ip saddr != 10.244.0.0/16 jump mark-for-masquerade`,
+    );
     const ep = t.chains.find((c) => c.name.startsWith('endpoint-') && c.name.includes('/sctp/'))!;
     expect(ruleText(ep.rules.at(-1)!)).toMatch(/^meta l4proto sctp dnat to 10\.244\.\d+\.\d+:9999$/);
   });

@@ -10,9 +10,9 @@ describe('iptables-restore input', () => {
   });
 
   it("reads kube-proxy's spelling back in iptables-save's", () => {
-    expect(save('-m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ')).toBe(
-      '! -s 10.0.0.0/8 -d 172.30.0.41/32 -p tcp -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ',
-    );
+    expect(
+      save('-m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ'),
+    ).toBe('! -s 10.0.0.0/8 -d 172.30.0.41/32 -p tcp -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ');
     expect(save('-j MARK --xor-mark 0x004000')).toBe('-j MARK --set-xmark 0x4000/0x0');
     expect(save('-j MARK --or-mark 0x004000')).toBe('-j MARK --set-xmark 0x4000/0x4000');
     expect(save('-m comment --comment x -m statistic --mode random --probability 0.3333333333 -j Y')).toBe(

@@ -79,10 +79,15 @@ COMMIT
 
   it.each([
     [{ nfacct: false, conntrackTCPLiberal: false }, '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP\n'],
-    [{ nfacct: true, conntrackTCPLiberal: false }, '-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP\n'],
+    [
+      { nfacct: true, conntrackTCPLiberal: false },
+      '-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP\n',
+    ],
     [{ nfacct: false, conntrackTCPLiberal: true }, ''],
   ])('drops INVALID packets unless tcp_be_liberal (TestDropInvalidRule %o)', (settings, dropRule) => {
-    const forward = netlabRestore('sync-proxy-rules-repeated', { ...FAKE_PROXIER, ...settings }).get('filter')!.get('KUBE-FORWARD')!;
+    const forward = netlabRestore('sync-proxy-rules-repeated', { ...FAKE_PROXIER, ...settings })
+      .get('filter')!
+      .get('KUBE-FORWARD')!;
     const expected = restoreTables(`*filter
 :KUBE-FORWARD - [0:0]
 ${dropRule}-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT

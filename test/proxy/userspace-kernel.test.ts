@@ -54,15 +54,18 @@ const userspace = (text: string): string => text.replace('kubeProxy: {mode: ipta
 describe.skipIf(reason !== undefined)(`real kernel: kube-proxy userspace mode${reason ? ` (skipped: ${reason})` : ''}`, () => {
   describe.each(['labs/default.yaml', 'test/proxy/fixtures/all-features.yaml'])('%s: iptables-restore then iptables-save', (file) => {
     const built = buildFromText(userspace(readRepoFile(file)), file);
-    it.each(built.cluster.nodes.map((n) => ({ name: n.name, ns: built.dataplane.nodeNetns(n) })))('$name reads back byte for byte, and lists the same', ({ ns }) => {
-      expectIptablesRoundTrip(ns, newNamespace(), [
-        ['iptables', '-L', '-n', '-v'],
-        ['iptables', '-t', 'nat', '-L', '-n', '-v', '--line-numbers'],
-      ]);
-    });
+    it.each(built.cluster.nodes.map((n) => ({ name: n.name, ns: built.dataplane.nodeNetns(n) })))(
+      '$name reads back byte for byte, and lists the same',
+      ({ ns }) => {
+        expectIptablesRoundTrip(ns, newNamespace(), [
+          ['iptables', '-L', '-n', '-v'],
+          ['iptables', '-t', 'nat', '-L', '-n', '-v', '--line-numbers'],
+        ]);
+      },
+    );
   });
 
-  describe('one node rebuilt for real, with netlab\'s rules and a stand-in proxy on netlab\'s port', () => {
+  describe("one node rebuilt for real, with netlab's rules and a stand-in proxy on netlab's port", () => {
     const TOPOLOGY = `apiVersion: netlab/v1
 kind: Cluster
 metadata: {name: userspace-real}
@@ -130,17 +133,29 @@ services:
         new Promise((resolve) => {
           let out = '';
           child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-          child.on('close', () => resolve(out.trim().split('\n').filter((l) => l !== '')));
+          child.on('close', () =>
+            resolve(
+              out
+                .trim()
+                .split('\n')
+                .filter((l) => l !== ''),
+            ),
+          );
         });
-      const backend = server(webNs, `
+      const backend = server(
+        webNs,
+        `
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', 80)); s.listen()
 print('ready', flush=True)
 for _ in range(3):
     c, a = s.accept(); print('%s:%d' % a, flush=True); c.sendall(b'ok'); c.close()
-`);
+`,
+      );
       // Go's net.Listen("tcp", "0.0.0.0:port") is an AF_INET6 socket with IPV6_V6ONLY off.
-      const proxy = server(nodeNs, `
+      const proxy = server(
+        nodeNs,
+        `
 import socket
 s = socket.socket(socket.AF_INET6); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); s.bind(('::', ${proxyPort})); s.listen()
 print('ready', flush=True)
@@ -151,7 +166,8 @@ for _ in range(3):
     out = o.getsockname()
     print('%s:%d %s:%d' % (local, c.getsockname()[1], out[0], out[1]), flush=True)
     c.sendall(o.recv(16)); c.close(); o.close()
-`);
+`,
+      );
       const backendLines = lines(backend);
       const proxyLines = lines(proxy);
       // Both print `ready` once listening.
@@ -159,12 +175,18 @@ for _ in range(3):
         new Promise((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
       await Promise.all([waitReady(backend), waitReady(proxy)]);
       const connect = (ns: string, dst: string, port: number, source?: string): string =>
-        inNs(ns, ['timeout', '5', 'python3', '-c', `
+        inNs(ns, [
+          'timeout',
+          '5',
+          'python3',
+          '-c',
+          `
 import socket
 c = socket.create_connection(('${dst}', ${port}), timeout=4${source ? `, source_address=('${source}', 0)` : ''})
 p = c.getpeername(); d = c.recv(16)
 print('%s:%d %s' % (p[0], p[1], d.decode()))
-`]).trim();
+`,
+        ]).trim();
       const clients = {
         pod: connect(clientNs, formatIPv4(service.clusterIP!), 80),
         node: connect(nodeNs, formatIPv4(service.clusterIP!), 80),
@@ -193,7 +215,9 @@ print('%s:%d %s' % (p[0], p[1], d.decode()))
         // What the backend saw as the source address (its port is the kernel's random choice).
         expect(real.backend[i]!.split(':')[0], `${name}: backend's peer`).toBe(formatIPv4(run.request.delivered!.src));
         // Where the stand-in proxy accepted: the address REDIRECT or DNAT chose, and netlab's proxy port.
-        const accept = run.request.hops.flatMap((h) => h.steps).find((s) => s.kind === 'netfilter' && (s.verdict === 'REDIRECT' || s.verdict === 'DNAT'));
+        const accept = run.request.hops
+          .flatMap((h) => h.steps)
+          .find((s) => s.kind === 'netfilter' && (s.verdict === 'REDIRECT' || s.verdict === 'DNAT'));
         const after = (accept as { after: { dst: number; dport: number } }).after;
         expect(real.proxy[i]!.split(' ')[0], `${name}: proxy's local address`).toBe(`${formatIPv4(after.dst)}:${after.dport}`);
         // The proxy's own connection leaves from the address the route to the endpoint picks.

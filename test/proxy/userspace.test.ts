@@ -19,14 +19,18 @@ import { userspaceProxier } from '../../src/proxy/userspace/state.js';
 import { toText } from '../../src/render/types.js';
 import { buildFromText, readRepoFile } from '../helpers.js';
 
-const USERSPACE_FEATURES = readRepoFile('test/proxy/fixtures/all-features.yaml').replace('kubeProxy: {mode: iptables}', 'kubeProxy: {mode: userspace}');
+const USERSPACE_FEATURES = readRepoFile('test/proxy/fixtures/all-features.yaml').replace(
+  'kubeProxy: {mode: iptables}',
+  'kubeProxy: {mode: userspace}',
+);
 
 const { cluster, dataplane } = buildFromText(USERSPACE_FEATURES, 'all-features.yaml');
 const node02 = cluster.nodeByName.get('node-02')!;
 const ns = (name: string): NetNs => dataplane.nodeNetns(cluster.nodeByName.get(name)!);
 const save = (name: string, table: string): string[] => toText(runEmulated(ns(name), ['iptables-save', '-t', table]).stdout).split('\n');
 const proxier = userspaceProxier(cluster, node02);
-const port = (servicePort: string, protocol = 'tcp'): number => proxier.sockets.find((s) => s.info.name === servicePort && s.protocol === protocol)!.port;
+const port = (servicePort: string, protocol = 'tcp'): number =>
+  proxier.sockets.find((s) => s.info.name === servicePort && s.protocol === protocol)!.port;
 const svc = (key: string) => cluster.serviceByKey.get(key)!;
 const cip = (key: string): string => formatIPv4(svc(key).clusterIP!);
 
@@ -36,12 +40,19 @@ describe('iptablesInit: the chains and their jumps', () => {
 
   it('nat PREROUTING and OUTPUT: the portal chain first (prepended), the node port chain last (appended)', () => {
     const portals = '-m comment --comment "handle ClusterIPs; NOTE: this must be before the NodePort rules"';
-    const nodePorts = '-m addrtype --dst-type LOCAL -m comment --comment "handle service NodePorts; NOTE: this must be the last rule in the chain"';
-    expect(nat.filter((l) => l.startsWith('-A PREROUTING '))).toEqual([`-A PREROUTING ${portals} -j KUBE-PORTALS-CONTAINER`, `-A PREROUTING ${nodePorts} -j KUBE-NODEPORT-CONTAINER`]);
-    expect(nat.filter((l) => l.startsWith('-A OUTPUT '))).toEqual([`-A OUTPUT ${portals} -j KUBE-PORTALS-HOST`, `-A OUTPUT ${nodePorts} -j KUBE-NODEPORT-HOST`]);
+    const nodePorts =
+      '-m addrtype --dst-type LOCAL -m comment --comment "handle service NodePorts; NOTE: this must be the last rule in the chain"';
+    expect(nat.filter((l) => l.startsWith('-A PREROUTING '))).toEqual([
+      `-A PREROUTING ${portals} -j KUBE-PORTALS-CONTAINER`,
+      `-A PREROUTING ${nodePorts} -j KUBE-NODEPORT-CONTAINER`,
+    ]);
+    expect(nat.filter((l) => l.startsWith('-A OUTPUT '))).toEqual([
+      `-A OUTPUT ${portals} -j KUBE-PORTALS-HOST`,
+      `-A OUTPUT ${nodePorts} -j KUBE-NODEPORT-HOST`,
+    ]);
   });
 
-  it('filter INPUT: KUBE-NODEPORT-NON-LOCAL before the kubelet\'s KUBE-FIREWALL', () => {
+  it("filter INPUT: KUBE-NODEPORT-NON-LOCAL before the kubelet's KUBE-FIREWALL", () => {
     expect(filter.filter((l) => l.startsWith('-A INPUT '))).toEqual([
       '-A INPUT -m comment --comment "Ensure that non-local NodePort traffic can flow" -j KUBE-NODEPORT-NON-LOCAL',
       '-A INPUT -j KUBE-FIREWALL',
@@ -50,7 +61,8 @@ describe('iptablesInit: the chains and their jumps', () => {
 
   it('no chain of the other modes: no KUBE-SERVICES, no KUBE-SVC-*, no REJECT, no masquerade mark', () => {
     const all = [...nat, ...filter].join('\n');
-    for (const absent of ['KUBE-SERVICES', 'KUBE-SVC-', 'KUBE-SEP-', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'REJECT', 'KUBE-PROXY-CANARY']) expect(all).not.toContain(absent);
+    for (const absent of ['KUBE-SERVICES', 'KUBE-SVC-', 'KUBE-SEP-', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'REJECT', 'KUBE-PROXY-CANARY'])
+      expect(all).not.toContain(absent);
   });
 
   it('sets no sysctl of its own (no route_localnet: nothing is sent to 127.0.0.1)', () => {
@@ -61,20 +73,31 @@ describe('iptablesInit: the chains and their jumps', () => {
 describe('the rules of each service type', () => {
   const nat = save('node-02', 'nat');
   const filter = save('node-02', 'filter');
-  const of = (lines: string[], chain: string, comment: string): string[] => lines.filter((l) => l.startsWith(`-A ${chain} `) && l.includes(`--comment "${comment}"`));
+  const of = (lines: string[], chain: string, comment: string): string[] =>
+    lines.filter((l) => l.startsWith(`-A ${chain} `) && l.includes(`--comment "${comment}"`));
 
-  it('ClusterIP: REDIRECT for traffic from elsewhere, DNAT to hostIP:proxyPort for the node\'s own', () => {
+  it("ClusterIP: REDIRECT for traffic from elsewhere, DNAT to hostIP:proxyPort for the node's own", () => {
     const p = port('shop/web:http');
-    expect(of(nat, 'KUBE-PORTALS-CONTAINER', 'shop/web:http')).toEqual([`-A KUBE-PORTALS-CONTAINER -d ${cip('shop/web')}/32 -p tcp -m comment --comment "shop/web:http" -m tcp --dport 80 -j REDIRECT --to-ports ${p}`]);
-    expect(of(nat, 'KUBE-PORTALS-HOST', 'shop/web:http')).toEqual([`-A KUBE-PORTALS-HOST -d ${cip('shop/web')}/32 -p tcp -m comment --comment "shop/web:http" -m tcp --dport 80 -j DNAT --to-destination 10.234.2.12:${p}`]);
+    expect(of(nat, 'KUBE-PORTALS-CONTAINER', 'shop/web:http')).toEqual([
+      `-A KUBE-PORTALS-CONTAINER -d ${cip('shop/web')}/32 -p tcp -m comment --comment "shop/web:http" -m tcp --dport 80 -j REDIRECT --to-ports ${p}`,
+    ]);
+    expect(of(nat, 'KUBE-PORTALS-HOST', 'shop/web:http')).toEqual([
+      `-A KUBE-PORTALS-HOST -d ${cip('shop/web')}/32 -p tcp -m comment --comment "shop/web:http" -m tcp --dport 80 -j DNAT --to-destination 10.234.2.12:${p}`,
+    ]);
   });
 
   it('NodePort: REDIRECT / DNAT on the node port (any local address), and ACCEPT NEW on the proxy port in filter', () => {
     const p = port('shop/web:http');
     const np = svc('shop/web').ports[0]!.nodePort!;
-    expect(of(nat, 'KUBE-NODEPORT-CONTAINER', 'shop/web:http')).toEqual([`-A KUBE-NODEPORT-CONTAINER -p tcp -m comment --comment "shop/web:http" -m tcp --dport ${np} -j REDIRECT --to-ports ${p}`]);
-    expect(of(nat, 'KUBE-NODEPORT-HOST', 'shop/web:http')).toEqual([`-A KUBE-NODEPORT-HOST -p tcp -m comment --comment "shop/web:http" -m tcp --dport ${np} -j DNAT --to-destination 10.234.2.12:${p}`]);
-    expect(of(filter, 'KUBE-NODEPORT-NON-LOCAL', 'shop/web:http')).toEqual([`-A KUBE-NODEPORT-NON-LOCAL -p tcp -m comment --comment "shop/web:http" -m tcp --dport ${p} -m state --state NEW -j ACCEPT`]);
+    expect(of(nat, 'KUBE-NODEPORT-CONTAINER', 'shop/web:http')).toEqual([
+      `-A KUBE-NODEPORT-CONTAINER -p tcp -m comment --comment "shop/web:http" -m tcp --dport ${np} -j REDIRECT --to-ports ${p}`,
+    ]);
+    expect(of(nat, 'KUBE-NODEPORT-HOST', 'shop/web:http')).toEqual([
+      `-A KUBE-NODEPORT-HOST -p tcp -m comment --comment "shop/web:http" -m tcp --dport ${np} -j DNAT --to-destination 10.234.2.12:${p}`,
+    ]);
+    expect(of(filter, 'KUBE-NODEPORT-NON-LOCAL', 'shop/web:http')).toEqual([
+      `-A KUBE-NODEPORT-NON-LOCAL -p tcp -m comment --comment "shop/web:http" -m tcp --dport ${p} -m state --state NEW -j ACCEPT`,
+    ]);
   });
 
   it('LoadBalancer with externalIPs: cluster IP, then the external IP (off-machine or to a local address), then the ingress IP, then the node port', () => {
@@ -96,7 +119,9 @@ describe('the rules of each service type', () => {
 
   it('traffic policies and source ranges change nothing: the userspace proxier ignores them', () => {
     // shop/api has externalTrafficPolicy Local and loadBalancerSourceRanges, shop/cache internalTrafficPolicy Local.
-    expect(of(nat, 'KUBE-PORTALS-CONTAINER', 'shop/cache')).toEqual([`-A KUBE-PORTALS-CONTAINER -d ${cip('shop/cache')}/32 -p tcp -m comment --comment "shop/cache" -m tcp --dport 6379 -j REDIRECT --to-ports ${port('shop/cache')}`]);
+    expect(of(nat, 'KUBE-PORTALS-CONTAINER', 'shop/cache')).toEqual([
+      `-A KUBE-PORTALS-CONTAINER -d ${cip('shop/cache')}/32 -p tcp -m comment --comment "shop/cache" -m tcp --dport 6379 -j REDIRECT --to-ports ${port('shop/cache')}`,
+    ]);
     expect(nat.join('\n')).not.toContain('192.0.2.0/25');
   });
 
@@ -107,8 +132,12 @@ describe('the rules of each service type', () => {
 
   it('UDP and TCP on one port: one socket each, the shared node port redirected per protocol', () => {
     const np = svc('shop/mydns').ports[0]!.nodePort!;
-    expect(of(nat, 'KUBE-NODEPORT-CONTAINER', 'shop/mydns:dns')).toEqual([`-A KUBE-NODEPORT-CONTAINER -p udp -m comment --comment "shop/mydns:dns" -m udp --dport ${np} -j REDIRECT --to-ports ${port('shop/mydns:dns', 'udp')}`]);
-    expect(of(nat, 'KUBE-NODEPORT-CONTAINER', 'shop/mydns:dns-tcp')).toEqual([`-A KUBE-NODEPORT-CONTAINER -p tcp -m comment --comment "shop/mydns:dns-tcp" -m tcp --dport ${np} -j REDIRECT --to-ports ${port('shop/mydns:dns-tcp')}`]);
+    expect(of(nat, 'KUBE-NODEPORT-CONTAINER', 'shop/mydns:dns')).toEqual([
+      `-A KUBE-NODEPORT-CONTAINER -p udp -m comment --comment "shop/mydns:dns" -m udp --dport ${np} -j REDIRECT --to-ports ${port('shop/mydns:dns', 'udp')}`,
+    ]);
+    expect(of(nat, 'KUBE-NODEPORT-CONTAINER', 'shop/mydns:dns-tcp')).toEqual([
+      `-A KUBE-NODEPORT-CONTAINER -p tcp -m comment --comment "shop/mydns:dns-tcp" -m tcp --dport ${np} -j REDIRECT --to-ports ${port('shop/mydns:dns-tcp')}`,
+    ]);
   });
 
   it('SCTP and headless services get nothing (newProxySocket knows TCP and UDP only; headless services are skipped)', () => {
@@ -171,7 +200,9 @@ describe('the proxy sockets', () => {
 
   it('a taken port moves on to the next free one of the same parity; TCP takes even ports once the odd ones are gone', () => {
     const [first] = allocateProxyPorts('n', [{ name: 'a/b:c', protocol: 'tcp' }]);
-    expect(allocateProxyPorts('n', [{ name: 'a/b:c', protocol: 'tcp' }], [{ protocol: 'tcp', port: first! }])).toEqual([first! + 2 > EPHEMERAL_HIGH ? EPHEMERAL_LOW + 1 : first! + 2]);
+    expect(allocateProxyPorts('n', [{ name: 'a/b:c', protocol: 'tcp' }], [{ protocol: 'tcp', port: first! }])).toEqual([
+      first! + 2 > EPHEMERAL_HIGH ? EPHEMERAL_LOW + 1 : first! + 2,
+    ]);
     // The same port stays free for UDP.
     const odd = [];
     for (let p = EPHEMERAL_LOW + 1; p <= EPHEMERAL_HIGH; p += 2) odd.push({ protocol: 'tcp', port: p });
@@ -183,6 +214,8 @@ describe('the proxy sockets', () => {
 
   it('the same topology gives the same ports', () => {
     const again = buildFromText(USERSPACE_FEATURES, 'all-features.yaml');
-    expect(userspaceProxier(again.cluster, again.cluster.nodeByName.get('node-02')!).sockets.map((s) => s.port)).toEqual(proxier.sockets.map((s) => s.port));
+    expect(userspaceProxier(again.cluster, again.cluster.nodeByName.get('node-02')!).sockets.map((s) => s.port)).toEqual(
+      proxier.sockets.map((s) => s.port),
+    );
   });
 });

@@ -58,13 +58,18 @@ export function link(ifindex: number, name: string, info: LinkInfo, over: Partia
 }
 
 export function lo(): Link {
-  return link(1, 'lo', { kind: 'loopback' }, {
-    mtu: 65536,
-    mac: '00:00:00:00:00:00',
-    state: { up: true, carrier: true, operstate: 'UNKNOWN' },
-    ipv4: [{ ip: ip('127.0.0.1'), len: 8, scope: 'host' }],
-    ipv6LinkLocal: false,
-  });
+  return link(
+    1,
+    'lo',
+    { kind: 'loopback' },
+    {
+      mtu: 65536,
+      mac: '00:00:00:00:00:00',
+      state: { up: true, carrier: true, operstate: 'UNKNOWN' },
+      ipv4: [{ ip: ip('127.0.0.1'), len: 8, scope: 'host' }],
+      ipv6LinkLocal: false,
+    },
+  );
 }
 
 export function addr(text: string, options: { brd?: boolean; scope?: Ipv4Address['scope'] } = {}): Ipv4Address {
@@ -135,14 +140,19 @@ function tables(links: readonly Link[], extra: Route[]): Map<number, Route[]> {
   return map;
 }
 
-export function netns(id: string, hostname: string, links: Link[], extra: {
-  routes?: Route[];
-  neighbours?: Neighbour[];
-  fdb?: FdbEntry[];
-  netfilter?: NetfilterTable[];
-  files?: Record<string, string>;
-  sysctls?: Record<string, string>;
-} = {}): NetNs {
+export function netns(
+  id: string,
+  hostname: string,
+  links: Link[],
+  extra: {
+    routes?: Route[];
+    neighbours?: Neighbour[];
+    fdb?: FdbEntry[];
+    netfilter?: NetfilterTable[];
+    files?: Record<string, string>;
+    sysctls?: Record<string, string>;
+  } = {},
+): NetNs {
   return {
     id,
     kind: 'node',
@@ -181,30 +191,58 @@ export function labNetfilter(): NetfilterTable[] {
   const filter: NetfilterTable = {
     name: 'filter',
     chains: [
-      chain('INPUT', [
-        rule({ inIface: { value: 'eth0' }, protocol: { value: 'udp' }, matches: [{ module: 'udp', sport: { value: 53 }, dport: { value: 1000 } }], target: { kind: 'ACCEPT' } }),
-        rule({ inIface: { value: 'lo', negate: true }, protocol: { value: 'icmp' }, matches: [{ module: 'icmp', icmpType: '8' }], target: { kind: 'ACCEPT' } }),
-        rule({ protocol: { value: 'tcp' }, matches: [{ module: 'multiport', dports: [80, 443] }], target: { kind: 'ACCEPT' } }),
-        rule({ matches: [{ module: 'addrtype', dstType: { value: 'LOCAL' } }], target: { kind: 'ACCEPT' } }),
-        rule({ matches: [{ module: 'physdev', isBridged: true }], target: { kind: 'ACCEPT' } }),
-        rule({ matches: [{ module: 'mark', value: 0x10, mask: 0x10, negate: true }], target: { kind: 'ACCEPT' } }),
-      ], 'ACCEPT'),
-      chain('FORWARD', [
-        rule({ matches: [fwd], target: jump('FLANNEL-FWD') }),
-        rule({ matches: [comment('kubernetes forwarding rules')], target: jump('KUBE-FORWARD') }),
-      ], 'ACCEPT'),
-      chain('OUTPUT', [
-        rule({ src: src('1.2.3.4/32'), outIface: { value: 'eth0' }, target: { kind: 'DROP' } }),
-        rule({ matches: [{ module: 'set', name: 'KUBE-X', flags: ['dst', 'dst'] }], target: { kind: 'ACCEPT' } }),
-        rule({ matches: [{ module: 'conntrack', ctstate: ['NEW'], negate: true }], target: { kind: 'goto', chain: 'cali-x' } }),
-        rule({ protocol: { value: 'tcp' }, matches: [{ module: 'tcp', dport: { value: 22, negate: true } }], target: { kind: 'ACCEPT' } }),
-      ], 'ACCEPT'),
-      chain('cali-x', [
-        rule({ target: { kind: 'MARK', value: 0x10000, mask: 0x10000 } }),
-        rule({ src: src('10.0.0.0/8') }),
-      ]),
+      chain(
+        'INPUT',
+        [
+          rule({
+            inIface: { value: 'eth0' },
+            protocol: { value: 'udp' },
+            matches: [{ module: 'udp', sport: { value: 53 }, dport: { value: 1000 } }],
+            target: { kind: 'ACCEPT' },
+          }),
+          rule({
+            inIface: { value: 'lo', negate: true },
+            protocol: { value: 'icmp' },
+            matches: [{ module: 'icmp', icmpType: '8' }],
+            target: { kind: 'ACCEPT' },
+          }),
+          rule({ protocol: { value: 'tcp' }, matches: [{ module: 'multiport', dports: [80, 443] }], target: { kind: 'ACCEPT' } }),
+          rule({ matches: [{ module: 'addrtype', dstType: { value: 'LOCAL' } }], target: { kind: 'ACCEPT' } }),
+          rule({ matches: [{ module: 'physdev', isBridged: true }], target: { kind: 'ACCEPT' } }),
+          rule({ matches: [{ module: 'mark', value: 0x10, mask: 0x10, negate: true }], target: { kind: 'ACCEPT' } }),
+        ],
+        'ACCEPT',
+      ),
+      chain(
+        'FORWARD',
+        [
+          rule({ matches: [fwd], target: jump('FLANNEL-FWD') }),
+          rule({ matches: [comment('kubernetes forwarding rules')], target: jump('KUBE-FORWARD') }),
+        ],
+        'ACCEPT',
+      ),
+      chain(
+        'OUTPUT',
+        [
+          rule({ src: src('1.2.3.4/32'), outIface: { value: 'eth0' }, target: { kind: 'DROP' } }),
+          rule({ matches: [{ module: 'set', name: 'KUBE-X', flags: ['dst', 'dst'] }], target: { kind: 'ACCEPT' } }),
+          rule({ matches: [{ module: 'conntrack', ctstate: ['NEW'], negate: true }], target: { kind: 'goto', chain: 'cali-x' } }),
+          rule({
+            protocol: { value: 'tcp' },
+            matches: [{ module: 'tcp', dport: { value: 22, negate: true } }],
+            target: { kind: 'ACCEPT' },
+          }),
+        ],
+        'ACCEPT',
+      ),
+      chain('cali-x', [rule({ target: { kind: 'MARK', value: 0x10000, mask: 0x10000 } }), rule({ src: src('10.0.0.0/8') })]),
       chain('KUBE-SERVICES', [
-        rule({ dst: src('10.96.0.50/32'), protocol: { value: 'tcp' }, matches: [comment('default/nopods:http has no endpoints'), tcp(80)], target: { kind: 'REJECT', rejectWith: 'icmp-port-unreachable' } }),
+        rule({
+          dst: src('10.96.0.50/32'),
+          protocol: { value: 'tcp' },
+          matches: [comment('default/nopods:http has no endpoints'), tcp(80)],
+          target: { kind: 'REJECT', rejectWith: 'icmp-port-unreachable' },
+        }),
       ]),
       chain('FLANNEL-FWD', [
         rule({ src: src('10.244.0.0/16'), matches: [fwd], target: { kind: 'ACCEPT' } }),
@@ -212,8 +250,14 @@ export function labNetfilter(): NetfilterTable[] {
       ]),
       chain('KUBE-FORWARD', [
         rule({ matches: [{ module: 'conntrack', ctstate: ['INVALID'] }], target: { kind: 'DROP' } }),
-        rule({ matches: [comment('kubernetes forwarding rules'), { module: 'mark', value: 0x4000, mask: 0x4000 }], target: { kind: 'ACCEPT' } }),
-        rule({ matches: [comment('kubernetes forwarding conntrack rule'), { module: 'conntrack', ctstate: ['RELATED', 'ESTABLISHED'] }], target: { kind: 'ACCEPT' } }),
+        rule({
+          matches: [comment('kubernetes forwarding rules'), { module: 'mark', value: 0x4000, mask: 0x4000 }],
+          target: { kind: 'ACCEPT' },
+        }),
+        rule({
+          matches: [comment('kubernetes forwarding conntrack rule'), { module: 'conntrack', ctstate: ['RELATED', 'ESTABLISHED'] }],
+          target: { kind: 'ACCEPT' },
+        }),
       ]),
     ],
   };
@@ -223,24 +267,42 @@ export function labNetfilter(): NetfilterTable[] {
     chains: [
       chain('PREROUTING', [rule({ matches: [comment('kubernetes service portals')], target: jump('KUBE-SERVICES') })], 'ACCEPT'),
       chain('INPUT', [], 'ACCEPT'),
-      chain('OUTPUT', [
-        rule({ matches: [comment('kubernetes service portals')], target: jump('KUBE-SERVICES') }),
-        rule({ protocol: { value: 'tcp' }, matches: [tcp(8080)], target: { kind: 'REDIRECT', toPorts: 80 } }),
-        rule({ dst: src('10.1.1.2/32'), target: { kind: 'DNAT', to: { ip: ip('10.3.3.3') } } }),
-      ], 'ACCEPT'),
-      chain('POSTROUTING', [
-        rule({ matches: [comment('kubernetes postrouting rules')], target: jump('KUBE-POSTROUTING') }),
-        rule({ matches: [masq], target: jump('FLANNEL-POSTRTG') }),
-        rule({ dst: src('10.1.1.1/32'), protocol: { value: 'tcp' }, target: { kind: 'SNAT', to: ip('10.2.2.2'), randomFully: true } }),
-        rule({ protocol: { value: 'udp' }, target: { kind: 'MASQUERADE', toPorts: '1000-2000' } }),
-      ], 'ACCEPT'),
+      chain(
+        'OUTPUT',
+        [
+          rule({ matches: [comment('kubernetes service portals')], target: jump('KUBE-SERVICES') }),
+          rule({ protocol: { value: 'tcp' }, matches: [tcp(8080)], target: { kind: 'REDIRECT', toPorts: 80 } }),
+          rule({ dst: src('10.1.1.2/32'), target: { kind: 'DNAT', to: { ip: ip('10.3.3.3') } } }),
+        ],
+        'ACCEPT',
+      ),
+      chain(
+        'POSTROUTING',
+        [
+          rule({ matches: [comment('kubernetes postrouting rules')], target: jump('KUBE-POSTROUTING') }),
+          rule({ matches: [masq], target: jump('FLANNEL-POSTRTG') }),
+          rule({ dst: src('10.1.1.1/32'), protocol: { value: 'tcp' }, target: { kind: 'SNAT', to: ip('10.2.2.2'), randomFully: true } }),
+          rule({ protocol: { value: 'udp' }, target: { kind: 'MASQUERADE', toPorts: '1000-2000' } }),
+        ],
+        'ACCEPT',
+      ),
       chain('FLANNEL-POSTRTG', [
         rule({ matches: [{ module: 'mark', value: 0x4000, mask: 0x4000 }, masq], target: { kind: 'RETURN' } }),
         rule({ src: src('10.244.1.0/24'), dst: src('10.244.0.0/16'), matches: [masq], target: { kind: 'RETURN' } }),
         rule({ src: src('10.244.0.0/16'), dst: src('10.244.1.0/24'), matches: [masq], target: { kind: 'RETURN' } }),
         rule({ src: src('10.244.0.0/16', true), dst: src('10.244.1.0/24'), matches: [masq], target: { kind: 'RETURN' } }),
-        rule({ src: src('10.244.0.0/16'), dst: src('224.0.0.0/4', true), matches: [masq], target: { kind: 'MASQUERADE', randomFully: true } }),
-        rule({ src: src('10.244.0.0/16', true), dst: src('10.244.0.0/16'), matches: [masq], target: { kind: 'MASQUERADE', randomFully: true } }),
+        rule({
+          src: src('10.244.0.0/16'),
+          dst: src('224.0.0.0/4', true),
+          matches: [masq],
+          target: { kind: 'MASQUERADE', randomFully: true },
+        }),
+        rule({
+          src: src('10.244.0.0/16', true),
+          dst: src('10.244.0.0/16'),
+          matches: [masq],
+          target: { kind: 'MASQUERADE', randomFully: true },
+        }),
       ]),
       chain('KUBE-MARK-MASQ', [rule({ target: { kind: 'MARK', value: 0x4000, mask: 0x4000 } })]),
       chain('KUBE-POSTROUTING', [
@@ -261,15 +323,41 @@ export function labNetfilter(): NetfilterTable[] {
       ]),
       chain('KUBE-SERVICES', [
         rule({ dst: src('10.96.0.10/32'), protocol: { value: 'tcp' }, matches: [svc, tcp(80)], target: jump('KUBE-SVC-XYZ') }),
-        rule({ matches: [comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain'), { module: 'addrtype', dstType: { value: 'LOCAL' } }], target: jump('KUBE-NODEPORTS') }),
+        rule({
+          matches: [
+            comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain'),
+            { module: 'addrtype', dstType: { value: 'LOCAL' } },
+          ],
+          target: jump('KUBE-NODEPORTS'),
+        }),
       ]),
       chain('KUBE-SVC-XYZ', [
-        rule({ src: src('10.244.0.0/16', true), dst: src('10.96.0.10/32'), protocol: { value: 'tcp' }, matches: [svc, tcp(80)], target: jump('KUBE-MARK-MASQ') }),
         rule({
-          matches: [comment('default/web:http -> 10.244.1.2:80'), { module: 'recent', action: 'rcheck', seconds: 10800, reap: true, name: 'KUBE-SEP-ABC', side: 'source', mask: '255.255.255.255' }],
+          src: src('10.244.0.0/16', true),
+          dst: src('10.96.0.10/32'),
+          protocol: { value: 'tcp' },
+          matches: [svc, tcp(80)],
+          target: jump('KUBE-MARK-MASQ'),
+        }),
+        rule({
+          matches: [
+            comment('default/web:http -> 10.244.1.2:80'),
+            {
+              module: 'recent',
+              action: 'rcheck',
+              seconds: 10800,
+              reap: true,
+              name: 'KUBE-SEP-ABC',
+              side: 'source',
+              mask: '255.255.255.255',
+            },
+          ],
           target: jump('KUBE-SEP-ABC'),
         }),
-        rule({ matches: [comment('default/web:http -> 10.244.1.2:80'), { module: 'statistic', mode: 'random', probability: 0.5 }], target: jump('KUBE-SEP-ABC') }),
+        rule({
+          matches: [comment('default/web:http -> 10.244.1.2:80'), { module: 'statistic', mode: 'random', probability: 0.5 }],
+          target: jump('KUBE-SEP-ABC'),
+        }),
         rule({ matches: [comment('default/web:http -> 10.244.2.2:80')], target: jump('KUBE-SEP-DEF') }),
       ]),
       chain('KUBE-NODEPORTS', [rule({ protocol: { value: 'tcp' }, matches: [web, tcp(30080)], target: jump('KUBE-SVC-XYZ') })]),
@@ -277,7 +365,14 @@ export function labNetfilter(): NetfilterTable[] {
   };
   const raw: NetfilterTable = {
     name: 'raw',
-    chains: [chain('PREROUTING', [rule({ protocol: { value: 'udp' }, matches: [{ module: 'udp', dport: { value: 8472 } }], target: { kind: 'NOTRACK' } })], 'ACCEPT'), chain('OUTPUT', [], 'ACCEPT')],
+    chains: [
+      chain(
+        'PREROUTING',
+        [rule({ protocol: { value: 'udp' }, matches: [{ module: 'udp', dport: { value: 8472 } }], target: { kind: 'NOTRACK' } })],
+        'ACCEPT',
+      ),
+      chain('OUTPUT', [], 'ACCEPT'),
+    ],
   };
   // Only the hint chain: the built-ins come from iptables-nft's listing.
   const mangle: NetfilterTable = { name: 'mangle', chains: [chain('KUBE-IPTABLES-HINT', [])] };
@@ -287,8 +382,19 @@ export function labNetfilter(): NetfilterTable[] {
 
 // ---------------------------------------------------------------- the lab namespaces
 
-function veth(ifindex: number, name: string, mac: Mac, peer: { netns: string; ifindex: number; name: string }, over: Partial<Link> = {}): Link {
-  return link(ifindex, name, { kind: 'veth', peer: { ...peer, linkNetns: { name: peer.netns } } }, { mac, multicast: etherMulticast(mac), ...over });
+function veth(
+  ifindex: number,
+  name: string,
+  mac: Mac,
+  peer: { netns: string; ifindex: number; name: string },
+  over: Partial<Link> = {},
+): Link {
+  return link(
+    ifindex,
+    name,
+    { kind: 'veth', peer: { ...peer, linkNetns: { name: peer.netns } } },
+    { mac, multicast: etherMulticast(mac), ...over },
+  );
 }
 
 /** rnd-n1: a flannel vxlan node (10.234.2.11, lease 10.244.1.0/24) with two pods on cni0. */
@@ -296,16 +402,38 @@ export function labNode(): NetNs {
   const links: Link[] = [
     lo(),
     veth(2, 'eth0', '52:54:00:12:34:01', { netns: 'rnd-ul', ifindex: 3, name: 'ul1' }, { ipv4: [addr('10.234.2.11/24')] }),
-    link(3, 'flannel.1', { kind: 'vxlan', id: 1, local: ip('10.234.2.11'), dev: 'eth0', dstport: 8472, learning: false, ageing: 300 }, {
-      mac: '6a:1f:3c:00:00:01',
+    link(
+      3,
+      'flannel.1',
+      { kind: 'vxlan', id: 1, local: ip('10.234.2.11'), dev: 'eth0', dstport: 8472, learning: false, ageing: 300 },
+      {
+        mac: '6a:1f:3c:00:00:01',
+        mtu: 1450,
+        state: { up: true, carrier: true, operstate: 'UNKNOWN' },
+        ipv4: [addr('10.244.1.0/32')],
+        multicast: etherMulticast('6a:1f:3c:00:00:01'),
+      },
+    ),
+    link(4, 'cni0', BRIDGE_DEFAULTS, {
+      mac: '7e:2c:91:00:00:01',
       mtu: 1450,
-      state: { up: true, carrier: true, operstate: 'UNKNOWN' },
-      ipv4: [addr('10.244.1.0/32')],
-      multicast: etherMulticast('6a:1f:3c:00:00:01'),
+      ipv4: [addr('10.244.1.1/24', { brd: true })],
+      multicast: bridgeMulticast('7e:2c:91:00:00:01'),
     }),
-    link(4, 'cni0', BRIDGE_DEFAULTS, { mac: '7e:2c:91:00:00:01', mtu: 1450, ipv4: [addr('10.244.1.1/24', { brd: true })], multicast: bridgeMulticast('7e:2c:91:00:00:01') }),
-    veth(5, 'veth1a2b3c4d', '2a:33:44:01:01:02', { netns: 'rnd-p1', ifindex: 2, name: 'eth0' }, { mtu: 1450, bridgePort: port('cni0', 1), promiscuity: 1, allmulti: 1 }),
-    veth(6, 'veth5e6f7a8b', '2a:33:44:01:01:03', { netns: 'rnd-p1b', ifindex: 2, name: 'eth0' }, { mtu: 1450, bridgePort: port('cni0', 2), promiscuity: 1, allmulti: 1 }),
+    veth(
+      5,
+      'veth1a2b3c4d',
+      '2a:33:44:01:01:02',
+      { netns: 'rnd-p1', ifindex: 2, name: 'eth0' },
+      { mtu: 1450, bridgePort: port('cni0', 1), promiscuity: 1, allmulti: 1 },
+    ),
+    veth(
+      6,
+      'veth5e6f7a8b',
+      '2a:33:44:01:01:03',
+      { netns: 'rnd-p1b', ifindex: 2, name: 'eth0' },
+      { mtu: 1450, bridgePort: port('cni0', 2), promiscuity: 1, allmulti: 1 },
+    ),
   ];
   return netns('rnd-n1', 'node-01', links, {
     routes: [
@@ -325,7 +453,9 @@ export function labNode(): NetNs {
       { mac: '0e:11:22:01:01:03', dev: 'veth5e6f7a8b', master: 'cni0', self: false, permanent: false },
     ],
     netfilter: labNetfilter(),
-    files: { '/run/flannel/subnet.env': 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n' },
+    files: {
+      '/run/flannel/subnet.env': 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n',
+    },
     sysctls: { 'net.ipv4.ip_forward': '1', 'net.bridge.bridge-nf-call-iptables': '1' },
   });
 }
@@ -334,7 +464,13 @@ export function labNode(): NetNs {
 export function labPod(): NetNs {
   const links: Link[] = [
     lo(),
-    veth(2, 'eth0', '0e:11:22:01:01:02', { netns: 'rnd-n1', ifindex: 5, name: 'veth1a2b3c4d' }, { mtu: 1450, ipv4: [addr('10.244.1.2/24')] }),
+    veth(
+      2,
+      'eth0',
+      '0e:11:22:01:01:02',
+      { netns: 'rnd-n1', ifindex: 5, name: 'veth1a2b3c4d' },
+      { mtu: 1450, ipv4: [addr('10.244.1.2/24')] },
+    ),
   ];
   return {
     ...netns('rnd-p1', 'pod-1', links, {
@@ -358,15 +494,20 @@ export function labMisc(): NetNs {
     lo(),
     veth(2, 'eth1', '52:54:00:aa:00:02', same('eth0', 3)),
     veth(3, 'eth0', '52:54:00:aa:00:01', same('eth1', 2), { ipv4: [addr('192.168.50.10/24', { brd: true })] }),
-    link(4, 'flannel0', { kind: 'tun', type: 'tun', pi: false, vnetHdr: false, persist: true }, {
-      mtu: 1472,
-      state: { up: true, carrier: false, operstate: 'DOWN' },
-      qdisc: 'pfifo_fast',
-      txqueuelen: 500,
-      tsoMaxSize: 65536,
-      ipv4: [addr('10.244.5.0/32')],
-      ipv6LinkLocal: false,
-    }),
+    link(
+      4,
+      'flannel0',
+      { kind: 'tun', type: 'tun', pi: false, vnetHdr: false, persist: true },
+      {
+        mtu: 1472,
+        state: { up: true, carrier: false, operstate: 'DOWN' },
+        qdisc: 'pfifo_fast',
+        txqueuelen: 500,
+        tsoMaxSize: 65536,
+        ipv4: [addr('10.244.5.0/32')],
+        ipv6LinkLocal: false,
+      },
+    ),
     link(5, 'br9', BRIDGE_DEFAULTS, {
       mac: '02:42:11:22:33:44',
       state: { up: true, carrier: false, operstate: 'DOWN' },
@@ -411,13 +552,18 @@ export function kfNode(): NetNs {
   const links: Link[] = [
     lo(),
     veth(2, 'eth0', 'c2:5c:1b:c8:c0:42', { netns: 'rx-node2', ifindex: 2, name: 'eth0' }, { ipv4: [addr('192.168.1.10/24')] }),
-    link(3, 'flannel.1', { kind: 'vxlan', id: 1, local: ip('192.168.1.10'), dev: 'eth0', dstport: 8472, learning: false, ageing: 300 }, {
-      mac: '52:1f:57:62:d4:b2',
-      mtu: 1450,
-      state: { up: true, carrier: true, operstate: 'UNKNOWN' },
-      ipv4: [addr('10.244.0.0/32')],
-      multicast: etherMulticast('52:1f:57:62:d4:b2'),
-    }),
+    link(
+      3,
+      'flannel.1',
+      { kind: 'vxlan', id: 1, local: ip('192.168.1.10'), dev: 'eth0', dstport: 8472, learning: false, ageing: 300 },
+      {
+        mac: '52:1f:57:62:d4:b2',
+        mtu: 1450,
+        state: { up: true, carrier: true, operstate: 'UNKNOWN' },
+        ipv4: [addr('10.244.0.0/32')],
+        multicast: etherMulticast('52:1f:57:62:d4:b2'),
+      },
+    ),
     link(4, 'cni0', BRIDGE_DEFAULTS, {
       mac: '46:2d:ab:94:2c:e7',
       mtu: 1450,
@@ -425,8 +571,20 @@ export function kfNode(): NetNs {
       multicast: bridgeMulticast('46:2d:ab:94:2c:e7'),
       counters: { rxPackets: 77, rxBytes: 4764, txPackets: 65, txBytes: 5850, rxDropped: 0, txDropped: 0, txErrors: 0, txCarrierErrors: 0 },
     }),
-    veth(5, 'veth3f2a9c1d', 'ba:80:61:06:cc:c5', { netns: 'rx-pod1', ifindex: 2, name: 'eth0' }, { mtu: 1450, bridgePort: port('cni0', 1), promiscuity: 1, allmulti: 1 }),
-    veth(6, 'veth8b7e0a44', 'c6:b0:5e:05:61:16', { netns: 'rx-pod1b', ifindex: 2, name: 'eth0' }, { mtu: 1450, bridgePort: port('cni0', 2), promiscuity: 1, allmulti: 1 }),
+    veth(
+      5,
+      'veth3f2a9c1d',
+      'ba:80:61:06:cc:c5',
+      { netns: 'rx-pod1', ifindex: 2, name: 'eth0' },
+      { mtu: 1450, bridgePort: port('cni0', 1), promiscuity: 1, allmulti: 1 },
+    ),
+    veth(
+      6,
+      'veth8b7e0a44',
+      'c6:b0:5e:05:61:16',
+      { netns: 'rx-pod1b', ifindex: 2, name: 'eth0' },
+      { mtu: 1450, bridgePort: port('cni0', 2), promiscuity: 1, allmulti: 1 },
+    ),
   ];
   const fwd = comment('flanneld forward');
   const masq = comment('flanneld masq');
@@ -470,8 +628,18 @@ export function kfNode(): NetNs {
             rule({ src: src('10.244.0.0/24'), dst: src('10.244.0.0/16'), matches: [masq], target: { kind: 'RETURN' } }),
             rule({ src: src('10.244.0.0/16'), dst: src('10.244.0.0/24'), matches: [masq], target: { kind: 'RETURN' } }),
             rule({ src: src('10.244.0.0/16', true), dst: src('10.244.0.0/24'), matches: [masq], target: { kind: 'RETURN' } }),
-            rule({ src: src('10.244.0.0/16'), dst: src('224.0.0.0/4', true), matches: [masq], target: { kind: 'MASQUERADE', randomFully: true } }),
-            rule({ src: src('10.244.0.0/16', true), dst: src('10.244.0.0/16'), matches: [masq], target: { kind: 'MASQUERADE', randomFully: true } }),
+            rule({
+              src: src('10.244.0.0/16'),
+              dst: src('224.0.0.0/4', true),
+              matches: [masq],
+              target: { kind: 'MASQUERADE', randomFully: true },
+            }),
+            rule({
+              src: src('10.244.0.0/16', true),
+              dst: src('10.244.0.0/16'),
+              matches: [masq],
+              target: { kind: 'MASQUERADE', randomFully: true },
+            }),
           ]),
         ],
       },

@@ -11,7 +11,13 @@ import { buildFromText, flannelYaml } from '../helpers.js';
 const { dataplane } = buildFromText(flannelYaml());
 
 function trace(size?: number) {
-  return tracePacket(dataplane, resolveTraceEndpoint(dataplane, 'pod-a'), resolveTraceEndpoint(dataplane, 'pod-b'), size !== undefined ? { size } : {}, false).request;
+  return tracePacket(
+    dataplane,
+    resolveTraceEndpoint(dataplane, 'pod-a'),
+    resolveTraceEndpoint(dataplane, 'pod-b'),
+    size !== undefined ? { size } : {},
+    false,
+  ).request;
 }
 
 describe('netlab graph', () => {
@@ -151,9 +157,13 @@ describe('trace --format mermaid|dot', () => {
 
 describe('netlab graph with a routed CNI', () => {
   it('calico pods hang off the node by their cali veth, routed', () => {
-    const { dataplane: calico } = buildFromText(flannelYaml().replace('cni: {plugin: flannel, backend: vxlan}', 'cni: {plugin: calico, mode: bgp}'));
+    const { dataplane: calico } = buildFromText(
+      flannelYaml().replace('cni: {plugin: flannel, backend: vxlan}', 'cni: {plugin: calico, mode: bgp}'),
+    );
     const lines = renderMermaid(topologyGraph(calico));
-    expect(lines.filter((l) => l.includes('pod__default__pod_a ---'))).toEqual([expect.stringMatching(/^ {2}pod__default__pod_a ---\|"cali[0-9a-f]{11}, routed"\| node_01__eth0$/)]);
+    expect(lines.filter((l) => l.includes('pod__default__pod_a ---'))).toEqual([
+      expect.stringMatching(/^ {2}pod__default__pod_a ---\|"cali[0-9a-f]{11}, routed"\| node_01__eth0$/),
+    ]);
   });
 });
 

@@ -45,7 +45,10 @@ export function maskIptablesCounters(text: string): string {
   return text
     .replace(/\[\d+:\d+\]/g, '[0:0]')
     .replace(/\(policy (\w+) \d+ packets, \d+ bytes\)/g, '(policy $1 0 packets, 0 bytes)')
-    .replace(/^(\d+ +)?( *\d+[KMGT]?) ( *\d+[KMGT]?) (?=\S)/gm, (_m, num: string | undefined, pkts: string, bytes: string) => `${num ?? ''}${zero(pkts)} ${zero(bytes)} `);
+    .replace(
+      /^(\d+ +)?( *\d+[KMGT]?) ( *\d+[KMGT]?) (?=\S)/gm,
+      (_m, num: string | undefined, pkts: string, bytes: string) => `${num ?? ''}${zero(pkts)} ${zero(bytes)} `,
+    );
 }
 
 /** Neighbour states and order: sorted lines, the NUD state reduced to "resolved" unless PERMANENT/FAILED/INCOMPLETE. */
@@ -60,5 +63,9 @@ export function maskNeighbours(text: string): string {
 
 /** Sorted lines, for tables whose real order is a hash's (arp -n). */
 export function sortLines(text: string): string {
-  return text.split('\n').filter((l) => l !== '').sort().join('\n');
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort()
+    .join('\n');
 }

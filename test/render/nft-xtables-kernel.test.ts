@@ -46,7 +46,8 @@ function createObjects(netns: string, save: string): void {
     const type = flags!.split(',').length === 3 ? 'hash:ip,port,ip' : flags!.includes(',') ? 'hash:ip,port' : 'hash:ip';
     spawnSync('ip', ['netns', 'exec', netns, 'ipset', 'create', '-exist', name!, type]);
   }
-  for (const [, name] of save.matchAll(/--nfacct-name {2}"?([^"\s]+)"?/g)) spawnSync('ip', ['netns', 'exec', netns, 'nfacct', 'add', name!]);
+  for (const [, name] of save.matchAll(/--nfacct-name {2}"?([^"\s]+)"?/g))
+    spawnSync('ip', ['netns', 'exec', netns, 'nfacct', 'add', name!]);
 }
 
 function realListing(save: string, nftTransaction = '', flags: readonly string[] = []): { stdout: string; stderr: string } {
@@ -64,7 +65,14 @@ const LABS: readonly [string, string[]][] = [
   ['labs/default.yaml', ['network.kubeProxy.mode=ipvs']],
   ['labs/default.yaml', ['network.kubeProxy.mode=userspace']],
   ['labs/default.yaml', ['network.kubeProxy.mode=nftables']],
-  ['labs/default.yaml', ['services.default/web.sessionAffinity=ClientIP', 'services.default/web.type=LoadBalancer', 'services.default/web.externalTrafficPolicy=Local']],
+  [
+    'labs/default.yaml',
+    [
+      'services.default/web.sessionAffinity=ClientIP',
+      'services.default/web.type=LoadBalancer',
+      'services.default/web.externalTrafficPolicy=Local',
+    ],
+  ],
   ['labs/default.yaml', ['network.kubeProxy.mode=ipvs', 'services.default/web.sessionAffinity=ClientIP']],
   ['labs/calico-bgp/topology.yaml', []],
   ['labs/calico-ipip/topology.yaml', []],
@@ -200,7 +208,11 @@ describe.skipIf(reason !== undefined)(`real kernel: iptables-restore then nft li
     // Loaded as netlab's iptables-save prints the model, so the kernel gets exactly what is rendered.
     const real = realListing(toText(renderIptablesSave(netfilter)));
     expect(toText(renderXtablesRuleset(netfilter))).toBe(real.stdout);
-    expect(xtablesWarnings(netfilter).map((l) => `${l}\n`).join('')).toBe(real.stderr);
+    expect(
+      xtablesWarnings(netfilter)
+        .map((l) => `${l}\n`)
+        .join(''),
+    ).toBe(real.stderr);
   });
 
   describe.each(LABS)('%s %j', (file, sets) => {

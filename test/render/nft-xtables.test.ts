@@ -42,6 +42,11 @@ describe.each(['flannel-vxlan', 'flannel-udp', 'flannel-directrouting', 'flannel
     expect(captured.size).toBeGreaterThan(0);
     for (const [key, lines] of captured) expect(ours.get(key), key).toEqual(lines);
     // netlab's extra chains are the empty built-ins a restore creates, nothing with rules.
-    for (const [key, lines] of ours) if (!captured.has(key)) expect(lines.filter((l) => !l.startsWith('\t\ttype ')), key).toEqual([]);
+    for (const [key, lines] of ours)
+      if (!captured.has(key))
+        expect(
+          lines.filter((l) => !l.startsWith('\t\ttype ')),
+          key,
+        ).toEqual([]);
   });
 });

@@ -25,7 +25,10 @@ for (const dir of Object.keys(FIXTURES)) {
   describe(`real captures: ${dir}`, () => {
     const ns = FIXTURES[dir]!();
     for (const file of readdirSync(join(ROOT, dir)).sort()) {
-      const command = file.replace(/\.txt$/, '').split('_').join(' ');
+      const command = file
+        .replace(/\.txt$/, '')
+        .split('_')
+        .join(' ');
       it(command, () => {
         const expected = readFileSync(join(ROOT, dir, file), 'utf8');
         const result = runEmulated(ns, command.split(' '));

@@ -12,16 +12,21 @@ import { addr, link, lo, netns } from './fixtures.js';
 const LL = 'fe80::xxxx:xxxx:xxxx:xxxx';
 const ns = netns('tun-node', 'node-01', [
   lo(),
-  link(3, 'flannel0', { kind: 'tun', type: 'tun', pi: false, vnetHdr: false, persist: false }, {
-    mtu: 1472,
-    state: { up: true, carrier: true, operstate: 'UNKNOWN' },
-    qdisc: 'pfifo_fast',
-    txqueuelen: 500,
-    tsoMaxSize: 65536,
-    ipv4: [addr('10.244.0.0/32')],
-    ipv6LinkLocal: true,
-    ipv6LinkLocalAddress: LL,
-  }),
+  link(
+    3,
+    'flannel0',
+    { kind: 'tun', type: 'tun', pi: false, vnetHdr: false, persist: false },
+    {
+      mtu: 1472,
+      state: { up: true, carrier: true, operstate: 'UNKNOWN' },
+      qdisc: 'pfifo_fast',
+      txqueuelen: 500,
+      tsoMaxSize: 65536,
+      ipv4: [addr('10.244.0.0/32')],
+      ipv6LinkLocal: true,
+      ipv6LinkLocalAddress: LL,
+    },
+  ),
 ]);
 const run = (command: string) => toText(runEmulated(ns, command.split(' ')).stdout);
 
@@ -46,7 +51,9 @@ describe('flanneld TUN (addrgenmode random)', () => {
         '',
       ].join('\n'),
     );
-    expect(run('ip -o addr show flannel0').split('\n')[1]).toBe(`3: flannel0    inet6 ${LL}/64 scope link stable-privacy \\       valid_lft forever preferred_lft forever`);
+    expect(run('ip -o addr show flannel0').split('\n')[1]).toBe(
+      `3: flannel0    inet6 ${LL}/64 scope link stable-privacy \\       valid_lft forever preferred_lft forever`,
+    );
     expect(run('ip -br addr show flannel0')).toBe(`flannel0         UNKNOWN        10.244.0.0/32 ${LL}/64 \n`);
   });
 
@@ -64,16 +71,21 @@ describe('flanneld TUN (addrgenmode random)', () => {
 describe('ipip fallback tunnel (formats from published outputs; no ipip module on the capture machine)', () => {
   const tunl = netns('calico-node', 'node', [
     lo(),
-    link(4, 'tunl0', { kind: 'ipip' }, {
-      mtu: 1480,
-      state: { up: true, carrier: true, operstate: 'UNKNOWN' },
-      minmtu: 0,
-      maxmtu: 0,
-      // The fallback tunnel is neither point-to-point nor multicast: only NOARP.
-      flags: { broadcast: false, multicast: false, noarp: true, pointopoint: false, loopback: false },
-      ipv4: [addr('10.244.159.128/32')],
-      ipv6LinkLocal: false,
-    }),
+    link(
+      4,
+      'tunl0',
+      { kind: 'ipip' },
+      {
+        mtu: 1480,
+        state: { up: true, carrier: true, operstate: 'UNKNOWN' },
+        minmtu: 0,
+        maxmtu: 0,
+        // The fallback tunnel is neither point-to-point nor multicast: only NOARP.
+        flags: { broadcast: false, multicast: false, noarp: true, pointopoint: false, loopback: false },
+        ipv4: [addr('10.244.159.128/32')],
+        ipv6LinkLocal: false,
+      },
+    ),
   ]);
   it('ip addr show tunl0', () => {
     expect(toText(runEmulated(tunl, ['ip', 'addr', 'show', 'tunl0']).stdout)).toBe(
@@ -85,6 +97,8 @@ describe('ipip fallback tunnel (formats from published outputs; no ipip module o
         '',
       ].join('\n'),
     );
-    expect(toText(runEmulated(tunl, ['ip', '-d', 'link', 'show', 'tunl0']).stdout).split('\n')[2]).toMatch(/^ {4}ipip any remote any local any ttl inherit nopmtudisc addrgenmode eui64 /);
+    expect(toText(runEmulated(tunl, ['ip', '-d', 'link', 'show', 'tunl0']).stdout).split('\n')[2]).toMatch(
+      /^ {4}ipip any remote any local any ttl inherit nopmtudisc addrgenmode eui64 /,
+    );
   });
 });

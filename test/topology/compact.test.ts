@@ -63,7 +63,11 @@ nodePools:
       pool: 'a',
     });
     expect(t.nodes[5]!.runtime).toBe('docker');
-    expect(t.nodes[0]!.labels).toEqual({ 'kubernetes.io/hostname': 'cp', 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/control-plane': '' });
+    expect(t.nodes[0]!.labels).toEqual({
+      'kubernetes.io/hostname': 'cp',
+      'kubernetes.io/os': 'linux',
+      'node-role.kubernetes.io/control-plane': '',
+    });
   });
 });
 
@@ -99,7 +103,12 @@ deployments:
   it('come after the written pods, in deployment order, sourced to their deployment', () => {
     const t = load(text);
     expect(t.pods[0]!.name).toBe('hand-written');
-    expect(t.pods.slice(1).map((p) => p.owner!.deployment)).toEqual([...Array(4).fill('web'), ...Array(3).fill('db'), ...Array(4).fill('agent'), ...Array(2).fill('cache')]);
+    expect(t.pods.slice(1).map((p) => p.owner!.deployment)).toEqual([
+      ...Array(4).fill('web'),
+      ...Array(3).fill('db'),
+      ...Array(4).fill('agent'),
+      ...Array(2).fill('cache'),
+    ]);
     expect(t.pods.slice(1).map((p) => p.source[1])).toEqual([0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3]);
   });
 
@@ -130,7 +139,8 @@ deployments:
   });
 
   it('changes the pod-template-hash when the template changes, as a rollout does', () => {
-    const hash = (image: string): string => load(text.replace('nginx:1.27', image)).pods.find((p) => p.owner?.deployment === 'web')!.owner!.name;
+    const hash = (image: string): string =>
+      load(text.replace('nginx:1.27', image)).pods.find((p) => p.owner?.deployment === 'web')!.owner!.name;
     expect(hash('nginx:1.27')).not.toBe(hash('nginx:1.28'));
   });
 });
@@ -187,7 +197,16 @@ serviceSets:
   it('stamp out deployments and services whose selectors pair them up', () => {
     const t = load(text);
     expect([...new Set(t.pods.map((p) => p.owner!.deployment))]).toEqual(['app-001', 'app-002', 'app-003', 'app-004']);
-    expect(t.pods.map((p) => p.labels['app'])).toEqual(['app-001', 'app-001', 'app-002', 'app-002', 'app-003', 'app-003', 'app-004', 'app-004']);
+    expect(t.pods.map((p) => p.labels['app'])).toEqual([
+      'app-001',
+      'app-001',
+      'app-002',
+      'app-002',
+      'app-003',
+      'app-003',
+      'app-004',
+      'app-004',
+    ]);
     expect(t.pods.every((p) => p.labels['tier'] === 'backend')).toBe(true);
     expect(t.services.map((s) => [s.name, s.selector, s.source])).toEqual([
       ['svc-001', { app: 'app-001' }, ['serviceSets', 0]],
@@ -195,7 +214,11 @@ serviceSets:
       ['svc-003', { app: 'app-003' }, ['serviceSets', 0]],
       ['svc-004', { app: 'app-004' }, ['serviceSets', 0]],
     ]);
-    expect(t.services[0]).toMatchObject({ type: 'NodePort', ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }], externalIPs: [] });
+    expect(t.services[0]).toMatchObject({
+      type: 'NodePort',
+      ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
+      externalIPs: [],
+    });
     // 8 pods over 3 nodes, round-robin across the deployments.
     expect(t.pods.map((p) => p.node)).toEqual(['node-1', 'node-2', 'node-3', 'node-1', 'node-2', 'node-3', 'node-1', 'node-2']);
   });
@@ -208,7 +231,7 @@ serviceSets:
   });
 });
 
-describe('a cluster at Kubernetes\' published limits', () => {
+describe("a cluster at Kubernetes' published limits", () => {
   it('is a few lines and expands to 5,000 nodes, 150,000 pods and 10,000 services', () => {
     const text = `${HEAD}network: {podCIDR: 10.128.0.0/9}
 subnets:

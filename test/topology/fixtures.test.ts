@@ -17,7 +17,13 @@ interface Expected {
 
 const CASES: Record<string, Expected> = {
   // The text itself.
-  'syntax-tab-indent': { code: 'NL-YAML-SYNTAX', line: 4, col: 1, message: 'tabs are not allowed as indentation', hint: 'YAML indents with spaces only' },
+  'syntax-tab-indent': {
+    code: 'NL-YAML-SYNTAX',
+    line: 4,
+    col: 1,
+    message: 'tabs are not allowed as indentation',
+    hint: 'YAML indents with spaces only',
+  },
   'syntax-unclosed-flow': {
     code: 'NL-YAML-SYNTAX',
     line: 5,
@@ -25,7 +31,13 @@ const CASES: Record<string, Expected> = {
     message: 'flow sequence in block collection must be sufficiently indented and end with a ]',
     hint: 'check the indentation: items of one list or mapping line up',
   },
-  'duplicate-key': { code: 'NL-DUPLICATE-KEY', line: 9, col: 1, message: "duplicate key 'subnets'", hint: 'a mapping holds each key once: remove or rename one of them' },
+  'duplicate-key': {
+    code: 'NL-DUPLICATE-KEY',
+    line: 9,
+    col: 1,
+    message: "duplicate key 'subnets'",
+    hint: 'a mapping holds each key once: remove or rename one of them',
+  },
   'multiple-documents': {
     code: 'NL-YAML-MULTIPLE-DOCUMENTS',
     line: 9,
@@ -37,10 +49,21 @@ const CASES: Record<string, Expected> = {
   empty: { code: 'NL-DOCUMENT-ROOT', line: 1, col: 1, message: 'the file is empty' },
   'alias-bomb': { code: 'NL-YAML-ALIAS-LIMIT', line: 5, col: 10, message: 'aliases expand the document too much (more than 100-fold)' },
   'too-deep': { code: 'NL-INPUT-TOO-DEEP', line: 4, col: 68, message: 'the document nests more than 64 levels deep' },
-  'alias-cycle': { code: 'NL-INPUT-TOO-DEEP', line: 5, col: 5, message: 'an alias refers to a collection that contains it, so the document would be infinitely deep' },
+  'alias-cycle': {
+    code: 'NL-INPUT-TOO-DEEP',
+    line: 5,
+    col: 5,
+    message: 'an alias refers to a collection that contains it, so the document would be infinitely deep',
+  },
 
   // The schema.
-  'unknown-key': { code: 'NL-SCHEMA-UNKNOWN-KEY', line: 5, col: 26, message: "unknown field 'bakend' in network.cni", hint: "did you mean 'backend'?" },
+  'unknown-key': {
+    code: 'NL-SCHEMA-UNKNOWN-KEY',
+    line: 5,
+    col: 26,
+    message: "unknown field 'bakend' in network.cni",
+    hint: "did you mean 'backend'?",
+  },
   'unknown-key-other-plugin': {
     code: 'NL-SCHEMA-UNKNOWN-KEY',
     line: 7,
@@ -48,7 +71,13 @@ const CASES: Record<string, Expected> = {
     message: "unknown field 'mode' in network.cni",
     hint: "mode is a calico setting (plugin: calico); this plugin's settings are plugin, backend, directRouting, vni, port, networkPolicy",
   },
-  enum: { code: 'NL-SCHEMA-ENUM', line: 5, col: 35, message: "expected one of vxlan, host-gw, udp, got 'vxlam'", hint: "did you mean 'vxlan'?" },
+  enum: {
+    code: 'NL-SCHEMA-ENUM',
+    line: 5,
+    col: 35,
+    message: "expected one of vxlan, host-gw, udp, got 'vxlam'",
+    hint: "did you mean 'vxlan'?",
+  },
   const: { code: 'NL-SCHEMA-ENUM', line: 1, col: 13, message: "expected netlab/v1, got 'netlab/v2'", hint: "did you mean 'netlab/v1'?" },
   required: {
     code: 'NL-SCHEMA-REQUIRED',
@@ -57,8 +86,20 @@ const CASES: Record<string, Expected> = {
     message: "missing required field 'subnet' in nodes[1]",
     hint: "subnet: The name of the subnet the node's eth0 is attached to.",
   },
-  'type-number-label': { code: 'NL-SCHEMA-TYPE', line: 12, col: 33, message: 'expected a string, got 1.1', hint: 'quote it ("1.10") so YAML reads it as text' },
-  'type-map-not-list': { code: 'NL-SCHEMA-TYPE', line: 7, col: 3, message: 'expected a list, got a mapping', hint: "a list's items start with '- ' (or write [a, b])" },
+  'type-number-label': {
+    code: 'NL-SCHEMA-TYPE',
+    line: 12,
+    col: 33,
+    message: 'expected a string, got 1.1',
+    hint: 'quote it ("1.10") so YAML reads it as text',
+  },
+  'type-map-not-list': {
+    code: 'NL-SCHEMA-TYPE',
+    line: 7,
+    col: 3,
+    message: 'expected a list, got a mapping',
+    hint: "a list's items start with '- ' (or write [a, b])",
+  },
   range: { code: 'NL-SCHEMA-RANGE', line: 14, col: 33, message: 'expected a number from 1 to 65535, got 70000' },
   'min-items': { code: 'NL-SCHEMA-RANGE', line: 10, col: 45, message: 'expected at least 1 item, got 0' },
   'name-invalid': {
@@ -103,7 +144,12 @@ const CASES: Record<string, Expected> = {
     message: "invalid MAC address '52-54-00-12-34-0B': expected six two-digit hex bytes separated by ':'",
     hint: "use ':' between the bytes: '52:54:00:12:34:0b'",
   },
-  'label-key-invalid': { code: 'NL-LABEL-INVALID', line: 10, col: 14, message: "invalid label key '-zone': it must start and end with a letter or digit" },
+  'label-key-invalid': {
+    code: 'NL-LABEL-INVALID',
+    line: 10,
+    col: 14,
+    message: "invalid label key '-zone': it must start and end with a letter or digit",
+  },
   'port-name-invalid': { code: 'NL-PORT-NAME-INVALID', line: 14, col: 24, message: "invalid port name 'http_alt': '_' is not allowed" },
   'name-pattern-invalid': {
     code: 'NL-NAME-PATTERN-INVALID',
@@ -207,7 +253,13 @@ const CASES: Record<string, Expected> = {
   },
 
   // Names and references.
-  'duplicate-node-name': { code: 'NL-DUPLICATE-NAME', line: 8, col: 12, message: "node 'node-1' is defined twice", hint: 'node names must be unique; the first is at line 7' },
+  'duplicate-node-name': {
+    code: 'NL-DUPLICATE-NAME',
+    line: 8,
+    col: 12,
+    message: "node 'node-1' is defined twice",
+    hint: 'node names must be unique; the first is at line 7',
+  },
   'duplicate-pod-name': {
     code: 'NL-DUPLICATE-NAME',
     line: 11,
@@ -215,7 +267,13 @@ const CASES: Record<string, Expected> = {
     message: "pod 'pod-a' is defined twice in namespace default",
     hint: 'pod names must be unique; the first is at line 10',
   },
-  'duplicate-ip': { code: 'NL-DUPLICATE-IP', line: 8, col: 24, message: 'address 10.0.0.1 is used twice', hint: 'every node and pod needs its own address; the first is at line 7' },
+  'duplicate-ip': {
+    code: 'NL-DUPLICATE-IP',
+    line: 8,
+    col: 24,
+    message: 'address 10.0.0.1 is used twice',
+    hint: 'every node and pod needs its own address; the first is at line 7',
+  },
   'duplicate-mac': {
     code: 'NL-DUPLICATE-MAC',
     line: 8,
@@ -225,8 +283,20 @@ const CASES: Record<string, Expected> = {
   },
   'unknown-node': { code: 'NL-UNKNOWN-NODE', line: 10, col: 25, message: "unknown node 'node-3'", hint: "did you mean 'node-1'?" },
   'unknown-subnet': { code: 'NL-UNKNOWN-SUBNET', line: 7, col: 42, message: "unknown subnet 'rack-2'", hint: "did you mean 'rack-1'?" },
-  'unknown-namespace': { code: 'NL-UNKNOWN-NAMESPACE', line: 12, col: 30, message: "unknown namespace 'prd'", hint: "did you mean 'prod'?" },
-  'no-nodes': { code: 'NL-NO-NODES', line: 1, col: 1, message: 'the cluster has no nodes', hint: 'add nodes, or a nodePools entry with a count' },
+  'unknown-namespace': {
+    code: 'NL-UNKNOWN-NAMESPACE',
+    line: 12,
+    col: 30,
+    message: "unknown namespace 'prd'",
+    hint: "did you mean 'prod'?",
+  },
+  'no-nodes': {
+    code: 'NL-NO-NODES',
+    line: 1,
+    col: 1,
+    message: 'the cluster has no nodes',
+    hint: 'add nodes, or a nodePools entry with a count',
+  },
   'no-schedulable-nodes': {
     code: 'NL-NO-SCHEDULABLE-NODES',
     line: 9,
@@ -361,7 +431,9 @@ describe('each kind of mistake gets one precise diagnostic', () => {
   it('has a test for every fixture', async () => {
     const { readdirSync } = await import('node:fs');
     const { FIXTURES } = await import('./helpers.js');
-    const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+    const fixtures = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''));
     expect(fixtures.sort()).toEqual(Object.keys(CASES).sort());
   });
 });

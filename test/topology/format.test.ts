@@ -4,7 +4,14 @@ import { formatDiagnostic, formatDiagnostics } from '../../src/diagnostics/forma
 import { loadTopology } from '../../src/topology/load.js';
 import { SourceText } from '../../src/topology/source-text.js';
 
-const text = ['apiVersion: netlab/v1', 'kind: Cluster', 'metadata: {name: t}', 'network:', '  cni: {plugin: flannel, backend: vxlam}', ''].join('\n');
+const text = [
+  'apiVersion: netlab/v1',
+  'kind: Cluster',
+  'metadata: {name: t}',
+  'network:',
+  '  cni: {plugin: flannel, backend: vxlam}',
+  '',
+].join('\n');
 const source = new SourceText('lab.yaml', text, () => ({ locate: () => undefined }));
 const enumError: Diagnostic = {
   code: 'NL-SCHEMA-ENUM',
@@ -31,8 +38,12 @@ describe('formatDiagnostic', () => {
   });
 
   it('prints just the header and hint without a source or a line', () => {
-    expect(formatDiagnostic(enumError)).toBe("lab.yaml:5:35  error NL-SCHEMA-ENUM  expected one of vxlan, host-gw, udp, got 'vxlam'\n  hint: did you mean 'vxlan'?");
-    expect(formatDiagnostic({ code: 'NL-INPUT-TOO-LARGE', severity: 'error', message: 'too big', file: 'x.yaml' }, source)).toBe('x.yaml  error NL-INPUT-TOO-LARGE  too big');
+    expect(formatDiagnostic(enumError)).toBe(
+      "lab.yaml:5:35  error NL-SCHEMA-ENUM  expected one of vxlan, host-gw, udp, got 'vxlam'\n  hint: did you mean 'vxlan'?",
+    );
+    expect(formatDiagnostic({ code: 'NL-INPUT-TOO-LARGE', severity: 'error', message: 'too big', file: 'x.yaml' }, source)).toBe(
+      'x.yaml  error NL-INPUT-TOO-LARGE  too big',
+    );
     expect(formatDiagnostic({ code: 'NL-X', severity: 'warning', message: 'no file' })).toBe('warning NL-X  no file');
   });
 
@@ -51,7 +62,12 @@ describe('formatDiagnostic', () => {
 
   it('keeps the caret under the column when tabs precede it', () => {
     const tabbed = new SourceText('t.yaml', 'a:\n\tb: x\n', () => ({ locate: () => undefined }));
-    const out = formatDiagnostic({ code: 'NL-X', severity: 'error', message: 'm', file: 't.yaml', line: 2, col: 5 }, tabbed, {}, { contextLines: 0 });
+    const out = formatDiagnostic(
+      { code: 'NL-X', severity: 'error', message: 'm', file: 't.yaml', line: 2, col: 5 },
+      tabbed,
+      {},
+      { contextLines: 0 },
+    );
     expect(out.split('\n').slice(1)).toEqual(['  2 | \tb: x', '    | \t   ^']);
   });
 
@@ -59,7 +75,12 @@ describe('formatDiagnostic', () => {
     const line = `{"a": "${'x'.repeat(300)}", "bad": 1}`;
     const long = new SourceText('m.json', line, () => ({ locate: () => undefined }));
     const col = line.indexOf('"bad"') + 1;
-    const out = formatDiagnostic({ code: 'NL-X', severity: 'error', message: 'm', file: 'm.json', line: 1, col }, long, {}, { maxLineWidth: 40 });
+    const out = formatDiagnostic(
+      { code: 'NL-X', severity: 'error', message: 'm', file: 'm.json', line: 1, col },
+      long,
+      {},
+      { maxLineWidth: 40 },
+    );
     const [, frame, caret] = out.split('\n');
     expect(frame!.length).toBeLessThan(60);
     // The caret sits under the `"` of "bad" in the cut line.

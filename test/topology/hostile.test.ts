@@ -47,7 +47,12 @@ describe('hostile input', () => {
 
   it('rejects an alias bomb', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) levels.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(10).fill(`*${'abcdefghi'[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(10)
+          .fill(`*${'abcdefghi'[i - 1]}`)
+          .join(', ')}]`,
+      );
     expect(codes(levels.join('\n'))).toEqual(['NL-YAML-ALIAS-LIMIT']);
   });
 
@@ -108,13 +113,18 @@ describe('what counts as a netlab document', () => {
   it('knows every top-level key of the topology and lab schemas', () => {
     for (const schema of ['schemas/topology.schema.json', 'schemas/lab.schema.json']) {
       const keys = Object.keys((JSON.parse(readRepoFile(schema)) as { properties: Record<string, unknown> }).properties);
-      expect(keys.filter((k) => !NETLAB_KEYS.has(k)), schema).toEqual([]);
+      expect(
+        keys.filter((k) => !NETLAB_KEYS.has(k)),
+        schema,
+      ).toEqual([]);
     }
   });
 
-  it('a mapping without one is someone else\'s file, not quoted', () => {
+  it("a mapping without one is someone else's file, not quoted", () => {
     const result = loadTopology('user: root\npassword: hunter2\n', 'creds.yaml');
-    expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([['NL-DOCUMENT-ROOT', 'this is not a netlab file: none of its top-level keys is one netlab knows']]);
+    expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['NL-DOCUMENT-ROOT', 'this is not a netlab file: none of its top-level keys is one netlab knows'],
+    ]);
     expect(result.source.quotable).toBe(false);
     expect(loadTopology('x-only: 1\n', 'x.yaml').diagnostics.map((d) => d.code)).toContain('NL-SCHEMA-REQUIRED');
   });

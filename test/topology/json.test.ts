@@ -16,11 +16,16 @@ describe('JSON input', () => {
 
   it('is recognised by a leading { whatever the file name', () => {
     const result = loadTopology('{"apiVersion": "netlab/v2"}', 'cluster.conf');
-    expect(result.diagnostics.find((d) => d.code === 'NL-SCHEMA-ENUM')).toMatchObject({ line: 1, col: 16, message: "expected netlab/v1, got 'netlab/v2'" });
+    expect(result.diagnostics.find((d) => d.code === 'NL-SCHEMA-ENUM')).toMatchObject({
+      line: 1,
+      col: 16,
+      message: "expected netlab/v1, got 'netlab/v2'",
+    });
   });
 
   it('falls back to YAML for flow-style YAML that is not JSON', () => {
-    const text = '{apiVersion: netlab/v1, kind: Cluster, metadata: {name: t}, subnets: [{name: r, cidr: 10.0.0.0/24}], nodes: [{name: n, ip: 10.0.0.1, subnet: r}]}';
+    const text =
+      '{apiVersion: netlab/v1, kind: Cluster, metadata: {name: t}, subnets: [{name: r, cidr: 10.0.0.0/24}], nodes: [{name: n, ip: 10.0.0.1, subnet: r}]}';
     const result = loadTopology(text, 'flow.yaml');
     expect(result.diagnostics).toEqual([]);
     expect(result.topology?.nodes[0]?.name).toBe('n');
@@ -48,7 +53,13 @@ describe('JSON input', () => {
     const text = '{"apiVersion": "netlab/v1",\n "kind": "Cluster",\n "apiVersion": "netlab/v1"}';
     const result = loadTopology(text, 'dup.json');
     expect(result.diagnostics.map((d) => [d.code, d.line, d.col, d.message, d.hint])).toEqual([
-      ['NL-DUPLICATE-KEY', 3, 2, "duplicate key 'apiVersion'", "'apiVersion' is already set at line 1, column 2; a mapping holds each key once"],
+      [
+        'NL-DUPLICATE-KEY',
+        3,
+        2,
+        "duplicate key 'apiVersion'",
+        "'apiVersion' is already set at line 1, column 2; a mapping holds each key once",
+      ],
     ]);
   });
 

@@ -16,7 +16,9 @@ describe('normalisation', () => {
 
   it('reports a namespace written twice, implicit ones included', () => {
     const { diagnostics } = load('namespaces:\n  - {name: default}\n  - {name: default}\n');
-    expect(diagnostics.map((d) => [d.code, d.line, d.col, d.message])).toEqual([['NL-DUPLICATE-NAME', 10, 12, "namespace 'default' is defined twice"]]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.col, d.message])).toEqual([
+      ['NL-DUPLICATE-NAME', 10, 12, "namespace 'default' is defined twice"],
+    ]);
   });
 
   it('gives a pod without containers one named app, and fills pod defaults', () => {
@@ -61,7 +63,13 @@ services:
 `,
     );
     expect(diagnostics).toEqual([]);
-    expect(topology!.pods[0]).toMatchObject({ ip: '10.244.0.5', mac: '0e:00:00:00:00:01', hostVeth: { name: 'veth1234', mac: '0e:00:00:00:00:02' }, ready: false, terminating: true });
+    expect(topology!.pods[0]).toMatchObject({
+      ip: '10.244.0.5',
+      mac: '0e:00:00:00:00:01',
+      hostVeth: { name: 'veth1234', mac: '0e:00:00:00:00:02' },
+      ready: false,
+      terminating: true,
+    });
     expect(topology!.services[0]).toEqual({
       source: ['services', 0],
       name: 's',

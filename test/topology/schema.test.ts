@@ -82,7 +82,9 @@ services: [{name: s, ports: [{port: 80}]}]
     const { sessionAffinityConfig: _, ports: __, ...service } = defaults('#/$defs/service');
     expect(t.services[0]).toMatchObject(service);
     expect(t.services[0]!.ports[0]).toMatchObject(defaults('#/$defs/servicePort'));
-    expect(t.services[0]!.sessionAffinityTimeoutSeconds).toBe(deref(schemaAt('#/$defs/sessionAffinityConfig')!).node.properties!['clientIP']!.properties!['timeoutSeconds']!.default);
+    expect(t.services[0]!.sessionAffinityTimeoutSeconds).toBe(
+      deref(schemaAt('#/$defs/sessionAffinityConfig')!).node.properties!['clientIP']!.properties!['timeoutSeconds']!.default,
+    );
 
     const calico = loadTopology(
       'apiVersion: netlab/v1\nkind: Cluster\nmetadata: {name: t}\nnetwork: {cni: {plugin: calico}}\nsubnets: [{name: r, cidr: 10.0.0.0/24}]\nnodes: [{name: n, ip: 10.0.0.1, subnet: r}]\n',

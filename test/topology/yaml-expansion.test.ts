@@ -16,12 +16,19 @@ import { loadTopology } from '../../src/topology/load.js';
 import { measureExpansion, toData } from '../../src/topology/parse/yaml-expansion.js';
 import { MINIMAL, ROOT } from './helpers.js';
 
-const diagnostics = (text: string) => loadTopology(text, 't.yaml').diagnostics.map((d) => ({ code: d.code, line: d.line, col: d.col, message: d.message }));
+const diagnostics = (text: string) =>
+  loadTopology(text, 't.yaml').diagnostics.map((d) => ({ code: d.code, line: d.line, col: d.col, message: d.message }));
 
 /** MINIMAL with `count` nodes that each merge one anchored mapping. */
 function workers(count: number): string {
-  const nodes = Array.from({ length: count }, (_, i) => `  - {<<: *worker, name: node-${i}, ip: 10.0.${Math.floor(i / 250)}.${(i % 250) + 1}}`).join('\n');
-  return MINIMAL.replace(/subnets:[^]*$/, `network: {podCIDR: 10.200.0.0/14}\nsubnets:\n  - {name: rack-1, cidr: 10.0.0.0/16}\nx-worker: &worker {subnet: rack-1, role: worker, labels: {disk: ssd}}\nnodes:\n${nodes}\n`);
+  const nodes = Array.from(
+    { length: count },
+    (_, i) => `  - {<<: *worker, name: node-${i}, ip: 10.0.${Math.floor(i / 250)}.${(i % 250) + 1}}`,
+  ).join('\n');
+  return MINIMAL.replace(
+    /subnets:[^]*$/,
+    `network: {podCIDR: 10.200.0.0/14}\nsubnets:\n  - {name: rack-1, cidr: 10.0.0.0/16}\nx-worker: &worker {subnet: rack-1, role: worker, labels: {disk: ssd}}\nnodes:\n${nodes}\n`,
+  );
 }
 
 describe('alias expansion', () => {
@@ -35,7 +42,12 @@ describe('alias expansion', () => {
   it('stops a billion-fold bomb before expanding it', () => {
     const names = 'abcdefghij';
     const levels = [`a: &a [${Array(10).fill('x').join(', ')}]`];
-    for (let i = 1; i < 10; i++) levels.push(`${names[i]}: &${names[i]} [${Array(10).fill(`*${names[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < 10; i++)
+      levels.push(
+        `${names[i]}: &${names[i]} [${Array(10)
+          .fill(`*${names[i - 1]}`)
+          .join(', ')}]`,
+      );
     expect(diagnostics(`x-bomb:\n${levels.map((l) => `  ${l}`).join('\n')}\n`)).toEqual([
       { code: 'NL-YAML-ALIAS-LIMIT', line: 3, col: 10, message: 'aliases expand the document too much (more than 100-fold)' },
     ]);
@@ -51,7 +63,9 @@ describe('alias expansion', () => {
   it('caps the expanded size even below 100-fold', () => {
     const anchor = Array(98).fill('x').join(', ');
     const text = `x-a: &a [${anchor}]\nx-b:\n${'  - *a\n'.repeat(41_000)}`;
-    expect(diagnostics(text)).toEqual([{ code: 'NL-YAML-ALIAS-LIMIT', line: 3, col: 5, message: 'aliases expand the document to more than 4,000,000 values' }]);
+    expect(diagnostics(text)).toEqual([
+      { code: 'NL-YAML-ALIAS-LIMIT', line: 3, col: 5, message: 'aliases expand the document to more than 4,000,000 values' },
+    ]);
   });
 });
 
@@ -86,7 +100,9 @@ describe('collection keys', () => {
     const emit = vi.spyOn(process, 'emitWarning');
     const result = loadTopology(`${MINIMAL}x-k: {? [a, b] : 1}\n`, 'k.yaml');
     expect(emit).not.toHaveBeenCalled();
-    expect(result.diagnostics.map((d) => [d.code, d.severity, d.message])).toEqual([['NL-YAML-SYNTAX', 'warning', "a mapping key that is a list or a mapping is read as the text '[a, b]'"]]);
+    expect(result.diagnostics.map((d) => [d.code, d.severity, d.message])).toEqual([
+      ['NL-YAML-SYNTAX', 'warning', "a mapping key that is a list or a mapping is read as the text '[a, b]'"],
+    ]);
   });
 });
 

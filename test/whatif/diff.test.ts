@@ -27,9 +27,9 @@ describe('reachability matrix', () => {
     ]);
     expect(changeLines(result)).toEqual([
       'changes (5 of 6 cells):',
-      '  pod-a → pod-b    lost: neighbour unreachable: no answer to ARP for 10.234.2.12 on eth0 in node-01 (nothing on segment rack-1 has 10.234.2.12); the kernel\'s vxlan socket gets the error about the outer packet and does not relay it: the sender hears nothing',
+      "  pod-a → pod-b    lost: neighbour unreachable: no answer to ARP for 10.234.2.12 on eth0 in node-01 (nothing on segment rack-1 has 10.234.2.12); the kernel's vxlan socket gets the error about the outer packet and does not relay it: the sender hears nothing",
       '  pod-b → pod-a    lost: route missing: no route to 10.244.0.2 in default/pod-b',
-      '  node-01 → pod-b  lost: neighbour unreachable: no answer to ARP for 10.234.2.12 on eth0 in node-01 (nothing on segment rack-1 has 10.234.2.12); the kernel\'s vxlan socket gets the error about the outer packet and does not relay it: the sender hears nothing',
+      "  node-01 → pod-b  lost: neighbour unreachable: no answer to ARP for 10.234.2.12 on eth0 in node-01 (nothing on segment rack-1 has 10.234.2.12); the kernel's vxlan socket gets the error about the outer packet and does not relay it: the sender hears nothing",
       '  node-02 → pod-a  lost: route missing: no route to 10.244.0.2 in node-02',
       '  node-02 → pod-b  lost: route missing: no route to 10.244.1.2 in node-02',
       'reachability changed: 5 lost, 0 gained of 6 cells',
@@ -38,12 +38,16 @@ describe('reachability matrix', () => {
 
   it('host-gw across two subnets loses the cross-subnet pairs; DirectRouting keeps them', () => {
     const text = flannelYaml({
-      subnets: '  - {name: rack-1, cidr: 10.234.2.0/24, gateway: 10.234.2.254}\n  - {name: rack-2, cidr: 10.234.3.0/24, gateway: 10.234.3.254}',
+      subnets:
+        '  - {name: rack-1, cidr: 10.234.2.0/24, gateway: 10.234.2.254}\n  - {name: rack-2, cidr: 10.234.3.0/24, gateway: 10.234.3.254}',
       nodes: '  - {name: node-01, ip: 10.234.2.11, subnet: rack-1}\n  - {name: node-02, ip: 10.234.3.12, subnet: rack-2}',
     });
     const hostGw = diff(text, { sets: ['network.cni.backend=host-gw'], faults: [] });
     expect(hostGw.reachabilityChanged).toBe(true);
-    expect(hostGw.cells.find((c) => c.from.label === 'pod-a' && c.to.label === 'pod-b')).toMatchObject({ change: 'lost', reason: expect.stringMatching(/^route missing: the underlay router has no route to 10\.244\.1\.2/) });
+    expect(hostGw.cells.find((c) => c.from.label === 'pod-a' && c.to.label === 'pod-b')).toMatchObject({
+      change: 'lost',
+      reason: expect.stringMatching(/^route missing: the underlay router has no route to 10\.244\.1\.2/),
+    });
     const direct = diff(text, { sets: ['network.cni.directRouting=true'], faults: [] });
     expect(direct.reachabilityChanged).toBe(false);
   });
@@ -54,7 +58,20 @@ describe('reachability matrix', () => {
     const text = flannelYaml({ nodes, pods });
     const a = buildVariant(text, 't.yaml');
     const axes = matrixAxes(a.cluster!, a.cluster!, { maxPods: 12 });
-    expect(axes.columns.map((c) => c.label)).toEqual(['p-0', 'p-10', 'p-1', 'p-11', 'p-2', 'p-3', 'p-4', 'p-5', 'p-6', 'p-7', 'p-8', 'p-9']);
+    expect(axes.columns.map((c) => c.label)).toEqual([
+      'p-0',
+      'p-10',
+      'p-1',
+      'p-11',
+      'p-2',
+      'p-3',
+      'p-4',
+      'p-5',
+      'p-6',
+      'p-7',
+      'p-8',
+      'p-9',
+    ]);
     expect(axes.note).toBe('sampled: 12 of 40 pods, spread over the nodes (--max-pods to change)');
   });
 });

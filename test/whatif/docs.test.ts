@@ -28,7 +28,21 @@ describe('docs/labs.md', () => {
   });
 
   it('lists every lab of the set', () => {
-    for (const name of ['pod-localhost', 'same-node', 'flannel-vxlan', 'host-gw', 'host-gw-subnets', 'flannel-udp', 'node-to-pod', 'mtu', 'node-failure', 'clusterip', 'nodeport', 'session-affinity', 'dns']) {
+    for (const name of [
+      'pod-localhost',
+      'same-node',
+      'flannel-vxlan',
+      'host-gw',
+      'host-gw-subnets',
+      'flannel-udp',
+      'node-to-pod',
+      'mtu',
+      'node-failure',
+      'clusterip',
+      'nodeport',
+      'session-affinity',
+      'dns',
+    ]) {
       expect(doc).toContain(`](../labs/${name})`);
     }
   });

@@ -27,7 +27,10 @@ const host = probeHost(`${RUN}probe`);
 const DEFAULT = readRepoFile('labs/default.yaml');
 
 function build(faults: [FaultKind, string][]): Dataplane {
-  const v = buildVariant(DEFAULT, 'labs/default.yaml', { sets: [], faults: faults.map(([kind, value]) => ({ kind, value, origin: { flag: FAULT_OPTIONS[kind] } })) });
+  const v = buildVariant(DEFAULT, 'labs/default.yaml', {
+    sets: [],
+    faults: faults.map(([kind, value]) => ({ kind, value, origin: { flag: FAULT_OPTIONS[kind] } })),
+  });
   if (!v.dataplane) throw new Error(v.diagnostics.map((d) => d.message).join('; '));
   return v.dataplane;
 }
@@ -80,7 +83,8 @@ const CASES: readonly Case[] = [
     fault: ['fail', 'node-03'],
     real: (d) => {
       const node = d.cluster.nodeByName.get('node-03')!;
-      const down = (target: string, ns: NetNs): [string, string[]][] => ns.links.filter((l) => l.info.kind !== 'loopback').map((l) => [target, ['ip', 'link', 'set', l.name, 'down']]);
+      const down = (target: string, ns: NetNs): [string, string[]][] =>
+        ns.links.filter((l) => l.info.kind !== 'loopback').map((l) => [target, ['ip', 'link', 'set', l.name, 'down']]);
       return [...down('node-03', d.nodeNetns(node)), ...node.pods.filter((p) => !p.hostNetwork).flatMap((p) => down(p.key, d.podNetns(p)))];
     },
     views: [...stateOf('node-03'), ...stateOf('pod-b')],
@@ -89,7 +93,10 @@ const CASES: readonly Case[] = [
     name: 'an iptables rule deleted on node-02',
     fault: ['ruleDel', 'node-02:nat:FLANNEL-POSTRTG:1'],
     real: () => [['node-02', ['iptables', '-t', 'nat', '-D', 'FLANNEL-POSTRTG', '1']]],
-    views: [['node-02', 'iptables-save -t nat'], ['node-02', 'iptables -t nat -S FLANNEL-POSTRTG']],
+    views: [
+      ['node-02', 'iptables-save -t nat'],
+      ['node-02', 'iptables -t nat -S FLANNEL-POSTRTG'],
+    ],
   },
   {
     name: 'a route deleted on node-02',
@@ -99,50 +106,61 @@ const CASES: readonly Case[] = [
   },
 ];
 
-describe.skipIf(host.unusable !== undefined)(`faults against the real kernel${host.unusable !== undefined ? ` — skipped: ${host.unusable}` : ''}`, () => {
-  beforeAll(() => deleteNetns(listNetns().filter((n) => n.startsWith(RUN))));
-  afterAll(() => {
-    deleteNetns(listNetns().filter((n) => n.startsWith(RUN)));
-    forgetExportRecords(RUN);
-  });
-
-  CASES.forEach((c, i) => {
-    describe(c.name, () => {
-      const prefix = `${RUN}${i}-`;
-      const baseline = build([]);
-      const faultValue = c.fault[1].replace('VETH', baseline.cluster.podByKey.get('default/pod-b')!.hostVeth!.name);
-      const faulted = build([[c.fault[0], faultValue]]);
-      const exported: NetnsExport = exportNetns(baseline, { prefix, source: 'labs/default.yaml' }).export!;
-      const real = new Map<string, { stdout: string; stderr: string; exitCode: number }>();
-      let failure: string | undefined;
-      beforeAll(() => {
-        const built = runScript(exported.build);
-        if (built.status !== 0) {
-          failure = `build failed: ${built.stderr}`;
-          return;
-        }
-        const actions = c.real(baseline).map(([target, argv]) => ({ netns: exported.netnsById.get(netnsOf(baseline, target).id)!, argv }));
-        for (const [j, out] of runJobs(actions).entries()) if (out.exitCode !== 0) failure = `${actions[j]!.argv.join(' ')}: ${out.stderr}`;
-        // Carrier changes reach bridges and routes through linkwatch, up to a second later: compare the settled state.
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
-        const views = c.views.map(([target, command]) => ({ netns: exported.netnsById.get(netnsOf(baseline, target).id)!, argv: command.split(' ') }));
-        runJobs(views, { parallel: 8 }).forEach((out, j) => real.set(c.views[j]!.join(' / '), out));
-      }, 120_000);
-      afterAll(() => {
-        runScript(exported.teardown);
-        deleteNetns(listNetns().filter((n) => n.startsWith(prefix)));
-      }, 60_000);
-
-      for (const [target, command] of c.views) {
-        it(`${target}: ${command}`, () => {
-          expect(failure).toBeUndefined();
-          const ns = netnsOf(faulted, target);
-          const sim = runEmulated(ns, command.split(' '), { dataplane: faulted, routeGet });
-          const got = real.get(`${target} / ${command}`)!;
-          const ctx: Context = { kind: ns.kind, command, netnsPrefix: prefix };
-          expect(normalise(toText(sim.stdout), ctx, 'netlab'), `${c.name}: ${target}: ${command}`).toBe(normalise(got.stdout, ctx, 'capture'));
-        });
-      }
+describe.skipIf(host.unusable !== undefined)(
+  `faults against the real kernel${host.unusable !== undefined ? ` — skipped: ${host.unusable}` : ''}`,
+  () => {
+    beforeAll(() => deleteNetns(listNetns().filter((n) => n.startsWith(RUN))));
+    afterAll(() => {
+      deleteNetns(listNetns().filter((n) => n.startsWith(RUN)));
+      forgetExportRecords(RUN);
     });
-  });
-});
+
+    CASES.forEach((c, i) => {
+      describe(c.name, () => {
+        const prefix = `${RUN}${i}-`;
+        const baseline = build([]);
+        const faultValue = c.fault[1].replace('VETH', baseline.cluster.podByKey.get('default/pod-b')!.hostVeth!.name);
+        const faulted = build([[c.fault[0], faultValue]]);
+        const exported: NetnsExport = exportNetns(baseline, { prefix, source: 'labs/default.yaml' }).export!;
+        const real = new Map<string, { stdout: string; stderr: string; exitCode: number }>();
+        let failure: string | undefined;
+        beforeAll(() => {
+          const built = runScript(exported.build);
+          if (built.status !== 0) {
+            failure = `build failed: ${built.stderr}`;
+            return;
+          }
+          const actions = c
+            .real(baseline)
+            .map(([target, argv]) => ({ netns: exported.netnsById.get(netnsOf(baseline, target).id)!, argv }));
+          for (const [j, out] of runJobs(actions).entries())
+            if (out.exitCode !== 0) failure = `${actions[j]!.argv.join(' ')}: ${out.stderr}`;
+          // Carrier changes reach bridges and routes through linkwatch, up to a second later: compare the settled state.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+          const views = c.views.map(([target, command]) => ({
+            netns: exported.netnsById.get(netnsOf(baseline, target).id)!,
+            argv: command.split(' '),
+          }));
+          runJobs(views, { parallel: 8 }).forEach((out, j) => real.set(c.views[j]!.join(' / '), out));
+        }, 120_000);
+        afterAll(() => {
+          runScript(exported.teardown);
+          deleteNetns(listNetns().filter((n) => n.startsWith(prefix)));
+        }, 60_000);
+
+        for (const [target, command] of c.views) {
+          it(`${target}: ${command}`, () => {
+            expect(failure).toBeUndefined();
+            const ns = netnsOf(faulted, target);
+            const sim = runEmulated(ns, command.split(' '), { dataplane: faulted, routeGet });
+            const got = real.get(`${target} / ${command}`)!;
+            const ctx: Context = { kind: ns.kind, command, netnsPrefix: prefix };
+            expect(normalise(toText(sim.stdout), ctx, 'netlab'), `${c.name}: ${target}: ${command}`).toBe(
+              normalise(got.stdout, ctx, 'capture'),
+            );
+          });
+        }
+      });
+    });
+  },
+);

@@ -99,7 +99,7 @@ describe('faults', () => {
     expect(trace(d, 'pod-a', 'pod-b').disposition).toBe('DELIVERED');
   });
 
-  it('--not-ready resolves pod names as trace and --link-down do: the cluster\'s own CoreDNS pods, with or without a namespace', () => {
+  it("--not-ready resolves pod names as trace and --link-down do: the cluster's own CoreDNS pods, with or without a namespace", () => {
     const dns = dp([]).cluster.pods.find((p) => p.namespace === 'kube-system')!;
     for (const name of [dns.key, dns.name]) {
       const d = dp([['notReady', name]]);
@@ -118,7 +118,11 @@ describe('faults', () => {
       [['linkDown', 'node-02:eth9'], 'node-02 has no device eth9', "did you mean 'eth0'?"],
       [['linkDown', 'node-02'], '--link-down takes TARGET:DEV, not "node-02"', 'write TARGET:DEV, e.g. node-02:eth0 or pod-a:eth0'],
       [['routeDel', 'node-02:10.244.9.0/24'], 'node-02 has no route to 10.244.9.0/24 in table main', "did you mean '10.244.0.0/24'?"],
-      [['ruleDel', 'node-02:nat:FLANNEL-POSTRTG:99'], expect.stringContaining('has 6 rules, so there is no rule 99') as unknown as string, undefined],
+      [
+        ['ruleDel', 'node-02:nat:FLANNEL-POSTRTG:99'],
+        expect.stringContaining('has 6 rules, so there is no rule 99') as unknown as string,
+        undefined,
+      ],
       [['ruleDel', 'node-02:nta:FLANNEL-POSTRTG:1'], '--rule-del: "nta" is not an iptables table', "did you mean 'nat'?"],
       [['notReady', 'pod-bb'], 'no pod named "pod-bb"', "did you mean 'pod-b'?"],
       [['linkDown', 'pod-x:eth0'], 'no node or pod named "pod-x"', "did you mean 'pod-a'?"],
@@ -133,11 +137,17 @@ describe('faults', () => {
   });
 
   it('faults in the file apply, and their mistakes point at the line', () => {
-    const text = DEFAULT.replace('networkPolicies: []', 'networkPolicies: []\nfaults:\n  - {fail: node-03}\n  - {linkDown: "node-02:eth7"}');
+    const text = DEFAULT.replace(
+      'networkPolicies: []',
+      'networkPolicies: []\nfaults:\n  - {fail: node-03}\n  - {linkDown: "node-02:eth7"}',
+    );
     const v = buildVariant(text, 'f.yaml', { sets: [], faults: [] });
     const error = v.diagnostics.find((d) => d.severity === 'error')!;
     expect(error).toMatchObject({ code: 'NL-FAULT-DEVICE', file: 'f.yaml', line: 48, col: 16 });
-    const ok = buildVariant(DEFAULT.replace('networkPolicies: []', 'networkPolicies: []\nfaults:\n  - {fail: node-03}'), 'f.yaml', { sets: [], faults: [] });
+    const ok = buildVariant(DEFAULT.replace('networkPolicies: []', 'networkPolicies: []\nfaults:\n  - {fail: node-03}'), 'f.yaml', {
+      sets: [],
+      faults: [],
+    });
     expect(trace(ok.dataplane!, 'pod-a', 'pod-b').disposition).toBe('NEIGHBOR_UNREACHABLE');
   });
 });
@@ -160,7 +170,15 @@ describe('--set through the whole load', () => {
 
   it('an unknown path stops before validation', () => {
     const v = buildVariant(DEFAULT, 'labs/default.yaml', { sets: ['network.cni.bakend=host-gw'], faults: [] });
-    expect(v.diagnostics).toEqual([{ code: 'NL-SET-PATH', severity: 'error', message: "network.cni has no field 'bakend'", file: '--set network.cni.bakend=host-gw', hint: "did you mean 'backend'?" }]);
+    expect(v.diagnostics).toEqual([
+      {
+        code: 'NL-SET-PATH',
+        severity: 'error',
+        message: "network.cni has no field 'bakend'",
+        file: '--set network.cni.bakend=host-gw',
+        hint: "did you mean 'backend'?",
+      },
+    ]);
   });
 
   it('a good --set changes the build', () => {

@@ -43,14 +43,18 @@ describe('--set values', () => {
     expect(parseAssignment('nodes[+]={name: a')).toMatchObject({ message: expect.stringContaining('not valid YAML') });
   });
 
-  it('reads a value with the file\'s guards: deep nesting, cycles, collection keys and tags never reach the process', () => {
+  it("reads a value with the file's guards: deep nesting, cycles, collection keys and tags never reach the process", () => {
     const emit = vi.spyOn(process, 'emitWarning');
     const deep = `[${'['.repeat(20_000)}${']'.repeat(20_000)}]`;
     const refused = parseAssignment(`metadata.description=${deep}`) as { message: string };
     expect(refused.message).toMatch(/^--set value \[{39}…\]{39} is not valid YAML: it nests more than 64 levels deep$/);
     expect(parseValue('&a [*a]')).toBe('&a [*a]'); // not a flow collection: the text
-    expect(parseValue('[&a [*a]]')).toMatchObject({ problem: { message: expect.stringContaining('an alias refers to a collection that contains it') } });
-    expect(parseValue('{? [a, b]: 1}')).toMatchObject({ problem: { message: expect.stringContaining("a key is a list or a mapping ('[a, b]')") } });
+    expect(parseValue('[&a [*a]]')).toMatchObject({
+      problem: { message: expect.stringContaining('an alias refers to a collection that contains it') },
+    });
+    expect(parseValue('{? [a, b]: 1}')).toMatchObject({
+      problem: { message: expect.stringContaining("a key is a list or a mapping ('[a, b]')") },
+    });
     expect(parseValue('!foo x')).toBe('x');
     expect(emit).not.toHaveBeenCalled();
     emit.mockRestore();

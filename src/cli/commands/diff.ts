@@ -36,11 +36,22 @@ export async function runDiff(context: CommandContext, files: string[], options:
   const { io, opts, chalk } = await context();
   const whatIf = whatIfOf(opts);
   const style = diffStyle(chalk);
-  if (options.pair && options.pair.length !== 2) throw new UsageError(`--pair takes FROM TO, not ${options.pair.length} word${options.pair.length === 1 ? '' : 's'}`, 'e.g. netlab diff --fail node-03 --pair pod-a pod-b');
+  if (options.pair && options.pair.length !== 2)
+    throw new UsageError(
+      `--pair takes FROM TO, not ${options.pair.length} word${options.pair.length === 1 ? '' : 's'}`,
+      'e.g. netlab diff --fail node-03 --pair pod-a pod-b',
+    );
   if (options.pair && options.node) throw new UsageError('--pair and --node cannot be combined', 'run netlab diff twice');
-  if (files.length !== 0 && files.length !== 2) throw new UsageError(`netlab diff takes two files (baseline and variant) or none, not ${files.length}`, 'netlab diff A.yaml B.yaml, or netlab diff -f A.yaml --set PATH=VALUE');
+  if (files.length !== 0 && files.length !== 2)
+    throw new UsageError(
+      `netlab diff takes two files (baseline and variant) or none, not ${files.length}`,
+      'netlab diff A.yaml B.yaml, or netlab diff -f A.yaml --set PATH=VALUE',
+    );
   if (files.length === 0 && !hasWhatIf(whatIf)) {
-    throw new UsageError('nothing to compare: the variant is the same as the baseline', 'give a change (--set PATH=VALUE, --fail NODE, --link-down TARGET:DEV, ...) or two files');
+    throw new UsageError(
+      'nothing to compare: the variant is the same as the baseline',
+      'give a change (--set PATH=VALUE, --fail NODE, --link-down TARGET:DEV, ...) or two files',
+    );
   }
   const probe = probeOf(options);
 
@@ -57,14 +68,28 @@ export async function runDiff(context: CommandContext, files: string[], options:
     const [from, to] = options.pair as [string, string];
     const pair = diffPair(baseline.dataplane!, variant.dataplane!, from, to, probe);
     if (opts.output === 'json') {
-      writeJson(io.stdout, { ...sides, from, to, baselineTrace: sideJson(pair.baseline), variantTrace: sideJson(pair.variant), changed: pair.changed, reachabilityChanged: pair.reachabilityChanged });
+      writeJson(io.stdout, {
+        ...sides,
+        from,
+        to,
+        baselineTrace: sideJson(pair.baseline),
+        variantTrace: sideJson(pair.variant),
+        changed: pair.changed,
+        reachabilityChanged: pair.reachabilityChanged,
+      });
     } else {
       const lines = [
         ...drawTable(pairFactsTable(pair, style), chalk),
         '',
         ...drawTable(pairHopsTable(pair), chalk),
         '',
-        pair.reachabilityChanged ? style.lost(`reachability changed: ${pair.baseline.facts.disposition} → ${pair.variant.facts.disposition}: ${pair.variant.facts.summary}`) : style.gained(`reachability unchanged: ${pair.variant.facts.disposition}${pair.changed.length ? ` (changed: ${pair.changed.join(', ')})` : ''}`),
+        pair.reachabilityChanged
+          ? style.lost(
+              `reachability changed: ${pair.baseline.facts.disposition} → ${pair.variant.facts.disposition}: ${pair.variant.facts.summary}`,
+            )
+          : style.gained(
+              `reachability unchanged: ${pair.variant.facts.disposition}${pair.changed.length ? ` (changed: ${pair.changed.join(', ')})` : ''}`,
+            ),
       ];
       await writeLines(io.stdout, lines);
     }
@@ -91,10 +116,21 @@ export async function runDiff(context: CommandContext, files: string[], options:
       ...(result.axes.note ? { note: result.axes.note } : {}),
       counts: result.counts,
       reachabilityChanged: result.reachabilityChanged,
-      cells: result.cells.map((c) => ({ from: c.from.label, to: c.to.label, change: c.change, ...(c.reason ? { reason: c.reason } : {}), baseline: cellJson(c.baseline), variant: cellJson(c.variant) })),
+      cells: result.cells.map((c) => ({
+        from: c.from.label,
+        to: c.to.label,
+        change: c.change,
+        ...(c.reason ? { reason: c.reason } : {}),
+        baseline: cellJson(c.baseline),
+        variant: cellJson(c.variant),
+      })),
     });
   } else {
-    const header = [style.dim(`baseline: ${baseSource.file}`), style.dim(`variant:  ${varSource.file}${whatIfWords(whatIf).length ? ` with ${whatIfWords(whatIf).join(' ')}` : ''}`), ''];
+    const header = [
+      style.dim(`baseline: ${baseSource.file}`),
+      style.dim(`variant:  ${varSource.file}${whatIfWords(whatIf).length ? ` with ${whatIfWords(whatIf).join(' ')}` : ''}`),
+      '',
+    ];
     await writeLines(io.stdout, [...header, ...matrixLines(result, style, probeWords(probe)), '', ...changeLines(result, style)]);
   }
   if (result.reachabilityChanged) throw new ExitError(1);
@@ -130,7 +166,6 @@ function progressLine(io: Io): Progress | undefined {
     io.stderr.write(`\r\x1b[Knetlab: walking the ${side}: ${done}/${total} cells`);
   };
 }
-
 
 function probeOf(options: DiffOptions): ProbeOptions {
   const port = intOption(options.port, 'port', 1, 65535);

@@ -8,7 +8,12 @@ import { loadAndBuild } from '../pipeline.js';
 import { netnsOf } from '../../dataplane/endpoints.js';
 import { sendTraffic, type TrafficSpec } from '../traffic.js';
 
-export async function runExec(context: CommandContext, targetText: string, argv: string[], options: { traffic: TrafficSpec[] }): Promise<void> {
+export async function runExec(
+  context: CommandContext,
+  targetText: string,
+  argv: string[],
+  options: { traffic: TrafficSpec[] },
+): Promise<void> {
   const { io, opts, chalk } = await context();
   if (argv.length === 0) throw new UsageError('netlab exec needs a command after the target', 'e.g. netlab exec node-02 -- ip route');
   const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
@@ -18,7 +23,13 @@ export async function runExec(context: CommandContext, targetText: string, argv:
   const { runEmulated } = await import('../../exec/run.js');
   const result = runEmulated(ns, argv, { dataplane, routeGet, ...traffic, ...(now ? { now } : {}) });
   if (opts.output === 'json') {
-    writeJson(io.stdout, { target: ns.displayName, command: argv, exitCode: result.exitCode, stdout: [...result.stdout], stderr: result.stderr });
+    writeJson(io.stdout, {
+      target: ns.displayName,
+      command: argv,
+      exitCode: result.exitCode,
+      stdout: [...result.stdout],
+      stderr: result.stderr,
+    });
   } else {
     await writeLines(io.stdout, result.stdout, result.unterminated);
     for (const line of result.stderr) io.stderr.write(line + '\n');

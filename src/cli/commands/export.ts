@@ -15,12 +15,21 @@ export async function runExport(context: CommandContext, options: ExportOptions)
   const whatIf = whatIfOf(opts);
   const { dataplane, source } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf });
   const { exportNetns } = await import('../../export/netns.js');
-  const result = exportNetns(dataplane, { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), source: source.file, whatIf: whatIfArgv(whatIf) });
+  const result = exportNetns(dataplane, {
+    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    source: source.file,
+    whatIf: whatIfArgv(whatIf),
+  });
   if (result.error !== undefined) throw new UsageError(result.error, result.hint);
   const teardown = options.format === 'netns-teardown' || options.teardown === true;
   const script = teardown ? result.export.teardown : result.export.build;
   if (opts.output === 'json') {
-    writeJson(io.stdout, { format: teardown ? 'netns-teardown' : 'netns', prefix: result.export.prefix, netns: result.export.netns, script: script.join('\n') + '\n' });
+    writeJson(io.stdout, {
+      format: teardown ? 'netns-teardown' : 'netns',
+      prefix: result.export.prefix,
+      netns: result.export.netns,
+      script: script.join('\n') + '\n',
+    });
     return;
   }
   await writeLines(io.stdout, script);

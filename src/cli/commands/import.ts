@@ -36,11 +36,21 @@ const MANIFEST = /\.(ya?ml|json)$/i;
 
 export async function runImport(context: CommandContext, paths: string[], flags: ImportFlags): Promise<void> {
   const { io, opts, chalk } = await context();
-  if (hasWhatIf(whatIfOf(opts))) throw new UsageError('netlab import takes no --set or fault options: it writes a topology, it does not build one', 'import first, then run the what-ifs on the imported file (-f FILE)');
-  if (opts.topology !== undefined) throw new UsageError('netlab import reads Kubernetes objects, not a topology: -f does not apply', 'name the kubectl output as the argument: netlab import cluster.json');
-  if (flags.name !== undefined && !/^(?=.{1,63}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/.test(flags.name)) throw new UsageError(`--name ${flags.name}: not an RFC 1123 label (a-z, 0-9, '-', at most 63)`);
+  if (hasWhatIf(whatIfOf(opts)))
+    throw new UsageError(
+      'netlab import takes no --set or fault options: it writes a topology, it does not build one',
+      'import first, then run the what-ifs on the imported file (-f FILE)',
+    );
+  if (opts.topology !== undefined)
+    throw new UsageError(
+      'netlab import reads Kubernetes objects, not a topology: -f does not apply',
+      'name the kubectl output as the argument: netlab import cluster.json',
+    );
+  if (flags.name !== undefined && !/^(?=.{1,63}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/.test(flags.name))
+    throw new UsageError(`--name ${flags.name}: not an RFC 1123 label (a-z, 0-9, '-', at most 63)`);
   if (flags.out === '') throw new UsageError('--out needs a file name, not an empty one');
-  const out: OutputTarget | undefined = flags.out !== undefined ? { path: resolve(io.cwd, flags.out), shown: flags.out, option: '--out' } : undefined;
+  const out: OutputTarget | undefined =
+    flags.out !== undefined ? { path: resolve(io.cwd, flags.out), shown: flags.out, option: '--out' } : undefined;
   // The inputs, as paths: --out may not name one of them.
   const inputPaths = paths.filter((p) => p !== '-').map((p) => resolve(io.cwd, p));
   if (out !== undefined) checkOutputFile(out, inputPaths);
@@ -58,7 +68,8 @@ export async function runImport(context: CommandContext, paths: string[], flags:
   const { importCluster } = await import('../../import/import.js');
   const result = importCluster(inputs, options);
   const style = diagnosticStyle(chalk);
-  for (const d of result.diagnostics) io.stderr.write(formatDiagnostic(d, d.file !== undefined ? result.sources.get(d.file) : undefined, style) + '\n');
+  for (const d of result.diagnostics)
+    io.stderr.write(formatDiagnostic(d, d.file !== undefined ? result.sources.get(d.file) : undefined, style) + '\n');
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   if (errors > 0 || result.yaml === undefined) {
     io.stderr.write(`netlab import: ${errors} error${errors === 1 ? '' : 's'}: nothing was written\n`);
@@ -69,7 +80,9 @@ export async function runImport(context: CommandContext, paths: string[], flags:
   else io.stdout.write(text);
   const s = result.summary!;
   const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-  const lines = [`netlab import: ${count(s.nodes, 'node')}, ${count(s.pods, 'pod')}, ${count(s.services, 'service')}, ${count(s.networkPolicies, 'network policy', 'network policies')}${flags.out !== undefined ? ` written to ${flags.out}` : ''}`];
+  const lines = [
+    `netlab import: ${count(s.nodes, 'node')}, ${count(s.pods, 'pod')}, ${count(s.services, 'service')}, ${count(s.networkPolicies, 'network policy', 'network policies')}${flags.out !== undefined ? ` written to ${flags.out}` : ''}`,
+  ];
   for (const line of result.notes.lines('assumed')) lines.push(`  assumed: ${line}`);
   for (const line of result.notes.lines('notExpressible')) lines.push(`  not expressible yet: ${line}`);
   for (const line of result.notes.lines('skipped')) lines.push(`  skipped: ${line}`);
@@ -93,7 +106,9 @@ async function readInputFiles(io: Io, paths: readonly string[]): Promise<InputFi
       throw new UsageError(`${path} does not exist`, 'name the file kubectl wrote, a directory of manifests, or - for stdin');
     }
     if (stat.isDirectory()) {
-      const files = readdirSync(full).filter((f) => MANIFEST.test(f) && !f.startsWith('.')).sort();
+      const files = readdirSync(full)
+        .filter((f) => MANIFEST.test(f) && !f.startsWith('.'))
+        .sort();
       if (files.length === 0) throw new UsageError(`${path} holds no manifests (*.yaml, *.yml, *.json)`);
       for (const f of files) out.push(readOne(join(full, f), join(path, f)));
     } else {
@@ -106,7 +121,11 @@ async function readInputFiles(io: Io, paths: readonly string[]): Promise<InputFi
 function readOne(full: string, shown: string): InputFile {
   const stat = statSync(full);
   if (!stat.isFile()) throw new UsageError(`${shown} is not a regular file`);
-  if (stat.size > 2 * MAX_JSON_CHARS) throw new UsageError(`${shown} is ${Math.round(stat.size / 1048576)} MiB: more than netlab reads`, 'collect fewer kinds, or one namespace at a time');
+  if (stat.size > 2 * MAX_JSON_CHARS)
+    throw new UsageError(
+      `${shown} is ${Math.round(stat.size / 1048576)} MiB: more than netlab reads`,
+      'collect fewer kinds, or one namespace at a time',
+    );
   return { file: shown, text: readFileSync(full, 'utf8') };
 }
 

@@ -30,7 +30,10 @@ interface Loaded {
 function refuseWhatIfOptions(opts: Parameters<typeof whatIfOf>[0]): void {
   const given = whatIfOf(opts);
   if (hasWhatIf(given)) {
-    throw new UsageError('netlab lab takes no --set or fault options: a lab states its own', 'write them in the lab file (set:, faults:, or a diff step)');
+    throw new UsageError(
+      'netlab lab takes no --set or fault options: a lab states its own',
+      'write them in the lab file (set:, faults:, or a diff step)',
+    );
   }
 }
 
@@ -51,7 +54,14 @@ function topologyOf(io: Io, file: LabFile, lab: Lab, allowOutside: boolean): { p
   const shown = displayPath(io.cwd, where.path);
   try {
     const read = readInputFile(where.path, shown, { noun: 'topology file', hint: 'the path is relative to the lab file' });
-    if (read.refused !== undefined) return { path: where.path, input: { unread: `topology file ${lab.topology.path}: ${read.refused.message}`, ...(read.refused.hint ? { hint: read.refused.hint } : {}) } };
+    if (read.refused !== undefined)
+      return {
+        path: where.path,
+        input: {
+          unread: `topology file ${lab.topology.path}: ${read.refused.message}`,
+          ...(read.refused.hint ? { hint: read.refused.hint } : {}),
+        },
+      };
     return { path: where.path, input: { text: read.text, file: shown } };
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -60,8 +70,14 @@ function topologyOf(io: Io, file: LabFile, lab: Lab, allowOutside: boolean): { p
   }
 }
 
-function printDiagnostics(io: Io, chalk: ChalkInstance, diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, CodeFrameSource>): void {
-  for (const d of diagnostics) io.stderr.write(formatDiagnostic(d, d.file !== undefined ? sources.get(d.file) : undefined, diagnosticStyle(chalk)) + '\n');
+function printDiagnostics(
+  io: Io,
+  chalk: ChalkInstance,
+  diagnostics: readonly Diagnostic[],
+  sources: ReadonlyMap<string, CodeFrameSource>,
+): void {
+  for (const d of diagnostics)
+    io.stderr.write(formatDiagnostic(d, d.file !== undefined ? sources.get(d.file) : undefined, diagnosticStyle(chalk)) + '\n');
 }
 
 const MARK: Readonly<Record<Status, string>> = { pass: 'PASS ', fail: 'FAIL ', error: 'ERROR' };
@@ -70,11 +86,16 @@ function paint(chalk: ChalkInstance, status: Status): (s: string) => string {
   return status === 'pass' ? chalk.green : status === 'fail' ? chalk.red : chalk.magenta;
 }
 
-export async function runLabs(context: CommandContext, paths: string[], options: { junit?: string; allowOutside?: boolean }): Promise<void> {
+export async function runLabs(
+  context: CommandContext,
+  paths: string[],
+  options: { junit?: string; allowOutside?: boolean },
+): Promise<void> {
   const { io, opts, chalk } = await context();
   refuseWhatIfOptions(opts);
   if (options.junit === '') throw new UsageError('--junit needs a file name, not an empty one');
-  const junit: OutputTarget | undefined = options.junit !== undefined ? { path: resolve(io.cwd, options.junit), shown: options.junit, option: '--junit' } : undefined;
+  const junit: OutputTarget | undefined =
+    options.junit !== undefined ? { path: resolve(io.cwd, options.junit), shown: options.junit, option: '--junit' } : undefined;
   const labs = loadAll(io, paths);
   const inputs: string[] = labs.map((l) => l.file.path);
   if (junit !== undefined) checkOutputFile(junit, inputs);
@@ -87,14 +108,18 @@ export async function runLabs(context: CommandContext, paths: string[], options:
     if (!entry.lab) {
       unloadable.push({ file: entry.file.display, diagnostics: entry.diagnostics });
       printDiagnostics(io, chalk, entry.diagnostics, sources);
-      if (!json) io.stdout.write(`${paint(chalk, 'error')(MARK.error)}  ${entry.file.display}  (not a valid lab file: ${entry.diagnostics.length} problem${entry.diagnostics.length === 1 ? '' : 's'}, above)\n`);
+      if (!json)
+        io.stdout.write(
+          `${paint(chalk, 'error')(MARK.error)}  ${entry.file.display}  (not a valid lab file: ${entry.diagnostics.length} problem${entry.diagnostics.length === 1 ? '' : 's'}, above)\n`,
+        );
       continue;
     }
     const topology = topologyOf(io, entry.file, entry.lab, options.allowOutside === true);
     if (topology.path !== undefined) inputs.push(topology.path);
     const result = runLab(entry.lab, topology.input, { now: () => performance.now() / 1000 });
     results.push(result);
-    if (topology.input && 'text' in topology.input) sources.set(topology.input.file, parseText(topology.input.text, topology.input.file).source);
+    if (topology.input && 'text' in topology.input)
+      sources.set(topology.input.file, parseText(topology.input.text, topology.input.file).source);
     printDiagnostics(io, chalk, [...result.diagnostics, ...result.steps.flatMap((s) => s.diagnostics)], sources);
     if (!json) {
       const passed = result.steps.filter((s) => s.status === 'pass').length;
@@ -103,11 +128,22 @@ export async function runLabs(context: CommandContext, paths: string[], options:
     }
   }
   if (junit !== undefined) writeOutputFile(junit, junitXml(results, unloadable), inputs);
-  const exitCode = unloadable.length > 0 || results.some((r) => r.status === 'error') ? 2 : results.some((r) => r.status === 'fail') ? 1 : 0;
+  const exitCode =
+    unloadable.length > 0 || results.some((r) => r.status === 'error') ? 2 : results.some((r) => r.status === 'fail') ? 1 : 0;
   if (json) {
-    writeJson(io.stdout, { labs: [...results.map(resultJson), ...unloadable.map((u) => ({ file: u.file, status: 'error', diagnostics: u.diagnostics }))], summary: summary(results, unloadable), exitCode });
+    writeJson(io.stdout, {
+      labs: [...results.map(resultJson), ...unloadable.map((u) => ({ file: u.file, status: 'error', diagnostics: u.diagnostics }))],
+      summary: summary(results, unloadable),
+      exitCode,
+    });
   } else {
-    await writeLines(io.stdout, ['', ...summaryTable(results, unloadable, chalk), ...failureLines(results, chalk), '', finalLine(results, unloadable, chalk)]);
+    await writeLines(io.stdout, [
+      '',
+      ...summaryTable(results, unloadable, chalk),
+      ...failureLines(results, chalk),
+      '',
+      finalLine(results, unloadable, chalk),
+    ]);
   }
   if (exitCode !== 0) throw new ExitError(exitCode);
 }
@@ -116,12 +152,32 @@ export async function listLabs(context: CommandContext, paths: string[]): Promis
   const { io, opts, chalk } = await context();
   refuseWhatIfOptions(opts);
   const labs = loadAll(io, paths);
-  for (const entry of labs) printDiagnostics(io, chalk, entry.diagnostics, new Map<string, CodeFrameSource>(entry.source ? [[entry.file.display, entry.source]] : []));
+  for (const entry of labs)
+    printDiagnostics(
+      io,
+      chalk,
+      entry.diagnostics,
+      new Map<string, CodeFrameSource>(entry.source ? [[entry.file.display, entry.source]] : []),
+    );
   if (opts.output === 'json') {
-    writeJson(io.stdout, labs.map((e) => (e.lab ? { name: e.lab.name, title: e.lab.title, teaches: e.lab.teaches, steps: e.lab.steps.length, file: e.file.display } : { file: e.file.display, invalid: true })));
+    writeJson(
+      io.stdout,
+      labs.map((e) =>
+        e.lab
+          ? { name: e.lab.name, title: e.lab.title, teaches: e.lab.teaches, steps: e.lab.steps.length, file: e.file.display }
+          : { file: e.file.display, invalid: true },
+      ),
+    );
   } else {
-    const rows = labs.map((e) => (e.lab ? [e.lab.name, e.lab.title, String(e.lab.steps.length), e.file.display] : ['?', chalk.red('(not a valid lab file: see above)'), '', e.file.display]));
-    await writeLines(io.stdout, drawTable({ title: `${labs.length} lab${labs.length === 1 ? '' : 's'}`, columns: ['name', 'title', 'steps', 'file'], rows }, chalk));
+    const rows = labs.map((e) =>
+      e.lab
+        ? [e.lab.name, e.lab.title, String(e.lab.steps.length), e.file.display]
+        : ['?', chalk.red('(not a valid lab file: see above)'), '', e.file.display],
+    );
+    await writeLines(
+      io.stdout,
+      drawTable({ title: `${labs.length} lab${labs.length === 1 ? '' : 's'}`, columns: ['name', 'title', 'steps', 'file'], rows }, chalk),
+    );
   }
   if (labs.some((e) => !e.lab)) throw new ExitError(2);
 }
@@ -147,13 +203,25 @@ function resultJson(r: LabResult) {
     title: r.lab.title,
     status: r.status,
     ...(r.diagnostics.length ? { diagnostics: r.diagnostics } : {}),
-    steps: r.steps.map((s) => ({ number: s.step.number, name: s.step.name, status: s.status, ...(s.failures.length ? { failures: s.failures } : {}), ...(s.diagnostics.length ? { diagnostics: s.diagnostics } : {}) })),
+    steps: r.steps.map((s) => ({
+      number: s.step.number,
+      name: s.step.name,
+      status: s.status,
+      ...(s.failures.length ? { failures: s.failures } : {}),
+      ...(s.diagnostics.length ? { diagnostics: s.diagnostics } : {}),
+    })),
   };
 }
 
 function summaryTable(results: readonly LabResult[], unloadable: readonly UnloadableLab[], chalk: ChalkInstance): string[] {
   const rows = [
-    ...results.map((r) => [r.lab.name, String(r.steps.length), String(r.steps.filter((s) => s.status === 'pass').length), String(r.steps.filter((s) => s.status !== 'pass').length), paint(chalk, r.status)(r.status)]),
+    ...results.map((r) => [
+      r.lab.name,
+      String(r.steps.length),
+      String(r.steps.filter((s) => s.status === 'pass').length),
+      String(r.steps.filter((s) => s.status !== 'pass').length),
+      paint(chalk, r.status)(r.status),
+    ]),
     ...unloadable.map((u) => [u.file, '', '', '', paint(chalk, 'error')('error')]),
   ];
   return drawTable({ title: 'summary', columns: ['lab', 'steps', 'passed', 'failed', 'result'], rows }, chalk);
@@ -178,6 +246,9 @@ function finalLine(results: readonly LabResult[], unloadable: readonly Unloadabl
   const s = summary(results, unloadable);
   const text = `${s.labs} lab${s.labs === 1 ? '' : 's'}, ${s.steps} step${s.steps === 1 ? '' : 's'}: `;
   if (s.failed === 0 && s.errors === 0) return chalk.green(`${text}all passed`);
-  const parts = [...(s.stepsFailed ? [`${s.stepsFailed} step${s.stepsFailed === 1 ? '' : 's'} failed`] : []), ...(s.errors ? [`${s.errors} lab${s.errors === 1 ? '' : 's'} with errors`] : [])];
+  const parts = [
+    ...(s.stepsFailed ? [`${s.stepsFailed} step${s.stepsFailed === 1 ? '' : 's'} failed`] : []),
+    ...(s.errors ? [`${s.errors} lab${s.errors === 1 ? '' : 's'} with errors`] : []),
+  ];
   return chalk.red(`${text}${parts.join(', ')}`);
 }

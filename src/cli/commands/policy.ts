@@ -27,7 +27,10 @@ export async function runPolicy(context: CommandContext, options: PolicyOptions)
   const matrixOptions: MatrixOptions = { namespaces: options.namespace, ...(port ? { port } : {}) };
   const pods = selectPods(cluster, matrixOptions);
   if (pods.length > MATRIX_MAX_PODS) {
-    throw new UsageError(`${pods.length} pods are too many for a matrix (at most ${MATRIX_MAX_PODS})`, 'narrow it with --namespace NS (repeatable)');
+    throw new UsageError(
+      `${pods.length} pods are too many for a matrix (at most ${MATRIX_MAX_PODS})`,
+      'narrow it with --namespace NS (repeatable)',
+    );
   }
   const matrix = policyMatrix(cluster, policyContext(cluster), pods, matrixOptions);
   if (opts.output === 'json') {
@@ -36,6 +39,11 @@ export async function runPolicy(context: CommandContext, options: PolicyOptions)
   }
   const denied = deniedLines(matrix);
   const lines = drawTable(matrixTable(matrix), chalk);
-  if (denied.length > 0) lines.push('', chalk.bold(matrix.enforcedBy === 'none' ? 'would be denied (not enforced):' : 'denied:'), ...denied.map((l) => `  ${l}`));
+  if (denied.length > 0)
+    lines.push(
+      '',
+      chalk.bold(matrix.enforcedBy === 'none' ? 'would be denied (not enforced):' : 'denied:'),
+      ...denied.map((l) => `  ${l}`),
+    );
   await writeLines(io.stdout, lines);
 }

@@ -8,7 +8,12 @@ import { writeJson, writeLines } from '../output.js';
 import { loadAndBuild } from '../pipeline.js';
 import { sendTraffic, type TrafficSpec } from '../traffic.js';
 
-export async function runShow(context: CommandContext, what: string, targetText: string, options: { table?: string; traffic: TrafficSpec[] }): Promise<void> {
+export async function runShow(
+  context: CommandContext,
+  what: string,
+  targetText: string,
+  options: { table?: string; traffic: TrafficSpec[] },
+): Promise<void> {
   const { io, opts, chalk } = await context();
   const view = resolveView(what);
   const { dataplane } = loadAndBuild(io, chalk, opts.topology, { quietWarnings: true, whatIf: whatIfOf(opts) });
@@ -16,8 +21,16 @@ export async function runShow(context: CommandContext, what: string, targetText:
   const traffic = sendTraffic(dataplane, options.traffic);
   const tables = viewTables(view, ns, options.table, traffic.devices.reader(ns));
   if (opts.output === 'json') {
-    writeJson(io.stdout, tables.length === 1 ? { view, target: ns.displayName, rows: tableToJson(tables[0]!) } : { view, target: ns.displayName, tables: tables.map((t) => ({ title: t.title, rows: tableToJson(t) })) });
+    writeJson(
+      io.stdout,
+      tables.length === 1
+        ? { view, target: ns.displayName, rows: tableToJson(tables[0]!) }
+        : { view, target: ns.displayName, tables: tables.map((t) => ({ title: t.title, rows: tableToJson(t) })) },
+    );
     return;
   }
-  await writeLines(io.stdout, tables.flatMap((t, i) => [...(i > 0 ? [''] : []), ...drawTable(t, chalk)]));
+  await writeLines(
+    io.stdout,
+    tables.flatMap((t, i) => [...(i > 0 ? [''] : []), ...drawTable(t, chalk)]),
+  );
 }

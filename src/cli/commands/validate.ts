@@ -21,10 +21,22 @@ export async function runValidate(context: CommandContext): Promise<void> {
         ip: formatIPv4(n.ip),
         subnet: n.subnet.name,
         podCIDR: formatCidr(n.podCIDR),
-        ...(n.calico ? { ipamBlocks: n.calico.blocks.map(formatCidr), ...(n.calico.tunnelAddress !== undefined ? { tunnelAddress: formatIPv4(n.calico.tunnelAddress) } : {}) } : {}),
+        ...(n.calico
+          ? {
+              ipamBlocks: n.calico.blocks.map(formatCidr),
+              ...(n.calico.tunnelAddress !== undefined ? { tunnelAddress: formatIPv4(n.calico.tunnelAddress) } : {}),
+            }
+          : {}),
         pods: n.pods.length,
       })),
-      pods: cluster.pods.map((p) => ({ name: p.name, namespace: p.namespace, node: p.node.name, ip: formatIPv4(p.ip), hostNetwork: p.hostNetwork, hostVeth: p.hostVeth?.name })),
+      pods: cluster.pods.map((p) => ({
+        name: p.name,
+        namespace: p.namespace,
+        node: p.node.name,
+        ip: formatIPv4(p.ip),
+        hostNetwork: p.hostNetwork,
+        hostVeth: p.hostVeth?.name,
+      })),
     });
     return;
   }
@@ -35,7 +47,9 @@ export async function runValidate(context: CommandContext): Promise<void> {
     '',
     ...drawTable(podsTable(cluster), chalk),
     '',
-    summary.warnings.length === 0 ? chalk.green('valid: no errors, no warnings') : chalk.yellow(`valid, with ${summary.warnings.length} warning${summary.warnings.length === 1 ? '' : 's'} (above, on stderr)`),
+    summary.warnings.length === 0
+      ? chalk.green('valid: no errors, no warnings')
+      : chalk.yellow(`valid, with ${summary.warnings.length} warning${summary.warnings.length === 1 ? '' : 's'} (above, on stderr)`),
   ];
   await writeLines(io.stdout, lines);
 }

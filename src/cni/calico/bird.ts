@@ -64,7 +64,13 @@ export function bgpPeers(cluster: Cluster, cni: CalicoCni, node: Node): BgpPeer[
     });
   }
   if (cni.routerPeering && node.subnet.gateway !== undefined) {
-    peers.push({ address: node.subnet.gateway, protocol: protocolName('Global_', node.subnet.gateway), type: 'global', established: true, peer: 'router' });
+    peers.push({
+      address: node.subnet.gateway,
+      protocol: protocolName('Global_', node.subnet.gateway),
+      type: 'global',
+      established: true,
+      peer: 'router',
+    });
   }
   return peers;
 }

@@ -29,7 +29,10 @@ export function base64url(bytes: Buffer): string {
 export function ruleHashes(chain: string, renderedRules: readonly string[]): string[] {
   let h = createHash('sha224').update(chain).digest();
   return renderedRules.map((rule) => {
-    h = createHash('sha224').update(h).update(`-A ${chain} HASH${rule === '' ? '' : ` ${rule}`}`).digest();
+    h = createHash('sha224')
+      .update(h)
+      .update(`-A ${chain} HASH${rule === '' ? '' : ` ${rule}`}`)
+      .digest();
     return base64url(h).slice(0, HASH_LENGTH);
   });
 }

@@ -69,15 +69,34 @@ function filterInput(config: FelixConfig): FelixChain {
   const rules: FelixRule[] = [];
   if (config.ipip) {
     rules.push(
-      { ...C('Allow IPIP packets from Calico hosts'), match: [{ k: 'proto', number: 4 }, { k: 'set', name: IPSET.allHosts, flags: ['src'] }, { k: 'addrtype', which: 'dst', type: 'LOCAL' }], action: { k: 'accept' } },
+      {
+        ...C('Allow IPIP packets from Calico hosts'),
+        match: [
+          { k: 'proto', number: 4 },
+          { k: 'set', name: IPSET.allHosts, flags: ['src'] },
+          { k: 'addrtype', which: 'dst', type: 'LOCAL' },
+        ],
+        action: { k: 'accept' },
+      },
       { ...C('Drop IPIP packets from non-Calico hosts'), match: [{ k: 'proto', number: 4 }], action: { k: 'drop' } },
     );
   }
   if (config.vxlan) {
-    const vxlan: FelixMatch[] = [{ k: 'proto', number: 17 }, { k: 'dports', ports: [VXLAN_PORT] }];
+    const vxlan: FelixMatch[] = [
+      { k: 'proto', number: 17 },
+      { k: 'dports', ports: [VXLAN_PORT] },
+    ];
     rules.push(
-      { ...C('Allow IPv4 VXLAN packets from allowed hosts'), match: [...vxlan, { k: 'set', name: IPSET.allVxlan, flags: ['src'] }, { k: 'addrtype', which: 'dst', type: 'LOCAL' }], action: { k: 'accept' } },
-      { ...C('Drop IPv4 VXLAN packets from non-allowed hosts'), match: [...vxlan, { k: 'addrtype', which: 'dst', type: 'LOCAL' }], action: { k: 'drop' } },
+      {
+        ...C('Allow IPv4 VXLAN packets from allowed hosts'),
+        match: [...vxlan, { k: 'set', name: IPSET.allVxlan, flags: ['src'] }, { k: 'addrtype', which: 'dst', type: 'LOCAL' }],
+        action: { k: 'accept' },
+      },
+      {
+        ...C('Drop IPv4 VXLAN packets from non-allowed hosts'),
+        match: [...vxlan, { k: 'addrtype', which: 'dst', type: 'LOCAL' }],
+        action: { k: 'drop' },
+      },
     );
   }
   rules.push(
@@ -97,12 +116,25 @@ function filterOutput(config: FelixConfig): FelixChain {
     { match: [{ k: 'out', iface: 'cali+' }], action: { k: 'return' } },
   ];
   if (config.ipip) {
-    rules.push({ ...C('Allow IPIP packets to other Calico hosts'), match: [{ k: 'proto', number: 4 }, { k: 'set', name: IPSET.allHosts, flags: ['dst'] }, { k: 'addrtype', which: 'src', type: 'LOCAL' }], action: { k: 'accept' } });
+    rules.push({
+      ...C('Allow IPIP packets to other Calico hosts'),
+      match: [
+        { k: 'proto', number: 4 },
+        { k: 'set', name: IPSET.allHosts, flags: ['dst'] },
+        { k: 'addrtype', which: 'src', type: 'LOCAL' },
+      ],
+      action: { k: 'accept' },
+    });
   }
   if (config.vxlan) {
     rules.push({
       ...C('Allow IPv4 VXLAN packets to other allowed hosts'),
-      match: [{ k: 'proto', number: 17 }, { k: 'dports', ports: [VXLAN_PORT] }, { k: 'addrtype', which: 'src', type: 'LOCAL' }, { k: 'set', name: IPSET.allVxlan, flags: ['dst'] }],
+      match: [
+        { k: 'proto', number: 17 },
+        { k: 'dports', ports: [VXLAN_PORT] },
+        { k: 'addrtype', which: 'src', type: 'LOCAL' },
+        { k: 'set', name: IPSET.allVxlan, flags: ['dst'] },
+      ],
       action: { k: 'accept' },
     });
   }
@@ -147,7 +179,10 @@ function dispatchChains(root: string, ifaces: readonly string[], dir: 'in' | 'ou
     else bins.set(key, [name]);
   }
   const end: FelixRule = { ...C('Unknown interface'), action: { k: 'drop' } };
-  const toEndpoint = (name: string): FelixRule => ({ match: [{ k: dir, iface: name }], action: { k: 'goto', chain: endpointChainName(prefix, name) } });
+  const toEndpoint = (name: string): FelixRule => ({
+    match: [{ k: dir, iface: name }],
+    action: { k: 'goto', chain: endpointChainName(prefix, name) },
+  });
   const children: FelixChain[] = [];
   const rootRules: FelixRule[] = [];
   for (const [key, bin] of bins) {
@@ -180,19 +215,32 @@ function endpointChain(pod: Pod, direction: 'egress' | 'ingress', policyChains: 
   if (direction === 'egress') {
     // Encapsulated packets from a pod could bypass egress policy (AllowVXLANPacketsFromWorkloads=false).
     rules.push(
-      { ...C('Drop VXLAN encapped packets originating in workloads'), match: [{ k: 'proto', number: 17 }, { k: 'dports', ports: [VXLAN_PORT] }], action: { k: 'drop' } },
+      {
+        ...C('Drop VXLAN encapped packets originating in workloads'),
+        match: [
+          { k: 'proto', number: 17 },
+          { k: 'dports', ports: [VXLAN_PORT] },
+        ],
+        action: { k: 'drop' },
+      },
       { ...C('Drop IPinIP encapped packets originating in workloads'), match: [{ k: 'proto', number: 4 }], action: { k: 'drop' } },
     );
   }
   if (policyChains.length > 0) {
     rules.push({ ...C('Start of tier default'), action: clearMark(MARK_PASS) });
     for (const chain of policyChains) {
-      rules.push({ match: [markClear(MARK_PASS)], action: jump(chain) }, { ...C('Return if policy accepted'), match: [markSet(MARK_ACCEPT)], action: { k: 'return' } });
+      rules.push(
+        { match: [markClear(MARK_PASS)], action: jump(chain) },
+        { ...C('Return if policy accepted'), match: [markSet(MARK_ACCEPT)], action: { k: 'return' } },
+      );
     }
     rules.push({ ...C('Drop if no policies passed packet'), match: [markClear(MARK_PASS)], action: { k: 'drop' } });
   }
   for (const profile of podProfiles(pod)) {
-    rules.push({ action: jump(profileChainName(direction === 'egress' ? 'cali-pro-' : 'cali-pri-', profile)) }, { ...C('Return if profile accepted'), match: [markSet(MARK_ACCEPT)], action: { k: 'return' } });
+    rules.push(
+      { action: jump(profileChainName(direction === 'egress' ? 'cali-pro-' : 'cali-pri-', profile)) },
+      { ...C('Return if profile accepted'), match: [markSet(MARK_ACCEPT)], action: { k: 'return' } },
+    );
   }
   rules.push({ ...C('Drop if no profiles matched'), action: { k: 'drop' } });
   return { name: endpointChainName(direction === 'egress' ? 'cali-fw-' : 'cali-tw-', iface), rules };
@@ -212,7 +260,11 @@ function natPostrouting(config: FelixConfig): FelixChain {
   if (config.tunnelDevice) {
     // The node's own traffic into the tunnel takes the tunnel address as source.
     rules.push({
-      match: [{ k: 'out', iface: config.tunnelDevice }, { k: 'addrtype', which: 'src', type: 'LOCAL', negate: true, limitIfaceOut: true }, { k: 'addrtype', which: 'src', type: 'LOCAL' }],
+      match: [
+        { k: 'out', iface: config.tunnelDevice },
+        { k: 'addrtype', which: 'src', type: 'LOCAL', negate: true, limitIfaceOut: true },
+        { k: 'addrtype', which: 'src', type: 'LOCAL' },
+      ],
       action: { k: 'masquerade' },
     });
   }
@@ -222,13 +274,26 @@ function natPostrouting(config: FelixConfig): FelixChain {
 function natOutgoing(config: FelixConfig): FelixChain {
   return {
     name: 'cali-nat-outgoing',
-    rules: config.natOutgoing ? [{ match: [{ k: 'set', name: IPSET.masqPools, flags: ['src'] }, { k: 'set', name: IPSET.allPools, flags: ['dst'], negate: true }], action: { k: 'masquerade' } }] : [],
+    rules: config.natOutgoing
+      ? [
+          {
+            match: [
+              { k: 'set', name: IPSET.masqPools, flags: ['src'] },
+              { k: 'set', name: IPSET.allPools, flags: ['dst'], negate: true },
+            ],
+            action: { k: 'masquerade' },
+          },
+        ]
+      : [],
   };
 }
 
 /** The two rules Felix appends to FORWARD; their published hashes (Felix hashes appended rules its own way). */
 const FORWARD_APPENDS: readonly { hash: string; rule: FelixRule }[] = [
-  { hash: 'S93hcgKJrXEqnTfs', rule: { ...C('Policy explicitly accepted packet.'), match: [markSet(MARK_ACCEPT)], action: { k: 'accept' } } },
+  {
+    hash: 'S93hcgKJrXEqnTfs',
+    rule: { ...C('Policy explicitly accepted packet.'), match: [markSet(MARK_ACCEPT)], action: { k: 'accept' } },
+  },
   { hash: 'mp77cMpurHhyjLrM', rule: { action: setMark(MARK_ACCEPT) } },
 ];
 
@@ -236,15 +301,31 @@ const FORWARD_APPENDS: readonly { hash: string; rule: FelixRule }[] = [
 export function programFelix(node: NetnsBuilder, config: FelixConfig, pods: readonly Pod[], policies: FelixPolicies): void {
   const ifaces = pods.map((p) => p.hostVeth!.name);
   const filter: FelixChain[] = [filterInput(config), FILTER_FORWARD, filterOutput(config), WL_TO_HOST];
-  for (const name of ['cali-cidr-block', 'cali-from-hep-forward', 'cali-to-hep-forward', 'cali-from-host-endpoint', 'cali-to-host-endpoint']) filter.push({ name, rules: [] });
-  filter.push(...dispatchChains('cali-from-wl-dispatch', ifaces, 'in', 'cali-fw-'), ...dispatchChains('cali-to-wl-dispatch', ifaces, 'out', 'cali-tw-'));
+  for (const name of [
+    'cali-cidr-block',
+    'cali-from-hep-forward',
+    'cali-to-hep-forward',
+    'cali-from-host-endpoint',
+    'cali-to-host-endpoint',
+  ])
+    filter.push({ name, rules: [] });
+  filter.push(
+    ...dispatchChains('cali-from-wl-dispatch', ifaces, 'in', 'cali-fw-'),
+    ...dispatchChains('cali-to-wl-dispatch', ifaces, 'out', 'cali-tw-'),
+  );
   const profiles = new Set<string>();
   const policyChains = new Map<string, readonly IptRule[]>();
   for (const pod of pods) {
     for (const direction of ['egress', 'ingress'] as const) {
       const chains = policies.chainsFor(pod, direction);
       for (const chain of chains) policyChains.set(chain.name, chain.rules);
-      filter.push(endpointChain(pod, direction, chains.map((c) => c.name)));
+      filter.push(
+        endpointChain(
+          pod,
+          direction,
+          chains.map((c) => c.name),
+        ),
+      );
     }
     for (const profile of podProfiles(pod)) profiles.add(profile);
   }
@@ -292,4 +373,3 @@ function insertJumps(node: NetnsBuilder, table: TableName, chains: readonly Buil
     node.insertRule(table, chain, rule!);
   }
 }
-

@@ -63,7 +63,6 @@ export function policyChainName(policy: NetworkPolicy, direction: Direction): st
   return lengthLimitedId(direction === 'ingress' ? 'cali-pi-' : 'cali-po-', calicoPolicyName(policy));
 }
 
-
 function selectorText(sel: LabelSelector | undefined, prefix = ''): string {
   if (!sel) return 'all()';
   const parts = Object.entries(sel.matchLabels)
@@ -72,7 +71,15 @@ function selectorText(sel: LabelSelector | undefined, prefix = ''): string {
   for (const e of sel.matchExpressions) {
     const key = `${prefix}${e.key}`;
     const values = e.values.map((v) => `'${v}'`).join(', ');
-    parts.push(e.operator === 'In' ? `${key} in { ${values} }` : e.operator === 'NotIn' ? `${key} not in { ${values} }` : e.operator === 'Exists' ? `has(${key})` : `! has(${key})`);
+    parts.push(
+      e.operator === 'In'
+        ? `${key} in { ${values} }`
+        : e.operator === 'NotIn'
+          ? `${key} not in { ${values} }`
+          : e.operator === 'Exists'
+            ? `has(${key})`
+            : `! has(${key})`,
+    );
   }
   return parts.length === 0 ? 'all()' : parts.join(' && ');
 }
@@ -90,11 +97,15 @@ export function buildFelixPolicies(cluster: Cluster): FelixPolicies {
   const pods = cluster.pods.filter((p) => !p.hostNetwork);
 
   const selectorSet = (policy: NetworkPolicy, peer: Extract<PolicyPeer, { kind: 'pods' }>): string => {
-    const namespaces = peer.namespaceSelector ? selectorText(peer.namespaceSelector, 'pcns.') : `projectcalico.org/namespace == '${policy.namespace}'`;
+    const namespaces = peer.namespaceSelector
+      ? selectorText(peer.namespaceSelector, 'pcns.')
+      : `projectcalico.org/namespace == '${policy.namespace}'`;
     const text = `(projectcalico.org/orchestrator == 'k8s' && ${selectorText(peer.podSelector)}) && ${namespaces}`;
     const name = ipsetName('s', text);
     if (!sets.has(name)) {
-      const members: IpSetMember[] = pods.filter((p) => peerMatches(ctx, policy, peer, p.ip, p)).map((p) => ({ kind: 'net', cidr: { addr: p.ip, len: 32 } }));
+      const members: IpSetMember[] = pods
+        .filter((p) => peerMatches(ctx, policy, peer, p.ip, p))
+        .map((p) => ({ kind: 'net', cidr: { addr: p.ip, len: 32 } }));
       sets.set(name, { name, type: 'hash:net', members });
     }
     return name;
@@ -110,9 +121,13 @@ export function buildFelixPolicies(cluster: Cluster): FelixPolicies {
     const text = `${String(port.port)}/${protocol}:${direction === 'ingress' ? selectorText(policy.podSelector) : peer ? JSON.stringify(peer) : 'all()'}`;
     const name = ipsetName('n', text);
     if (!sets.has(name)) {
-      const candidates = direction === 'ingress'
-        ? pods.filter((p) => p.namespace === policy.namespace && isolatingPolicies(ctx, p, 'ingress').includes(policy))
-        : pods.filter((p) => !peer || (peer.kind === 'pods' ? peerMatches(ctx, policy, peer, p.ip, p) : peerMatches(ctx, policy, peer, p.ip, undefined)));
+      const candidates =
+        direction === 'ingress'
+          ? pods.filter((p) => p.namespace === policy.namespace && isolatingPolicies(ctx, p, 'ingress').includes(policy))
+          : pods.filter(
+              (p) =>
+                !peer || (peer.kind === 'pods' ? peerMatches(ctx, policy, peer, p.ip, p) : peerMatches(ctx, policy, peer, p.ip, undefined)),
+            );
       const members: IpSetMember[] = [];
       for (const p of candidates) {
         const number = namedPort(p, String(port.port), port.protocol);
@@ -142,23 +157,30 @@ export function buildFelixPolicies(cluster: Cluster): FelixPolicies {
           } else if (peer) {
             match.push({ k: 'set', name: selectorSet(policy, peer), flags: [side] });
           }
-          const numeric = (ports ?? []).filter((p) => p.port !== undefined && typeof p.port === 'number').map((p) => (p.endPort !== undefined ? `${p.port}:${p.endPort}` : (p.port as number)));
+          const numeric = (ports ?? [])
+            .filter((p) => p.port !== undefined && typeof p.port === 'number')
+            .map((p) => (p.endPort !== undefined ? `${p.port}:${p.endPort}` : (p.port as number)));
           const named = (ports ?? []).filter((p) => typeof p.port === 'string');
           const anyPort = (ports ?? []).some((p) => p.port === undefined);
           const variants: FelixMatch[][] = [];
           if (!ports || anyPort) variants.push(match);
           else {
             if (numeric.length > 0) variants.push([...match, { k: 'dports', ports: numeric }]);
-            for (const port of named) variants.push([...match, { k: 'set', name: namedPortSet(policy, direction, port, peer), flags: ['dst', 'dst'] }]);
+            for (const port of named)
+              variants.push([...match, { k: 'set', name: namedPortSet(policy, direction, port, peer), flags: ['dst', 'dst'] }]);
           }
           for (const m of variants) {
-            rules.push({ match: m, action: { k: 'mark', value: MARK_ACCEPT, mask: MARK_ACCEPT } }, { match: [{ k: 'mark', value: MARK_ACCEPT, mask: MARK_ACCEPT }], action: { k: 'return' } });
+            rules.push(
+              { match: m, action: { k: 'mark', value: MARK_ACCEPT, mask: MARK_ACCEPT } },
+              { match: [{ k: 'mark', value: MARK_ACCEPT, mask: MARK_ACCEPT }], action: { k: 'return' } },
+            );
           }
         }
       }
     }
     const comment = `Policy ${calicoPolicyName(policy)} ${direction}`;
-    const withComment: FelixRule[] = rules.length > 0 ? [{ ...rules[0]!, comment: [comment] }, ...rules.slice(1)] : [{ comment: [comment] }];
+    const withComment: FelixRule[] =
+      rules.length > 0 ? [{ ...rules[0]!, comment: [comment] }, ...rules.slice(1)] : [{ comment: [comment] }];
     const name = policyChainName(policy, direction);
     return { name, rules: renderChain({ name, rules: withComment }) };
   };

@@ -18,7 +18,13 @@ export type FelixMatch =
   | { readonly k: 'ctstate'; readonly states: readonly string[]; readonly negate?: boolean }
   | { readonly k: 'dports'; readonly ports: readonly (number | string)[] }
   | { readonly k: 'set'; readonly name: string; readonly flags: readonly ('src' | 'dst')[]; readonly negate?: boolean }
-  | { readonly k: 'addrtype'; readonly which: 'src' | 'dst'; readonly type: string; readonly negate?: boolean; readonly limitIfaceOut?: boolean };
+  | {
+      readonly k: 'addrtype';
+      readonly which: 'src' | 'dst';
+      readonly type: string;
+      readonly negate?: boolean;
+      readonly limitIfaceOut?: boolean;
+    };
 
 export type FelixAction =
   | { readonly k: 'accept' | 'drop' | 'return' }
@@ -118,7 +124,10 @@ function kernelTarget(a: FelixAction): Target {
 
 /** The rule as the kernel holds it, with Felix's hash comment first. */
 export function kernelRule(rule: FelixRule, hash: string): IptRule {
-  const matches: Match[] = [{ module: 'comment', comment: `cali:${hash}` }, ...(rule.comment ?? []).map((c): Match => ({ module: 'comment', comment: c }))];
+  const matches: Match[] = [
+    { module: 'comment', comment: `cali:${hash}` },
+    ...(rule.comment ?? []).map((c): Match => ({ module: 'comment', comment: c })),
+  ];
   let out: IptRule = { matches };
   const other: Match[] = [];
   for (const m of rule.match ?? []) {
@@ -152,7 +161,11 @@ export function kernelRule(rule: FelixRule, hash: string): IptRule {
         break;
       case 'addrtype': {
         const type = { value: m.type, ...(m.negate ? { negate: true } : {}) };
-        other.push({ module: 'addrtype', ...(m.which === 'src' ? { srcType: type } : { dstType: type }), ...(m.limitIfaceOut ? { limitIfaceOut: true } : {}) });
+        other.push({
+          module: 'addrtype',
+          ...(m.which === 'src' ? { srcType: type } : { dstType: type }),
+          ...(m.limitIfaceOut ? { limitIfaceOut: true } : {}),
+        });
         break;
       }
     }

@@ -42,7 +42,8 @@ export const CALICO_OVERHEAD = { bgp: 0, ipip: 20, vxlan: 50 } as const;
 
 /** tunl0: nobody asks for it by netlink; the ipip module makes it in every netns, and Felix configures it. */
 export const TUNL0_ORIGIN: LinkOrigin = {
-  creator: "the ipip module's fallback device, made in every netns when the module loads (Felix runs `ip tunnel add tunl0 mode ipip` to load it); configured by Felix: felix/dataplane/linux/ipip_mgr.go configureIPIPDevice (v3.30)",
+  creator:
+    "the ipip module's fallback device, made in every netns when the module loads (Felix runs `ip tunnel add tunl0 mode ipip` to load it); configured by Felix: felix/dataplane/linux/ipip_mgr.go configureIPIPDevice (v3.30)",
   attributes: [
     ['no local, no remote', 'the fallback device of ipip_init_net'],
     ['txqueuelen 1000, qdisc noqueue', 'ipip_tunnel_setup sets no queue length: alloc_netdev_mqs gives 1000 and IFF_NO_QUEUE'],
@@ -76,7 +77,13 @@ export interface CalicoMode {
 const sameSubnet = (a: Node, b: Node): boolean => contains(a.subnet.cidr, b.ip);
 
 function blackholes(model: Node, protocol: number): Route[] {
-  return (model.calico?.blocks ?? []).map((dst) => ({ table: RT_TABLE.main, type: 'blackhole' as const, dst, protocol, scope: 'universe' as const }));
+  return (model.calico?.blocks ?? []).map((dst) => ({
+    table: RT_TABLE.main,
+    type: 'blackhole' as const,
+    dst,
+    protocol,
+    scope: 'universe' as const,
+  }));
 }
 
 /** One route per remote block, built lazily once per (remote node, variant) and shared. */
@@ -123,7 +130,15 @@ export function ipipMode(cluster: Cluster, cni: CalicoCni): CalicoMode {
   const routes = routeCache((remote, variant) =>
     variant === 'direct'
       ? birdRoute(remote, remote.ip)
-      : blockRoutes(remote, { table: RT_TABLE.main, type: 'unicast', gateway: remote.ip, dev: TUNL0, protocol: RTPROT.bird, scope: 'universe', onlink: true }),
+      : blockRoutes(remote, {
+          table: RT_TABLE.main,
+          type: 'unicast',
+          gateway: remote.ip,
+          dev: TUNL0,
+          protocol: RTPROT.bird,
+          scope: 'universe',
+          onlink: true,
+        }),
   );
   return {
     setupDevice(node, model) {
@@ -154,10 +169,26 @@ export function ipipMode(cluster: Cluster, cni: CalicoCni): CalicoMode {
 export function vxlanMode(cluster: Cluster, cni: CalicoCni): CalicoMode {
   const routes = routeCache((remote, variant) =>
     variant === 'direct'
-      ? blockRoutes(remote, { table: RT_TABLE.main, type: 'unicast', gateway: remote.ip, dev: UNDERLAY, protocol: RTPROT.calicoFelix, scope: 'universe', onlink: true })
+      ? blockRoutes(remote, {
+          table: RT_TABLE.main,
+          type: 'unicast',
+          gateway: remote.ip,
+          dev: UNDERLAY,
+          protocol: RTPROT.calicoFelix,
+          scope: 'universe',
+          onlink: true,
+        })
       : remote.calico?.tunnelAddress === undefined
         ? []
-        : blockRoutes(remote, { table: RT_TABLE.main, type: 'unicast', gateway: remote.calico.tunnelAddress, dev: VXLAN_DEVICE, protocol: RTPROT.boot, scope: 'universe', onlink: true }),
+        : blockRoutes(remote, {
+            table: RT_TABLE.main,
+            type: 'unicast',
+            gateway: remote.calico.tunnelAddress,
+            dev: VXLAN_DEVICE,
+            protocol: RTPROT.boot,
+            scope: 'universe',
+            onlink: true,
+          }),
   );
   const vteps = cluster.nodes.map((remote) =>
     remote.calico?.tunnelAddress === undefined

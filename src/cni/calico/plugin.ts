@@ -51,13 +51,28 @@ export function calicoPlugin(cluster: Cluster, cni: CalicoCni): CniPlugin {
       node.addSharedFdb(peers.fdb);
       node.addSharedRoutes(peers.routes);
       node.setSysctl('net.ipv4.ip_forward', '1');
-      programFelix(node, felix, model.pods.filter((p) => !p.hostNetwork), policies);
+      programFelix(
+        node,
+        felix,
+        model.pods.filter((p) => !p.hostNetwork),
+        policies,
+      );
       for (const set of ipsets) node.addIpset(set);
     },
     finishNode: (node) => hookFelix(node),
     setupPod(node: NetnsBuilder, pod: NetnsBuilder, model: Pod) {
       // With the ipip module loaded, every new netns gets its own fallback tunl0 (down, MTU 1480) right after lo.
-      if (cni.mode === 'ipip') pod.addLink({ name: TUNL0, info: { kind: 'ipip' }, mtu: 1480, up: false, operstate: 'DOWN', qdisc: 'noop', ipv6LinkLocal: false, origin: POD_TUNL0_ORIGIN });
+      if (cni.mode === 'ipip')
+        pod.addLink({
+          name: TUNL0,
+          info: { kind: 'ipip' },
+          mtu: 1480,
+          up: false,
+          operstate: 'DOWN',
+          qdisc: 'noop',
+          ipv6LinkLocal: false,
+          origin: POD_TUNL0_ORIGIN,
+        });
       addCalicoWorkload(node, pod, model, podMtu(model.node));
     },
     policySteps: (ns, hook, packet) => policySteps(cluster, policies.ctx, 'calico', ns, hook, packet),

@@ -42,7 +42,7 @@ function crossSubnetWarnings(cluster: Cluster): Diagnostic[] {
         severity: 'warning',
         message:
           `calico bgp: ${a.name} (${a.subnet.name}) and ${b.name} (${b.subnet.name}) are on different subnets and the router does not peer with the nodes: ` +
-          'BIRD installs the other subnet\'s blocks via the gateway, which knows only the node subnets, so pods on the two subnets cannot reach each other',
+          "BIRD installs the other subnet's blocks via the gateway, which knows only the node subnets, so pods on the two subnets cannot reach each other",
         path: ['network', 'cni', 'mode'],
         hint: 'use mode: ipip or vxlan with crossSubnet: true, or set routerPeering: true (the router learns the blocks over BGP)',
       });

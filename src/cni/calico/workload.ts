@@ -36,7 +36,8 @@ export const CALICO_GATEWAY = 0xa9fe0101; // 169.254.1.1
 /** The queues calico's plugin asks for on both ends: NumQueues, 1 when the CNI config sets none (plugin.go). */
 export const CALICO_VETH_QUEUES = 1;
 
-const PLUGIN = "calico's CNI plugin: cni-plugin/pkg/dataplane/linux/dataplane_linux.go DoWorkloadNetnsSetUp, in the pod's netns (v3.30, vishvananda/netlink 62fb240)";
+const PLUGIN =
+  "calico's CNI plugin: cni-plugin/pkg/dataplane/linux/dataplane_linux.go DoWorkloadNetnsSetUp, in the pod's netns (v3.30, vishvananda/netlink 62fb240)";
 
 const QUEUES: readonly [string, string] = [
   `numtxqueues ${CALICO_VETH_QUEUES}, numrxqueues ${CALICO_VETH_QUEUES}`,
@@ -92,11 +93,22 @@ export function addCalicoWorkload(node: NetnsBuilder, podNs: NetnsBuilder, pod: 
   podNs.addAddress('eth0', pod.ip, 32, { broadcast: false });
   const gateway = { addr: CALICO_GATEWAY, len: 32 };
   podNs.addRoute({ table: RT_TABLE.main, type: 'unicast', dst: gateway, dev: 'eth0', protocol: RTPROT.boot, scope: 'link' });
-  podNs.addRoute({ table: RT_TABLE.main, type: 'unicast', dst: { addr: 0, len: 0 }, gateway: CALICO_GATEWAY, dev: 'eth0', protocol: RTPROT.boot, scope: 'universe' });
+  podNs.addRoute({
+    table: RT_TABLE.main,
+    type: 'unicast',
+    dst: { addr: 0, len: 0 },
+    gateway: CALICO_GATEWAY,
+    dev: 'eth0',
+    protocol: RTPROT.boot,
+    scope: 'universe',
+  });
 
   node.addLink({
     name: hostVeth.name,
-    info: { kind: 'veth', peer: { netns: podNs.id, ifindex: podEnd, name: 'eth0', linkNetns: { name: podNetnsName(pod.namespace, pod.name) } } },
+    info: {
+      kind: 'veth',
+      peer: { netns: podNs.id, ifindex: podEnd, name: 'eth0', linkNetns: { name: podNetnsName(pod.namespace, pod.name) } },
+    },
     // The peer gets the device's MTU and queue counts (vishvananda/netlink); no IFLA_TXQLEN: 1000.
     mtu,
     // ee:ee:ee:ee:ee:ee, set by LinkSetHardwareAddr after the pair exists.
@@ -118,5 +130,12 @@ export function addCalicoWorkload(node: NetnsBuilder, podNs: NetnsBuilder, pod: 
   node.setSysctl(`net.ipv6.conf.${hostVeth.name}.accept_ra`, '0');
   // Felix checks the source of packets from a workload (strict reverse path filtering).
   node.setSysctl(`net.ipv4.conf.${hostVeth.name}.rp_filter`, '1');
-  node.addRoute({ table: RT_TABLE.main, type: 'unicast', dst: { addr: pod.ip, len: 32 }, dev: hostVeth.name, protocol: RTPROT.boot, scope: 'link' });
+  node.addRoute({
+    table: RT_TABLE.main,
+    type: 'unicast',
+    dst: { addr: pod.ip, len: 32 },
+    dev: hostVeth.name,
+    protocol: RTPROT.boot,
+    scope: 'link',
+  });
 }

@@ -51,7 +51,9 @@ export function vxlanOrigin(cni: FlannelCni): LinkOrigin {
       ['local, dev', 'SrcAddr and VtepDevIndex: the external interface (eth0) and its address'],
       [
         `dstport ${cni.port}`,
-        cni.port === 8472 ? 'Port 0: no IFLA_VXLAN_PORT is sent and the kernel uses 8472 (the export names it, to keep iproute2 quiet)' : "Port: net-conf.json's port",
+        cni.port === 8472
+          ? 'Port 0: no IFLA_VXLAN_PORT is sent and the kernel uses 8472 (the export names it, to keep iproute2 quiet)'
+          : "Port: net-conf.json's port",
       ],
       ['nolearning', 'Learning false, sent as IFLA_VXLAN_LEARNING 0'],
       ['ttl auto, no gbp, udpcsum, ageing 300', 'TTL 0 and GBP false; no UDP_CSUM or AGEING sent: the kernel defaults'],

@@ -42,7 +42,13 @@ export function flannelPlugin(cluster: Cluster, cni: FlannelCni): CniPlugin {
       node.setSysctl('net.bridge.bridge-nf-call-iptables', '1');
       programFlannelIptables(node, cluster.podCIDR, model.podCIDR);
       // canal's Felix: no IPIP/VXLAN of its own (flannel encapsulates), no calico pool to NAT.
-      if (felix) programFelix(node, { ipip: false, vxlan: false, natOutgoing: false }, model.pods.filter((p) => !p.hostNetwork), felix);
+      if (felix)
+        programFelix(
+          node,
+          { ipip: false, vxlan: false, natOutgoing: false },
+          model.pods.filter((p) => !p.hostNetwork),
+          felix,
+        );
       node.writeFile('/run/flannel/subnet.env', subnetEnv(cluster.podCIDR, model.podCIDR, podMtu(model), true));
     },
     finishNode(node) {
@@ -53,6 +59,8 @@ export function flannelPlugin(cluster: Cluster, cni: FlannelCni): CniPlugin {
       else addPodToBridge(node, pod, model, { mtu: podMtu(model.node), range: model.node.podCIDR, routes: [cluster.podCIDR] });
     },
     policySteps: (ns, hook, packet) =>
-      felix ? policySteps(cluster, felix.ctx, 'calico', ns, hook, packet) : policySteps(cluster, (unenforced ??= policyContext(cluster)), 'none', ns, hook, packet),
+      felix
+        ? policySteps(cluster, felix.ctx, 'calico', ns, hook, packet)
+        : policySteps(cluster, (unenforced ??= policyContext(cluster)), 'none', ns, hook, packet),
   };
 }

@@ -64,12 +64,14 @@ export class Conntrack {
     // entry through later hooks (POSTROUTING after a PREROUTING DNAT, LOCAL_OUT after IPVS).
     for (const entry of t.values()) if (key(reverse(entry.reply)) === wanted) return { entry, direction: 'original' };
     // The original half way: DNATed before routing, not yet masqueraded (FORWARD, and POSTROUTING before its SNAT).
-    for (const entry of t.values()) if (key({ ...entry.original, dst: entry.reply.src, dport: entry.reply.sport }) === wanted) return { entry, direction: 'original' };
+    for (const entry of t.values())
+      if (key({ ...entry.original, dst: entry.reply.src, dport: entry.reply.sport }) === wanted) return { entry, direction: 'original' };
     // Likewise a reply after this netns' de-NAT (INPUT, then the socket): a node's own connection to a
     // cluster IP, DNATed and masqueraded in its own OUTPUT/POSTROUTING, gets its SYN-ACK back this way.
     for (const entry of t.values()) if (key(reverse(entry.original)) === wanted) return { entry, direction: 'reply' };
     // A reply half way: its destination translated back (PREROUTING), its source not yet (FORWARD, INPUT, POSTROUTING).
-    for (const entry of t.values()) if (key({ ...entry.reply, dst: entry.original.src, dport: entry.original.sport }) === wanted) return { entry, direction: 'reply' };
+    for (const entry of t.values())
+      if (key({ ...entry.reply, dst: entry.original.src, dport: entry.original.sport }) === wanted) return { entry, direction: 'reply' };
     return undefined;
   }
 
@@ -143,7 +145,13 @@ export class Conntrack {
   /** A RELATED ICMP error translated back: to the flow's original source, quoting the original packet. */
   static unNatRelated(entry: ConntrackEntry, error: Packet): Packet {
     const { src, dst, sport, dport } = entry.original;
-    const quoted = error.quoted && { ...error.quoted, src, dst, ...(sport !== undefined ? { sport } : {}), ...(dport !== undefined ? { dport } : {}) };
+    const quoted = error.quoted && {
+      ...error.quoted,
+      src,
+      dst,
+      ...(sport !== undefined ? { sport } : {}),
+      ...(dport !== undefined ? { dport } : {}),
+    };
     return { ...error, dst: src, ...(quoted ? { quoted } : {}) };
   }
 

@@ -78,7 +78,9 @@ export function postrouting(session: HookSession, ns: NetNs, p: Packet, ifaces: 
 }
 
 /** The hooks by the name of their built-in chain. */
-export const NETFILTER_HOOKS: Readonly<Record<BuiltinChain, (session: HookSession, ns: NetNs, p: Packet, ifaces: HookIfaces) => HookVerdict>> = {
+export const NETFILTER_HOOKS: Readonly<
+  Record<BuiltinChain, (session: HookSession, ns: NetNs, p: Packet, ifaces: HookIfaces) => HookVerdict>
+> = {
   PREROUTING: prerouting,
   INPUT: input,
   FORWARD: forward,

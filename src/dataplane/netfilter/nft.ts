@@ -16,7 +16,20 @@
 import type { NetNs } from '../../kernel/netns.js';
 import { RT_TABLE } from '../../kernel/route.js';
 import type { BuiltinChain } from '../../kernel/netfilter/rule.js';
-import type { NftBaseChain, NftChain, NftElement, NftHook, NftRule, NftRuleset, NftSelector, NftSet, NftStatement, NftTable, NftValue, NftVerdict } from '../../kernel/nftables.js';
+import type {
+  NftBaseChain,
+  NftChain,
+  NftElement,
+  NftHook,
+  NftRule,
+  NftRuleset,
+  NftSelector,
+  NftSet,
+  NftStatement,
+  NftTable,
+  NftValue,
+  NftVerdict,
+} from '../../kernel/nftables.js';
 import { contains } from '../../net/cidr.js';
 import type { IPv4 } from '../../net/ipv4.js';
 import { IP_PROTOCOL_NUMBERS, type IpProtocolName } from '../../net/ip-protocols.js';
@@ -127,7 +140,6 @@ function exactPart(value: NftValue): number | string | undefined {
       return IP_PROTOCOL_NUMBERS[value.value as IpProtocolName] ?? value.value;
   }
 }
-
 
 /** The element of a set or map whose key the packet's values match, if any. */
 function findElement(elements: readonly NftElement[], key: readonly (number | string)[]): NftElement | undefined {
@@ -362,7 +374,12 @@ export function runNftBaseChain(ctx: HookContext, ref: NftBaseChainRef, start: P
             const next = chains.get(verdict.chain);
             // nft refuses a rule naming a chain that does not exist; a hand-made state is read leniently.
             if (!next) continue;
-            path.push({ chain: frame.chain.name, index, action: verdictText(verdict), ...(outcome.via !== undefined ? { via: outcome.via } : {}) });
+            path.push({
+              chain: frame.chain.name,
+              index,
+              action: verdictText(verdict),
+              ...(outcome.via !== undefined ? { via: outcome.via } : {}),
+            });
             // A goto replaces the current frame: the end of `next` returns past it.
             if (verdict.kind === 'goto') stack.pop();
             stack.push({ chain: next, index: 0 });

@@ -34,7 +34,13 @@ const IPTABLES_PRIORITY: Readonly<Record<Exclude<TableName, 'nat'>, number>> = {
  * routing (NF_IP_PRI_NAT_DST), source NAT after it (NF_IP_PRI_NAT_SRC).
  * iptables' nat table registers its chains at the same priorities.
  */
-export const NAT_PRIORITY: Readonly<Record<BuiltinChain, number | undefined>> = { PREROUTING: -100, OUTPUT: -100, INPUT: 100, POSTROUTING: 100, FORWARD: undefined };
+export const NAT_PRIORITY: Readonly<Record<BuiltinChain, number | undefined>> = {
+  PREROUTING: -100,
+  OUTPUT: -100,
+  INPUT: 100,
+  POSTROUTING: 100,
+  FORWARD: undefined,
+};
 
 /** One function registered at a hook, as the kernel orders them. */
 type HookEntry =

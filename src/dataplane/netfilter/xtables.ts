@@ -66,7 +66,12 @@ export function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain
       case 'DROP':
         return { packet, terminal: 'DROP', hit: hit(frame, index, 'DROP') };
       case 'REJECT':
-        return { packet, terminal: 'REJECT', rejectWith: target.rejectWith, hit: hit(frame, index, `REJECT --reject-with ${target.rejectWith}`) };
+        return {
+          packet,
+          terminal: 'REJECT',
+          rejectWith: target.rejectWith,
+          hit: hit(frame, index, `REJECT --reject-with ${target.rejectWith}`),
+        };
       case 'RETURN':
         if (stack.length === 1) return { packet, terminal: policy, hit: hit(frame, index, `RETURN (policy ${policy})`) };
         stack.pop();
@@ -95,7 +100,8 @@ export function runTable(ctx: HookContext, table: NetfilterTable, builtin: Chain
       case 'REDIRECT': {
         // nf_nat_redirect_ipv4: to 127.0.0.1 for the host's own packets, else to the incoming device's first address (none: dropped).
         const dst = ctx.hook === 'OUTPUT' ? LOOPBACK_ADDRESS : ctx.inIface !== undefined ? ctx.redirectAddress?.(ctx.inIface) : undefined;
-        if (dst === undefined && ctx.redirectAddress !== undefined) return { packet, terminal: 'DROP', hit: hit(frame, index, 'REDIRECT (no address on the incoming device)') };
+        if (dst === undefined && ctx.redirectAddress !== undefined)
+          return { packet, terminal: 'DROP', hit: hit(frame, index, 'REDIRECT (no address on the incoming device)') };
         packet = { ...packet, ...(dst !== undefined ? { dst } : {}), dport: target.toPorts };
         return { packet, terminal: 'ACCEPT', nat: 'DNAT', hit: hit(frame, index, 'REDIRECT', 'DNAT') };
       }

@@ -39,8 +39,20 @@ export function bridgeInput(walk: Walk, ns: NetNs, bridge: Link, inPort: Link, f
       if (rerouted.ok && rerouted.route.type === 'unicast' && rerouted.route.dev === bridge.name) {
         walk.record({ kind: 'route', table: rerouted.table, route: rerouted.route, routesExamined: rerouted.examined, decision: 'output' });
         const neigh = resolveNeighbour(walk.session, ns, bridge, rerouted.route.gateway ?? p.dst);
-        walk.record({ kind: 'neigh', ip: rerouted.route.gateway ?? p.dst, dev: bridge.name, ...(neigh.mac ? { mac: neigh.mac } : {}), state: neigh.state });
-        if (!neigh.mac) return walk.finish('NEIGHBOR_UNREACHABLE', `no answer to ARP for ${formatIPv4(p.dst)} on ${bridge.name} in ${ns.displayName}`, { kind: 'none' }, ns.id);
+        walk.record({
+          kind: 'neigh',
+          ip: rerouted.route.gateway ?? p.dst,
+          dev: bridge.name,
+          ...(neigh.mac ? { mac: neigh.mac } : {}),
+          state: neigh.state,
+        });
+        if (!neigh.mac)
+          return walk.finish(
+            'NEIGHBOR_UNREACHABLE',
+            `no answer to ARP for ${formatIPv4(p.dst)} on ${bridge.name} in ${ns.displayName}`,
+            { kind: 'none' },
+            ns.id,
+          );
         // br_nf_pre_routing_finish_bridge: the frame gets the new destination's MAC and stays on the bridge.
         return bridgeForward(walk, ns, bridge, inPort, { srcMac: frame.srcMac, dstMac: neigh.mac, packet: p }, true);
       }
@@ -59,7 +71,14 @@ export function bridgeInput(walk: Walk, ns: NetNs, bridge: Link, inPort: Link, f
  * node's own frames (`inPort` undefined) come from its IP layer. `prerouted`:
  * PREROUTING already ran at bridge ingress.
  */
-export function bridgeForward(walk: Walk, ns: NetNs, bridge: Link, inPort: Link | undefined, frame: Frame, prerouted = false): Event | undefined {
+export function bridgeForward(
+  walk: Walk,
+  ns: NetNs,
+  bridge: Link,
+  inPort: Link | undefined,
+  frame: Frame,
+  prerouted = false,
+): Event | undefined {
   // A disabled port (its link is down) forwards nothing, and the bridge forgot what it learned there.
   const outPort = ports(ns, bridge).find((port) => port.bridgePort!.state !== 'disabled' && peerMac(walk, port) === frame.dstMac);
   if (!outPort) {
@@ -67,7 +86,12 @@ export function bridgeForward(walk: Walk, ns: NetNs, bridge: Link, inPort: Link 
     return walk.finish('NEIGHBOR_UNREACHABLE', `no port of ${bridge.name} leads to ${frame.dstMac}`, { kind: 'none' }, ns.id);
   }
   if (inPort && outPort === inPort && !outPort.bridgePort!.hairpin) {
-    return walk.finish('DROPPED_BY_FILTER', `${bridge.name} does not send a frame back out of ${inPort.name} (hairpin off)`, { kind: 'none' }, ns.id);
+    return walk.finish(
+      'DROPPED_BY_FILTER',
+      `${bridge.name} does not send a frame back out of ${inPort.name} (hairpin off)`,
+      { kind: 'none' },
+      ns.id,
+    );
   }
   walk.record({ kind: 'bridge', bridge: bridge.name, dstMac: frame.dstMac, result: 'forward', port: outPort.name });
   if (inPort && ns.sysctls.get('net.bridge.bridge-nf-call-iptables') === '1') {
@@ -76,7 +100,12 @@ export function bridgeForward(walk: Walk, ns: NetNs, bridge: Link, inPort: Link 
     let p = frame.packet;
     const hooks = prerouted ? (['FORWARD', 'POSTROUTING'] as const) : (['PREROUTING', 'FORWARD', 'POSTROUTING'] as const);
     for (const chain of hooks) {
-      const result = hook(walk, ns, chain, p, { inIface: bridge.name, ...(chain !== 'PREROUTING' ? { outIface: bridge.name } : {}), physIn: inPort.name, physOut: outPort.name });
+      const result = hook(walk, ns, chain, p, {
+        inIface: bridge.name,
+        ...(chain !== 'PREROUTING' ? { outIface: bridge.name } : {}),
+        physIn: inPort.name,
+        physOut: outPort.name,
+      });
       if (result.verdict !== 'ACCEPT') return filtered(walk, ns, result, false);
       p = result.packet;
     }

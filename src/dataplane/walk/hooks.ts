@@ -43,10 +43,19 @@ export function hook(walk: Walk, ns: NetNs, hook: BuiltinChain, p: Packet, iface
 export function filtered(walk: Walk, ns: NetNs, result: HookResult, local: boolean): undefined {
   const hit = result.hits[result.hits.length - 1];
   const where = hit ? `${hit.table} ${hit.chain}${hit.index !== undefined ? ` rule ${hit.index + 1}` : ''}` : 'netfilter';
-  const notice: SenderNotice = local ? { kind: 'local-error', errno: 'EPERM' } : result.verdict === 'REJECT' ? { kind: 'icmp', from: 0, type: 3, code: 3 } : { kind: 'none' };
+  const notice: SenderNotice = local
+    ? { kind: 'local-error', errno: 'EPERM' }
+    : result.verdict === 'REJECT'
+      ? { kind: 'icmp', from: 0, type: 3, code: 3 }
+      : { kind: 'none' };
   // When the chains are Felix's NetworkPolicy chains, say which policy decided.
   const policy = walk.current().steps.find((st) => st.kind === 'policy' && st.verdict === 'denied');
   const because = policy?.kind === 'policy' ? `; NetworkPolicy: ${policy.reason}` : '';
   const by = hit?.nft ? 'nftables' : 'iptables';
-  return walk.finish('DROPPED_BY_FILTER', `${result.verdict === 'REJECT' ? 'rejected' : 'dropped'} by ${by} in ${ns.displayName} (${where})${because}`, notice, ns.id);
+  return walk.finish(
+    'DROPPED_BY_FILTER',
+    `${result.verdict === 'REJECT' ? 'rejected' : 'dropped'} by ${by} in ${ns.displayName} (${where})${because}`,
+    notice,
+    ns.id,
+  );
 }

@@ -47,7 +47,12 @@ export function ipReceive(walk: Walk, ns: NetNs, devName: string, packet: Packet
     return localDeliver(walk, ns, devName, input.packet);
   }
   if (ns.sysctls.get('net.ipv4.ip_forward') !== '1') {
-    return walk.finish('FORWARDING_DISABLED', `${ns.displayName} does not forward (net.ipv4.ip_forward=0): dropped silently`, { kind: 'none' }, ns.id);
+    return walk.finish(
+      'FORWARDING_DISABLED',
+      `${ns.displayName} does not forward (net.ipv4.ip_forward=0): dropped silently`,
+      { kind: 'none' },
+      ns.id,
+    );
   }
   if (p.ttl <= 1) return icmpError(walk, ns, p, 11, 0, 'TTL_EXCEEDED', `TTL expired in transit at ${ns.displayName}`);
   const fwd = hook(walk, ns, 'FORWARD', p, { inIface: devName, outIface: via.dev });

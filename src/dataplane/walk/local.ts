@@ -24,7 +24,8 @@ export function localDeliver(walk: Walk, ns: NetNs, devName: string, p: Packet):
   const tunnel = decapsulate(walk, ns, p);
   if (tunnel) return tunnel.next;
   if (p.protocol === 'icmp') {
-    const what = p.icmpType === 8 || p.icmpType === undefined ? 'ICMP echo request: the kernel answers' : 'ICMP message for the sending socket';
+    const what =
+      p.icmpType === 8 || p.icmpType === undefined ? 'ICMP echo request: the kernel answers' : 'ICMP message for the sending socket';
     return walk.finish('DELIVERED', `${what} (${ns.displayName}, ${devName})`, { kind: 'none' }, ns.id, { delivered: p });
   }
   // A reply to a connection this netns opened goes to the socket that opened it.
@@ -33,14 +34,26 @@ export function localDeliver(walk: Walk, ns: NetNs, devName: string, p: Packet):
   const service = walk.session.dataplane.kubeProxy.atSocket?.(walk.services, ns, p, flow?.direction === 'reply');
   if (service) return serviceAnswer(walk, ns, devName, p, service, false);
   if (flow?.direction === 'reply') {
-    return walk.finish('DELIVERED', `${p.protocol} reply to the connected socket (${ns.displayName}, ${devName})`, { kind: 'none' }, ns.id, { delivered: p });
+    return walk.finish(
+      'DELIVERED',
+      `${p.protocol} reply to the connected socket (${ns.displayName}, ${devName})`,
+      { kind: 'none' },
+      ns.id,
+      { delivered: p },
+    );
   }
   const owner = walk.session.ownerOf(ns);
   const listeners = owner.pod ? listenersOfPod(owner.pod) : owner.node ? listenersOfNode(owner.node) : [];
   const listener = findListener(listeners, p);
-  if (listener) return walk.finish('DELIVERED', `${p.protocol}/${p.dport} socket of ${listener.owner}`, { kind: 'none' }, ns.id, { delivered: p });
+  if (listener)
+    return walk.finish('DELIVERED', `${p.protocol}/${p.dport} socket of ${listener.owner}`, { kind: 'none' }, ns.id, { delivered: p });
   if (p.protocol === 'tcp') {
-    return walk.finish('PORT_UNREACHABLE', `nothing listens on tcp/${p.dport} in ${ns.displayName}: the kernel answers with a TCP RST`, { kind: 'tcp-rst', from: p.dst }, ns.id);
+    return walk.finish(
+      'PORT_UNREACHABLE',
+      `nothing listens on tcp/${p.dport} in ${ns.displayName}: the kernel answers with a TCP RST`,
+      { kind: 'tcp-rst', from: p.dst },
+      ns.id,
+    );
   }
   return icmpError(walk, ns, p, 3, 3, 'PORT_UNREACHABLE', `nothing listens on udp/${p.dport} in ${ns.displayName}: ICMP port unreachable`);
 }

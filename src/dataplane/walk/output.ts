@@ -29,7 +29,12 @@ export function localOut(walk: Walk, ns: NetNs, packet: Packet): Event | undefin
   walk.hop(ns.id, ns.displayName, undefined, packet);
   const lookup = route(walk, ns, packet.dst, packet.src || undefined, 'output');
   if (!lookup) {
-    return walk.finish('NO_ROUTE', `no route to ${formatIPv4(packet.dst)} in ${ns.displayName}`, { kind: 'local-error', errno: 'ENETUNREACH' }, ns.id);
+    return walk.finish(
+      'NO_ROUTE',
+      `no route to ${formatIPv4(packet.dst)} in ${ns.displayName}`,
+      { kind: 'local-error', errno: 'ENETUNREACH' },
+      ns.id,
+    );
   }
   // finish() returns undefined: the walk's end, not "go on", says whether a special route stopped it.
   const special = specialRoute(walk, ns, lookup, true);
@@ -37,9 +42,19 @@ export function localOut(walk: Walk, ns: NetNs, packet: Packet): Event | undefin
   let p = packet;
   if (!p.src) {
     const src = selectSource(ns, lookup);
-    if (src === undefined) return walk.finish('NO_ROUTE', `no source address for ${formatIPv4(p.dst)} in ${ns.displayName}`, { kind: 'local-error', errno: 'EINVAL' }, ns.id);
+    if (src === undefined)
+      return walk.finish(
+        'NO_ROUTE',
+        `no source address for ${formatIPv4(p.dst)} in ${ns.displayName}`,
+        { kind: 'local-error', errno: 'EINVAL' },
+        ns.id,
+      );
     p = { ...p, src };
-    walk.record({ kind: 'source', src, why: lookup.prefsrc !== undefined ? 'the route\'s src' : `the primary address of ${lookup.dev ?? 'the egress device'}` });
+    walk.record({
+      kind: 'source',
+      src,
+      why: lookup.prefsrc !== undefined ? "the route's src" : `the primary address of ${lookup.dev ?? 'the egress device'}`,
+    });
   }
   const out = hook(walk, ns, 'OUTPUT', p, { outIface: isLocalRoute(lookup) ? 'lo' : lookup.dev });
   if (out.verdict !== 'ACCEPT') return filtered(walk, ns, out, true);
@@ -51,7 +66,8 @@ export function localOut(walk: Walk, ns: NetNs, packet: Packet): Event | undefin
   // DNAT in OUTPUT (a node reaching its own NodePort, a pod its service) re-routes the packet.
   if (p.dst !== packet.dst) {
     const rerouted = route(walk, ns, p.dst, p.src, 'output');
-    if (!rerouted) return walk.finish('NO_ROUTE', `no route to ${formatIPv4(p.dst)} after DNAT`, { kind: 'local-error', errno: 'ENETUNREACH' }, ns.id);
+    if (!rerouted)
+      return walk.finish('NO_ROUTE', `no route to ${formatIPv4(p.dst)} after DNAT`, { kind: 'local-error', errno: 'ENETUNREACH' }, ns.id);
     const special2 = specialRoute(walk, ns, rerouted, true);
     if (special2 !== undefined || walk.ended) return special2;
     via = rerouted;
@@ -72,16 +88,33 @@ function finishOutput(walk: Walk, ns: NetNs, via: Route, p: Packet, local: boole
   const dev = deviceOf(ns, via.dev!);
   // A tunnel's outer packet leaves by a second device: show both (flannel.1 → eth0).
   const hop = walk.current();
-  hop.outDev = hop.outDev !== undefined && hop.outDev !== dev.name && hop.steps.some((s) => s.kind === 'encap') ? `${hop.outDev} → ${dev.name}` : dev.name;
+  hop.outDev =
+    hop.outDev !== undefined && hop.outDev !== dev.name && hop.steps.some((s) => s.kind === 'encap')
+      ? `${hop.outDev} → ${dev.name}`
+      : dev.name;
   walk.current().packet = p;
   const mtu = via.mtu ?? dev.mtu;
   if (p.length > mtu) {
     if (p.df) {
       walk.record({ kind: 'mtu', dev: dev.name, mtu, length: p.length, result: 'too-big' });
       if (local) {
-        return walk.finish('MTU_EXCEEDED', `${p.length}-byte packet with DF set does not fit ${dev.name} (mtu ${mtu}): message too long`, { kind: 'local-error', errno: 'EMSGSIZE', mtu }, ns.id);
+        return walk.finish(
+          'MTU_EXCEEDED',
+          `${p.length}-byte packet with DF set does not fit ${dev.name} (mtu ${mtu}): message too long`,
+          { kind: 'local-error', errno: 'EMSGSIZE', mtu },
+          ns.id,
+        );
       }
-      return icmpError(walk, ns, p, 3, 4, 'MTU_EXCEEDED', `${p.length}-byte packet with DF set does not fit ${dev.name} (mtu ${mtu}): fragmentation needed`, mtu);
+      return icmpError(
+        walk,
+        ns,
+        p,
+        3,
+        4,
+        'MTU_EXCEEDED',
+        `${p.length}-byte packet with DF set does not fit ${dev.name} (mtu ${mtu}): fragmentation needed`,
+        mtu,
+      );
     }
     walk.record({ kind: 'mtu', dev: dev.name, mtu, length: p.length, result: 'fragment' });
   }
@@ -96,7 +129,14 @@ function finishOutput(walk: Walk, ns: NetNs, via: Route, p: Packet, local: boole
   if (dev.info.kind === 'tun') return toFlanneld(walk, ns, dev, p);
   if (dev.info.kind === 'ipip') return ipipEncap(walk, ns, dev, p, nexthop);
   const neigh = resolveNeighbour(walk.session, ns, dev, nexthop);
-  walk.record({ kind: 'neigh', ip: nexthop, dev: dev.name, ...(neigh.mac ? { mac: neigh.mac } : {}), state: neigh.state, ...(neigh.answeredBy ? { answeredBy: neigh.answeredBy } : {}) });
+  walk.record({
+    kind: 'neigh',
+    ip: nexthop,
+    dev: dev.name,
+    ...(neigh.mac ? { mac: neigh.mac } : {}),
+    state: neigh.state,
+    ...(neigh.answeredBy ? { answeredBy: neigh.answeredBy } : {}),
+  });
   if (!neigh.mac) {
     const why = `no answer to ARP for ${formatIPv4(nexthop)} on ${dev.name} in ${ns.displayName}${neigh.why ? ` (${neigh.why})` : ''}`;
     if (local) return ownNeighbourFailed(walk, ns, p, why);
@@ -142,6 +182,11 @@ export function transmit(walk: Walk, ns: NetNs, dev: Link, frame: Frame): Event 
     case 'loopback':
       return { kind: 'ip-rcv', ns, dev: 'lo', packet: frame.packet };
     default:
-      return walk.finish('NO_ROUTE', `netlab does not model transmission on ${dev.info.kind} device ${dev.name} yet`, { kind: 'none' }, ns.id);
+      return walk.finish(
+        'NO_ROUTE',
+        `netlab does not model transmission on ${dev.info.kind} device ${dev.name} yet`,
+        { kind: 'none' },
+        ns.id,
+      );
   }
 }

@@ -35,12 +35,24 @@ export function isLocalRoute(route: Route): boolean {
 export function specialRoute(walk: Walk, ns: NetNs, route: Route, local: boolean, p?: Packet): Event | undefined {
   switch (route.type) {
     case 'blackhole':
-      return walk.finish('ROUTE_BLACKHOLE', `blackhole route ${formatIPv4(route.dst.addr)}/${route.dst.len} in ${ns.displayName}: dropped silently`, local ? { kind: 'local-error', errno: 'EINVAL' } : { kind: 'none' }, ns.id);
+      return walk.finish(
+        'ROUTE_BLACKHOLE',
+        `blackhole route ${formatIPv4(route.dst.addr)}/${route.dst.len} in ${ns.displayName}: dropped silently`,
+        local ? { kind: 'local-error', errno: 'EINVAL' } : { kind: 'none' },
+        ns.id,
+      );
     case 'unreachable':
-      if (local) return walk.finish('ROUTE_UNREACHABLE', `unreachable route in ${ns.displayName}`, { kind: 'local-error', errno: 'EHOSTUNREACH' }, ns.id);
+      if (local)
+        return walk.finish(
+          'ROUTE_UNREACHABLE',
+          `unreachable route in ${ns.displayName}`,
+          { kind: 'local-error', errno: 'EHOSTUNREACH' },
+          ns.id,
+        );
       return icmpError(walk, ns, p!, 3, 1, 'ROUTE_UNREACHABLE', `unreachable route in ${ns.displayName}`);
     case 'prohibit':
-      if (local) return walk.finish('ROUTE_PROHIBIT', `prohibit route in ${ns.displayName}`, { kind: 'local-error', errno: 'EACCES' }, ns.id);
+      if (local)
+        return walk.finish('ROUTE_PROHIBIT', `prohibit route in ${ns.displayName}`, { kind: 'local-error', errno: 'EACCES' }, ns.id);
       return icmpError(walk, ns, p!, 3, 13, 'ROUTE_PROHIBIT', `prohibit route in ${ns.displayName}`);
     default:
       return undefined;
@@ -53,9 +65,19 @@ export function specialRoute(walk: Walk, ns: NetNs, route: Route, local: boolean
  * unreachable) it answers from that very address; about one in transit,
  * from the address the route back to the sender picks.
  */
-export function icmpError(walk: Walk, ns: NetNs, p: Packet, type: number, code: number, disposition: Disposition, why: string, mtu?: number): undefined {
+export function icmpError(
+  walk: Walk,
+  ns: NetNs,
+  p: Packet,
+  type: number,
+  code: number,
+  disposition: Disposition,
+  why: string,
+  mtu?: number,
+): undefined {
   const back = fibLookup(ns, p.src);
   const from = back.ok ? (isLocalAddress(ns, p.dst) ? p.dst : selectSource(ns, back.route)) : undefined;
-  const notice: SenderNotice = from !== undefined ? { kind: 'icmp', from, type, code, ...(mtu !== undefined ? { mtu } : {}) } : { kind: 'none' };
+  const notice: SenderNotice =
+    from !== undefined ? { kind: 'icmp', from, type, code, ...(mtu !== undefined ? { mtu } : {}) } : { kind: 'none' };
   return walk.finish(disposition, why, notice, ns.id, { icmpFrom: { ns }, offending: p });
 }

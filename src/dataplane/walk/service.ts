@@ -28,7 +28,13 @@ export function serviceAnswer(walk: Walk, ns: NetNs, devName: string, p: Packet,
   switch (answer.kind) {
     case 'end':
       walk.record(answer.step);
-      return walk.finish(answer.disposition, answer.summary, answer.notice, ns.id, answer.notice.kind === 'icmp' ? { icmpFrom: { ns }, offending: p } : {});
+      return walk.finish(
+        answer.disposition,
+        answer.summary,
+        answer.notice,
+        ns.id,
+        answer.notice.kind === 'icmp' ? { icmpFrom: { ns }, offending: p } : {},
+      );
     case 'relay':
       walk.record(answer.here);
       // The delivered packet's connection is confirmed; the new packet starts one of its own, in a hop of its own.
@@ -40,7 +46,14 @@ export function serviceAnswer(walk: Walk, ns: NetNs, devName: string, p: Packet,
   }
 }
 
-function translatedXmit(walk: Walk, ns: NetNs, devName: string, p: Packet, answer: Extract<ServiceAnswer, { kind: 'translated' }>, local: boolean): Event | undefined {
+function translatedXmit(
+  walk: Walk,
+  ns: NetNs,
+  devName: string,
+  p: Packet,
+  answer: Extract<ServiceAnswer, { kind: 'translated' }>,
+  local: boolean,
+): Event | undefined {
   walk.record(answer.step);
   const after = answer.packet;
   // ip_vs_update_conntrack: the connection's replies come back to the new destination; later packets are IPVS's again.
@@ -51,7 +64,13 @@ function translatedXmit(walk: Walk, ns: NetNs, devName: string, p: Packet, answe
   // A blackhole, unreachable or prohibit route fails the route lookup as a missing one does (IPVS's
   // __ip_vs_get_out_rt): the packet goes no further (a failed calico node's own block is a blackhole).
   const refused = ROUTE_REFUSALS[via.type];
-  if (refused !== undefined) return walk.finish(refused, `${answer.by}: ${via.type} route ${formatIPv4(via.dst.addr)}/${via.dst.len} to real server ${formatIPv4(after.dst)} in ${ns.displayName}`, { kind: 'none' }, ns.id);
+  if (refused !== undefined)
+    return walk.finish(
+      refused,
+      `${answer.by}: ${via.type} route ${formatIPv4(via.dst.addr)}/${via.dst.len} to real server ${formatIPv4(after.dst)} in ${ns.displayName}`,
+      { kind: 'none' },
+      ns.id,
+    );
   // A real server on one of this node's own addresses (a hostNetwork endpoint): delivered here.
   if (via.type === 'local') return { kind: 'deliver', ns, dev: devName, packet: after };
   let q = after;
@@ -66,4 +85,8 @@ function translatedXmit(walk: Walk, ns: NetNs, devName: string, p: Packet, answe
 }
 
 /** Route types whose lookup fails (fib_props' errors), as dispositions. */
-const ROUTE_REFUSALS: Partial<Record<Route['type'], Disposition>> = { blackhole: 'ROUTE_BLACKHOLE', unreachable: 'ROUTE_UNREACHABLE', prohibit: 'ROUTE_PROHIBIT' };
+const ROUTE_REFUSALS: Partial<Record<Route['type'], Disposition>> = {
+  blackhole: 'ROUTE_BLACKHOLE',
+  unreachable: 'ROUTE_UNREACHABLE',
+  prohibit: 'ROUTE_PROHIBIT',
+};

@@ -28,7 +28,12 @@ export function vxlanEncap(walk: Walk, ns: NetNs, dev: Link, frame: Frame): Even
   const info = dev.info;
   const entry = ns.fdb.find((e) => e.dev === dev.name && e.mac === frame.dstMac && e.dst !== undefined);
   if (!entry) {
-    return walk.finish('NEIGHBOR_UNREACHABLE', `${dev.name} has no FDB entry for ${frame.dstMac}: no VTEP to send to (nolearning)`, { kind: 'none' }, ns.id);
+    return walk.finish(
+      'NEIGHBOR_UNREACHABLE',
+      `${dev.name} has no FDB entry for ${frame.dstMac}: no VTEP to send to (nolearning)`,
+      { kind: 'none' },
+      ns.id,
+    );
   }
   const inner = frame.packet;
   const outer: Packet = {
@@ -51,7 +56,12 @@ export function vxlanEncap(walk: Walk, ns: NetNs, dev: Link, frame: Frame): Even
   if (!fibLookup(ns, outer.dst, { src: outer.src }).ok) {
     walk.record({ kind: 'no-route', dst: outer.dst });
     walk.session.kernel.devices.carrierError(ns, dev);
-    return walk.finish('NO_ROUTE', `${dev.name}: no route to the remote VTEP ${formatIPv4(outer.dst)} in ${ns.displayName}: a tx error on ${dev.name}, the frame is dropped`, { kind: 'none' }, ns.id);
+    return walk.finish(
+      'NO_ROUTE',
+      `${dev.name}: no route to the remote VTEP ${formatIPv4(outer.dst)} in ${ns.displayName}: a tx error on ${dev.name}, the frame is dropped`,
+      { kind: 'none' },
+      ns.id,
+    );
   }
   walk.count(ns, dev, 'tx', inner.length);
   // The outer packet is the node's own UDP packet: it takes the output path again.
@@ -110,7 +120,11 @@ export function toFlanneld(walk: Walk, ns: NetNs, dev: Link, inner: Packet): Eve
     mark: 0,
     tunnel: { kind: 'flannel-udp', inner },
   };
-  walk.record({ kind: 'userspace', process: 'flanneld', action: `lease ${formatIPv4(target.podCIDR.addr)}/${target.podCIDR.len} belongs to ${target.name}: send to ${formatIPv4(target.ip)}:${FLANNEL_UDP_PORT}` });
+  walk.record({
+    kind: 'userspace',
+    process: 'flanneld',
+    action: `lease ${formatIPv4(target.podCIDR.addr)}/${target.podCIDR.len} belongs to ${target.name}: send to ${formatIPv4(target.ip)}:${FLANNEL_UDP_PORT}`,
+  });
   walk.record({ kind: 'encap', tunnel: 'flannel-udp', dev: dev.name, outer: { ...outer, src: self.ip } });
   walk.outerOf = 'flannel-udp';
   return { kind: 'local-out', ns, packet: outer };
@@ -135,7 +149,12 @@ function flowPort(p: Packet): number {
 }
 
 function flanneldTtlDrop(walk: Walk, ns: NetNs, side: 'sending' | 'receiving'): undefined {
-  return walk.finish('TTL_EXCEEDED', `flanneld (${side}) decrements the inner TTL to 0 and drops the packet; it sends no ICMP error`, { kind: 'none' }, ns.id);
+  return walk.finish(
+    'TTL_EXCEEDED',
+    `flanneld (${side}) decrements the inner TTL to 0 and drops the packet; it sends no ICMP error`,
+    { kind: 'none' },
+    ns.id,
+  );
 }
 
 // ---------------------------------------------------------------- receiving
@@ -161,7 +180,10 @@ export function decapsulate(walk: Walk, ns: NetNs, p: Packet): { next: Event | u
   if (p.tunnel?.kind === 'ipip') {
     // The ipip module's receive handler: the fallback tunl0 takes IP-in-IP from any address.
     const tunl = ns.links.find((l) => l.info.kind === 'ipip' && l.state.up);
-    if (!tunl) return { next: icmpError(walk, ns, p, 3, 2, 'PORT_UNREACHABLE', `${ns.displayName} has no ipip tunnel device: protocol 4 unreachable`) };
+    if (!tunl)
+      return {
+        next: icmpError(walk, ns, p, 3, 2, 'PORT_UNREACHABLE', `${ns.displayName} has no ipip tunnel device: protocol 4 unreachable`),
+      };
     walk.record({ kind: 'decap', tunnel: 'ipip', dev: tunl.name });
     walk.count(ns, tunl, 'rx', p.tunnel.inner.length);
     return { next: { kind: 'ip-rcv', ns, dev: tunl.name, packet: { ...p.tunnel.inner, mark: 0 } } };
@@ -169,7 +191,11 @@ export function decapsulate(walk: Walk, ns: NetNs, p: Packet): { next: Event | u
   if (p.tunnel?.kind === 'flannel-udp' && p.dport === FLANNEL_UDP_PORT) {
     const tun = ns.links.find((l) => l.info.kind === 'tun');
     if (tun) {
-      walk.record({ kind: 'userspace', process: 'flanneld', action: `received on UDP ${FLANNEL_UDP_PORT}, writes the inner packet to ${tun.name}` });
+      walk.record({
+        kind: 'userspace',
+        process: 'flanneld',
+        action: `received on UDP ${FLANNEL_UDP_PORT}, writes the inner packet to ${tun.name}`,
+      });
       if (p.tunnel.inner.ttl <= 1) return { next: flanneldTtlDrop(walk, ns, 'receiving') };
       walk.record({ kind: 'decap', tunnel: 'flannel-udp', dev: tun.name });
       walk.outerOf = undefined;

@@ -195,7 +195,10 @@ export class Walk {
       summary = `${summary}; ${socket} gets the error about the outer packet and does not relay it: the sender hears nothing`;
       notice = { kind: 'none' };
     }
-    this.record({ kind: disposition === 'DELIVERED' ? 'deliver' : 'drop', ...(disposition === 'DELIVERED' ? { socket: summary } : { disposition, reason: summary }) } as Step);
+    this.record({
+      kind: disposition === 'DELIVERED' ? 'deliver' : 'drop',
+      ...(disposition === 'DELIVERED' ? { socket: summary } : { disposition, reason: summary }),
+    } as Step);
     this.end = { disposition, summary, notice, where, ...extra };
     return undefined;
   }

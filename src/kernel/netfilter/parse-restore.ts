@@ -311,7 +311,9 @@ function matchOption(m: MatchBuilder, option: string, negate: boolean, next: () 
       return;
     case '--dports':
     case '--destination-ports':
-      m['dports'] = next().split(',').map((p) => number(p, lineNo));
+      m['dports'] = next()
+        .split(',')
+        .map((p) => number(p, lineNo));
       return;
     case '--physdev-in':
       m['physdevIn'] = next();
@@ -362,7 +364,11 @@ function target(name: string, args: readonly string[], at: number, lineNo: numbe
       return { kind: name };
     case 'MASQUERADE': {
       const toPorts = text('--to-ports');
-      return { kind: 'MASQUERADE', ...(options.has('--random-fully') ? { randomFully: true } : {}), ...(toPorts !== undefined ? { toPorts } : {}) };
+      return {
+        kind: 'MASQUERADE',
+        ...(options.has('--random-fully') ? { randomFully: true } : {}),
+        ...(toPorts !== undefined ? { toPorts } : {}),
+      };
     }
     case 'DNAT': {
       const to = text('--to-destination') ?? '';

@@ -23,13 +23,33 @@ export type Match =
   | { readonly module: 'conntrack'; readonly ctstate: readonly string[]; readonly negate?: boolean }
   /** xt_state, the older spelling of conntrack --ctstate (kube-proxy's userspace mode writes `-m state --state NEW`); iptables 1.8.9 saves it as given. */
   | { readonly module: 'state'; readonly states: readonly string[] }
-  | { readonly module: 'addrtype'; readonly srcType?: Negatable<string>; readonly dstType?: Negatable<string>; readonly limitIfaceIn?: boolean; readonly limitIfaceOut?: boolean }
+  | {
+      readonly module: 'addrtype';
+      readonly srcType?: Negatable<string>;
+      readonly dstType?: Negatable<string>;
+      readonly limitIfaceIn?: boolean;
+      readonly limitIfaceOut?: boolean;
+    }
   /** `probability` as the kernel keeps it: a multiple of 2^-31 (iptables stores lround(p * 2^31)). */
   | { readonly module: 'statistic'; readonly mode: 'random'; readonly probability: number }
-  | { readonly module: 'recent'; readonly action: 'set' | 'rcheck'; readonly name: string; readonly side: 'source' | 'dest'; readonly seconds?: number; readonly reap?: boolean; readonly mask: string }
+  | {
+      readonly module: 'recent';
+      readonly action: 'set' | 'rcheck';
+      readonly name: string;
+      readonly side: 'source' | 'dest';
+      readonly seconds?: number;
+      readonly reap?: boolean;
+      readonly mask: string;
+    }
   | { readonly module: 'set'; readonly name: string; readonly flags: readonly ('src' | 'dst')[]; readonly negate?: boolean }
-    /** `isIn: false` is `! --physdev-is-in` (not arrived through a bridge port: kube-proxy's "traffic from off-machine"). */
-  | { readonly module: 'physdev'; readonly isBridged?: boolean; readonly isIn?: boolean; readonly physdevIn?: string; readonly physdevOut?: string }
+  /** `isIn: false` is `! --physdev-is-in` (not arrived through a bridge port: kube-proxy's "traffic from off-machine"). */
+  | {
+      readonly module: 'physdev';
+      readonly isBridged?: boolean;
+      readonly isIn?: boolean;
+      readonly physdevIn?: string;
+      readonly physdevOut?: string;
+    }
   | { readonly module: 'icmp'; readonly icmpType: string }
   /** xt_nfacct: counts into a named nfacct object (kube-proxy's metrics counters); always matches. */
   | { readonly module: 'nfacct'; readonly name: string };

@@ -113,7 +113,11 @@ export function nodePortRangeOffset(rangeSize: number): number {
   return Math.min(Math.max(16, Math.floor(rangeSize / 32)), 128);
 }
 
-export function allocateServices(inputs: readonly AllocationInput[], context: AllocationContext, diagnostics: Diagnostic[]): ServiceAllocation[] {
+export function allocateServices(
+  inputs: readonly AllocationInput[],
+  context: AllocationContext,
+  diagnostics: Diagnostic[],
+): ServiceAllocation[] {
   const clusterIPs = allocateClusterIPs(inputs, context.serviceCIDR, diagnostics);
   const ports = allocateNodePorts(inputs, context.nodePortRange, diagnostics);
   const lbIPs = allocateLoadBalancerIPs(inputs, context, diagnostics);
@@ -137,7 +141,9 @@ function allocateClusterIPs(inputs: readonly AllocationInput[], serviceCIDR: Cid
   // The cluster's own addresses first: kube-apiserver creates `kubernetes` before anything else.
   const wellKnown = (input: AllocationInput): number | undefined =>
     input.builtIn === 'kubernetes' ? 0 : input.builtIn === 'kube-dns' ? 9 : undefined;
-  const order = inputs.map((_, i) => i).sort((a, b) => Number(wellKnown(inputs[b]!) !== undefined) - Number(wellKnown(inputs[a]!) !== undefined));
+  const order = inputs
+    .map((_, i) => i)
+    .sort((a, b) => Number(wellKnown(inputs[b]!) !== undefined) - Number(wellKnown(inputs[a]!) !== undefined));
   for (const i of order) {
     const { spec } = inputs[i]!;
     if (spec.clusterIP === 'None') continue;
@@ -206,7 +212,8 @@ function allocateNodePorts(
     }
     // Ports with one port number (53/UDP, 53/TCP) share a node port, a pinned one if any.
     const byPortNumber = new Map<number, number>();
-    for (const port of spec.ports) if (port.nodePort !== undefined && !byPortNumber.has(port.port)) byPortNumber.set(port.port, port.nodePort);
+    for (const port of spec.ports)
+      if (port.nodePort !== undefined && !byPortNumber.has(port.port)) byPortNumber.set(port.port, port.nodePort);
     const ports = spec.ports.map((port, i): number | undefined => {
       if (port.nodePort !== undefined) return port.nodePort;
       const shared = byPortNumber.get(port.port);
@@ -231,7 +238,11 @@ function allocateNodePorts(
   return { nodePorts, health };
 }
 
-function allocateLoadBalancerIPs(inputs: readonly AllocationInput[], context: AllocationContext, diagnostics: Diagnostic[]): (IPv4 | undefined)[] {
+function allocateLoadBalancerIPs(
+  inputs: readonly AllocationInput[],
+  context: AllocationContext,
+  diagnostics: Diagnostic[],
+): (IPv4 | undefined)[] {
   const pool = context.loadBalancerPool;
   // Host addresses only, unless the pool is a /31 or /32.
   const first = pool.len >= 31 ? pool.addr : nth(pool, 1);

@@ -107,7 +107,9 @@ export function coreDnsPods(topology: Topology): PodSpec[] {
   if (!topology.network.dns.coreDNS || topology.nodes.length === 0) return [];
   const controlPlane = topology.nodes.filter((n) => n.role === 'control-plane');
   const nodes: readonly NodeSpec[] = controlPlane.length > 0 ? controlPlane : topology.nodes;
-  const hash = podTemplateHash(canonicalJson({ labels: COREDNS_LABELS, containers: COREDNS_CONTAINERS, hostNetwork: false, tolerateControlPlane: true }));
+  const hash = podTemplateHash(
+    canonicalJson({ labels: COREDNS_LABELS, containers: COREDNS_CONTAINERS, hostNetwork: false, tolerateControlPlane: true }),
+  );
   const replicaSet = `coredns-${hash}`;
   // Names avoid the kube-system pods written by hand.
   const registry = new PodNameRegistry();

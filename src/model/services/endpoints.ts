@@ -108,7 +108,16 @@ export function portEndpoints(pods: readonly Pod[], port: ServicePortModel): Ser
     seen.add(key);
     const spec = pod.spec;
     // One object per endpoint (100,000 of them at 10,000 services): no spread of addressOf.
-    out.push({ ip: pod.ip, port: number, key, ready: spec.ready && !spec.terminating, serving: spec.ready, terminating: spec.terminating, nodeName: pod.node.name, pod });
+    out.push({
+      ip: pod.ip,
+      port: number,
+      key,
+      ready: spec.ready && !spec.terminating,
+      serving: spec.ready,
+      terminating: spec.terminating,
+      nodeName: pod.node.name,
+      pod,
+    });
   }
   return out.sort(byKey);
 }

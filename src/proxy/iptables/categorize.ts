@@ -66,7 +66,8 @@ function usableEndpoints(info: ServicePortInfo, nodeName: string): Usable {
   }
   let local: readonly EndpointInfo[] = NONE;
   if (localReady) local = endpoints.filter((e) => e.endpoint.nodeName === nodeName && e.endpoint.ready);
-  else if (localServingTerminating) local = endpoints.filter((e) => e.endpoint.nodeName === nodeName && e.endpoint.serving && e.endpoint.terminating);
+  else if (localServingTerminating)
+    local = endpoints.filter((e) => e.endpoint.nodeName === nodeName && e.endpoint.serving && e.endpoint.terminating);
 
   if (!info.usesClusterEndpoints) return { cluster, local, allReachable: local, hasAny };
   // Ready local endpoints are all in the cluster list already.

@@ -30,7 +30,10 @@ export function base32Prefix(bytes: Uint8Array, chars: number): string {
 
 /** crypto.hash (Node >= 20.12) is a one-shot sha256, several times faster than a Hash object per name. */
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
-export const sha256 = oneShot !== undefined ? (text: string): Uint8Array => oneShot('sha256', text, 'buffer') : (text: string): Uint8Array => crypto.createHash('sha256').update(text).digest();
+export const sha256 =
+  oneShot !== undefined
+    ? (text: string): Uint8Array => oneShot('sha256', text, 'buffer')
+    : (text: string): Uint8Array => crypto.createHash('sha256').update(text).digest();
 
 /** portProtoHash: 16 base32 characters of sha256(servicePortName + protocol [+ endpoint]). */
 export function portProtoHash(servicePortName: string, protocol: string, endpoint = ''): string {

@@ -21,7 +21,10 @@ export const KUBE_KUBELET_CANARY = 'KUBE-KUBELET-CANARY';
 export const LOCALNET_DROP: IptRule = {
   src: { value: LOOPBACK_NET, negate: true },
   dst: { value: LOOPBACK_NET },
-  matches: [comment('block incoming localnet connections'), { module: 'conntrack', ctstate: ['RELATED', 'ESTABLISHED', 'DNAT'], negate: true }],
+  matches: [
+    comment('block incoming localnet connections'),
+    { module: 'conntrack', ctstate: ['RELATED', 'ESTABLISHED', 'DNAT'], negate: true },
+  ],
   target: { kind: 'DROP' },
 };
 
@@ -43,7 +46,8 @@ export function programKubeletIptables(ns: NetnsBuilder): void {
   ns.ensureChain('filter', KUBE_FIREWALL);
   ensureRulePrepended(ns, 'filter', 'OUTPUT', JUMP_KUBE_FIREWALL);
   ensureRulePrepended(ns, 'filter', 'INPUT', JUMP_KUBE_FIREWALL);
-  if (!(ns.chainRules('filter', KUBE_FIREWALL) ?? []).some((r) => sameRule(r, LOCALNET_DROP))) ns.appendRule('filter', KUBE_FIREWALL, LOCALNET_DROP);
+  if (!(ns.chainRules('filter', KUBE_FIREWALL) ?? []).some((r) => sameRule(r, LOCALNET_DROP)))
+    ns.appendRule('filter', KUBE_FIREWALL, LOCALNET_DROP);
   // iptables.Monitor creates its canary in each table it watches.
   for (const table of ['mangle', 'nat', 'filter'] as const) ns.ensureChain(table, KUBE_KUBELET_CANARY);
 }

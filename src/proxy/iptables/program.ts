@@ -130,16 +130,28 @@ function fixedRules(config: KubeProxyIptablesConfig): FixedRules {
   if (!config.conntrackTCPLiberal) {
     // INVALID packets would otherwise reach pods un-NATed and reset connections (kubernetes#74839).
     forward.push({
-      matches: [{ module: 'conntrack', ctstate: ['INVALID'] }, ...(config.nfacct ? [{ module: 'nfacct', name: NFACCT_CT_INVALID } as const] : [])],
+      matches: [
+        { module: 'conntrack', ctstate: ['INVALID'] },
+        ...(config.nfacct ? [{ module: 'nfacct', name: NFACCT_CT_INVALID } as const] : []),
+      ],
       target: { kind: 'DROP' },
     });
   }
-  forward.push({ matches: [comment('kubernetes forwarding rules'), { module: 'mark', value: mark, mask: mark }], target: { kind: 'ACCEPT' } });
-  forward.push({ matches: [comment('kubernetes forwarding conntrack rule'), { module: 'conntrack', ctstate: ['RELATED', 'ESTABLISHED'] }], target: { kind: 'ACCEPT' } });
+  forward.push({
+    matches: [comment('kubernetes forwarding rules'), { module: 'mark', value: mark, mask: mark }],
+    target: { kind: 'ACCEPT' },
+  });
+  forward.push({
+    matches: [comment('kubernetes forwarding conntrack rule'), { module: 'conntrack', ctstate: ['RELATED', 'ESTABLISHED'] }],
+    target: { kind: 'ACCEPT' },
+  });
   // nodePortAddresses unset: every local address; 127.0.0.0/8 only with localhost node ports.
   const nodePortsJump: IptRule = {
     ...(config.localhostNodePorts ? {} : { dst: { value: LOOPBACK_NET, negate: true } }),
-    matches: [comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain'), { module: 'addrtype', dstType: { value: 'LOCAL' } }],
+    matches: [
+      comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain'),
+      { module: 'addrtype', dstType: { value: 'LOCAL' } },
+    ],
     target: jump(KUBE_NODEPORTS),
   };
   return {
@@ -147,7 +159,10 @@ function fixedRules(config: KubeProxyIptablesConfig): FixedRules {
       { matches: [{ module: 'mark', value: mark, mask: mark, negate: true }], target: { kind: 'RETURN' } },
       // Clear the mark, so a packet that goes through the stack again is not masqueraded twice.
       { matches: [], target: { kind: 'MARK', value: mark, mask: 0 } },
-      { matches: [comment('kubernetes service traffic requiring SNAT')], target: config.randomFully ? { kind: 'MASQUERADE', randomFully: true } : { kind: 'MASQUERADE' } },
+      {
+        matches: [comment('kubernetes service traffic requiring SNAT')],
+        target: config.randomFully ? { kind: 'MASQUERADE', randomFully: true } : { kind: 'MASQUERADE' },
+      },
     ],
     markMasq: [{ matches: [], target: { kind: 'MARK', value: mark, mask: mark } }],
     forward,
@@ -156,7 +171,11 @@ function fixedRules(config: KubeProxyIptablesConfig): FixedRules {
 }
 
 /** What kube-proxy would write in its iptables-restore on `node`. */
-export function kubeProxyRestore(cluster: Cluster, node: NodeView, config: KubeProxyIptablesConfig = kubeProxyConfig(cluster)): KubeProxyRestore {
+export function kubeProxyRestore(
+  cluster: Cluster,
+  node: NodeView,
+  config: KubeProxyIptablesConfig = kubeProxyConfig(cluster),
+): KubeProxyRestore {
   const shared = clusterShared(cluster);
   const fixedKey = JSON.stringify(config);
   let fixed = shared.fixed.get(fixedKey);
@@ -220,7 +239,12 @@ function push<T>(into: T[], items: readonly T[]): void {
  * should not pay for 300,000 rules); kube-proxy starts after the CNI daemon
  * anyway, so running last changes nothing in the result.
  */
-export function programKubeProxyIptables(ns: NetnsBuilder, cluster: Cluster, node: Node, config: KubeProxyIptablesConfig = kubeProxyConfig(cluster)): void {
+export function programKubeProxyIptables(
+  ns: NetnsBuilder,
+  cluster: Cluster,
+  node: Node,
+  config: KubeProxyIptablesConfig = kubeProxyConfig(cluster),
+): void {
   // Node ports on 127.0.0.1 need martian destinations routed (kube-proxy sets it at start).
   if (config.localhostNodePorts) ns.setSysctl('net.ipv4.conf.all.route_localnet', '1');
   ns.deferNetfilter((builder) => restoreKubeProxy(builder, cluster, node, config));

@@ -63,15 +63,24 @@ const REJECT: Target = { kind: 'REJECT', rejectWith: 'icmp-port-unreachable' };
 // what can be one shared object is (the rules are never changed in place).
 const MASQ_JUMP: Target = jump(KUBE_MARK_MASQ);
 const NO_MATCHES: readonly Match[] = Object.freeze([]);
-const PROTOCOLS: Readonly<Record<IptProtocol, Negatable<string>>> = { tcp: { value: 'tcp' }, udp: { value: 'udp' }, sctp: { value: 'sctp' } };
+const PROTOCOLS: Readonly<Record<IptProtocol, Negatable<string>>> = {
+  tcp: { value: 'tcp' },
+  udp: { value: 'udp' },
+  sctp: { value: 'sctp' },
+};
 /** `-m PROTO` without ports, alone in a rule's matches (KUBE-SEP's DNAT rule in large-cluster mode). */
-const PROTO_ONLY: Readonly<Record<IptProtocol, readonly Match[]>> = { tcp: [{ module: 'tcp' }], udp: [{ module: 'udp' }], sctp: [{ module: 'sctp' }] };
+const PROTO_ONLY: Readonly<Record<IptProtocol, readonly Match[]>> = {
+  tcp: [{ module: 'tcp' }],
+  udp: [{ module: 'udp' }],
+  sctp: [{ module: 'sctp' }],
+};
 const statisticMatches = new Map<number, readonly Match[]>();
 
 /** `-m statistic --mode random --probability 1/n`, as a shared matches list. */
 function statistic(n: number): readonly Match[] {
   let matches = statisticMatches.get(n);
-  if (matches === undefined) statisticMatches.set(n, (matches = [{ module: 'statistic', mode: 'random', probability: kernelProbability(n) }]));
+  if (matches === undefined)
+    statisticMatches.set(n, (matches = [{ module: 'statistic', mode: 'random', probability: kernelProbability(n) }]));
   return matches;
 }
 
@@ -80,7 +89,12 @@ function protoMatch(protocol: IptProtocol, dport?: number): Match {
   return dport === undefined ? PROTO_ONLY[protocol][0]! : { module: protocol, dport: { value: dport } };
 }
 
-export function servicePortRules(info: ServicePortInfo, node: NodeView, config: KubeProxyIptablesConfig, largeClusterMode: boolean): ServicePortRules {
+export function servicePortRules(
+  info: ServicePortInfo,
+  node: NodeView,
+  config: KubeProxyIptablesConfig,
+  largeClusterMode: boolean,
+): ServicePortRules {
   const { protocol, chains, name } = info;
   const masqJump = MASQ_JUMP;
   const { cluster, local, allReachable, hasAny, hasInternalEndpoints, hasExternalEndpoints } = categorizeEndpoints(info, node.name);
@@ -123,25 +137,50 @@ export function servicePortRules(info: ServicePortInfo, node: NodeView, config: 
 
   // Capture the cluster IP.
   if (hasInternalEndpoints) {
-    natServices.push({ dst: host(info.clusterIP), protocol: proto, matches: [comment(`${name} cluster IP`), protoMatch(protocol, info.port.port)], target: jump(internalTrafficChain) });
+    natServices.push({
+      dst: host(info.clusterIP),
+      protocol: proto,
+      matches: [comment(`${name} cluster IP`), protoMatch(protocol, info.port.port)],
+      target: jump(internalTrafficChain),
+    });
   } else {
-    filterServices.push({ dst: host(info.clusterIP), protocol: proto, matches: [comment(internalFilter!.comment), protoMatch(protocol, info.port.port)], target: internalFilter!.target });
+    filterServices.push({
+      dst: host(info.clusterIP),
+      protocol: proto,
+      matches: [comment(internalFilter!.comment), protoMatch(protocol, info.port.port)],
+      target: internalFilter!.target,
+    });
   }
 
   // Capture external IPs.
   for (const externalIP of info.externalIPs) {
     if (hasAny) {
-      natServices.push({ dst: host(externalIP), protocol: proto, matches: [comment(`${name} external IP`), protoMatch(protocol, info.port.port)], target: jump(externalTrafficChain) });
+      natServices.push({
+        dst: host(externalIP),
+        protocol: proto,
+        matches: [comment(`${name} external IP`), protoMatch(protocol, info.port.port)],
+        target: jump(externalTrafficChain),
+      });
     }
     if (!hasExternalEndpoints) {
-      filterExternalServices.push({ dst: host(externalIP), protocol: proto, matches: [comment(externalFilter!.comment), protoMatch(protocol, info.port.port)], target: externalFilter!.target });
+      filterExternalServices.push({
+        dst: host(externalIP),
+        protocol: proto,
+        matches: [comment(externalFilter!.comment), protoMatch(protocol, info.port.port)],
+        target: externalFilter!.target,
+      });
     }
   }
 
   // Capture load balancer ingress.
   for (const lbip of info.loadBalancerVIPs) {
     if (hasAny) {
-      natServices.push({ dst: host(lbip), protocol: proto, matches: [comment(`${name} loadbalancer IP`), protoMatch(protocol, info.port.port)], target: jump(loadBalancerTrafficChain) });
+      natServices.push({
+        dst: host(lbip),
+        protocol: proto,
+        matches: [comment(`${name} loadbalancer IP`), protoMatch(protocol, info.port.port)],
+        target: jump(loadBalancerTrafficChain),
+      });
     }
     if (usesFWChain) {
       filterFirewall.push({
@@ -154,7 +193,12 @@ export function servicePortRules(info: ServicePortInfo, node: NodeView, config: 
   }
   if (!hasExternalEndpoints) {
     for (const lbip of info.loadBalancerVIPs) {
-      filterExternalServices.push({ dst: host(lbip), protocol: proto, matches: [comment(externalFilter!.comment), protoMatch(protocol, info.port.port)], target: externalFilter!.target });
+      filterExternalServices.push({
+        dst: host(lbip),
+        protocol: proto,
+        matches: [comment(externalFilter!.comment), protoMatch(protocol, info.port.port)],
+        target: externalFilter!.target,
+      });
     }
   }
 
@@ -169,12 +213,20 @@ export function servicePortRules(info: ServicePortInfo, node: NodeView, config: 
           target: jump(externalTrafficChain),
         });
       }
-      natNodePorts.push({ protocol: proto, matches: [comment(name), protoMatch(protocol, info.nodePort)], target: jump(externalTrafficChain) });
+      natNodePorts.push({
+        protocol: proto,
+        matches: [comment(name), protoMatch(protocol, info.nodePort)],
+        target: jump(externalTrafficChain),
+      });
     }
     if (!hasExternalEndpoints) {
       filterExternalServices.push({
         protocol: proto,
-        matches: [comment(externalFilter!.comment), { module: 'addrtype', dstType: { value: 'LOCAL' } }, protoMatch(protocol, info.nodePort)],
+        matches: [
+          comment(externalFilter!.comment),
+          { module: 'addrtype', dstType: { value: 'LOCAL' } },
+          protoMatch(protocol, info.nodePort),
+        ],
         target: externalFilter!.target,
       });
     }
@@ -182,7 +234,11 @@ export function servicePortRules(info: ServicePortInfo, node: NodeView, config: 
 
   // Health check node ports: accepted whether or not this node has endpoints.
   if (info.healthCheckNodePort !== 0) {
-    filterNodePorts.push({ protocol: { value: 'tcp' }, matches: [comment(`${name} health check node port`), protoMatch('tcp', info.healthCheckNodePort)], target: ACCEPT });
+    filterNodePorts.push({
+      protocol: { value: 'tcp' },
+      matches: [comment(`${name} health check node port`), protoMatch('tcp', info.healthCheckNodePort)],
+      target: ACCEPT,
+    });
   }
 
   // Internal traffic: masquerade what does not come from a pod (or everything with --masquerade-all).
@@ -190,7 +246,8 @@ export function servicePortRules(info: ServicePortInfo, node: NodeView, config: 
     const base = { dst: host(info.clusterIP), protocol: proto };
     const matches = [comment(`${name} cluster IP`), protoMatch(protocol, info.port.port)];
     if (config.masqueradeAll) chain(internalTrafficChain).push({ ...base, matches, target: masqJump });
-    else if (config.clusterCIDR !== undefined) chain(internalTrafficChain).push({ ...base, src: { value: config.clusterCIDR, negate: true }, matches, target: masqJump });
+    else if (config.clusterCIDR !== undefined)
+      chain(internalTrafficChain).push({ ...base, src: { value: config.clusterCIDR, negate: true }, matches, target: masqJump });
   }
 
   // External traffic: node ports, external IPs and load balancer addresses.
@@ -202,11 +259,24 @@ export function servicePortRules(info: ServicePortInfo, node: NodeView, config: 
     } else {
       if (config.clusterCIDR !== undefined) {
         // Pods reaching an external address behave as if they went out and back in: Cluster policy.
-        ext.push({ src: { value: config.clusterCIDR }, matches: [comment(`pod traffic for ${name} external destinations`)], target: jump(chains.cluster) });
+        ext.push({
+          src: { value: config.clusterCIDR },
+          matches: [comment(`pod traffic for ${name} external destinations`)],
+          target: jump(chains.cluster),
+        });
       }
       // The node itself picks a local source address: masquerade it, and use every endpoint.
-      ext.push({ matches: [comment(`masquerade LOCAL traffic for ${name} external destinations`), { module: 'addrtype', srcType: { value: 'LOCAL' } }], target: masqJump });
-      ext.push({ matches: [comment(`route LOCAL traffic for ${name} external destinations`), { module: 'addrtype', srcType: { value: 'LOCAL' } }], target: jump(chains.cluster) });
+      ext.push({
+        matches: [
+          comment(`masquerade LOCAL traffic for ${name} external destinations`),
+          { module: 'addrtype', srcType: { value: 'LOCAL' } },
+        ],
+        target: masqJump,
+      });
+      ext.push({
+        matches: [comment(`route LOCAL traffic for ${name} external destinations`), { module: 'addrtype', srcType: { value: 'LOCAL' } }],
+        target: jump(chains.cluster),
+      });
     }
     if (hasExternalEndpoints) ext.push({ matches: [], target: jump(externalPolicyChain) });
   }
@@ -256,7 +326,15 @@ function writeServiceToEndpointRules(rules: IptRule[], info: ServicePortInfo, en
       rules.push({
         matches: [
           ...(large ? [] : [comment(`${info.name} -> ${ep.endpoint.key}`)]),
-          { module: 'recent', action: 'rcheck', name: ep.chain, side: 'source', seconds: info.stickyMaxAgeSeconds, reap: true, mask: '255.255.255.255' },
+          {
+            module: 'recent',
+            action: 'rcheck',
+            name: ep.chain,
+            side: 'source',
+            seconds: info.stickyMaxAgeSeconds,
+            reap: true,
+            mask: '255.255.255.255',
+          },
         ],
         target: ep.jump,
       });
@@ -299,7 +377,9 @@ function endpointChainOf(info: ServicePortInfo, ep: EndpointInfo, large: boolean
         protocol,
         matches: [
           ...nameComment,
-          ...(info.clientIPAffinity ? [{ module: 'recent', action: 'set', name: ep.chain, side: 'source', mask: '255.255.255.255' } as const] : []),
+          ...(info.clientIPAffinity
+            ? [{ module: 'recent', action: 'set', name: ep.chain, side: 'source', mask: '255.255.255.255' } as const]
+            : []),
           protoMatch(info.protocol),
         ],
         target: dnat,

@@ -35,7 +35,7 @@ interface TrackedFlow {
 
 /** Real servers in ipvsadm's order (address, port): the order choices and --all-endpoints enumerate. */
 export function orderedRealServers(vs: IpvsVirtualServer): IpvsRealServer[] {
-  return [...vs.realServers].sort((a, b) => ((a.addr - b.addr) | 0) || a.port - b.port);
+  return [...vs.realServers].sort((a, b) => (a.addr - b.addr) | 0 || a.port - b.port);
 }
 
 export function virtualName(vs: IpvsVirtualServer): string {
@@ -98,14 +98,20 @@ export class IpvsSessionState {
    * The real server for a packet: its connection's when IPVS knows the connection, else the
    * client's live template when the service is persistent, else the scheduler's pick.
    */
-  choose(nsId: string, vs: IpvsVirtualServer, p: Packet, random: (p: number) => boolean): { rs: IpvsRealServer; persisted: boolean } | undefined {
+  choose(
+    nsId: string,
+    vs: IpvsVirtualServer,
+    p: Packet,
+    random: (p: number) => boolean,
+  ): { rs: IpvsRealServer; persisted: boolean } | undefined {
     const known = this.connectionOf(nsId, vs, p);
     if (known) return { rs: known.rs, persisted: known.control !== undefined };
     const servers = orderedRealServers(vs);
     if (servers.length === 0) return undefined;
     if (vs.persistent !== undefined) {
       const template = this.templateOf(nsId, vs, p.src);
-      if (template && servers.some((s) => s.addr === template.rs.addr && s.port === template.rs.port)) return { rs: template.rs, persisted: true };
+      if (template && servers.some((s) => s.addr === template.rs.addr && s.port === template.rs.port))
+        return { rs: template.rs, persisted: true };
     }
     return { rs: servers[chainedChoice(servers.length, random)]!, persisted: false };
   }
@@ -131,7 +137,17 @@ export class IpvsSessionState {
           table.push(control);
         }
       }
-      conn = { template: false, vs, client: p.src, cport: p.sport ?? 0, rs, ...(flow ? { flow } : {}), ...(control ? { control } : {}), controlled: [], counters: zeroCounters() };
+      conn = {
+        template: false,
+        vs,
+        client: p.src,
+        cport: p.sport ?? 0,
+        rs,
+        ...(flow ? { flow } : {}),
+        ...(control ? { control } : {}),
+        controlled: [],
+        counters: zeroCounters(),
+      };
       conn.counters.conns = 1;
       control?.controlled.push(conn);
       table.push(conn);

@@ -53,14 +53,28 @@ function virtualServer(walk: ServiceWalk, ns: NetNs, p: Packet): IpvsVirtualServ
 function ipvsIn(walk: ServiceWalk, ns: NetNs, p: Packet, vs: IpvsVirtualServer, local: boolean): ServiceAnswer {
   const connections = walk.memory.ipvs;
   const choice = connections.choose(ns.id, vs, p, walk.random);
-  const base = { kind: 'ipvs', hook: local ? 'OUTPUT' : 'INPUT', virtual: virtualName(vs), scheduler: vs.scheduler, realServers: vs.realServers.length, ...(vs.persistent !== undefined ? { persistent: true } : {}) } as const;
+  const base = {
+    kind: 'ipvs',
+    hook: local ? 'OUTPUT' : 'INPUT',
+    virtual: virtualName(vs),
+    scheduler: vs.scheduler,
+    realServers: vs.realServers.length,
+    ...(vs.persistent !== undefined ? { persistent: true } : {}),
+  } as const;
   if (!choice) {
     const summary = `IPVS ${virtualName(vs)} has no real servers (service ${vs.servicePort} has no endpoints): ICMP port unreachable`;
-    const notice = local ? ({ kind: 'local-error', errno: 'EHOSTUNREACH' } as const) : ({ kind: 'icmp', from: p.dst, type: 3, code: 3 } as const);
+    const notice = local
+      ? ({ kind: 'local-error', errno: 'EHOSTUNREACH' } as const)
+      : ({ kind: 'icmp', from: p.dst, type: 3, code: 3 } as const);
     return { kind: 'end', step: { ...base, verdict: 'no-destination' }, disposition: 'NO_ENDPOINTS', summary, notice };
   }
   const { rs } = choice;
   const after: Packet = { ...p, dst: rs.addr, dport: rs.port };
   connections.record(ns.id, vs, p, rs, walk.connection(ns, p)?.flow);
-  return { kind: 'translated', step: { ...base, verdict: 'masq', realServer: `${formatIPv4(rs.addr)}:${rs.port}`, after }, packet: after, by: 'IPVS' };
+  return {
+    kind: 'translated',
+    step: { ...base, verdict: 'masq', realServer: `${formatIPv4(rs.addr)}:${rs.port}`, after },
+    packet: after,
+    by: 'IPVS',
+  };
 }

@@ -81,7 +81,11 @@ export function programKubeProxyIpvs(ns: NetnsBuilder, cluster: Cluster, node: N
   const rules = ipvsIptablesRules(sync.entries, kubeProxyConfig(cluster));
   // Like iptables mode, kube-proxy's rules are written last (it prepends its jumps whoever came first).
   ns.deferNetfilter((b) => {
-    for (const [table, chains] of [['nat', rules.nat], ['filter', rules.filter]] as const) for (const chain of chains.keys()) b.ensureChain(table, chain);
+    for (const [table, chains] of [
+      ['nat', rules.nat],
+      ['filter', rules.filter],
+    ] as const)
+      for (const chain of chains.keys()) b.ensureChain(table, chain);
     for (const j of IPVS_JUMPS) {
       const rule: IptRule = { matches: [comment(j.comment)], target: jump(j.to) };
       ensureRulePrepended(b, j.table, j.from, rule);

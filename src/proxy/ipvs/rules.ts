@@ -38,7 +38,12 @@ export const IPVS_CHAINS: readonly { readonly table: 'nat' | 'filter'; readonly 
 ];
 
 /** iptablesJumpChain, each EnsureRule(Prepend)'d in this order (so the last of a chain ends up first). */
-export const IPVS_JUMPS: readonly { readonly table: 'nat' | 'filter'; readonly from: string; readonly to: string; readonly comment: string }[] = [
+export const IPVS_JUMPS: readonly {
+  readonly table: 'nat' | 'filter';
+  readonly from: string;
+  readonly to: string;
+  readonly comment: string;
+}[] = [
   { table: 'nat', from: 'OUTPUT', to: KUBE_SERVICES, comment: 'kubernetes service portals' },
   { table: 'nat', from: 'PREROUTING', to: KUBE_SERVICES, comment: 'kubernetes service portals' },
   { table: 'nat', from: 'POSTROUTING', to: KUBE_POSTROUTING, comment: 'kubernetes postrouting rules' },
@@ -77,7 +82,13 @@ const SET_JUMPS: readonly { name: string; table: 'nat' | 'filter'; from: string;
   { name: S.KUBE_NODE_PORT_LOCAL_SCTP, table: 'nat', from: KUBE_NODE_PORT, to: { kind: 'RETURN' }, flags: DST_DST, protocol: 'sctp' },
   { name: S.KUBE_NODE_PORT_SCTP, table: 'nat', from: KUBE_NODE_PORT, to: jump(KUBE_MARK_MASQ), flags: DST_DST, protocol: 'sctp' },
   { name: S.KUBE_LOAD_BALANCER_FW, table: 'filter', from: KUBE_PROXY_FIREWALL, to: jump(KUBE_SOURCE_RANGES_FIREWALL), flags: DST_DST },
-  { name: S.KUBE_LOAD_BALANCER_SOURCE_CIDR, table: 'filter', from: KUBE_SOURCE_RANGES_FIREWALL, to: { kind: 'RETURN' }, flags: DST_DST_SRC },
+  {
+    name: S.KUBE_LOAD_BALANCER_SOURCE_CIDR,
+    table: 'filter',
+    from: KUBE_SOURCE_RANGES_FIREWALL,
+    to: { kind: 'RETURN' },
+    flags: DST_DST_SRC,
+  },
   { name: S.KUBE_LOAD_BALANCER_SOURCE_IP, table: 'filter', from: KUBE_SOURCE_RANGES_FIREWALL, to: { kind: 'RETURN' }, flags: DST_DST_SRC },
 ];
 
@@ -98,21 +109,33 @@ export function ipvsIptablesRules(entries: S.SetEntries, config: IpvsRulesConfig
   natRule(KUBE_SERVICES, { src: { value: LOOPBACK_NET }, matches: [], target: { kind: 'RETURN' } });
   for (const j of SET_JUMPS) {
     if (entries.isEmpty(j.name)) continue;
-    const rule: IptRule = { ...(j.protocol ? { protocol: { value: j.protocol } } : {}), matches: setWithComment(j.name, j.flags), target: j.to };
+    const rule: IptRule = {
+      ...(j.protocol ? { protocol: { value: j.protocol } } : {}),
+      matches: setWithComment(j.name, j.flags),
+      target: j.to,
+    };
     if (j.table === 'nat') natRule(j.from, rule);
     else filterRule(j.from, rule);
   }
   if (!entries.isEmpty(S.KUBE_CLUSTER_IP)) {
     if (config.masqueradeAll) natRule(KUBE_SERVICES, { matches: setWithComment(S.KUBE_CLUSTER_IP, DST_DST), target: jump(KUBE_MARK_MASQ) });
     // Off-cluster traffic to a cluster IP may bounce to another node: masquerade it.
-    else if (config.clusterCIDR) natRule(KUBE_SERVICES, { src: { value: config.clusterCIDR, negate: true }, matches: setWithComment(S.KUBE_CLUSTER_IP, DST_DST), target: jump(KUBE_MARK_MASQ) });
+    else if (config.clusterCIDR)
+      natRule(KUBE_SERVICES, {
+        src: { value: config.clusterCIDR, negate: true },
+        matches: setWithComment(S.KUBE_CLUSTER_IP, DST_DST),
+        target: jump(KUBE_MARK_MASQ),
+      });
     // No detector: the node's own connections from a VIP source (kube-ipvs0 holds them all).
     else natRule(KUBE_SERVICES, { matches: setWithComment(S.KUBE_CLUSTER_IP, ['src', 'dst']), target: jump(KUBE_MARK_MASQ) });
   }
   const externalIPRules = (name: string): void => {
     const base = setWithComment(name, DST_DST);
     // "All traffic from off-machine": not from a bridge port, not from a local address.
-    natRule(KUBE_SERVICES, { matches: [...base, { module: 'physdev', isIn: false }, { module: 'addrtype', srcType: { value: 'LOCAL', negate: true } }], target: { kind: 'ACCEPT' } });
+    natRule(KUBE_SERVICES, {
+      matches: [...base, { module: 'physdev', isIn: false }, { module: 'addrtype', srcType: { value: 'LOCAL', negate: true } }],
+      target: { kind: 'ACCEPT' },
+    });
     natRule(KUBE_SERVICES, { matches: [...base, { module: 'addrtype', dstType: { value: 'LOCAL' } }], target: { kind: 'ACCEPT' } });
   };
   if (!entries.isEmpty(S.KUBE_EXTERNAL_IP)) {
@@ -128,18 +151,36 @@ export function ipvsIptablesRules(entries: S.SetEntries, config: IpvsRulesConfig
     if (!entries.isEmpty(name)) natRule(KUBE_SERVICES, { matches: [set(name, DST_DST)], target: { kind: 'ACCEPT' } });
   }
   const mark = config.masqueradeMark;
-  filterRule(KUBE_FORWARD, { matches: [comment('kubernetes forwarding rules'), { module: 'mark', value: mark, mask: mark }], target: { kind: 'ACCEPT' } });
-  filterRule(KUBE_FORWARD, { matches: [comment('kubernetes forwarding conntrack rule'), { module: 'conntrack', ctstate: ['RELATED', 'ESTABLISHED'] }], target: { kind: 'ACCEPT' } });
+  filterRule(KUBE_FORWARD, {
+    matches: [comment('kubernetes forwarding rules'), { module: 'mark', value: mark, mask: mark }],
+    target: { kind: 'ACCEPT' },
+  });
+  filterRule(KUBE_FORWARD, {
+    matches: [comment('kubernetes forwarding conntrack rule'), { module: 'conntrack', ctstate: ['RELATED', 'ESTABLISHED'] }],
+    target: { kind: 'ACCEPT' },
+  });
   filterRule(KUBE_NODE_PORT, { matches: setWithComment(S.KUBE_HEALTH_CHECK_NODE_PORT, DST), target: { kind: 'ACCEPT' } });
   // Ports of the host are not reachable through a service address (kubernetes#72236).
-  for (const [name, flags] of [[S.KUBE_LOAD_BALANCER, DST_DST], [S.KUBE_CLUSTER_IP, DST_DST], [S.KUBE_EXTERNAL_IP, DST_DST], [S.KUBE_EXTERNAL_IP_LOCAL, DST_DST], [S.KUBE_HEALTH_CHECK_NODE_PORT, DST]] as const) {
+  for (const [name, flags] of [
+    [S.KUBE_LOAD_BALANCER, DST_DST],
+    [S.KUBE_CLUSTER_IP, DST_DST],
+    [S.KUBE_EXTERNAL_IP, DST_DST],
+    [S.KUBE_EXTERNAL_IP_LOCAL, DST_DST],
+    [S.KUBE_HEALTH_CHECK_NODE_PORT, DST],
+  ] as const) {
     filterRule(KUBE_IPVS_FILTER, { matches: [set(name, flags)], target: { kind: 'RETURN' } });
   }
-  filterRule(KUBE_IPVS_FILTER, { matches: [{ module: 'conntrack', ctstate: ['NEW'] }, set(S.KUBE_IPVS_IPS, DST)], target: { kind: 'REJECT', rejectWith: 'icmp-port-unreachable' } });
+  filterRule(KUBE_IPVS_FILTER, {
+    matches: [{ module: 'conntrack', ctstate: ['NEW'] }, set(S.KUBE_IPVS_IPS, DST)],
+    target: { kind: 'REJECT', rejectWith: 'icmp-port-unreachable' },
+  });
   natRule(KUBE_POSTROUTING, { matches: [{ module: 'mark', value: mark, mask: mark, negate: true }], target: { kind: 'RETURN' } });
   // --xor-mark: clear the mark so a packet going through the stack again is not masqueraded twice.
   natRule(KUBE_POSTROUTING, { matches: [], target: { kind: 'MARK', value: mark, mask: 0 } });
-  natRule(KUBE_POSTROUTING, { matches: [comment('kubernetes service traffic requiring SNAT')], target: config.randomFully ? { kind: 'MASQUERADE', randomFully: true } : { kind: 'MASQUERADE' } });
+  natRule(KUBE_POSTROUTING, {
+    matches: [comment('kubernetes service traffic requiring SNAT')],
+    target: config.randomFully ? { kind: 'MASQUERADE', randomFully: true } : { kind: 'MASQUERADE' },
+  });
   natRule(KUBE_MARK_MASQ, { matches: [], target: { kind: 'MARK', value: mark, mask: mark } });
   return { nat, filter };
 }

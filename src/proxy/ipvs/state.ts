@@ -35,11 +35,18 @@ export function ipvsSync(cluster: Cluster, node: NodeView, nodeAddresses: readon
   const nodeAddressSet = new Set(nodeAddresses);
   for (const info of servicePortMap(cluster).ports) {
     const proto = info.protocol;
-    const hashIpPort = (name: string, ip: IPv4): void => entries.add(name, ipPort(ip, proto, info.port.port), { kind: 'ip,port', ip, protocol: proto, port: info.port.port });
+    const hashIpPort = (name: string, ip: IPv4): void =>
+      entries.add(name, ipPort(ip, proto, info.port.port), { kind: 'ip,port', ip, protocol: proto, port: info.port.port });
     // Hairpin: every local endpoint, ready or not (kube-proxy reads its endpointsMap unfiltered here).
     for (const { endpoint } of info.endpoints()) {
       if (endpoint.nodeName !== node.name) continue;
-      entries.add(S.KUBE_LOOP_BACK, `${ipPort(endpoint.ip, proto, endpoint.port)},${formatIPv4(endpoint.ip)}`, { kind: 'ip,port,ip', ip: endpoint.ip, protocol: proto, port: endpoint.port, ip2: endpoint.ip });
+      entries.add(S.KUBE_LOOP_BACK, `${ipPort(endpoint.ip, proto, endpoint.port)},${formatIPv4(endpoint.ip)}`, {
+        kind: 'ip,port,ip',
+        ip: endpoint.ip,
+        protocol: proto,
+        port: endpoint.port,
+        ip2: endpoint.ip,
+      });
     }
     hashIpPort(S.KUBE_CLUSTER_IP, info.clusterIP);
     bindOnce(info.clusterIP);
@@ -55,11 +62,24 @@ export function ipvsSync(cluster: Cluster, node: NodeView, nodeAddresses: readon
         hashIpPort(S.KUBE_LOAD_BALANCER_FW, ip);
         let allowFromNode = false;
         for (const range of info.loadBalancerSourceRanges) {
-          entries.add(S.KUBE_LOAD_BALANCER_SOURCE_CIDR, `${ipPort(ip, proto, info.port.port)},${formatIPv4(range.addr)}/${range.len}`, { kind: 'ip,port,net', ip, protocol: proto, port: info.port.port, net: range });
+          entries.add(S.KUBE_LOAD_BALANCER_SOURCE_CIDR, `${ipPort(ip, proto, info.port.port)},${formatIPv4(range.addr)}/${range.len}`, {
+            kind: 'ip,port,net',
+            ip,
+            protocol: proto,
+            port: info.port.port,
+            net: range,
+          });
           if (contains(range, node.ip)) allowFromNode = true;
         }
         // Otherwise kube-proxy also writes a KUBE-IPVS-OUT-FILTER rule (`-m ipvs`), which netlab does not model.
-        if (allowFromNode) entries.add(S.KUBE_LOAD_BALANCER_SOURCE_IP, `${ipPort(ip, proto, info.port.port)},${formatIPv4(ip)}`, { kind: 'ip,port,ip', ip, protocol: proto, port: info.port.port, ip2: ip });
+        if (allowFromNode)
+          entries.add(S.KUBE_LOAD_BALANCER_SOURCE_IP, `${ipPort(ip, proto, info.port.port)},${formatIPv4(ip)}`, {
+            kind: 'ip,port,ip',
+            ip,
+            protocol: proto,
+            port: info.port.port,
+            ip2: ip,
+          });
       }
       if (!nodeAddressSet.has(ip)) bindOnce(ip);
     }
@@ -78,7 +98,8 @@ export function ipvsSync(cluster: Cluster, node: NodeView, nodeAddresses: readon
         if (info.externalPolicyLocal) entries.add(local, String(port), { kind: 'port', port });
       }
     }
-    if (info.healthCheckNodePort !== 0) entries.add(S.KUBE_HEALTH_CHECK_NODE_PORT, String(info.healthCheckNodePort), { kind: 'port', port: info.healthCheckNodePort });
+    if (info.healthCheckNodePort !== 0)
+      entries.add(S.KUBE_HEALTH_CHECK_NODE_PORT, String(info.healthCheckNodePort), { kind: 'port', port: info.healthCheckNodePort });
   }
   for (const ip of bind) entries.add(S.KUBE_IPVS_IPS, formatIPv4(ip), { kind: 'ip', ip });
   return { bindAddrs: bind, entries };
@@ -98,7 +119,12 @@ function realServers({ cluster, local }: Categorized, onlyNodeLocal: boolean): I
 }
 
 /** The virtual servers of one node: cluster IPs, external IPs, load balancer IPs, and node ports on every node address. */
-export function ipvsVirtualServers(cluster: Cluster, node: NodeView, nodeAddresses: readonly IPv4[], scheduler: string): IpvsVirtualServer[] {
+export function ipvsVirtualServers(
+  cluster: Cluster,
+  node: NodeView,
+  nodeAddresses: readonly IPv4[],
+  scheduler: string,
+): IpvsVirtualServer[] {
   const services = new Map<string, IpvsVirtualServer>();
   for (const info of servicePortMap(cluster).ports) {
     const protocol = info.protocol.toUpperCase() as IpvsProtocol;

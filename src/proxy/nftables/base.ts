@@ -45,7 +45,17 @@ import {
   SERVICE_NODEPORTS,
   SERVICES,
 } from './names.js';
-import { CT_STATE_NEW, DADDR_PROTO_PORT, FIB_DADDR_LOCAL, IP_DADDR, ipMatch, jumpTo, prefix, PROTO_PORT, verdictStatement } from './statements.js';
+import {
+  CT_STATE_NEW,
+  DADDR_PROTO_PORT,
+  FIB_DADDR_LOCAL,
+  IP_DADDR,
+  ipMatch,
+  jumpTo,
+  prefix,
+  PROTO_PORT,
+  verdictStatement,
+} from './statements.js';
 import { LOOPBACK_NET } from '../../net/cidr.js';
 
 const DSTNAT = -100;
@@ -117,16 +127,27 @@ export function baseObjects(config: KubeProxyNftablesConfig): BaseObjects {
 
   ensure(MARK_FOR_MASQUERADE).push({ statements: [{ kind: 'mark-set', op: 'or', value: mark }] });
   const masquerading = ensure(MASQUERADING);
-  masquerading.push({ statements: [{ kind: 'match', selector: { kind: 'mark' }, op: '==', mask: mark, values: [{ kind: 'number', value: 0 }] }, verdictStatement({ kind: 'return' })] });
+  masquerading.push({
+    statements: [
+      { kind: 'match', selector: { kind: 'mark' }, op: '==', mask: mark, values: [{ kind: 'number', value: 0 }] },
+      verdictStatement({ kind: 'return' }),
+    ],
+  });
   // Clear the mark, so a packet that goes through the stack again is not masqueraded twice.
   masquerading.push({ statements: [{ kind: 'mark-set', op: 'xor', value: mark }] });
   masquerading.push({ statements: [{ kind: 'masquerade', fullyRandom: true }] });
 
   const clusterIPsCheck = ensure(CLUSTER_IPS_CHECK);
-  clusterIPsCheck.push({ statements: [{ kind: 'lookup', selectors: [IP_DADDR], set: CLUSTER_IPS }, { kind: 'reject' }], comment: 'Reject traffic to invalid ports of ClusterIPs' });
+  clusterIPsCheck.push({
+    statements: [{ kind: 'lookup', selectors: [IP_DADDR], set: CLUSTER_IPS }, { kind: 'reject' }],
+    comment: 'Reject traffic to invalid ports of ClusterIPs',
+  });
   if (config.serviceCIDRs.length > 0) {
     clusterIPsCheck.push({
-      statements: [{ kind: 'match', selector: IP_DADDR, op: '==', values: config.serviceCIDRs.map(prefix), anonymousSet: true }, verdictStatement({ kind: 'drop' })],
+      statements: [
+        { kind: 'match', selector: IP_DADDR, op: '==', values: config.serviceCIDRs.map(prefix), anonymousSet: true },
+        verdictStatement({ kind: 'drop' }),
+      ],
       comment: 'Drop traffic to unallocated ClusterIPs',
     });
   }
@@ -135,20 +156,49 @@ export function baseObjects(config: KubeProxyNftablesConfig): BaseObjects {
     { kind: 'set', name: CLUSTER_IPS, keyType: [IPV4], comment: 'Active ClusterIPs' },
     // Added, then deleted again when node ports are on every address.
     ...(allAddresses ? [] : [{ kind: 'set', name: NODEPORT_IPS, keyType: [IPV4], comment: 'IPs that accept NodePort traffic' } as const]),
-    { kind: 'map', name: NO_ENDPOINT_SERVICES, keyType: [IPV4, PROTO, SERVICE], comment: 'vmap to drop or reject packets to services with no endpoints' },
-    { kind: 'map', name: NO_ENDPOINT_NODEPORTS, keyType: [PROTO, SERVICE], comment: 'vmap to drop or reject packets to service nodeports with no endpoints' },
+    {
+      kind: 'map',
+      name: NO_ENDPOINT_SERVICES,
+      keyType: [IPV4, PROTO, SERVICE],
+      comment: 'vmap to drop or reject packets to services with no endpoints',
+    },
+    {
+      kind: 'map',
+      name: NO_ENDPOINT_NODEPORTS,
+      keyType: [PROTO, SERVICE],
+      comment: 'vmap to drop or reject packets to service nodeports with no endpoints',
+    },
   ];
 
-  chains.set(REJECT_CHAIN, { comment: 'helper for @no-endpoint-services / @no-endpoint-nodeports', rules: [{ statements: [{ kind: 'reject' }] }] });
-  ensure(SERVICE_ENDPOINTS_CHECK).push({ statements: [{ kind: 'vmap', selectors: DADDR_PROTO_PORT, map: { name: NO_ENDPOINT_SERVICES } }] });
+  chains.set(REJECT_CHAIN, {
+    comment: 'helper for @no-endpoint-services / @no-endpoint-nodeports',
+    rules: [{ statements: [{ kind: 'reject' }] }],
+  });
+  ensure(SERVICE_ENDPOINTS_CHECK).push({
+    statements: [{ kind: 'vmap', selectors: DADDR_PROTO_PORT, map: { name: NO_ENDPOINT_SERVICES } }],
+  });
   // Node ports: every local address but 127.0.0.0/8 (no localhost node ports in nftables mode), or the chosen ones.
-  const nodePortTarget: readonly NftStatement[] = allAddresses ? [ipMatch('daddr', prefix(LOOPBACK_NET), true)] : [{ kind: 'lookup', selectors: [IP_DADDR], set: NODEPORT_IPS }];
-  ensure(NODEPORT_ENDPOINTS_CHECK).push({ statements: [...nodePortTarget, { kind: 'vmap', selectors: PROTO_PORT, map: { name: NO_ENDPOINT_NODEPORTS } }] });
+  const nodePortTarget: readonly NftStatement[] = allAddresses
+    ? [ipMatch('daddr', prefix(LOOPBACK_NET), true)]
+    : [{ kind: 'lookup', selectors: [IP_DADDR], set: NODEPORT_IPS }];
+  ensure(NODEPORT_ENDPOINTS_CHECK).push({
+    statements: [...nodePortTarget, { kind: 'vmap', selectors: PROTO_PORT, map: { name: NO_ENDPOINT_NODEPORTS } }],
+  });
 
-  sets.push({ kind: 'map', name: FIREWALL_IPS, keyType: [IPV4, PROTO, SERVICE], comment: 'destinations that are subject to LoadBalancerSourceRanges' });
+  sets.push({
+    kind: 'map',
+    name: FIREWALL_IPS,
+    keyType: [IPV4, PROTO, SERVICE],
+    comment: 'destinations that are subject to LoadBalancerSourceRanges',
+  });
   ensure(FIREWALL_CHECK).push({ statements: [{ kind: 'vmap', selectors: DADDR_PROTO_PORT, map: { name: FIREWALL_IPS } }] });
 
-  sets.push({ kind: 'map', name: SERVICE_IPS, keyType: [IPV4, PROTO, SERVICE], comment: 'ClusterIP, ExternalIP and LoadBalancer IP traffic' });
+  sets.push({
+    kind: 'map',
+    name: SERVICE_IPS,
+    keyType: [IPV4, PROTO, SERVICE],
+    comment: 'ClusterIP, ExternalIP and LoadBalancer IP traffic',
+  });
   sets.push({ kind: 'map', name: SERVICE_NODEPORTS, keyType: [PROTO, SERVICE], comment: 'NodePort traffic' });
   const services = ensure(SERVICES);
   services.push({ statements: [{ kind: 'vmap', selectors: DADDR_PROTO_PORT, map: { name: SERVICE_IPS } }] });
@@ -157,7 +207,12 @@ export function baseObjects(config: KubeProxyNftablesConfig): BaseObjects {
 
   const out: NftChain[] = [];
   for (const [name, chain] of chains) {
-    out.push({ name, ...(chain.base ? { base: chain.base } : {}), ...(chain.comment !== undefined ? { comment: chain.comment } : {}), rules: chain.rules });
+    out.push({
+      name,
+      ...(chain.base ? { base: chain.base } : {}),
+      ...(chain.comment !== undefined ? { comment: chain.comment } : {}),
+      rules: chain.rules,
+    });
   }
   return { sets, chains: out };
 }

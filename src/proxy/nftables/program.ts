@@ -65,15 +65,26 @@ export function nodePortIPs(config: KubeProxyNftablesConfig, node: NodeView, nod
 }
 
 /** The `ip kube-proxy` table kube-proxy leaves on `node`; `nodeAddresses` are the addresses on its interfaces. */
-export function kubeProxyNftTable(cluster: Cluster, node: NodeView, nodeAddresses: readonly IPv4[], config: KubeProxyNftablesConfig = kubeProxyNftablesConfig(cluster)): NftTable {
+export function kubeProxyNftTable(
+  cluster: Cluster,
+  node: NodeView,
+  nodeAddresses: readonly IPv4[],
+  config: KubeProxyNftablesConfig = kubeProxyNftablesConfig(cluster),
+): NftTable {
   const shared = clusterShared(cluster);
   const configKey = JSON.stringify(config);
   let base = shared.base.get(configKey);
   if (base === undefined) shared.base.set(configKey, (base = baseObjects(config)));
   const cacheable = configKey === JSON.stringify(kubeProxyNftablesConfig(cluster));
 
-  const elements = new Map<string, NftElement[]>([CLUSTER_IPS, NODEPORT_IPS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, FIREWALL_IPS, SERVICE_IPS, SERVICE_NODEPORTS].map((name) => [name, []]));
-  if (!nodePortsOnAllAddresses(config)) for (const ip of nodePortIPs(config, node, nodeAddresses)) elements.get(NODEPORT_IPS)!.push(element([addr(ip)]));
+  const elements = new Map<string, NftElement[]>(
+    [CLUSTER_IPS, NODEPORT_IPS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, FIREWALL_IPS, SERVICE_IPS, SERVICE_NODEPORTS].map((name) => [
+      name,
+      [],
+    ]),
+  );
+  if (!nodePortsOnAllAddresses(config))
+    for (const ip of nodePortIPs(config, node, nodeAddresses)) elements.get(NODEPORT_IPS)!.push(element([addr(ip)]));
   const affinitySets: NftSet[] = [];
   const chains: NftChain[] = [...base.chains];
 
@@ -124,7 +135,12 @@ function interfaceAddresses(ns: NetnsBuilder): IPv4[] {
  * periodic sync sees the addresses the CNI adds later), so commands that
  * never look at it do not pay for 200,000 rules.
  */
-export function programKubeProxyNftables(ns: NetnsBuilder, cluster: Cluster, node: Node, config: KubeProxyNftablesConfig = kubeProxyNftablesConfig(cluster)): void {
+export function programKubeProxyNftables(
+  ns: NetnsBuilder,
+  cluster: Cluster,
+  node: Node,
+  config: KubeProxyNftablesConfig = kubeProxyNftablesConfig(cluster),
+): void {
   const view: NodeView = { name: node.name, ip: node.ip };
   ns.setNftables((b): NftRuleset => ({ tables: [kubeProxyNftTable(cluster, view, interfaceAddresses(b), config)] }));
 }

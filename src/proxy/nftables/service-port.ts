@@ -81,7 +81,13 @@ export function nftChainNames(info: ServicePortInfo): PortNames {
   let names = chainNames.get(info);
   if (names === undefined) {
     const n = servicePortChainNames(nameParts(info));
-    names = { ...n, gotoCluster: gotoChain(n.cluster), gotoLocal: gotoChain(n.local), gotoExternal: gotoChain(n.external), gotoFirewall: gotoChain(n.firewall) };
+    names = {
+      ...n,
+      gotoCluster: gotoChain(n.cluster),
+      gotoLocal: gotoChain(n.local),
+      gotoExternal: gotoChain(n.external),
+      gotoFirewall: gotoChain(n.firewall),
+    };
     chainNames.set(info, names);
   }
   return names;
@@ -135,7 +141,14 @@ function endpointState(info: ServicePortInfo, ep: EndpointInfo): EndpointState {
 export function servicePortNft(info: ServicePortInfo, node: NodeView, config: KubeProxyNftablesConfig): ServicePortNft {
   const protocol: NftProtocol = info.protocol;
   const names = nftChainNames(info);
-  const { cluster: clusterEndpoints, local: localEndpoints, allReachable, hasAny: hasEndpoints, hasInternalEndpoints, hasExternalEndpoints } = categorizeEndpoints(info, node.name);
+  const {
+    cluster: clusterEndpoints,
+    local: localEndpoints,
+    allReachable,
+    hasAny: hasEndpoints,
+    hasInternalEndpoints,
+    hasExternalEndpoints,
+  } = categorizeEndpoints(info, node.name);
   const protoValue = proto(protocol);
   const servicePort = port(info.port.port);
 
@@ -221,7 +234,8 @@ export function servicePortNft(info: ServicePortInfo, node: NodeView, config: Ku
   if (hasInternalEndpoints) {
     const head = [ipMatch('daddr', addr(info.clusterIP)), dportMatch(protocol, info.port.port)];
     if (config.masqueradeAll) ensure(internalTrafficChain).push({ statements: [...head, JUMP_MASQ] });
-    else if (config.clusterCIDR !== undefined) ensure(internalTrafficChain).push({ statements: [...head, ipMatch('saddr', prefix(config.clusterCIDR), true), JUMP_MASQ] });
+    else if (config.clusterCIDR !== undefined)
+      ensure(internalTrafficChain).push({ statements: [...head, ipMatch('saddr', prefix(config.clusterCIDR), true), JUMP_MASQ] });
   }
 
   // External traffic: node ports, external IPs and load balancer addresses.
@@ -233,7 +247,10 @@ export function servicePortNft(info: ServicePortInfo, node: NodeView, config: Ku
     } else {
       if (config.clusterCIDR !== undefined) {
         // A pod reaching an external address behaves as if it went out and back in: Cluster policy.
-        ext.push({ statements: [ipMatch('saddr', prefix(config.clusterCIDR)), verdictStatement(names.gotoCluster)], comment: 'short-circuit pod traffic' });
+        ext.push({
+          statements: [ipMatch('saddr', prefix(config.clusterCIDR)), verdictStatement(names.gotoCluster)],
+          comment: 'short-circuit pod traffic',
+        });
       }
       // The node itself picks a local source address: masquerade it, and use every endpoint.
       ext.push({ statements: [FIB_SADDR_LOCAL, JUMP_MASQ], comment: 'masquerade local traffic' });
@@ -245,7 +262,8 @@ export function servicePortNft(info: ServicePortInfo, node: NodeView, config: Ku
   if (usesFWChain) {
     const sources: NftValue[] = info.loadBalancerSourceRanges.map(prefix);
     // A VIP-like load balancer loops a node's own request back with the VIP as source.
-    if (info.loadBalancerSourceRanges.some((range) => contains(range, node.ip))) for (const lbip of info.loadBalancerVIPs) sources.push(addr(lbip));
+    if (info.loadBalancerSourceRanges.some((range) => contains(range, node.ip)))
+      for (const lbip of info.loadBalancerVIPs) sources.push(addr(lbip));
     ensure(names.firewall).push({
       statements: [{ kind: 'match', selector: IP_SADDR, op: '!=', values: sources, anonymousSet: true }, verdictStatement(DROP)],
     });
@@ -280,8 +298,12 @@ function writeServiceToEndpointRules(rules: NftRule[], info: ServicePortInfo, en
   const states = endpoints.map((ep) => endpointState(info, ep));
   if (info.clientIPAffinity) {
     for (const state of states) {
-      rules.push({ statements: [{ kind: 'lookup', selectors: [IP_SADDR], set: state.names.affinitySet }, verdictStatement(state.gotoChain)] });
+      rules.push({
+        statements: [{ kind: 'lookup', selectors: [IP_SADDR], set: state.names.affinitySet }, verdictStatement(state.gotoChain)],
+      });
     }
   }
-  rules.push({ statements: [{ kind: 'numgen-vmap', mod: states.length, elements: states.map((state, i) => ({ value: i, verdict: state.gotoChain })) }] });
+  rules.push({
+    statements: [{ kind: 'numgen-vmap', mod: states.length, elements: states.map((state, i) => ({ value: i, verdict: state.gotoChain })) }],
+  });
 }

@@ -19,9 +19,24 @@ export const DADDR_PROTO_PORT: readonly NftSelector[] = [IP_DADDR, L4PROTO, TH_D
 /** `meta l4proto . th dport`: the key of service-nodeports and no-endpoint-nodeports. */
 export const PROTO_PORT: readonly NftSelector[] = [L4PROTO, TH_DPORT];
 
-export const CT_STATE_NEW: NftStatement = { kind: 'match', selector: { kind: 'ct-state' }, op: '==', values: [{ kind: 'symbol', value: 'new' }] };
-export const FIB_SADDR_LOCAL: NftStatement = { kind: 'match', selector: { kind: 'fib-type', field: 'saddr' }, op: '==', values: [{ kind: 'symbol', value: 'local' }] };
-export const FIB_DADDR_LOCAL: NftStatement = { kind: 'match', selector: { kind: 'fib-type', field: 'daddr' }, op: '==', values: [{ kind: 'symbol', value: 'local' }] };
+export const CT_STATE_NEW: NftStatement = {
+  kind: 'match',
+  selector: { kind: 'ct-state' },
+  op: '==',
+  values: [{ kind: 'symbol', value: 'new' }],
+};
+export const FIB_SADDR_LOCAL: NftStatement = {
+  kind: 'match',
+  selector: { kind: 'fib-type', field: 'saddr' },
+  op: '==',
+  values: [{ kind: 'symbol', value: 'local' }],
+};
+export const FIB_DADDR_LOCAL: NftStatement = {
+  kind: 'match',
+  selector: { kind: 'fib-type', field: 'daddr' },
+  op: '==',
+  values: [{ kind: 'symbol', value: 'local' }],
+};
 
 /** Verdicts are small objects; callers that reuse one (per chain) keep it (see service-port.ts). */
 export const jumpTo = (chain: string): NftVerdict => ({ kind: 'jump', chain });

@@ -41,7 +41,12 @@ export class UserspaceProxySession {
    * new connection goes to on `node`, and whether affinity or the
    * round-robin chose it.
    */
-  nextEndpoint(node: string, socket: ProxySocket, client: IPv4, random: (probability: number) => boolean): { index: number; how: 'round-robin' | 'session-affinity' } {
+  nextEndpoint(
+    node: string,
+    socket: ProxySocket,
+    client: IPv4,
+    random: (probability: number) => boolean,
+  ): { index: number; how: 'round-robin' | 'session-affinity' } {
     const endpoints = socket.endpoints;
     const key = `${node}|${socket.info.name}`;
     const stickyKey = `${key}|${client}`;

@@ -56,7 +56,14 @@ function accept(walk: ServiceWalk, node: Node, ns: NetNs, socket: ProxySocket, p
   const tcp = socket.protocol === 'tcp';
   const client = hostPort(p.src, p.sport);
   const listening = `${socket.protocol} *:${socket.port}`;
-  const accepted: Step = { kind: 'proxy', process: PROCESS, action: 'accept', servicePort: socket.info.name, socket: listening, peer: client };
+  const accepted: Step = {
+    kind: 'proxy',
+    process: PROCESS,
+    action: 'accept',
+    servicePort: socket.info.name,
+    socket: listening,
+    peer: client,
+  };
   const endpoints = socket.endpoints;
   if (endpoints.length === 0) {
     const closed: Step = { ...accepted, action: 'close' };
@@ -68,8 +75,24 @@ function accept(walk: ServiceWalk, node: Node, ns: NetNs, socket: ProxySocket, p
   const { index, how } = walk.memory.userspaceProxy.nextEndpoint(node.name, socket, p.src, walk.random);
   const endpoint = endpoints[index]!;
   const sport = ephemeralPort(`${node.name}|${client}|${endpoint.key}|${socket.protocol}`, tcp);
-  const packet: Packet = { src: 0, dst: endpoint.ip, protocol: socket.protocol, sport, dport: endpoint.port, ttl: DEFAULT_TTL, length: p.length, df: p.df, mark: 0 };
-  walk.memory.userspaceProxy.connected(ns.id, socket.protocol, endpoint.ip, endpoint.port, sport, { socket, client: p.src, clientPort: p.sport ?? 0, local: p.dst, localPort: p.dport! });
+  const packet: Packet = {
+    src: 0,
+    dst: endpoint.ip,
+    protocol: socket.protocol,
+    sport,
+    dport: endpoint.port,
+    ttl: DEFAULT_TTL,
+    length: p.length,
+    df: p.df,
+    mark: 0,
+  };
+  walk.memory.userspaceProxy.connected(ns.id, socket.protocol, endpoint.ip, endpoint.port, sport, {
+    socket,
+    client: p.src,
+    clientPort: p.sport ?? 0,
+    local: p.dst,
+    localPort: p.dport!,
+  });
   const connect: Step = {
     kind: 'proxy',
     process: PROCESS,

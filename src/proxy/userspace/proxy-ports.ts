@@ -32,12 +32,22 @@ export interface ProxyPortRequest {
  * out. undefined when the range is full: bind() fails with EADDRINUSE, and
  * kube-proxy logs "Failed to start proxy" and writes no rules for that port.
  */
-export function allocateProxyPorts(nodeName: string, requests: readonly ProxyPortRequest[], busy: readonly { protocol: string; port: number }[] = []): (number | undefined)[] {
+export function allocateProxyPorts(
+  nodeName: string,
+  requests: readonly ProxyPortRequest[],
+  busy: readonly { protocol: string; port: number }[] = [],
+): (number | undefined)[] {
   const taken = new Set(busy.map((b) => `${b.protocol}/${b.port}`));
   return requests.map((request) => {
     const start = fnv1a32(`${nodeName}|${request.name}|${request.protocol}`) % SIZE;
     // TCP: odd ports first, then the even ones (EPHEMERAL_LOW is even, so parity of offset is parity of port).
-    const passes = request.protocol === 'tcp' ? [{ offset: start | 1, step: 2 }, { offset: start & ~1, step: 2 }] : [{ offset: start, step: 1 }];
+    const passes =
+      request.protocol === 'tcp'
+        ? [
+            { offset: start | 1, step: 2 },
+            { offset: start & ~1, step: 2 },
+          ]
+        : [{ offset: start, step: 1 }];
     for (const { offset, step } of passes) {
       for (let tried = 0; tried < SIZE; tried += step) {
         const port = EPHEMERAL_LOW + ((offset + tried) % SIZE);

@@ -50,10 +50,34 @@ export interface UserspaceJump {
 
 /** iptablesInit, in its order: each chain is created (EnsureChain) just before its jump. */
 export const USERSPACE_JUMPS: readonly UserspaceJump[] = [
-  { table: 'nat', from: 'PREROUTING', to: KUBE_PORTALS_CONTAINER, position: 'prepend', rule: { matches: [comment(PORTALS_COMMENT)], target: jump(KUBE_PORTALS_CONTAINER) } },
-  { table: 'nat', from: 'OUTPUT', to: KUBE_PORTALS_HOST, position: 'prepend', rule: { matches: [comment(PORTALS_COMMENT)], target: jump(KUBE_PORTALS_HOST) } },
-  { table: 'nat', from: 'PREROUTING', to: KUBE_NODEPORT_CONTAINER, position: 'append', rule: { matches: [LOCAL, comment(NODEPORTS_COMMENT)], target: jump(KUBE_NODEPORT_CONTAINER) } },
-  { table: 'nat', from: 'OUTPUT', to: KUBE_NODEPORT_HOST, position: 'append', rule: { matches: [LOCAL, comment(NODEPORTS_COMMENT)], target: jump(KUBE_NODEPORT_HOST) } },
+  {
+    table: 'nat',
+    from: 'PREROUTING',
+    to: KUBE_PORTALS_CONTAINER,
+    position: 'prepend',
+    rule: { matches: [comment(PORTALS_COMMENT)], target: jump(KUBE_PORTALS_CONTAINER) },
+  },
+  {
+    table: 'nat',
+    from: 'OUTPUT',
+    to: KUBE_PORTALS_HOST,
+    position: 'prepend',
+    rule: { matches: [comment(PORTALS_COMMENT)], target: jump(KUBE_PORTALS_HOST) },
+  },
+  {
+    table: 'nat',
+    from: 'PREROUTING',
+    to: KUBE_NODEPORT_CONTAINER,
+    position: 'append',
+    rule: { matches: [LOCAL, comment(NODEPORTS_COMMENT)], target: jump(KUBE_NODEPORT_CONTAINER) },
+  },
+  {
+    table: 'nat',
+    from: 'OUTPUT',
+    to: KUBE_NODEPORT_HOST,
+    position: 'append',
+    rule: { matches: [LOCAL, comment(NODEPORTS_COMMENT)], target: jump(KUBE_NODEPORT_HOST) },
+  },
   {
     table: 'filter',
     from: 'INPUT',

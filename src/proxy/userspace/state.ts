@@ -72,7 +72,10 @@ function build(cluster: Cluster, node: Node): UserspaceProxier {
   infos.forEach((info, i) => {
     const port = ports[i];
     if (port === undefined) return;
-    const endpoints = info.endpoints().filter((e) => e.endpoint.ready).map((e) => e.endpoint);
+    const endpoints = info
+      .endpoints()
+      .filter((e) => e.endpoint.ready)
+      .map((e) => e.endpoint);
     sockets.push({ info, protocol: info.protocol as ProxyProtocol, port, endpoints });
   });
   const byKey = new Map(sockets.map((s) => [`${s.protocol}/${s.port}`, s]));

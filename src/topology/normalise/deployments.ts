@@ -122,7 +122,13 @@ function expand(
   const containers = normaliseContainers(template.containers);
   const hostNetwork = template.hostNetwork ?? false;
   const hash = podTemplateHash(
-    canonicalJson({ labels, containers, hostNetwork, nodeSelector: template.nodeSelector, tolerateControlPlane: template.tolerateControlPlane }),
+    canonicalJson({
+      labels,
+      containers,
+      hostNetwork,
+      nodeSelector: template.nodeSelector,
+      tolerateControlPlane: template.tolerateControlPlane,
+    }),
   );
   const nodes = placement.place(template, replicas);
   if (nodes === undefined) return unschedulable(name, replicas, template, path, placement);
@@ -149,7 +155,13 @@ function expand(
   return undefined;
 }
 
-function unschedulable(name: string, replicas: number, template: DocumentPodTemplate, path: (string | number)[], placement: RoundRobinPlacement): Finding {
+function unschedulable(
+  name: string,
+  replicas: number,
+  template: DocumentPodTemplate,
+  path: (string | number)[],
+  placement: RoundRobinPlacement,
+): Finding {
   const nodes = placement.nodes;
   const message = `deployment '${name}' has ${replicas} replica${replicas === 1 ? '' : 's'} but no node can run ${replicas === 1 ? 'it' : 'them'}`;
   for (const [key, value] of Object.entries(template.nodeSelector ?? {})) {
@@ -158,11 +170,22 @@ function unschedulable(name: string, replicas: number, template: DocumentPodTemp
     const values = [...new Set(candidates.map((node) => node.labels[key]).filter((v): v is string => v !== undefined))];
     const suggestion = didYouMean(value, values);
     return error(Code.NoSchedulableNodes, message, [...path, 'nodeSelector', key], {
-      hint: `no ${template.tolerateControlPlane === true ? '' : 'worker '}node has the label ${key}=${value}${suggestion ? `; ${suggestion}` : values.length > 0 ? `; nodes have ${values.slice(0, 5).map((v) => `${key}=${v}`).join(', ')}` : ''}`,
+      hint: `no ${template.tolerateControlPlane === true ? '' : 'worker '}node has the label ${key}=${value}${
+        suggestion
+          ? `; ${suggestion}`
+          : values.length > 0
+            ? `; nodes have ${values
+                .slice(0, 5)
+                .map((v) => `${key}=${v}`)
+                .join(', ')}`
+            : ''
+      }`,
     });
   }
   if (template.nodeSelector !== undefined && Object.keys(template.nodeSelector).length > 1) {
-    return error(Code.NoSchedulableNodes, message, [...path, 'nodeSelector'], { hint: 'no single node has all the labels of nodeSelector' });
+    return error(Code.NoSchedulableNodes, message, [...path, 'nodeSelector'], {
+      hint: 'no single node has all the labels of nodeSelector',
+    });
   }
   return error(Code.NoSchedulableNodes, message, path, {
     hint: 'every node is a control-plane node: add workers, or set tolerateControlPlane: true',

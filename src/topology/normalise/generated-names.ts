@@ -31,9 +31,14 @@ export function invalidGeneratedName(g: GeneratedNames): Finding | undefined {
     for (const [key, value] of Object.entries(g.labels?.(index) ?? {})) {
       if (!matchesFormat('labelValue', value)) {
         const explained = explainFormat('labelValue', value);
-        return error(explained.code, `${g.labelsField}.${key} generates an ${explained.message}`, [...g.path, g.labelsField ?? 'labels', key], {
-          hint: explained.hint,
-        });
+        return error(
+          explained.code,
+          `${g.labelsField}.${key} generates an ${explained.message}`,
+          [...g.path, g.labelsField ?? 'labels', key],
+          {
+            hint: explained.hint,
+          },
+        );
       }
     }
   }

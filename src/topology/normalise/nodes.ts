@@ -76,7 +76,15 @@ export function poolNodes(
     if (subnet === undefined) {
       findings.push(
         error(Code.UnknownSubnet, `unknown subnet '${pool.subnet}'`, [...path, 'subnet'], {
-          hint: didYouMean(pool.subnet, subnets.map((s) => s.name)) ?? knownList('subnets', subnets.map((s) => s.name)),
+          hint:
+            didYouMean(
+              pool.subnet,
+              subnets.map((s) => s.name),
+            ) ??
+            knownList(
+              'subnets',
+              subnets.map((s) => s.name),
+            ),
         }),
       );
       return;
@@ -116,7 +124,13 @@ export function poolNodes(
   return out;
 }
 
-function poolAddresses(pool: DocumentNodePool, subnet: PoolSubnet, taken: Set<IPv4>, path: (string | number)[], findings: Finding[]): IPv4[] | undefined {
+function poolAddresses(
+  pool: DocumentNodePool,
+  subnet: PoolSubnet,
+  taken: Set<IPv4>,
+  path: (string | number)[],
+  findings: Finding[],
+): IPv4[] | undefined {
   const { cidr, gateway } = subnet;
   // /31 and /32 have no network or broadcast address to avoid (RFC 3021).
   const firstHost = cidr.len >= 31 ? cidr.addr : cidr.addr + 1;
@@ -126,9 +140,14 @@ function poolAddresses(pool: DocumentNodePool, subnet: PoolSubnet, taken: Set<IP
     const first = parseIPv4(pool.firstIP)!;
     if (!contains(cidr, first) || first < firstHost || first > lastHost) {
       findings.push(
-        error(Code.IpOutsideSubnet, `firstIP ${pool.firstIP} is not a host address of subnet ${pool.subnet} (${formatCidr(cidr)})`, [...path, 'firstIP'], {
-          hint: `the host addresses of ${formatCidr(cidr)} are ${formatIPv4(firstHost)} to ${formatIPv4(lastHost)}`,
-        }),
+        error(
+          Code.IpOutsideSubnet,
+          `firstIP ${pool.firstIP} is not a host address of subnet ${pool.subnet} (${formatCidr(cidr)})`,
+          [...path, 'firstIP'],
+          {
+            hint: `the host addresses of ${formatCidr(cidr)} are ${formatIPv4(firstHost)} to ${formatIPv4(lastHost)}`,
+          },
+        ),
       );
       return undefined;
     }

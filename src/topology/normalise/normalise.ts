@@ -89,9 +89,14 @@ function checkSizeLimits(doc: TopologyDocument): Finding[] {
   const over = (what: string, total: number, limit: number, path: string): void => {
     if (total > limit) {
       findings.push(
-        error(Code.LimitExceeded, `the cluster has ${total.toLocaleString('en-US')} ${what}; netlab handles up to ${limit.toLocaleString('en-US')}`, [path], {
-          hint: "Kubernetes' own limits are 5,000 nodes, 150,000 pods and 10,000 services",
-        }),
+        error(
+          Code.LimitExceeded,
+          `the cluster has ${total.toLocaleString('en-US')} ${what}; netlab handles up to ${limit.toLocaleString('en-US')}`,
+          [path],
+          {
+            hint: "Kubernetes' own limits are 5,000 nodes, 150,000 pods and 10,000 services",
+          },
+        ),
       );
     }
   };

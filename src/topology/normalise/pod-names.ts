@@ -46,7 +46,9 @@ export function podTemplateHash(canonicalTemplate: string): string {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+    const keys = Object.keys(value)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -83,7 +85,7 @@ export function replicaNames(namespace: string, replicaSet: string, count: numbe
   const letter = (): string => SAFE_ALPHABET[next() % SAFE_ALPHABET.length]!;
   const taken = registry.suffixes(namespace, prefix);
   const names: string[] = new Array(count);
-  for (let r = 0; r < count; ) {
+  for (let r = 0; r < count;) {
     // SUFFIX_LENGTH (5) draws, in order.
     const suffix = letter() + letter() + letter() + letter() + letter();
     if (taken.has(suffix)) continue;

@@ -44,7 +44,8 @@ export function normaliseNamespaces(namespaces: readonly DocumentNamespace[]): N
     return entry ? make(name, entry.namespace.labels, ['namespaces', entry.index]) : make(name, undefined, []);
   });
   namespaces.forEach((namespace, index) => {
-    if (!(IMPLICIT_NAMESPACES as readonly string[]).includes(namespace.name)) out.push(make(namespace.name, namespace.labels, ['namespaces', index]));
+    if (!(IMPLICIT_NAMESPACES as readonly string[]).includes(namespace.name))
+      out.push(make(namespace.name, namespace.labels, ['namespaces', index]));
   });
   return out;
 }
@@ -94,7 +95,9 @@ export function normaliseServicePorts(ports: readonly DocumentServicePort[] | un
 }
 
 /** The fields services and service sets share, with their defaults. */
-export function serviceCommon(service: DocumentServiceCommon): Omit<ServiceSpec, 'source' | 'name' | 'selector' | 'ports' | 'externalIPs' | 'loadBalancerSourceRanges'> {
+export function serviceCommon(
+  service: DocumentServiceCommon,
+): Omit<ServiceSpec, 'source' | 'name' | 'selector' | 'ports' | 'externalIPs' | 'loadBalancerSourceRanges'> {
   return {
     namespace: service.namespace ?? DEFAULT_NAMESPACE,
     type: service.type ?? 'ClusterIP',

@@ -50,10 +50,19 @@ export function findJsonStructureProblems(text: string, maxDepth: number, maxPro
           keys.push(key);
           keyOffsets.push(at);
           if (keys.length - start > SMALL_OBJECT) {
-            bigFrames.set(depth, new Map(keys.slice(start).map((k, i) => [k, keyOffsets[start + i]!] as const).reverse()));
+            bigFrames.set(
+              depth,
+              new Map(
+                keys
+                  .slice(start)
+                  .map((k, i) => [k, keyOffsets[start + i]!] as const)
+                  .reverse(),
+              ),
+            );
           }
         }
-        if (first !== undefined && problems.push({ kind: 'duplicate-key', key, offset: at, firstOffset: first }) >= maxProblems) return problems;
+        if (first !== undefined && problems.push({ kind: 'duplicate-key', key, offset: at, firstOffset: first }) >= maxProblems)
+          return problems;
         expectKey = false;
       }
       at = end - 1;

@@ -73,5 +73,8 @@ function startOf(node: Node | null | undefined): number | undefined {
 }
 
 function isEmptyScalar(node: Node | null): boolean {
-  return node === null || (isScalar(node) && node.value === null && (node.source === '' || node.source === undefined) && node.range?.[0] === node.range?.[1]);
+  return (
+    node === null ||
+    (isScalar(node) && node.value === null && (node.source === '' || node.source === undefined) && node.range?.[0] === node.range?.[1])
+  );
 }

@@ -104,7 +104,9 @@ function parseYaml(text: string, file: string, format: InputFormat): ParsedText 
   const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: true, keepSourceTokens: false });
   // Only a netlab document is quoted in code frames and messages: text that did not get as far as a mapping,
   // or a mapping none of whose keys netlab knows, is someone else's file (a config, /etc/shadow), not a topology with a mistake.
-  const netlab = isMap(doc.contents) && isNetlabDocument((doc.contents.items as { key: unknown }[]).map((pair) => (isScalar(pair.key) ? String(pair.key.value) : '')));
+  const netlab =
+    isMap(doc.contents) &&
+    isNetlabDocument((doc.contents.items as { key: unknown }[]).map((pair) => (isScalar(pair.key) ? String(pair.key.value) : '')));
   const located = new SourceText(file, text, () => new YamlPathLocator(doc));
   const source = netlab ? located : located.unquotable();
   const findings: Finding[] = [
@@ -139,9 +141,25 @@ const startHint = 'a topology starts with apiVersion: netlab/v1 and kind: Cluste
  * test keeps this list complete), and the `x-` keys that hold anchors.
  */
 export const NETLAB_KEYS: ReadonlySet<string> = new Set([
-  '$schema', 'apiVersion', 'kind', 'metadata',
-  'network', 'subnets', 'nodes', 'nodePools', 'namespaces', 'pods', 'deployments', 'deploymentSets', 'services', 'serviceSets', 'networkPolicies', 'faults',
-  'topology', 'set', 'steps',
+  '$schema',
+  'apiVersion',
+  'kind',
+  'metadata',
+  'network',
+  'subnets',
+  'nodes',
+  'nodePools',
+  'namespaces',
+  'pods',
+  'deployments',
+  'deploymentSets',
+  'services',
+  'serviceSets',
+  'networkPolicies',
+  'faults',
+  'topology',
+  'set',
+  'steps',
 ]);
 
 /** A mapping with a key netlab knows, or with none at all (`{}`: the schema says what is missing). */
@@ -151,7 +169,12 @@ function isNetlabDocument(keys: readonly string[]): boolean {
 
 function notNetlab(source: SourceText, format: InputFormat = 'yaml'): ParsedText {
   return {
-    findings: [error(Code.DocumentRoot, 'this is not a netlab file: none of its top-level keys is one netlab knows', undefined, { offset: 0, hint: startHint })],
+    findings: [
+      error(Code.DocumentRoot, 'this is not a netlab file: none of its top-level keys is one netlab knows', undefined, {
+        offset: 0,
+        hint: startHint,
+      }),
+    ],
     source: source.unquotable(),
     format,
   };
@@ -200,7 +223,8 @@ export function inputTooLargeMessage(size: number | undefined, format: InputForm
  * inside strings, which no topology needs. A NUL byte means a binary file.
  */
 /* eslint-disable no-control-regex -- control characters are what it finds (a block: the line is too long to stay one) */
-const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NON_PRINTABLE =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /* eslint-enable no-control-regex */
 
 function firstNonPrintable(text: string): number | undefined {
@@ -211,9 +235,19 @@ function firstNonPrintable(text: string): number | undefined {
 /** Not text: where the first offending character is and which it is, never the text around it. */
 function notText(text: string, file: string, offset: number): ParsedText {
   const code = text.charCodeAt(offset);
-  const what = code === 0 ? 'a NUL byte' : code >= 0xd800 && code <= 0xdfff ? 'an unpaired surrogate' : `the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const what =
+    code === 0
+      ? 'a NUL byte'
+      : code >= 0xd800 && code <= 0xdfff
+        ? 'an unpaired surrogate'
+        : `the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   return {
-    findings: [error(Code.InputNotText, `the file is not a text file: it holds ${what}`, undefined, { offset, hint: 'a topology is YAML or JSON text' })],
+    findings: [
+      error(Code.InputNotText, `the file is not a text file: it holds ${what}`, undefined, {
+        offset,
+        hint: 'a topology is YAML or JSON text',
+      }),
+    ],
     source: unlocatedSource(file, text).unquotable(),
     format: 'yaml',
   };
@@ -249,7 +283,10 @@ export function yamlProblem(e: YAMLError, text: string, format: InputFormat, sev
   switch (e.code) {
     case 'DUPLICATE_KEY': {
       const key = quote ? ` '${keyTextAt(text, offset)}'` : '';
-      return make(Code.DuplicateKey, `duplicate key${key}`, undefined, { offset, hint: 'a mapping holds each key once: remove or rename one of them' });
+      return make(Code.DuplicateKey, `duplicate key${key}`, undefined, {
+        offset,
+        hint: 'a mapping holds each key once: remove or rename one of them',
+      });
     }
     case 'MULTIPLE_DOCS':
       return make(Code.YamlMultipleDocuments, 'the file holds more than one YAML document', undefined, {
@@ -259,10 +296,15 @@ export function yamlProblem(e: YAMLError, text: string, format: InputFormat, sev
     case 'RESOURCE_EXHAUSTION':
       return tooDeep({ offset });
     default:
-      return make(format === 'json' ? Code.JsonSyntax : Code.YamlSyntax, lowerFirst(e.message.replace(/ at line \d+, column \d+.*$/s, '')), undefined, {
-        offset,
-        hint: YAML_HINTS[e.code],
-      });
+      return make(
+        format === 'json' ? Code.JsonSyntax : Code.YamlSyntax,
+        lowerFirst(e.message.replace(/ at line \d+, column \d+.*$/s, '')),
+        undefined,
+        {
+          offset,
+          hint: YAML_HINTS[e.code],
+        },
+      );
   }
 }
 
@@ -335,7 +377,9 @@ export function yamlDocumentData(doc: Document, text: string): { value?: unknown
     findings.push(
       error(
         Code.YamlAliasLimit,
-        fold ? `aliases expand the document too much (more than ${MAX_ALIAS_EXPANSION}-fold)` : `aliases expand the document to more than ${MAX_EXPANDED_VALUES.toLocaleString('en-US')} values`,
+        fold
+          ? `aliases expand the document too much (more than ${MAX_ALIAS_EXPANSION}-fold)`
+          : `aliases expand the document to more than ${MAX_EXPANDED_VALUES.toLocaleString('en-US')} values`,
         undefined,
         {
           offset: firstAliasOffset(doc),

@@ -64,7 +64,7 @@ export function measureExpansion(doc: Document, maxDepth: number): Expansion {
       if (anchored === undefined) return 1; // the parser reports it (BAD_ALIAS)
       targets.set(node, anchored);
       // An alias inside its own anchor's node is a cycle, reported after conversion; it adds nothing here.
-      return open.has(anchored) ? 1 : sizes.get(anchored) ?? 1;
+      return open.has(anchored) ? 1 : (sizes.get(anchored) ?? 1);
     }
     if (!isScalar(node) && !isMap(node) && !isSeq(node)) return 1;
     if (node.anchor) anchors.set(node.anchor, node);

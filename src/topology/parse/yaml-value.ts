@@ -19,11 +19,18 @@ export function parseYamlValue(text: string): YamlValue {
   const first = doc.errors[0];
   if (first !== undefined) return { error: first.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '') };
   const expansion = measureExpansion(doc, MAX_DEPTH);
-  if (expansion.problem !== undefined) return { error: expansion.problem.kind === 'too-deep' ? `it nests more than ${MAX_DEPTH} levels deep` : 'a merge key there is not a mapping' };
-  if (expansion.expanded > Math.max(expansion.written, MAX_ALIAS_EXPANSION * expansion.written)) return { error: `aliases expand it more than ${MAX_ALIAS_EXPANSION}-fold` };
+  if (expansion.problem !== undefined)
+    return {
+      error: expansion.problem.kind === 'too-deep' ? `it nests more than ${MAX_DEPTH} levels deep` : 'a merge key there is not a mapping',
+    };
+  if (expansion.expanded > Math.max(expansion.written, MAX_ALIAS_EXPANSION * expansion.written))
+    return { error: `aliases expand it more than ${MAX_ALIAS_EXPANSION}-fold` };
   const converted = toData(doc, text, expansion.targets);
   if (converted.collectionKeys.length > 0) return { error: `a key is a list or a mapping ('${converted.collectionKeys[0]!.text}')` };
   const depth = findDepthProblem(converted.value, MAX_DEPTH);
-  if (depth !== undefined) return { error: depth.kind === 'cycle' ? 'an alias refers to a collection that contains it' : `it nests more than ${MAX_DEPTH} levels deep` };
+  if (depth !== undefined)
+    return {
+      error: depth.kind === 'cycle' ? 'an alias refers to a collection that contains it' : `it nests more than ${MAX_DEPTH} levels deep`,
+    };
   return { value: converted.value };
 }

@@ -55,24 +55,49 @@ export function explainFormat(rule: string, value: string): Explanation {
       return explainName(value, { max: 253, dots: true, letterFirst: false, what: 'an RFC 1123 subdomain' });
     case 'portName':
     case 'portNumberOrName':
-      return { code: Code.PortNameInvalid, message: `invalid port name '${value}': ${portNameProblem(value)}`, hint: 'port names have at most 15 lowercase letters, digits and single dashes, with at least one letter' };
+      return {
+        code: Code.PortNameInvalid,
+        message: `invalid port name '${value}': ${portNameProblem(value)}`,
+        hint: 'port names have at most 15 lowercase letters, digits and single dashes, with at least one letter',
+      };
     case 'ipv4Address':
       return explainAddress(value);
     case 'clusterIP':
-      if (value.toLowerCase() === 'none') return { code: Code.IpInvalid, message: `invalid cluster IP '${value}'`, hint: "did you mean 'None'? (headless service)" };
-      return { ...explainAddress(value), message: `invalid cluster IP '${value}': ${addressProblem(value)}`, hint: "use an address inside network.serviceCIDR, or 'None' for a headless service" };
+      if (value.toLowerCase() === 'none')
+        return { code: Code.IpInvalid, message: `invalid cluster IP '${value}'`, hint: "did you mean 'None'? (headless service)" };
+      return {
+        ...explainAddress(value),
+        message: `invalid cluster IP '${value}': ${addressProblem(value)}`,
+        hint: "use an address inside network.serviceCIDR, or 'None' for a headless service",
+      };
     case 'ipv4Cidr':
       return explainCidr(value);
     case 'macAddress':
       return explainMac(value);
     case 'interfaceName':
-      return { code: Code.InterfaceNameInvalid, message: `invalid interface name ${printableName(value)}: ${interfaceNameProblem(value) ?? 'it is not a valid interface name'}`, hint: INTERFACE_NAME_RULE };
+      return {
+        code: Code.InterfaceNameInvalid,
+        message: `invalid interface name ${printableName(value)}: ${interfaceNameProblem(value) ?? 'it is not a valid interface name'}`,
+        hint: INTERFACE_NAME_RULE,
+      };
     case 'labelKey':
-      return { code: Code.LabelInvalid, message: `invalid label key '${value}': ${labelKeyProblem(value)}`, hint: "a label key is an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' and '.'" };
+      return {
+        code: Code.LabelInvalid,
+        message: `invalid label key '${value}': ${labelKeyProblem(value)}`,
+        hint: "a label key is an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' and '.'",
+      };
     case 'labelValue':
-      return { code: Code.LabelInvalid, message: `invalid label value '${value}': ${labelValueProblem(value)}`, hint: "a label value has up to 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit" };
+      return {
+        code: Code.LabelInvalid,
+        message: `invalid label value '${value}': ${labelValueProblem(value)}`,
+        hint: "a label value has up to 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+      };
     case 'labelValueTemplate':
-      return { code: Code.LabelInvalid, message: `invalid label value '${value}': only letters, digits, '-', '_', '.' and {index} or {index:0N} are allowed`, ...templateHint(value) };
+      return {
+        code: Code.LabelInvalid,
+        message: `invalid label value '${value}': only letters, digits, '-', '_', '.' and {index} or {index:0N} are allowed`,
+        ...templateHint(value),
+      };
     case 'namePattern':
       return explainNamePattern(value);
     default:
@@ -114,7 +139,10 @@ function nameProblem(value: string, rule: NameRule): string {
 /** A valid name close to `value`, or undefined when there is no obvious one. */
 function sanitizeName(value: string, rule: NameRule): string | undefined {
   let name = value.toLowerCase().replace(rule.dots ? /[^a-z0-9.-]+/g : /[^a-z0-9-]+/g, '-');
-  name = name.replace(/^[-.]+|[-.]+$/g, '').slice(0, rule.max).replace(/[-.]+$/, '');
+  name = name
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, rule.max)
+    .replace(/[-.]+$/, '');
   if (rule.dots) name = name.replace(/\.{2,}/g, '.').replace(/-\.|\.-/g, '.');
   if (name === '' || (rule.letterFirst && !/^[a-z]/.test(name))) return undefined;
   return name;
@@ -136,7 +164,10 @@ function addressProblem(value: string): string {
 
 function explainAddress(value: string): Explanation {
   const slash = value.indexOf('/');
-  const hint = slash > 0 ? `drop the prefix length: '${value.slice(0, slash)}'` : 'an IPv4 address is four numbers 0-255 separated by dots, e.g. 10.234.2.11';
+  const hint =
+    slash > 0
+      ? `drop the prefix length: '${value.slice(0, slash)}'`
+      : 'an IPv4 address is four numbers 0-255 separated by dots, e.g. 10.234.2.11';
   return { code: Code.IpInvalid, message: `invalid IPv4 address '${value}': ${addressProblem(value)}`, hint };
 }
 
@@ -152,9 +183,17 @@ function explainCidr(value: string): Explanation {
   const length = value.slice(slash + 1);
   const address = value.slice(0, slash);
   if (!/^\d+$/.test(length) || Number(length) > 32 || (length.length > 1 && length.startsWith('0'))) {
-    return { code: Code.CidrInvalid, message: `invalid CIDR '${value}': prefix length '${length}' is not a number from 0 to 32`, hint: 'an IPv4 prefix length is 0 to 32' };
+    return {
+      code: Code.CidrInvalid,
+      message: `invalid CIDR '${value}': prefix length '${length}' is not a number from 0 to 32`,
+      hint: 'an IPv4 prefix length is 0 to 32',
+    };
   }
-  return { code: Code.CidrInvalid, message: `invalid CIDR '${value}': ${addressProblem(address).replace('it has a prefix length; this field takes a single address', 'the address has two prefix lengths')}`, hint: 'write the prefix as address/length, e.g. 10.244.0.0/16' };
+  return {
+    code: Code.CidrInvalid,
+    message: `invalid CIDR '${value}': ${addressProblem(address).replace('it has a prefix length; this field takes a single address', 'the address has two prefix lengths')}`,
+    hint: 'write the prefix as address/length, e.g. 10.244.0.0/16',
+  };
 }
 
 function explainMac(value: string): Explanation {
@@ -162,7 +201,9 @@ function explainMac(value: string): Explanation {
   return {
     code: Code.MacInvalid,
     message: `invalid MAC address '${value}': expected six two-digit hex bytes separated by ':'`,
-    hint: dashed ? `use ':' between the bytes: '${value.replace(/[-.]/g, ':').toLowerCase()}'` : 'a MAC address looks like 52:54:00:12:34:0b',
+    hint: dashed
+      ? `use ':' between the bytes: '${value.replace(/[-.]/g, ':').toLowerCase()}'`
+      : 'a MAC address looks like 52:54:00:12:34:0b',
   };
 }
 
@@ -208,7 +249,7 @@ function labelValueProblem(value: string): string {
 function templateHint(value: string): { hint: string } {
   const badIndex = /\{index:(\d+)\}/.exec(value);
   if (badIndex && !badIndex[1]!.startsWith('0')) return { hint: `write {index:0${badIndex[1]}} to zero-pad to ${badIndex[1]} digits` };
-  return { hint: '{index} is the generated item\'s number; {index:04} zero-pads it to 4 digits' };
+  return { hint: "{index} is the generated item's number; {index:04} zero-pads it to 4 digits" };
 }
 
 function explainNamePattern(value: string): Explanation {
@@ -216,7 +257,11 @@ function explainNamePattern(value: string): Explanation {
   if (!hasIndex) {
     const padded = /\{index:(\d+)\}/.exec(value);
     if (padded) {
-      return { code: Code.NamePatternInvalid, message: `invalid name pattern '${value}': '{index:${padded[1]}}' is not a placeholder`, hint: `write {index:0${padded[1]!.replace(/^0+/, '') || '1'}} to zero-pad the number` };
+      return {
+        code: Code.NamePatternInvalid,
+        message: `invalid name pattern '${value}': '{index:${padded[1]}}' is not a placeholder`,
+        hint: `write {index:0${padded[1]!.replace(/^0+/, '') || '1'}} to zero-pad the number`,
+      };
     }
     return {
       code: Code.NamePatternInvalid,

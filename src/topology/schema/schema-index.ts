@@ -28,7 +28,10 @@ const root = topologySchema as unknown as SchemaNode;
 
 /** The subschema at a JSON pointer such as `#/$defs/node`. */
 export function schemaAt(pointer: string): SchemaNode | undefined {
-  const parts = pointer.replace(/^#\/?/, '').split('/').filter((p) => p !== '');
+  const parts = pointer
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((p) => p !== '');
   let node: unknown = root;
   for (const part of parts) {
     if (node === null || typeof node !== 'object') return undefined;
@@ -68,7 +71,9 @@ export function schemaForPath(path: readonly (string | number)[], document: unkn
     const node: SchemaNode = current.node;
     let child: SchemaNode | undefined;
     if (typeof segment === 'number') child = node['items'] as SchemaNode | undefined;
-    else child = node.properties?.[segment] ?? (isSchema(node['additionalProperties']) ? (node['additionalProperties'] as SchemaNode) : undefined);
+    else
+      child =
+        node.properties?.[segment] ?? (isSchema(node['additionalProperties']) ? (node['additionalProperties'] as SchemaNode) : undefined);
     data = data !== null && typeof data === 'object' ? (data as Record<string | number, unknown>)[segment] : undefined;
     current = child === undefined ? undefined : effective(deref(child), data);
   }
@@ -101,7 +106,9 @@ function conditionHolds(condition: SchemaNode, data: unknown): boolean {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
   const record = data as Record<string, unknown>;
   if ((condition.required ?? []).some((key) => !(key in record))) return false;
-  return Object.entries(condition.properties ?? {}).every(([key, property]) => !(key in record) || property.const === undefined || record[key] === property.const);
+  return Object.entries(condition.properties ?? {}).every(
+    ([key, property]) => !(key in record) || property.const === undefined || record[key] === property.const,
+  );
 }
 
 /** The property names an object schema allows, in schema order. */

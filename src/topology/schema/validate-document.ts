@@ -103,11 +103,19 @@ export function describeSchemaError(e: SchemaError, document: unknown): Finding 
     }
     case 'minItems': {
       const limit = Number(e.params['limit']);
-      return error(Code.SchemaRange, `expected at least ${limit} item${limit === 1 ? '' : 's'}, got ${Array.isArray(value) ? value.length : 0}`, path);
+      return error(
+        Code.SchemaRange,
+        `expected at least ${limit} item${limit === 1 ? '' : 's'}, got ${Array.isArray(value) ? value.length : 0}`,
+        path,
+      );
     }
     case 'maxItems': {
       const limit = Number(e.params['limit']);
-      return error(Code.SchemaRange, `expected at most ${limit} item${limit === 1 ? '' : 's'}, got ${Array.isArray(value) ? value.length : 0}`, path);
+      return error(
+        Code.SchemaRange,
+        `expected at most ${limit} item${limit === 1 ? '' : 's'}, got ${Array.isArray(value) ? value.length : 0}`,
+        path,
+      );
     }
     default:
       return error(Code.SchemaInvalid, `${e.message ?? 'invalid value'}${wherePath(path)}`, path);
@@ -133,8 +141,6 @@ export function pointerToPath(pointer: string, document: unknown): DocPath {
   return path;
 }
 
-
-
 function withSubject(key: string, description: string | undefined): string | undefined {
   return description === undefined ? undefined : `${key}: ${description}`;
 }
@@ -159,10 +165,13 @@ function unknownKeyHint(key: string, known: readonly string[], definition: strin
   }
   if (definition === 'serviceSetPort' && key === 'nodePort') return 'generated services get their node ports allocated';
   if (definition === 'serviceSet' && ['clusterIP', 'externalIPs', 'loadBalancerIP', 'name'].includes(key)) {
-    return key === 'name' ? 'generated services are named by namePattern' : `generated services cannot pin ${key}; write that service under services`;
+    return key === 'name'
+      ? 'generated services are named by namePattern'
+      : `generated services cannot pin ${key}; write that service under services`;
   }
   if (definition === 'deploymentSet' && key === 'name') return 'generated deployments are named by namePattern';
-  if (definition === undefined && known.includes('apiVersion')) return `known fields: ${known.join(', ')}; keys starting with x- are free for YAML anchors`;
+  if (definition === undefined && known.includes('apiVersion'))
+    return `known fields: ${known.join(', ')}; keys starting with x- are free for YAML anchors`;
   return known.length > 0 ? `known fields: ${known.join(', ')}` : undefined;
 }
 

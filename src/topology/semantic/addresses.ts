@@ -40,9 +40,14 @@ export function checkAddresses({ topology, findings }: CheckContext): void {
   const serviceCIDR = checkedCidr(network.serviceCIDR, 'serviceCIDR', ['network', 'serviceCIDR'], findings);
   if (serviceCIDR && serviceCIDR.len < 12) {
     findings.push(
-      error(Code.CidrInvalid, `serviceCIDR ${network.serviceCIDR} is too large: kube-apiserver accepts at most a /12 (1,048,576 addresses)`, ['network', 'serviceCIDR'], {
-        hint: 'use a /12 or smaller prefix, e.g. 10.96.0.0/12',
-      }),
+      error(
+        Code.CidrInvalid,
+        `serviceCIDR ${network.serviceCIDR} is too large: kube-apiserver accepts at most a /12 (1,048,576 addresses)`,
+        ['network', 'serviceCIDR'],
+        {
+          hint: 'use a /12 or smaller prefix, e.g. 10.96.0.0/12',
+        },
+      ),
     );
   }
 
@@ -97,9 +102,20 @@ function checkGateway(subnet: SubnetSpec, cidr: Cidr, findings: Finding[]): void
   if (gateway === undefined) return;
   const path = at(subnet.source, 'gateway');
   if (!contains(cidr, gateway)) {
-    findings.push(error(Code.IpOutsideSubnet, `gateway ${subnet.gateway} is outside subnet ${subnet.name} (${formatCidr(cidr)})`, path, { hint: hostRangeHint(cidr) }));
+    findings.push(
+      error(Code.IpOutsideSubnet, `gateway ${subnet.gateway} is outside subnet ${subnet.name} (${formatCidr(cidr)})`, path, {
+        hint: hostRangeHint(cidr),
+      }),
+    );
   } else if (cidr.len <= 30 && (gateway === cidr.addr || gateway === broadcastOf(cidr))) {
-    findings.push(error(Code.IpReserved, `gateway ${subnet.gateway} is the ${gateway === cidr.addr ? 'network' : 'broadcast'} address of subnet ${subnet.name} (${formatCidr(cidr)})`, path, { hint: hostRangeHint(cidr) }));
+    findings.push(
+      error(
+        Code.IpReserved,
+        `gateway ${subnet.gateway} is the ${gateway === cidr.addr ? 'network' : 'broadcast'} address of subnet ${subnet.name} (${formatCidr(cidr)})`,
+        path,
+        { hint: hostRangeHint(cidr) },
+      ),
+    );
   }
 }
 
@@ -121,20 +137,36 @@ function checkNodeAddresses(nodes: readonly NodeSpec[], subnetCidrs: ReadonlyMap
     if (!contains(cidr, ip)) {
       const other = [...subnetByName.values()].find(([, c]) => contains(c, ip));
       findings.push(
-        error(Code.IpOutsideSubnet, `node ${node.name}'s address ${node.ip} is outside its subnet ${subnet.name} (${formatCidr(cidr)})`, path, {
-          hint: other ? `${node.ip} is in subnet ${other[0].name}: did you mean subnet: ${other[0].name}?` : hostRangeHint(cidr),
-        }),
+        error(
+          Code.IpOutsideSubnet,
+          `node ${node.name}'s address ${node.ip} is outside its subnet ${subnet.name} (${formatCidr(cidr)})`,
+          path,
+          {
+            hint: other ? `${node.ip} is in subnet ${other[0].name}: did you mean subnet: ${other[0].name}?` : hostRangeHint(cidr),
+          },
+        ),
       );
       continue;
     }
     const gateway = subnet.gateway === undefined ? undefined : parseIPv4(subnet.gateway);
     const reserved =
-      cidr.len <= 30 && ip === cidr.addr ? 'the network address' : cidr.len <= 30 && ip === broadcastOf(cidr) ? 'the broadcast address' : ip === gateway ? 'the gateway' : undefined;
+      cidr.len <= 30 && ip === cidr.addr
+        ? 'the network address'
+        : cidr.len <= 30 && ip === broadcastOf(cidr)
+          ? 'the broadcast address'
+          : ip === gateway
+            ? 'the gateway'
+            : undefined;
     if (reserved) {
       findings.push(
-        error(Code.IpReserved, `node ${node.name}'s address ${node.ip} is ${reserved} of subnet ${subnet.name} (${formatCidr(cidr)})`, path, {
-          hint: reserved === 'the gateway' ? 'the gateway is the underlay router: give the node another address' : hostRangeHint(cidr),
-        }),
+        error(
+          Code.IpReserved,
+          `node ${node.name}'s address ${node.ip} is ${reserved} of subnet ${subnet.name} (${formatCidr(cidr)})`,
+          path,
+          {
+            hint: reserved === 'the gateway' ? 'the gateway is the underlay router: give the node another address' : hostRangeHint(cidr),
+          },
+        ),
       );
     }
   }
@@ -147,17 +179,27 @@ function checkNodeRanges(topology: Topology, podCIDR: Cidr, findings: Finding[])
   const maskPath = ['network', 'nodeCIDRMaskSize'];
   if (mask < podCIDR.len) {
     findings.push(
-      error(Code.NodeCidrMaskSize, `nodeCIDRMaskSize ${mask} is shorter than podCIDR's /${podCIDR.len}: a node's range must fit inside the pod network`, maskPath, {
-        hint: `use a nodeCIDRMaskSize from ${podCIDR.len} to ${Math.min(30, podCIDR.len + 16)}`,
-      }),
+      error(
+        Code.NodeCidrMaskSize,
+        `nodeCIDRMaskSize ${mask} is shorter than podCIDR's /${podCIDR.len}: a node's range must fit inside the pod network`,
+        maskPath,
+        {
+          hint: `use a nodeCIDRMaskSize from ${podCIDR.len} to ${Math.min(30, podCIDR.len + 16)}`,
+        },
+      ),
     );
     return;
   }
   if (mask - podCIDR.len > 16) {
     findings.push(
-      error(Code.NodeCidrMaskSize, `nodeCIDRMaskSize ${mask} is ${mask - podCIDR.len} bits longer than podCIDR's /${podCIDR.len}; kube-controller-manager allows at most 16`, maskPath, {
-        hint: `use a nodeCIDRMaskSize up to ${podCIDR.len + 16}, or a smaller podCIDR`,
-      }),
+      error(
+        Code.NodeCidrMaskSize,
+        `nodeCIDRMaskSize ${mask} is ${mask - podCIDR.len} bits longer than podCIDR's /${podCIDR.len}; kube-controller-manager allows at most 16`,
+        maskPath,
+        {
+          hint: `use a nodeCIDRMaskSize up to ${podCIDR.len + 16}, or a smaller podCIDR`,
+        },
+      ),
     );
   }
 
@@ -177,19 +219,29 @@ function checkNodeRanges(topology: Topology, podCIDR: Cidr, findings: Finding[])
     }
     if (range.len !== mask) {
       findings.push(
-        error(Code.NodePodCidrSize, `node ${node.name}'s podCIDR ${node.podCIDR} is a /${range.len}, but node ranges are /${mask} (nodeCIDRMaskSize)`, path, {
-          hint: `did you mean ${formatCidr(makeCidr(range.addr, mask))}?`,
-        }),
+        error(
+          Code.NodePodCidrSize,
+          `node ${node.name}'s podCIDR ${node.podCIDR} is a /${range.len}, but node ranges are /${mask} (nodeCIDRMaskSize)`,
+          path,
+          {
+            hint: `did you mean ${formatCidr(makeCidr(range.addr, mask))}?`,
+          },
+        ),
       );
     }
     pinned.push({ cidr: range, item: { name: node.name, text: node.podCIDR, path }, order: pinned.length });
   }
   for (const [first, second] of findOverlaps(pinned)) {
     findings.push(
-      error(Code.CidrOverlap, `node ${second.item.name}'s podCIDR ${second.item.text} overlaps node ${first.item.name}'s ${first.item.text}`, second.item.path, {
-        hint: 'each node needs its own pod range ({related})',
-        related: first.item.path,
-      }),
+      error(
+        Code.CidrOverlap,
+        `node ${second.item.name}'s podCIDR ${second.item.text} overlaps node ${first.item.name}'s ${first.item.text}`,
+        second.item.path,
+        {
+          hint: 'each node needs its own pod range ({related})',
+          related: first.item.path,
+        },
+      ),
     );
   }
 
@@ -202,11 +254,16 @@ function checkNodeRanges(topology: Topology, podCIDR: Cidr, findings: Finding[])
     const neededBits = Math.ceil(Math.log2(nodes.length));
     const what = cni.plugin === 'calico' ? `/${rangeLength} IPAM blocks (blockSize)` : `/${mask} pod ranges`;
     findings.push(
-      error(Code.PodCidrExhausted, `${nodes.length} nodes need ${nodes.length} ${what}, but podCIDR ${network.podCIDR} holds only ${available}`, ['network', 'podCIDR'], {
-        hint: `use a podCIDR of /${Math.max(0, rangeLength - neededBits)} or larger${
-          cni.plugin === 'calico' || podCIDR.len + neededBits > 30 ? '' : `, or a nodeCIDRMaskSize of ${podCIDR.len + neededBits}`
-        }`,
-      }),
+      error(
+        Code.PodCidrExhausted,
+        `${nodes.length} nodes need ${nodes.length} ${what}, but podCIDR ${network.podCIDR} holds only ${available}`,
+        ['network', 'podCIDR'],
+        {
+          hint: `use a podCIDR of /${Math.max(0, rangeLength - neededBits)} or larger${
+            cni.plugin === 'calico' || podCIDR.len + neededBits > 30 ? '' : `, or a nodeCIDRMaskSize of ${podCIDR.len + neededBits}`
+          }`,
+        },
+      ),
     );
   }
 }

@@ -25,7 +25,16 @@ const checkHasNodes: Check = ({ topology, document, findings }) => {
   }
 };
 
-const CHECKS: readonly Check[] = [checkHasNodes, checkAddresses, checkReferences, checkDuplicates, checkServices, checkPolicies, checkInterfaceNames, checkIgnoredOptions];
+const CHECKS: readonly Check[] = [
+  checkHasNodes,
+  checkAddresses,
+  checkReferences,
+  checkDuplicates,
+  checkServices,
+  checkPolicies,
+  checkInterfaceNames,
+  checkIgnoredOptions,
+];
 
 export function checkTopology(topology: Topology, document: TopologyDocument): Finding[] {
   const context: CheckContext = { topology, document, findings: [] };

@@ -28,7 +28,11 @@ function pathOf(item: Keyed): DocPath {
   return item.field === undefined ? item.source : [...item.source, ...item.field];
 }
 
-function reportDuplicates(items: Iterable<Keyed>, findings: Finding[], describe: (key: string) => { code: Finding['code']; message: string; hint: string }): void {
+function reportDuplicates(
+  items: Iterable<Keyed>,
+  findings: Finding[],
+  describe: (key: string) => { code: Finding['code']; message: string; hint: string },
+): void {
   const first = new Map<string, Keyed>();
   const reported = new Set<DocPath>();
   for (const item of items) {
@@ -61,29 +65,56 @@ const scopeOf = (key: string): string => key.slice(0, key.indexOf('/'));
 
 export function checkDuplicates({ topology, document, findings }: CheckContext): void {
   const nameHint = (what: string): string => `${what} names must be unique; the first is at {related}`;
-  reportDuplicates(named(topology.subnets), findings, (k) => ({ code: Code.DuplicateName, message: `subnet '${k}' is defined twice`, hint: nameHint('subnet') }));
-  reportDuplicates(named(topology.nodes), findings, (k) => ({ code: Code.DuplicateName, message: `node '${k}' is defined twice`, hint: nameHint('node') }));
+  reportDuplicates(named(topology.subnets), findings, (k) => ({
+    code: Code.DuplicateName,
+    message: `subnet '${k}' is defined twice`,
+    hint: nameHint('subnet'),
+  }));
+  reportDuplicates(named(topology.nodes), findings, (k) => ({
+    code: Code.DuplicateName,
+    message: `node '${k}' is defined twice`,
+    hint: nameHint('node'),
+  }));
   // Written namespaces, from the document: normalisation keeps one entry per implicit namespace.
   const namespaces = (document.namespaces ?? []).map((n, i): Keyed => ({ key: n.name, source: ['namespaces', i], field: NAME }));
-  reportDuplicates(namespaces, findings, (k) => ({ code: Code.DuplicateName, message: `namespace '${k}' is defined twice`, hint: nameHint('namespace') }));
+  reportDuplicates(namespaces, findings, (k) => ({
+    code: Code.DuplicateName,
+    message: `namespace '${k}' is defined twice`,
+    hint: nameHint('namespace'),
+  }));
   // Pods generated from deployments get names no other pod has (pod-names.ts
   // draws again on a collision), so only written pods can collide: checking
   // 150,000 generated names would find nothing.
-  reportDuplicates(named(topology.pods.filter((p) => p.source[0] === 'pods'), (p) => p.namespace), findings, (k) => ({
-    code: Code.DuplicateName,
-    message: `pod '${unscoped(k)}' is defined twice in namespace ${scopeOf(k)}`,
-    hint: nameHint('pod'),
-  }));
-  reportDuplicates(named(topology.services, (s) => s.namespace), findings, (k) => ({
-    code: Code.DuplicateName,
-    message: `service '${unscoped(k)}' is defined twice in namespace ${scopeOf(k)}`,
-    hint: nameHint('service'),
-  }));
-  reportDuplicates(named(topology.networkPolicies, (p) => p.namespace), findings, (k) => ({
-    code: Code.DuplicateName,
-    message: `network policy '${unscoped(k)}' is defined twice in namespace ${scopeOf(k)}`,
-    hint: nameHint('network policy'),
-  }));
+  reportDuplicates(
+    named(
+      topology.pods.filter((p) => p.source[0] === 'pods'),
+      (p) => p.namespace,
+    ),
+    findings,
+    (k) => ({
+      code: Code.DuplicateName,
+      message: `pod '${unscoped(k)}' is defined twice in namespace ${scopeOf(k)}`,
+      hint: nameHint('pod'),
+    }),
+  );
+  reportDuplicates(
+    named(topology.services, (s) => s.namespace),
+    findings,
+    (k) => ({
+      code: Code.DuplicateName,
+      message: `service '${unscoped(k)}' is defined twice in namespace ${scopeOf(k)}`,
+      hint: nameHint('service'),
+    }),
+  );
+  reportDuplicates(
+    named(topology.networkPolicies, (p) => p.namespace),
+    findings,
+    (k) => ({
+      code: Code.DuplicateName,
+      message: `network policy '${unscoped(k)}' is defined twice in namespace ${scopeOf(k)}`,
+      hint: nameHint('network policy'),
+    }),
+  );
   checkContainers(topology, findings);
   checkAddressesUnique(topology, findings);
   checkMacsUnique(topology, findings);
@@ -104,8 +135,16 @@ function checkContainers(topology: CheckContext['topology'], findings: Finding[]
         if (port.name !== undefined) ports.push({ key: port.name, source: at(pod.source, 'containers', c, 'ports', p), field: NAME });
       });
     });
-    reportDuplicates(containers, findings, (k) => ({ code: Code.DuplicateName, message: `container '${k}' is defined twice in the pod`, hint: 'container names must be unique in a pod; the first is at {related}' }));
-    reportDuplicates(ports, findings, (k) => ({ code: Code.DuplicateName, message: `container port name '${k}' is used twice in the pod`, hint: 'port names must be unique in a pod; the first is at {related}' }));
+    reportDuplicates(containers, findings, (k) => ({
+      code: Code.DuplicateName,
+      message: `container '${k}' is defined twice in the pod`,
+      hint: 'container names must be unique in a pod; the first is at {related}',
+    }));
+    reportDuplicates(ports, findings, (k) => ({
+      code: Code.DuplicateName,
+      message: `container port name '${k}' is used twice in the pod`,
+      hint: 'port names must be unique in a pod; the first is at {related}',
+    }));
   }
 }
 
@@ -143,7 +182,11 @@ function checkAddressesUnique(topology: CheckContext['topology'], findings: Find
       yield { key: service.clusterIP, source: service.source, field: ['clusterIP'] };
     }
   }
-  reportDuplicates(clusterIPs(), findings, (k) => ({ code: Code.DuplicateIp, message: `cluster IP ${k} is used by two services`, hint: 'every service needs its own cluster IP; the first is at {related}' }));
+  reportDuplicates(clusterIPs(), findings, (k) => ({
+    code: Code.DuplicateIp,
+    message: `cluster IP ${k} is used by two services`,
+    hint: 'every service needs its own cluster IP; the first is at {related}',
+  }));
 }
 
 function checkMacsUnique(topology: CheckContext['topology'], findings: Finding[]): void {
@@ -159,5 +202,9 @@ function checkMacsUnique(topology: CheckContext['topology'], findings: Finding[]
       if (pod.hostVeth?.mac !== undefined) yield { key: pod.hostVeth.mac.toLowerCase(), source: at(pod.source, 'hostVeth', 'mac') };
     }
   }
-  reportDuplicates(macs(), findings, (k) => ({ code: Code.DuplicateMac, message: `MAC address ${k} is used twice`, hint: 'every interface needs its own MAC; the first is at {related}' }));
+  reportDuplicates(macs(), findings, (k) => ({
+    code: Code.DuplicateMac,
+    message: `MAC address ${k} is used twice`,
+    hint: 'every interface needs its own MAC; the first is at {related}',
+  }));
 }

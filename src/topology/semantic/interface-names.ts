@@ -17,6 +17,10 @@ export function checkInterfaceNames({ document, findings }: CheckContext): void 
     if (name === undefined) return;
     const problem = interfaceNameProblem(name);
     if (problem === undefined) return;
-    findings.push(error(Code.InterfaceNameInvalid, `invalid interface name ${printableName(name)}: ${problem}`, ['pods', i, 'hostVeth', 'name'], { hint: INTERFACE_NAME_RULE }));
+    findings.push(
+      error(Code.InterfaceNameInvalid, `invalid interface name ${printableName(name)}: ${problem}`, ['pods', i, 'hostVeth', 'name'], {
+        hint: INTERFACE_NAME_RULE,
+      }),
+    );
   });
 }

@@ -40,10 +40,18 @@ function checkSelector(selector: DocumentLabelSelector | undefined, path: DocPat
     const values = expression.values ?? [];
     const where = [...path, 'matchExpressions', e];
     if ((expression.operator === 'In' || expression.operator === 'NotIn') && values.length === 0) {
-      findings.push(error(Code.PolicyInvalid, `operator ${expression.operator} needs at least one value`, where, { hint: 'add values: [...], or use Exists / DoesNotExist' }));
+      findings.push(
+        error(Code.PolicyInvalid, `operator ${expression.operator} needs at least one value`, where, {
+          hint: 'add values: [...], or use Exists / DoesNotExist',
+        }),
+      );
     }
     if ((expression.operator === 'Exists' || expression.operator === 'DoesNotExist') && values.length > 0) {
-      findings.push(error(Code.PolicyInvalid, `operator ${expression.operator} takes no values`, [...where, 'values'], { hint: 'remove values, or use In / NotIn' }));
+      findings.push(
+        error(Code.PolicyInvalid, `operator ${expression.operator} takes no values`, [...where, 'values'], {
+          hint: 'remove values, or use In / NotIn',
+        }),
+      );
     }
   });
 }
@@ -51,10 +59,18 @@ function checkSelector(selector: DocumentLabelSelector | undefined, path: DocPat
 function checkPeer(peer: DocumentPolicyPeer, path: DocPath, findings: Finding[]): void {
   const selectors = peer.podSelector !== undefined || peer.namespaceSelector !== undefined;
   if (peer.ipBlock !== undefined && selectors) {
-    findings.push(error(Code.PolicyInvalid, 'ipBlock cannot be combined with podSelector or namespaceSelector in one peer', [...path, 'ipBlock'], { hint: "write them as two peers (two '- ' items)" }));
+    findings.push(
+      error(Code.PolicyInvalid, 'ipBlock cannot be combined with podSelector or namespaceSelector in one peer', [...path, 'ipBlock'], {
+        hint: "write them as two peers (two '- ' items)",
+      }),
+    );
   }
   if (peer.ipBlock === undefined && !selectors) {
-    findings.push(error(Code.PolicyInvalid, 'a peer must have podSelector, namespaceSelector or ipBlock', path, { hint: 'to allow everyone, leave the from/to list out instead' }));
+    findings.push(
+      error(Code.PolicyInvalid, 'a peer must have podSelector, namespaceSelector or ipBlock', path, {
+        hint: 'to allow everyone, leave the from/to list out instead',
+      }),
+    );
   }
   checkSelector(peer.podSelector, [...path, 'podSelector'], findings);
   checkSelector(peer.namespaceSelector, [...path, 'namespaceSelector'], findings);
@@ -67,7 +83,11 @@ function blockCidr(text: string, path: DocPath, findings: Finding[]): Cidr | und
   const cleared = makeCidr(written.ip, written.len);
   if (hasHostBits(written)) {
     // The API server accepts these and uses the prefix; say what it means.
-    findings.push(warning(Code.CidrHostBits, `${text} has host bits set; it means ${formatCidr(cleared)}`, path, { hint: `write ${formatCidr(cleared)}` }));
+    findings.push(
+      warning(Code.CidrHostBits, `${text} has host bits set; it means ${formatCidr(cleared)}`, path, {
+        hint: `write ${formatCidr(cleared)}`,
+      }),
+    );
   }
   return cleared;
 }
@@ -79,7 +99,9 @@ function checkIpBlock(block: DocumentIpBlock, path: DocPath, findings: Finding[]
     if (range === undefined || except === undefined) return;
     if (!contains(range, except.addr) || except.len <= range.len) {
       findings.push(
-        error(Code.PolicyInvalid, `except ${text} is not inside cidr ${block.cidr}`, [...path, 'except', e], { hint: 'each except entry must be a strictly smaller range inside cidr' }),
+        error(Code.PolicyInvalid, `except ${text} is not inside cidr ${block.cidr}`, [...path, 'except', e], {
+          hint: 'each except entry must be a strictly smaller range inside cidr',
+        }),
       );
     }
   });
@@ -88,8 +110,16 @@ function checkIpBlock(block: DocumentIpBlock, path: DocPath, findings: Finding[]
 function checkPort(port: DocumentPolicyPort, path: DocPath, findings: Finding[]): void {
   if (port.endPort === undefined) return;
   if (typeof port.port !== 'number') {
-    findings.push(error(Code.PolicyInvalid, 'endPort needs a numeric port to start the range', [...path, 'endPort'], { hint: 'set port to the first port of the range' }));
+    findings.push(
+      error(Code.PolicyInvalid, 'endPort needs a numeric port to start the range', [...path, 'endPort'], {
+        hint: 'set port to the first port of the range',
+      }),
+    );
   } else if (port.endPort < port.port) {
-    findings.push(error(Code.PolicyInvalid, `endPort ${port.endPort} is below port ${port.port}`, [...path, 'endPort'], { hint: 'the range is port..endPort' }));
+    findings.push(
+      error(Code.PolicyInvalid, `endPort ${port.endPort} is below port ${port.port}`, [...path, 'endPort'], {
+        hint: 'the range is port..endPort',
+      }),
+    );
   }
 }

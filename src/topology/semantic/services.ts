@@ -22,7 +22,8 @@ const DEFAULT_RANGE: PortRange = parsePortRange(DEFAULT_NODE_PORT_RANGE);
 function reservedClusterIPs(topology: Topology, serviceCIDR: Cidr): Map<number, string> {
   const written = new Set(topology.services.map((s) => `${s.namespace}/${s.name}`));
   const reserved = new Map<number, string>();
-  if (!written.has('default/kubernetes')) reserved.set(nth(serviceCIDR, 1), 'the kubernetes service (kube-apiserver gives it the first address of the service network)');
+  if (!written.has('default/kubernetes'))
+    reserved.set(nth(serviceCIDR, 1), 'the kubernetes service (kube-apiserver gives it the first address of the service network)');
   if (topology.network.dns.coreDNS && !written.has('kube-system/kube-dns')) {
     reserved.set(nth(serviceCIDR, 10), 'the kube-dns service (kubeadm gives it the 10th address of the service network)');
   }
@@ -35,9 +36,14 @@ export function checkServices({ topology, document, findings }: CheckContext): v
   const reserved = serviceCIDR ? reservedClusterIPs(topology, serviceCIDR) : new Map<number, string>();
   if (serviceCIDR && topology.network.dns.coreDNS && broadcastOf(serviceCIDR) - serviceCIDR.addr <= 10) {
     findings.push(
-      error(Code.ClusterIpExhausted, `the service network ${topology.network.serviceCIDR} has no 10th address for the kube-dns service`, ['network', 'serviceCIDR'], {
-        hint: 'kubeadm puts kube-dns at the 10th address: widen serviceCIDR, or set network.dns.coreDNS: false',
-      }),
+      error(
+        Code.ClusterIpExhausted,
+        `the service network ${topology.network.serviceCIDR} has no 10th address for the kube-dns service`,
+        ['network', 'serviceCIDR'],
+        {
+          hint: 'kubeadm puts kube-dns at the 10th address: widen serviceCIDR, or set network.dns.coreDNS: false',
+        },
+      ),
     );
   }
   const nodePorts = new Map<number, { service: ServiceSpec; path: (string | number)[] }>();
@@ -55,9 +61,14 @@ export function checkServices({ topology, document, findings }: CheckContext): v
     const headless = service.clusterIP === 'None';
     if (headless && service.type !== 'ClusterIP') {
       findings.push(
-        error(Code.ServiceHeadless, `a headless service (clusterIP: None) must be of type ClusterIP, not ${service.type}`, at(service.source, 'clusterIP'), {
-          hint: 'remove clusterIP: None, or use type: ClusterIP',
-        }),
+        error(
+          Code.ServiceHeadless,
+          `a headless service (clusterIP: None) must be of type ClusterIP, not ${service.type}`,
+          at(service.source, 'clusterIP'),
+          {
+            hint: 'remove clusterIP: None, or use type: ClusterIP',
+          },
+        ),
       );
     }
     if (service.ports.length === 0 && !headless) {
@@ -73,30 +84,56 @@ export function checkServices({ topology, document, findings }: CheckContext): v
     if (serviceCIDR && service.clusterIP !== undefined && !headless) {
       const ip = parseIPv4(service.clusterIP);
       if (ip !== undefined && (!contains(serviceCIDR, ip) || ip === serviceCIDR.addr || ip === broadcastOf(serviceCIDR))) {
-        const why = !contains(serviceCIDR, ip) ? 'is outside' : ip === serviceCIDR.addr ? 'is the network address of' : 'is the broadcast address of';
+        const why = !contains(serviceCIDR, ip)
+          ? 'is outside'
+          : ip === serviceCIDR.addr
+            ? 'is the network address of'
+            : 'is the broadcast address of';
         findings.push(
-          error(Code.ClusterIpOutside, `cluster IP ${service.clusterIP} ${why} the service network ${topology.network.serviceCIDR}`, at(service.source, 'clusterIP'), {
-            hint: `pick an address inside ${formatCidr(serviceCIDR)}, or leave clusterIP out to have one allocated`,
-          }),
+          error(
+            Code.ClusterIpOutside,
+            `cluster IP ${service.clusterIP} ${why} the service network ${topology.network.serviceCIDR}`,
+            at(service.source, 'clusterIP'),
+            {
+              hint: `pick an address inside ${formatCidr(serviceCIDR)}, or leave clusterIP out to have one allocated`,
+            },
+          ),
         );
       } else if (ip !== undefined && reserved.has(ip) && !(service.namespace === 'kube-system' && service.name === 'kube-dns')) {
         findings.push(
-          error(Code.ClusterIpTaken, `cluster IP ${service.clusterIP} is already allocated to ${reserved.get(ip)}`, at(service.source, 'clusterIP'), {
-            hint: `pick another address, e.g. ${formatIPv4(nth(serviceCIDR, 100))}, or leave clusterIP out to have one allocated`,
-          }),
+          error(
+            Code.ClusterIpTaken,
+            `cluster IP ${service.clusterIP} is already allocated to ${reserved.get(ip)}`,
+            at(service.source, 'clusterIP'),
+            {
+              hint: `pick another address, e.g. ${formatIPv4(nth(serviceCIDR, 100))}, or leave clusterIP out to have one allocated`,
+            },
+          ),
         );
       }
     }
     const externallyReachable = service.type !== 'ClusterIP' || service.externalIPs.length > 0;
     if (service.externalTrafficPolicy === 'Local' && !externallyReachable && once(service)) {
       findings.push(
-        error(Code.ServiceTrafficPolicy, `externalTrafficPolicy applies only to NodePort and LoadBalancer services (or services with externalIPs)`, at(service.source, 'externalTrafficPolicy'), {
-          hint: 'use type: NodePort or LoadBalancer, or remove externalTrafficPolicy',
-        }),
+        error(
+          Code.ServiceTrafficPolicy,
+          `externalTrafficPolicy applies only to NodePort and LoadBalancer services (or services with externalIPs)`,
+          at(service.source, 'externalTrafficPolicy'),
+          {
+            hint: 'use type: NodePort or LoadBalancer, or remove externalTrafficPolicy',
+          },
+        ),
       );
     }
     if (service.loadBalancerIP !== undefined && service.type !== 'LoadBalancer') {
-      findings.push(warning(Code.OptionIgnored, `loadBalancerIP is ignored: the service is of type ${service.type}`, at(service.source, 'loadBalancerIP'), { hint: 'use type: LoadBalancer' }));
+      findings.push(
+        warning(
+          Code.OptionIgnored,
+          `loadBalancerIP is ignored: the service is of type ${service.type}`,
+          at(service.source, 'loadBalancerIP'),
+          { hint: 'use type: LoadBalancer' },
+        ),
+      );
     }
   }
 
@@ -105,9 +142,14 @@ export function checkServices({ topology, document, findings }: CheckContext): v
     (document[key] ?? []).forEach((entry, i) => {
       if (entry.sessionAffinityConfig !== undefined && entry.sessionAffinity !== 'ClientIP') {
         findings.push(
-          warning(Code.OptionIgnored, 'sessionAffinityConfig is ignored: sessionAffinity is not ClientIP', [key, i, 'sessionAffinityConfig'], {
-            hint: 'add sessionAffinity: ClientIP',
-          }),
+          warning(
+            Code.OptionIgnored,
+            'sessionAffinityConfig is ignored: sessionAffinity is not ClientIP',
+            [key, i, 'sessionAffinityConfig'],
+            {
+              hint: 'add sessionAffinity: ClientIP',
+            },
+          ),
         );
       }
     });
@@ -156,9 +198,14 @@ function checkNodePortRange(topology: Topology, findings: Finding[]): PortRange 
   const range = parsePortRange(topology.network.serviceNodePortRange);
   if (range.min < 1 || range.max > 65535 || range.min > range.max) {
     findings.push(
-      error(Code.NodePortRangeInvalid, `serviceNodePortRange ${topology.network.serviceNodePortRange} is not a port range`, ['network', 'serviceNodePortRange'], {
-        hint: 'write MIN-MAX with 1 <= MIN <= MAX <= 65535, e.g. 30000-32767 (the default)',
-      }),
+      error(
+        Code.NodePortRangeInvalid,
+        `serviceNodePortRange ${topology.network.serviceNodePortRange} is not a port range`,
+        ['network', 'serviceNodePortRange'],
+        {
+          hint: 'write MIN-MAX with 1 <= MIN <= MAX <= 65535, e.g. 30000-32767 (the default)',
+        },
+      ),
     );
     return DEFAULT_RANGE;
   }
@@ -181,23 +228,37 @@ function checkHealthCheckNodePort(
   const path = at(service.source, 'healthCheckNodePort');
   if (service.type !== 'LoadBalancer' || service.externalTrafficPolicy !== 'Local') {
     findings.push(
-      error(Code.HealthCheckNodePort, 'healthCheckNodePort may only be set on a LoadBalancer service with externalTrafficPolicy: Local', path, {
-        hint: 'remove healthCheckNodePort, or use type: LoadBalancer with externalTrafficPolicy: Local',
-      }),
+      error(
+        Code.HealthCheckNodePort,
+        'healthCheckNodePort may only be set on a LoadBalancer service with externalTrafficPolicy: Local',
+        path,
+        {
+          hint: 'remove healthCheckNodePort, or use type: LoadBalancer with externalTrafficPolicy: Local',
+        },
+      ),
     );
     return;
   }
   if (port < range.min || port > range.max) {
-    findings.push(error(Code.NodePortRange, `healthCheckNodePort ${port} is outside the node port range ${range.min}-${range.max}`, path, { hint: rangeHint(range) }));
+    findings.push(
+      error(Code.NodePortRange, `healthCheckNodePort ${port} is outside the node port range ${range.min}-${range.max}`, path, {
+        hint: rangeHint(range),
+      }),
+    );
     return;
   }
   const earlier = taken.get(port);
   if (earlier !== undefined) {
     findings.push(
-      error(Code.NodePortDuplicate, `healthCheckNodePort ${port} is already used by service ${earlier.service.namespace}/${earlier.service.name}`, path, {
-        hint: 'the health check takes a node port of its own; leave healthCheckNodePort out to have a free one allocated ({related})',
-        related: earlier.path,
-      }),
+      error(
+        Code.NodePortDuplicate,
+        `healthCheckNodePort ${port} is already used by service ${earlier.service.namespace}/${earlier.service.name}`,
+        path,
+        {
+          hint: 'the health check takes a node port of its own; leave healthCheckNodePort out to have a free one allocated ({related})',
+          related: earlier.path,
+        },
+      ),
     );
     return;
   }
@@ -229,20 +290,34 @@ function checkNodePorts(
       return;
     }
     if (port.nodePort < range.min || port.nodePort > range.max) {
-      findings.push(error(Code.NodePortRange, `nodePort ${port.nodePort} is outside the node port range ${range.min}-${range.max}`, path, { hint: rangeHint(range) }));
+      findings.push(
+        error(Code.NodePortRange, `nodePort ${port.nodePort} is outside the node port range ${range.min}-${range.max}`, path, {
+          hint: rangeHint(range),
+        }),
+      );
       return;
     }
     // Within one service the same node port may serve TCP and UDP; across services never.
     const ownKey = `${port.protocol}/${port.nodePort}`;
     const earlier = taken.get(port.nodePort);
     if (own.has(ownKey)) {
-      findings.push(error(Code.NodePortDuplicate, `nodePort ${port.nodePort}/${port.protocol} is used twice in the service`, path, { hint: 'the first is at {related}', related: at(service.source, 'ports', own.get(ownKey)!, 'nodePort') }));
+      findings.push(
+        error(Code.NodePortDuplicate, `nodePort ${port.nodePort}/${port.protocol} is used twice in the service`, path, {
+          hint: 'the first is at {related}',
+          related: at(service.source, 'ports', own.get(ownKey)!, 'nodePort'),
+        }),
+      );
     } else if (earlier !== undefined && earlier.service !== service) {
       findings.push(
-        error(Code.NodePortDuplicate, `nodePort ${port.nodePort} is already used by service ${earlier.service.namespace}/${earlier.service.name}`, path, {
-          hint: 'a node port belongs to one service; leave nodePort out to have a free one allocated ({related})',
-          related: earlier.path,
-        }),
+        error(
+          Code.NodePortDuplicate,
+          `nodePort ${port.nodePort} is already used by service ${earlier.service.namespace}/${earlier.service.name}`,
+          path,
+          {
+            hint: 'a node port belongs to one service; leave nodePort out to have a free one allocated ({related})',
+            related: earlier.path,
+          },
+        ),
       );
     }
     own.set(ownKey, p);
@@ -298,7 +373,12 @@ function checkSelectors(topology: Topology, findings: Finding[], once: (service:
     const matching = smallest.filter((labels) => selector.every(([key, value]) => labels[key] === value));
     const matched = matching.length > 0;
     if (matched && service.ports.some((p) => typeof p.targetPort === 'string')) {
-      checkNamedTargetPorts(service, matching.flatMap((labels) => podsWith(labels).filter((pod) => pod.namespace === service.namespace)), findings, once);
+      checkNamedTargetPorts(
+        service,
+        matching.flatMap((labels) => podsWith(labels).filter((pod) => pod.namespace === service.namespace)),
+        findings,
+        once,
+      );
     }
     if (matched || !once(service)) continue;
     const text = selector.map(([k, v]) => `${k}=${v}`).join(',');
@@ -309,7 +389,9 @@ function checkSelectors(topology: Topology, findings: Finding[], once: (service:
       const suggestion = values ? didYouMean(missing[1], values) : undefined;
       if (suggestion) hint = `no pod in ${service.namespace} has ${missing[0]}=${missing[1]}; ${suggestion}`;
     }
-    findings.push(warning(Code.SelectorNoPods, `service '${service.name}' selects no pods (${text})`, at(service.source, 'selector'), { hint }));
+    findings.push(
+      warning(Code.SelectorNoPods, `service '${service.name}' selects no pods (${text})`, at(service.source, 'selector'), { hint }),
+    );
   }
 }
 
@@ -318,11 +400,17 @@ function checkSelectors(topology: Topology, findings: Finding[], once: (service:
  * (as the EndpointSlice controller's FindPort does); a pod without it is no
  * endpoint for that service port. Usually a typo, so a warning.
  */
-function checkNamedTargetPorts(service: ServiceSpec, pods: readonly PodSpec[], findings: Finding[], once: (service: ServiceSpec) => boolean): void {
+function checkNamedTargetPorts(
+  service: ServiceSpec,
+  pods: readonly PodSpec[],
+  findings: Finding[],
+  once: (service: ServiceSpec) => boolean,
+): void {
   service.ports.forEach((port, i) => {
     if (typeof port.targetPort !== 'string') return;
     const name = port.targetPort;
-    const has = (pod: PodSpec): boolean => pod.containers.some((c) => c.ports.some((cp) => cp.name === name && cp.protocol === port.protocol));
+    const has = (pod: PodSpec): boolean =>
+      pod.containers.some((c) => c.ports.some((cp) => cp.name === name && cp.protocol === port.protocol));
     const missing = pods.filter((pod) => !has(pod));
     if (missing.length === 0 || !once(service)) return;
     const portLabel = port.name !== undefined ? `port '${port.name}'` : `port ${port.port}`;
@@ -331,7 +419,9 @@ function checkNamedTargetPorts(service: ServiceSpec, pods: readonly PodSpec[], f
         ? `no pod the service selects has a container port named '${name}' (${port.protocol}): ${portLabel} has no endpoints`
         : `${missing.length} of the ${pods.length} pods the service selects have no container port named '${name}' (${port.protocol}): they are no endpoints of ${portLabel}`;
     const names = new Set<string>();
-    for (const pod of missing) for (const c of pod.containers) for (const cp of c.ports) if (cp.name !== undefined && cp.protocol === port.protocol) names.add(cp.name);
+    for (const pod of missing)
+      for (const c of pod.containers)
+        for (const cp of c.ports) if (cp.name !== undefined && cp.protocol === port.protocol) names.add(cp.name);
     const suggestion = didYouMean(name, names);
     findings.push(
       warning(Code.TargetPortUnknown, message, at(service.source, 'ports', i, 'targetPort'), {

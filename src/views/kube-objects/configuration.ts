@@ -29,7 +29,13 @@ export function namespaceObject(name: string, labels: Readonly<Record<string, st
   };
 }
 
-function configMap(namespace: string, name: string, data: Record<string, string>, created: string, labels?: Record<string, string>): ConfigMap {
+function configMap(
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+  created: string,
+  labels?: Record<string, string>,
+): ConfigMap {
   return {
     apiVersion: 'v1',
     data,
@@ -129,7 +135,13 @@ users:
 - name: default
   user:
     tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token`;
-  return configMap(K.KUBE_PROXY_CONFIGMAP.namespace, K.KUBE_PROXY_CONFIGMAP.name, { [K.KUBE_PROXY_CONFIGMAP.key]: conf, 'kubeconfig.conf': kubeconfig }, created, { app: 'kube-proxy' });
+  return configMap(
+    K.KUBE_PROXY_CONFIGMAP.namespace,
+    K.KUBE_PROXY_CONFIGMAP.name,
+    { [K.KUBE_PROXY_CONFIGMAP.key]: conf, 'kubeconfig.conf': kubeconfig },
+    created,
+    { app: 'kube-proxy' },
+  );
 }
 
 /** kubeadm's kubeadm-config ConfigMap (ClusterConfiguration, v1beta4). */

@@ -42,7 +42,9 @@ export function endpointSlices(context: SliceContext, service: Service, created:
   if (service.builtIn === 'kubernetes') return [apiserverSlice(service, created)];
   if (service.selector === undefined) return [];
   context.index ??= new SelectorIndex(context.cluster.pods);
-  const pods = context.index.select(service.namespace, service.selector).sort((a, b) => context.podOrder.get(a)! - context.podOrder.get(b)!);
+  const pods = context.index
+    .select(service.namespace, service.selector)
+    .sort((a, b) => context.podOrder.get(a)! - context.podOrder.get(b)!);
   const groups = new Map<string, { ports: EndpointSlicePort[]; pods: Pod[] }>();
   for (const pod of pods) {
     const ports = resolvedPorts(service, pod);
@@ -61,7 +63,10 @@ export function endpointSlices(context: SliceContext, service: Service, created:
   if (groups.size === 0) make(null, null);
   for (const group of groups.values()) {
     for (let i = 0; i < group.pods.length; i += MAX_ENDPOINTS_PER_SLICE) {
-      make(group.ports.length > 0 ? group.ports : null, group.pods.slice(i, i + MAX_ENDPOINTS_PER_SLICE).map((pod) => podEndpoint(pod)));
+      make(
+        group.ports.length > 0 ? group.ports : null,
+        group.pods.slice(i, i + MAX_ENDPOINTS_PER_SLICE).map((pod) => podEndpoint(pod)),
+      );
     }
   }
   return slices;
@@ -89,7 +94,13 @@ function podEndpoint(pod: Pod): Endpoint {
   };
 }
 
-function controllerSlice(service: Service, name: string, ports: EndpointSlicePort[] | null, endpoints: Endpoint[] | null, created: string): EndpointSlice {
+function controllerSlice(
+  service: Service,
+  name: string,
+  ports: EndpointSlicePort[] | null,
+  endpoints: Endpoint[] | null,
+  created: string,
+): EndpointSlice {
   const labels = {
     ...serviceLabels(service),
     ...(service.headless ? { [K.LABEL_HEADLESS]: '' } : {}),
@@ -108,7 +119,14 @@ function controllerSlice(service: Service, name: string, ports: EndpointSlicePor
       name,
       namespace: service.namespace,
       ownerReferences: [
-        { apiVersion: 'v1', blockOwnerDeletion: true, controller: true, kind: 'Service', name: service.name, uid: objectUid('Service', service.namespace, service.name) },
+        {
+          apiVersion: 'v1',
+          blockOwnerDeletion: true,
+          controller: true,
+          kind: 'Service',
+          name: service.name,
+          uid: objectUid('Service', service.namespace, service.name),
+        },
       ],
       uid: objectUid('EndpointSlice', service.namespace, name),
     },
@@ -132,6 +150,9 @@ function apiserverSlice(service: Service, created: string): EndpointSlice {
       namespace: service.namespace,
       uid: objectUid('EndpointSlice', service.namespace, service.name),
     },
-    ports: port === undefined ? null : [{ name: port.name, port: typeof port.targetPort === 'number' ? port.targetPort : APISERVER_PORT, protocol: port.protocol }],
+    ports:
+      port === undefined
+        ? null
+        : [{ name: port.name, port: typeof port.targetPort === 'number' ? port.targetPort : APISERVER_PORT, protocol: port.protocol }],
   };
 }

@@ -59,7 +59,11 @@ export function kubeObjects(cluster: Cluster): KubeObjects {
   const policies = topology.networkPolicies.map((p) => networkPolicyObject(p, clock.tick()));
   const created = clock.tick();
   const apiserver = cluster.nodes.find((n) => n.spec.role === 'control-plane') ?? cluster.nodes[0];
-  const configmaps = [kubeProxyConfigMap(topology, apiserver && formatIPv4(apiserver.ip), created), kubeadmConfigMap(topology, created), flannelConfigMap(topology, created)];
+  const configmaps = [
+    kubeProxyConfigMap(topology, apiserver && formatIPv4(apiserver.ip), created),
+    kubeadmConfigMap(topology, created),
+    flannelConfigMap(topology, created),
+  ];
   return {
     nodes,
     pods: podObjects,
@@ -75,7 +79,12 @@ export function kubeObjects(cluster: Cluster): KubeObjects {
 /** The objects of `kinds` as one v1 List, each kind sorted by namespace and name as the API server lists them. */
 export function kubeList(cluster: Cluster, kinds: readonly ObjectKind[] = CLUSTER_KINDS): KubeList {
   const objects = kubeObjects(cluster);
-  return { apiVersion: 'v1', items: kinds.flatMap((kind) => [...objects[kind]].sort(byNamespaceAndName)), kind: 'List', metadata: { resourceVersion: '' } };
+  return {
+    apiVersion: 'v1',
+    items: kinds.flatMap((kind) => [...objects[kind]].sort(byNamespaceAndName)),
+    kind: 'List',
+    metadata: { resourceVersion: '' },
+  };
 }
 
 function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
@@ -87,7 +96,10 @@ function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
 /** The API server creates kubernetes first, kubeadm kube-dns next; then the services in topology order. */
 function creationOrderOfServices(cluster: Cluster): Service[] {
   const rank = (s: Service): number => (s.builtIn === 'kubernetes' ? 0 : s.builtIn === 'kube-dns' ? 1 : 2);
-  return cluster.services.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i).map((x) => x.s);
+  return cluster.services
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i)
+    .map((x) => x.s);
 }
 
 /** The pods in the order the topology creates them (cluster.pods is grouped by node). */

@@ -41,7 +41,14 @@ export function nodeObject(cluster: Cluster, node: Node, created: string): KubeN
   const podCIDR = node.podCIDR.len === 32 && node.podCIDR.addr === 0 ? undefined : formatCidr(node.podCIDR);
   const conditions: NodeCondition[] = [
     networkCondition(cluster, created),
-    { lastHeartbeatTime: created, lastTransitionTime: created, message: 'kubelet is posting ready status', reason: 'KubeletReady', status: 'True', type: 'Ready' },
+    {
+      lastHeartbeatTime: created,
+      lastTransitionTime: created,
+      message: 'kubelet is posting ready status',
+      reason: 'KubeletReady',
+      status: 'True',
+      type: 'Ready',
+    },
   ];
   return {
     apiVersion: 'v1',
@@ -100,7 +107,9 @@ function cniAnnotations(cluster: Cluster, node: Node): Record<string, string> {
     ...(cni.asNumber !== CALICO_DEFAULT_AS ? { [K.CALICO_AS_NUMBER]: String(cni.asNumber) } : {}),
     ...(cni.routeReflectors.includes(node.name) ? { [K.CALICO_ROUTE_REFLECTOR_CLUSTER_ID]: ROUTE_REFLECTOR_CLUSTER_ID } : {}),
     ...(cni.mode === 'ipip' && tunnel !== undefined ? { [K.CALICO_IPIP_TUNNEL_ADDR]: formatIPv4(tunnel) } : {}),
-    ...(cni.mode === 'vxlan' && tunnel !== undefined ? { [K.CALICO_VXLAN_TUNNEL_ADDR]: formatIPv4(tunnel), [K.CALICO_VXLAN_TUNNEL_MAC]: node.vtepMAC } : {}),
+    ...(cni.mode === 'vxlan' && tunnel !== undefined
+      ? { [K.CALICO_VXLAN_TUNNEL_ADDR]: formatIPv4(tunnel), [K.CALICO_VXLAN_TUNNEL_MAC]: node.vtepMAC }
+      : {}),
   };
 }
 

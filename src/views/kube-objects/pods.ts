@@ -25,7 +25,8 @@ export function podObject(cluster: Cluster, pod: Pod, created: string): KubePod 
   const hostIP = formatIPv4(pod.node.ip);
   const owner = spec.owner;
   const calico = cluster.topology.network.cni.plugin === 'calico' || cluster.topology.network.cni.networkPolicy === 'calico';
-  const annotations = calico && !pod.hostNetwork ? sortedRecord({ [K.CALICO_POD_IP]: `${ip}/32`, [K.CALICO_POD_IPS]: `${ip}/32` }) : undefined;
+  const annotations =
+    calico && !pod.hostNetwork ? sortedRecord({ [K.CALICO_POD_IP]: `${ip}/32`, [K.CALICO_POD_IPS]: `${ip}/32` }) : undefined;
   const labels = sortedRecord(spec.labels);
   const generateName = owner !== undefined && (owner.kind === 'ReplicaSet' || owner.kind === 'DaemonSet') ? `${owner.name}-` : undefined;
   return {
@@ -47,7 +48,13 @@ export function podObject(cluster: Cluster, pod: Pod, created: string): KubePod 
         ...(c.image !== undefined ? { image: c.image } : {}),
         name: c.name,
         ...(c.ports.length > 0
-          ? { ports: c.ports.map((p) => ({ containerPort: p.containerPort, ...(p.name !== undefined ? { name: p.name } : {}), protocol: p.protocol })) }
+          ? {
+              ports: c.ports.map((p) => ({
+                containerPort: p.containerPort,
+                ...(p.name !== undefined ? { name: p.name } : {}),
+                protocol: p.protocol,
+              })),
+            }
           : {}),
       })),
       dnsPolicy: pod.hostNetwork || usesClusterDns(pod) ? 'ClusterFirst' : 'Default',
@@ -70,9 +77,17 @@ export function podObject(cluster: Cluster, pod: Pod, created: string): KubePod 
 
 /** The controller reference: apps/v1 for workloads, v1 for the Node of a static pod (its mirror pod's owner). */
 export function ownerReference(owner: PodOwner, namespace: string): OwnerReference {
-  if (owner.kind === 'Node') return { apiVersion: 'v1', controller: true, kind: 'Node', name: owner.name, uid: objectUid('Node', undefined, owner.name) };
+  if (owner.kind === 'Node')
+    return { apiVersion: 'v1', controller: true, kind: 'Node', name: owner.name, uid: objectUid('Node', undefined, owner.name) };
   const apiVersion = owner.kind === 'Job' ? 'batch/v1' : 'apps/v1';
-  return { apiVersion, blockOwnerDeletion: true, controller: true, kind: owner.kind, name: owner.name, uid: objectUid(owner.kind, namespace, owner.name) };
+  return {
+    apiVersion,
+    blockOwnerDeletion: true,
+    controller: true,
+    kind: owner.kind,
+    name: owner.name,
+    uid: objectUid(owner.kind, namespace, owner.name),
+  };
 }
 
 function podConditions(ready: boolean, at: string): PodCondition[] {

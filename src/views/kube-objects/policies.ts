@@ -14,10 +14,26 @@ export function networkPolicyObject(policy: NetworkPolicySpec, created: string):
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: { creationTimestamp: created, name: policy.name, namespace: policy.namespace, uid: objectUid('NetworkPolicy', policy.namespace, policy.name) },
+    metadata: {
+      creationTimestamp: created,
+      name: policy.name,
+      namespace: policy.namespace,
+      uid: objectUid('NetworkPolicy', policy.namespace, policy.name),
+    },
     spec: {
-      ...(spec.egress !== undefined ? { egress: spec.egress.map((r) => ({ ...(r.ports ? { ports: r.ports.map(port) } : {}), ...(r.to ? { to: r.to.map(peer) } : {}) })) } : {}),
-      ...(spec.ingress !== undefined ? { ingress: spec.ingress.map((r) => ({ ...(r.from ? { from: r.from.map(peer) } : {}), ...(r.ports ? { ports: r.ports.map(port) } : {}) })) } : {}),
+      ...(spec.egress !== undefined
+        ? {
+            egress: spec.egress.map((r) => ({ ...(r.ports ? { ports: r.ports.map(port) } : {}), ...(r.to ? { to: r.to.map(peer) } : {}) })),
+          }
+        : {}),
+      ...(spec.ingress !== undefined
+        ? {
+            ingress: spec.ingress.map((r) => ({
+              ...(r.from ? { from: r.from.map(peer) } : {}),
+              ...(r.ports ? { ports: r.ports.map(port) } : {}),
+            })),
+          }
+        : {}),
       podSelector: selector(spec.podSelector),
       policyTypes,
     },
@@ -27,7 +43,15 @@ export function networkPolicyObject(policy: NetworkPolicySpec, created: string):
 function selector(s: DocumentLabelSelector): LabelSelector {
   const matchLabels = s.matchLabels ? sortedRecord(s.matchLabels) : undefined;
   return {
-    ...(s.matchExpressions ? { matchExpressions: s.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, ...(e.values ? { values: [...e.values] } : {}) })) } : {}),
+    ...(s.matchExpressions
+      ? {
+          matchExpressions: s.matchExpressions.map((e) => ({
+            key: e.key,
+            operator: e.operator,
+            ...(e.values ? { values: [...e.values] } : {}),
+          })),
+        }
+      : {}),
     ...(matchLabels ? { matchLabels } : {}),
   };
 }
@@ -41,5 +65,9 @@ function peer(p: DocumentPolicyPeer): NetworkPolicyPeer {
 }
 
 function port(p: DocumentPolicyPort): NetworkPolicyPort {
-  return { ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), ...(p.port !== undefined ? { port: p.port } : {}), protocol: p.protocol ?? 'TCP' };
+  return {
+    ...(p.endPort !== undefined ? { endPort: p.endPort } : {}),
+    ...(p.port !== undefined ? { port: p.port } : {}),
+    protocol: p.protocol ?? 'TCP',
+  };
 }

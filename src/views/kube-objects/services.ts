@@ -56,7 +56,9 @@ export function serviceObject(service: Service, created: string): KubeService {
       : {}),
     ...(service.selector !== undefined ? { selector: sortedRecord(service.selector) ?? {} } : {}),
     sessionAffinity: service.sessionAffinity,
-    ...(service.sessionAffinity === 'ClientIP' ? { sessionAffinityConfig: { clientIP: { timeoutSeconds: service.sessionAffinityTimeoutSeconds } } } : {}),
+    ...(service.sessionAffinity === 'ClientIP'
+      ? { sessionAffinityConfig: { clientIP: { timeoutSeconds: service.sessionAffinityTimeoutSeconds } } }
+      : {}),
     type: service.type,
   };
   return {
@@ -72,7 +74,10 @@ export function serviceObject(service: Service, created: string): KubeService {
     },
     spec,
     status: {
-      loadBalancer: service.type === 'LoadBalancer' && service.loadBalancerIPs.length > 0 ? { ingress: service.loadBalancerIPs.map((ip) => ({ ip: formatIPv4(ip), ipMode: 'VIP' })) } : {},
+      loadBalancer:
+        service.type === 'LoadBalancer' && service.loadBalancerIPs.length > 0
+          ? { ingress: service.loadBalancerIPs.map((ip) => ({ ip: formatIPv4(ip), ipMode: 'VIP' })) }
+          : {},
     },
   };
 }

@@ -21,7 +21,14 @@ export interface CellDiff {
 export interface MatrixDiff {
   readonly axes: MatrixAxes;
   readonly cells: readonly CellDiff[];
-  readonly counts: { readonly cells: number; readonly lost: number; readonly gained: number; readonly reason: number; readonly path: number; readonly absent: number };
+  readonly counts: {
+    readonly cells: number;
+    readonly lost: number;
+    readonly gained: number;
+    readonly reason: number;
+    readonly path: number;
+    readonly absent: number;
+  };
   readonly reachabilityChanged: boolean;
 }
 
@@ -66,18 +73,29 @@ export function compareCells(from: MatrixEndpoint, to: MatrixEndpoint, baseline:
     if (baseline === variant) return { ...base, change: 'same' };
     return { ...base, change: 'absent', reason: baseline === 'absent' ? `only in the variant` : `not in the variant` };
   }
-  if (delivered(baseline) && !delivered(variant)) return { ...base, change: 'lost', reason: `${reasonWord(variant.disposition)}: ${variant.summary}` };
-  if (!delivered(baseline) && delivered(variant)) return { ...base, change: 'gained', reason: `delivered (was ${reasonWord(baseline.disposition)})` };
+  if (delivered(baseline) && !delivered(variant))
+    return { ...base, change: 'lost', reason: `${reasonWord(variant.disposition)}: ${variant.summary}` };
+  if (!delivered(baseline) && delivered(variant))
+    return { ...base, change: 'gained', reason: `delivered (was ${reasonWord(baseline.disposition)})` };
   if (baseline.disposition !== variant.disposition) {
-    return { ...base, change: 'reason', reason: `${reasonWord(baseline.disposition)} → ${reasonWord(variant.disposition)}: ${variant.summary}` };
+    return {
+      ...base,
+      change: 'reason',
+      reason: `${reasonWord(baseline.disposition)} → ${reasonWord(variant.disposition)}: ${variant.summary}`,
+    };
   }
   if (!delivered(baseline)) {
     // Dropped both times for the same reason: a change only when it now dies somewhere else (a failed
     // node's pod loses its own routes instead of reaching the router). `path` is for delivered cells.
     if (baseline.at === variant.at) return { ...base, change: 'same' };
-    return { ...base, change: 'reason', reason: `${reasonWord(variant.disposition)}, at ${baseline.at} → at ${variant.at}: ${variant.summary}` };
+    return {
+      ...base,
+      change: 'reason',
+      reason: `${reasonWord(variant.disposition)}, at ${baseline.at} → at ${variant.at}: ${variant.summary}`,
+    };
   }
-  if (baseline.path !== variant.path || baseline.ttl !== variant.ttl) return { ...base, change: 'path', reason: pathChange(baseline, variant) };
+  if (baseline.path !== variant.path || baseline.ttl !== variant.ttl)
+    return { ...base, change: 'path', reason: pathChange(baseline, variant) };
   return { ...base, change: 'same' };
 }
 
@@ -86,10 +104,24 @@ export function compareMatrices(axes: MatrixAxes, baseline: Matrix, variant: Mat
   for (const row of axes.rows) {
     for (const column of axes.columns) {
       if (row.ref === column.ref) continue;
-      cells.push(compareCells(row, column, baseline.cells.get(row.ref)?.get(column.ref) ?? 'absent', variant.cells.get(row.ref)?.get(column.ref) ?? 'absent'));
+      cells.push(
+        compareCells(
+          row,
+          column,
+          baseline.cells.get(row.ref)?.get(column.ref) ?? 'absent',
+          variant.cells.get(row.ref)?.get(column.ref) ?? 'absent',
+        ),
+      );
     }
   }
   const count = (change: CellChange): number => cells.filter((c) => c.change === change).length;
-  const counts = { cells: cells.length, lost: count('lost'), gained: count('gained'), reason: count('reason'), path: count('path'), absent: count('absent') };
+  const counts = {
+    cells: cells.length,
+    lost: count('lost'),
+    gained: count('gained'),
+    reason: count('reason'),
+    path: count('path'),
+    absent: count('absent'),
+  };
   return { axes, cells, counts, reachabilityChanged: counts.lost + counts.gained + counts.absent > 0 };
 }

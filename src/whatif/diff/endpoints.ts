@@ -78,15 +78,24 @@ export function matrixAxes(baseline: Cluster, variant: Cluster, options: { maxPo
     if (!keys) keysByName.set(pod.name, (keys = new Set()));
     keys.add(pod.key);
   }
-  const podEndpoints: MatrixEndpoint[] = [...pods.values()].map((p) => ({ ref: p.key, label: keysByName.get(p.name)!.size > 1 ? p.key : p.name, kind: 'pod' }));
+  const podEndpoints: MatrixEndpoint[] = [...pods.values()].map((p) => ({
+    ref: p.key,
+    label: keysByName.get(p.name)!.size > 1 ? p.key : p.name,
+    kind: 'pod',
+  }));
   const nodes = baseline.nodes.slice(0, maxNodes).map((n): MatrixEndpoint => ({ ref: n.name, label: n.name, kind: 'node' }));
   const totalPods = baseline.pods.filter((p) => !p.hostNetwork).length;
   const notes: string[] = [];
-  if (totalPods > podEndpoints.length) notes.push(`${podEndpoints.length} of ${totalPods.toLocaleString('en-US')} pods, spread over the nodes (--max-pods to change)`);
-  if (baseline.nodes.length > nodes.length) notes.push(`${nodes.length} of ${baseline.nodes.length.toLocaleString('en-US')} nodes as sources`);
+  if (totalPods > podEndpoints.length)
+    notes.push(`${podEndpoints.length} of ${totalPods.toLocaleString('en-US')} pods, spread over the nodes (--max-pods to change)`);
+  if (baseline.nodes.length > nodes.length)
+    notes.push(`${nodes.length} of ${baseline.nodes.length.toLocaleString('en-US')} nodes as sources`);
   const services = serviceColumns(baseline, DEFAULT_MAX_SERVICE_PORTS);
-  if (services.total > services.columns.length) notes.push(`${services.columns.length} of ${services.total.toLocaleString('en-US')} service ports`);
-  const external: MatrixEndpoint[] = services.columns.some((c) => c.kind === 'nodeport') ? [{ ref: 'external', label: 'external', kind: 'external' }] : [];
+  if (services.total > services.columns.length)
+    notes.push(`${services.columns.length} of ${services.total.toLocaleString('en-US')} service ports`);
+  const external: MatrixEndpoint[] = services.columns.some((c) => c.kind === 'nodeport')
+    ? [{ ref: 'external', label: 'external', kind: 'external' }]
+    : [];
   return {
     rows: [...podEndpoints, ...nodes, ...external],
     columns: [...podEndpoints, ...services.columns],
@@ -107,7 +116,12 @@ function serviceColumns(cluster: Cluster, max: number): { columns: MatrixEndpoin
     const name = service.namespace === 'default' ? service.name : service.key;
     for (const port of service.ports) {
       if (port.protocol === 'SCTP') continue;
-      all.push({ ref: `svc/${service.key}:${port.port}`, label: `svc/${name}:${port.port}`, kind: 'service', target: { service: service.key, port: port.port } });
+      all.push({
+        ref: `svc/${service.key}:${port.port}`,
+        label: `svc/${name}:${port.port}`,
+        kind: 'service',
+        target: { service: service.key, port: port.port },
+      });
       if (port.nodePort !== undefined && worker) {
         all.push({
           ref: `nodeport/${service.key}:${port.port}@${worker.name}`,

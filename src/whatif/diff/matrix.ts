@@ -41,7 +41,8 @@ export function cellOf(trace: Trace): Cell {
     ...traceOutcome(trace),
     encap,
     at: trace.hops[trace.hops.length - 1]?.name ?? '',
-    path: trace.hops.map((h) => `${h.where}[${h.inDev ?? ''}>${h.outDev ?? ''}]`).join(' ') + (encap.length ? ` via ${encap.join(',')}` : ''),
+    path:
+      trace.hops.map((h) => `${h.where}[${h.inDev ?? ''}>${h.outDev ?? ''}]`).join(' ') + (encap.length ? ` via ${encap.join(',')}` : ''),
   };
 }
 
@@ -79,7 +80,12 @@ function resolveService(dataplane: Dataplane, endpoint: MatrixEndpoint): Resolve
 }
 
 /** `onCell`: called after each cell with how many are done and how many there are (for a progress line). */
-export function computeMatrix(dataplane: Dataplane, axes: MatrixAxes, probe: ProbeOptions = {}, onCell?: (done: number, total: number) => void): Matrix {
+export function computeMatrix(
+  dataplane: Dataplane,
+  axes: MatrixAxes,
+  probe: ProbeOptions = {},
+  onCell?: (done: number, total: number) => void,
+): Matrix {
   // The dataplane's one underlay for every walk; each walk gets its own session (no conntrack carried between cells).
   const underlay = dataplane.underlay();
   const columns = axes.columns.map((c) => [c, resolve(dataplane, c)] as const);

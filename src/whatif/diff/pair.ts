@@ -53,7 +53,9 @@ export function traceFacts(trace: Trace, netns: (id: string) => NetNs | undefine
     for (const step of hop.steps) {
       if (step.kind === 'encap') {
         const o = step.outer;
-        encap.push(`${step.tunnel}${step.vni !== undefined ? ` vni ${step.vni}` : ''} ${o.protocol}/${o.dport ?? 0} (${step.dev}, ${formatIPv4(o.src)} → ${formatIPv4(o.dst)})`);
+        encap.push(
+          `${step.tunnel}${step.vni !== undefined ? ` vni ${step.vni}` : ''} ${o.protocol}/${o.dport ?? 0} (${step.dev}, ${formatIPv4(o.src)} → ${formatIPv4(o.dst)})`,
+        );
       }
       if (step.kind === 'netfilter') rulesEvaluated += step.rulesEvaluated;
     }
@@ -73,7 +75,6 @@ export function traceFacts(trace: Trace, netns: (id: string) => NetNs | undefine
     rulesEvaluated,
   };
 }
-
 
 function side(dataplane: Dataplane, from: string, to: string, probe: ProbeOptions): SideOfPair {
   const session = newSession(dataplane);
